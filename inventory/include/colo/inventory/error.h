@@ -1,0 +1,35 @@
+// The inventory library's one error type.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace colo::inventory {
+
+// What went wrong, coarse enough for a caller to map onto an exit code or an
+// HTTP status without parsing the message.
+enum class ErrorKind {
+  invalid_input,  // the caller's input is wrong (request, inventory, flags)
+  not_found,      // a named thing does not exist
+  conflict,       // the input contradicts what is already stored
+  exhausted,      // nothing fits: units, power, ports or addresses ran out
+  storage,        // the ledger could not be read or written
+};
+
+// An error whose message an operator can act on. Each layer that catches one
+// may add a clause of context on the way up:
+//   "reserve REQ-1 <- rack R07 units 12-13 <- sqlite: UNIQUE constraint failed"
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+
+  ErrorKind kind() const noexcept { return kind_; }
+
+  // A new error that says `context` first, then this one.
+  Error within(const std::string& context) const { return Error(kind_, context + " <- " + what()); }
+
+ private:
+  ErrorKind kind_;
+};
+
+}  // namespace colo::inventory

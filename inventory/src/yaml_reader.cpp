@@ -1,0 +1,241 @@
+#include "colo/inventory/yaml_reader.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <map>
+
+namespace colo::inventory {
+
+namespace {
+
+std::size_t editDistance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1] ? 1u : 0u)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+SourceLocation locationOf(const YAML::Node& node, const std::string& file) {
+  if (!node.IsDefined()) return {file, 0, 0};
+  auto m = node.Mark();
+  if (m.line < 0) return {file, 0, 0};
+  return {file, m.line + 1, m.column + 1};
+}
+
+std::optional<YAML::Node> parseYamlFile(const std::string& path, Diagnostics& diags) {
+  try {
+    return YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    diags.push_back({{path, 0, 0}, "cannot read file"});
+  } catch (const YAML::ParserException& e) {
+    diags.push_back({{path, e.mark.line + 1, e.mark.column + 1}, "bad YAML: " + e.msg});
+  }
+  return std::nullopt;
+}
+
+std::string describe(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Scalar: {
+      std::string s = n.Scalar();
+      if (s.size() > 40) s = s.substr(0, 37) + "...";
+      return "'" + s + "'";
+    }
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Null:
+      return "nothing (null)";
+    default:
+      return "nothing";
+  }
+}
+
+YamlFields::YamlFields(const YAML::Node& node, std::string file, Diagnostics& diags,
+                       std::string what)
+    : node_(node), file_(std::move(file)), diags_(diags), what_(std::move(what)) {
+  isMap_ = node_.IsMap();
+  if (!isMap_) {
+    error(where(), what_ + " must be a mapping of fields, not " + describe(node_));
+    return;
+  }
+  std::map<std::string, int> seen;
+  for (auto it = node_.begin(); it != node_.end(); ++it) {
+    if (!it->first.IsScalar()) {
+      error(locationOf(it->first, file_), "keys in " + what_ + " must be plain names");
+      continue;
+    }
+    const std::string& key = it->first.Scalar();
+    auto [pos, fresh] = seen.emplace(key, it->first.Mark().line + 1);
+    if (!fresh)
+      error(locationOf(it->first, file_), "duplicate key '" + key + "' in " + what_ +
+                                              " (first at line " + std::to_string(pos->second) +
+                                              ")");
+  }
+}
+
+YamlFields::~YamlFields() {
+  if (!isMap_) return;
+  for (auto it = node_.begin(); it != node_.end(); ++it) {
+    if (!it->first.IsScalar()) continue;
+    const std::string& key = it->first.Scalar();
+    if (known_.count(key)) continue;
+    std::string best;
+    std::size_t bestDistance = 3;
+    for (const auto& k : known_) {
+      auto d = editDistance(key, k);
+      if (d < bestDistance) bestDistance = d, best = k;
+    }
+    std::string msg = "unknown field '" + key + "' in " + what_;
+    if (!best.empty()) msg += " (did you mean '" + best + "'?)";
+    error(locationOf(it->first, file_), msg);
+  }
+}
+
+SourceLocation YamlFields::where() const { return locationOf(node_, file_); }
+
+SourceLocation YamlFields::where(const char* key) const {
+  if (isMap_) {
+    for (auto it = node_.begin(); it != node_.end(); ++it)
+      if (it->first.IsScalar() && it->first.Scalar() == key) return locationOf(it->second, file_);
+  }
+  return where();
+}
+
+void YamlFields::error(const SourceLocation& at, std::string message) {
+  diags_.push_back({at, std::move(message)});
+}
+
+YAML::Node YamlFields::find(const char* key) {
+  known_.insert(key);
+  if (!isMap_) return YAML::Node(YAML::NodeType::Undefined);
+  // First occurrence wins; duplicates were reported in the constructor.
+  for (auto it = node_.begin(); it != node_.end(); ++it)
+    if (it->first.IsScalar() && it->first.Scalar() == key) return it->second;
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+void YamlFields::missing(const char* key) {
+  if (isMap_) error(where(), what_ + ": missing field '" + std::string(key) + "'");
+}
+
+void YamlFields::typeError(const YAML::Node& n, const char* key, const char* expected) {
+  error(locationOf(n, file_), what_ + ": field '" + key + "' must be " + expected + ", not " +
+                                  describe(n));
+}
+
+YAML::Node YamlFields::node(const char* key, bool required) {
+  YAML::Node n = find(key);
+  if (!n.IsDefined() && required) missing(key);
+  return n;
+}
+
+std::optional<std::string> YamlFields::string(const char* key, bool required) {
+  YAML::Node n = find(key);
+  if (!n.IsDefined() || n.IsNull()) {
+    if (required) missing(key);
+    return std::nullopt;
+  }
+  if (!n.IsScalar()) {
+    typeError(n, key, "text");
+    return std::nullopt;
+  }
+  return n.Scalar();
+}
+
+std::optional<long long> YamlFields::integer(const char* key, bool required, long long min,
+                                             long long max) {
+  YAML::Node n = find(key);
+  if (!n.IsDefined() || n.IsNull()) {
+    if (required) missing(key);
+    return std::nullopt;
+  }
+  long long v = 0;
+  const std::string& s = n.IsScalar() ? n.Scalar() : std::string();
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (!n.IsScalar() || s.empty() || ec != std::errc{} || p != s.data() + s.size()) {
+    typeError(n, key, "a whole number");
+    return std::nullopt;
+  }
+  if (v < min || v > max) {
+    error(locationOf(n, file_), what_ + ": field '" + key + "' is " + s + ", must be between " +
+                                    std::to_string(min) + " and " + std::to_string(max));
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<double> YamlFields::number(const char* key, bool required, double min, double max) {
+  YAML::Node n = find(key);
+  if (!n.IsDefined() || n.IsNull()) {
+    if (required) missing(key);
+    return std::nullopt;
+  }
+  double v = 0;
+  const std::string& s = n.IsScalar() ? n.Scalar() : std::string();
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (!n.IsScalar() || s.empty() || ec != std::errc{} || p != s.data() + s.size() ||
+      !std::isfinite(v)) {
+    typeError(n, key, "a number");
+    return std::nullopt;
+  }
+  if (v < min || v > max) {
+    error(locationOf(n, file_), what_ + ": field '" + key + "' is " + s + ", must be between " +
+                                    std::to_string(min).substr(0, 4) + " and " +
+                                    std::to_string(max).substr(0, 4));
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<bool> YamlFields::boolean(const char* key, bool required) {
+  YAML::Node n = find(key);
+  if (!n.IsDefined() || n.IsNull()) {
+    if (required) missing(key);
+    return std::nullopt;
+  }
+  if (n.IsScalar()) {
+    if (n.Scalar() == "true") return true;
+    if (n.Scalar() == "false") return false;
+  }
+  typeError(n, key, "true or false");
+  return std::nullopt;
+}
+
+std::optional<std::vector<std::string>> YamlFields::strings(const char* key, bool required) {
+  YAML::Node n = find(key);
+  if (!n.IsDefined() || n.IsNull()) {
+    if (required) missing(key);
+    return std::nullopt;
+  }
+  if (n.IsScalar()) return std::vector<std::string>{n.Scalar()};
+  if (!n.IsSequence()) {
+    typeError(n, key, "a list of text");
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  bool ok = true;
+  for (const auto& item : n) {
+    if (!item.IsScalar()) {
+      typeError(item, key, "a list of text");
+      ok = false;
+      continue;
+    }
+    out.push_back(item.Scalar());
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+}  // namespace colo::inventory
