@@ -1,0 +1,91 @@
+// What is taken right now: the inventory's devices, reserved units, in-use
+// ports, gateways and reserved addresses, plus every claim in the ledger.
+// Built once per ledger generation; the allocator reads it, and it answers
+// the utilization views.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "colo/inventory/diagnostics.h"
+#include "colo/inventory/ip.h"
+#include "colo/inventory/ledger.h"
+#include "colo/inventory/model.h"
+
+namespace colo::inventory {
+
+struct UnitOccupant {
+  enum class Kind : std::uint8_t { free, reserved, device, claimed };
+  Kind kind = Kind::free;
+  std::string name;        // device or hostname
+  std::string tenant;      // device tenant or request tenant
+  std::string request_id;  // for claimed units
+};
+
+class Occupancy {
+ public:
+  // `inventory` must outlive this object.
+  Occupancy(const Inventory& inventory, const Claims& claims, std::int64_t generation);
+
+  const Inventory& inventory() const { return inv_; }
+  std::int64_t generation() const { return generation_; }
+
+  // Index 1..height of rack `r` (index into inventory().racks); [0] unused.
+  const std::vector<UnitOccupant>& units(std::size_t r) const { return racks_[r].units; }
+  // Watts drawn on feed `f` of rack `r` by devices and claims.
+  int drawn(std::size_t r, std::size_t f) const { return racks_[r].drawn[f]; }
+  // Whether access port `p` of switch `s` is in use or claimed.
+  bool portTaken(std::size_t s, std::size_t p) const { return switches_[s].taken[p] != 0; }
+  std::size_t freePorts(std::size_t s) const { return switches_[s].free; }
+  // Index of a port in inventory().switches[s].access_ports, if it is one.
+  std::optional<std::size_t> portIndex(std::size_t s, std::string_view port) const;
+  std::size_t rackIndex(const Rack& r) const { return static_cast<std::size_t>(&r - inv_.racks.data()); }
+  std::size_t switchIndex(const Switch& s) const {
+    return static_cast<std::size_t>(&s - inv_.switches.data());
+  }
+  std::size_t poolIndex(const IpPool& p) const { return static_cast<std::size_t>(&p - inv_.pools.data()); }
+  // Addresses that may not be handed out: gateway, reserved ranges, claims.
+  const IntervalSet& addressesTaken(std::size_t pool) const { return pools_[pool].taken; }
+  std::size_t addressesClaimed(std::size_t pool) const { return pools_[pool].claimed; }
+
+  // Adds a plan that the ledger has just committed, at `generation`.
+  void add(const Plan& plan, const std::string& tenant, std::int64_t generation);
+
+  // Claims that no longer fit the inventory (an administrator put a device
+  // where colo reserved, removed a pool that holds claims, ...).
+  const Diagnostics& conflicts() const { return conflicts_; }
+
+ private:
+  struct RackState {
+    std::vector<UnitOccupant> units;
+    std::vector<int> drawn;
+  };
+  struct SwitchState {
+    std::vector<std::uint8_t> taken;
+    std::size_t free = 0;
+  };
+  struct PoolState {
+    IntervalSet taken;
+    std::size_t claimed = 0;
+  };
+
+  void claimUnit(const Claims::Unit& u);
+  void claimPower(const Claims::Power& p);
+  void claimPort(const Claims::Port& p);
+  void claimAddress(const Claims::Address& a);
+  void conflict(const SourceLocation& where, std::string message);
+
+  const Inventory& inv_;
+  std::int64_t generation_;
+  std::vector<RackState> racks_;
+  std::vector<SwitchState> switches_;
+  std::vector<PoolState> pools_;
+  std::vector<std::map<std::string, std::size_t, std::less<>>> portIndex_;
+  Diagnostics conflicts_;
+};
+
+}  // namespace colo::inventory

@@ -1,0 +1,68 @@
+// An approved colocation request (SPEC §3), strictly validated.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "colo/inventory/model.h"
+
+namespace colo::inventory {
+
+struct NicRequest {
+  std::vector<std::string> pools;  // one address from each; they share a VLAN
+};
+
+struct ServerRequest {
+  std::string hostname;
+  int units = 1;
+  int power_watts = 0;
+  bool redundant_power = false;
+  std::vector<NicRequest> nics;
+};
+
+struct Tenant {
+  std::string code;
+  std::string name;
+};
+
+struct Request {
+  std::string id;
+  std::string letter_number;
+  Tenant tenant;
+  std::string received_at;  // RFC 3339 with offset, as sent
+  std::vector<ServerRequest> servers;
+  std::string callback_url;  // empty when none
+
+  // Canonical JSON of the request (sorted keys, no whitespace) and its
+  // SHA-256: "the same request again" means the same fingerprint.
+  std::string canonical;
+  std::string fingerprint;
+};
+
+// Parses and validates a request from JSON text. Throws Error(invalid_input)
+// listing every problem, each naming its field ("servers[0].units: ...").
+Request parseRequestJson(std::string_view text);
+// The same for YAML text (a technician's file); scalars keep YAML's types.
+Request parseRequestYaml(std::string_view text);
+// Reads a request file, JSON or YAML by its extension (.json, .yaml, .yml).
+Request loadRequestFile(const std::string& path);
+
+// Checks a valid request against the inventory: the pools exist and the pools
+// of one NIC share a VLAN, and no server is taller than every rack. Throws
+// Error(invalid_input) naming the field.
+void checkRequestAgainst(const Request& request, const Inventory& inventory);
+
+// Seconds since the epoch of an RFC 3339 timestamp with a UTC offset
+// ("2026-11-23T08:30:00+07:00"), and the offset in seconds.
+struct Timestamp {
+  std::int64_t epoch_seconds = 0;
+  int utc_offset_seconds = 0;
+};
+std::optional<Timestamp> parseRfc3339(std::string_view text);
+
+std::string sha256Hex(std::string_view data);
+
+}  // namespace colo::inventory

@@ -1,0 +1,479 @@
+#include "colo/inventory/ledger.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "colo/inventory/error.h"
+
+namespace colo::inventory {
+
+namespace {
+
+constexpr int kApplicationId = 0x636f6c6f;  // "colo"
+constexpr int kBusyTimeoutMs = 30000;
+
+// Each entry moves the schema from version i to i + 1.
+const char* const kMigrations[] = {
+    R"sql(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
+INSERT INTO meta VALUES ('generation', 0);
+CREATE TABLE requests (
+  id TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  body TEXT NOT NULL,
+  tenant_code TEXT NOT NULL,
+  letter_number TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN
+    ('queued','planning','reserved','configuring','completed','failed','released')),
+  received_at TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  error TEXT NOT NULL DEFAULT '',
+  allocation TEXT
+) STRICT;
+CREATE INDEX requests_status ON requests(status);
+CREATE TABLE unit_claims (
+  rack TEXT NOT NULL, unit INTEGER NOT NULL,
+  request_id TEXT NOT NULL REFERENCES requests(id),
+  hostname TEXT NOT NULL, tenant TEXT NOT NULL,
+  PRIMARY KEY (rack, unit)
+) STRICT;
+CREATE TABLE power_claims (
+  rack TEXT NOT NULL, feed TEXT NOT NULL, watts INTEGER NOT NULL CHECK (watts > 0),
+  request_id TEXT NOT NULL REFERENCES requests(id), hostname TEXT NOT NULL,
+  PRIMARY KEY (request_id, hostname, feed)
+) STRICT;
+CREATE TABLE address_claims (
+  address TEXT PRIMARY KEY, pool TEXT NOT NULL,
+  request_id TEXT NOT NULL REFERENCES requests(id), hostname TEXT NOT NULL
+) STRICT;
+CREATE TABLE port_claims (
+  switch TEXT NOT NULL, port TEXT NOT NULL, vlan INTEGER NOT NULL,
+  request_id TEXT NOT NULL REFERENCES requests(id), hostname TEXT NOT NULL,
+  PRIMARY KEY (switch, port)
+) STRICT;
+CREATE INDEX unit_claims_request ON unit_claims(request_id);
+CREATE INDEX power_claims_request ON power_claims(request_id);
+CREATE INDEX address_claims_request ON address_claims(request_id);
+CREATE INDEX port_claims_request ON port_claims(request_id);
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  at TEXT NOT NULL, actor TEXT NOT NULL, request_id TEXT NOT NULL,
+  kind TEXT NOT NULL, detail TEXT NOT NULL
+) STRICT;
+CREATE INDEX events_request ON events(request_id);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+)sql",
+};
+constexpr int kKnownVersions = sizeof(kMigrations) / sizeof(kMigrations[0]);
+static_assert(kKnownVersions == Ledger::kSchemaVersion);
+
+std::string nowUtc() {
+  using namespace std::chrono;
+  auto now = time_point_cast<milliseconds>(system_clock::now());
+  std::time_t t = system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  auto ms = static_cast<int>(now.time_since_epoch().count() % 1000);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, ms);
+  return out;
+}
+
+// A prepared statement with bound parameters; finalized on destruction.
+class Statement {
+ public:
+  Statement(sqlite3* db, std::string_view sql, const std::string& path) : db_(db), path_(path) {
+    if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) !=
+        SQLITE_OK)
+      fail("prepare");
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(int i, std::string_view v) {
+    // An empty view may have no data pointer, which SQLite would store as NULL.
+    sqlite3_bind_text(stmt_, i, v.empty() ? "" : v.data(), static_cast<int>(v.size()),
+                      SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& bind(int i, std::int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  Statement& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
+
+  // True while there is a row.
+  bool step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    lastCode_ = rc;
+    fail("step");
+  }
+  void run() {
+    while (step()) {
+    }
+  }
+  std::string text(int col) const {
+    auto p = sqlite3_column_text(stmt_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string();
+  }
+  // Ready for the next row: clears the result and the bindings.
+  void reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+  bool isNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  int lastCode() const { return lastCode_; }
+
+  [[noreturn]] void fail(const char* what) {
+    int code = sqlite3_extended_errcode(db_);
+    std::string msg = std::string("ledger ") + path_ + ": sqlite " + what + ": " + sqlite3_errmsg(db_);
+    throw Error((code & 0xff) == SQLITE_CONSTRAINT ? ErrorKind::conflict : ErrorKind::storage, msg);
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  const std::string& path_;
+  int lastCode_ = 0;
+};
+
+}  // namespace
+
+struct Ledger::Impl {
+  std::string path;
+  sqlite3* db = nullptr;
+  bool inWrite = false;
+
+  ~Impl() { sqlite3_close_v2(db); }
+
+  Statement sql(std::string_view text) { return Statement(db, text, path); }
+
+  void exec(const char* text) {
+    char* err = nullptr;
+    if (sqlite3_exec(db, text, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "unknown error";
+      sqlite3_free(err);
+      throw Error(ErrorKind::storage, "ledger " + path + ": " + msg);
+    }
+  }
+
+  std::int64_t pragma(const char* name) {
+    auto st = sql(std::string("PRAGMA ") + name);
+    return st.step() ? st.integer(0) : 0;
+  }
+
+  void requireWrite(const char* what) const {
+    if (!inWrite)
+      throw std::logic_error(std::string("Ledger::") + what + " called outside Ledger::write");
+  }
+
+  void bumpGeneration() { exec("UPDATE meta SET value = value + 1 WHERE key = 'generation'"); }
+};
+
+Ledger::Ledger(const std::string& path, Open mode) : impl_(std::make_unique<Impl>()) {
+  impl_->path = path;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  bool exists = fs::exists(path, ec);
+  std::string target = path;
+  if (!exists && mode == Open::if_exists) {
+    target = ":memory:";
+  } else if (!exists) {
+    auto dir = fs::path(path).parent_path();
+    if (!dir.empty()) fs::create_directories(dir, ec);
+  } else if (fs::is_directory(path, ec)) {
+    throw Error(ErrorKind::storage, "ledger " + path + " is a directory, not a colo ledger file");
+  }
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(target.c_str(), &impl_->db, flags, nullptr) != SQLITE_OK)
+    throw Error(ErrorKind::storage,
+                "cannot open ledger " + path + ": " + sqlite3_errmsg(impl_->db));
+  sqlite3_busy_timeout(impl_->db, kBusyTimeoutMs);
+  sqlite3_extended_result_codes(impl_->db, 1);
+
+  std::int64_t appId = 0, version = 0;
+  try {
+    appId = impl_->pragma("application_id");
+    version = impl_->pragma("user_version");
+  } catch (const Error& e) {
+    throw Error(ErrorKind::storage, path + " is not a colo ledger (" + e.what() + ")");
+  }
+  if (appId != kApplicationId) {
+    auto tables = impl_->sql("SELECT count(*) FROM sqlite_master");
+    tables.step();
+    if (appId != 0 || tables.integer(0) != 0)
+      throw Error(ErrorKind::storage, path + " is not a colo ledger (it is some other SQLite "
+                                             "database); refusing to touch it");
+  }
+  if (version > kSchemaVersion)
+    throw Error(ErrorKind::storage,
+                "ledger " + path + " has schema version " + std::to_string(version) +
+                    ", newer than this colo understands (" + std::to_string(kSchemaVersion) +
+                    "); upgrade colo, do not downgrade the ledger");
+
+  // WAL lets readers go on while one process writes. Changing the journal
+  // mode needs the file to itself, so other processes opening at the same
+  // moment are waited for.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      auto st = impl_->sql("PRAGMA journal_mode = WAL");
+      st.step();
+      break;
+    } catch (const Error&) {
+      if (attempt > 200) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10 + attempt));
+    }
+  }
+  impl_->exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;");
+
+  if (version < kSchemaVersion) {
+    // Another process may be migrating at the same moment: re-read the
+    // version once holding the write lock.
+    write([&] {
+      std::int64_t current = impl_->pragma("user_version");
+      for (auto v = current; v < kSchemaVersion; ++v) impl_->exec(kMigrations[v]);
+      if (current < kSchemaVersion) {
+        impl_->exec(("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str());
+        impl_->exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
+      }
+    });
+  }
+}
+
+Ledger::~Ledger() = default;
+
+const std::string& Ledger::path() const { return impl_->path; }
+
+void Ledger::write(const std::function<void()>& work) {
+  if (impl_->inWrite) {
+    work();  // already inside a transaction
+    return;
+  }
+  impl_->exec("BEGIN IMMEDIATE");
+  impl_->inWrite = true;
+  try {
+    work();
+    impl_->exec("COMMIT");
+    impl_->inWrite = false;
+  } catch (...) {
+    impl_->inWrite = false;
+    sqlite3_exec(impl_->db, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+std::int64_t Ledger::generation() {
+  auto st = impl_->sql("SELECT value FROM meta WHERE key = 'generation'");
+  return st.step() ? st.integer(0) : 0;
+}
+
+Claims Ledger::claims() {
+  Claims c;
+  {
+    auto st = impl_->sql("SELECT rack, unit, request_id, hostname, tenant FROM unit_claims");
+    while (st.step())
+      c.units.push_back({st.text(0), static_cast<int>(st.integer(1)), st.text(2), st.text(3),
+                         st.text(4)});
+  }
+  {
+    auto st = impl_->sql("SELECT rack, feed, watts, request_id, hostname FROM power_claims");
+    while (st.step())
+      c.power.push_back(
+          {st.text(0), st.text(1), static_cast<int>(st.integer(2)), st.text(3), st.text(4)});
+  }
+  {
+    auto st = impl_->sql("SELECT pool, address, request_id, hostname FROM address_claims");
+    while (st.step()) {
+      auto addr = IpAddress::parse(st.text(1));
+      if (!addr)
+        throw Error(ErrorKind::storage,
+                    "ledger " + impl_->path + ": unreadable address '" + st.text(1) + "'");
+      c.addresses.push_back({st.text(0), *addr, st.text(2), st.text(3)});
+    }
+  }
+  {
+    auto st = impl_->sql("SELECT switch, port, vlan, request_id, hostname FROM port_claims");
+    while (st.step())
+      c.ports.push_back(
+          {st.text(0), st.text(1), static_cast<int>(st.integer(2)), st.text(3), st.text(4)});
+  }
+  return c;
+}
+
+namespace {
+constexpr const char* kRequestColumns =
+    "id, fingerprint, body, tenant_code, letter_number, status, received_at, created_at, "
+    "updated_at, error, allocation";
+
+RequestRecord readRequest(Statement& st) {
+  RequestRecord r{st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5),
+                  st.text(6), st.text(7), st.text(8), st.text(9), std::nullopt};
+  if (!st.isNull(10)) r.allocation = planFromJson(nlohmann::json::parse(st.text(10)));
+  return r;
+}
+}  // namespace
+
+std::optional<RequestRecord> Ledger::request(std::string_view id) {
+  auto st = impl_->sql(std::string("SELECT ") + kRequestColumns + " FROM requests WHERE id = ?1");
+  st.bind(1, id);
+  if (!st.step()) return std::nullopt;
+  return readRequest(st);
+}
+
+std::vector<RequestRecord> Ledger::requests(const std::string& status) {
+  auto st = impl_->sql(std::string("SELECT ") + kRequestColumns +
+                       " FROM requests WHERE ?1 = '' OR status = ?1 ORDER BY created_at, id");
+  st.bind(1, status);
+  std::vector<RequestRecord> out;
+  while (st.step()) out.push_back(readRequest(st));
+  return out;
+}
+
+std::vector<LedgerEvent> Ledger::events(std::string_view request_id) {
+  auto st = impl_->sql(
+      "SELECT seq, at, actor, request_id, kind, detail FROM events WHERE request_id = ?1 "
+      "ORDER BY seq");
+  st.bind(1, request_id);
+  std::vector<LedgerEvent> out;
+  while (st.step())
+    out.push_back({st.integer(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5)});
+  return out;
+}
+
+void Ledger::insertRequest(const Request& r, std::string_view status) {
+  impl_->requireWrite("insertRequest");
+  auto now = nowUtc();
+  impl_->sql(
+           "INSERT INTO requests (id, fingerprint, body, tenant_code, letter_number, status, "
+           "received_at, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)")
+      .bind(1, r.id)
+      .bind(2, r.fingerprint)
+      .bind(3, r.canonical)
+      .bind(4, r.tenant.code)
+      .bind(5, r.letter_number)
+      .bind(6, status)
+      .bind(7, r.received_at)
+      .bind(8, now)
+      .run();
+}
+
+void Ledger::claim(const Plan& plan, std::string_view tenant) {
+  impl_->requireWrite("claim");
+  auto units = impl_->sql(
+      "INSERT INTO unit_claims (rack, unit, request_id, hostname, tenant) VALUES (?1,?2,?3,?4,?5)");
+  auto power = impl_->sql(
+      "INSERT INTO power_claims (rack, feed, watts, request_id, hostname) VALUES (?1,?2,?3,?4,?5)");
+  auto addrs = impl_->sql(
+      "INSERT INTO address_claims (address, pool, request_id, hostname) VALUES (?1,?2,?3,?4)");
+  auto ports = impl_->sql(
+      "INSERT INTO port_claims (switch, port, vlan, request_id, hostname) VALUES (?1,?2,?3,?4,?5)");
+
+  // A unique key refused the row: say what and who holds it.
+  auto conflict = [&](std::string thing, const char* query, std::string_view k1,
+                      std::string_view k2) {
+    auto st = impl_->sql(query);
+    st.bind(1, k1);
+    if (!k2.empty()) st.bind(2, k2);
+    std::string who = st.step() ? "request " + st.text(0) + " (" + st.text(1) + ")" : "another request";
+    return Error(ErrorKind::conflict, thing + " is already held by " + who)
+        .within("reserve " + plan.request_id);
+  };
+  auto insert = [](Statement& st, const std::function<Error()>& onConflict) {
+    try {
+      st.run();
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::conflict) throw;
+      throw onConflict();
+    }
+    st.reset();
+  };
+
+  for (const auto& s : plan.servers) {
+    for (int u = s.first_unit; u <= s.last_unit(); ++u) {
+      units.bind(1, s.rack).bind(2, u).bind(3, plan.request_id).bind(4, s.hostname).bind(5, tenant);
+      insert(units, [&] {
+        return conflict("unit " + std::to_string(u) + " of rack " + s.rack,
+                        "SELECT request_id, hostname FROM unit_claims WHERE rack=?1 AND unit=?2",
+                        s.rack, std::to_string(u));
+      });
+    }
+    for (const auto& f : s.feeds) {
+      power.bind(1, s.rack).bind(2, f.feed).bind(3, f.watts).bind(4, plan.request_id).bind(5, s.hostname);
+      insert(power, [&] {
+        return Error(ErrorKind::conflict, "server " + s.hostname + " is charged twice to feed " + f.feed);
+      });
+    }
+    for (const auto& n : s.nics) {
+      ports.bind(1, n.switch_name).bind(2, n.port).bind(3, n.vlan).bind(4, plan.request_id).bind(5, s.hostname);
+      insert(ports, [&] {
+        return conflict("port " + n.port + " of switch " + n.switch_name,
+                        "SELECT request_id, hostname FROM port_claims WHERE switch=?1 AND port=?2",
+                        n.switch_name, n.port);
+      });
+      for (const auto& a : n.addresses) {
+        addrs.bind(1, a.address.str()).bind(2, a.pool).bind(3, plan.request_id).bind(4, s.hostname);
+        insert(addrs, [&] {
+          return conflict("address " + a.address.str() + " of pool " + a.pool,
+                          "SELECT request_id, hostname FROM address_claims WHERE address=?1",
+                          a.address.str(), {});
+        });
+      }
+    }
+  }
+  impl_->sql("UPDATE requests SET allocation = ?2, updated_at = ?3 WHERE id = ?1")
+      .bind(1, plan.request_id)
+      .bind(2, toJson(plan).dump())
+      .bind(3, nowUtc())
+      .run();
+  impl_->bumpGeneration();
+}
+
+void Ledger::unclaim(std::string_view request_id) {
+  impl_->requireWrite("unclaim");
+  for (const char* table : {"unit_claims", "power_claims", "address_claims", "port_claims"})
+    impl_->sql(std::string("DELETE FROM ") + table + " WHERE request_id = ?1")
+        .bind(1, request_id)
+        .run();
+  impl_->bumpGeneration();
+}
+
+void Ledger::setStatus(std::string_view request_id, std::string_view status,
+                       std::string_view error) {
+  impl_->requireWrite("setStatus");
+  impl_->sql("UPDATE requests SET status = ?2, error = ?3, updated_at = ?4 WHERE id = ?1")
+      .bind(1, request_id)
+      .bind(2, status)
+      .bind(3, error)
+      .bind(4, nowUtc())
+      .run();
+}
+
+void Ledger::appendEvent(std::string_view actor, std::string_view request_id,
+                         std::string_view kind, std::string_view detail) {
+  impl_->requireWrite("appendEvent");
+  impl_->sql("INSERT INTO events (at, actor, request_id, kind, detail) VALUES (?1,?2,?3,?4,?5)")
+      .bind(1, nowUtc())
+      .bind(2, actor)
+      .bind(3, request_id)
+      .bind(4, kind)
+      .bind(5, detail)
+      .run();
+}
+
+}  // namespace colo::inventory

@@ -1,0 +1,438 @@
+#include "colo/inventory/request.h"
+
+#include <openssl/evp.h>
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "colo/inventory/error.h"
+
+namespace colo::inventory {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kMaxServers = 64;
+constexpr std::size_t kMaxNics = 8;
+constexpr std::size_t kMaxPoolsPerNic = 4;
+
+// Collects every schema problem, each with its field path.
+class Problems {
+ public:
+  void add(const std::string& field, const std::string& msg) {
+    items_.push_back(field.empty() ? msg : field + ": " + msg);
+  }
+  void throwIfAny() const {
+    if (items_.empty()) return;
+    std::string msg = "invalid request: ";
+    for (std::size_t i = 0; i < items_.size(); ++i) msg += (i ? "; " : "") + items_[i];
+    throw Error(ErrorKind::invalid_input, msg);
+  }
+
+ private:
+  std::vector<std::string> items_;
+};
+
+std::string typeName(const json& v) {
+  if (v.is_number_integer() || v.is_number_unsigned()) return "a whole number";
+  if (v.is_number_float()) return "a number with a fraction";
+  return std::string("a ") + v.type_name();
+}
+
+// Reads one JSON object field by field; reports unknown and missing fields.
+class ObjectReader {
+ public:
+  ObjectReader(const json& obj, std::string path, Problems& problems)
+      : obj_(obj), path_(std::move(path)), problems_(problems) {
+    ok_ = obj_.is_object();
+    if (!ok_) problems_.add(path_, "must be an object, not " + typeName(obj_));
+  }
+  ~ObjectReader() {
+    if (!ok_) return;
+    for (const auto& [key, value] : obj_.items())
+      if (!known_.count(key))
+        problems_.add(field(key.size() > 64 ? key.substr(0, 64) + "..." : key),
+                      "unknown field");
+  }
+  bool ok() const { return ok_; }
+  std::string field(const std::string& key) const {
+    return path_.empty() ? key : path_ + "." + key;
+  }
+
+  const json* get(const std::string& key, bool required) {
+    known_.insert(key);
+    if (!ok_) return nullptr;
+    auto it = obj_.find(key);
+    if (it == obj_.end() || it->is_null()) {
+      if (required) problems_.add(field(key), "missing");
+      return nullptr;
+    }
+    return &*it;
+  }
+
+  std::optional<std::string> text(const std::string& key, bool required, std::size_t maxLen) {
+    const json* v = get(key, required);
+    if (!v) return std::nullopt;
+    if (!v->is_string()) {
+      problems_.add(field(key), "must be text, not " + typeName(*v));
+      return std::nullopt;
+    }
+    const auto& s = v->get_ref<const std::string&>();
+    if (s.empty() || s.size() > maxLen) {
+      problems_.add(field(key), "must be 1 to " + std::to_string(maxLen) + " characters long");
+      return std::nullopt;
+    }
+    for (unsigned char c : s)
+      if (c < 0x20 || c == 0x7f) {
+        problems_.add(field(key), "must not contain control characters or line breaks");
+        return std::nullopt;
+      }
+    return s;
+  }
+
+  std::optional<std::string> name(const std::string& key, bool required) {
+    auto s = text(key, required, 1024);
+    if (s && !isSafeName(*s)) {
+      problems_.add(field(key), "'" + s->substr(0, 80) +
+                                    "' may only hold letters, digits, '.', '_' and '-' (1 to 63)");
+      return std::nullopt;
+    }
+    return s;
+  }
+
+  std::optional<long long> integer(const std::string& key, bool required, long long min,
+                                   long long max) {
+    const json* v = get(key, required);
+    if (!v) return std::nullopt;
+    if (!v->is_number_integer() && !v->is_number_unsigned()) {
+      problems_.add(field(key), "must be a whole number, not " + typeName(*v));
+      return std::nullopt;
+    }
+    if (v->is_number_unsigned() && v->get<unsigned long long>() > static_cast<unsigned long long>(max)) {
+      problems_.add(field(key), "must be between " + std::to_string(min) + " and " +
+                                    std::to_string(max));
+      return std::nullopt;
+    }
+    long long n = v->get<long long>();
+    if (n < min || n > max) {
+      problems_.add(field(key), "is " + std::to_string(n) + ", must be between " +
+                                    std::to_string(min) + " and " + std::to_string(max));
+      return std::nullopt;
+    }
+    return n;
+  }
+
+  std::optional<bool> boolean(const std::string& key, bool required) {
+    const json* v = get(key, required);
+    if (!v) return std::nullopt;
+    if (!v->is_boolean()) {
+      problems_.add(field(key), "must be true or false, not " + typeName(*v));
+      return std::nullopt;
+    }
+    return v->get<bool>();
+  }
+
+  const json* array(const std::string& key, bool required, std::size_t min, std::size_t max) {
+    const json* v = get(key, required);
+    if (!v) return nullptr;
+    if (!v->is_array()) {
+      problems_.add(field(key), "must be a list, not " + typeName(*v));
+      return nullptr;
+    }
+    if (v->size() < min || v->size() > max) {
+      problems_.add(field(key), "must hold " + std::to_string(min) + " to " +
+                                    std::to_string(max) + " items, not " +
+                                    std::to_string(v->size()));
+      return nullptr;
+    }
+    return v;
+  }
+
+ private:
+  const json& obj_;
+  std::string path_;
+  Problems& problems_;
+  bool ok_ = false;
+  std::set<std::string> known_;
+};
+
+bool isLetterNumber(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '.' && c != '-' &&
+        c != '_')
+      return false;
+  return true;
+}
+
+bool isUrl(const std::string& s) {
+  if (s.rfind("http://", 0) != 0 && s.rfind("https://", 0) != 0) return false;
+  for (unsigned char c : s)
+    if (c <= 0x20 || c >= 0x7f || c == '"' || c == '<' || c == '>' || c == '\\') return false;
+  return true;
+}
+
+Request fromJson(const json& doc) {
+  Problems problems;
+  Request r;
+  {
+    ObjectReader top(doc, "", problems);
+    if (auto v = top.name("id", true)) r.id = *v;
+    if (auto v = top.text("letter_number", true, 64)) {
+      if (isLetterNumber(*v))
+        r.letter_number = *v;
+      else
+        problems.add("letter_number", "may only hold letters, digits and / . - _");
+    }
+    if (const json* t = top.get("tenant", true)) {
+      ObjectReader tr(*t, "tenant", problems);
+      if (auto v = tr.name("code", true)) r.tenant.code = *v;
+      if (auto v = tr.text("name", true, 200)) r.tenant.name = *v;
+    }
+    if (auto v = top.text("received_at", true, 40)) {
+      if (parseRfc3339(*v))
+        r.received_at = *v;
+      else
+        problems.add("received_at", "must be an RFC 3339 time with offset, such as "
+                                    "2026-11-23T08:30:00+07:00");
+    }
+    if (auto v = top.text("callback_url", false, 2048)) {
+      if (isUrl(*v))
+        r.callback_url = *v;
+      else
+        problems.add("callback_url", "must be an http:// or https:// URL without spaces");
+    }
+    if (const json* servers = top.array("servers", true, 1, kMaxServers)) {
+      std::set<std::string> hostnames;
+      for (std::size_t i = 0; i < servers->size(); ++i) {
+        std::string path = "servers[" + std::to_string(i) + "]";
+        ObjectReader sr((*servers)[i], path, problems);
+        if (!sr.ok()) continue;
+        ServerRequest s;
+        if (auto v = sr.name("hostname", true)) {
+          s.hostname = *v;
+          if (!hostnames.insert(*v).second)
+            problems.add(path + ".hostname", "'" + *v + "' appears twice in this request");
+        }
+        if (auto v = sr.integer("units", true, 1, 60)) s.units = static_cast<int>(*v);
+        if (auto v = sr.integer("power_watts", true, 1, 100000))
+          s.power_watts = static_cast<int>(*v);
+        if (auto v = sr.boolean("redundant_power", false)) s.redundant_power = *v;
+        if (const json* nics = sr.array("nics", false, 0, kMaxNics)) {
+          for (std::size_t n = 0; n < nics->size(); ++n) {
+            std::string npath = path + ".nics[" + std::to_string(n) + "]";
+            ObjectReader nr((*nics)[n], npath, problems);
+            NicRequest nic;
+            if (const json* pools = nr.array("pools", true, 1, kMaxPoolsPerNic)) {
+              for (std::size_t p = 0; p < pools->size(); ++p) {
+                std::string ppath = npath + ".pools[" + std::to_string(p) + "]";
+                const json& pv = (*pools)[p];
+                if (!pv.is_string() || !isSafeName(pv.get_ref<const std::string&>())) {
+                  problems.add(ppath, "must be a pool name");
+                  continue;
+                }
+                nic.pools.push_back(pv.get<std::string>());
+              }
+            }
+            s.nics.push_back(std::move(nic));
+          }
+        }
+        r.servers.push_back(std::move(s));
+      }
+    }
+  }
+  problems.throwIfAny();
+  r.canonical = doc.dump();
+  r.fingerprint = sha256Hex(r.canonical);
+  return r;
+}
+
+json yamlToJson(const YAML::Node& n, int depth) {
+  if (depth > 32) throw Error(ErrorKind::invalid_input, "invalid request: nested too deeply");
+  switch (n.Type()) {
+    case YAML::NodeType::Map: {
+      json obj = json::object();
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        const std::string key = it->first.as<std::string>();
+        if (obj.contains(key))
+          throw Error(ErrorKind::invalid_input, "invalid request: duplicate key '" + key + "'");
+        obj[key] = yamlToJson(it->second, depth + 1);
+      }
+      return obj;
+    }
+    case YAML::NodeType::Sequence: {
+      json arr = json::array();
+      for (const auto& item : n) arr.push_back(yamlToJson(item, depth + 1));
+      return arr;
+    }
+    case YAML::NodeType::Scalar: {
+      const std::string& s = n.Scalar();
+      if (n.Tag() == "?") {  // a plain scalar: YAML's own types apply
+        long long i = 0;
+        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), i);
+        if (ec == std::errc{} && p == s.data() + s.size() && !s.empty()) return i;
+        if (s == "true") return true;
+        if (s == "false") return false;
+        if (s == "null" || s == "~") return nullptr;
+      }
+      return s;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+Request parseRequestJson(std::string_view text) {
+  json doc;
+  try {
+    // Depth is limited before anything is built: a hostile body of nested
+    // brackets must not cost memory or stack.
+    doc = json::parse(text.begin(), text.end(), [](int depth, json::parse_event_t, json&) {
+      if (depth > 16) throw Error(ErrorKind::invalid_input, "invalid request: nested too deeply");
+      return true;
+    });
+  } catch (const json::parse_error& e) {
+    throw Error(ErrorKind::invalid_input,
+                "invalid request: bad JSON at byte " + std::to_string(e.byte) + ": " +
+                    std::string(e.what()).substr(std::string(e.what()).find(':') + 2));
+  } catch (const json::exception& e) {  // e.g. a number too large for a double
+    throw Error(ErrorKind::invalid_input, "invalid request: bad JSON: " +
+                                              std::string(e.what()).substr(
+                                                  std::string(e.what()).find(']') + 2));
+  }
+  return fromJson(doc);
+}
+
+Request parseRequestYaml(std::string_view text) {
+  YAML::Node node;
+  try {
+    node = YAML::Load(std::string(text));
+  } catch (const YAML::ParserException& e) {
+    throw Error(ErrorKind::invalid_input, "invalid request: bad YAML at line " +
+                                              std::to_string(e.mark.line + 1) + ", column " +
+                                              std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  return fromJson(yamlToJson(node, 0));
+}
+
+Request loadRequestFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorKind::invalid_input, "cannot read request file " + path);
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  std::string text = buf.str();
+  if (text.size() > (1u << 20))
+    throw Error(ErrorKind::invalid_input, path + ": request file is larger than 1 MiB");
+  try {
+    bool yaml = path.ends_with(".yaml") || path.ends_with(".yml");
+    return yaml ? parseRequestYaml(text) : parseRequestJson(text);
+  } catch (const Error& e) {
+    throw e.within(path);
+  }
+}
+
+void checkRequestAgainst(const Request& r, const Inventory& inv) {
+  Problems problems;
+  int tallest = 0;
+  for (const auto& rack : inv.racks) tallest = std::max(tallest, rack.height);
+  for (std::size_t i = 0; i < r.servers.size(); ++i) {
+    const auto& s = r.servers[i];
+    std::string path = "servers[" + std::to_string(i) + "]";
+    if (s.units > tallest)
+      problems.add(path + ".units", "server " + s.hostname + " needs " +
+                                        std::to_string(s.units) + " units; the tallest rack has " +
+                                        std::to_string(tallest));
+    for (std::size_t n = 0; n < s.nics.size(); ++n) {
+      std::optional<int> vlan;
+      for (std::size_t p = 0; p < s.nics[n].pools.size(); ++p) {
+        std::string ppath = path + ".nics[" + std::to_string(n) + "].pools[" + std::to_string(p) + "]";
+        const auto& name = s.nics[n].pools[p];
+        const IpPool* pool = inv.pool(name);
+        if (!pool) {
+          problems.add(ppath, "pool '" + name + "' does not exist");
+          continue;
+        }
+        if (vlan && *vlan != pool->vlan)
+          problems.add(ppath, "pool '" + name + "' is on vlan " + std::to_string(pool->vlan) +
+                                  ", but the NIC's other pools are on vlan " +
+                                  std::to_string(*vlan) + " (one port carries one vlan)");
+        vlan = pool->vlan;
+        for (std::size_t q = 0; q < p; ++q)
+          if (s.nics[n].pools[q] == name) problems.add(ppath, "pool '" + name + "' is listed twice");
+      }
+    }
+  }
+  problems.throwIfAny();
+}
+
+std::optional<Timestamp> parseRfc3339(std::string_view t) {
+  // YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)
+  auto num = [&](std::size_t at, std::size_t len, int& out) {
+    if (at + len > t.size()) return false;
+    auto [p, ec] = std::from_chars(t.data() + at, t.data() + at + len, out);
+    return ec == std::errc{} && p == t.data() + at + len;
+  };
+  int Y, M, D, h, m, s;
+  if (t.size() < 20 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != 't') ||
+      t[13] != ':' || t[16] != ':')
+    return std::nullopt;
+  if (!num(0, 4, Y) || !num(5, 2, M) || !num(8, 2, D) || !num(11, 2, h) || !num(14, 2, m) ||
+      !num(17, 2, s))
+    return std::nullopt;
+  static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (Y % 4 == 0 && Y % 100 != 0) || Y % 400 == 0;
+  if (M < 1 || M > 12 || D < 1 || D > days[M - 1] || (M == 2 && D == 29 && !leap) || h > 23 ||
+      m > 59 || s > 60)
+    return std::nullopt;
+  std::size_t i = 19;
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    std::size_t start = i;
+    while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
+    if (i == start) return std::nullopt;
+  }
+  int offset = 0;
+  if (i < t.size() && (t[i] == 'Z' || t[i] == 'z')) {
+    ++i;
+  } else if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
+    int oh, om;
+    if (i + 6 != t.size() || t[i + 3] != ':' || !num(i + 1, 2, oh) || !num(i + 4, 2, om) ||
+        oh > 23 || om > 59)
+      return std::nullopt;
+    offset = (oh * 3600 + om * 60) * (t[i] == '-' ? -1 : 1);
+    i += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (i != t.size()) return std::nullopt;
+  // Days from civil (Howard Hinnant's algorithm).
+  int y = Y - (M <= 2);
+  int era = (y >= 0 ? y : y - 399) / 400;
+  int yoe = y - era * 400;
+  int doy = (153 * (M + (M > 2 ? -3 : 9)) + 2) / 5 + D - 1;
+  int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  std::int64_t daysSinceEpoch = std::int64_t{era} * 146097 + doe - 719468;
+  return Timestamp{daysSinceEpoch * 86400 + h * 3600 + m * 60 + std::min(s, 59) - offset, offset};
+}
+
+std::string sha256Hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out.push_back(hex[digest[i] >> 4]);
+    out.push_back(hex[digest[i] & 15]);
+  }
+  return out;
+}
+
+}  // namespace colo::inventory

@@ -1,0 +1,320 @@
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "../support/temp_dir.h"
+#include "colo/inventory/allocator.h"
+#include "colo/inventory/error.h"
+#include "colo/inventory/loader.h"
+
+using namespace colo::inventory;
+using colo::test::TempDir;
+
+namespace {
+
+Inventory smallInventory() {
+  auto r = loadInventory(COLO_TEST_DATA "/small.yaml");
+  for (const auto& e : r.errors) UNSCOPED_INFO(e.str());
+  REQUIRE(r.ok());
+  return std::move(r.inventory);
+}
+
+struct Server {
+  std::string hostname;
+  int units;
+  int watts;
+  bool redundant = false;
+  std::vector<std::vector<std::string>> nics = {};
+};
+
+Request request(const std::string& id, const std::vector<Server>& servers) {
+  std::string json = R"({"id": ")" + id +
+                     R"(", "letter_number": "027/1/APTIKA/2026", "tenant": {"code": "BAPPEDA",
+      "name": "Bappeda"}, "received_at": "2026-11-23T08:30:00+07:00", "servers": [)";
+  for (std::size_t i = 0; i < servers.size(); ++i) {
+    const auto& s = servers[i];
+    json += std::string(i ? "," : "") + R"({"hostname": ")" + s.hostname +
+            R"(", "units": )" + std::to_string(s.units) +
+            R"(, "power_watts": )" + std::to_string(s.watts) +
+            R"(, "redundant_power": )" + (s.redundant ? "true" : "false") + R"(, "nics": [)";
+    for (std::size_t n = 0; n < s.nics.size(); ++n) {
+      json += std::string(n ? "," : "") + R"({"pools": [)";
+      for (std::size_t p = 0; p < s.nics[n].size(); ++p)
+        json += std::string(p ? "," : "") + "\"" + s.nics[n][p] + "\"";
+      json += "]}";
+    }
+    json += "]}";
+  }
+  return parseRequestJson(json + "]}");
+}
+
+Plan plan(const Inventory& inv, const Request& req, const Claims& claims = {}) {
+  Occupancy occ(inv, claims, 0);
+  return allocate(occ, req);
+}
+
+std::string exhaustedMessage(const Inventory& inv, const Request& req) {
+  try {
+    plan(inv, req);
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::exhausted);
+    return e.what();
+  }
+  FAIL("allocation succeeded");
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("a server goes to the smallest free gap that fits") {
+  auto inv = smallInventory();
+  auto p = plan(inv, request("REQ-1", {{"web01", 2, 300}}));
+  REQUIRE(p.servers.size() == 1);
+  CHECK(p.servers[0].rack == "R02");  // gaps of 4 beat R01's 8 and R03's 10
+  CHECK(p.servers[0].first_unit == 1);
+  CHECK(p.servers[0].last_unit() == 2);
+  // Not redundant: one feed, the one with most headroom.
+  REQUIRE(p.servers[0].feeds.size() == 1);
+  CHECK(p.servers[0].feeds[0].feed == "R02-A");
+}
+
+TEST_CASE("among equal gaps the rack with most power headroom wins, then the name") {
+  auto inv = smallInventory();
+  // 8 units: only R01 (2-9) and R03 (1-10) fit; R01 wastes less.
+  CHECK(plan(inv, request("REQ-1", {{"big", 8, 100}})).servers[0].rack == "R01");
+  // 9 units: only R03.
+  CHECK(plan(inv, request("REQ-1", {{"big", 9, 100}})).servers[0].rack == "R03");
+}
+
+TEST_CASE("a redundant server charges its full draw to two feeds") {
+  auto inv = smallInventory();
+  auto p = plan(inv, request("REQ-1", {{"db01", 2, 700, true}}));
+  REQUIRE(p.servers[0].feeds.size() == 2);
+  CHECK(p.servers[0].feeds[0].watts == 700);
+  CHECK(p.servers[0].feeds[1].watts == 700);
+  CHECK(p.servers[0].rack != "R03");  // R03 has one feed
+}
+
+TEST_CASE("derating and existing devices limit power") {
+  auto inv = smallInventory();
+  // R02 feeds: 1600 W usable, 400 W drawn by dinkes-db01 => 1200 W left.
+  // R01: 1600 - 100 = 1500 W. 1300 W redundant fits only R01.
+  CHECK(plan(inv, request("REQ-1", {{"db01", 2, 1300, true}})).servers[0].rack == "R01");
+  CHECK(exhaustedMessage(inv, request("REQ-1", {{"db01", 2, 1550, true}})) ==
+        "no rack has 2 contiguous free units with 1550 W on two feeds for server db01; "
+        "closest: R01 has 8 contiguous free units, 1500 W free on its second-best feed");
+}
+
+TEST_CASE("ports come from the rack's switch in order, skipping ports in use") {
+  auto inv = smallInventory();
+  auto p = plan(inv, request("REQ-1", {{"big", 8, 100, false, {{"pub-v4"}, {"priv-v4"}}}}));
+  REQUIRE(p.servers[0].nics.size() == 2);
+  CHECK(p.servers[0].nics[0].switch_name == "tor-r01");
+  CHECK(p.servers[0].nics[0].port == "Ethernet2");  // Ethernet1 is in use
+  CHECK(p.servers[0].nics[1].port == "Ethernet3");
+  CHECK(p.servers[0].nics[0].vlan == 120);
+  CHECK(p.servers[0].nics[1].vlan == 130);
+}
+
+TEST_CASE("addresses are the lowest free, never network, gateway, broadcast or reserved") {
+  auto inv = smallInventory();
+  auto p = plan(inv, request("REQ-1", {{"a", 1, 100, false, {{"pub-v4", "pub-v6"}, {"priv-v4"}}},
+                                       {"b", 1, 100, false, {{"pub-v4"}}}}));
+  const auto& a = p.servers[0].nics;
+  CHECK(a[0].addresses[0].address.str() == "192.0.2.2");
+  CHECK(a[0].addresses[0].prefix_length == 29);
+  CHECK(a[0].addresses[0].gateway->str() == "192.0.2.1");
+  CHECK(a[0].addresses[1].address.str() == "2001:db8:1::100");
+  CHECK(a[1].addresses[0].address.str() == "198.51.100.5");
+  CHECK(p.servers[1].nics[0].addresses[0].address.str() == "192.0.2.3");
+  // 192.0.2.0/29: .2 to .6 usable (.1 gateway, .7 broadcast): a sixth is too many.
+  std::vector<Server> six;
+  for (int i = 0; i < 6; ++i) six.push_back({"s" + std::to_string(i), 1, 10, false, {{"pub-v4"}}});
+  CHECK(exhaustedMessage(inv, request("REQ-1", six)).rfind(
+            "ip pool 'pub-v4' (192.0.2.0/29) has no free address left for server s5", 0) == 0);
+}
+
+TEST_CASE("a request's servers share one rack when they fit, else the fewest racks") {
+  auto inv = smallInventory();
+  auto together = plan(inv, request("REQ-1", {{"a", 3, 100}, {"b", 3, 100}}));
+  CHECK(together.servers[0].rack == together.servers[1].rack);
+  // 8 + 8 + 2 units: no rack takes all; two racks do.
+  auto spread = plan(inv, request("REQ-1", {{"a", 8, 100}, {"b", 8, 100}, {"c", 2, 100}}));
+  std::set<std::string> racks;
+  for (const auto& s : spread.servers) racks.insert(s.rack);
+  CHECK(racks.size() == 2);
+  CHECK(spread.servers[0].hostname == "a");  // request order is kept
+}
+
+TEST_CASE("a request bigger than any rack is invalid input, not exhaustion") {
+  auto inv = smallInventory();
+  try {
+    plan(inv, request("REQ-1", {{"huge", 11, 100}}));
+    FAIL("allocated");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::invalid_input);
+    CHECK(std::string(e.what()) ==
+          "invalid request: servers[0].units: server huge needs 11 units; the tallest rack has 10");
+  }
+}
+
+TEST_CASE("pools that do not exist or mix vlans are refused naming the field") {
+  auto inv = smallInventory();
+  try {
+    plan(inv, request("REQ-1", {{"a", 1, 100, false, {{"pub-v4", "priv-v4"}, {"nope"}}}}));
+    FAIL("allocated");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()) ==
+          "invalid request: servers[0].nics[0].pools[1]: pool 'priv-v4' is on vlan 130, but the "
+          "NIC's other pools are on vlan 120 (one port carries one vlan); "
+          "servers[0].nics[1].pools[0]: pool 'nope' does not exist");
+  }
+}
+
+TEST_CASE("reserving is idempotent per request id and release frees everything") {
+  TempDir dir;
+  auto inv = smallInventory();
+  Ledger ledger(dir.file("colo.db"));
+  std::unique_ptr<Occupancy> cache;
+  auto req = request("REQ-1", {{"a", 2, 300, true, {{"pub-v4"}}}});
+  auto first = reserve(ledger, inv, req, "test", cache);
+  CHECK_FALSE(first.existing);
+  auto again = reserve(ledger, inv, req, "test", cache);
+  CHECK(again.existing);
+  CHECK(toJson(again.plan) == toJson(first.plan));
+  auto claims = ledger.claims();
+  CHECK(claims.units.size() == 2);
+  CHECK(claims.power.size() == 2);
+  CHECK(claims.addresses.size() == 1);
+  CHECK(claims.ports.size() == 1);
+
+  // The same id with another body is a conflict, and changes nothing.
+  auto other = request("REQ-1", {{"a", 3, 300, true, {{"pub-v4"}}}});
+  CHECK_THROWS_WITH(reserve(ledger, inv, other, "test", cache),
+                    "request REQ-1 was already received with a different body; a changed "
+                    "request needs a new id");
+  CHECK(ledger.claims().units.size() == 2);
+
+  // A second request does not get what the first holds.
+  auto second = reserve(ledger, inv, request("REQ-2", {{"b", 2, 300, true, {{"pub-v4"}}}}),
+                        "test", cache);
+  CHECK(second.plan.servers[0].nics[0].addresses[0].address.str() == "192.0.2.3");
+  CHECK(second.plan.servers[0].first_unit != first.plan.servers[0].first_unit);
+
+  release(ledger, "REQ-1", "test");
+  claims = ledger.claims();
+  CHECK(claims.units.size() == 2);  // REQ-2's
+  CHECK(claims.addresses.size() == 1);
+  auto rec = ledger.request("REQ-1");
+  REQUIRE(rec);
+  CHECK(rec->status == "released");
+  CHECK(rec->allocation);  // kept for the record
+  auto events = ledger.events("REQ-1");
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].kind == "reserved");
+  CHECK(events[1].kind == "released");
+  CHECK_THROWS_WITH(release(ledger, "REQ-1", "test"), "request REQ-1 was already released");
+  CHECK_THROWS_WITH(release(ledger, "REQ-9", "test"), "request REQ-9 is not in the ledger");
+  // A released id is not reused.
+  CHECK_THROWS_WITH(reserve(ledger, inv, req, "test", cache),
+                    "request REQ-1 is released; it cannot be reserved again (use a new id)");
+  // The freed address is the lowest free again.
+  auto third = reserve(ledger, inv, request("REQ-3", {{"c", 1, 100, false, {{"pub-v4"}}}}),
+                       "test", cache);
+  CHECK(third.plan.servers[0].nics[0].addresses[0].address.str() == "192.0.2.2");
+}
+
+TEST_CASE("the ledger's unique keys refuse a double claim even if the caller is wrong") {
+  TempDir dir;
+  auto inv = smallInventory();
+  Ledger ledger(dir.file("colo.db"));
+  auto req = request("REQ-1", {{"a", 2, 300, false, {{"pub-v4"}}}});
+  Plan p = plan(inv, req);
+  ledger.write([&] {
+    ledger.insertRequest(req, "reserved");
+    ledger.claim(p, "BAPPEDA");
+  });
+  // A stale planner hands out the same thing again under another id.
+  auto req2 = request("REQ-2", {{"b", 2, 300, false, {{"pub-v4"}}}});
+  Plan p2 = p;
+  p2.request_id = "REQ-2";
+  p2.servers[0].hostname = "b";
+  auto gen = ledger.generation();
+  CHECK_THROWS_WITH(ledger.write([&] {
+    ledger.insertRequest(req2, "reserved");
+    ledger.claim(p2, "BAPPEDA");
+  }),
+                    "reserve REQ-2 <- unit 1 of rack R02 is already held by request REQ-1 (a)");
+  // Rolled back whole: no request, no partial claims.
+  CHECK_FALSE(ledger.request("REQ-2"));
+  CHECK(ledger.claims().units.size() == 2);
+  CHECK(ledger.generation() == gen);
+  // The event log cannot be rewritten.
+  ledger.write([&] { ledger.appendEvent("t", "REQ-1", "note", "x"); });
+}
+
+TEST_CASE("the cached occupancy notices another writer") {
+  TempDir dir;
+  auto inv = smallInventory();
+  Ledger a(dir.file("colo.db")), b(dir.file("colo.db"));
+  std::unique_ptr<Occupancy> cacheA, cacheB;
+  auto first = reserve(a, inv, request("REQ-1", {{"a", 1, 100, false, {{"pub-v4"}}}}), "a", cacheA);
+  auto second = reserve(b, inv, request("REQ-2", {{"b", 1, 100, false, {{"pub-v4"}}}}), "b", cacheB);
+  auto third = reserve(a, inv, request("REQ-3", {{"c", 1, 100, false, {{"pub-v4"}}}}), "a", cacheA);
+  CHECK(first.plan.servers[0].nics[0].addresses[0].address.str() == "192.0.2.2");
+  CHECK(second.plan.servers[0].nics[0].addresses[0].address.str() == "192.0.2.3");
+  CHECK(third.plan.servers[0].nics[0].addresses[0].address.str() == "192.0.2.4");
+}
+
+TEST_CASE("a file that is not a colo ledger is refused and left alone") {
+  TempDir dir;
+  auto text = dir.write("notes.db", "these are my notes\n");
+  CHECK_THROWS_WITH(Ledger(text),
+                    Catch::StartsWith(text + " is not a colo ledger (ledger " + text +
+                                      ": sqlite step: file is not a database)"));
+  {
+    Ledger l(dir.file("newer.db"));
+    l.write([] {});
+  }
+  // Pretend a newer colo wrote it.
+  {
+    Ledger l(dir.file("newer.db"));
+  }
+  std::string cmd = "sqlite3 " + dir.file("newer.db") + " 'PRAGMA user_version = 99'";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  CHECK_THROWS_WITH(Ledger(dir.file("newer.db")),
+                    "ledger " + dir.file("newer.db") +
+                        " has schema version 99, newer than this colo understands (1); upgrade "
+                        "colo, do not downgrade the ledger");
+  cmd = "sqlite3 " + dir.file("other.db") + " 'CREATE TABLE t(x)'";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  CHECK_THROWS_WITH(Ledger(dir.file("other.db")),
+                    dir.file("other.db") +
+                        " is not a colo ledger (it is some other SQLite database); refusing to "
+                        "touch it");
+}
+
+TEST_CASE("claims that no longer fit the inventory are reported where the admin must look") {
+  TempDir dir;
+  auto inv = smallInventory();
+  Claims claims;
+  claims.units.push_back({"R02", 5, "REQ-1", "web01", "BAPPEDA"});    // dinkes-db01 is there
+  claims.units.push_back({"R09", 1, "REQ-1", "web01", "BAPPEDA"});    // no such rack
+  claims.ports.push_back({"tor-r01", "Ethernet1", 120, "REQ-1", "web01"});  // in_use
+  claims.addresses.push_back({"pub-v4", *IpAddress::parse("192.0.2.1"), "REQ-1", "web01"});
+  Occupancy occ(inv, claims, 0);
+  const auto& c = occ.conflicts();
+  REQUIRE(c.size() == 4);
+  CHECK(c[0].str() == std::string(COLO_TEST_DATA "/small.yaml") +
+                          ":26:9: device 'dinkes-db01' occupies unit 5 of rack 'R02', which "
+                          "colo reserved for request REQ-1 (web01)");
+  CHECK(c[1].message ==
+        "rack 'R09' is gone from the inventory, but the ledger holds unit 1 of it for request "
+        "REQ-1 (web01)");
+  CHECK(c[2].message ==
+        "switch 'tor-r01' marks Ethernet1 in_use, but colo holds it for request REQ-1 (web01)");
+  CHECK(c[3].message ==
+        "ip pool 'pub-v4' now reserves 192.0.2.1 (gateway or reserved range), which colo holds "
+        "for request REQ-1 (web01)");
+}

@@ -1,0 +1,120 @@
+#include <catch2/catch.hpp>
+
+#include "colo/inventory/error.h"
+#include "colo/inventory/request.h"
+
+using namespace colo::inventory;
+
+namespace {
+const std::string kRequest = R"({
+  "id": "REQ-2026-0142",
+  "letter_number": "027/142/APTIKA/2026",
+  "tenant": {"code": "BAPPEDA", "name": "Badan Perencanaan Pembangunan Daerah"},
+  "received_at": "2026-11-23T08:30:00+07:00",
+  "servers": [
+    {"hostname": "bappeda-web01", "units": 2, "power_watts": 450, "redundant_power": true,
+     "nics": [{"pools": ["colo-public-v4", "colo-public-v6"]}, {"pools": ["colo-private-v4"]}]}
+  ],
+  "callback_url": "http://127.0.0.1:9000/colo/callback"
+})";
+
+std::string with(std::string from, std::string to) {
+  std::string s = kRequest;
+  auto at = s.find(from);
+  REQUIRE(at != std::string::npos);
+  return s.replace(at, from.size(), to);
+}
+
+std::string errorOf(const std::string& text) {
+  try {
+    parseRequestJson(text);
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::invalid_input);
+    return e.what();
+  }
+  FAIL("request was accepted: " << text);
+  return {};
+}
+}  // namespace
+
+TEST_CASE("the spec's sample request parses") {
+  auto r = parseRequestJson(kRequest);
+  CHECK(r.id == "REQ-2026-0142");
+  CHECK(r.tenant.code == "BAPPEDA");
+  REQUIRE(r.servers.size() == 1);
+  CHECK(r.servers[0].redundant_power);
+  CHECK(r.servers[0].nics[1].pools == std::vector<std::string>{"colo-private-v4"});
+  CHECK(r.fingerprint.size() == 64);
+  // Whitespace and key order do not change the fingerprint.
+  auto again = parseRequestJson(with("\"id\": \"REQ-2026-0142\",", "\"id\":\"REQ-2026-0142\",  "));
+  CHECK(again.fingerprint == r.fingerprint);
+  CHECK(parseRequestJson(with("450", "451")).fingerprint != r.fingerprint);
+}
+
+TEST_CASE("a YAML request means the same as its JSON") {
+  auto y = parseRequestYaml(R"(id: REQ-2026-0142
+letter_number: 027/142/APTIKA/2026
+tenant: {code: BAPPEDA, name: Badan Perencanaan Pembangunan Daerah}
+received_at: "2026-11-23T08:30:00+07:00"
+servers:
+  - hostname: bappeda-web01
+    units: 2
+    power_watts: 450
+    redundant_power: true
+    nics:
+      - pools: [colo-public-v4, colo-public-v6]
+      - pools: [colo-private-v4]
+callback_url: http://127.0.0.1:9000/colo/callback
+)");
+  CHECK(y.fingerprint == parseRequestJson(kRequest).fingerprint);
+}
+
+TEST_CASE("bad requests are refused naming the field") {
+  CHECK(errorOf("{\"id\": ") ==
+        "invalid request: bad JSON at byte 8: syntax error while parsing value - unexpected "
+        "end of input; expected '[', '{', or a literal");
+  CHECK(errorOf(with("\"units\": 2", "\"units\": 2, \"colour\": \"red\"")) ==
+        "invalid request: servers[0].colour: unknown field");
+  CHECK(errorOf(with("\"id\": \"REQ-2026-0142\"", "\"id\": \"REQ 2026/0142\"")) ==
+        "invalid request: id: 'REQ 2026/0142' may only hold letters, digits, '.', '_' and '-' "
+        "(1 to 63)");
+  CHECK(errorOf(with("bappeda-web01", "web01;reload")) ==
+        "invalid request: servers[0].hostname: 'web01;reload' may only hold letters, digits, "
+        "'.', '_' and '-' (1 to 63)");
+  CHECK(errorOf(with("\"units\": 2", "\"units\": \"2\"")) ==
+        "invalid request: servers[0].units: must be a whole number, not a string");
+  CHECK(errorOf(with("\"units\": 2", "\"units\": 1e400")) ==
+        "invalid request: bad JSON: number overflow parsing '1e400'");
+  CHECK(errorOf(with("\"power_watts\": 450", "\"power_watts\": 99999999999999999999")) ==
+        "invalid request: servers[0].power_watts: must be a whole number, not a number with a "
+        "fraction");
+  CHECK(errorOf(with("\"power_watts\": 450", "\"power_watts\": -5")) ==
+        "invalid request: servers[0].power_watts: is -5, must be between 1 and 100000");
+  CHECK(errorOf(with("\"letter_number\": \"027/142/APTIKA/2026\",", "")) ==
+        "invalid request: letter_number: missing");
+  CHECK(errorOf(with("+07:00", "")) ==
+        "invalid request: received_at: must be an RFC 3339 time with offset, such as "
+        "2026-11-23T08:30:00+07:00");
+  CHECK(errorOf(with("Badan Perencanaan", "Badan\\nPerencanaan")) ==
+        "invalid request: tenant.name: must not contain control characters or line breaks");
+  CHECK(errorOf(with("http://127.0.0.1:9000/colo/callback", "file:///etc/passwd")) ==
+        "invalid request: callback_url: must be an http:// or https:// URL without spaces");
+  CHECK(errorOf("[1,2]") == "invalid request: must be an object, not a array");
+  CHECK(errorOf(std::string(100, '[') + std::string(100, ']')) ==
+        "invalid request: nested too deeply");
+  // Every problem at once.
+  CHECK(errorOf(with("\"units\": 2, \"power_watts\": 450", "\"units\": 0, \"power_watts\": 0")) ==
+        "invalid request: servers[0].units: is 0, must be between 1 and 60; "
+        "servers[0].power_watts: is 0, must be between 1 and 100000");
+}
+
+TEST_CASE("RFC 3339 timestamps carry their offset") {
+  auto t = parseRfc3339("2026-11-23T08:30:00+07:00");
+  REQUIRE(t);
+  CHECK(t->epoch_seconds == 1795397400);  // 2026-11-23T01:30:00Z
+  CHECK(t->utc_offset_seconds == 7 * 3600);
+  CHECK(parseRfc3339("2026-11-23T01:30:00.250Z")->epoch_seconds == 1795397400);
+  CHECK_FALSE(parseRfc3339("2026-02-29T00:00:00Z"));
+  CHECK_FALSE(parseRfc3339("2026-11-23 08:30:00+07:00"));
+  CHECK_FALSE(parseRfc3339("2026-11-23T08:30:00+07:00x"));
+}
