@@ -1,0 +1,433 @@
+#include "cli.h"
+
+#include <openssl/rand.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+
+#include "colo/inventory/allocator.h"
+#include "colo/inventory/error.h"
+#include "colo/inventory/loader.h"
+#include "config.h"
+#include "table.h"
+#include "views.h"
+
+namespace colo::agent {
+
+namespace {
+
+namespace inv = colo::inventory;
+using nlohmann::json;
+
+// Vendors with a dialect. Until drivers/ registers its dialects, the three
+// of SPEC §6.
+const std::vector<std::string> kVendors = {"cisco_ios", "arista_eos", "juniper_junos"};
+
+// Input that is wrong in several places at once (an invalid inventory or
+// config): printed one per line, exit 2.
+struct InvalidInput {
+  std::string what;
+  inv::Diagnostics diagnostics;
+};
+
+struct Options {
+  std::string config, inventory, state;
+  bool json = false;
+};
+
+// Loads what a command needs, once, honouring flags over the config file.
+class Session {
+ public:
+  explicit Session(Options o) : opt_(std::move(o)) {
+    if (opt_.config.empty())
+      if (const char* env = std::getenv("COLO_CONFIG")) opt_.config = env;
+    if (!opt_.config.empty()) {
+      auto r = loadConfig(opt_.config);
+      if (!r.errors.empty()) throw InvalidInput{"config " + opt_.config, r.errors};
+      config_ = std::move(r.config);
+    }
+    if (!opt_.inventory.empty()) config_.inventory = opt_.inventory;
+    if (!opt_.state.empty()) config_.state = opt_.state;
+  }
+
+  const Options& options() const { return opt_; }
+
+  inv::LoadResult loadInventory() const {
+    if (config_.inventory.empty())
+      throw inv::Error(inv::ErrorKind::invalid_input,
+                       "no inventory: give --inventory PATH or a --config file that names one");
+    inv::LoadOptions lo;
+    lo.vendors = kVendors;
+    if (!config_.file.empty()) {
+      std::vector<std::string> names;
+      for (const auto& [name, c] : config_.credentials) names.push_back(name);
+      lo.credentials = names;
+    }
+    return inv::loadInventory(config_.inventory, lo);
+  }
+
+  // The inventory, which must be valid.
+  const inv::Inventory& inventory() {
+    if (!inventory_) {
+      auto r = loadInventory();
+      if (!r.ok()) throw InvalidInput{"inventory " + config_.inventory, r.errors};
+      inventory_ = std::make_unique<inv::Inventory>(std::move(r.inventory));
+    }
+    return *inventory_;
+  }
+
+  inv::Ledger& ledger(inv::Ledger::Open mode = inv::Ledger::Open::if_exists) {
+    if (!ledger_) ledger_ = std::make_unique<inv::Ledger>(config_.state, mode);
+    return *ledger_;
+  }
+
+  const inv::Occupancy& occupancy() {
+    if (!occupancy_) {
+      auto& l = ledger();
+      occupancy_ = std::make_unique<inv::Occupancy>(inventory(), l.claims(), l.generation());
+    }
+    return *occupancy_;
+  }
+
+  std::unique_ptr<inv::Occupancy>& occupancyCache() { return occupancy_; }
+
+  // Who did it, for the event log: the login running the command.
+  static std::string actor() {
+    const char* user = std::getenv("USER");
+    std::string name = user ? user : "";
+    if (name.empty())
+      if (const passwd* pw = getpwuid(geteuid())) name = pw->pw_name;
+    return "cli:" + (inv::isSafeName(name) ? name : std::string("uid") + std::to_string(geteuid()));
+  }
+
+ private:
+  Options opt_;
+  Config config_;
+  std::unique_ptr<inv::Inventory> inventory_;
+  std::unique_ptr<inv::Ledger> ledger_;
+  std::unique_ptr<inv::Occupancy> occupancy_;
+};
+
+void print(const json& j) { std::cout << j.dump(2) << "\n"; }
+
+std::string watts(const inv::FeedUsage& f) {
+  int pct = f.usable_watts ? f.drawn_watts * 100 / f.usable_watts : 0;
+  return f.name + " " + std::to_string(f.drawn_watts) + "/" + std::to_string(f.usable_watts) +
+         " W (" + std::to_string(pct) + "%)";
+}
+
+std::string planText(const inv::Plan& plan) {
+  std::string out;
+  Table t({"SERVER", "RACK", "UNITS", "POWER", "NIC", "SWITCH", "PORT", "VLAN", "ADDRESSES"});
+  for (const auto& s : plan.servers) {
+    std::string feeds;
+    for (const auto& f : s.feeds) feeds += (feeds.empty() ? "" : "+") + f.feed;
+    std::string units = "U" + std::to_string(s.first_unit) +
+                        (s.height > 1 ? "-U" + std::to_string(s.last_unit()) : "");
+    std::string power = std::to_string(s.power_watts) + " W " + feeds;
+    if (s.nics.empty()) t.row({s.hostname, s.rack, units, power, "-", "-", "-", "-", "-"});
+    for (std::size_t n = 0; n < s.nics.size(); ++n) {
+      const auto& nic = s.nics[n];
+      std::string addrs;
+      for (const auto& a : nic.addresses)
+        addrs += (addrs.empty() ? "" : " ") + a.address.str() + "/" + std::to_string(a.prefix_length) +
+                 (a.gateway ? " gw " + a.gateway->str() : "");
+      t.row({n ? "" : s.hostname, n ? "" : s.rack, n ? "" : units, n ? "" : power,
+             std::to_string(nic.index), nic.switch_name, nic.port, std::to_string(nic.vlan), addrs});
+    }
+  }
+  return t.str();
+}
+
+int cmdValidate(Session& s) {
+  auto r = s.loadInventory();
+  inv::Diagnostics all = r.errors;
+  std::size_t ledgerConflicts = 0;
+  if (r.ok()) {
+    auto& l = s.ledger();
+    inv::Occupancy occ(r.inventory, l.claims(), l.generation());
+    ledgerConflicts = occ.conflicts().size();
+    all.insert(all.end(), occ.conflicts().begin(), occ.conflicts().end());
+  }
+  if (s.options().json) {
+    json errs = json::array();
+    for (const auto& d : all) errs.push_back(diagnosticJson(d));
+    print({{"valid", all.empty()},
+           {"files", r.inventory.files},
+           {"racks", r.inventory.racks.size()},
+           {"switches", r.inventory.switches.size()},
+           {"pools", r.inventory.pools.size()},
+           {"errors", errs}});
+  } else if (all.empty()) {
+    std::cout << "inventory valid: " << r.inventory.racks.size() << " racks, "
+              << r.inventory.switches.size() << " switches, " << r.inventory.pools.size()
+              << " ip pools, " << r.inventory.vlans.size() << " vlans ("
+              << r.inventory.files.size() << " file" << (r.inventory.files.size() == 1 ? "" : "s")
+              << "); no conflicts with the ledger\n";
+  } else {
+    for (const auto& d : all) std::cerr << d.str() << "\n";
+    std::cerr << all.size() << " error" << (all.size() == 1 ? "" : "s");
+    if (ledgerConflicts) std::cerr << " (" << ledgerConflicts << " with the ledger)";
+    std::cerr << "\n";
+  }
+  return all.empty() ? 0 : 2;
+}
+
+int cmdRacks(Session& s) {
+  auto usage = inv::rackUsage(s.occupancy());
+  if (s.options().json) {
+    json out = json::array();
+    for (const auto& r : usage) out.push_back(rackJson(r));
+    print(out);
+    return 0;
+  }
+  Table t({"RACK", "ROOM", "HEIGHT", "DEVICES", "COLO", "RESERVED", "FREE", "LARGEST GAP", "POWER (drawn/usable)"});
+  for (const auto& r : usage) {
+    std::string power;
+    for (const auto& f : r.feeds) power += (power.empty() ? "" : ", ") + watts(f);
+    t.row({r.name, r.room, std::to_string(r.height), std::to_string(r.units_device),
+           std::to_string(r.units_claimed), std::to_string(r.units_reserved),
+           std::to_string(r.units_free), std::to_string(r.largest_gap), power});
+  }
+  std::cout << t.str();
+  return 0;
+}
+
+int cmdRack(Session& s, const std::string& name) {
+  const auto& occ = s.occupancy();
+  const inv::Rack* rack = occ.inventory().rack(name);
+  if (!rack) throw inv::Error(inv::ErrorKind::not_found, "no rack named '" + name + "' in the inventory");
+  auto r = occ.rackIndex(*rack);
+  if (s.options().json) {
+    print(elevationJson(occ, r));
+    return 0;
+  }
+  auto u = inv::rackUsage(occ, r);
+  std::cout << "rack " << u.name << (u.room.empty() ? "" : " in " + u.room) << ", " << u.height
+            << "U: " << u.units_free << " free, largest gap " << u.largest_gap << "U\n";
+  for (const auto& f : u.feeds) std::cout << "feed " << watts(f) << "\n";
+  Table t({"UNIT", "STATE", "OCCUPANT", "TENANT", "REQUEST"});
+  const auto& units = occ.units(r);
+  static const char* kinds[] = {"free", "reserved", "device", "colo"};
+  for (std::size_t i = units.size() - 1; i >= 1; --i) {
+    const auto& o = units[i];
+    t.row({"U" + std::to_string(i), kinds[static_cast<int>(o.kind)], o.name.empty() ? "-" : o.name,
+           o.tenant.empty() ? "-" : o.tenant, o.request_id.empty() ? "-" : o.request_id});
+  }
+  std::cout << t.str();
+  return 0;
+}
+
+int cmdPools(Session& s) {
+  auto usage = inv::poolUsage(s.occupancy());
+  if (s.options().json) {
+    json out = json::array();
+    for (const auto& p : usage) out.push_back(poolJson(p));
+    print(out);
+    return 0;
+  }
+  Table t({"POOL", "PREFIX", "VLAN", "USABLE", "EXCLUDED", "HELD", "FREE", "NEXT FREE"});
+  for (const auto& p : usage)
+    t.row({p.name, p.prefix, std::to_string(p.vlan), inv::toDecimal(p.usable),
+           inv::toDecimal(p.excluded), inv::toDecimal(p.held), inv::toDecimal(p.free),
+           p.next_free ? p.next_free->str() : "(none)"});
+  std::cout << t.str();
+  return 0;
+}
+
+int cmdPlan(Session& s, const std::string& file) {
+  auto req = inv::loadRequestFile(file);
+  auto& ledger = s.ledger();
+  inv::Plan plan;
+  bool existing = false;
+  if (auto rec = ledger.request(req.id); rec && rec->allocation && rec->status != "released" &&
+                                         rec->fingerprint == req.fingerprint) {
+    plan = *rec->allocation;
+    existing = true;
+  } else {
+    s.inventory();
+    plan = inv::allocate(s.occupancy(), req);
+  }
+  if (s.options().json) {
+    json out = inv::toJson(plan);
+    out["already_reserved"] = existing;
+    print(out);
+    return 0;
+  }
+  std::cout << "plan for " << req.id << " (" << req.tenant.code << ", letter "
+            << req.letter_number << ")" << (existing ? ": already reserved" : "") << "\n"
+            << planText(plan);
+  if (!existing) std::cout << "nothing was reserved; run 'colo reserve " << file << "' to commit\n";
+  return 0;
+}
+
+int cmdReserve(Session& s, const std::string& file) {
+  auto req = inv::loadRequestFile(file);
+  const auto& inventory = s.inventory();
+  auto result = inv::reserve(s.ledger(inv::Ledger::Open::create), inventory, req, Session::actor(),
+                             s.occupancyCache());
+  if (s.options().json) {
+    json out = inv::toJson(result.plan);
+    out["already_reserved"] = result.existing;
+    print(out);
+    return 0;
+  }
+  std::cout << (result.existing ? "already reserved " : "reserved ") << req.id << " ("
+            << req.tenant.code << ", letter " << req.letter_number << ")\n"
+            << planText(result.plan);
+  return 0;
+}
+
+int cmdRelease(Session& s, const std::string& id) {
+  auto& ledger = s.ledger();
+  inv::release(ledger, id, Session::actor());
+  if (s.options().json)
+    print(requestJson(*ledger.request(id)));
+  else
+    std::cout << "released " << id << ": its units, power, ports and addresses are free\n";
+  return 0;
+}
+
+int cmdRequests(Session& s, const std::string& status) {
+  auto all = s.ledger().requests(status);
+  if (s.options().json) {
+    json out = json::array();
+    for (const auto& r : all) {
+      json j = requestJson(r);
+      j.erase("allocation");
+      out.push_back(std::move(j));
+    }
+    print(out);
+    return 0;
+  }
+  Table t({"REQUEST", "TENANT", "LETTER", "STATUS", "SERVERS", "RECEIVED", "UPDATED"});
+  for (const auto& r : all)
+    t.row({r.id, r.tenant_code, r.letter_number, r.status,
+           std::to_string(r.allocation ? r.allocation->servers.size() : 0), r.received_at,
+           r.updated_at});
+  std::cout << t.str();
+  return 0;
+}
+
+int cmdRequest(Session& s, const std::string& id) {
+  auto& ledger = s.ledger();
+  auto rec = ledger.request(id);
+  if (!rec) throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
+  auto events = ledger.events(id);
+  if (s.options().json) {
+    json out = requestJson(*rec);
+    out["events"] = json::array();
+    for (const auto& e : events) out["events"].push_back(eventJson(e));
+    print(out);
+    return 0;
+  }
+  std::cout << "request " << rec->id << ": " << rec->status << "\n"
+            << "tenant " << rec->tenant_code << ", letter " << rec->letter_number
+            << ", received " << rec->received_at << "\n";
+  if (!rec->error.empty()) std::cout << "error: " << rec->error << "\n";
+  if (rec->allocation)
+    std::cout << (rec->status == "released" ? "held until released:\n" : "") << planText(*rec->allocation);
+  Table t({"#", "AT", "ACTOR", "STEP", "DETAIL"});
+  for (const auto& e : events) t.row({std::to_string(e.seq), e.at, e.actor, e.kind, e.detail});
+  std::cout << "steps:\n" << t.str();
+  return 0;
+}
+
+int cmdToken(Session& s) {
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof bytes) != 1)
+    throw inv::Error(inv::ErrorKind::storage, "no randomness available for a token");
+  static const char* hex = "0123456789abcdef";
+  std::string token = "colo_";
+  for (unsigned char b : bytes) token += {hex[b >> 4], hex[b & 15]};
+  std::string hash = inv::sha256Hex(token);
+  if (s.options().json) {
+    print({{"token", token}, {"sha256", hash}});
+    return 0;
+  }
+  std::cout << "token (shown once; give it to the client):\n  " << token << "\n"
+            << "config entry (only the hash is stored):\n"
+            << "  - {name: NAME, role: requester, sha256: \"" << hash << "\"}\n";
+  return 0;
+}
+
+int exitCodeOf(inv::ErrorKind k) { return k == inv::ErrorKind::invalid_input ? 2 : 1; }
+
+const char* kindName(inv::ErrorKind k) {
+  switch (k) {
+    case inv::ErrorKind::invalid_input: return "invalid_input";
+    case inv::ErrorKind::not_found: return "not_found";
+    case inv::ErrorKind::conflict: return "conflict";
+    case inv::ErrorKind::exhausted: return "exhausted";
+    case inv::ErrorKind::storage: return "storage";
+  }
+  return "error";
+}
+
+}  // namespace
+
+int runCli(int argc, char** argv) {
+  CLI::App app{"colo: colocation provisioning for the data center (racks, power, ports, addresses)"};
+  app.require_subcommand(1);
+  Options opt;
+  app.add_option("--config", opt.config, "config file (SPEC §8); also $COLO_CONFIG");
+  app.add_option("--inventory", opt.inventory, "inventory YAML file or directory");
+  app.add_option("--state", opt.state, "SQLite ledger file");
+  app.add_flag("--json", opt.json, "machine-readable output");
+
+  std::string arg, status;
+  std::function<int(Session&)> run;
+  auto sub = [&](const char* name, const char* help, auto fn) {
+    auto* c = app.add_subcommand(name, help);
+    c->callback([&run, fn] { run = fn; });
+    return c;
+  };
+  sub("validate", "validate the inventory against itself and the ledger", cmdValidate);
+  sub("racks", "utilization per rack: units and power per feed", cmdRacks);
+  sub("rack", "one rack's elevation, unit by unit", [&](Session& s) { return cmdRack(s, arg); })
+      ->add_option("NAME", arg, "rack name")->required();
+  sub("pools", "used and free addresses per pool", cmdPools);
+  sub("plan", "show what would be reserved; changes nothing", [&](Session& s) { return cmdPlan(s, arg); })
+      ->add_option("REQUEST", arg, "request file (.json, .yaml)")->required();
+  sub("reserve", "plan and commit the reservation to the ledger (idempotent per request id)",
+      [&](Session& s) { return cmdReserve(s, arg); })
+      ->add_option("REQUEST", arg, "request file (.json, .yaml)")->required();
+  sub("release", "free everything a request holds", [&](Session& s) { return cmdRelease(s, arg); })
+      ->add_option("REQUEST_ID", arg, "request id")->required();
+  sub("requests", "requests with their status", [&](Session& s) { return cmdRequests(s, status); })
+      ->add_option("--status", status, "only requests with this status");
+  sub("request", "one request's allocations and step log", [&](Session& s) { return cmdRequest(s, arg); })
+      ->add_option("ID", arg, "request id")->required();
+  sub("token", "make a new API token; print it once, and the hash for the config", cmdToken);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    Session session(opt);
+    return run(session);
+  } catch (const InvalidInput& e) {
+    for (const auto& d : e.diagnostics) std::cerr << d.str() << "\n";
+    std::cerr << "colo: " << e.what << " is invalid (" << e.diagnostics.size() << " error"
+              << (e.diagnostics.size() == 1 ? "" : "s") << ")\n";
+    return 2;
+  } catch (const inv::Error& e) {
+    if (opt.json)
+      std::cerr << json{{"error", e.what()}, {"kind", kindName(e.kind())}}.dump() << "\n";
+    else
+      std::cerr << "colo: " << e.what() << "\n";
+    return exitCodeOf(e.kind());
+  } catch (const std::exception& e) {
+    std::cerr << "colo: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace colo::agent

@@ -1,0 +1,155 @@
+#include "config.h"
+
+#include <filesystem>
+#include <regex>
+
+#include "colo/inventory/model.h"
+#include "colo/inventory/yaml_reader.h"
+
+namespace colo::agent {
+
+using inventory::YamlFields;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string resolve(const fs::path& base, const std::string& p) {
+  if (p.empty() || fs::path(p).is_absolute()) return p;
+  return (base / p).lexically_normal().string();
+}
+
+bool isEnvName(const std::string& s) {
+  static const std::regex re("[A-Za-z_][A-Za-z0-9_]{0,127}");
+  return std::regex_match(s, re);
+}
+
+}  // namespace
+
+ConfigResult loadConfig(const std::string& path) {
+  ConfigResult out;
+  Config& c = out.config;
+  auto& errs = out.errors;
+  c.file = path;
+  auto root = inventory::parseYamlFile(path, errs);
+  if (!root) return out;
+  fs::path base = fs::absolute(path).parent_path();
+  YamlFields f(*root, path, errs, "the config");
+  if (!f.isMap()) return out;
+
+  auto pathField = [&](const char* key, std::string& into) {
+    if (auto v = f.string(key, false)) into = resolve(base, *v);
+  };
+  pathField("inventory", c.inventory);
+  pathField("state", c.state);
+  if (!f.string("state", false)) c.state = resolve(base, "var/colo.db");
+  pathField("playbooks", c.playbooks);
+  pathField("known_hosts", c.known_hosts);
+  if (auto v = f.boolean("accept_new_host_keys", false)) c.accept_new_host_keys = *v;
+
+  if (auto creds = f.node("credentials"); creds.IsDefined() && !creds.IsNull()) {
+    if (!creds.IsMap()) {
+      f.error(inventory::locationOf(creds, path), "'credentials' must map names to credential sets");
+    } else {
+      for (auto it = creds.begin(); it != creds.end(); ++it) {
+        std::string name = it->first.as<std::string>();
+        YamlFields cf(it->second, path, errs, "credentials '" + name + "'");
+        if (!inventory::isSafeName(name))
+          cf.error(inventory::locationOf(it->first, path),
+                   "credential set name '" + name + "' may only hold letters, digits, '.', '_' and '-'");
+        CredentialSet cs;
+        if (auto v = cf.string("username", true)) cs.username = *v;
+        int sources = 0;
+        for (auto [key, into] : {std::pair{"password_env", &cs.password_env},
+                                 std::pair{"enable_password_env", &cs.enable_password_env},
+                                 std::pair{"passphrase_env", &cs.passphrase_env}}) {
+          if (auto v = cf.string(key, false)) {
+            if (!isEnvName(*v))
+              cf.error(cf.where(key), "credentials '" + name + "': '" + key +
+                                          "' must name an environment variable");
+            *into = *v;
+          }
+        }
+        for (auto [key, into] : {std::pair{"password_file", &cs.password_file},
+                                 std::pair{"key_file", &cs.key_file}})
+          if (auto v = cf.string(key, false)) *into = resolve(base, *v);
+        sources = !cs.password_env.empty() + !cs.password_file.empty() + !cs.key_file.empty();
+        if (cf.isMap() && sources != 1)
+          cf.error(cf.where(), "credentials '" + name +
+                                   "' needs exactly one of password_env, password_file, key_file");
+        c.credentials.emplace(name, std::move(cs));
+      }
+    }
+  }
+  if (auto v = f.string("listen", false)) {
+    static const std::regex re(R"((\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):([0-9]{1,5}))");
+    std::smatch m;
+    if (!std::regex_match(*v, m, re) || std::stoi(m[2]) > 65535)
+      f.error(f.where("listen"), "'listen' must be host:port, such as 127.0.0.1:8080");
+    c.listen = *v;
+  }
+  if (auto tls = f.node("tls"); tls.IsDefined() && !tls.IsNull()) {
+    YamlFields tf(tls, path, errs, "tls");
+    if (auto v = tf.string("cert", true)) c.tls_cert = resolve(base, *v);
+    if (auto v = tf.string("key", true)) c.tls_key = resolve(base, *v);
+  }
+  if (auto tokens = f.node("tokens"); tokens.IsDefined() && !tokens.IsNull()) {
+    if (!tokens.IsSequence()) {
+      f.error(inventory::locationOf(tokens, path), "'tokens' must be a list");
+    } else {
+      static const std::regex hex("[0-9a-f]{64}");
+      for (const auto& tn : tokens) {
+        YamlFields tf(tn, path, errs, "token");
+        Token t;
+        if (auto v = tf.string("name", true)) t.name = *v;
+        if (auto v = tf.string("role", true)) {
+          t.role = *v;
+          if (t.role != "requester" && t.role != "technician" && t.role != "admin")
+            tf.error(tf.where("role"), "token '" + t.name + "': role '" + t.role +
+                                           "' is not one of requester, technician, admin");
+        }
+        if (auto v = tf.string("sha256", true)) {
+          t.sha256 = *v;
+          if (!std::regex_match(t.sha256, hex))
+            tf.error(tf.where("sha256"), "token '" + t.name +
+                                             "': sha256 must be 64 lowercase hex digits (see "
+                                             "'colo token')");
+        }
+        if (tf.isMap()) c.tokens.push_back(std::move(t));
+      }
+    }
+  }
+  if (auto cb = f.node("callback"); cb.IsDefined() && !cb.IsNull()) {
+    YamlFields cf(cb, path, errs, "callback");
+    if (auto v = cf.string("secret_env", false)) {
+      if (!isEnvName(*v))
+        cf.error(cf.where("secret_env"), "callback: 'secret_env' must name an environment variable");
+      c.callback_secret_env = *v;
+    }
+    if (auto v = cf.integer("max_attempts", false, 1, 1000))
+      c.callback_max_attempts = static_cast<int>(*v);
+    if (auto v = cf.strings("allowed_urls", false)) {
+      for (const auto& u : *v)
+        if (u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0)
+          cf.error(cf.where("allowed_urls"),
+                   "callback: allowed url '" + u + "' must start with http:// or https://");
+      c.callback_allowed_urls = *v;
+    }
+  }
+  if (auto v = f.strings("holidays", false)) {
+    static const std::regex date(R"(\d{4}-\d{2}-\d{2})");
+    for (const auto& d : *v)
+      if (!std::regex_match(d, date))
+        f.error(f.where("holidays"), "holiday '" + d + "' must be a date YYYY-MM-DD");
+    c.holidays = *v;
+  }
+  if (auto v = f.integer("workers", false, 1, 64)) c.workers = static_cast<int>(*v);
+  if (auto t = f.node("timeouts"); t.IsDefined() && !t.IsNull()) {
+    YamlFields tf(t, path, errs, "timeouts");
+    if (auto v = tf.integer("connect_s", false, 1, 600)) c.connect_timeout_s = static_cast<int>(*v);
+    if (auto v = tf.integer("command_s", false, 1, 3600)) c.command_timeout_s = static_cast<int>(*v);
+  }
+  return out;
+}
+
+}  // namespace colo::agent

@@ -1,0 +1,57 @@
+// The configuration file shared by the CLI and the agent (SPEC §8).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "colo/inventory/diagnostics.h"
+
+namespace colo::agent {
+
+struct CredentialSet {
+  std::string username;
+  std::string password_env;   // exactly one of password_env, password_file, key_file
+  std::string password_file;  // absolute (resolved against the config's folder)
+  std::string key_file;
+  std::string passphrase_env;  // optional, for an encrypted key
+  std::string enable_password_env;
+};
+
+struct Token {
+  std::string name;
+  std::string role;    // requester | technician | admin
+  std::string sha256;  // lowercase hex of the token
+};
+
+struct Config {
+  std::string file;  // where it was read from; empty for defaults
+  std::string inventory;
+  std::string state = "var/colo.db";
+  std::string playbooks;
+  std::string known_hosts;
+  bool accept_new_host_keys = false;
+  std::map<std::string, CredentialSet> credentials;
+  std::string listen = "127.0.0.1:8080";
+  std::string tls_cert, tls_key;
+  std::vector<Token> tokens;
+  std::string callback_secret_env;
+  int callback_max_attempts = 12;
+  std::vector<std::string> callback_allowed_urls;
+  std::vector<std::string> holidays;  // YYYY-MM-DD
+  int workers = 4;
+  int connect_timeout_s = 10;
+  int command_timeout_s = 30;
+};
+
+struct ConfigResult {
+  Config config;
+  inventory::Diagnostics errors;
+};
+
+// Reads and checks a config file; every path in it is made relative to the
+// file's own folder.
+ConfigResult loadConfig(const std::string& path);
+
+}  // namespace colo::agent

@@ -1,0 +1,85 @@
+#include "views.h"
+
+namespace colo::agent {
+
+using nlohmann::json;
+namespace inv = colo::inventory;
+
+json countJson(inv::u128 n) {
+  if (n < (inv::u128{1} << 53)) return static_cast<std::uint64_t>(n);
+  return inv::toDecimal(n);
+}
+
+json rackJson(const inv::RackUsage& r) {
+  json feeds = json::array();
+  for (const auto& f : r.feeds)
+    feeds.push_back({{"name", f.name},
+                     {"capacity_watts", f.capacity_watts},
+                     {"usable_watts", f.usable_watts},
+                     {"drawn_watts", f.drawn_watts},
+                     {"free_watts", f.usable_watts - f.drawn_watts}});
+  return {{"name", r.name},
+          {"room", r.room},
+          {"height", r.height},
+          {"units",
+           {{"device", r.units_device},
+            {"reserved", r.units_reserved},
+            {"claimed", r.units_claimed},
+            {"free", r.units_free},
+            {"largest_free_run", r.largest_gap}}},
+          {"feeds", std::move(feeds)}};
+}
+
+json elevationJson(const inv::Occupancy& occ, std::size_t r) {
+  json units = json::array();
+  const auto& us = occ.units(r);
+  for (std::size_t u = us.size() - 1; u >= 1; --u) {
+    const auto& o = us[u];
+    static const char* kinds[] = {"free", "reserved", "device", "claimed"};
+    json row = {{"unit", u}, {"state", kinds[static_cast<int>(o.kind)]}};
+    if (!o.name.empty()) row["occupant"] = o.name;
+    if (!o.tenant.empty()) row["tenant"] = o.tenant;
+    if (!o.request_id.empty()) row["request_id"] = o.request_id;
+    units.push_back(std::move(row));
+  }
+  json out = rackJson(inv::rackUsage(occ, r));
+  out["elevation"] = std::move(units);
+  return out;
+}
+
+json poolJson(const inv::PoolUsage& p) {
+  return {{"name", p.name},
+          {"prefix", p.prefix},
+          {"vlan", p.vlan},
+          {"usable", countJson(p.usable)},
+          {"excluded", countJson(p.excluded)},
+          {"held", countJson(p.held)},
+          {"free", countJson(p.free)},
+          {"next_free", p.next_free ? json(p.next_free->str()) : json(nullptr)}};
+}
+
+json requestJson(const inv::RequestRecord& r) {
+  json out = {{"id", r.id},
+              {"letter_number", r.letter_number},
+              {"tenant", r.tenant_code},
+              {"status", r.status},
+              {"received_at", r.received_at},
+              {"created_at", r.created_at},
+              {"updated_at", r.updated_at}};
+  if (!r.error.empty()) out["error"] = r.error;
+  if (r.allocation) out["allocation"] = inv::toJson(*r.allocation)["servers"];
+  return out;
+}
+
+json eventJson(const inv::LedgerEvent& e) {
+  return {{"seq", e.seq}, {"at", e.at}, {"actor", e.actor}, {"kind", e.kind}, {"detail", e.detail}};
+}
+
+json diagnosticJson(const inv::Diagnostic& d) {
+  return {{"file", d.where.file},
+          {"line", d.where.line},
+          {"column", d.where.column},
+          {"message", d.message}};
+}
+
+}  // namespace colo::agent
