@@ -152,12 +152,12 @@ std::optional<Attempt> tryRack(const Workspace& ws, std::size_t r, const Request
       a.view.headroom[f] -= s.power_watts;
       place.feeds.push_back({rack.feeds[f].name, s.power_watts});
     }
+    // Hold the ports so later servers and rounds count them as gone; which
+    // port goes to which NIC is decided at the end, in request order.
     for (std::size_t n = 0; n < s.nics.size(); ++n) {
-      auto [si, p] = ports[n];
-      mine.insert({si, p});
-      a.ports.push_back({si, p});
-      place.nics.push_back({static_cast<int>(n), inv.switches[si].name,
-                            inv.switches[si].access_ports[p], 0, {}});
+      mine.insert(ports[n]);
+      a.ports.push_back(ports[n]);
+      place.nics.push_back({static_cast<int>(n), {}, {}, 0, {}});
     }
     a.placed.emplace_back(i, std::move(place));
   }
@@ -266,6 +266,26 @@ Plan allocate(const Occupancy& occ, const Request& req) {
       remaining.erase(std::find(remaining.begin(), remaining.end(), i));
     }
     firstRound = false;
+  }
+
+  // Ports: placement only counted them; hand them out in request order, so
+  // the letter's first server gets the rack's lowest free port.
+  std::set<std::pair<std::size_t, std::size_t>> assigned;
+  for (std::size_t i = 0; i < req.servers.size(); ++i) {
+    ServerPlacement& sp = *placed[i];
+    const Rack& rack = *inv.rack(sp.rack);
+    std::size_t n = 0;
+    for (const auto& swName : rack.switches) {
+      const Switch* sw = inv.switchNamed(swName);
+      if (!sw) continue;
+      auto si = occ.switchIndex(*sw);
+      for (std::size_t p = 0; p < sw->access_ports.size() && n < sp.nics.size(); ++p) {
+        if (occ.portTaken(si, p) || !assigned.insert({si, p}).second) continue;
+        sp.nics[n].switch_name = sw->name;
+        sp.nics[n].port = sw->access_ports[p];
+        ++n;
+      }
+    }
   }
 
   // Addresses: lowest free of each pool, in request order.
