@@ -239,8 +239,19 @@ int cmdPools(Session& s) {
   return 0;
 }
 
-int cmdPlan(Session& s, const std::string& file) {
+// A request file, valid in itself and against the inventory; errors name the file.
+inv::Request loadRequest(Session& s, const std::string& file) {
   auto req = inv::loadRequestFile(file);
+  try {
+    inv::checkRequestAgainst(req, s.inventory());
+  } catch (const inv::Error& e) {
+    throw e.within(file);
+  }
+  return req;
+}
+
+int cmdPlan(Session& s, const std::string& file) {
+  auto req = loadRequest(s, file);
   auto& ledger = s.ledger();
   inv::Plan plan;
   bool existing = false;
@@ -266,7 +277,7 @@ int cmdPlan(Session& s, const std::string& file) {
 }
 
 int cmdReserve(Session& s, const std::string& file) {
-  auto req = inv::loadRequestFile(file);
+  auto req = loadRequest(s, file);
   const auto& inventory = s.inventory();
   auto result = inv::reserve(s.ledger(inv::Ledger::Open::create), inventory, req, Session::actor(),
                              s.occupancyCache());
@@ -374,9 +385,13 @@ int runCli(int argc, char** argv) {
   CLI::App app{"colo: colocation provisioning for the data center (racks, power, ports, addresses)"};
   app.require_subcommand(1);
   Options opt;
-  app.add_option("--config", opt.config, "config file (SPEC §8); also $COLO_CONFIG");
-  app.add_option("--inventory", opt.inventory, "inventory YAML file or directory");
-  app.add_option("--state", opt.state, "SQLite ledger file");
+  // The last of a repeated option wins, so a wrapper's defaults can be overridden.
+  auto last = CLI::MultiOptionPolicy::TakeLast;
+  app.add_option("--config", opt.config, "config file (SPEC §8); also $COLO_CONFIG")
+      ->multi_option_policy(last);
+  app.add_option("--inventory", opt.inventory, "inventory YAML file or directory")
+      ->multi_option_policy(last);
+  app.add_option("--state", opt.state, "SQLite ledger file")->multi_option_policy(last);
   app.add_flag("--json", opt.json, "machine-readable output");
 
   std::string arg, status;

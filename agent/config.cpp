@@ -26,6 +26,11 @@ bool isEnvName(const std::string& s) {
 
 }  // namespace
 
+namespace {
+void readConfig(const YAML::Node& root, const std::string& path, Config& c,
+                inventory::Diagnostics& errs);
+}  // namespace
+
 ConfigResult loadConfig(const std::string& path) {
   ConfigResult out;
   Config& c = out.config;
@@ -33,9 +38,18 @@ ConfigResult loadConfig(const std::string& path) {
   c.file = path;
   auto root = inventory::parseYamlFile(path, errs);
   if (!root) return out;
+  readConfig(*root, path, c, errs);
+  inventory::sortByPosition(errs);
+  return out;
+}
+
+namespace {
+
+void readConfig(const YAML::Node& root, const std::string& path, Config& c,
+                inventory::Diagnostics& errs) {
   fs::path base = fs::absolute(path).parent_path();
-  YamlFields f(*root, path, errs, "the config");
-  if (!f.isMap()) return out;
+  YamlFields f(root, path, errs, "the config");
+  if (!f.isMap()) return;
 
   auto pathField = [&](const char* key, std::string& into) {
     if (auto v = f.string(key, false)) into = resolve(base, *v);
@@ -149,7 +163,8 @@ ConfigResult loadConfig(const std::string& path) {
     if (auto v = tf.integer("connect_s", false, 1, 600)) c.connect_timeout_s = static_cast<int>(*v);
     if (auto v = tf.integer("command_s", false, 1, 3600)) c.command_timeout_s = static_cast<int>(*v);
   }
-  return out;
 }
+
+}  // namespace
 
 }  // namespace colo::agent

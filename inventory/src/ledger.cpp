@@ -153,6 +153,27 @@ class Statement {
   int lastCode_ = 0;
 };
 
+struct Identity {
+  std::int64_t application_id = 0;
+  std::int64_t version = 0;
+  std::int64_t objects = 0;  // tables, indexes, triggers
+};
+
+// A colo ledger, or an empty file colo may initialize; anything else is
+// refused before it is touched.
+void checkIdentity(const Identity& id, const std::string& path) {
+  bool empty = id.application_id == 0 && id.objects == 0;
+  if (id.application_id != kApplicationId && !empty)
+    throw Error(ErrorKind::invalid_input, path +
+                                              " is not a colo ledger (it is some other SQLite "
+                                              "database); refusing to touch it");
+  if (id.version > Ledger::kSchemaVersion)
+    throw Error(ErrorKind::invalid_input,
+                "ledger " + path + " has schema version " + std::to_string(id.version) +
+                    ", newer than this colo understands (" + std::to_string(Ledger::kSchemaVersion) +
+                    "); upgrade colo, do not downgrade the ledger");
+}
+
 }  // namespace
 
 struct Ledger::Impl {
@@ -178,6 +199,12 @@ struct Ledger::Impl {
     return st.step() ? st.integer(0) : 0;
   }
 
+  Identity identity() {
+    auto st = sql("SELECT count(*) FROM sqlite_master");
+    st.step();
+    return {pragma("application_id"), pragma("user_version"), st.integer(0)};
+  }
+
   void requireWrite(const char* what) const {
     if (!inWrite)
       throw std::logic_error(std::string("Ledger::") + what + " called outside Ledger::write");
@@ -198,7 +225,7 @@ Ledger::Ledger(const std::string& path, Open mode) : impl_(std::make_unique<Impl
     auto dir = fs::path(path).parent_path();
     if (!dir.empty()) fs::create_directories(dir, ec);
   } else if (fs::is_directory(path, ec)) {
-    throw Error(ErrorKind::storage, "ledger " + path + " is a directory, not a colo ledger file");
+    throw Error(ErrorKind::invalid_input, "ledger " + path + " is a directory, not a colo ledger file");
   }
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(target.c_str(), &impl_->db, flags, nullptr) != SQLITE_OK)
@@ -207,25 +234,19 @@ Ledger::Ledger(const std::string& path, Open mode) : impl_(std::make_unique<Impl
   sqlite3_busy_timeout(impl_->db, kBusyTimeoutMs);
   sqlite3_extended_result_codes(impl_->db, 1);
 
-  std::int64_t appId = 0, version = 0;
+  // What the file is, read as one snapshot: another process may be creating
+  // the schema at this very moment.
+  Identity id;
   try {
-    appId = impl_->pragma("application_id");
-    version = impl_->pragma("user_version");
-  } catch (const Error& e) {
-    throw Error(ErrorKind::storage, path + " is not a colo ledger (" + e.what() + ")");
+    impl_->exec("BEGIN");
+    id = impl_->identity();
+    impl_->exec("COMMIT");
+  } catch (const Error&) {
+    std::string why = sqlite3_errmsg(impl_->db);
+    sqlite3_exec(impl_->db, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw Error(ErrorKind::invalid_input, path + " is not a colo ledger (SQLite: " + why + ")");
   }
-  if (appId != kApplicationId) {
-    auto tables = impl_->sql("SELECT count(*) FROM sqlite_master");
-    tables.step();
-    if (appId != 0 || tables.integer(0) != 0)
-      throw Error(ErrorKind::storage, path + " is not a colo ledger (it is some other SQLite "
-                                             "database); refusing to touch it");
-  }
-  if (version > kSchemaVersion)
-    throw Error(ErrorKind::storage,
-                "ledger " + path + " has schema version " + std::to_string(version) +
-                    ", newer than this colo understands (" + std::to_string(kSchemaVersion) +
-                    "); upgrade colo, do not downgrade the ledger");
+  checkIdentity(id, path);
 
   // WAL lets readers go on while one process writes. Changing the journal
   // mode needs the file to itself, so other processes opening at the same
@@ -242,13 +263,14 @@ Ledger::Ledger(const std::string& path, Open mode) : impl_(std::make_unique<Impl
   }
   impl_->exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;");
 
-  if (version < kSchemaVersion) {
-    // Another process may be migrating at the same moment: re-read the
-    // version once holding the write lock.
+  if (id.version < kSchemaVersion) {
+    // Another process may be migrating at the same moment: decide again
+    // holding the write lock.
     write([&] {
-      std::int64_t current = impl_->pragma("user_version");
-      for (auto v = current; v < kSchemaVersion; ++v) impl_->exec(kMigrations[v]);
-      if (current < kSchemaVersion) {
+      Identity now = impl_->identity();
+      checkIdentity(now, path);
+      for (auto v = now.version; v < kSchemaVersion; ++v) impl_->exec(kMigrations[v]);
+      if (now.version < kSchemaVersion) {
         impl_->exec(("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str());
         impl_->exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
       }

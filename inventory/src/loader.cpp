@@ -449,11 +449,7 @@ LoadResult loadInventory(const std::string& path, const LoadOptions& options) {
   if (!files.empty() && allParsed && !siteSeen)
     result.errors.push_back({{files.front(), 1, 1}, "the inventory has no 'site'"});
   Checker(result.inventory, result.errors, options).run();
-  std::stable_sort(result.errors.begin(), result.errors.end(),
-                   [](const Diagnostic& a, const Diagnostic& b) {
-                     return std::tie(a.where.file, a.where.line, a.where.column) <
-                            std::tie(b.where.file, b.where.line, b.where.column);
-                   });
+  sortByPosition(result.errors);
   result.inventory.index();
   return result;
 }

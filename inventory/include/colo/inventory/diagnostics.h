@@ -1,7 +1,9 @@
 // Validation findings: every error at once, each at file:line:col.
 #pragma once
 
+#include <algorithm>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "colo/inventory/model.h"
@@ -15,5 +17,13 @@ struct Diagnostic {
 };
 
 using Diagnostics = std::vector<Diagnostic>;
+
+// File order: by file, line and column; equal positions keep their order.
+inline void sortByPosition(Diagnostics& d) {
+  std::stable_sort(d.begin(), d.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.where.file, a.where.line, a.where.column) <
+           std::tie(b.where.file, b.where.line, b.where.column);
+  });
+}
 
 }  // namespace colo::inventory

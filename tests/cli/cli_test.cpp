@@ -1,0 +1,295 @@
+// The real `colo` binary against real SQLite files: exit codes, messages,
+// --json, and that bad input changes nothing.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "../support/process.h"
+
+using colo::test::Child;
+using colo::test::Result;
+using colo::test::TempDir;
+using nlohmann::json;
+
+namespace {
+
+const std::string kColo = COLO_BINARY;
+const std::string kExamples = COLO_SOURCE_DIR "/examples";
+const std::string kInventory = kExamples + "/inventory.yaml";
+
+struct Cli {
+  TempDir dir;
+  std::string state = dir.file("colo.db");
+
+  Result operator()(std::vector<std::string> args) {
+    std::vector<std::string> argv = {kColo, "--inventory", kInventory, "--state", state};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return colo::test::run(argv, dir);
+  }
+  json jsonOf(std::vector<std::string> args) {
+    args.insert(args.begin(), "--json");
+    auto r = (*this)(args);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return json::parse(r.out);
+  }
+  // Everything the ledger holds, as SQL text: equal dumps mean nothing changed.
+  std::string dump() {
+    return colo::test::run({"/usr/bin/sqlite3", state, ".dump"}, dir).out;
+  }
+};
+
+std::string request(const std::string& name) { return kExamples + "/requests/" + name; }
+
+}  // namespace
+
+TEST_CASE("validate accepts the sample inventory") {
+  Cli colo;
+  auto r = colo({"validate"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out ==
+        "inventory valid: 10 racks, 10 switches, 5 ip pools, 3 vlans (1 file); no conflicts with "
+        "the ledger\n");
+}
+
+TEST_CASE("validate reports every error with file:line:col and exits 2") {
+  Cli colo;
+  auto bad = colo.dir.write("inv.yaml", R"(site: {name: dc}
+racks:
+  - name: R01
+    height: 42
+    power: {feeds: [{name: A, capacity_watts: 1000}]}
+    switches: [nope]
+    devices:
+      - {name: d1, position: 41, height: 3}
+vlans: [{id: 5000, name: v}]
+)");
+  auto r = colo({"--inventory", bad, "validate"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err == bad + ":3:5: rack 'R01' names switch 'nope', which is not defined under 'switches'\n" +
+                     bad + ":8:9: device 'd1' occupies units 41-43, outside rack 'R01' (1-42)\n" +
+                     bad + ":9:14: vlan: field 'id' is 5000, must be between 1 and 4094\n" +
+                     "3 errors\n");
+  auto j = json::parse(colo({"--inventory", bad, "--json", "validate"}).out);
+  CHECK(j["valid"] == false);
+  CHECK(j["errors"].size() == 3);
+  CHECK(j["errors"][2]["line"] == 9);
+}
+
+TEST_CASE("plan shows the allocation and changes nothing") {
+  Cli colo;
+  auto r = colo({"plan", request("bappeda-web.json")});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("bappeda-web01  R01   U28-U29  450 W R01-A+R01-B") != std::string::npos);
+  CHECK(r.out.find("203.0.113.10/24 gw 203.0.113.1") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(colo.state));  // not even created
+}
+
+TEST_CASE("reserve commits once, is idempotent, and release frees everything") {
+  Cli colo;
+  auto first = colo.jsonOf({"reserve", request("bappeda-web.json")});
+  CHECK(first["already_reserved"] == false);
+  const auto& server = first["servers"][0];
+  CHECK(server["rack"] == "R01");
+  CHECK(server["units"] == json{{"first", 28}, {"last", 29}});
+  CHECK(server["nics"][0]["port"] == "GigabitEthernet1/0/5");
+  CHECK(server["nics"][0]["addresses"][1]["address"] == "2001:db8:20::2");
+
+  auto before = colo.dump();
+  auto again = colo.jsonOf({"reserve", request("bappeda-web.json")});
+  CHECK(again["already_reserved"] == true);
+  CHECK(again["servers"] == first["servers"]);
+  CHECK(colo.dump() == before);
+
+  auto pools = colo.jsonOf({"pools"});
+  CHECK(pools[0]["name"] == "colo-public-v4");
+  CHECK(pools[0]["held"] == 1);
+  CHECK(pools[0]["next_free"] == "203.0.113.11");
+
+  auto rack = colo.jsonOf({"rack", "R01"});
+  auto unit = [&](int u) { return rack["elevation"][42 - u]; };
+  CHECK(unit(28)["state"] == "claimed");
+  CHECK(unit(28)["request_id"] == "REQ-2026-0142");
+  CHECK(unit(28)["tenant"] == "BAPPEDA");
+  CHECK(unit(10)["occupant"] == "dinkes-db01");
+  CHECK(unit(1)["state"] == "reserved");
+
+  auto list = colo.jsonOf({"requests", "--status", "reserved"});
+  REQUIRE(list.size() == 1);
+  CHECK(list[0]["id"] == "REQ-2026-0142");
+
+  auto r = colo({"release", "REQ-2026-0142"});
+  CHECK(r.exit_code == 0);
+  CHECK(colo.jsonOf({"pools"})[0]["held"] == 0);
+  auto rec = colo.jsonOf({"request", "REQ-2026-0142"});
+  CHECK(rec["status"] == "released");
+  REQUIRE(rec["events"].size() == 2);
+  CHECK(rec["events"][1]["kind"] == "released");
+  CHECK(colo.jsonOf({"requests", "--status", "reserved"}).empty());
+}
+
+TEST_CASE("a request with several servers goes into one rack") {
+  Cli colo;
+  auto plan = colo.jsonOf({"reserve", request("dinkes-simrs.yaml")});
+  REQUIRE(plan["servers"].size() == 4);
+  for (const auto& s : plan["servers"]) CHECK(s["rack"] == plan["servers"][0]["rack"]);
+  auto racks = colo.jsonOf({"racks"});
+  CHECK(racks[0]["units"]["claimed"] == 8);
+}
+
+TEST_CASE("when nothing fits the error names what ran out and the closest rack, exit 1") {
+  Cli colo;
+  auto r = colo({"reserve", request("disdukcapil-storage.json")});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err ==
+        "colo: no rack has 12 contiguous free units with 4200 W on two feeds and 2 free switch "
+        "ports for server disdukcapil-san02; closest: R08 has 40 contiguous free units, 2764 W "
+        "free on its second-best feed, 48 free switch ports\n");
+  CHECK(colo.jsonOf({"requests"}).empty());
+}
+
+TEST_CASE("bad input gets a clear error, exit 2, and the ledger is unchanged") {
+  Cli colo;
+  REQUIRE(colo({"reserve", request("bappeda-web.json")}).exit_code == 0);
+  auto before = colo.dump();
+  REQUIRE(before.find("REQ-2026-0142") != std::string::npos);
+
+  std::string base = Child::slurp(request("bappeda-web.json"));
+  int n = 0;
+  auto variant = [&](const std::string& from, const std::string& to) {
+    std::string s = base;
+    auto at = s.find(from);
+    REQUIRE(at != std::string::npos);
+    return colo.dir.write("bad" + std::to_string(n++) + ".json", s.replace(at, from.size(), to));
+  };
+  struct Case {
+    std::string file, message;
+  };
+  std::vector<Case> cases = {
+      {colo.dir.write("bad.json", "{\"id\": \"REQ-1\", "),
+       "invalid request: bad JSON at byte 17: syntax error while parsing object key - "
+       "unexpected end of input; expected string literal"},
+      {variant("\"units\": 2", "\"units\": 2, \"rack\": \"R05\""),
+       "invalid request: servers[0].rack: unknown field"},
+      {variant("REQ-2026-0142", "REQ-2026-0199\\n"),
+       "invalid request: id: must not contain control characters or line breaks"},
+      {variant("bappeda-web01", "bappeda web01"),
+       "invalid request: servers[0].hostname: 'bappeda web01' may only hold letters, digits, "
+       "'.', '_' and '-' (1 to 63)"},
+      {variant("\"colo-private-v4\"", "\"colo-private-v9\""),
+       "invalid request: servers[0].nics[1].pools[0]: pool 'colo-private-v9' does not exist"},
+      {variant("\"units\": 2", "\"units\": 48"),
+       "invalid request: servers[0].units: server bappeda-web01 needs 48 units; the tallest "
+       "rack has 42"},
+  };
+  for (const auto& c : cases) {
+    for (const char* cmd : {"plan", "reserve"}) {
+      auto r = colo({cmd, c.file});
+      INFO(cmd << " " << c.message);
+      CHECK(r.exit_code == 2);
+      CHECK(r.err == "colo: " + c.file + " <- " + c.message + "\n");
+      CHECK(colo.dump() == before);
+    }
+  }
+  // Same id, other body: a conflict, not a second reservation.
+  auto r = colo({"reserve", variant("\"power_watts\": 450", "\"power_watts\": 500")});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err == "colo: request REQ-2026-0142 was already received with a different body; a "
+                 "changed request needs a new id\n");
+  CHECK(colo.dump() == before);
+}
+
+TEST_CASE("a ledger that is not colo's, or is newer, is refused and left untouched") {
+  Cli colo;
+  colo.dir.write("colo.db", "accounting spreadsheet\n");
+  auto r = colo({"reserve", request("bappeda-web.json")});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "colo: " + colo.state + " is not a colo ledger (SQLite: file is not a database)\n");
+  CHECK(Child::slurp(colo.state) == "accounting spreadsheet\n");
+
+  std::filesystem::remove(colo.state);
+  REQUIRE(colo({"reserve", request("bappeda-web.json")}).exit_code == 0);
+  REQUIRE(colo::test::run({"/usr/bin/sqlite3", colo.state, "PRAGMA user_version = 7"}, colo.dir)
+              .exit_code == 0);
+  auto before = colo.dump();
+  r = colo({"release", "REQ-2026-0142"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "colo: ledger " + colo.state +
+                     " has schema version 7, newer than this colo understands (1); upgrade colo, "
+                     "do not downgrade the ledger\n");
+  CHECK(colo.dump() == before);
+}
+
+TEST_CASE("validate finds a device put where colo reserved") {
+  Cli colo;
+  REQUIRE(colo({"reserve", request("bappeda-web.json")}).exit_code == 0);
+  std::string inv = Child::slurp(kInventory);
+  std::string marker = "      - {name: dinkes-db01,";
+  inv.replace(inv.find(marker), 0, "      - {name: new-fw01, position: 29, height: 1, power_watts: 50}\n");
+  auto edited = colo.dir.write("inventory.yaml", inv);
+  auto r = colo({"--inventory", edited, "validate"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find(edited + ":") == 0);
+  CHECK(r.err.find(": device 'new-fw01' occupies unit 29 of rack 'R01', which colo reserved for "
+                   "request REQ-2026-0142 (bappeda-web01)\n") != std::string::npos);
+  CHECK(r.err.find("1 error (1 with the ledger)") != std::string::npos);
+}
+
+TEST_CASE("the config file is honoured, flags override it, and a bad one is refused") {
+  TempDir dir;
+  auto run = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), kColo);
+    return colo::test::run(args, dir);
+  };
+  auto cfg = dir.write("colo.yaml", "inventory: " + kInventory + "\nstate: state/colo.db\n" +
+                                        "credentials:\n  tor-default: {username: colo, password_env: P}\n"
+                                        "  tor-juniper: {username: colo, password_env: P}\n");
+  auto r = run({"--config", cfg, "reserve", request("bappeda-web.json")});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(std::filesystem::exists(dir.file("state/colo.db")));  // relative to the config
+  auto other = dir.file("other.db");
+  CHECK(run({"--config", cfg, "--state", other, "reserve", request("bappeda-web.json")}).exit_code == 0);
+  CHECK(std::filesystem::exists(other));
+
+  auto bad = dir.write("bad.yaml", "inventory: x.yaml\nworkers: many\ncallback: {max_atempts: 3}\n");
+  r = run({"--config", bad, "racks"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == bad + ":2:10: the config: field 'workers' must be a whole number, not 'many'\n" +
+                     bad + ":3:12: unknown field 'max_atempts' in callback (did you mean "
+                           "'max_attempts'?)\n" +
+                     "colo: config " + bad + " is invalid (2 errors)\n");
+
+  // A switch naming credentials the config lacks is an inventory error.
+  auto partial = dir.write("partial.yaml", "inventory: " + kInventory +
+                                               "\ncredentials:\n  tor-default: {username: colo, "
+                                               "password_env: P}\n");
+  r = run({"--config", partial, "validate"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("switch 'tor-r08' uses credentials 'tor-juniper', which the config does not "
+                   "define") != std::string::npos);
+}
+
+TEST_CASE("usage errors exit 2 and unknown things exit 1") {
+  Cli colo;
+  CHECK(colo({"frobnicate"}).exit_code == 2);
+  CHECK(colo({"rack"}).exit_code == 2);
+  auto r = colo({"rack", "R99"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err == "colo: no rack named 'R99' in the inventory\n");
+  r = colo({"release", "REQ-404"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err == "colo: request REQ-404 is not in the ledger\n");
+}
+
+TEST_CASE("token prints a token once and the hash that goes into the config") {
+  Cli colo;
+  auto j = colo.jsonOf({"token"});
+  std::string token = j["token"];
+  CHECK(token.rfind("colo_", 0) == 0);
+  CHECK(token.size() == 5 + 64);
+  CHECK(j["sha256"].get<std::string>().size() == 64);
+  CHECK(colo.jsonOf({"token"})["token"] != token);
+}
