@@ -1,0 +1,27 @@
+// The seam between vendor dialects and the transport: an interactive CLI
+// session. Production uses SSH (ssh.h); unit tests use a scripted fake.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <regex>
+#include <string>
+#include <string_view>
+
+namespace colo::drivers {
+
+class CliChannel {
+ public:
+  virtual ~CliChannel() = default;
+  // Sends `line` followed by a newline.
+  virtual void sendLine(std::string_view line) = 0;
+  // Reads until the text received so far ends with a match of `prompt`
+  // (checked against the last line), and returns all of it. Throws
+  // DriverError(timeout) when `timeout` passes first, or (disconnected) when
+  // the peer goes away.
+  virtual std::string readUntil(const std::regex& prompt, std::chrono::milliseconds timeout) = 0;
+};
+
+using CliChannelPtr = std::unique_ptr<CliChannel>;
+
+}  // namespace colo::drivers

@@ -1,0 +1,35 @@
+// SSH transport on libssh2: connect, check the host key, authenticate, open
+// a shell on a PTY. Every wait has a deadline; nothing blocks forever.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "colo/drivers/channel.h"
+
+namespace colo::drivers {
+
+struct SshOptions {
+  std::string host;  // address or name
+  int port = 22;
+  std::string username;
+  // Exactly one of password (also used for keyboard-interactive) or key_file.
+  std::string password;
+  std::string key_file;
+  std::string key_passphrase;
+  std::string known_hosts;  // OpenSSH format
+  bool accept_new_host_key = false;  // add an unknown key (never a changed one)
+  std::chrono::milliseconds connect_timeout{10000};
+  std::chrono::seconds keepalive_interval{15};
+};
+
+// Connects and returns a shell. Throws DriverError naming host and port:
+// connect, host_key (with the offered key's SHA256 fingerprint), auth.
+CliChannelPtr openSsh(const SshOptions& options);
+
+// The SHA256 fingerprint of the host key at host:port as OpenSSH prints it
+// ("SHA256:..."), without authenticating. For tests and for operators.
+std::string sshHostKeyFingerprint(const std::string& host, int port,
+                                  std::chrono::milliseconds timeout);
+
+}  // namespace colo::drivers

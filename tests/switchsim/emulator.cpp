@@ -1,0 +1,576 @@
+#include "emulator.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace switchsim {
+
+using nlohmann::json;
+
+namespace {
+
+std::vector<std::string> words(const std::string& line) {
+  std::vector<std::string> w;
+  std::istringstream in(line);
+  for (std::string s; in >> s;) w.push_back(s);
+  return w;
+}
+
+std::string rest(const std::string& line, std::size_t nWords) {
+  std::size_t i = 0;
+  for (std::size_t n = 0; n < nWords; ++n) {
+    while (i < line.size() && line[i] == ' ') ++i;
+    while (i < line.size() && line[i] != ' ') ++i;
+  }
+  while (i < line.size() && line[i] == ' ') ++i;
+  return line.substr(i);
+}
+
+json portsJson(const PortTable& t) {
+  json j = json::object();
+  for (const auto& [name, p] : t)
+    j[name] = {{"description", p.description}, {"mode", p.mode}, {"vlan", p.vlan},
+               {"enabled", p.enabled}};
+  return j;
+}
+
+// Resolves an abbreviated keyword against the choices, as IOS does.
+enum class Match { none, one, ambiguous };
+Match resolve(const std::string& word, const std::vector<std::string>& choices, std::string& out) {
+  std::vector<std::string> hits;
+  for (const auto& c : choices) {
+    if (c == word) {
+      out = c;
+      return Match::one;
+    }
+    if (c.rfind(word, 0) == 0) hits.push_back(c);
+  }
+  if (hits.size() == 1) {
+    out = hits[0];
+    return Match::one;
+  }
+  return hits.empty() ? Match::none : Match::ambiguous;
+}
+
+}  // namespace
+
+Device::Device(std::string name, std::string vendor, std::vector<std::string> ports, Faults f,
+               std::string stateFile)
+    : faults(f), name_(std::move(name)), vendor_(std::move(vendor)), stateFile_(std::move(stateFile)) {
+  for (const auto& p : ports) running[p] = Port{};
+  saved = running;
+  candidate = running;
+}
+
+void Device::dump() const {
+  if (stateFile_.empty()) return;
+  json j = {{"name", name_},   {"vendor", vendor_},         {"running", portsJson(running)},
+            {"saved", portsJson(saved)}, {"candidate", portsJson(candidate)},
+            {"commands", commands}, {"sessions", sessions}, {"saves", saves},
+            {"commits", commits}};
+  std::string tmp = stateFile_ + ".tmp." + std::to_string(getpid());
+  std::ofstream(tmp) << j.dump(2);
+  std::rename(tmp.c_str(), stateFile_.c_str());
+}
+
+namespace {
+
+// Cisco IOS and Arista EOS: the same shape of CLI, different details.
+class IosSession : public Session {
+ public:
+  IosSession(Device& d, std::string enablePassword, bool arista)
+      : d_(d), enablePassword_(std::move(enablePassword)), arista_(arista) {
+    privileged_ = enablePassword_.empty();
+  }
+
+  std::string greeting() override {
+    return std::string(arista_ ? "Arista Networks EOS (simulated)\r\n" : "\r\nUser Access Verification\r\n\r\n") +
+           prompt();
+  }
+
+  Reply input(const std::string& raw) override {
+    std::string line = raw;
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.pop_back();
+    if (!pendingPages_.empty()) return nextPage();
+    if (awaitingEnable_) {
+      awaitingEnable_ = false;
+      Reply r;
+      r.echo = false;
+      if (line == enablePassword_) {
+        privileged_ = true;
+        r.text = "\r\n" + prompt();
+      } else {
+        r.text = "\r\n% Access denied\r\n\r\n" + prompt();
+      }
+      return r;
+    }
+    if (awaitingCopyConfirm_) {
+      awaitingCopyConfirm_ = false;
+      return {save() + prompt()};
+    }
+    auto w = words(line);
+    if (w.empty()) return {prompt()};
+    std::string out = dispatch(line, w);
+    if (closing_) return {out, true};
+    return {page(out) };
+  }
+
+ private:
+  std::string prompt() const {
+    std::string p = d_.name();
+    if (mode_ == Mode::config) p += "(config)";
+    if (mode_ == Mode::configIf)
+      p += arista_ ? "(config-if-" + shortName(interface_) + ")" : "(config-if)";
+    return p + (privileged_ ? "#" : ">");
+  }
+
+  static std::string shortName(const std::string& port) {
+    return port.rfind("Ethernet", 0) == 0 ? "Et" + port.substr(8) : port;
+  }
+
+  std::string invalid() const {
+    return arista_ ? "% Invalid input\r\n" : "                ^\r\n% Invalid input detected at '^' marker.\r\n\r\n";
+  }
+  std::string incomplete() const { return "% Incomplete command.\r\n\r\n"; }
+  std::string ambiguous(const std::string& word) const {
+    return "% Ambiguous command:  \"" + word + "\"\r\n";
+  }
+
+  std::string page(const std::string& out) {
+    if (!paging_) return out + prompt();
+    // More than a screen: show 24 lines, then --More--.
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    for (std::size_t i; (i = out.find("\r\n", start)) != std::string::npos; start = i + 2)
+      lines.push_back(out.substr(start, i + 2 - start));
+    if (start < out.size()) lines.push_back(out.substr(start));
+    if (lines.size() <= 24) return out + prompt();
+    std::string first;
+    for (std::size_t i = 0; i < 24; ++i) first += lines[i];
+    for (std::size_t i = 24; i < lines.size(); ++i) pendingPages_ += lines[i];
+    return first + " --More-- ";
+  }
+
+  Reply nextPage() {
+    std::string rest = std::move(pendingPages_);
+    pendingPages_.clear();
+    Reply r;
+    r.echo = false;
+    r.text = "\r\n" + rest + prompt();
+    return r;
+  }
+
+  std::string save() {
+    d_.saved = d_.running;
+    ++d_.saves;
+    return arista_ ? "Copy completed successfully.\r\n" : "Building configuration...\r\n[OK]\r\n";
+  }
+
+  std::string showInterface(const std::string& port) {
+    const Port& p = d_.running.at(port);
+    std::string body;
+    std::string ind = arista_ ? "   " : " ";
+    if (!p.description.empty()) body += ind + "description " + p.description + "\r\n";
+    if (p.vlan) body += ind + "switchport access vlan " + std::to_string(p.vlan) + "\r\n";
+    if (!p.mode.empty()) body += ind + "switchport mode " + p.mode + "\r\n";
+    if (!p.enabled) body += ind + "shutdown\r\n";
+    if (arista_) return "interface " + port + "\r\n" + body;
+    std::string cfg = "!\r\ninterface " + port + "\r\n" + body + "end\r\n";
+    return "Building configuration...\r\n\r\nCurrent configuration : " +
+           std::to_string(cfg.size()) + " bytes\r\n" + cfg + "\r\n";
+  }
+
+  std::string dispatch(const std::string& line, const std::vector<std::string>& w) {
+    std::string cmd;
+    switch (mode_) {
+      case Mode::exec: {
+        std::vector<std::string> choices = {"enable", "exit", "logout", "terminal", "show"};
+        if (privileged_) choices.insert(choices.end(), {"configure", "write", "copy"});
+        auto m = resolve(w[0], choices, cmd);
+        if (m == Match::ambiguous) return ambiguous(w[0]);
+        if (m == Match::none) return invalid();
+        if (cmd == "enable") {
+          if (privileged_) return "";
+          awaitingEnable_ = true;
+          return "Password: ";
+        }
+        if (cmd == "exit" || cmd == "logout") {
+          closing_ = true;
+          return "";
+        }
+        if (cmd == "terminal") {
+          if (w.size() == 3 && w[1] == "length") {
+            paging_ = w[2] != "0";
+            return "";
+          }
+          return w.size() < 3 ? incomplete() : invalid();
+        }
+        if (cmd == "show") {
+          if (w.size() >= 2 && std::string("running-config").rfind(w[1], 0) == 0) {
+            if (w.size() == 2) {
+              std::string all;
+              for (const auto& [name, p] : d_.running) all += showInterface(name);
+              return all;
+            }
+            std::string kw = arista_ ? "interfaces" : "interface";
+            if (w.size() == 4 && kw.rfind(w[2], 0) == 0) {
+              if (!d_.hasPort(w[3])) return invalid();
+              return showInterface(w[3]);
+            }
+            return w.size() == 3 ? incomplete() : invalid();
+          }
+          return w.size() == 1 ? incomplete() : invalid();
+        }
+        if (cmd == "configure") {
+          if (w.size() == 1 || (w.size() == 2 && std::string("terminal").rfind(w[1], 0) == 0)) {
+            mode_ = Mode::config;
+            return arista_ ? "" : "Enter configuration commands, one per line.  End with CNTL/Z.\r\n";
+          }
+          return invalid();
+        }
+        if (cmd == "write") {
+          if (w.size() == 1 || (w.size() == 2 && std::string("memory").rfind(w[1], 0) == 0))
+            return save();
+          return invalid();
+        }
+        if (cmd == "copy") {
+          if (w.size() == 3 && w[1] == "running-config" && w[2] == "startup-config") {
+            if (arista_) return save();
+            awaitingCopyConfirm_ = true;
+            return "Destination filename [startup-config]? ";
+          }
+          return w.size() < 3 ? incomplete() : invalid();
+        }
+        return invalid();
+      }
+      case Mode::config:
+      case Mode::configIf: {
+        std::vector<std::string> choices = {"interface", "default", "end", "exit", "do"};
+        if (mode_ == Mode::configIf)
+          choices.insert(choices.end(), {"description", "switchport", "shutdown", "no"});
+        auto m = resolve(w[0], choices, cmd);
+        if (m == Match::ambiguous) return ambiguous(w[0]);
+        if (m == Match::none) return invalid();
+        if (cmd == "end") {
+          mode_ = Mode::exec;
+          return "";
+        }
+        if (cmd == "exit") {
+          mode_ = mode_ == Mode::configIf ? Mode::config : Mode::exec;
+          return "";
+        }
+        if (cmd == "do") return invalid();
+        if (cmd == "interface") {
+          if (w.size() < 2) return incomplete();
+          std::string port = rest(line, 1);
+          if (!d_.hasPort(port)) return invalid();
+          interface_ = port;
+          mode_ = Mode::configIf;
+          return "";
+        }
+        if (cmd == "default") {
+          if (w.size() < 3 || w[1] != "interface") return w.size() < 3 ? incomplete() : invalid();
+          std::string port = rest(line, 2);
+          if (!d_.hasPort(port)) return invalid();
+          d_.running[port] = Port{};
+          return arista_ ? "" : "Interface " + port + " set to default configuration\r\n";
+        }
+        Port& p = d_.running[interface_];
+        if (cmd == "description") {
+          if (w.size() < 2) return incomplete();
+          p.description = rest(line, 1);
+          return "";
+        }
+        if (cmd == "shutdown") {
+          p.enabled = false;
+          return "";
+        }
+        if (cmd == "switchport") {
+          if (w.size() < 3) return incomplete();
+          if (w[1] == "mode") {
+            if (w[2] != "access" && w[2] != "trunk") return invalid();
+            p.mode = w[2];
+            return "";
+          }
+          if (w[1] == "access" && w[2] == "vlan") {
+            if (w.size() < 4) return incomplete();
+            int v = std::atoi(w[3].c_str());
+            if (v < 1 || v > 4094 || std::to_string(v) != w[3]) return invalid();
+            p.vlan = v;
+            return "";
+          }
+          return invalid();
+        }
+        if (cmd == "no") {
+          if (w.size() < 2) return incomplete();
+          if (w[1] == "shutdown") p.enabled = true;
+          else if (w[1] == "description") p.description.clear();
+          else if (w.size() >= 4 && w[1] == "switchport" && w[2] == "access" && w[3] == "vlan") p.vlan = 0;
+          else if (w.size() >= 3 && w[1] == "switchport" && w[2] == "mode") p.mode.clear();
+          else return invalid();
+          return "";
+        }
+        return invalid();
+      }
+    }
+    return invalid();
+  }
+
+  enum class Mode { exec, config, configIf };
+  Device& d_;
+  std::string enablePassword_;
+  bool arista_;
+  bool privileged_ = false, awaitingEnable_ = false, awaitingCopyConfirm_ = false;
+  bool paging_ = true, closing_ = false;
+  Mode mode_ = Mode::exec;
+  std::string interface_, pendingPages_;
+};
+
+// Juniper Junos: operational mode, and a candidate configuration that only
+// takes effect on commit.
+class JunosSession : public Session {
+ public:
+  JunosSession(Device& d, std::string user) : d_(d), user_(std::move(user)) {}
+
+  std::string greeting() override { return "--- JUNOS 21.4R3 (simulated)\r\n" + prompt(); }
+
+  Reply input(const std::string& raw) override {
+    std::string line = raw;
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    if (!pendingPages_.empty()) {
+      Reply r;
+      r.echo = false;
+      r.text = "\r\n" + pendingPages_ + prompt();
+      pendingPages_.clear();
+      return r;
+    }
+    auto w = words(line);
+    if (w.empty()) return {prompt()};
+    std::string out = configMode_ ? config(line, w) : operational(line, w);
+    if (closing_) return {out, true};
+    if (paging_ && std::count(out.begin(), out.end(), '\n') > 24) {
+      std::size_t cut = 0;
+      for (int i = 0; i < 24; ++i) cut = out.find('\n', cut) + 1;
+      pendingPages_ = out.substr(cut);
+      return {out.substr(0, cut) + "---(more)---"};
+    }
+    return {out + prompt()};
+  }
+
+ private:
+  std::string prompt() const {
+    return std::string(configMode_ ? "\r\n[edit]\r\n" : "\r\n") + user_ + "@" + d_.name() +
+           (configMode_ ? "# " : "> ");
+  }
+
+  static std::string syntaxError(const std::string& line) {
+    return line + "\r\n       ^\r\nsyntax error.\r\n";
+  }
+
+  static std::string setLines(const std::string& port, const Port& p) {
+    std::string out;
+    std::string pre = "set interfaces " + port;
+    if (!p.description.empty()) out += pre + " description \"" + p.description + "\"\r\n";
+    if (!p.enabled) out += pre + " disable\r\n";
+    if (!p.mode.empty())
+      out += pre + " unit 0 family ethernet-switching interface-mode " + p.mode + "\r\n";
+    if (p.vlan)
+      out += pre + " unit 0 family ethernet-switching vlan members " + std::to_string(p.vlan) + "\r\n";
+    return out;
+  }
+
+  std::string operational(const std::string& line, const std::vector<std::string>& w) {
+    if (line == "set cli screen-length 0") {
+      paging_ = false;
+      return "Screen length set to 0\r\n";
+    }
+    if (line == "configure" || line == "configure private") {
+      configMode_ = true;
+      return "Entering configuration mode\r\n";
+    }
+    if (w[0] == "exit" || w[0] == "quit") {
+      closing_ = true;
+      return "";
+    }
+    if (w.size() >= 3 && w[0] == "show" && w[1] == "configuration" && w[2] == "interfaces") {
+      if (w.size() < 4) return "";
+      if (!d_.hasPort(w[3])) return "";
+      return setLines(w[3], d_.running.at(w[3]));
+    }
+    return syntaxError(line);
+  }
+
+  std::string config(const std::string& line, const std::vector<std::string>& w) {
+    if (w[0] == "commit") {
+      if (w.size() == 1 || (w.size() == 2 && w[1] == "and-quit")) {
+        d_.running = d_.candidate;
+        d_.saved = d_.candidate;  // committed configuration persists
+        ++d_.commits;
+        std::string out = "commit complete\r\n";
+        if (w.size() == 2) {
+          configMode_ = false;
+          out += "Exiting configuration mode\r\n";
+        }
+        return out;
+      }
+      return syntaxError(line);
+    }
+    if (line == "rollback 0" || line == "rollback") {
+      d_.candidate = d_.running;
+      return "load complete\r\n";
+    }
+    if (w[0] == "exit" || w[0] == "quit") {
+      configMode_ = false;
+      if (d_.candidate != d_.running)
+        return "The configuration has been changed but not committed\r\nExiting configuration mode\r\n";
+      return "Exiting configuration mode\r\n";
+    }
+    if (w[0] == "show" && w.size() >= 3 && w[1] == "interfaces") {
+      if (!d_.hasPort(w[2])) return "";
+      return setLines(w[2], d_.candidate.at(w[2]));
+    }
+    if ((w[0] == "set" || w[0] == "delete") && w.size() >= 3 && w[1] == "interfaces") {
+      const std::string& port = w[2];
+      if (!d_.hasPort(port))
+        return "error: interface " + port + " does not exist on this device\r\n";
+      Port& p = d_.candidate[port];
+      bool set = w[0] == "set";
+      if (w.size() == 3) {
+        if (set) return syntaxError(line);
+        if (p == Port{}) return "warning: statement not found\r\n";
+        p = Port{};
+        return "";
+      }
+      if (w[3] == "description") {
+        if (!set) {
+          p.description.clear();
+          return "";
+        }
+        if (w.size() < 5) return syntaxError(line);
+        std::string d = rest(line, 4);
+        if (d.size() >= 2 && d.front() == '"' && d.back() == '"') d = d.substr(1, d.size() - 2);
+        p.description = d;
+        return "";
+      }
+      if (w[3] == "disable" && w.size() == 4) {
+        p.enabled = !set;
+        return "";
+      }
+      if (w.size() >= 8 && w[4] == "0" && w[3] == "unit" && w[5] == "family" &&
+          w[6] == "ethernet-switching") {
+        if (w[7] == "interface-mode" && w.size() == 9 && (w[8] == "access" || w[8] == "trunk")) {
+          p.mode = set ? w[8] : "";
+          return "";
+        }
+        if (w[7] == "vlan" && w.size() == 10 && w[8] == "members") {
+          int v = std::atoi(w[9].c_str());
+          if (v < 1 || v > 4094) return "error: vlan " + w[9] + " is not defined\r\n";
+          p.vlan = set ? v : 0;
+          return "";
+        }
+      }
+      return syntaxError(line);
+    }
+    return syntaxError(line);
+  }
+
+  Device& d_;
+  std::string user_;
+  bool configMode_ = false, paging_ = true, closing_ = false;
+  std::string pendingPages_;
+};
+
+// Wraps a vendor session with the device lock, the command log, the state
+// dump and fault injection.
+class FaultySession : public Session {
+ public:
+  FaultySession(Device& d, std::unique_ptr<Session> inner) : d_(d), inner_(std::move(inner)) {
+    std::lock_guard lock(d_.mutex);
+    ++d_.sessions;
+    drop_ = d_.faults.drop_after_commands > 0 &&
+            (d_.faults.drop_times == 0 || d_.faults.dropped < d_.faults.drop_times);
+    if (drop_) ++d_.faults.dropped;
+    d_.dump();
+  }
+
+  std::string greeting() override {
+    std::lock_guard lock(d_.mutex);
+    return inner_->greeting();
+  }
+
+  Reply input(const std::string& line) override {
+    int slow = 0;
+    Reply r;
+    {
+      std::lock_guard lock(d_.mutex);
+      auto& f = d_.faults;
+      slow = f.slow_ms;
+      if (!line.empty()) {
+        d_.commands.push_back(line);
+        ++count_;
+      }
+      if (drop_ && count_ > f.drop_after_commands) {
+        d_.dump();
+        return {"", false, true};
+      }
+      if (!line.empty() && f.hang.active() && line.find(f.hang.match) != std::string::npos) {
+        ++f.hang.fired;
+        d_.dump();
+        return {"", false, false, true};
+      }
+      if (!line.empty() && f.reject.active() && line.find(f.reject.match) != std::string::npos) {
+        ++f.reject.fired;
+        r.text = d_.vendor() == "juniper_junos"
+                     ? "error: command rejected by policy\r\n" + inner_->input("").text
+                     : (d_.vendor() == "arista_eos" ? "% Invalid input (rejected by policy)\r\n"
+                                                    : "% Invalid input detected at '^' marker.\r\n\r\n") +
+                           inner_->input("").text;
+        d_.dump();
+        return r;
+      }
+      if (!line.empty() && f.ignore.active() && line.find(f.ignore.match) != std::string::npos) {
+        ++f.ignore.fired;
+        r = inner_->input("");  // just the prompt: accepted, not applied
+      } else {
+        r = inner_->input(line);
+      }
+      d_.dump();
+    }
+    if (slow > 0) usleep(static_cast<useconds_t>(slow) * 1000);
+    return r;
+  }
+
+ private:
+  Device& d_;
+  std::unique_ptr<Session> inner_;
+  bool drop_ = false;
+  int count_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Session> openSession(Device& device, const std::string& user,
+                                     const std::string& enablePassword) {
+  std::unique_ptr<Session> inner;
+  if (device.vendor() == "juniper_junos")
+    inner = std::make_unique<JunosSession>(device, user);
+  else
+    inner = std::make_unique<IosSession>(device, enablePassword, device.vendor() == "arista_eos");
+  return std::make_unique<FaultySession>(device, std::move(inner));
+}
+
+std::vector<std::string> expandPorts(const std::string& range) {
+  std::vector<std::string> out;
+  auto dash = range.rfind('-');
+  std::size_t i = dash;
+  while (i > 0 && std::isdigit(static_cast<unsigned char>(range[i - 1]))) --i;
+  std::string prefix = range.substr(0, i);
+  int first = std::stoi(range.substr(i, dash - i)), last = std::stoi(range.substr(dash + 1));
+  for (int n = first; n <= last; ++n) out.push_back(prefix + std::to_string(n));
+  return out;
+}
+
+}  // namespace switchsim

@@ -1,0 +1,92 @@
+// The simulated switch: per-port state of one device and the CLI of its
+// vendor (cisco_ios, arista_eos, juniper_junos), line in, text out. The SSH
+// server (main.cpp) feeds it; tests can also drive it directly.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace switchsim {
+
+struct Port {
+  std::string description;
+  std::string mode;  // "", "access", "trunk"
+  int vlan = 0;      // access vlan, 0 = unset
+  bool enabled = true;
+  friend bool operator==(const Port&, const Port&) = default;
+};
+
+using PortTable = std::map<std::string, Port>;
+
+// Faults a test can ask for. A fault with times > 0 fires that many times,
+// then stops; times == 0 means always.
+struct Fault {
+  std::string match;  // substring of a command ("" = none)
+  int times = 0;
+  int fired = 0;
+  bool active() const { return !match.empty() && (times == 0 || fired < times); }
+};
+
+struct Faults {
+  bool refuse_auth = false;
+  int drop_after_commands = 0;  // per session; 0 = never
+  int drop_times = 0;           // sessions to drop (0 = every one)
+  int dropped = 0;
+  Fault reject;  // answer the command with the vendor's error
+  Fault ignore;  // accept the command but do not apply it
+  Fault hang;    // never answer
+  int slow_ms = 0;
+};
+
+// One simulated device: state shared by all its sessions.
+class Device {
+ public:
+  Device(std::string name, std::string vendor, std::vector<std::string> ports, Faults faults,
+         std::string stateFile);
+
+  const std::string& name() const { return name_; }
+  const std::string& vendor() const { return vendor_; }
+
+  // Everything below is called with the lock held.
+  std::mutex mutex;
+  PortTable running, saved, candidate;  // candidate: Junos only
+  std::vector<std::string> commands;    // every command received, in order
+  int sessions = 0, saves = 0, commits = 0;
+  Faults faults;
+  bool hasPort(const std::string& p) const { return running.count(p) != 0; }
+  void dump() const;  // writes the state file (atomically)
+
+ private:
+  std::string name_, vendor_, stateFile_;
+};
+
+// What a session says back for one input line.
+struct Reply {
+  std::string text;       // output, including the next prompt
+  bool close = false;     // the session ends (logout)
+  bool drop = false;      // the connection is cut without a word (fault)
+  bool hang = false;      // never answer again (fault)
+  bool echo = true;       // echo the input line (not for passwords)
+};
+
+// One CLI session on a device.
+class Session {
+ public:
+  virtual ~Session() = default;
+  // The banner and first prompt after login.
+  virtual std::string greeting() = 0;
+  // One line typed by the client (without the line ending).
+  virtual Reply input(const std::string& line) = 0;
+};
+
+std::unique_ptr<Session> openSession(Device& device, const std::string& user,
+                                     const std::string& enablePassword);
+
+// Ports "GigabitEthernet1/0/1-44", "Ethernet1-48", "ge-0/0/0-47" expanded.
+std::vector<std::string> expandPorts(const std::string& range);
+
+}  // namespace switchsim

@@ -1,0 +1,317 @@
+// switchsim: simulated switches for tests, benchmarks and the quick start.
+// Each switch is an SSH server (libssh) on 127.0.0.1 speaking its vendor's
+// CLI with state, and injecting the faults its config asks for.
+//
+//   switchsim CONFIG.json
+//
+// CONFIG: {"state_dir": DIR, "known_hosts": FILE, "switches": [{"name",
+// "vendor", "port" (0 = any free), "ports" (a range), "username", "password",
+// "enable_password", "authorized_key" ("ssh-ed25519 AAAA..."), "host_key"
+// (a file; made when missing), "faults": {"refuse_auth", "drop_after_commands",
+// "drop_times", "reject": {"match", "times"}, "ignore": {...}, "hang": {...},
+// "slow_ms"}}]}
+//
+// Prints "switchsim: NAME VENDOR 127.0.0.1:PORT" per switch, then "ready".
+// Writes DIR/NAME.json after every command, and the host keys to FILE in
+// OpenSSH known_hosts format. Exits when its standard input closes, so it
+// never outlives the test that started it.
+#include <arpa/inet.h>
+#include <libssh/libssh.h>
+#include <libssh/server.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "emulator.h"
+
+using nlohmann::json;
+
+namespace {
+
+struct SwitchConfig {
+  std::string name, vendor, username, password, enablePassword;
+  ssh_key authorizedKey = nullptr;
+};
+
+void writeAll(ssh_channel chan, const std::string& s) {
+  if (!s.empty()) ssh_channel_write(chan, s.data(), static_cast<uint32_t>(s.size()));
+}
+
+bool authenticate(ssh_session s, const SwitchConfig& cfg, switchsim::Device& dev, std::string& user) {
+  int methods = SSH_AUTH_METHOD_PASSWORD | SSH_AUTH_METHOD_INTERACTIVE;
+  if (cfg.authorizedKey) methods |= SSH_AUTH_METHOD_PUBLICKEY;
+  ssh_set_auth_methods(s, methods);
+  bool refuse;
+  {
+    std::lock_guard lock(dev.mutex);
+    refuse = dev.faults.refuse_auth;
+  }
+  for (int attempts = 0; attempts < 20; ++attempts) {
+    ssh_message m = ssh_message_get(s);
+    if (!m) return false;
+    bool ok = false, handled = false;
+    if (ssh_message_type(m) == SSH_REQUEST_AUTH) {
+      const char* u = ssh_message_auth_user(m);
+      bool userOk = u && cfg.username == u;
+      switch (ssh_message_subtype(m)) {
+        case SSH_AUTH_METHOD_PASSWORD: {
+          const char* p = ssh_message_auth_password(m);
+          ok = !refuse && userOk && p && cfg.password == p;
+          break;
+        }
+        case SSH_AUTH_METHOD_INTERACTIVE:
+          if (!ssh_message_auth_kbdint_is_response(m)) {
+            const char* prompts[] = {"Password: "};
+            char echo[] = {0};
+            ssh_message_auth_interactive_request(m, "", "", 1, prompts, echo);
+            handled = true;
+          } else {
+            const char* a = ssh_userauth_kbdint_getnanswers(s) == 1
+                                ? ssh_userauth_kbdint_getanswer(s, 0)
+                                : nullptr;
+            ok = !refuse && userOk && a && cfg.password == a;
+          }
+          break;
+        case SSH_AUTH_METHOD_PUBLICKEY: {
+          ssh_key key = ssh_message_auth_pubkey(m);
+          bool match = cfg.authorizedKey && key &&
+                       ssh_key_cmp(key, cfg.authorizedKey, SSH_KEY_CMP_PUBLIC) == 0;
+          if (!refuse && userOk && match) {
+            if (ssh_message_auth_publickey_state(m) == SSH_PUBLICKEY_STATE_NONE) {
+              ssh_message_auth_reply_pk_ok_simple(m);
+              handled = true;
+            } else if (ssh_message_auth_publickey_state(m) == SSH_PUBLICKEY_STATE_VALID) {
+              ok = true;
+            }
+          }
+          break;
+        }
+        default:
+          break;
+      }
+      if (ok) {
+        user = u;
+        ssh_message_auth_reply_success(m, 0);
+        ssh_message_free(m);
+        return true;
+      }
+      if (!handled) {
+        ssh_message_auth_set_methods(m, methods);
+        ssh_message_reply_default(m);
+      }
+    } else {
+      ssh_message_reply_default(m);
+    }
+    ssh_message_free(m);
+  }
+  return false;
+}
+
+ssh_channel openShell(ssh_session s) {
+  ssh_channel chan = nullptr;
+  for (int i = 0; i < 20; ++i) {
+    ssh_message m = ssh_message_get(s);
+    if (!m) return nullptr;
+    int type = ssh_message_type(m), sub = ssh_message_subtype(m);
+    if (type == SSH_REQUEST_CHANNEL_OPEN && sub == SSH_CHANNEL_SESSION && !chan) {
+      chan = ssh_message_channel_request_open_reply_accept(m);
+    } else if (type == SSH_REQUEST_CHANNEL &&
+               (sub == SSH_CHANNEL_REQUEST_PTY || sub == SSH_CHANNEL_REQUEST_SHELL ||
+                sub == SSH_CHANNEL_REQUEST_ENV || sub == SSH_CHANNEL_REQUEST_WINDOW_CHANGE)) {
+      ssh_message_channel_request_reply_success(m);
+      if (sub == SSH_CHANNEL_REQUEST_SHELL) {
+        ssh_message_free(m);
+        return chan;
+      }
+    } else {
+      ssh_message_reply_default(m);
+    }
+    ssh_message_free(m);
+  }
+  return nullptr;
+}
+
+void serve(ssh_session s, const SwitchConfig* cfg, switchsim::Device* dev) {
+  std::string user;
+  ssh_channel chan = nullptr;
+  if (ssh_handle_key_exchange(s) == SSH_OK && authenticate(s, *cfg, *dev, user) &&
+      (chan = openShell(s))) {
+    auto session = switchsim::openSession(*dev, user, cfg->enablePassword);
+    writeAll(chan, session->greeting());
+    std::string line;
+    bool lastCr = false, hung = false;
+    char buf[4096];
+    while (true) {
+      int n = ssh_channel_read_timeout(chan, buf, sizeof buf, 0, 1000);
+      if (n == SSH_ERROR || (n == 0 && ssh_channel_is_eof(chan))) break;
+      bool done = false;
+      for (int i = 0; i < n && !done; ++i) {
+        char c = buf[i];
+        if (c == '\n' && lastCr) {
+          lastCr = false;
+          continue;
+        }
+        lastCr = c == '\r';
+        if (c != '\r' && c != '\n') {
+          line.push_back(c);
+          continue;
+        }
+        if (hung) continue;
+        auto reply = session->input(line);
+        if (reply.drop) {
+          ssh_silent_disconnect(s);
+          done = true;
+          break;
+        }
+        if (reply.hang) {
+          hung = true;
+          line.clear();
+          continue;
+        }
+        if (reply.echo) writeAll(chan, line + "\r\n");
+        writeAll(chan, reply.text);
+        line.clear();
+        if (reply.close) {
+          ssh_channel_send_eof(chan);
+          done = true;
+        }
+      }
+      if (done) break;
+    }
+    ssh_channel_close(chan);
+    ssh_channel_free(chan);
+  }
+  ssh_disconnect(s);
+  ssh_free(s);
+}
+
+ssh_key loadOrMakeHostKey(const std::string& path) {
+  ssh_key key = nullptr;
+  if (!path.empty() && ssh_pki_import_privkey_file(path.c_str(), nullptr, nullptr, nullptr, &key) == SSH_OK)
+    return key;
+  if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &key) != SSH_OK) {
+    std::cerr << "switchsim: cannot generate a host key\n";
+    std::exit(2);
+  }
+  if (!path.empty()) ssh_pki_export_privkey_file(key, nullptr, nullptr, nullptr, path.c_str());
+  return key;
+}
+
+switchsim::Fault fault(const json& j) {
+  switchsim::Fault f;
+  if (j.is_null()) return f;
+  f.match = j.value("match", "");
+  f.times = j.value("times", 0);
+  return f;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cerr << "usage: switchsim CONFIG.json\n";
+    return 2;
+  }
+  json config;
+  try {
+    std::ifstream in(argv[1]);
+    config = json::parse(in);
+  } catch (const std::exception& e) {
+    std::cerr << "switchsim: " << argv[1] << ": " << e.what() << "\n";
+    return 2;
+  }
+  ssh_init();
+  std::string stateDir = config.value("state_dir", "");
+  std::ofstream knownHosts;
+  if (config.contains("known_hosts")) knownHosts.open(config["known_hosts"].get<std::string>(), std::ios::app);
+
+  std::vector<std::unique_ptr<SwitchConfig>> configs;
+  std::vector<std::unique_ptr<switchsim::Device>> devices;
+  for (const auto& sj : config.at("switches")) {
+    auto cfg = std::make_unique<SwitchConfig>();
+    cfg->name = sj.at("name");
+    cfg->vendor = sj.at("vendor");
+    cfg->username = sj.value("username", "colo");
+    cfg->password = sj.value("password", "");
+    cfg->enablePassword = sj.value("enable_password", "");
+    if (sj.contains("authorized_key")) {
+      std::istringstream k(sj["authorized_key"].get<std::string>());
+      std::string type, b64;
+      k >> type >> b64;
+      if (ssh_pki_import_pubkey_base64(b64.c_str(), ssh_key_type_from_name(type.c_str()),
+                                       &cfg->authorizedKey) != SSH_OK) {
+        std::cerr << "switchsim: " << cfg->name << ": bad authorized_key\n";
+        return 2;
+      }
+    }
+    switchsim::Faults faults;
+    if (sj.contains("faults")) {
+      const auto& fj = sj["faults"];
+      faults.refuse_auth = fj.value("refuse_auth", false);
+      faults.drop_after_commands = fj.value("drop_after_commands", 0);
+      faults.drop_times = fj.value("drop_times", 0);
+      faults.reject = fault(fj.value("reject", json()));
+      faults.ignore = fault(fj.value("ignore", json()));
+      faults.hang = fault(fj.value("hang", json()));
+      faults.slow_ms = fj.value("slow_ms", 0);
+    }
+    auto dev = std::make_unique<switchsim::Device>(
+        cfg->name, cfg->vendor, switchsim::expandPorts(sj.at("ports")), faults,
+        stateDir.empty() ? "" : stateDir + "/" + cfg->name + ".json");
+    {
+      std::lock_guard lock(dev->mutex);
+      dev->dump();
+    }
+
+    ssh_bind bind = ssh_bind_new();
+    int port = sj.value("port", 0);
+    bool no = false;
+    ssh_bind_options_set(bind, SSH_BIND_OPTIONS_PROCESS_CONFIG, &no);
+    ssh_bind_options_set(bind, SSH_BIND_OPTIONS_BINDADDR, "127.0.0.1");
+    ssh_bind_options_set(bind, SSH_BIND_OPTIONS_BINDPORT, &port);
+    ssh_key hostKey = loadOrMakeHostKey(sj.value("host_key", ""));
+    ssh_bind_options_set(bind, SSH_BIND_OPTIONS_IMPORT_KEY, hostKey);
+    if (ssh_bind_listen(bind) != SSH_OK) {
+      std::cerr << "switchsim: " << cfg->name << ": cannot listen on 127.0.0.1:" << port << ": "
+                << ssh_get_error(bind) << "\n";
+      return 1;
+    }
+    sockaddr_in addr{};
+    socklen_t len = sizeof addr;
+    getsockname(ssh_bind_get_fd(bind), reinterpret_cast<sockaddr*>(&addr), &len);
+    int bound = ntohs(addr.sin_port);
+    char* b64 = nullptr;
+    ssh_pki_export_pubkey_base64(hostKey, &b64);
+    if (knownHosts.is_open())
+      knownHosts << "[127.0.0.1]:" << bound << " ssh-ed25519 " << b64 << "\n" << std::flush;
+    ssh_string_free_char(b64);
+    std::cout << "switchsim: " << cfg->name << " " << cfg->vendor << " 127.0.0.1:" << bound << "\n";
+
+    std::thread([bind, c = cfg.get(), d = dev.get()] {
+      while (true) {
+        ssh_session s = ssh_new();
+        if (ssh_bind_accept(bind, s) != SSH_OK) {
+          ssh_free(s);
+          continue;
+        }
+        std::thread(serve, s, c, d).detach();
+      }
+    }).detach();
+    configs.push_back(std::move(cfg));
+    devices.push_back(std::move(dev));
+  }
+  knownHosts.close();
+  std::cout << "ready" << std::endl;
+  // Live as long as whoever started us: until standard input closes.
+  char c;
+  while (read(0, &c, 1) > 0) {
+  }
+  std::_Exit(0);
+}
