@@ -81,6 +81,7 @@ namespace {
 // Cisco IOS and Arista EOS: the same shape of CLI, different details.
 class IosSession : public Session {
  public:
+  bool awaitingKey() const override { return !pendingPages_.empty(); }
   IosSession(Device& d, std::string enablePassword, bool arista)
       : d_(d), enablePassword_(std::move(enablePassword)), arista_(arista) {
     privileged_ = enablePassword_.empty();
@@ -115,7 +116,10 @@ class IosSession : public Session {
     if (w.empty()) return {prompt()};
     std::string out = dispatch(line, w);
     if (closing_) return {out, true};
-    return {page(out) };
+    // A question ("Password: ", "Destination filename [startup-config]? ")
+    // waits for its answer, without a prompt.
+    if (awaitingEnable_ || awaitingCopyConfirm_) return {out};
+    return {page(out)};
   }
 
  private:
@@ -175,7 +179,9 @@ class IosSession : public Session {
     std::string ind = arista_ ? "   " : " ";
     if (!p.description.empty()) body += ind + "description " + p.description + "\r\n";
     if (p.vlan) body += ind + "switchport access vlan " + std::to_string(p.vlan) + "\r\n";
-    if (!p.mode.empty()) body += ind + "switchport mode " + p.mode + "\r\n";
+    // EOS leaves its default mode (access) out of the running configuration.
+    if (!p.mode.empty() && !(arista_ && p.mode == "access"))
+      body += ind + "switchport mode " + p.mode + "\r\n";
     if (!p.enabled) body += ind + "shutdown\r\n";
     if (arista_) return "interface " + port + "\r\n" + body;
     std::string cfg = "!\r\ninterface " + port + "\r\n" + body + "end\r\n";
@@ -333,6 +339,7 @@ class IosSession : public Session {
 // takes effect on commit.
 class JunosSession : public Session {
  public:
+  bool awaitingKey() const override { return !pendingPages_.empty(); }
   JunosSession(Device& d, std::string user) : d_(d), user_(std::move(user)) {}
 
   std::string greeting() override { return "--- JUNOS 21.4R3 (simulated)\r\n" + prompt(); }
@@ -500,6 +507,7 @@ class FaultySession : public Session {
     std::lock_guard lock(d_.mutex);
     return inner_->greeting();
   }
+  bool awaitingKey() const override { return inner_->awaitingKey(); }
 
   Reply input(const std::string& line) override {
     int slow = 0;
@@ -509,7 +517,8 @@ class FaultySession : public Session {
       auto& f = d_.faults;
       slow = f.slow_ms;
       if (!line.empty()) {
-        d_.commands.push_back(line);
+        // What a password prompt receives is not logged, as on a device.
+        d_.commands.push_back(secretNext_ ? std::string("<secret>") : line);
         ++count_;
       }
       if (drop_ && count_ > f.drop_after_commands) {
@@ -537,6 +546,8 @@ class FaultySession : public Session {
       } else {
         r = inner_->input(line);
       }
+      secretNext_ = !r.text.empty() && r.text.size() >= 10 &&
+                    r.text.compare(r.text.size() - 10, 10, "Password: ") == 0;
       d_.dump();
     }
     if (slow > 0) usleep(static_cast<useconds_t>(slow) * 1000);
@@ -546,7 +557,7 @@ class FaultySession : public Session {
  private:
   Device& d_;
   std::unique_ptr<Session> inner_;
-  bool drop_ = false;
+  bool drop_ = false, secretNext_ = false;
   int count_ = 0;
 };
 

@@ -81,6 +81,8 @@ class Session {
   virtual std::string greeting() = 0;
   // One line typed by the client (without the line ending).
   virtual Reply input(const std::string& line) = 0;
+  // True while a pager waits for a single key (not a line).
+  virtual bool awaitingKey() const { return false; }
 };
 
 std::unique_ptr<Session> openSession(Device& device, const std::string& user,

@@ -6,7 +6,8 @@
 //
 // CONFIG: {"state_dir": DIR, "known_hosts": FILE, "switches": [{"name",
 // "vendor", "port" (0 = any free), "ports" (a range), "username", "password",
-// "enable_password", "authorized_key" ("ssh-ed25519 AAAA..."), "host_key"
+// "enable_password", "auth_methods" (["password", "keyboard-interactive"]),
+// "authorized_key" ("ssh-ed25519 AAAA..."), "host_key"
 // (a file; made when missing), "faults": {"refuse_auth", "drop_after_commands",
 // "drop_times", "reject": {"match", "times"}, "ignore": {...}, "hang": {...},
 // "slow_ms"}}]}
@@ -22,6 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -38,6 +40,7 @@ namespace {
 struct SwitchConfig {
   std::string name, vendor, username, password, enablePassword;
   ssh_key authorizedKey = nullptr;
+  bool allowPassword = true, allowInteractive = true;
 };
 
 void writeAll(ssh_channel chan, const std::string& s) {
@@ -45,7 +48,9 @@ void writeAll(ssh_channel chan, const std::string& s) {
 }
 
 bool authenticate(ssh_session s, const SwitchConfig& cfg, switchsim::Device& dev, std::string& user) {
-  int methods = SSH_AUTH_METHOD_PASSWORD | SSH_AUTH_METHOD_INTERACTIVE;
+  int methods = 0;
+  if (cfg.allowPassword) methods |= SSH_AUTH_METHOD_PASSWORD;
+  if (cfg.allowInteractive) methods |= SSH_AUTH_METHOD_INTERACTIVE;
   if (cfg.authorizedKey) methods |= SSH_AUTH_METHOD_PUBLICKEY;
   ssh_set_auth_methods(s, methods);
   bool refuse;
@@ -53,6 +58,7 @@ bool authenticate(ssh_session s, const SwitchConfig& cfg, switchsim::Device& dev
     std::lock_guard lock(dev.mutex);
     refuse = dev.faults.refuse_auth;
   }
+  std::string kbdintUser;  // the info response does not repeat the user
   for (int attempts = 0; attempts < 20; ++attempts) {
     ssh_message m = ssh_message_get(s);
     if (!m) return false;
@@ -63,20 +69,23 @@ bool authenticate(ssh_session s, const SwitchConfig& cfg, switchsim::Device& dev
       switch (ssh_message_subtype(m)) {
         case SSH_AUTH_METHOD_PASSWORD: {
           const char* p = ssh_message_auth_password(m);
-          ok = !refuse && userOk && p && cfg.password == p;
+          ok = cfg.allowPassword && !refuse && userOk && p && cfg.password == p;
           break;
         }
         case SSH_AUTH_METHOD_INTERACTIVE:
+          if (!cfg.allowInteractive) break;
           if (!ssh_message_auth_kbdint_is_response(m)) {
             const char* prompts[] = {"Password: "};
             char echo[] = {0};
             ssh_message_auth_interactive_request(m, "", "", 1, prompts, echo);
+            kbdintUser = u ? u : "";
             handled = true;
           } else {
             const char* a = ssh_userauth_kbdint_getnanswers(s) == 1
                                 ? ssh_userauth_kbdint_getanswer(s, 0)
                                 : nullptr;
-            ok = !refuse && userOk && a && cfg.password == a;
+            ok = !refuse && kbdintUser == cfg.username && a && cfg.password == a;
+            u = kbdintUser.c_str();
           }
           break;
         case SSH_AUTH_METHOD_PUBLICKEY: {
@@ -154,6 +163,11 @@ void serve(ssh_session s, const SwitchConfig* cfg, switchsim::Device* dev) {
       bool done = false;
       for (int i = 0; i < n && !done; ++i) {
         char c = buf[i];
+        if (session->awaitingKey() && !hung) {  // a pager takes one key
+          auto reply = session->input(std::string(1, c));
+          writeAll(chan, reply.text);
+          continue;
+        }
         if (c == '\n' && lastCr) {
           lastCr = false;
           continue;
@@ -241,6 +255,12 @@ int main(int argc, char** argv) {
     cfg->username = sj.value("username", "colo");
     cfg->password = sj.value("password", "");
     cfg->enablePassword = sj.value("enable_password", "");
+    if (sj.contains("auth_methods")) {
+      auto m = sj["auth_methods"].get<std::vector<std::string>>();
+      auto has = [&](const char* x) { return std::find(m.begin(), m.end(), x) != m.end(); };
+      cfg->allowPassword = has("password");
+      cfg->allowInteractive = has("keyboard-interactive");
+    }
     if (sj.contains("authorized_key")) {
       std::istringstream k(sj["authorized_key"].get<std::string>());
       std::string type, b64;

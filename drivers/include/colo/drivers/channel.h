@@ -13,8 +13,14 @@ namespace colo::drivers {
 class CliChannel {
  public:
   virtual ~CliChannel() = default;
+  // Sends bytes as typed (a key for a --More-- prompt, say).
+  virtual void send(std::string_view bytes) = 0;
   // Sends `line` followed by a newline.
-  virtual void sendLine(std::string_view line) = 0;
+  void sendLine(std::string_view line) {
+    std::string s(line);
+    s += '\n';
+    send(s);
+  }
   // Reads until the text received so far ends with a match of `prompt`
   // (checked against the last line), and returns all of it. Throws
   // DriverError(timeout) when `timeout` passes first, or (disconnected) when

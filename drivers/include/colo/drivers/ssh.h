@@ -27,9 +27,4 @@ struct SshOptions {
 // connect, host_key (with the offered key's SHA256 fingerprint), auth.
 CliChannelPtr openSsh(const SshOptions& options);
 
-// The SHA256 fingerprint of the host key at host:port as OpenSSH prints it
-// ("SHA256:..."), without authenticating. For tests and for operators.
-std::string sshHostKeyFingerprint(const std::string& host, int port,
-                                  std::chrono::milliseconds timeout);
-
 }  // namespace colo::drivers

@@ -1,0 +1,52 @@
+// A logged-in CLI session on one switch, speaking its vendor's dialect.
+#pragma once
+
+#include <chrono>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "colo/drivers/channel.h"
+#include "colo/drivers/dialect.h"
+
+namespace colo::drivers {
+
+class Device {
+ public:
+  // `enablePassword` elevates a session that logs in unprivileged.
+  Device(std::string name, CliChannelPtr channel, const Dialect& dialect,
+         std::chrono::milliseconds commandTimeout, std::string enablePassword = {});
+
+  const std::string& name() const { return name_; }
+  const Dialect& dialect() const { return dialect_; }
+
+  // Waits for the first prompt, elevates if needed, turns paging off.
+  void open();
+  // Runs one command and returns its output (without echo and prompt).
+  // A refusal throws DriverError(rejected) naming switch and command, with
+  // the device's own words.
+  std::string run(std::string_view command);
+  PortState readPort(std::string_view port);
+  // Enters configuration mode, sends `commands`, and commits; on a refusal
+  // aborts the configuration session before throwing.
+  void configure(const std::vector<std::string>& commands);
+  void save();
+
+  // Every command sent so far (never a password).
+  const std::vector<std::string>& transcript() const { return transcript_; }
+
+ private:
+  std::string exchange(std::string_view command);
+  // Reads to the next prompt, paging through any pager on the way.
+  std::string readPrompt();
+
+  std::string name_;
+  CliChannelPtr channel_;
+  const Dialect& dialect_;
+  std::chrono::milliseconds timeout_;
+  std::string enablePassword_;
+  std::vector<std::string> transcript_;
+  std::regex promptOrMore_, more_, password_;
+};
+
+}  // namespace colo::drivers

@@ -1,0 +1,64 @@
+// What differs between switch vendors, in one place per vendor. The engine
+// and Device never ask which vendor they talk to; adding one is a new file in
+// src/dialects/ plus its playbook templates.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace colo::drivers {
+
+// One access port as the device shows it.
+struct PortState {
+  std::string description;
+  std::string mode;  // "access", "trunk" or "" when not set
+  int vlan = 0;      // access VLAN; 0 when not set
+  bool enabled = true;
+  // The port's configuration lines as the device printed them: what a restore
+  // puts back, including what colo does not model.
+  std::vector<std::string> lines;
+};
+
+class Dialect {
+ public:
+  virtual ~Dialect() = default;
+  virtual std::string_view name() const = 0;
+
+  // Regular expressions (ECMAScript), matched against the last line of
+  // output: any prompt of the device, and a pager waiting for a key.
+  virtual std::string promptPattern() const = 0;
+  virtual std::string morePattern() const = 0;
+  virtual std::string_view moreKey() const { return " "; }
+  // Whether a command's output says the device refused it.
+  virtual bool refused(std::string_view output) const = 0;
+
+  // Privilege: an unprivileged prompt, the command that elevates and the
+  // password prompt it shows. Vendors without the notion return false.
+  virtual bool unprivileged(std::string_view /*promptLine*/) const { return false; }
+  virtual std::string enableCommand() const { return "enable"; }
+  virtual std::string passwordPattern() const { return "[Pp]assword: ?$"; }
+
+  // Commands that make the session non-interactive (paging off).
+  virtual std::vector<std::string> sessionSetup() const = 0;
+  virtual std::vector<std::string> enterConfig() const = 0;
+  // Leave configuration mode making the changes take effect (Junos commits).
+  virtual std::vector<std::string> commitConfig() const = 0;
+  // Leave configuration mode throwing away what was not yet in effect.
+  virtual std::vector<std::string> abortConfig() const = 0;
+  // Persist the running configuration (empty where commit already did).
+  virtual std::vector<std::string> save() const = 0;
+
+  virtual std::string showPort(std::string_view port) const = 0;
+  // The configuration lines of `port` in the output of showPort().
+  virtual std::vector<std::string> portLines(std::string_view output, std::string_view port) const = 0;
+  virtual PortState parsePort(const std::vector<std::string>& lines) const = 0;
+  // Configuration-mode commands that put `port` back exactly as captured.
+  virtual std::vector<std::string> restorePort(std::string_view port, const PortState& captured) const = 0;
+};
+
+// The dialect of a vendor name ("cisco_ios", ...), or nullptr.
+const Dialect* dialectFor(std::string_view vendor);
+std::vector<std::string> knownVendors();
+
+}  // namespace colo::drivers

@@ -1,0 +1,122 @@
+#include "colo/drivers/device.h"
+
+#include "colo/drivers/error.h"
+
+namespace colo::drivers {
+
+namespace {
+
+std::string lastLine(const std::string& s) {
+  auto nl = s.rfind('\n');
+  return nl == std::string::npos ? s : s.substr(nl + 1);
+}
+
+// The output of a command: the echoed command line and the closing prompt
+// line removed, surrounding blank lines trimmed.
+std::string stripEchoAndPrompt(const std::string& raw, std::string_view command) {
+  std::string out = raw;
+  auto lastNl = out.rfind('\n');
+  out = lastNl == std::string::npos ? std::string() : out.substr(0, lastNl);
+  auto echo = command.empty() ? std::string::npos : out.find(command);
+  if (echo != std::string::npos && echo < 256) {
+    auto eol = out.find('\n', echo);
+    out = eol == std::string::npos ? std::string() : out.substr(eol + 1);
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  while (!out.empty() && out.front() == '\n') out.erase(0, 1);
+  return out;
+}
+
+}  // namespace
+
+Device::Device(std::string name, CliChannelPtr channel, const Dialect& dialect,
+               std::chrono::milliseconds commandTimeout, std::string enablePassword)
+    : name_(std::move(name)),
+      channel_(std::move(channel)),
+      dialect_(dialect),
+      timeout_(commandTimeout),
+      enablePassword_(std::move(enablePassword)),
+      promptOrMore_("(" + dialect.promptPattern() + ")|(" + dialect.morePattern() + ")"),
+      more_(dialect.morePattern()),
+      password_(dialect.passwordPattern()) {}
+
+std::string Device::readPrompt() {
+  std::string all;
+  while (true) {
+    all += channel_->readUntil(promptOrMore_, timeout_);
+    std::string last = lastLine(all);
+    if (!std::regex_search(last, more_)) return all;
+    all.erase(all.size() - last.size());
+    channel_->send(dialect_.moreKey());
+  }
+}
+
+void Device::open() {
+  try {
+    std::string banner = readPrompt();
+    if (dialect_.unprivileged(lastLine(banner))) {
+      if (enablePassword_.empty())
+        throw DriverError(DriverErrorKind::auth,
+                          "logged in unprivileged and no enable password is configured "
+                          "(enable_password_env)");
+      channel_->sendLine(dialect_.enableCommand());
+      transcript_.push_back(dialect_.enableCommand());
+      channel_->readUntil(password_, timeout_);
+      channel_->sendLine(enablePassword_);  // never recorded
+      std::string after = readPrompt();
+      if (dialect_.unprivileged(lastLine(after)))
+        throw DriverError(DriverErrorKind::auth, "enable password refused", after);
+    }
+    for (const auto& cmd : dialect_.sessionSetup()) run(cmd);
+  } catch (const DriverError& e) {
+    throw e.within("switch " + name_);
+  }
+}
+
+std::string Device::exchange(std::string_view command) {
+  transcript_.emplace_back(command);
+  channel_->sendLine(command);
+  return stripEchoAndPrompt(readPrompt(), command);
+}
+
+std::string Device::run(std::string_view command) {
+  std::string out;
+  try {
+    out = exchange(command);
+  } catch (const DriverError& e) {
+    throw e.within("switch " + name_ + ": command '" + std::string(command) + "'");
+  }
+  if (dialect_.refused(out))
+    throw DriverError(DriverErrorKind::rejected,
+                      "switch " + name_ + " refused '" + std::string(command) + "': " + out, out);
+  return out;
+}
+
+PortState Device::readPort(std::string_view port) {
+  auto out = run(dialect_.showPort(port));
+  return dialect_.parsePort(dialect_.portLines(out, port));
+}
+
+void Device::configure(const std::vector<std::string>& commands) {
+  for (const auto& c : dialect_.enterConfig()) run(c);
+  try {
+    for (const auto& c : commands) run(c);
+    for (const auto& c : dialect_.commitConfig()) run(c);
+  } catch (const DriverError& e) {
+    // Leave configuration mode without keeping what was not yet in effect,
+    // if the session still answers; the original error is what matters.
+    if (e.kind() == DriverErrorKind::rejected) {
+      try {
+        for (const auto& c : dialect_.abortConfig()) exchange(c);
+      } catch (const DriverError&) {
+      }
+    }
+    throw;
+  }
+}
+
+void Device::save() {
+  for (const auto& c : dialect_.save()) run(c);
+}
+
+}  // namespace colo::drivers

@@ -1,0 +1,20 @@
+// Cisco IOS / IOS-XE access switches (Catalyst).
+#include "ios_like.h"
+
+namespace colo::drivers::dialects {
+
+class CiscoIos final : public IosLike {
+ public:
+  std::string_view name() const override { return "cisco_ios"; }
+  std::vector<std::string> sessionSetup() const override { return {"terminal length 0"}; }
+  std::string showPort(std::string_view port) const override {
+    return "show running-config interface " + std::string(port);
+  }
+};
+
+const Dialect& ciscoIos() {
+  static const CiscoIos d;
+  return d;
+}
+
+}  // namespace colo::drivers::dialects

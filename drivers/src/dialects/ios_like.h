@@ -1,0 +1,36 @@
+// What Cisco IOS and Arista EOS share: the shape of prompts, configuration
+// mode, '%' error messages and indented interface stanzas.
+#pragma once
+
+#include <regex>
+
+#include "colo/drivers/dialect.h"
+
+namespace colo::drivers::dialects {
+
+class IosLike : public Dialect {
+ public:
+  std::string promptPattern() const override {
+    return R"(^[A-Za-z0-9._-]+(\([A-Za-z0-9/._-]+\))?[>#] ?$)";
+  }
+  std::string morePattern() const override { return R"(--More--\s*$)"; }
+  bool refused(std::string_view output) const override;
+  bool unprivileged(std::string_view promptLine) const override {
+    auto s = promptLine;
+    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+    return !s.empty() && s.back() == '>';
+  }
+  std::vector<std::string> enterConfig() const override { return {"configure terminal"}; }
+  std::vector<std::string> commitConfig() const override { return {"end"}; }
+  std::vector<std::string> abortConfig() const override { return {"end"}; }
+  std::vector<std::string> save() const override { return {"write memory"}; }
+  std::vector<std::string> portLines(std::string_view output, std::string_view port) const override;
+  PortState parsePort(const std::vector<std::string>& lines) const override;
+  std::vector<std::string> restorePort(std::string_view port, const PortState& captured) const override;
+
+ protected:
+  // The mode a port is in when the configuration does not say.
+  virtual std::string defaultMode() const { return ""; }
+};
+
+}  // namespace colo::drivers::dialects

@@ -1,0 +1,68 @@
+// Juniper Junos (EX series, ELS). Changes go into a private candidate and take
+// effect, persistently, on commit; configuration is read as "set" lines.
+#include <regex>
+#include <sstream>
+
+#include "colo/drivers/dialect.h"
+
+namespace colo::drivers::dialects {
+
+class JuniperJunos final : public Dialect {
+ public:
+  std::string_view name() const override { return "juniper_junos"; }
+  std::string promptPattern() const override { return R"(^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+[>#] ?$)"; }
+  std::string morePattern() const override { return R"(---\(more( \d+%)?\)---\s*$)"; }
+  bool refused(std::string_view output) const override {
+    static const std::regex re(R"((^|\n)\s*(error:|syntax error|unknown command|missing argument|invalid (value|interface)))");
+    return std::regex_search(output.begin(), output.end(), re);
+  }
+  std::vector<std::string> sessionSetup() const override { return {"set cli screen-length 0"}; }
+  std::vector<std::string> enterConfig() const override { return {"configure private"}; }
+  std::vector<std::string> commitConfig() const override { return {"commit and-quit"}; }
+  std::vector<std::string> abortConfig() const override { return {"rollback 0", "exit"}; }
+  std::vector<std::string> save() const override { return {}; }  // commit persisted it
+  std::string showPort(std::string_view port) const override {
+    return "show configuration interfaces " + std::string(port) + " | display set";
+  }
+  std::vector<std::string> portLines(std::string_view output, std::string_view port) const override {
+    std::vector<std::string> lines;
+    std::string prefix = "set interfaces " + std::string(port) + " ";
+    std::istringstream in{std::string(output)};
+    for (std::string line; std::getline(in, line);) {
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+      if (line.rfind(prefix, 0) == 0) lines.push_back(line);
+    }
+    return lines;
+  }
+  PortState parsePort(const std::vector<std::string>& lines) const override {
+    PortState p;
+    p.lines = lines;
+    for (const auto& l : lines) {
+      auto rest = l.substr(l.find(' ', 15) + 1);  // after "set interfaces PORT "
+      if (rest.rfind("description ", 0) == 0) {
+        p.description = rest.substr(12);
+        if (p.description.size() >= 2 && p.description.front() == '"')
+          p.description = p.description.substr(1, p.description.size() - 2);
+      } else if (rest == "disable") {
+        p.enabled = false;
+      } else if (rest.rfind("unit 0 family ethernet-switching interface-mode ", 0) == 0) {
+        p.mode = rest.substr(48);
+      } else if (rest.rfind("unit 0 family ethernet-switching vlan members ", 0) == 0) {
+        p.vlan = std::atoi(rest.c_str() + 46);
+      }
+    }
+    return p;
+  }
+  std::vector<std::string> restorePort(std::string_view port, const PortState& captured) const override {
+    std::vector<std::string> cmds = {"delete interfaces " + std::string(port)};
+    cmds.insert(cmds.end(), captured.lines.begin(), captured.lines.end());
+    return cmds;
+  }
+};
+
+const Dialect& juniperJunos() {
+  static const JuniperJunos d;
+  return d;
+}
+
+}  // namespace colo::drivers::dialects

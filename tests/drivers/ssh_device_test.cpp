@@ -1,0 +1,252 @@
+// The SSH transport and the three dialects against the switch simulator,
+// over real SSH on 127.0.0.1.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+
+#include "../support/process.h"
+#include "../support/switchsim.h"
+#include "colo/drivers/device.h"
+#include "colo/drivers/error.h"
+#include "colo/drivers/ssh.h"
+
+using namespace colo::drivers;
+using colo::test::simSwitch;
+using colo::test::SwitchSim;
+using colo::test::TempDir;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+SshOptions options(const SwitchSim& sim, const std::string& name) {
+  SshOptions o;
+  o.host = "127.0.0.1";
+  o.port = sim.port(name);
+  o.username = "colo";
+  o.password = "s3cret-pw";
+  o.known_hosts = sim.knownHosts();
+  o.connect_timeout = 5000ms;
+  return o;
+}
+
+Device open(const SwitchSim& sim, const std::string& name, const std::string& vendor,
+            std::chrono::milliseconds timeout = 5000ms, const std::string& enable = "") {
+  Device d(name, openSsh(options(sim, name)), *dialectFor(vendor), timeout, enable);
+  d.open();
+  return d;
+}
+
+DriverError errorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const DriverError& e) {
+    return e;
+  }
+  FAIL("no DriverError");
+  return DriverError(DriverErrorKind::protocol, "");
+}
+
+struct Vendor {
+  std::string vendor, ports, port;
+  std::vector<std::string> configure;
+};
+
+const std::vector<Vendor> kVendors = {
+    {"cisco_ios", "GigabitEthernet1/0/1-4", "GigabitEthernet1/0/2",
+     {"interface GigabitEthernet1/0/2", "description colo BAPPEDA web01 REQ-1",
+      "switchport mode access", "switchport access vlan 120", "no shutdown", "exit"}},
+    {"arista_eos", "Ethernet1-4", "Ethernet2",
+     {"interface Ethernet2", "description colo BAPPEDA web01 REQ-1", "switchport mode access",
+      "switchport access vlan 120", "no shutdown", "exit"}},
+    {"juniper_junos", "ge-0/0/0-3", "ge-0/0/2",
+     {"delete interfaces ge-0/0/2", "set interfaces ge-0/0/2 description \"colo BAPPEDA web01 REQ-1\"",
+      "set interfaces ge-0/0/2 unit 0 family ethernet-switching interface-mode access",
+      "set interfaces ge-0/0/2 unit 0 family ethernet-switching vlan members 120"}},
+};
+
+}  // namespace
+
+TEST_CASE("each dialect configures, reads back and saves a port over SSH") {
+  for (const auto& v : kVendors) {
+    INFO(v.vendor);
+    json extra = v.vendor == "cisco_ios" ? json{{"enable_password", "en-pw"}} : json::object();
+    SwitchSim sim(colo::test::Switches{simSwitch("sw", v.vendor, v.ports, extra)});
+    auto d = open(sim, "sw", v.vendor, 5000ms, "en-pw");
+    auto before = d.readPort(v.port);
+    CHECK(before.description.empty());
+    CHECK(before.vlan == 0);
+    d.configure(v.configure);
+    auto after = d.readPort(v.port);
+    CHECK(after.description == "colo BAPPEDA web01 REQ-1");
+    CHECK(after.mode == "access");
+    CHECK(after.vlan == 120);
+    CHECK(after.enabled);
+    d.save();
+    auto state = sim.state("sw");
+    CHECK(state["running"][v.port]["vlan"] == 120);
+    CHECK(state["saved"][v.port]["vlan"] == 120);
+    CHECK(state["saved"][v.port]["description"] == "colo BAPPEDA web01 REQ-1");
+    // The enable password is typed, never recorded.
+    for (const auto& c : d.transcript()) CHECK(c.find("en-pw") == std::string::npos);
+  }
+}
+
+TEST_CASE("a captured port is restored exactly, including what colo does not model") {
+  for (const auto& v : kVendors) {
+    INFO(v.vendor);
+    SwitchSim sim(colo::test::Switches{simSwitch("sw", v.vendor, v.ports)});
+    auto d = open(sim, "sw", v.vendor);
+    // Someone left the port configured and shut down.
+    std::vector<std::string> old =
+        v.vendor == "juniper_junos"
+            ? std::vector<std::string>{"set interfaces " + v.port + " description \"old uplink\"",
+                                       "set interfaces " + v.port + " disable",
+                                       "set interfaces " + v.port + " unit 0 family ethernet-switching vlan members 99"}
+            : std::vector<std::string>{"interface " + v.port, "description old uplink",
+                                       "switchport access vlan 99", "shutdown", "exit"};
+    d.configure(old);
+    auto captured = d.readPort(v.port);
+    CHECK(captured.description == "old uplink");
+    CHECK_FALSE(captured.enabled);
+    d.configure(v.configure);
+    CHECK(d.readPort(v.port).vlan == 120);
+    d.configure(d.dialect().restorePort(v.port, captured));
+    auto restored = d.readPort(v.port);
+    CHECK(restored.lines == captured.lines);
+    CHECK(restored.vlan == 99);
+    CHECK_FALSE(restored.enabled);
+  }
+}
+
+TEST_CASE("a refused command names switch and command and keeps the device's words") {
+  for (const auto& v : kVendors) {
+    INFO(v.vendor);
+    SwitchSim sim(colo::test::Switches{simSwitch("sw", v.vendor, v.ports, {{"faults", {{"reject", {{"match", "vlan"}}}}}})});
+    auto d = open(sim, "sw", v.vendor);
+    auto e = errorOf([&] { d.configure(v.configure); });
+    CHECK(e.kind() == DriverErrorKind::rejected);
+    CHECK(std::string(e.what()).rfind("switch sw refused '", 0) == 0);
+    CHECK(std::string(e.what()).find("vlan") != std::string::npos);
+    CHECK_FALSE(e.deviceOutput().empty());
+    // The session left configuration mode and still works.
+    CHECK(d.readPort(v.port).vlan == 0);
+    if (v.vendor == "juniper_junos") {
+      auto state = sim.state("sw");
+      CHECK(state["candidate"] == state["running"]);  // rolled back, nothing committed
+      CHECK(state["commits"] == 0);
+    }
+  }
+}
+
+TEST_CASE("unknown and changed host keys are refused; accepting a new one is explicit") {
+  TempDir dir;
+  SwitchSim sim(colo::test::Switches{simSwitch("a", "cisco_ios", "Ethernet1-2"), simSwitch("b", "cisco_ios", "Ethernet1-2")},
+                dir.file("sim_known_hosts"));
+  auto o = options(sim, "a");
+  o.known_hosts = dir.write("empty_known_hosts", "");
+  auto e = errorOf([&] { openSsh(o); });
+  CHECK(e.kind() == DriverErrorKind::host_key);
+  CHECK(std::string(e.what()).rfind("host key of 127.0.0.1:" + std::to_string(sim.port("a")) +
+                                        " is unknown (ssh-ed25519 SHA256:",
+                                    0) == 0);
+  CHECK(std::string(e.what()).find("refusing to connect") != std::string::npos);
+
+  o.accept_new_host_key = true;
+  CHECK_NOTHROW(openSsh(o));
+  o.accept_new_host_key = false;  // now known
+  CHECK_NOTHROW(openSsh(o));
+
+  // b's key recorded for a's address: a's key has "changed".
+  std::string lines = colo::test::Child::slurp(sim.knownHosts());
+  auto bLine = lines.substr(lines.find("[127.0.0.1]:" + std::to_string(sim.port("b"))));
+  bLine = bLine.substr(bLine.find(' '));
+  auto changed = dir.write("changed_known_hosts",
+                           "[127.0.0.1]:" + std::to_string(sim.port("a")) + bLine);
+  o.known_hosts = changed;
+  o.accept_new_host_key = true;  // never overrides a changed key
+  e = errorOf([&] { openSsh(o); });
+  CHECK(e.kind() == DriverErrorKind::host_key);
+  CHECK(std::string(e.what()).find("has CHANGED") != std::string::npos);
+  CHECK(colo::test::Child::slurp(changed).find('\n') == colo::test::Child::slurp(changed).rfind('\n'));
+}
+
+TEST_CASE("password, keyboard-interactive and public key authentication") {
+  TempDir dir;
+  REQUIRE(std::system(("ssh-keygen -q -t ed25519 -N '' -f " + dir.file("id") + " >/dev/null").c_str()) == 0);
+  std::string pub = colo::test::Child::slurp(dir.file("id.pub"));
+  SwitchSim sim(colo::test::Switches{simSwitch("pw", "arista_eos", "Ethernet1-2"),
+                 simSwitch("kbd", "arista_eos", "Ethernet1-2", {{"auth_methods", {"keyboard-interactive"}}}),
+                 simSwitch("key", "arista_eos", "Ethernet1-2", {{"auth_methods", json::array()}, {"authorized_key", pub}}),
+                 simSwitch("refuse", "arista_eos", "Ethernet1-2", {{"faults", {{"refuse_auth", true}}}})});
+  CHECK_NOTHROW(open(sim, "pw", "arista_eos"));
+  CHECK_NOTHROW(open(sim, "kbd", "arista_eos"));
+  auto o = options(sim, "key");
+  o.password.clear();
+  o.key_file = dir.file("id");
+  CHECK_NOTHROW(openSsh(o));
+
+  auto wrong = options(sim, "pw");
+  wrong.password = "guess";
+  auto e = errorOf([&] { openSsh(wrong); });
+  CHECK(e.kind() == DriverErrorKind::auth);
+  CHECK(std::string(e.what()) == "authentication as 'colo' refused by 127.0.0.1:" +
+                                     std::to_string(sim.port("pw")) + " (password)");
+  CHECK(std::string(e.what()).find("guess") == std::string::npos);
+  e = errorOf([&] { openSsh(options(sim, "refuse")); });
+  CHECK(e.kind() == DriverErrorKind::auth);
+}
+
+TEST_CASE("a hanging switch times out, a dropped session is reported") {
+  SwitchSim sim(colo::test::Switches{simSwitch("hang", "cisco_ios", "Ethernet1-2", {{"faults", {{"hang", {{"match", "write memory"}}}}}}),
+                 simSwitch("drop", "cisco_ios", "Ethernet1-2", {{"faults", {{"drop_after_commands", 2}}}})});
+  auto d = open(sim, "hang", "cisco_ios", 300ms);
+  auto start = std::chrono::steady_clock::now();
+  auto e = errorOf([&] { d.save(); });
+  auto took = std::chrono::steady_clock::now() - start;
+  CHECK(e.kind() == DriverErrorKind::timeout);
+  CHECK(std::string(e.what()).rfind("switch hang: command 'write memory' <- 127.0.0.1:", 0) == 0);
+  CHECK(took < 3s);
+
+  auto d2 = open(sim, "drop", "cisco_ios");  // "terminal length 0" is command 1
+  CHECK_NOTHROW(d2.run("show running-config interface Ethernet1"));
+  e = errorOf([&] { d2.run("show running-config interface Ethernet2"); });
+  CHECK(e.kind() == DriverErrorKind::disconnected);
+
+  // Nothing listens: a clear connect error, quickly.
+  SshOptions none;
+  none.host = "127.0.0.1";
+  none.port = 1;
+  none.username = "colo";
+  none.password = "x";
+  e = errorOf([&] { openSsh(none); });
+  CHECK(e.kind() == DriverErrorKind::connect);
+  CHECK(std::string(e.what()) == "cannot connect to 127.0.0.1:1: Connection refused");
+}
+
+TEST_CASE("a pager is paged through when paging could not be turned off") {
+  // A dialect that forgets to turn paging off.
+  struct Forgetful : Dialect {
+    const Dialect& d = *dialectFor("arista_eos");
+    std::string_view name() const override { return "forgetful"; }
+    std::string promptPattern() const override { return d.promptPattern(); }
+    std::string morePattern() const override { return d.morePattern(); }
+    bool refused(std::string_view o) const override { return d.refused(o); }
+    std::vector<std::string> sessionSetup() const override { return {}; }
+    std::vector<std::string> enterConfig() const override { return d.enterConfig(); }
+    std::vector<std::string> commitConfig() const override { return d.commitConfig(); }
+    std::vector<std::string> abortConfig() const override { return d.abortConfig(); }
+    std::vector<std::string> save() const override { return d.save(); }
+    std::string showPort(std::string_view p) const override { return d.showPort(p); }
+    std::vector<std::string> portLines(std::string_view o, std::string_view p) const override { return d.portLines(o, p); }
+    PortState parsePort(const std::vector<std::string>& l) const override { return d.parsePort(l); }
+    std::vector<std::string> restorePort(std::string_view p, const PortState& c) const override { return d.restorePort(p, c); }
+  } forgetful;
+  SwitchSim sim(colo::test::Switches{simSwitch("sw", "arista_eos", "Ethernet1-40")});
+  Device d("sw", openSsh(options(sim, "sw")), forgetful, 5000ms);
+  d.open();
+  auto out = d.run("show running-config");
+  CHECK(out.find("interface Ethernet1\n") != std::string::npos);
+  CHECK(out.find("interface Ethernet40") != std::string::npos);
+  CHECK(out.find("More") == std::string::npos);
+}
