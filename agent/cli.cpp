@@ -6,6 +6,8 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <filesystem>
+#include <mutex>
 #include <iostream>
 #include <memory>
 
@@ -13,6 +15,9 @@
 #include "colo/inventory/error.h"
 #include "colo/inventory/loader.h"
 #include "config.h"
+#include "colo/drivers/dialect.h"
+#include "colo/drivers/error.h"
+#include "provision.h"
 #include "table.h"
 #include "views.h"
 
@@ -23,9 +28,6 @@ namespace {
 namespace inv = colo::inventory;
 using nlohmann::json;
 
-// Vendors with a dialect. Until drivers/ registers its dialects, the three
-// of SPEC §6.
-const std::vector<std::string> kVendors = {"cisco_ios", "arista_eos", "juniper_junos"};
 
 // Input that is wrong in several places at once (an invalid inventory or
 // config): printed one per line, exit 2.
@@ -34,8 +36,14 @@ struct InvalidInput {
   inv::Diagnostics diagnostics;
 };
 
+// An operation that ran and failed (a switch refused, a restore was needed):
+// exit 1 with the message.
+struct OperationFailed {
+  std::string message;
+};
+
 struct Options {
-  std::string config, inventory, state;
+  std::string config, inventory, state, playbooks;
   bool json = false;
 };
 
@@ -52,6 +60,34 @@ class Session {
     }
     if (!opt_.inventory.empty()) config_.inventory = opt_.inventory;
     if (!opt_.state.empty()) config_.state = opt_.state;
+    if (!opt_.playbooks.empty()) config_.playbooks = opt_.playbooks;
+    if (config_.playbooks.empty()) config_.playbooks = "playbooks";
+  }
+
+  const Config& config() const { return config_; }
+
+  PlaybookResult loadPlaybooksChecked() const {
+    return loadPlaybooks(config_.playbooks, drivers::knownVendors());
+  }
+
+  // The playbooks, which must be valid and cover every vendor in use.
+  const Playbooks& playbooks() {
+    if (!playbooks_) {
+      auto r = loadPlaybooksChecked();
+      for (const auto& sw : inventory().switches)
+        if (!r.playbooks.vendors.count(sw.vendor))
+          r.errors.push_back({{config_.playbooks + "/templates/" + sw.vendor + ".yaml", 0, 0},
+                              "missing: switch " + sw.name + " needs templates for " + sw.vendor});
+      if (!r.errors.empty()) throw InvalidInput{"playbooks " + config_.playbooks, r.errors};
+      playbooks_ = std::make_unique<Playbooks>(std::move(r.playbooks));
+    }
+    return *playbooks_;
+  }
+
+  // Lock files, one per switch, beside the ledger.
+  std::string lockDir() const {
+    auto dir = std::filesystem::path(config_.state).parent_path();
+    return (dir.empty() ? std::filesystem::path("locks") : dir / "locks").string();
   }
 
   const Options& options() const { return opt_; }
@@ -61,7 +97,7 @@ class Session {
       throw inv::Error(inv::ErrorKind::invalid_input,
                        "no inventory: give --inventory PATH or a --config file that names one");
     inv::LoadOptions lo;
-    lo.vendors = kVendors;
+    lo.vendors = drivers::knownVendors();
     if (!config_.file.empty()) {
       std::vector<std::string> names;
       for (const auto& [name, c] : config_.credentials) names.push_back(name);
@@ -110,6 +146,7 @@ class Session {
   std::unique_ptr<inv::Inventory> inventory_;
   std::unique_ptr<inv::Ledger> ledger_;
   std::unique_ptr<inv::Occupancy> occupancy_;
+  std::unique_ptr<Playbooks> playbooks_;
 };
 
 void print(const json& j) { std::cout << j.dump(2) << "\n"; }
@@ -153,6 +190,15 @@ int cmdValidate(Session& s) {
     ledgerConflicts = occ.conflicts().size();
     all.insert(all.end(), occ.conflicts().begin(), occ.conflicts().end());
   }
+  auto pb = s.loadPlaybooksChecked();
+  all.insert(all.end(), pb.errors.begin(), pb.errors.end());
+  for (const auto& sw : r.inventory.switches)
+    if (!pb.playbooks.vendors.count(sw.vendor) &&
+        std::none_of(all.begin(), all.end(), [&](const inv::Diagnostic& d) {
+          return d.message.find("templates for " + sw.vendor) != std::string::npos;
+        }))
+      all.push_back({{s.config().playbooks + "/templates/" + sw.vendor + ".yaml", 0, 0},
+                     "missing: switch " + sw.name + " needs templates for " + sw.vendor});
   if (s.options().json) {
     json errs = json::array();
     for (const auto& d : all) errs.push_back(diagnosticJson(d));
@@ -293,8 +339,157 @@ int cmdReserve(Session& s, const std::string& file) {
   return 0;
 }
 
+// Records each step in the ledger's step log and, on a terminal, shows it.
+class LedgerSteps final : public StepSink {
+ public:
+  LedgerSteps(inv::Ledger& ledger, std::string requestId)
+      : ledger_(ledger), id_(std::move(requestId)), tty_(isatty(2)) {}
+
+  void step(const std::string& sw, const std::string& kind, const std::string& detail) override {
+    std::lock_guard lock(m_);
+    ledger_.write([&] { ledger_.appendEvent(Session::actor(), id_, kind, sw + ": " + detail); });
+    if (tty_) std::cerr << "  " << sw << "  " << kind << "  " << detail << "\n";
+  }
+
+  void note(const std::string& kind, const std::string& detail, const std::string& status = "",
+            const std::string& error = "") {
+    std::lock_guard lock(m_);
+    ledger_.write([&] {
+      if (!status.empty()) ledger_.setStatus(id_, status, error);
+      ledger_.appendEvent(Session::actor(), id_, kind, detail);
+    });
+  }
+
+ private:
+  inv::Ledger& ledger_;
+  std::string id_;
+  bool tty_;
+  std::mutex m_;
+};
+
+void printCommands(const std::map<std::string, std::vector<std::string>>& bySwitch, const inv::Inventory& inventory) {
+  for (const auto& [name, cmds] : bySwitch) {
+    const auto* sw = inventory.switchNamed(name);
+    std::cout << "switch " << name << " (" << sw->vendor << ", " << sw->address << ":" << sw->port << "):\n";
+    for (const auto& c : cmds) std::cout << "  " << c << "\n";
+  }
+}
+
+json commandsJson(const std::map<std::string, std::vector<std::string>>& bySwitch) {
+  json out = json::object();
+  for (const auto& [name, cmds] : bySwitch) out[name] = cmds;
+  return out;
+}
+
+int cmdProvision(Session& s, const std::string& file, bool dryRun) {
+  auto req = loadRequest(s, file);
+  const auto& inventory = s.inventory();
+  const auto& playbooks = s.playbooks();
+  // Every value that will reach a switch is checked before anything else.
+  for (const auto& srv : req.servers)
+    drivers::checkCliValue("description",
+                           drivers::renderLine("port_description", playbooks.port_description,
+                                               {{"tenant", req.tenant.code},
+                                                {"hostname", srv.hostname},
+                                                {"request_id", req.id},
+                                                {"nic", "0"}}));
+  if (dryRun) {
+    inv::Plan plan;
+    auto rec = s.ledger().request(req.id);
+    if (rec && rec->allocation && rec->fingerprint == req.fingerprint && s.ledger().holdsClaims(req.id))
+      plan = *rec->allocation;
+    else
+      plan = inv::allocate(s.occupancy(), req);
+    auto cmds = commandsBySwitch(inventory, playbooks, portChanges(plan, req.tenant.code, playbooks),
+                                 PortAction::configure);
+    if (s.options().json) {
+      json out = inv::toJson(plan);
+      out["commands"] = commandsJson(cmds);
+      out["dry_run"] = true;
+      print(out);
+    } else {
+      std::cout << "dry run for " << req.id << ": nothing is reserved, no switch is contacted\n"
+                << planText(plan);
+      printCommands(cmds, inventory);
+    }
+    return 0;
+  }
+
+  auto& ledger = s.ledger(inv::Ledger::Open::create);
+  if (auto rec = ledger.request(req.id)) {
+    if (rec->fingerprint == req.fingerprint && rec->status == "completed") {
+      if (s.options().json) {
+        json out = inv::toJson(*rec->allocation);
+        out["status"] = "completed";
+        out["already_provisioned"] = true;
+        print(out);
+      } else {
+        std::cout << "already provisioned " << req.id << "\n" << planText(*rec->allocation);
+      }
+      return 0;
+    }
+    if (rec->status == "configuring")
+      throw inv::Error(inv::ErrorKind::conflict,
+                       "request " + req.id + " is being configured by another colo process, or a "
+                       "run was interrupted; see 'colo request " + req.id + "'");
+  }
+  auto reservation = inv::reserve(ledger, inventory, req, Session::actor(), s.occupancyCache());
+  LedgerSteps steps(ledger, req.id);
+  auto changes = portChanges(reservation.plan, req.tenant.code, playbooks);
+  steps.note("configuring", std::to_string(changes.size()) + " port(s)", "configuring");
+  if (isatty(2)) std::cerr << "provisioning " << req.id << ": " << changes.size() << " port(s)\n";
+  auto opener = sshOpener(s.config(), s.lockDir());
+  try {
+    applyPortChanges(inventory, playbooks, *opener, steps, changes, PortAction::configure);
+  } catch (const ChangeFailed& e) {
+    if (e.restored()) {
+      ledger.write([&] {
+        ledger.unclaim(req.id);
+        ledger.setStatus(req.id, "failed", e.what());
+        ledger.appendEvent(Session::actor(), req.id, "failed",
+                           "every touched port restored; reservation released");
+      });
+      throw OperationFailed{"provision " + req.id + " failed: " + e.what() +
+                           "; every touched port was restored and the reservation released"};
+    }
+    steps.note("failed", "some ports could not be restored; reservation kept", "failed", e.what());
+    throw OperationFailed{"provision " + req.id + " failed: " + e.what() +
+                          "; the reservation is kept until 'colo release " + req.id + "' succeeds"};
+  }
+  steps.note("completed", "ports configured, verified and saved", "completed");
+  if (s.options().json) {
+    json out = inv::toJson(reservation.plan);
+    out["status"] = "completed";
+    print(out);
+  } else {
+    std::cout << "provisioned " << req.id << " (" << req.tenant.code << ", letter "
+              << req.letter_number << ")\n"
+              << planText(reservation.plan);
+  }
+  return 0;
+}
+
 int cmdRelease(Session& s, const std::string& id) {
   auto& ledger = s.ledger();
+  auto rec = ledger.request(id);
+  if (!rec) throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
+  // Ports were configured (or may have been): return them to unused first.
+  bool configured = rec->allocation && ledger.holdsClaims(id) &&
+                    (rec->status == "completed" || rec->status == "configuring" || rec->status == "failed");
+  if (configured) {
+    const auto& inventory = s.inventory();
+    const auto& playbooks = s.playbooks();
+    auto changes = portChanges(*rec->allocation, rec->tenant_code, playbooks);
+    LedgerSteps steps(ledger, id);
+    steps.note("unconfiguring", std::to_string(changes.size()) + " port(s)");
+    auto opener = sshOpener(s.config(), s.lockDir());
+    try {
+      applyPortChanges(inventory, playbooks, *opener, steps, changes, PortAction::unconfigure);
+    } catch (const ChangeFailed& e) {
+      steps.note("release-failed", e.what());
+      throw OperationFailed{"release " + id + " failed: " + e.what() + "; nothing was freed"};
+    }
+  }
   inv::release(ledger, id, Session::actor());
   if (s.options().json)
     print(requestJson(*ledger.request(id)));
@@ -392,6 +587,8 @@ int runCli(int argc, char** argv) {
   app.add_option("--inventory", opt.inventory, "inventory YAML file or directory")
       ->multi_option_policy(last);
   app.add_option("--state", opt.state, "SQLite ledger file")->multi_option_policy(last);
+  app.add_option("--playbooks", opt.playbooks, "playbooks directory (workflow and templates)")
+      ->multi_option_policy(last);
   app.add_flag("--json", opt.json, "machine-readable output");
 
   std::string arg, status;
@@ -411,7 +608,13 @@ int runCli(int argc, char** argv) {
   sub("reserve", "plan and commit the reservation to the ledger (idempotent per request id)",
       [&](Session& s) { return cmdReserve(s, arg); })
       ->add_option("REQUEST", arg, "request file (.json, .yaml)")->required();
-  sub("release", "free everything a request holds", [&](Session& s) { return cmdRelease(s, arg); })
+  bool dryRun = false;
+  auto* prov = sub("provision", "reserve, configure, verify, save, complete; on failure restore and release",
+                   [&](Session& s) { return cmdProvision(s, arg, dryRun); });
+  prov->add_option("REQUEST", arg, "request file (.json, .yaml)")->required();
+  prov->add_flag("--dry-run", dryRun, "print the plan and the exact commands per switch; touch nothing");
+  sub("release", "unconfigure the ports, then free everything a request holds",
+      [&](Session& s) { return cmdRelease(s, arg); })
       ->add_option("REQUEST_ID", arg, "request id")->required();
   sub("requests", "requests with their status", [&](Session& s) { return cmdRequests(s, status); })
       ->add_option("--status", status, "only requests with this status");
@@ -433,6 +636,13 @@ int runCli(int argc, char** argv) {
     std::cerr << "colo: " << e.what << " is invalid (" << e.diagnostics.size() << " error"
               << (e.diagnostics.size() == 1 ? "" : "s") << ")\n";
     return 2;
+  } catch (const OperationFailed& e) {
+    std::cerr << "colo: " << e.message << "\n";
+    return 1;
+  } catch (const drivers::DriverError& e) {
+    bool bad = e.kind() == drivers::DriverErrorKind::invalid_value;
+    std::cerr << "colo: " << e.what() << "\n";
+    return bad ? 2 : 1;
   } catch (const inv::Error& e) {
     if (opt.json)
       std::cerr << json{{"error", e.what()}, {"kind", kindName(e.kind())}}.dump() << "\n";

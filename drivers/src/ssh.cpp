@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <libssh2.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/evp.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -143,6 +145,10 @@ class SshChannel final : public CliChannel {
     initOnce();
     auto deadline = Clock::now() + opt_.connect_timeout;
     fd_ = connectTcp(opt_.host, opt_.port, deadline);
+    // An interactive CLI sends small lines and waits for each answer: do not
+    // let Nagle's algorithm hold them back for a delayed ACK.
+    int one = 1;
+    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     void* abstract = &secret_;
     session_ = libssh2_session_init_ex(nullptr, nullptr, nullptr, abstract);
     if (!session_) throw DriverError(DriverErrorKind::protocol, "cannot create an SSH session");

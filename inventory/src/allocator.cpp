@@ -320,23 +320,31 @@ Reservation reserve(Ledger& ledger, const Inventory& inv, const Request& req,
   Reservation out;
   std::int64_t generation = 0;
   ledger.write([&] {
+    bool retry = false;
     if (auto existing = ledger.request(req.id)) {
       if (existing->fingerprint != req.fingerprint)
         throw Error(ErrorKind::conflict, "request " + req.id +
                                              " was already received with a different body; "
                                              "a changed request needs a new id");
-      if (existing->status == "released" || !existing->allocation)
-        throw Error(ErrorKind::conflict, "request " + req.id + " is " + existing->status +
-                                             "; it cannot be reserved again (use a new id)");
-      out.plan = *existing->allocation;
-      out.existing = true;
-      return;
+      // A failed request released what it held; it may be tried again.
+      retry = existing->status == "failed" && !ledger.holdsClaims(req.id);
+      if (!retry) {
+        if (existing->status == "released" || !existing->allocation)
+          throw Error(ErrorKind::conflict, "request " + req.id + " is " + existing->status +
+                                               "; it cannot be reserved again (use a new id)");
+        out.plan = *existing->allocation;
+        out.existing = true;
+        return;
+      }
     }
     generation = ledger.generation();
     if (!cache || cache->generation() != generation)
       cache = std::make_unique<Occupancy>(inv, ledger.claims(), generation);
     out.plan = allocate(*cache, req);
-    ledger.insertRequest(req, "reserved");
+    if (retry)
+      ledger.setStatus(req.id, "reserved");
+    else
+      ledger.insertRequest(req, "reserved");
     ledger.claim(out.plan, req.tenant.code);
     std::string detail;
     for (const auto& s : out.plan.servers)

@@ -378,6 +378,15 @@ std::vector<LedgerEvent> Ledger::events(std::string_view request_id) {
   return out;
 }
 
+bool Ledger::holdsClaims(std::string_view request_id) {
+  auto st = impl_->sql(
+      "SELECT EXISTS (SELECT 1 FROM unit_claims WHERE request_id = ?1) OR EXISTS (SELECT 1 FROM "
+      "port_claims WHERE request_id = ?1) OR EXISTS (SELECT 1 FROM address_claims WHERE "
+      "request_id = ?1) OR EXISTS (SELECT 1 FROM power_claims WHERE request_id = ?1)");
+  st.bind(1, request_id);
+  return st.step() && st.integer(0) != 0;
+}
+
 void Ledger::insertRequest(const Request& r, std::string_view status) {
   impl_->requireWrite("insertRequest");
   auto now = nowUtc();

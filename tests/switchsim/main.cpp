@@ -20,6 +20,7 @@
 #include <libssh/libssh.h>
 #include <libssh/server.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -150,6 +151,8 @@ ssh_channel openShell(ssh_session s) {
 void serve(ssh_session s, const SwitchConfig* cfg, switchsim::Device* dev) {
   std::string user;
   ssh_channel chan = nullptr;
+  int one = 1;
+  setsockopt(ssh_get_fd(s), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (ssh_handle_key_exchange(s) == SSH_OK && authenticate(s, *cfg, *dev, user) &&
       (chan = openShell(s))) {
     auto session = switchsim::openSession(*dev, user, cfg->enablePassword);
@@ -189,8 +192,7 @@ void serve(ssh_session s, const SwitchConfig* cfg, switchsim::Device* dev) {
           line.clear();
           continue;
         }
-        if (reply.echo) writeAll(chan, line + "\r\n");
-        writeAll(chan, reply.text);
+        writeAll(chan, (reply.echo ? line + "\r\n" : std::string()) + reply.text);
         line.clear();
         if (reply.close) {
           ssh_channel_send_eof(chan);

@@ -100,6 +100,8 @@ class Ledger {
   std::optional<RequestRecord> request(std::string_view id);
   std::vector<RequestRecord> requests(const std::string& status = "");
   std::vector<LedgerEvent> events(std::string_view request_id);
+  // Whether the request still holds anything (units, power, ports, addresses).
+  bool holdsClaims(std::string_view request_id);
 
   // The following run inside write().
   void insertRequest(const Request& request, std::string_view status);

@@ -1,0 +1,230 @@
+#include "provision.h"
+
+#include <mutex>
+#include <thread>
+
+#include "colo/drivers/error.h"
+
+namespace colo::agent {
+
+namespace {
+
+using drivers::DriverError;
+using drivers::DriverErrorKind;
+
+const PortTemplate& templateFor(const Playbooks& pb, const std::string& vendor, PortAction action) {
+  auto it = pb.vendors.find(vendor);
+  if (it == pb.vendors.end())
+    throw DriverError(DriverErrorKind::invalid_value,
+                      "no templates for vendor " + vendor + " in " + pb.dir + "/templates/");
+  return action == PortAction::configure ? it->second.configure : it->second.unconfigure;
+}
+
+const char* templateName(PortAction a) {
+  return a == PortAction::configure ? "configure_port" : "unconfigure_port";
+}
+
+// Differences between what the template expects and what the port shows.
+std::string mismatch(const std::map<std::string, std::string>& expect, const drivers::PortState& got) {
+  std::string out;
+  auto differs = [&](const std::string& key, const std::string& want, const std::string& have) {
+    if (want != have) out += (out.empty() ? "" : ", ") + key + " is '" + have + "', expected '" + want + "'";
+  };
+  for (const auto& [key, want] : expect) {
+    if (key == "description") differs(key, want, got.description);
+    if (key == "mode") differs(key, want, got.mode);
+    if (key == "vlan") differs(key, want, got.vlan ? std::to_string(got.vlan) : "");
+    if (key == "enabled") differs(key, want, got.enabled ? "true" : "false");
+  }
+  return out;
+}
+
+struct PortWork {
+  const PortChange* change;
+  std::vector<std::string> commands;
+  std::map<std::string, std::string> expect;
+  drivers::PortState captured;
+  bool capturedOk = false;
+};
+
+struct SwitchWork {
+  const inventory::Switch* sw = nullptr;
+  std::vector<PortWork> ports;
+  std::unique_ptr<SwitchSession> session;
+  bool touched = false, saved = false;
+  std::string error;  // empty while all goes well
+};
+
+template <typename F>
+void inParallel(std::vector<SwitchWork>& work, F&& f) {
+  std::vector<std::thread> threads;
+  for (auto& w : work) threads.emplace_back([&w, &f] {
+    try {
+      f(w);
+    } catch (const DriverError& e) {
+      w.error = e.what();
+    } catch (const std::exception& e) {
+      w.error = std::string("switch ") + w.sw->name + ": " + e.what();
+    }
+  });
+  for (auto& t : threads) t.join();
+}
+
+}  // namespace
+
+std::vector<PortChange> portChanges(const inventory::Plan& plan, const std::string& tenant,
+                                    const Playbooks& playbooks) {
+  std::vector<PortChange> out;
+  for (const auto& s : plan.servers) {
+    for (const auto& n : s.nics) {
+      PortChange c;
+      c.switch_name = n.switch_name;
+      c.port = n.port;
+      drivers::TemplateValues base = {{"tenant", tenant},
+                                      {"hostname", s.hostname},
+                                      {"request_id", plan.request_id},
+                                      {"nic", std::to_string(n.index)}};
+      c.values = base;
+      c.values["port"] = n.port;
+      c.values["vlan"] = std::to_string(n.vlan);
+      c.values["description"] = drivers::renderLine("port_description", playbooks.port_description, base);
+      for (const auto& [k, v] : c.values) drivers::checkCliValue(k, v);
+      out.push_back(std::move(c));
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::vector<std::string>> commandsBySwitch(
+    const inventory::Inventory& inv, const Playbooks& pb, const std::vector<PortChange>& changes,
+    PortAction action) {
+  std::map<std::string, std::vector<std::string>> body;
+  for (const auto& c : changes) {
+    const auto* sw = inv.switchNamed(c.switch_name);
+    const auto& t = templateFor(pb, sw->vendor, action);
+    auto lines = drivers::renderTemplate(templateName(action), t.commands, c.values);
+    auto& cmds = body[c.switch_name];
+    cmds.insert(cmds.end(), lines.begin(), lines.end());
+  }
+  std::map<std::string, std::vector<std::string>> out;
+  for (auto& [name, cmds] : body) {
+    const auto* d = drivers::dialectFor(inv.switchNamed(name)->vendor);
+    auto& all = out[name];
+    for (const auto& c : d->enterConfig()) all.push_back(c);
+    all.insert(all.end(), cmds.begin(), cmds.end());
+    for (const auto& c : d->commitConfig()) all.push_back(c);
+    if (pb.has("save"))
+      for (const auto& c : d->save()) all.push_back(c);
+  }
+  return out;
+}
+
+void applyPortChanges(const inventory::Inventory& inv, const Playbooks& pb, SwitchOpener& opener,
+                      StepSink& sink, const std::vector<PortChange>& changes, PortAction action) {
+  // Group by switch; render everything before any connection.
+  std::vector<SwitchWork> work;
+  for (const auto& c : changes) {
+    const auto* sw = inv.switchNamed(c.switch_name);
+    if (!sw) throw DriverError(DriverErrorKind::invalid_value, "switch " + c.switch_name + " is not in the inventory");
+    auto it = std::find_if(work.begin(), work.end(), [&](const SwitchWork& w) { return w.sw == sw; });
+    if (it == work.end()) {
+      work.push_back({});
+      work.back().sw = sw;
+      it = work.end() - 1;
+    }
+    const auto& t = templateFor(pb, sw->vendor, action);
+    PortWork pw;
+    pw.change = &c;
+    pw.commands = drivers::renderTemplate(templateName(action), t.commands, c.values);
+    for (const auto& [k, v] : t.expect) pw.expect[k] = drivers::renderLine(templateName(action), v, c.values);
+    it->ports.push_back(std::move(pw));
+  }
+
+  // Phase 1, per switch: capture, apply, verify.
+  inParallel(work, [&](SwitchWork& w) {
+    sink.step(w.sw->name, "connect", w.sw->address + ":" + std::to_string(w.sw->port));
+    w.session = opener.open(*w.sw);
+    auto& dev = w.session->device();
+    for (auto& p : w.ports) {
+      p.captured = dev.readPort(p.change->port);
+      p.capturedOk = true;
+      sink.step(w.sw->name, "capture", p.change->port + ": " +
+                                           (p.captured.lines.empty() ? "(no configuration)" : std::to_string(p.captured.lines.size()) + " lines"));
+    }
+    std::vector<std::string> all;
+    for (const auto& p : w.ports) all.insert(all.end(), p.commands.begin(), p.commands.end());
+    w.touched = true;  // from the first command on, the switch may have changed
+    dev.configure(all);
+    sink.step(w.sw->name, "apply", std::to_string(all.size()) + " commands on " + std::to_string(w.ports.size()) + " port(s)");
+    if (pb.has("verify")) {
+      for (const auto& p : w.ports) {
+        auto got = dev.readPort(p.change->port);
+        auto diff = mismatch(p.expect, got);
+        if (!diff.empty())
+          throw DriverError(DriverErrorKind::verify, "switch " + w.sw->name + " port " + p.change->port +
+                                                         " does not read back as configured: " + diff);
+        sink.step(w.sw->name, "verify", p.change->port + ": as expected");
+      }
+    }
+  });
+
+  // Phase 2, only when every switch got this far: save everywhere.
+  bool ok = std::all_of(work.begin(), work.end(), [](const SwitchWork& w) { return w.error.empty(); });
+  if (ok && pb.has("save")) {
+    inParallel(work, [&](SwitchWork& w) {
+      w.session->device().save();
+      w.saved = true;
+      sink.step(w.sw->name, "save", "configuration saved");
+    });
+    ok = std::all_of(work.begin(), work.end(), [](const SwitchWork& w) { return w.error.empty(); });
+  }
+  if (ok) return;
+
+  std::string firstError;
+  for (const auto& w : work)
+    if (!w.error.empty() && firstError.empty()) firstError = w.error;
+
+  // Restore every touched port, on every switch, as captured.
+  std::vector<std::string> unrestored;
+  std::mutex m;
+  for (auto& w : work) w.error.clear();
+  inParallel(work, [&](SwitchWork& w) {
+    if (!w.touched) return;
+    try {
+      // The old session may be the thing that broke: start afresh.
+      w.session.reset();
+      w.session = opener.open(*w.sw);
+      auto& dev = w.session->device();
+      std::vector<std::string> cmds;
+      for (const auto& p : w.ports) {
+        auto r = dev.dialect().restorePort(p.change->port, p.captured);
+        cmds.insert(cmds.end(), r.begin(), r.end());
+      }
+      dev.configure(cmds);
+      for (const auto& p : w.ports) {
+        auto now = dev.readPort(p.change->port);
+        if (now.lines != p.captured.lines)
+          throw DriverError(DriverErrorKind::verify, "port " + p.change->port + " does not read back as captured");
+      }
+      // Save only where this run saved: never persist someone else's
+      // unsaved changes.
+      if (w.saved) dev.save();
+      sink.step(w.sw->name, "restore", std::to_string(w.ports.size()) + " port(s) restored as captured");
+    } catch (const std::exception& e) {
+      std::lock_guard lock(m);
+      for (const auto& p : w.ports) unrestored.push_back(w.sw->name + " " + p.change->port);
+      sink.step(w.sw->name, "restore-failed", e.what());
+      throw;
+    }
+  });
+  bool restored = unrestored.empty();
+  std::string msg = firstError;
+  if (!restored) {
+    msg += "; RESTORE FAILED for";
+    for (const auto& u : unrestored) msg += " " + u;
+    msg += ": check these ports by hand";
+  }
+  throw ChangeFailed(msg, restored, unrestored);
+}
+
+}  // namespace colo::agent

@@ -1,0 +1,65 @@
+// Switch work for a plan: capture, apply, verify, save on every switch in
+// parallel (one session per switch), and on any failure put every touched
+// port back as captured.
+#pragma once
+
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "colo/drivers/template.h"
+#include "colo/inventory/model.h"
+#include "colo/inventory/plan.h"
+#include "playbook.h"
+#include "switch_access.h"
+
+namespace colo::agent {
+
+// Where progress goes: the ledger's step log and the terminal.
+class StepSink {
+ public:
+  virtual ~StepSink() = default;
+  // Called from the switches' worker threads; implementations synchronize.
+  virtual void step(const std::string& switchName, const std::string& kind,
+                    const std::string& detail) = 0;
+};
+
+struct PortChange {
+  std::string switch_name;
+  std::string port;
+  drivers::TemplateValues values;  // port, vlan, description, tenant, hostname, request_id, nic
+};
+
+enum class PortAction { configure, unconfigure };
+
+// The port changes of a plan, with every template value checked: a value a
+// switch CLI could misread fails here, before any connection.
+std::vector<PortChange> portChanges(const inventory::Plan& plan, const std::string& tenant,
+                                    const Playbooks& playbooks);
+
+// The exact commands each switch will receive, in order.
+std::map<std::string, std::vector<std::string>> commandsBySwitch(
+    const inventory::Inventory& inv, const Playbooks& playbooks,
+    const std::vector<PortChange>& changes, PortAction action);
+
+// A change that failed. `restored` is false when some port could not be put
+// back; `unrestored` then says which, for a technician to look at.
+class ChangeFailed : public std::runtime_error {
+ public:
+  ChangeFailed(const std::string& what, bool restored, std::vector<std::string> unrestored)
+      : std::runtime_error(what), restored_(restored), unrestored_(std::move(unrestored)) {}
+  bool restored() const { return restored_; }
+  const std::vector<std::string>& unrestored() const { return unrestored_; }
+
+ private:
+  bool restored_;
+  std::vector<std::string> unrestored_;
+};
+
+// Runs the change. Throws ChangeFailed after restoring.
+void applyPortChanges(const inventory::Inventory& inv, const Playbooks& playbooks,
+                      SwitchOpener& opener, StepSink& sink, const std::vector<PortChange>& changes,
+                      PortAction action);
+
+}  // namespace colo::agent

@@ -1,0 +1,174 @@
+#include "switch_access.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "colo/drivers/error.h"
+#include "colo/drivers/ssh.h"
+
+namespace colo::agent {
+
+namespace {
+
+using drivers::DriverError;
+using drivers::DriverErrorKind;
+
+struct Secrets {
+  std::string username, password, key_file, passphrase, enable_password;
+};
+
+std::string fromEnv(const std::string& set, const std::string& var) {
+  const char* v = std::getenv(var.c_str());
+  if (!v || !*v)
+    throw DriverError(DriverErrorKind::auth, "credentials '" + set + "': environment variable " +
+                                                 var + " is not set");
+  return v;
+}
+
+// A secret file must be readable by its owner only, like OpenSSH insists.
+void checkPrivate(const std::string& set, const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0)
+    throw DriverError(DriverErrorKind::auth, "credentials '" + set + "': cannot read " + path);
+  if (st.st_mode & 077)
+    throw DriverError(DriverErrorKind::auth, "credentials '" + set + "': " + path +
+                                                 " is readable by others; chmod 600 it");
+}
+
+Secrets resolve(const Config& cfg, const std::string& name) {
+  auto it = cfg.credentials.find(name);
+  if (it == cfg.credentials.end())
+    throw DriverError(DriverErrorKind::auth, "credentials '" + name + "' are not in the config" +
+                                                 (cfg.file.empty() ? " (no --config given)" : " " + cfg.file));
+  const CredentialSet& c = it->second;
+  Secrets s;
+  s.username = c.username;
+  if (!c.password_env.empty()) s.password = fromEnv(name, c.password_env);
+  if (!c.password_file.empty()) {
+    checkPrivate(name, c.password_file);
+    std::ifstream in(c.password_file);
+    std::getline(in, s.password);
+    if (s.password.empty())
+      throw DriverError(DriverErrorKind::auth, "credentials '" + name + "': " + c.password_file + " is empty");
+  }
+  if (!c.key_file.empty()) {
+    checkPrivate(name, c.key_file);
+    s.key_file = c.key_file;
+    if (!c.passphrase_env.empty()) s.passphrase = fromEnv(name, c.passphrase_env);
+  }
+  if (!c.enable_password_env.empty()) {
+    const char* v = std::getenv(c.enable_password_env.c_str());
+    if (v) s.enable_password = v;  // optional: only needed at a '>' prompt
+  }
+  return s;
+}
+
+// An exclusive lock on one switch, held while its session is open.
+class SwitchLock {
+ public:
+  SwitchLock(const std::string& dir, const std::string& name, std::chrono::seconds wait) {
+    std::filesystem::create_directories(dir);
+    std::string path = dir + "/" + name + ".lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) throw DriverError(DriverErrorKind::protocol, "cannot open lock file " + path);
+    auto deadline = std::chrono::steady_clock::now() + wait;
+    // Another colo process is working on this switch: wait for it, bounded.
+    while (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ::close(fd_);
+        throw DriverError(DriverErrorKind::timeout,
+                          "switch " + name + " is busy: another colo process has held it for " +
+                              std::to_string(wait.count()) + " s");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  ~SwitchLock() { ::close(fd_); }  // closing releases the lock
+  SwitchLock(const SwitchLock&) = delete;
+  SwitchLock& operator=(const SwitchLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+class SshSession final : public SwitchSession {
+ public:
+  SshSession(std::unique_ptr<SwitchLock> lock, std::unique_ptr<drivers::Device> device)
+      : lock_(std::move(lock)), device_(std::move(device)) {}
+  ~SshSession() override {
+    device_.reset();  // close the session before releasing the lock
+  }
+  drivers::Device& device() override { return *device_; }
+
+ private:
+  std::unique_ptr<SwitchLock> lock_;
+  std::unique_ptr<drivers::Device> device_;
+};
+
+class SshOpener final : public SwitchOpener {
+ public:
+  SshOpener(const Config& c, std::string lockDir) : cfg_(c), lockDir_(std::move(lockDir)) {}
+
+  std::unique_ptr<SwitchSession> open(const inventory::Switch& sw) override {
+    try {
+      const drivers::Dialect* dialect = drivers::dialectFor(sw.vendor);
+      if (!dialect) throw DriverError(DriverErrorKind::protocol, "no dialect for vendor " + sw.vendor);
+      auto secrets = resolve(cfg_, sw.credentials);
+      auto wait = std::chrono::seconds(cfg_.connect_timeout_s + 4 * cfg_.command_timeout_s);
+      auto lock = std::make_unique<SwitchLock>(lockDir_, sw.name, wait);
+      drivers::SshOptions o;
+      o.host = sw.address;
+      o.port = sw.port;
+      o.username = secrets.username;
+      o.password = secrets.password;
+      o.key_file = secrets.key_file;
+      o.key_passphrase = secrets.passphrase;
+      o.known_hosts = cfg_.known_hosts;
+      o.accept_new_host_key = cfg_.accept_new_host_keys;
+      o.connect_timeout = std::chrono::seconds(cfg_.connect_timeout_s);
+      auto device = std::make_unique<drivers::Device>(
+          sw.name, drivers::openSsh(o), *dialect, std::chrono::seconds(cfg_.command_timeout_s),
+          secrets.enable_password);
+      device->open();
+      return std::make_unique<SshSession>(std::move(lock), std::move(device));
+    } catch (const DriverError& e) {
+      if (std::string(e.what()).rfind("switch " + sw.name, 0) == 0) throw;
+      throw e.within("switch " + sw.name);
+    }
+  }
+
+ private:
+  Config cfg_;
+  std::string lockDir_;
+};
+
+}  // namespace
+
+std::unique_ptr<SwitchOpener> sshOpener(const Config& config, std::string lockDir) {
+  return std::make_unique<SshOpener>(config, std::move(lockDir));
+}
+
+std::vector<std::string> credentialProblems(const Config& config, const inventory::Inventory& inv) {
+  std::vector<std::string> problems;
+  std::set<std::string> checked;
+  for (const auto& sw : inv.switches) {
+    if (!checked.insert(sw.credentials).second) continue;
+    try {
+      resolve(config, sw.credentials);
+    } catch (const DriverError& e) {
+      problems.push_back(e.what());
+    }
+  }
+  return problems;
+}
+
+}  // namespace colo::agent
