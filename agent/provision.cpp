@@ -191,9 +191,20 @@ void applyPortChanges(const inventory::Inventory& inv, const Playbooks& pb, Swit
   inParallel(work, [&](SwitchWork& w) {
     if (!w.touched) return;
     try {
-      // The old session may be the thing that broke: start afresh.
+      // The old session may be the thing that broke: start afresh, and
+      // try a few times, since a restore matters more than anything else.
       w.session.reset();
-      w.session = opener.open(*w.sw);
+      for (int attempt = 1;; ++attempt) {
+        try {
+          w.session = opener.open(*w.sw);
+          break;
+        } catch (const DriverError& e) {
+          if (attempt == 3 || e.kind() == DriverErrorKind::host_key || e.kind() == DriverErrorKind::auth)
+            throw;
+          sink.step(w.sw->name, "reconnect", e.what());
+          std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
+        }
+      }
       auto& dev = w.session->device();
       std::vector<std::string> cmds;
       for (const auto& p : w.ports) {

@@ -76,7 +76,7 @@ void Device::open() {
 std::string Device::exchange(std::string_view command) {
   transcript_.emplace_back(command);
   channel_->sendLine(command);
-  return stripEchoAndPrompt(readPrompt(), command);
+  return dialect_.trimOutput(stripEchoAndPrompt(readPrompt(), command));
 }
 
 std::string Device::run(std::string_view command) {

@@ -154,11 +154,15 @@ class SshChannel final : public CliChannel {
     if (!session_) throw DriverError(DriverErrorKind::protocol, "cannot create an SSH session");
     libssh2_session_set_blocking(session_, 0);
     int rc = retry(deadline, "SSH handshake", [&] { return libssh2_session_handshake(session_, fd_); });
-    if (rc != 0)
-      throw DriverError(DriverErrorKind::protocol,
-                        "SSH handshake with " + where_ + " failed: " + lastError() +
-                            ". A switch that offers only an RSA host key with SHA-2 signatures "
-                            "cannot be verified by libssh2 1.10: give it an Ed25519 or ECDSA key");
+    if (rc != 0) {
+      std::string msg = "SSH handshake with " + where_ + " failed: " + lastError();
+      // The one known trap of libssh2 1.10 (see README): say it plainly.
+      if (rc == LIBSSH2_ERROR_KEX_FAILURE || rc == LIBSSH2_ERROR_HOSTKEY_INIT ||
+          rc == LIBSSH2_ERROR_HOSTKEY_SIGN || rc == LIBSSH2_ERROR_METHOD_NOT_SUPPORTED)
+        msg += ". A switch that offers only an RSA host key with SHA-2 signatures cannot be "
+               "verified by libssh2 1.10: give it an Ed25519 or ECDSA host key, or enable ssh-rsa";
+      throw DriverError(DriverErrorKind::protocol, msg);
+    }
     checkHostKey();
     authenticate(deadline);
     LIBSSH2_CHANNEL* ch = nullptr;

@@ -7,7 +7,8 @@
 // CONFIG: {"state_dir": DIR, "known_hosts": FILE, "switches": [{"name",
 // "vendor", "port" (0 = any free), "ports" (a range), "username", "password",
 // "enable_password", "auth_methods" (["password", "keyboard-interactive"]),
-// "authorized_key" ("ssh-ed25519 AAAA..."), "host_key"
+// "authorized_key" ("ssh-ed25519 AAAA..."), "initial" (ports configured at
+// start), "host_key"
 // (a file; made when missing), "faults": {"refuse_auth", "drop_after_commands",
 // "drop_times", "reject": {"match", "times"}, "ignore": {...}, "hang": {...},
 // "slow_ms"}}]}
@@ -183,7 +184,10 @@ void serve(ssh_session s, const SwitchConfig* cfg, switchsim::Device* dev) {
         if (hung) continue;
         auto reply = session->input(line);
         if (reply.drop) {
-          ssh_silent_disconnect(s);
+          // Cut the TCP stream without a word; the fd itself is closed once,
+          // by the cleanup below (closing it here could close a new
+          // connection that reused the number).
+          shutdown(ssh_get_fd(s), SHUT_RDWR);
           done = true;
           break;
         }
@@ -289,6 +293,14 @@ int main(int argc, char** argv) {
         stateDir.empty() ? "" : stateDir + "/" + cfg->name + ".json");
     {
       std::lock_guard lock(dev->mutex);
+      // Ports configured before the test starts: {"PORT": {"description",
+      // "mode", "vlan", "enabled"}}, running and saved alike.
+      if (sj.contains("initial"))
+        for (const auto& [port, pj] : sj["initial"].items()) {
+          switchsim::Port p{pj.value("description", ""), pj.value("mode", ""), pj.value("vlan", 0),
+                            pj.value("enabled", true)};
+          dev->running[port] = dev->saved[port] = dev->candidate[port] = p;
+        }
       dev->dump();
     }
 

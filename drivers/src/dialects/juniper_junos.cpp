@@ -16,6 +16,14 @@ class JuniperJunos final : public Dialect {
     static const std::regex re(R"((^|\n)\s*(error:|syntax error|unknown command|missing argument|invalid (value|interface)))");
     return std::regex_search(output.begin(), output.end(), re);
   }
+  std::string trimOutput(std::string out) const override {
+    // The "[edit ...]" banner that precedes the configuration-mode prompt.
+    auto nl = out.rfind('\n');
+    std::string last = nl == std::string::npos ? out : out.substr(nl + 1);
+    if (last.rfind("[edit", 0) == 0) out.erase(nl == std::string::npos ? 0 : nl);
+    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+    return out;
+  }
   std::vector<std::string> sessionSetup() const override { return {"set cli screen-length 0"}; }
   std::vector<std::string> enterConfig() const override { return {"configure private"}; }
   std::vector<std::string> commitConfig() const override { return {"commit and-quit"}; }

@@ -30,6 +30,9 @@ class Dialect {
   virtual std::string promptPattern() const = 0;
   virtual std::string morePattern() const = 0;
   virtual std::string_view moreKey() const { return " "; }
+  // A command's output without context lines the device adds before its
+  // prompt (Junos prints "[edit]" in configuration mode).
+  virtual std::string trimOutput(std::string output) const { return output; }
   // Whether a command's output says the device refused it.
   virtual bool refused(std::string_view output) const = 0;
 

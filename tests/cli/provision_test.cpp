@@ -1,0 +1,273 @@
+// `colo provision` and `colo release` end to end: the real binary, the real
+// switch simulator over SSH, a real SQLite ledger. For every injected fault
+// the switches end as they began and the ledger holds nothing.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+#include "../support/process.h"
+#include "../support/switchsim.h"
+
+using colo::test::Child;
+using colo::test::Result;
+using colo::test::simSwitch;
+using colo::test::Switches;
+using colo::test::SwitchSim;
+using colo::test::TempDir;
+using nlohmann::json;
+
+namespace {
+
+struct VendorPorts {
+  std::string vendor, range, first;
+};
+const std::vector<VendorPorts> kVendors = {{"cisco_ios", "GigabitEthernet1/0/1-8", "GigabitEthernet1/0/"},
+                                           {"arista_eos", "Ethernet1-8", "Ethernet"},
+                                           {"juniper_junos", "ge-0/0/0-7", "ge-0/0/"}};
+
+// A small data center: one rack per simulated switch, 4 free units each.
+struct Site {
+  TempDir dir;
+  std::unique_ptr<SwitchSim> sim;
+  std::string config, inventory;
+
+  explicit Site(Switches switches, const std::string& playbooks = COLO_SOURCE_DIR "/playbooks",
+                int commandTimeout = 5) {
+    setenv("COLO_TEST_SW_PASSWORD", "s3cret-pw", 1);
+    setenv("COLO_TEST_SW_ENABLE", "en-pw", 1);
+    sim = std::make_unique<SwitchSim>(switches);
+    std::string racks, sws;
+    for (const auto& s : switches) {
+      std::string name = s["name"];
+      racks += "  - {name: rack-" + name + ", height: 5, reserved_units: [5], power: {feeds: "
+               "[{name: " + name + "-A, capacity_watts: 5000}, {name: " + name +
+               "-B, capacity_watts: 5000}]}, switches: [" + name + "]}\n";
+      sws += "  - {name: " + name + ", vendor: " + s["vendor"].get<std::string>() +
+             ", address: 127.0.0.1, port: " + std::to_string(sim->port(name)) +
+             ", credentials: lab, access_ports: \"" + s["ports"].get<std::string>() + "\"}\n";
+    }
+    inventory = dir.write("inventory.yaml", "site: {name: dc-test}\nracks:\n" + racks +
+                                                "switches:\n" + sws +
+                                                "vlans: [{id: 120, name: pub}]\n"
+                                                "ip_pools:\n  - {name: pub-v4, prefix: "
+                                                "192.0.2.0/24, gateway: 192.0.2.1, vlan: 120}\n");
+    config = dir.write("colo.yaml",
+                       "inventory: inventory.yaml\nstate: var/colo.db\nplaybooks: " + playbooks +
+                           "\nknown_hosts: " + sim->knownHosts() +
+                           "\ncredentials:\n  lab: {username: colo, password_env: "
+                           "COLO_TEST_SW_PASSWORD, enable_password_env: COLO_TEST_SW_ENABLE}\n"
+                           "timeouts: {connect_s: 5, command_s: " + std::to_string(commandTimeout) + "}\n");
+  }
+
+  Result colo(std::vector<std::string> args) {
+    args.insert(args.begin(), {COLO_BINARY, "--config", config});
+    return colo::test::run(args, dir);
+  }
+
+  std::string request(const std::string& id, int servers, const std::string& hostname = "web") {
+    std::string s;
+    for (int i = 0; i < servers; ++i)
+      s += std::string(i ? "," : "") + R"({"hostname": ")" + hostname + std::to_string(i) +
+           R"(", "units": 4, "power_watts": 300, "redundant_power": true, "nics": [{"pools": ["pub-v4"]}]})";
+    return dir.write(id + ".json", R"({"id": ")" + id + R"(", "letter_number": "1/T/2026",
+      "tenant": {"code": "BAPPEDA", "name": "Bappeda"}, "received_at": "2026-11-23T08:30:00+07:00",
+      "servers": [)" + s + "]}");
+  }
+
+  std::string sql(const std::string& q) {
+    return colo::test::run({"/usr/bin/sqlite3", dir.file("var/colo.db"), q}, dir).out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("provision configures, verifies and saves on each vendor; release undoes it") {
+  for (const auto& v : kVendors) {
+    INFO(v.vendor);
+    json extra = v.vendor == "cisco_ios" ? json{{"enable_password", "en-pw"}} : json::object();
+    Site site(Switches{simSwitch("tor", v.vendor, v.range, extra)});
+    auto r = site.colo({"provision", site.request("REQ-1", 1)});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.find("provisioned REQ-1") == 0);
+    std::string port = v.first + (v.vendor == "juniper_junos" ? "0" : "1");
+    auto st = site.sim->state("tor");
+    for (const char* which : {"running", "saved"}) {
+      INFO(which);
+      CHECK(st[which][port]["description"] == "colo BAPPEDA web0 REQ-1");
+      CHECK(st[which][port]["vlan"] == 120);
+      CHECK(st[which][port]["enabled"] == true);
+    }
+    CHECK(site.sql("SELECT status FROM requests") == "completed\n");
+    auto steps = site.sql("SELECT group_concat(kind, ' ') FROM events");
+    CHECK(steps == "reserved configuring connect capture apply verify save completed\n");
+
+    // Provisioning again is a no-op.
+    auto again = site.colo({"provision", site.request("REQ-1", 1)});
+    CHECK(again.exit_code == 0);
+    CHECK(again.out.find("already provisioned REQ-1") == 0);
+
+    r = site.colo({"release", "REQ-1"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    st = site.sim->state("tor");
+    CHECK(st["saved"][port]["description"] == "unused");
+    CHECK(st["saved"][port]["enabled"] == false);
+    CHECK(st["saved"][port]["vlan"] == 0);
+    CHECK(site.sql("SELECT status FROM requests") == "released\n");
+    CHECK(site.sql("SELECT count(*) FROM port_claims") == "0\n");
+  }
+}
+
+TEST_CASE("--dry-run prints the exact commands and touches nothing") {
+  Site site(Switches{simSwitch("tor", "juniper_junos", "ge-0/0/0-7")});
+  auto r = site.colo({"provision", "--dry-run", site.request("REQ-1", 1)});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("switch tor (juniper_junos, 127.0.0.1:" + std::to_string(site.sim->port("tor")) +
+                   "):\n  configure private\n  delete interfaces ge-0/0/0\n"
+                   "  set interfaces ge-0/0/0 description \"colo BAPPEDA web0 REQ-1\"\n"
+                   "  set interfaces ge-0/0/0 unit 0 family ethernet-switching interface-mode access\n"
+                   "  set interfaces ge-0/0/0 unit 0 family ethernet-switching vlan members 120\n"
+                   "  commit and-quit\n") != std::string::npos);
+  CHECK(site.sim->state("tor")["sessions"] == 0);
+  CHECK_FALSE(std::filesystem::exists(site.dir.file("var/colo.db")));
+}
+
+namespace {
+
+struct FaultCase {
+  std::string name;
+  json faults;
+  std::string expect;  // in the error message
+};
+
+void checkUntouched(Site& site, const std::string& sw, const json& initial) {
+  auto st = site.sim->state(sw);
+  CHECK(st["running"] == initial["running"]);
+  CHECK(st["saved"] == initial["saved"]);
+}
+
+}  // namespace
+
+TEST_CASE("every injected fault leaves the switches as they were and the ledger empty") {
+  // Port 1 starts configured for someone else's old uplink: restore must
+  // bring that back, not a blank port.
+  json initial = {{"GigabitEthernet1/0/1", {{"description", "old uplink"}, {"vlan", 99}, {"enabled", false}}}};
+  std::vector<FaultCase> cases = {
+      {"refused authentication", {{"refuse_auth", true}}, "authentication as 'colo' refused by 127.0.0.1:"},
+      {"rejected command", {{"reject", {{"match", "switchport access vlan"}, {"times", 1}}}},
+       "switch tor refused 'switchport access vlan 120': % Invalid input detected at '^' marker."},
+      {"dropped session", {{"drop_after_commands", 4}, {"drop_times", 1}}, "closed the connection"},
+      {"verification mismatch", {{"ignore", {{"match", "switchport access vlan"}, {"times", 1}}}},
+       "switch tor port GigabitEthernet1/0/1 does not read back as configured: vlan is '99', expected '120'"},
+      {"hang on save", {{"hang", {{"match", "write memory"}, {"times", 1}}}},
+       "switch tor: command 'write memory' <- 127.0.0.1:"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    Site site(Switches{simSwitch("tor", "cisco_ios", "GigabitEthernet1/0/1-8",
+                         {{"faults", c.faults}, {"initial", initial}})},
+              COLO_SOURCE_DIR "/playbooks", 1);
+    auto before = site.sim->state("tor");
+    auto r = site.colo({"provision", site.request("REQ-1", 1)});
+    INFO(r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find(c.expect) != std::string::npos);
+    CHECK(r.err.find("provision REQ-1 failed: ") == std::string("colo: ").size());
+    if (c.name != "refused authentication")
+      CHECK(r.err.find("every touched port was restored and the reservation released") != std::string::npos);
+    checkUntouched(site, "tor", before);
+    CHECK(site.sql("SELECT status FROM requests") == "failed\n");
+    CHECK(site.sql("SELECT (SELECT count(*) FROM unit_claims) + (SELECT count(*) FROM port_claims) + "
+                   "(SELECT count(*) FROM address_claims) + (SELECT count(*) FROM power_claims)") == "0\n");
+    CHECK(site.sql("SELECT error FROM requests").find(c.expect) != std::string::npos);
+  }
+}
+
+TEST_CASE("a port that cannot be restored is named, and its reservation kept") {
+  // This switch refuses the VLAN command every time, the restore's too.
+  json initial = {{"GigabitEthernet1/0/1", {{"description", "old uplink"}, {"vlan", 99}}}};
+  Site site(Switches{simSwitch("tor", "cisco_ios", "GigabitEthernet1/0/1-8",
+                               {{"faults", {{"reject", {{"match", "switchport access vlan"}}}}}, {"initial", initial}})});
+  auto r = site.colo({"provision", site.request("REQ-1", 1)});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("RESTORE FAILED for tor GigabitEthernet1/0/1: check these ports by hand; the "
+                   "reservation is kept until 'colo release REQ-1' succeeds") != std::string::npos);
+  CHECK(site.sql("SELECT status FROM requests") == "failed\n");
+  CHECK(site.sql("SELECT port FROM port_claims") == "GigabitEthernet1/0/1\n");  // not handed out again
+  CHECK(site.sql("SELECT count(*) FROM events WHERE kind = 'restore-failed'") == "1\n");
+}
+
+TEST_CASE("a failure on one switch restores the ports already configured on another") {
+  json initial = {{"Ethernet1", {{"description", "old"}, {"vlan", 7}}}};
+  SECTION("a command rejected before anything is saved") {
+    Site site(Switches{simSwitch("a", "arista_eos", "Ethernet1-8", {{"initial", initial}}),
+               simSwitch("b", "juniper_junos", "ge-0/0/0-7", {{"faults", {{"reject", {{"match", "vlan members"}}}}}})});
+    auto beforeA = site.sim->state("a"), beforeB = site.sim->state("b");
+    auto r = site.colo({"provision", site.request("REQ-2", 2)});
+    INFO(r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("switch b refused 'set interfaces ge-0/0/0 unit 0 family ethernet-switching vlan members 120': error: command rejected by policy; every touched port") != std::string::npos);
+    checkUntouched(site, "a", beforeA);
+    checkUntouched(site, "b", beforeB);
+    // The refused change was rolled back in the candidate, never committed.
+    auto cmds = site.sim->state("b")["commands"];
+    CHECK(std::find(cmds.begin(), cmds.end(), "rollback 0") != cmds.end());
+    CHECK(site.sql("SELECT count(*) FROM unit_claims") == "0\n");
+  }
+  SECTION("a save that hangs after the other switch saved") {
+    Site site(Switches{simSwitch("a", "arista_eos", "Ethernet1-8", {{"initial", initial}}),
+               simSwitch("b", "cisco_ios", "GigabitEthernet1/0/1-8", {{"faults", {{"hang", {{"match", "write memory"}, {"times", 1}}}}}})},
+              COLO_SOURCE_DIR "/playbooks", 1);
+    auto beforeA = site.sim->state("a"), beforeB = site.sim->state("b");
+    auto r = site.colo({"provision", site.request("REQ-3", 2)});
+    INFO(r.err);
+    CHECK(r.exit_code == 1);
+    checkUntouched(site, "a", beforeA);  // saved, then restored and saved again
+    checkUntouched(site, "b", beforeB);
+    CHECK(site.sim->state("a")["saves"] == 2);
+    CHECK(site.sql("SELECT count(*) FROM port_claims") == "0\n");
+    // Once the switch behaves, the same request can be provisioned.
+    r = site.colo({"provision", site.request("REQ-3", 2)});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(site.sql("SELECT status FROM requests") == "completed\n");
+  }
+}
+
+TEST_CASE("a changed host key is refused before anything is sent") {
+  // "tor" wins the tie between the two equal racks by name.
+  Site site(Switches{simSwitch("tor", "arista_eos", "Ethernet1-8"), simSwitch("zz", "arista_eos", "Ethernet1-8")});
+  // Record zz's key under tor's address.
+  std::string kh = Child::slurp(site.sim->knownHosts());
+  auto otherLine = kh.substr(kh.find("[127.0.0.1]:" + std::to_string(site.sim->port("zz"))));
+  otherLine = otherLine.substr(otherLine.find(' '));
+  std::ofstream(site.sim->knownHosts()) << "[127.0.0.1]:" << site.sim->port("tor") << otherLine;
+  auto r = site.colo({"provision", site.request("REQ-1", 1)});
+  CHECK(r.exit_code == 1);
+  INFO(r.err);
+  CHECK(r.err.find("host key of 127.0.0.1:" + std::to_string(site.sim->port("tor")) + " has CHANGED") != std::string::npos);
+  CHECK(site.sim->state("tor")["sessions"] == 0);
+  CHECK(site.sql("SELECT count(*) FROM unit_claims") == "0\n");
+}
+
+TEST_CASE("injection attempts are refused before any connection") {
+  Site site(Switches{simSwitch("tor", "cisco_ios", "GigabitEthernet1/0/1-8")});
+  // Through the request: the schema refuses it.
+  auto r = site.colo({"provision", site.request("REQ-1", 1, "web;reload")});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("servers[0].hostname: 'web;reload0' may only hold letters") != std::string::npos);
+  // Through an administrator's template: the value check refuses it.
+  TempDir pb;
+  std::filesystem::copy(COLO_SOURCE_DIR "/playbooks", pb.path(), std::filesystem::copy_options::recursive);
+  std::string wf = Child::slurp(pb.file("provision.yaml"));
+  wf.replace(wf.find("\"colo {tenant} {hostname} {request_id}\""), 39, "\"colo {tenant} | include {hostname}\"");
+  pb.write("provision.yaml", wf);
+  r = site.colo({"--playbooks", pb.path().string(), "provision", site.request("REQ-2", 1)});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "colo: value of 'description' is not safe for a switch CLI: it contains '|' at position 14\n");
+  CHECK(site.sim->state("tor")["sessions"] == 0);
+  CHECK(site.sim->state("tor")["commands"].empty());
+  CHECK_FALSE(std::filesystem::exists(site.dir.file("var/colo.db")));
+}
