@@ -61,7 +61,8 @@ class Session {
     if (!opt_.inventory.empty()) config_.inventory = opt_.inventory;
     if (!opt_.state.empty()) config_.state = opt_.state;
     if (!opt_.playbooks.empty()) config_.playbooks = opt_.playbooks;
-    if (config_.playbooks.empty()) config_.playbooks = "playbooks";
+    // Without a config or flag: the playbooks that came with this build.
+    if (config_.playbooks.empty()) config_.playbooks = COLO_DEFAULT_PLAYBOOKS;
   }
 
   const Config& config() const { return config_; }

@@ -81,7 +81,7 @@ struct Site {
 
 }  // namespace
 
-TEST_CASE("provision configures, verifies and saves on each vendor; release undoes it") {
+TEST_CASE("provision configures, verifies and saves on each vendor, and release undoes it") {
   for (const auto& v : kVendors) {
     INFO(v.vendor);
     json extra = v.vendor == "cisco_ios" ? json{{"enable_password", "en-pw"}} : json::object();
@@ -119,7 +119,7 @@ TEST_CASE("provision configures, verifies and saves on each vendor; release undo
   }
 }
 
-TEST_CASE("--dry-run prints the exact commands and touches nothing") {
+TEST_CASE("a dry run prints the exact commands and touches nothing") {
   Site site(Switches{simSwitch("tor", "juniper_junos", "ge-0/0/0-7")});
   auto r = site.colo({"provision", "--dry-run", site.request("REQ-1", 1)});
   INFO(r.err);

@@ -139,7 +139,7 @@ TEST_CASE("a refused command names switch and command and keeps the device's wor
   }
 }
 
-TEST_CASE("unknown and changed host keys are refused; accepting a new one is explicit") {
+TEST_CASE("unknown and changed host keys are refused, and accepting a new one is explicit") {
   TempDir dir;
   SwitchSim sim(colo::test::Switches{simSwitch("a", "cisco_ios", "Ethernet1-2"), simSwitch("b", "cisco_ios", "Ethernet1-2")},
                 dir.file("sim_known_hosts"));

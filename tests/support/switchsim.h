@@ -75,9 +75,14 @@ class SwitchSim {
   const TempDir& dir() const { return dir_; }
 
   // The simulated device's state, as it dumps it after every command.
+  // "commands" holds every command received, from the simulator's log.
   nlohmann::json state(const std::string& name) const {
     std::ifstream in(dir_.file(name + ".json"));
-    return nlohmann::json::parse(in);
+    auto j = nlohmann::json::parse(in);
+    j["commands"] = nlohmann::json::array();
+    std::ifstream log(dir_.file(name + ".commands"));
+    for (std::string line; std::getline(log, line);) j["commands"].push_back(line);
+    return j;
   }
 
  private:

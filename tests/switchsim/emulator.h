@@ -3,6 +3,7 @@
 // server (main.cpp) feeds it; tests can also drive it directly.
 #pragma once
 
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -54,7 +55,8 @@ class Device {
   // Everything below is called with the lock held.
   std::mutex mutex;
   PortTable running, saved, candidate;  // candidate: Junos only
-  std::vector<std::string> commands;    // every command received, in order
+  std::size_t commandCount = 0;
+  void logCommand(const std::string& line);  // appends to the command log
   int sessions = 0, saves = 0, commits = 0;
   Faults faults;
   bool hasPort(const std::string& p) const { return running.count(p) != 0; }
@@ -62,6 +64,7 @@ class Device {
 
  private:
   std::string name_, vendor_, stateFile_;
+  std::FILE* commandLog_ = nullptr;
 };
 
 // What a session says back for one input line.
