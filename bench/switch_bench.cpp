@@ -10,11 +10,15 @@
 //
 // Usage: switch_bench [--runs N]   (default 7; medians are reported)
 // Everything it connects to is on 127.0.0.1. Prints figures; asserts nothing.
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 
@@ -37,6 +41,24 @@ namespace drivers = colo::drivers;
 namespace {
 
 double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+// CPU time (user + system) used so far by this process and by process `pid`.
+double selfCpuMs() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto tv = [](timeval t) { return static_cast<double>(t.tv_sec) * 1000.0 + static_cast<double>(t.tv_usec) / 1000.0; };
+  return tv(u.ru_utime) + tv(u.ru_stime);
+}
+double procCpuMs(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+  std::string f;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> f; ++i)
+    if (i == 14 || i == 15) ticks += std::stod(f);  // utime, stime
+  return ticks * 1000.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -168,28 +190,49 @@ int main(int argc, char** argv) {
   std::printf("  colo workflow: capture + apply + verify + save      %8.1f ms   (%.2fx the floor; 96 more reads)\n",
               workflow, workflow / floor);
 
-  std::vector<agent::PortChange> one = {change("s00", "GigabitEthernet1/0/1", 0)};
-  std::vector<agent::PortChange> fifty;
-  for (int i = 0; i < 50; ++i) {
-    const auto& sw = inv.switches[static_cast<std::size_t>(i + 1)];
-    std::string port = sw.vendor == "cisco_ios" ? "GigabitEthernet1/0/1" : sw.vendor == "arista_eos" ? "Ethernet1" : "ge-0/0/0";
-    fifty.push_back(change(sw.name, port, i));
-  }
-  double t1 = medianMs(runs, [&] {
-    agent::applyPortChanges(inv, pb.playbooks, *opener, steps, one, agent::PortAction::configure);
-  });
-  double t50 = medianMs(runs, [&] {
-    agent::applyPortChanges(inv, pb.playbooks, *opener, steps, fifty, agent::PortAction::configure);
-  });
-  if (std::getenv("COLO_BENCH_PHASES")) {
-    PhaseTimes pt;
-    agent::applyPortChanges(inv, pb.playbooks, *opener, pt, fifty, agent::PortAction::configure);
-    for (const auto& [k, v] : pt.last) std::printf("  phase %-8s last at %7.1f ms\n", k.c_str(), v);
-    std::printf("  total %7.1f ms\n", ms(Clock::now() - pt.start));
-  }
   std::printf("\none port per switch, whole workflow (connect, capture, apply, verify, save):\n");
-  std::printf("  1 switch                                            %8.1f ms\n", t1);
-  std::printf("  50 switches at once (17 IOS, 17 EOS, 16 Junos)      %8.1f ms   ratio %.2fx (target <= 3x)\n",
-              t50, t50 / t1);
+  // One port on s00 alone, then one port on each of s00..s49 at once.
+  auto fanout = [&](const SwitchSim& where, colo::inventory::Inventory& in, const char* label) {
+    std::vector<agent::PortChange> one, fifty;
+    for (int i = 0; i < 50; ++i) {
+      const auto& sw = in.switches[static_cast<std::size_t>(i + 1)];
+      std::string port = sw.vendor == "cisco_ios" ? "GigabitEthernet1/0/1" : sw.vendor == "arista_eos" ? "Ethernet1" : "ge-0/0/0";
+      fifty.push_back(change(sw.name, port, i));
+    }
+    one.push_back(fifty.front());
+    double t1 = medianMs(runs, [&] {
+      agent::applyPortChanges(in, pb.playbooks, *opener, steps, one, agent::PortAction::configure);
+    });
+    double cpuColo0 = selfCpuMs(), cpuSim0 = procCpuMs(where.pid());
+    double t50 = medianMs(runs, [&] {
+      agent::applyPortChanges(in, pb.playbooks, *opener, steps, fifty, agent::PortAction::configure);
+    });
+    double cpuColo = (selfCpuMs() - cpuColo0) / runs, cpuSim = (procCpuMs(where.pid()) - cpuSim0) / runs;
+    double cores = static_cast<double>(sysconf(_SC_NPROCESSORS_ONLN));
+    std::printf("  %s\n", label);
+    std::printf("    1 switch                                          %8.1f ms\n", t1);
+    std::printf("    50 switches at once (17 IOS, 17 EOS, 16 Junos)    %8.1f ms   ratio %.2fx (target <= 3x)\n",
+                t50, t50 / t1);
+    std::printf("    CPU per 50-switch run: colo %.0f ms + simulated switches %.0f ms = %.0f ms;\n"
+                "    on %.0f cores the CPU floor is %.0f ms, and the wall time is %.2fx that floor\n",
+                cpuColo, cpuSim, cpuColo + cpuSim, cores, (cpuColo + cpuSim) / cores,
+                t50 / ((cpuColo + cpuSim) / cores));
+  };
+  fanout(sim, inv, "simulated switches answering at once (CPU-bound here: all 50 share this machine's cores)");
+
+  // The same with switches that take 20 ms per command, as real ones do.
+  Switches slowSwitches;
+  for (const auto& sj : switches) {
+    auto j = sj;
+    j["faults"] = {{"slow_ms", 20}};
+    slowSwitches.push_back(j);
+  }
+  SwitchSim slowSim(slowSwitches);
+  cfg.known_hosts = slowSim.knownHosts();
+  auto slowInv = inv;
+  for (auto& sw : slowInv.switches) sw.port = slowSim.port(sw.name);
+  slowInv.index();
+  opener = agent::sshOpener(cfg, dir.file("locks"));
+  fanout(slowSim, slowInv, "simulated switches taking 20 ms per command (latency-bound, like real switches)");
   return 0;
 }

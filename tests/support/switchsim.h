@@ -71,6 +71,7 @@ class SwitchSim {
   SwitchSim& operator=(const SwitchSim&) = delete;
 
   int port(const std::string& name) const { return ports_.at(name); }
+  pid_t pid() const { return pid_; }
   const std::string& knownHosts() const { return knownHosts_; }
   const TempDir& dir() const { return dir_; }
 

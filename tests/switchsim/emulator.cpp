@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <tuple>
 #include <sstream>
 
 namespace switchsim {
@@ -82,7 +83,7 @@ void Device::dump() const {
   if (stateFile_.empty()) return;
   json j = {{"name", name_},   {"vendor", vendor_},         {"running", portsJson(running)},
             {"saved", portsJson(saved)}, {"candidate", portsJson(candidate)},
-            {"command_count", commandCount}, {"sessions", sessions}, {"saves", saves},
+            {"sessions", sessions}, {"saves", saves},
             {"commits", commits}};
   std::string tmp = stateFile_ + ".tmp." + std::to_string(getpid());
   std::ofstream(tmp) << j.dump(2);
@@ -553,15 +554,19 @@ class FaultySession : public Session {
         d_.dump();
         return r;
       }
+      // The state file is rewritten only when the state changed: most
+      // commands (show, echo, prompts) leave it alone.
+      auto before = std::make_tuple(d_.running, d_.saved, d_.candidate, d_.saves, d_.commits);
       if (!line.empty() && f.ignore.active() && line.find(f.ignore.match) != std::string::npos) {
         ++f.ignore.fired;
         r = inner_->input("");  // just the prompt: accepted, not applied
       } else {
         r = inner_->input(line);
       }
+      bool changed = before != std::make_tuple(d_.running, d_.saved, d_.candidate, d_.saves, d_.commits);
       secretNext_ = !r.text.empty() && r.text.size() >= 10 &&
                     r.text.compare(r.text.size() - 10, 10, "Password: ") == 0;
-      d_.dump();
+      if (changed) d_.dump();
     }
     if (slow > 0) usleep(static_cast<useconds_t>(slow) * 1000);
     return r;
