@@ -3,6 +3,8 @@
 // the switches end as they began and the ledger holds nothing.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 
 #include "../support/process.h"
@@ -270,4 +272,43 @@ TEST_CASE("injection attempts are refused before any connection") {
   CHECK(site.sim->state("tor")["sessions"] == 0);
   CHECK(site.sim->state("tor")["commands"].empty());
   CHECK_FALSE(std::filesystem::exists(site.dir.file("var/colo.db")));
+}
+
+TEST_CASE("a failed Junos commit is rolled back and the port restored") {
+  json initial = {{"ge-0/0/0", {{"description", "old"}, {"vlan", 7}}}};
+  Site site(Switches{simSwitch("tor", "juniper_junos", "ge-0/0/0-7",
+                               {{"initial", initial}, {"faults", {{"reject", {{"match", "commit"}, {"times", 1}}}}}})});
+  auto before = site.sim->state("tor");
+  auto r = site.colo({"provision", site.request("REQ-1", 1)});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("switch tor refused 'commit and-quit': error: command rejected by policy") != std::string::npos);
+  auto st = site.sim->state("tor");
+  CHECK(st["running"] == before["running"]);
+  CHECK(st["candidate"] == before["candidate"]);
+  CHECK(site.sql("SELECT count(*) FROM port_claims") == "0\n");
+}
+
+TEST_CASE("secrets come from the environment or 0600 files and never show up") {
+  Site site(Switches{simSwitch("tor", "cisco_ios", "GigabitEthernet1/0/1-8", {{"enable_password", "en-pw"}})});
+  // A password file others can read is refused before connecting.
+  auto file = site.dir.write("pw.txt", "s3cret-pw\n");
+  chmod(file.c_str(), 0644);
+  std::string cfg = Child::slurp(site.config);
+  const std::string env = "password_env: COLO_TEST_SW_PASSWORD";
+  cfg.replace(cfg.find(env), env.size(), "password_file: pw.txt");
+  site.dir.write("colo.yaml", cfg);
+  auto r = site.colo({"provision", site.request("REQ-1", 1)});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("credentials 'lab': " + file + " is readable by others; chmod 600 it") != std::string::npos);
+  CHECK(site.sim->state("tor")["sessions"] == 0);
+  chmod(file.c_str(), 0600);
+  r = site.colo({"provision", site.request("REQ-2", 1)});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  // Neither password appears in output, the ledger or the switch's log.
+  auto everything = r.out + r.err + site.sql(".dump") +
+                    site.colo({"--json", "request", "REQ-2"}).out + site.sim->state("tor")["commands"].dump();
+  CHECK(everything.find("s3cret-pw") == std::string::npos);
+  CHECK(everything.find("en-pw") == std::string::npos);
 }
