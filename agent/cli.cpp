@@ -340,34 +340,6 @@ int cmdReserve(Session& s, const std::string& file) {
   return 0;
 }
 
-// Records each step in the ledger's step log and, on a terminal, shows it.
-class LedgerSteps final : public StepSink {
- public:
-  LedgerSteps(inv::Ledger& ledger, std::string requestId)
-      : ledger_(ledger), id_(std::move(requestId)), tty_(isatty(2)) {}
-
-  void step(const std::string& sw, const std::string& kind, const std::string& detail) override {
-    std::lock_guard lock(m_);
-    ledger_.write([&] { ledger_.appendEvent(Session::actor(), id_, kind, sw + ": " + detail); });
-    if (tty_) std::cerr << "  " << sw << "  " << kind << "  " << detail << "\n";
-  }
-
-  void note(const std::string& kind, const std::string& detail, const std::string& status = "",
-            const std::string& error = "") {
-    std::lock_guard lock(m_);
-    ledger_.write([&] {
-      if (!status.empty()) ledger_.setStatus(id_, status, error);
-      ledger_.appendEvent(Session::actor(), id_, kind, detail);
-    });
-  }
-
- private:
-  inv::Ledger& ledger_;
-  std::string id_;
-  bool tty_;
-  std::mutex m_;
-};
-
 void printCommands(const std::map<std::string, std::vector<std::string>>& bySwitch, const inv::Inventory& inventory) {
   for (const auto& [name, cmds] : bySwitch) {
     const auto* sw = inventory.switchNamed(name);
@@ -417,55 +389,33 @@ int cmdProvision(Session& s, const std::string& file, bool dryRun) {
   }
 
   auto& ledger = s.ledger(inv::Ledger::Open::create);
-  if (auto rec = ledger.request(req.id)) {
-    if (rec->fingerprint == req.fingerprint && rec->status == "completed") {
-      if (s.options().json) {
-        json out = inv::toJson(*rec->allocation);
-        out["status"] = "completed";
-        out["already_provisioned"] = true;
-        print(out);
-      } else {
-        std::cout << "already provisioned " << req.id << "\n" << planText(*rec->allocation);
-      }
-      return 0;
-    }
-    if (rec->status == "configuring")
-      throw inv::Error(inv::ErrorKind::conflict,
-                       "request " + req.id + " is being configured by another colo process, or a "
-                       "run was interrupted; see 'colo request " + req.id + "'");
-  }
-  auto reservation = inv::reserve(ledger, inventory, req, Session::actor(), s.occupancyCache());
-  LedgerSteps steps(ledger, req.id);
-  auto changes = portChanges(reservation.plan, req.tenant.code, playbooks);
-  steps.note("configuring", std::to_string(changes.size()) + " port(s)", "configuring");
-  if (isatty(2)) std::cerr << "provisioning " << req.id << ": " << changes.size() << " port(s)\n";
+  if (auto rec = ledger.request(req.id); rec && rec->status == "configuring")
+    throw inv::Error(inv::ErrorKind::conflict,
+                     "request " + req.id + " is being configured by another colo process, or a "
+                     "run was interrupted; see 'colo request " + req.id + "'");
   auto opener = sshOpener(s.config(), s.lockDir());
-  try {
-    applyPortChanges(inventory, playbooks, *opener, steps, changes, PortAction::configure);
-  } catch (const ChangeFailed& e) {
-    if (e.restored()) {
-      ledger.write([&] {
-        ledger.unclaim(req.id);
-        ledger.setStatus(req.id, "failed", e.what());
-        ledger.appendEvent(Session::actor(), req.id, "failed",
-                           "every touched port restored; reservation released");
-      });
-      throw OperationFailed{"provision " + req.id + " failed: " + e.what() +
-                           "; every touched port was restored and the reservation released"};
+  Provisioner provisioner(ledger, inventory, playbooks, *opener, Session::actor(), isatty(2));
+  auto outcome = provisioner.provision(req);
+  if (outcome.failed) throw OperationFailed{"provision " + req.id + " failed: " + outcome.error};
+  if (outcome.already_completed) {
+    if (s.options().json) {
+      json out = inv::toJson(outcome.plan);
+      out["status"] = "completed";
+      out["already_provisioned"] = true;
+      print(out);
+    } else {
+      std::cout << "already provisioned " << req.id << "\n" << planText(outcome.plan);
     }
-    steps.note("failed", "some ports could not be restored; reservation kept", "failed", e.what());
-    throw OperationFailed{"provision " + req.id + " failed: " + e.what() +
-                          "; the reservation is kept until 'colo release " + req.id + "' succeeds"};
+    return 0;
   }
-  steps.note("completed", "ports configured, verified and saved", "completed");
   if (s.options().json) {
-    json out = inv::toJson(reservation.plan);
+    json out = inv::toJson(outcome.plan);
     out["status"] = "completed";
     print(out);
   } else {
     std::cout << "provisioned " << req.id << " (" << req.tenant.code << ", letter "
               << req.letter_number << ")\n"
-              << planText(reservation.plan);
+              << planText(outcome.plan);
   }
   return 0;
 }
@@ -474,24 +424,21 @@ int cmdRelease(Session& s, const std::string& id) {
   auto& ledger = s.ledger();
   auto rec = ledger.request(id);
   if (!rec) throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
-  // Ports were configured (or may have been): return them to unused first.
-  bool configured = rec->allocation && ledger.holdsClaims(id) &&
-                    (rec->status == "completed" || rec->status == "configuring" || rec->status == "failed");
-  if (configured) {
-    const auto& inventory = s.inventory();
-    const auto& playbooks = s.playbooks();
-    auto changes = portChanges(*rec->allocation, rec->tenant_code, playbooks);
-    LedgerSteps steps(ledger, id);
-    steps.note("unconfiguring", std::to_string(changes.size()) + " port(s)");
-    auto opener = sshOpener(s.config(), s.lockDir());
-    try {
-      applyPortChanges(inventory, playbooks, *opener, steps, changes, PortAction::unconfigure);
-    } catch (const ChangeFailed& e) {
-      steps.note("release-failed", e.what());
-      throw OperationFailed{"release " + id + " failed: " + e.what() + "; nothing was freed"};
-    }
+  if (rec->status == "released")
+    throw inv::Error(inv::ErrorKind::conflict, "request " + id + " was already released");
+  // Only a request whose ports were configured needs the inventory, the
+  // playbooks and the switches.
+  bool switchWork = ledger.holdsClaims(id) && rec->status != "reserved";
+  const inv::Inventory empty;
+  const Playbooks noPlaybooks;
+  auto opener = sshOpener(s.config(), s.lockDir());
+  Provisioner provisioner(ledger, switchWork ? s.inventory() : empty,
+                          switchWork ? s.playbooks() : noPlaybooks, *opener, Session::actor(), isatty(2));
+  try {
+    provisioner.release(id);
+  } catch (const ChangeFailed& e) {
+    throw OperationFailed{"release " + id + " failed: " + e.what() + "; nothing was freed"};
   }
-  inv::release(ledger, id, Session::actor());
   if (s.options().json)
     print(requestJson(*ledger.request(id)));
   else

@@ -1,9 +1,13 @@
 #include "provision.h"
 
+#include <unistd.h>
+
+#include <iostream>
 #include <mutex>
 #include <thread>
 
 #include "colo/drivers/error.h"
+#include "colo/inventory/error.h"
 
 namespace colo::agent {
 
@@ -236,6 +240,108 @@ void applyPortChanges(const inventory::Inventory& inv, const Playbooks& pb, Swit
     msg += ": check these ports by hand";
   }
   throw ChangeFailed(msg, restored, unrestored);
+}
+
+}  // namespace colo::agent
+
+namespace colo::agent {
+
+namespace {
+
+// Records each step in the ledger's step log and, on a terminal, shows it.
+class LedgerSteps final : public StepSink {
+ public:
+  LedgerSteps(inventory::Ledger& ledger, std::string requestId, std::string actor, bool show)
+      : ledger_(ledger), id_(std::move(requestId)), actor_(std::move(actor)), show_(show) {}
+
+  void step(const std::string& sw, const std::string& kind, const std::string& detail) override {
+    std::lock_guard lock(m_);
+    ledger_.write([&] { ledger_.appendEvent(actor_, id_, kind, sw + ": " + detail); });
+    if (show_) std::cerr << "  " << sw << "  " << kind << "  " << detail << "\n";
+  }
+
+  void note(const std::string& kind, const std::string& detail, const std::string& status = "",
+            const std::string& error = "") {
+    std::lock_guard lock(m_);
+    ledger_.write([&] {
+      if (!status.empty()) ledger_.setStatus(id_, status, error);
+      ledger_.appendEvent(actor_, id_, kind, detail);
+    });
+  }
+
+ private:
+  inventory::Ledger& ledger_;
+  std::string id_, actor_;
+  bool show_;
+  std::mutex m_;
+};
+
+}  // namespace
+
+Provisioner::Provisioner(inventory::Ledger& ledger, const inventory::Inventory& inv,
+                         const Playbooks& playbooks, SwitchOpener& opener, std::string actor,
+                         bool showProgress)
+    : ledger_(ledger),
+      inv_(inv),
+      playbooks_(playbooks),
+      opener_(opener),
+      actor_(std::move(actor)),
+      progress_(showProgress) {}
+
+ProvisionOutcome Provisioner::provision(const inventory::Request& req) {
+  ProvisionOutcome out;
+  if (auto rec = ledger_.request(req.id);
+      rec && rec->fingerprint == req.fingerprint && rec->status == "completed" && rec->allocation) {
+    out.plan = *rec->allocation;
+    out.already_completed = true;
+    return out;
+  }
+  auto reservation = inventory::reserve(ledger_, inv_, req, actor_, cache_);
+  out.plan = reservation.plan;
+  LedgerSteps steps(ledger_, req.id, actor_, progress_);
+  auto changes = portChanges(out.plan, req.tenant.code, playbooks_);
+  steps.note("configuring", std::to_string(changes.size()) + " port(s)", "configuring");
+  if (progress_) std::cerr << "provisioning " << req.id << ": " << changes.size() << " port(s)\n";
+  try {
+    applyPortChanges(inv_, playbooks_, opener_, steps, changes, PortAction::configure);
+  } catch (const ChangeFailed& e) {
+    out.failed = true;
+    if (e.restored()) {
+      out.error = std::string(e.what()) + "; every touched port was restored and the reservation released";
+      ledger_.write([&] {
+        ledger_.unclaim(req.id);
+        ledger_.setStatus(req.id, "failed", e.what());
+        ledger_.appendEvent(actor_, req.id, "failed", "every touched port restored; reservation released");
+      });
+    } else {
+      out.error = std::string(e.what()) + "; the reservation is kept until 'colo release " + req.id +
+                  "' succeeds";
+      steps.note("failed", "some ports could not be restored; reservation kept", "failed", e.what());
+    }
+    return out;
+  }
+  steps.note("completed", "ports configured, verified and saved", "completed");
+  return out;
+}
+
+void Provisioner::release(const std::string& id) {
+  auto rec = ledger_.request(id);
+  if (!rec) throw inventory::Error(inventory::ErrorKind::not_found, "request " + id + " is not in the ledger");
+  // Ports were configured (or may have been): return them to unused first.
+  bool configured = rec->allocation && ledger_.holdsClaims(id) &&
+                    (rec->status == "completed" || rec->status == "configuring" || rec->status == "failed");
+  if (configured) {
+    auto changes = portChanges(*rec->allocation, rec->tenant_code, playbooks_);
+    LedgerSteps steps(ledger_, id, actor_, progress_);
+    steps.note("unconfiguring", std::to_string(changes.size()) + " port(s)");
+    try {
+      applyPortChanges(inv_, playbooks_, opener_, steps, changes, PortAction::unconfigure);
+    } catch (const ChangeFailed& e) {
+      steps.note("release-failed", e.what());
+      throw;
+    }
+  }
+  inventory::release(ledger_, id, actor_);
 }
 
 }  // namespace colo::agent

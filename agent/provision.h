@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "colo/drivers/template.h"
+#include "colo/inventory/allocator.h"
 #include "colo/inventory/model.h"
 #include "colo/inventory/plan.h"
 #include "playbook.h"
@@ -61,5 +62,35 @@ class ChangeFailed : public std::runtime_error {
 void applyPortChanges(const inventory::Inventory& inv, const Playbooks& playbooks,
                       SwitchOpener& opener, StepSink& sink, const std::vector<PortChange>& changes,
                       PortAction action);
+
+// A whole request, as `colo provision` and the agent's workers run it:
+// reserve, configure, verify, save, complete; on failure restore, release and
+// mark it failed. Records every step in the ledger.
+struct ProvisionOutcome {
+  inventory::Plan plan;
+  bool already_completed = false;
+  bool failed = false;
+  std::string error;  // when failed
+};
+
+class Provisioner {
+ public:
+  Provisioner(inventory::Ledger& ledger, const inventory::Inventory& inv, const Playbooks& playbooks,
+              SwitchOpener& opener, std::string actor, bool showProgress = false);
+
+  ProvisionOutcome provision(const inventory::Request& request);
+  // Unconfigures the ports of a request that had switch work, then frees
+  // everything. Throws ChangeFailed (nothing freed) when the switches refuse.
+  void release(const std::string& requestId);
+
+ private:
+  inventory::Ledger& ledger_;
+  const inventory::Inventory& inv_;
+  const Playbooks& playbooks_;
+  SwitchOpener& opener_;
+  std::string actor_;
+  bool progress_;
+  std::unique_ptr<inventory::Occupancy> cache_;
+};
 
 }  // namespace colo::agent

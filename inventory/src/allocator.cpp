@@ -326,8 +326,10 @@ Reservation reserve(Ledger& ledger, const Inventory& inv, const Request& req,
         throw Error(ErrorKind::conflict, "request " + req.id +
                                              " was already received with a different body; "
                                              "a changed request needs a new id");
-      // A failed request released what it held; it may be tried again.
-      retry = existing->status == "failed" && !ledger.holdsClaims(req.id);
+      // Queued by the agent and not planned yet; or failed, having released
+      // what it held: plan it (again).
+      retry = existing->status == "queued" || existing->status == "planning" ||
+              (existing->status == "failed" && !ledger.holdsClaims(req.id));
       if (!retry) {
         if (existing->status == "released" || !existing->allocation)
           throw Error(ErrorKind::conflict, "request " + req.id + " is " + existing->status +

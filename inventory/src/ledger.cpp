@@ -71,6 +71,12 @@ CREATE TRIGGER events_no_update BEFORE UPDATE ON events
 CREATE TRIGGER events_no_delete BEFORE DELETE ON events
   BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
 )sql",
+    // 2: who submitted a request (requesters read only their own), and when
+    // it was completed.
+    R"sql(
+ALTER TABLE requests ADD COLUMN submitted_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE requests ADD COLUMN completed_at TEXT NOT NULL DEFAULT '';
+)sql",
 };
 constexpr int kKnownVersions = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kKnownVersions == Ledger::kSchemaVersion);
@@ -341,11 +347,11 @@ Claims Ledger::claims() {
 namespace {
 constexpr const char* kRequestColumns =
     "id, fingerprint, body, tenant_code, letter_number, status, received_at, created_at, "
-    "updated_at, error, allocation";
+    "updated_at, error, allocation, submitted_by, completed_at";
 
 RequestRecord readRequest(Statement& st) {
   RequestRecord r{st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5),
-                  st.text(6), st.text(7), st.text(8), st.text(9), std::nullopt};
+                  st.text(6), st.text(7), st.text(8), st.text(9), std::nullopt, st.text(11), st.text(12)};
   if (!st.isNull(10)) r.allocation = planFromJson(nlohmann::json::parse(st.text(10)));
   return r;
 }
@@ -387,12 +393,13 @@ bool Ledger::holdsClaims(std::string_view request_id) {
   return st.step() && st.integer(0) != 0;
 }
 
-void Ledger::insertRequest(const Request& r, std::string_view status) {
+void Ledger::insertRequest(const Request& r, std::string_view status, std::string_view submittedBy) {
   impl_->requireWrite("insertRequest");
   auto now = nowUtc();
   impl_->sql(
            "INSERT INTO requests (id, fingerprint, body, tenant_code, letter_number, status, "
-           "received_at, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)")
+           "received_at, created_at, updated_at, submitted_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)")
+      .bind(9, submittedBy)
       .bind(1, r.id)
       .bind(2, r.fingerprint)
       .bind(3, r.canonical)
@@ -487,11 +494,14 @@ void Ledger::unclaim(std::string_view request_id) {
 void Ledger::setStatus(std::string_view request_id, std::string_view status,
                        std::string_view error) {
   impl_->requireWrite("setStatus");
-  impl_->sql("UPDATE requests SET status = ?2, error = ?3, updated_at = ?4 WHERE id = ?1")
+  auto now = nowUtc();
+  impl_->sql(
+           "UPDATE requests SET status = ?2, error = ?3, updated_at = ?4, completed_at = CASE "
+           "WHEN ?2 IN ('completed', 'failed') THEN ?4 ELSE completed_at END WHERE id = ?1")
       .bind(1, request_id)
       .bind(2, status)
       .bind(3, error)
-      .bind(4, nowUtc())
+      .bind(4, now)
       .run();
 }
 

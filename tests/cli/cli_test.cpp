@@ -217,7 +217,7 @@ TEST_CASE("a ledger that is not colo's, or is newer, is refused and left untouch
   r = colo({"release", "REQ-2026-0142"});
   CHECK(r.exit_code == 2);
   CHECK(r.err == "colo: ledger " + colo.state +
-                     " has schema version 7, newer than this colo understands (1); upgrade colo, "
+                     " has schema version 7, newer than this colo understands (2); upgrade colo, "
                      "do not downgrade the ledger\n");
   CHECK(colo.dump() == before);
 }

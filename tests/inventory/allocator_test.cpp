@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "../support/process.h"
 #include "../support/temp_dir.h"
 #include "colo/inventory/allocator.h"
 #include "colo/inventory/error.h"
@@ -284,7 +285,7 @@ TEST_CASE("a file that is not a colo ledger is refused and left alone") {
   REQUIRE(std::system(cmd.c_str()) == 0);
   CHECK_THROWS_WITH(Ledger(dir.file("newer.db")),
                     "ledger " + dir.file("newer.db") +
-                        " has schema version 99, newer than this colo understands (1); upgrade "
+                        " has schema version 99, newer than this colo understands (2); upgrade "
                         "colo, do not downgrade the ledger");
   cmd = "sqlite3 " + dir.file("other.db") + " 'CREATE TABLE t(x)'";
   REQUIRE(std::system(cmd.c_str()) == 0);
@@ -316,4 +317,30 @@ TEST_CASE("claims that no longer fit the inventory are reported where the admin 
   CHECK(c[3].message ==
         "ip pool 'pub-v4' now reserves 192.0.2.1 (gateway or reserved range), which colo holds "
         "for request REQ-1 (web01)");
+}
+
+TEST_CASE("an older ledger is migrated in place, keeping what it holds") {
+  TempDir dir;
+  auto inv = smallInventory();
+  auto db = dir.file("colo.db");
+  {
+    Ledger l(db);
+    std::unique_ptr<Occupancy> cache;
+    reserve(l, inv, request("REQ-1", {{"a", 2, 300, false, {{"pub-v4"}}}}), "test", cache);
+  }
+  // Make it a schema-1 ledger, as an older colo left it.
+  std::string cmd = "sqlite3 " + db +
+                    " 'ALTER TABLE requests DROP COLUMN submitted_by; ALTER TABLE requests DROP "
+                    "COLUMN completed_at; PRAGMA user_version = 1'";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  Ledger l(db);
+  auto rec = l.request("REQ-1");
+  REQUIRE(rec);
+  CHECK(rec->status == "reserved");
+  CHECK(rec->submitted_by.empty());
+  CHECK(l.claims().units.size() == 2);
+  auto v = colo::test::Child::slurp(db);  // still a colo ledger
+  CHECK_FALSE(v.empty());
+  std::string check = "test \"$(sqlite3 " + db + " 'PRAGMA user_version')\" = 2";
+  CHECK(std::system(check.c_str()) == 0);
 }

@@ -59,6 +59,8 @@ struct RequestRecord {
   std::string updated_at;
   std::string error;
   std::optional<Plan> allocation;  // kept after release, for the record
+  std::string submitted_by;        // token name ("" from the CLI)
+  std::string completed_at;        // when it became completed or failed
 };
 
 struct LedgerEvent {
@@ -72,7 +74,7 @@ struct LedgerEvent {
 
 class Ledger {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   enum class Open {
     create,        // create the file (and its directory) when missing
@@ -104,7 +106,8 @@ class Ledger {
   bool holdsClaims(std::string_view request_id);
 
   // The following run inside write().
-  void insertRequest(const Request& request, std::string_view status);
+  void insertRequest(const Request& request, std::string_view status,
+                     std::string_view submittedBy = {});
   // Claims everything in `plan`. A unit, port or address already held makes
   // it throw Error(conflict) naming the thing and its holder.
   void claim(const Plan& plan, std::string_view tenant);

@@ -1,0 +1,222 @@
+#include "http_server.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+namespace colo::agent {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::string problem(int status, const char* title, const std::string& detail) {
+  std::string d;
+  for (char c : detail) {
+    if (c == '"' || c == '\\') d += '\\';
+    d += c;
+  }
+  return "{\"type\":\"about:blank\",\"title\":\"" + std::string(title) + "\",\"status\":" +
+         std::to_string(status) + ",\"detail\":\"" + d + "\"}";
+}
+
+// One connection: read a request (with a deadline and a body limit), hand it
+// to the handler, write the answer, repeat while the client keeps alive.
+template <typename Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(Stream stream, const HttpServerOptions& opt, const HttpServer::Handler& handler,
+          std::string remote)
+      : stream_(std::move(stream)), opt_(opt), handler_(handler), remote_(std::move(remote)) {}
+
+  void start() {
+    if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+      beast::get_lowest_layer(stream_).expires_after(opt_.read_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (!ec) self->read();
+                              });
+    } else {
+      read();
+    }
+  }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(opt_.body_limit);
+    parser_->header_limit(16 * 1024);
+    buffer_.consume(buffer_.size());
+    beast::get_lowest_layer(stream_).expires_after(opt_.read_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->onRead(ec); });
+  }
+
+  void onRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
+        ec == asio::error::connection_reset)
+      return close();
+    if (ec == http::error::body_limit)
+      return reply(413, problem(413, "Payload Too Large",
+                                "the body is larger than " + std::to_string(opt_.body_limit) + " bytes"),
+                   false);
+    if (ec)
+      return reply(400, problem(400, "Bad Request", "malformed HTTP: " + ec.message()), false);
+    auto& req = parser_->get();
+    ApiRequest in;
+    in.method = std::string(req.method_string());
+    in.target = std::string(req.target());
+    in.authorization = std::string(req[http::field::authorization]);
+    in.content_type = std::string(req[http::field::content_type]);
+    in.body = std::move(req.body());
+    in.remote = remote_;
+    keepAlive_ = req.keep_alive();
+    ApiResponse out;
+    try {
+      out = handler_(in);
+    } catch (const std::exception& e) {
+      out.status = 500;
+      out.content_type = "application/problem+json";
+      out.body = problem(500, "Internal Server Error", e.what());
+    }
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(out.status), 11);
+    res->set(http::field::server, "colo");
+    res->set(http::field::content_type, out.content_type);
+    for (const auto& [k, v] : out.headers) res->set(k, v);
+    res->body() = std::move(out.body);
+    res->keep_alive(keepAlive_);
+    res->prepare_payload();
+    write(res);
+  }
+
+  void reply(int status, std::string body, bool keepAlive) {
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
+    res->set(http::field::server, "colo");
+    res->set(http::field::content_type, "application/problem+json");
+    res->body() = std::move(body);
+    res->keep_alive(keepAlive);
+    keepAlive_ = keepAlive;
+    res->prepare_payload();
+    write(res);
+  }
+
+  void write(std::shared_ptr<http::response<http::string_body>> res) {
+    beast::get_lowest_layer(stream_).expires_after(opt_.read_timeout);
+    http::async_write(stream_, *res,
+                      [self = this->shared_from_this(), res](beast::error_code ec, std::size_t) {
+                        if (ec || !self->keepAlive_) return self->close();
+                        self->read();
+                      });
+  }
+
+  void close() {
+    beast::error_code ec;
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  Stream stream_;
+  const HttpServerOptions& opt_;
+  const HttpServer::Handler& handler_;
+  std::string remote_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  bool keepAlive_ = false;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  HttpServerOptions opt;
+  Handler handler;
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  std::unique_ptr<asio::ssl::context> tls;
+  asio::signal_set signals{ioc, SIGINT, SIGTERM};
+
+  void accept() {
+    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket sock) {
+      if (ec) {
+        if (acceptor.is_open()) accept();
+        return;
+      }
+      beast::error_code pe;
+      auto ep = sock.remote_endpoint(pe);
+      std::string remote = pe ? "?" : ep.address().to_string();
+      sock.set_option(tcp::no_delay(true), pe);
+      if (tls) {
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+            beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(sock)), *tls), opt, handler, remote)
+            ->start();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(sock)), opt, handler, remote)
+            ->start();
+      }
+      accept();
+    });
+  }
+};
+
+HttpServer::HttpServer(const HttpServerOptions& options, Handler handler) : impl_(std::make_unique<Impl>()) {
+  impl_->opt = options;
+  impl_->handler = std::move(handler);
+  auto& a = impl_->acceptor;
+  beast::error_code ec;
+  auto addr = asio::ip::make_address(options.host, ec);
+  if (ec) throw std::runtime_error("listen: '" + options.host + "' is not an IP address");
+  tcp::endpoint ep(addr, static_cast<unsigned short>(options.port));
+  a.open(ep.protocol(), ec);
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(ep, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    throw std::runtime_error("cannot listen on " + options.host + ":" + std::to_string(options.port) +
+                             ": " + ec.message());
+  if (!options.tls_cert.empty()) {
+    impl_->tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    impl_->tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                            asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                            asio::ssl::context::no_tlsv1_1);
+    try {
+      impl_->tls->use_certificate_chain_file(options.tls_cert);
+      impl_->tls->use_private_key_file(options.tls_key, asio::ssl::context::pem);
+    } catch (const std::exception& e) {
+      throw std::runtime_error("tls: cannot load " + options.tls_cert + " / " + options.tls_key + ": " + e.what());
+    }
+  }
+}
+
+HttpServer::~HttpServer() = default;
+
+int HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void HttpServer::run() {
+  impl_->signals.async_wait([this](beast::error_code, int) { stop(); });
+  impl_->accept();
+  std::vector<std::thread> threads;
+  for (int i = 1; i < impl_->opt.threads; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
+  impl_->ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+void HttpServer::stop() {
+  // Stop accepting; sessions in flight finish their current exchange.
+  asio::post(impl_->ioc, [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+    impl_->signals.cancel(ec);
+    impl_->ioc.stop();
+  });
+}
+
+}  // namespace colo::agent

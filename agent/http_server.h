@@ -1,0 +1,39 @@
+// The HTTP/1.1 server of `colo agent` (Boost.Beast, kept out of this header).
+// It only moves bytes: routes are a plain function from request to response.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "http_types.h"
+
+namespace colo::agent {
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0: any free port (see HttpServer::port())
+  int threads = 2;
+  std::size_t body_limit = 1 << 20;                 // larger bodies get 413
+  std::chrono::seconds read_timeout{15};            // slow clients are cut off
+  std::string tls_cert, tls_key;                    // both set: HTTPS only
+};
+
+class HttpServer {
+ public:
+  using Handler = std::function<ApiResponse(const ApiRequest&)>;
+  // Binds immediately; throws std::runtime_error naming host and port.
+  HttpServer(const HttpServerOptions& options, Handler handler);
+  ~HttpServer();
+  int port() const;
+  // Serves until stop() or SIGINT/SIGTERM; in-flight requests are finished.
+  void run();
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace colo::agent
