@@ -124,7 +124,8 @@ std::map<std::string, std::vector<std::string>> commandsBySwitch(
 }
 
 void applyPortChanges(const inventory::Inventory& inv, const Playbooks& pb, SwitchOpener& opener,
-                      StepSink& sink, const std::vector<PortChange>& changes, PortAction action) {
+                      StepSink& sink, const std::vector<PortChange>& changes, PortAction action,
+                      const PriorCaptures& prior) {
   // Group by switch; render everything before any connection.
   std::vector<SwitchWork> work;
   for (const auto& c : changes) {
@@ -150,7 +151,13 @@ void applyPortChanges(const inventory::Inventory& inv, const Playbooks& pb, Swit
     w.session = opener.open(*w.sw);
     auto& dev = w.session->device();
     for (auto& p : w.ports) {
-      p.captured = dev.readPort(p.change->port);
+      // A port captured by an earlier, interrupted run keeps that capture:
+      // what it shows now may be half our own doing.
+      if (auto it = prior.find({w.sw->name, p.change->port}); it != prior.end())
+        p.captured = dev.dialect().parsePort(it->second);
+      else
+        p.captured = dev.readPort(p.change->port);
+      sink.captured(w.sw->name, p.change->port, p.captured.lines);
       p.capturedOk = true;
       sink.step(w.sw->name, "capture", p.change->port + ": " +
                                            (p.captured.lines.empty() ? "(no configuration)" : std::to_string(p.captured.lines.size()) + " lines"));
@@ -260,6 +267,12 @@ class LedgerSteps final : public StepSink {
     if (show_) std::cerr << "  " << sw << "  " << kind << "  " << detail << "\n";
   }
 
+  void captured(const std::string& sw, const std::string& port,
+                const std::vector<std::string>& lines) override {
+    std::lock_guard lock(m_);
+    ledger_.saveCapture(id_, sw, port, lines);
+  }
+
   void note(const std::string& kind, const std::string& detail, const std::string& status = "",
             const std::string& error = "") {
     std::lock_guard lock(m_);
@@ -298,12 +311,28 @@ ProvisionOutcome Provisioner::provision(const inventory::Request& req) {
   }
   auto reservation = inventory::reserve(ledger_, inv_, req, actor_, cache_);
   out.plan = reservation.plan;
+  return configure(req, out);
+}
+
+ProvisionOutcome Provisioner::resume(const std::string& id) {
+  auto rec = ledger_.request(id);
+  if (!rec || !rec->allocation)
+    throw inventory::Error(inventory::ErrorKind::not_found, "request " + id + " has nothing to resume");
+  auto req = inventory::parseRequestJson(rec->body);
+  ProvisionOutcome out;
+  out.plan = *rec->allocation;
+  LedgerSteps(ledger_, id, actor_, progress_).note("resuming", "after an interruption, from the stored captures");
+  return configure(req, out, ledger_.captures(id));
+}
+
+ProvisionOutcome Provisioner::configure(const inventory::Request& req, ProvisionOutcome out,
+                                        const PriorCaptures& prior) {
   LedgerSteps steps(ledger_, req.id, actor_, progress_);
   auto changes = portChanges(out.plan, req.tenant.code, playbooks_);
   steps.note("configuring", std::to_string(changes.size()) + " port(s)", "configuring");
   if (progress_) std::cerr << "provisioning " << req.id << ": " << changes.size() << " port(s)\n";
   try {
-    applyPortChanges(inv_, playbooks_, opener_, steps, changes, PortAction::configure);
+    applyPortChanges(inv_, playbooks_, opener_, steps, changes, PortAction::configure, prior);
   } catch (const ChangeFailed& e) {
     out.failed = true;
     if (e.restored()) {

@@ -24,7 +24,14 @@ class StepSink {
   // Called from the switches' worker threads; implementations synchronize.
   virtual void step(const std::string& switchName, const std::string& kind,
                     const std::string& detail) = 0;
+  // A port's configuration before it is touched; kept durably so that a
+  // restore after a crash puts back the original.
+  virtual void captured(const std::string& /*switchName*/, const std::string& /*port*/,
+                        const std::vector<std::string>& /*lines*/) {}
 };
+
+// Captures taken earlier (by a run that crashed), by (switch, port).
+using PriorCaptures = std::map<std::pair<std::string, std::string>, std::vector<std::string>>;
 
 struct PortChange {
   std::string switch_name;
@@ -61,7 +68,7 @@ class ChangeFailed : public std::runtime_error {
 // Runs the change. Throws ChangeFailed after restoring.
 void applyPortChanges(const inventory::Inventory& inv, const Playbooks& playbooks,
                       SwitchOpener& opener, StepSink& sink, const std::vector<PortChange>& changes,
-                      PortAction action);
+                      PortAction action, const PriorCaptures& prior = {});
 
 // A whole request, as `colo provision` and the agent's workers run it:
 // reserve, configure, verify, save, complete; on failure restore, release and
@@ -79,11 +86,17 @@ class Provisioner {
               SwitchOpener& opener, std::string actor, bool showProgress = false);
 
   ProvisionOutcome provision(const inventory::Request& request);
+  // Finishes a request a crash left "configuring": configure again from the
+  // stored captures; on failure restore to them and release.
+  ProvisionOutcome resume(const std::string& requestId);
   // Unconfigures the ports of a request that had switch work, then frees
   // everything. Throws ChangeFailed (nothing freed) when the switches refuse.
   void release(const std::string& requestId);
 
  private:
+  ProvisionOutcome configure(const inventory::Request& req, ProvisionOutcome out,
+                             const PriorCaptures& prior = {});
+
   inventory::Ledger& ledger_;
   const inventory::Inventory& inv_;
   const Playbooks& playbooks_;

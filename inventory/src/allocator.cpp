@@ -328,8 +328,11 @@ Reservation reserve(Ledger& ledger, const Inventory& inv, const Request& req,
                                              "a changed request needs a new id");
       // Queued by the agent and not planned yet; or failed, having released
       // what it held: plan it (again).
-      retry = existing->status == "queued" || existing->status == "planning" ||
-              (existing->status == "failed" && !ledger.holdsClaims(req.id));
+      bool holds = ledger.holdsClaims(req.id);
+      retry = !holds && (existing->status == "queued" || existing->status == "planning" ||
+                         existing->status == "failed");
+      if (holds && (existing->status == "queued" || existing->status == "planning"))
+        ledger.setStatus(req.id, "reserved");  // resumed after a crash: keep what it holds
       if (!retry) {
         if (existing->status == "released" || !existing->allocation)
           throw Error(ErrorKind::conflict, "request " + req.id + " is " + existing->status +

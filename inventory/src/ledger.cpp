@@ -71,11 +71,20 @@ CREATE TRIGGER events_no_update BEFORE UPDATE ON events
 CREATE TRIGGER events_no_delete BEFORE DELETE ON events
   BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
 )sql",
-    // 2: who submitted a request (requesters read only their own), and when
-    // it was completed.
+    // 2: who submitted a request (requesters read only their own), when it
+    // was completed, a durable release flag, and captured port configurations.
     R"sql(
 ALTER TABLE requests ADD COLUMN submitted_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE requests ADD COLUMN completed_at TEXT NOT NULL DEFAULT '';
+ALTER TABLE requests ADD COLUMN release_requested INTEGER NOT NULL DEFAULT 0;
+-- A port's configuration as captured before colo touched it: what a restore
+-- puts back, also after a crash.
+CREATE TABLE port_captures (
+  request_id TEXT NOT NULL REFERENCES requests(id),
+  switch TEXT NOT NULL, port TEXT NOT NULL,
+  lines TEXT NOT NULL,
+  PRIMARY KEY (request_id, switch, port)
+) STRICT;
 )sql",
 };
 constexpr int kKnownVersions = sizeof(kMigrations) / sizeof(kMigrations[0]);
@@ -381,6 +390,67 @@ std::vector<LedgerEvent> Ledger::events(std::string_view request_id) {
   std::vector<LedgerEvent> out;
   while (st.step())
     out.push_back({st.integer(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5)});
+  return out;
+}
+
+void Ledger::requestRelease(std::string_view request_id) {
+  impl_->requireWrite("requestRelease");
+  impl_->sql("UPDATE requests SET release_requested = 1 WHERE id = ?1").bind(1, request_id).run();
+}
+
+std::optional<std::string> Ledger::takeJob(bool& isRelease) {
+  std::optional<std::string> id;
+  write([&] {
+    auto st = impl_->sql(
+        "SELECT id, status, release_requested FROM requests WHERE status = 'queued' OR "
+        "(release_requested = 1 AND status IN ('completed', 'failed', 'reserved')) "
+        "ORDER BY created_at, id LIMIT 1");
+    if (!st.step()) return;
+    id = st.text(0);
+    isRelease = st.text(1) != "queued";
+    if (isRelease)
+      impl_->sql("UPDATE requests SET release_requested = 2 WHERE id = ?1").bind(1, *id).run();
+    else
+      impl_->sql("UPDATE requests SET status = 'planning', updated_at = ?2 WHERE id = ?1")
+          .bind(1, *id)
+          .bind(2, nowUtc())
+          .run();
+  });
+  return id;
+}
+
+std::vector<std::string> Ledger::recoverJobs() {
+  std::vector<std::string> configuring;
+  write([&] {
+    // Planned in one transaction with its claims: a job still "planning"
+    // holds nothing and starts over; a release in progress is asked again.
+    impl_->exec("UPDATE requests SET status = 'queued' WHERE status = 'planning'");
+    impl_->exec("UPDATE requests SET release_requested = 1 WHERE release_requested = 2");
+    auto st = impl_->sql("SELECT id FROM requests WHERE status = 'configuring' ORDER BY created_at");
+    while (st.step()) configuring.push_back(st.text(0));
+  });
+  return configuring;
+}
+
+void Ledger::saveCapture(std::string_view request_id, std::string_view sw, std::string_view port,
+                         const std::vector<std::string>& lines) {
+  write([&] {
+    impl_->sql("INSERT OR IGNORE INTO port_captures (request_id, switch, port, lines) VALUES (?1,?2,?3,?4)")
+        .bind(1, request_id)
+        .bind(2, sw)
+        .bind(3, port)
+        .bind(4, nlohmann::json(lines).dump())
+        .run();
+  });
+}
+
+std::map<std::pair<std::string, std::string>, std::vector<std::string>> Ledger::captures(
+    std::string_view request_id) {
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> out;
+  auto st = impl_->sql("SELECT switch, port, lines FROM port_captures WHERE request_id = ?1");
+  st.bind(1, request_id);
+  while (st.step())
+    out[{st.text(0), st.text(1)}] = nlohmann::json::parse(st.text(2)).get<std::vector<std::string>>();
   return out;
 }
 

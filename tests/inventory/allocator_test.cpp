@@ -331,7 +331,8 @@ TEST_CASE("an older ledger is migrated in place, keeping what it holds") {
   // Make it a schema-1 ledger, as an older colo left it.
   std::string cmd = "sqlite3 " + db +
                     " 'ALTER TABLE requests DROP COLUMN submitted_by; ALTER TABLE requests DROP "
-                    "COLUMN completed_at; PRAGMA user_version = 1'";
+                    "COLUMN completed_at; ALTER TABLE requests DROP COLUMN release_requested; DROP "
+                    "TABLE port_captures; PRAGMA user_version = 1'";
   REQUIRE(std::system(cmd.c_str()) == 0);
   Ledger l(db);
   auto rec = l.request("REQ-1");

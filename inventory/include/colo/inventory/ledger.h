@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -102,6 +103,17 @@ class Ledger {
   std::optional<RequestRecord> request(std::string_view id);
   std::vector<RequestRecord> requests(const std::string& status = "");
   std::vector<LedgerEvent> events(std::string_view request_id);
+  // Jobs of the agent. takeJob() atomically takes the oldest queued request
+  // (now "planning") or requested release; nullopt when there is none.
+  std::optional<std::string> takeJob(bool& isRelease);
+  // At start-up: requeues what was planning, re-asks interrupted releases,
+  // and returns the requests left "configuring" by a crash.
+  std::vector<std::string> recoverJobs();
+  // A port's configuration before colo touched it (first capture wins).
+  void saveCapture(std::string_view request_id, std::string_view sw, std::string_view port,
+                   const std::vector<std::string>& lines);
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> captures(std::string_view request_id);
+
   // Whether the request still holds anything (units, power, ports, addresses).
   bool holdsClaims(std::string_view request_id);
 
@@ -115,6 +127,7 @@ class Ledger {
   void unclaim(std::string_view request_id);
   void setStatus(std::string_view request_id, std::string_view status,
                  std::string_view error = {});
+  void requestRelease(std::string_view request_id);
   void appendEvent(std::string_view actor, std::string_view request_id, std::string_view kind,
                    std::string_view detail);
 

@@ -1,0 +1,306 @@
+#include "api.h"
+
+#include <openssl/crypto.h>
+
+#include <nlohmann/json.hpp>
+
+#include "colo/inventory/error.h"
+#include "colo/inventory/occupancy.h"
+#include "colo/inventory/request.h"
+#include "colo/inventory/usage.h"
+#include "views.h"
+
+namespace colo::agent {
+
+namespace inv = colo::inventory;
+using nlohmann::json;
+
+namespace {
+
+ApiResponse problem(int status, const std::string& title, const std::string& detail,
+                    json extra = json::object()) {
+  json body = {{"type", "about:blank"}, {"title", title}, {"status", status}, {"detail", detail}};
+  body.update(extra);
+  ApiResponse r;
+  r.status = status;
+  r.content_type = "application/problem+json";
+  r.body = body.dump();
+  if (status == 401) r.headers["WWW-Authenticate"] = "Bearer realm=\"colo\"";
+  return r;
+}
+
+ApiResponse ok(int status, const json& body) {
+  ApiResponse r;
+  r.status = status;
+  r.body = body.dump();
+  return r;
+}
+
+int rank(const std::string& role) {
+  if (role == "admin") return 3;
+  if (role == "technician") return 2;
+  if (role == "requester") return 1;
+  return 0;
+}
+
+struct Caller {
+  std::string name, role;
+};
+
+// The token's owner, comparing SHA-256 hashes in constant time.
+std::optional<Caller> authenticate(const Config& cfg, const std::string& header) {
+  static const std::string prefix = "Bearer ";
+  if (header.size() <= prefix.size() || header.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
+  std::string presented = inv::sha256Hex(header.substr(prefix.size()));
+  std::optional<Caller> found;
+  for (const auto& t : cfg.tokens)
+    if (t.sha256.size() == presented.size() &&
+        CRYPTO_memcmp(t.sha256.data(), presented.data(), presented.size()) == 0)
+      found = Caller{t.name, t.role};
+  return found;
+}
+
+// Splits "/v1/requests/X?status=y" into segments and query parameters.
+struct Target {
+  std::vector<std::string> segments;
+  std::map<std::string, std::string> query;
+};
+
+std::string percentDecode(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i] == '+' ? ' ' : s[i]);
+    }
+  }
+  return out;
+}
+
+Target parseTarget(const std::string& t) {
+  Target out;
+  auto q = t.find('?');
+  std::string path = t.substr(0, q);
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    auto slash = path.find('/', start);
+    auto seg = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (!seg.empty()) out.segments.push_back(percentDecode(seg));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  if (q != std::string::npos) {
+    std::string qs = t.substr(q + 1);
+    std::size_t i = 0;
+    while (i <= qs.size()) {
+      auto amp = qs.find('&', i);
+      auto kv = qs.substr(i, amp == std::string::npos ? std::string::npos : amp - i);
+      auto eq = kv.find('=');
+      if (!kv.empty()) out.query[percentDecode(kv.substr(0, eq))] = eq == std::string::npos ? "" : percentDecode(kv.substr(eq + 1));
+      if (amp == std::string::npos) break;
+      i = amp + 1;
+    }
+  }
+  return out;
+}
+
+// Which route a method and path match, with the path's {parameter}.
+const Route* match(const std::string& method, const std::vector<std::string>& segs, std::string& param,
+                   bool& pathKnown) {
+  pathKnown = false;
+  for (const auto& r : routes()) {
+    auto pattern = parseTarget(r.pattern).segments;
+    if (pattern.size() != segs.size()) continue;
+    std::string p;
+    bool same = true;
+    for (std::size_t i = 0; i < segs.size() && same; ++i) {
+      if (pattern[i].front() == '{')
+        p = segs[i];
+      else
+        same = pattern[i] == segs[i];
+    }
+    if (!same) continue;
+    pathKnown = true;
+    if (r.method == method) {
+      param = p;
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
+std::string iso(std::int64_t t) {
+  std::time_t tt = t;
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::optional<std::int64_t> parseTime(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  auto t = inv::parseRfc3339(s);
+  if (!t) return std::nullopt;
+  return t->epoch_seconds;
+}
+
+}  // namespace
+
+const std::vector<Route>& routes() {
+  static const std::vector<Route> r = {
+      {"GET", "/healthz", ""},
+      {"GET", "/readyz", ""},
+      {"GET", "/metrics", ""},
+      {"GET", "/v1/openapi.json", ""},
+      {"POST", "/v1/requests", "requester"},
+      {"GET", "/v1/requests", "requester"},
+      {"GET", "/v1/requests/{id}", "requester"},
+      {"POST", "/v1/requests/{id}/release", "technician"},
+      {"GET", "/v1/racks", "requester"},
+      {"GET", "/v1/racks/{name}", "requester"},
+      {"GET", "/v1/pools", "requester"},
+  };
+  return r;
+}
+
+std::string requestStatusJson(const inv::RequestRecord& r, const SlaCalendar& cal, std::int64_t now) {
+  json j = requestJson(r);
+  auto received = parseTime(r.received_at);
+  std::optional<std::int64_t> completed;
+  if (r.status == "completed") completed = parseTime(r.completed_at);
+  if (received) {
+    auto sla = cal.evaluate(*received, completed, now);
+    j["sla"] = {{"due_date", sla.due_date},
+                {"deadline", iso(sla.deadline)},
+                {"met", sla.met ? json(*sla.met) : json(nullptr)},
+                {"overdue", sla.overdue}};
+  }
+  if (!r.completed_at.empty()) j["completed_at"] = r.completed_at;
+  return j.dump();
+}
+
+ApiResponse Api::handle(const ApiRequest& req) {
+  auto target = parseTarget(req.target);
+  std::string param;
+  bool pathKnown = false;
+  const Route* route = match(req.method, target.segments, param, pathKnown);
+  if (!route) {
+    if (pathKnown) return problem(405, "Method Not Allowed", req.method + " is not allowed on " + req.target);
+    return problem(404, "Not Found", "no such resource: " + req.target.substr(0, 200));
+  }
+  std::optional<Caller> caller;
+  if (!route->role.empty()) {
+    caller = authenticate(*ctx_.config, req.authorization);
+    if (!caller) return problem(401, "Unauthorized", "a valid bearer token is required");
+    if (rank(caller->role) < rank(route->role))
+      return problem(403, "Forbidden", "role " + caller->role + " may not " + route->method + " " + route->pattern);
+  }
+  const std::string& pattern = route->pattern;
+  if (pattern == "/healthz") return ok(200, {{"status", "ok"}});
+  if (pattern == "/readyz") {
+    bool ready = !ctx_.ready || ctx_.ready();
+    return ok(ready ? 200 : 503, {{"status", ready ? "ready" : "not ready"}});
+  }
+  if (pattern == "/metrics") {
+    ApiResponse r;
+    r.content_type = "text/plain; version=0.0.4";
+    r.body = ctx_.metrics ? ctx_.metrics() : "";
+    return r;
+  }
+  if (pattern == "/v1/openapi.json") {
+    ApiResponse r;
+    r.body = openApiDocument();
+    return r;
+  }
+  bool seesAll = rank(caller->role) >= rank("technician");
+  std::lock_guard lock(*ctx_.ledgerMutex);
+  auto& ledger = *ctx_.ledger;
+  if (pattern == "/v1/requests" && req.method == "POST") {
+    inv::Request r;
+    try {
+      r = inv::parseRequestJson(req.body);
+      inv::checkRequestAgainst(r, *ctx_.inventory);
+    } catch (const inv::Error& e) {
+      return problem(e.kind() == inv::ErrorKind::invalid_input ? 400 : 422, "Invalid request", e.what());
+    }
+    if (!r.callback_url.empty()) {
+      const auto& allowed = ctx_.config->callback_allowed_urls;
+      bool permitted = std::any_of(allowed.begin(), allowed.end(),
+                                   [&](const std::string& p) { return r.callback_url.rfind(p, 0) == 0; });
+      if (!permitted)
+        return problem(400, "Invalid request",
+                       "callback_url: not under any of the configured callback.allowed_urls");
+    }
+    std::string location = "/v1/requests/" + r.id;
+    if (auto existing = ledger.request(r.id)) {
+      if (existing->fingerprint != r.fingerprint)
+        return problem(409, "Conflict", "request " + r.id + " was already received with a different body");
+      ApiResponse same = ok(202, {{"id", r.id}, {"status", existing->status}, {"url", location}});
+      same.headers["Location"] = location;
+      return same;
+    }
+    ledger.write([&] {
+      ledger.insertRequest(r, "queued", caller->name);
+      ledger.appendEvent("api:" + caller->name, r.id, "queued", "accepted from " + req.remote);
+    });
+    if (ctx_.wakeWorkers) ctx_.wakeWorkers();
+    ApiResponse res = ok(202, {{"id", r.id}, {"status", "queued"}, {"url", location}});
+    res.headers["Location"] = location;
+    return res;
+  }
+  if (pattern == "/v1/requests" && req.method == "GET") {
+    std::string status = target.query.count("status") ? target.query["status"] : "";
+    json out = json::array();
+    for (const auto& r : ledger.requests(status)) {
+      if (!seesAll && r.submitted_by != caller->name) continue;
+      out.push_back(json::parse(requestStatusJson(r, *ctx_.sla, ctx_.now())));
+      out.back().erase("allocation");
+    }
+    return ok(200, out);
+  }
+  if (pattern == "/v1/requests/{id}") {
+    auto r = ledger.request(param);
+    if (!r || (!seesAll && r->submitted_by != caller->name))
+      return problem(404, "Not Found", "request " + param + " does not exist");
+    json j = json::parse(requestStatusJson(*r, *ctx_.sla, ctx_.now()));
+    j["steps"] = json::array();
+    for (const auto& e : ledger.events(param)) j["steps"].push_back(eventJson(e));
+    return ok(200, j);
+  }
+  if (pattern == "/v1/requests/{id}/release") {
+    auto r = ledger.request(param);
+    if (!r) return problem(404, "Not Found", "request " + param + " does not exist");
+    if (r->status == "released") return problem(409, "Conflict", "request " + param + " was already released");
+    if (r->status != "completed" && r->status != "failed" && r->status != "reserved")
+      return problem(409, "Conflict", "request " + param + " is " + r->status + "; release it once it has ended");
+    ledger.write([&] {
+      ledger.requestRelease(param);
+      ledger.appendEvent("api:" + caller->name, param, "release-requested", "from " + req.remote);
+    });
+    if (ctx_.wakeWorkers) ctx_.wakeWorkers();
+    return ok(202, {{"id", param}, {"status", r->status}, {"release", "requested"}});
+  }
+  inv::Occupancy occ(*ctx_.inventory, ledger.claims(), ledger.generation());
+  if (pattern == "/v1/racks") {
+    json out = json::array();
+    for (const auto& u : inv::rackUsage(occ)) out.push_back(rackJson(u));
+    return ok(200, out);
+  }
+  if (pattern == "/v1/racks/{name}") {
+    const auto* rack = ctx_.inventory->rack(param);
+    if (!rack) return problem(404, "Not Found", "rack " + param + " does not exist");
+    return ok(200, elevationJson(occ, occ.rackIndex(*rack)));
+  }
+  if (pattern == "/v1/pools") {
+    json out = json::array();
+    for (const auto& p : inv::poolUsage(occ)) out.push_back(poolJson(p));
+    return ok(200, out);
+  }
+  return problem(500, "Internal Server Error", "route " + pattern + " has no handler");
+}
+
+}  // namespace colo::agent

@@ -1,0 +1,46 @@
+#include <catch2/catch.hpp>
+
+#include "sla.h"
+
+using namespace colo::agent;
+
+namespace {
+constexpr int kPontianak = 7 * 3600;
+// 2026-11-23T08:30:00+07:00, a Monday.
+constexpr std::int64_t kMonday0830 = 1795397400;
+constexpr std::int64_t kHour = 3600, kDay = 86400;
+}  // namespace
+
+TEST_CASE("due three working days after receipt, end of day, site time") {
+  SlaCalendar cal(kPontianak, {});
+  auto sla = cal.evaluate(kMonday0830, std::nullopt, kMonday0830);
+  CHECK(sla.due_date == "2026-11-26");  // Thursday
+  CHECK(sla.deadline == 1795683599);    // 2026-11-26T23:59:59+07:00
+  CHECK_FALSE(sla.met.has_value());
+  CHECK_FALSE(sla.overdue);
+  CHECK(cal.evaluate(kMonday0830, kMonday0830 + 3 * kDay, 0).met == true);
+  CHECK(cal.evaluate(kMonday0830, sla.deadline + 1, 0).met == false);
+  auto late = cal.evaluate(kMonday0830, std::nullopt, sla.deadline + 1);
+  CHECK(late.overdue);
+  CHECK(late.met == false);
+}
+
+TEST_CASE("weekends and holidays do not count") {
+  SlaCalendar cal(kPontianak, {"2026-12-25"});
+  // Thursday 2026-11-26 -> Fri, Mon, Tue: due 2026-12-01.
+  CHECK(cal.evaluate(kMonday0830 + 3 * kDay, std::nullopt, 0).due_date == "2026-12-01");
+  // Received on Saturday 2026-11-28: Mon, Tue, Wed.
+  CHECK(cal.evaluate(kMonday0830 + 5 * kDay, std::nullopt, 0).due_date == "2026-12-02");
+  // Wednesday 2026-12-23 -> Thu 24, (Fri 25 holiday), Mon 28, Tue 29.
+  std::int64_t dec23 = kMonday0830 + 30 * kDay;
+  CHECK(cal.evaluate(dec23, std::nullopt, 0).due_date == "2026-12-29");
+}
+
+TEST_CASE("the receipt day is taken in the site's timezone") {
+  SlaCalendar cal(kPontianak, {});
+  // 2026-11-22T20:00:00Z is Monday 03:00 in Pontianak: counts from Monday.
+  std::int64_t sundayUtcMondayLocal = kMonday0830 - 5 * kHour - 30 * 60;
+  CHECK(cal.evaluate(sundayUtcMondayLocal, std::nullopt, 0).due_date == "2026-11-26");
+  CHECK(utcOffsetOf("Asia/Pontianak") == kPontianak);
+  CHECK(utcOffsetOf("UTC") == 0);
+}
