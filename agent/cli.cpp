@@ -17,6 +17,7 @@
 #include "config.h"
 #include "colo/drivers/dialect.h"
 #include "colo/drivers/error.h"
+#include "daemon.h"
 #include "provision.h"
 #include "table.h"
 #include "views.h"
@@ -569,6 +570,11 @@ int runCli(int argc, char** argv) {
   sub("request", "one request's allocations and step log", [&](Session& s) { return cmdRequest(s, arg); })
       ->add_option("ID", arg, "request id")->required();
   sub("token", "make a new API token; print it once, and the hash for the config", cmdToken);
+  sub("agent", "run the HTTP daemon (needs --config)", [&](Session& s) {
+    if (s.config().file.empty())
+      throw inv::Error(inv::ErrorKind::invalid_input, "colo agent needs --config FILE (listen, tokens, credentials)");
+    return runAgent(s.config(), s.inventory(), s.playbooks(), s.lockDir());
+  });
 
   try {
     app.parse(argc, argv);
