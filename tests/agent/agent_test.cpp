@@ -1,0 +1,345 @@
+// `colo agent` as it runs: the real binary, the switch simulator over SSH, a
+// real SQLite ledger, and curl as the HTTP client.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "../support/process.h"
+#include "../support/switchsim.h"
+#include "api.h"
+
+using colo::test::Child;
+using colo::test::simSwitch;
+using colo::test::Switches;
+using colo::test::SwitchSim;
+using colo::test::TempDir;
+using nlohmann::json;
+
+namespace {
+
+// Token and hash made once with `colo token`; tests use fixed ones.
+const std::string kRequester = "colo_requester_token_for_tests_only";
+const std::string kTechnician = "colo_technician_token_for_tests_only";
+
+std::string sha256(const std::string& s) {
+  TempDir d;
+  auto f = d.write("t", s);
+  auto r = colo::test::run({"/usr/bin/sha256sum", f}, d);
+  return r.out.substr(0, 64);
+}
+
+// A running `colo agent`; its log lines are collected as they come.
+class Agent {
+ public:
+  Agent(const std::string& config, const TempDir& dir) {
+    int out[2];
+    if (pipe(out) != 0) throw std::runtime_error("pipe");
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], 1);
+      dup2(out[1], 2);
+      close(out[0]);
+      execl(COLO_BINARY, COLO_BINARY, "--config", config.c_str(), "agent", nullptr);
+      _exit(127);
+    }
+    close(out[1]);
+    fd_ = out[0];
+    (void)dir;
+    // The first line says where it listens.
+    std::string line;
+    while (port_ == 0) {
+      line = readLine();
+      if (line.empty()) throw std::runtime_error("agent exited: " + log_);
+      auto j = json::parse(line, nullptr, false);
+      if (!j.is_discarded() && j.value("event", "") == "listening") {
+        std::string a = j["address"];
+        port_ = std::stoi(a.substr(a.rfind(':') + 1));
+      }
+    }
+    reader_ = std::thread([this] {
+      while (!readLine().empty()) {
+      }
+    });
+  }
+  ~Agent() { stop(SIGTERM); }
+
+  int port() const { return port_; }
+  void stop(int sig) {
+    if (pid_ <= 0) return;
+    kill(pid_, sig);
+    int status;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    if (reader_.joinable()) reader_.join();
+    close(fd_);
+  }
+  std::string log() {
+    std::lock_guard lock(m_);
+    return log_;
+  }
+
+ private:
+  std::string readLine() {
+    std::string line;
+    char c;
+    while (read(fd_, &c, 1) == 1) {
+      if (c == '\n') {
+        std::lock_guard lock(m_);
+        log_ += line + "\n";
+        return line.empty() ? " " : line;
+      }
+      line.push_back(c);
+    }
+    return "";
+  }
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  int port_ = 0;
+  std::mutex m_;
+  std::string log_;
+  std::thread reader_;
+};
+
+struct Http {
+  int status = 0;
+  std::string body;
+  json j() const { return json::parse(body); }
+};
+
+struct Site {
+  TempDir dir;
+  std::unique_ptr<SwitchSim> sim;
+  std::string config;
+  std::unique_ptr<Agent> agent;
+
+  explicit Site(json faults = json::object(), int commandTimeout = 5) {
+    setenv("COLO_TEST_SW_PASSWORD", "s3cret-pw", 1);
+    sim = std::make_unique<SwitchSim>(Switches{simSwitch("tor", "cisco_ios", "GigabitEthernet1/0/1-8", {{"faults", faults}})});
+    dir.write("inventory.yaml",
+              "site: {name: dc-test, timezone: Asia/Pontianak}\nracks:\n"
+              "  - {name: R1, height: 10, power: {feeds: [{name: A, capacity_watts: 5000}, {name: B, "
+              "capacity_watts: 5000}]}, switches: [tor]}\n"
+              "switches:\n  - {name: tor, vendor: cisco_ios, address: 127.0.0.1, port: " +
+                  std::to_string(sim->port("tor")) +
+                  ", credentials: lab, access_ports: \"GigabitEthernet1/0/1-8\"}\n"
+                  "vlans: [{id: 120, name: pub}]\nip_pools:\n  - {name: pub-v4, prefix: 192.0.2.0/24, "
+                  "gateway: 192.0.2.1, vlan: 120}\n");
+    config = dir.write("colo.yaml",
+                       "inventory: inventory.yaml\nstate: var/colo.db\nplaybooks: " COLO_SOURCE_DIR
+                       "/playbooks\nknown_hosts: " + sim->knownHosts() +
+                           "\ncredentials:\n  lab: {username: colo, password_env: COLO_TEST_SW_PASSWORD}\n"
+                           "listen: 127.0.0.1:0\nworkers: 2\n"
+                           "tokens:\n  - {name: request-system, role: requester, sha256: \"" + sha256(kRequester) +
+                           "\"}\n  - {name: noc, role: technician, sha256: \"" + sha256(kTechnician) + "\"}\n"
+                           "callback: {allowed_urls: [\"http://127.0.0.1:9000/\"]}\n"
+                           "timeouts: {connect_s: 5, command_s: " + std::to_string(commandTimeout) + "}\n");
+    start();
+  }
+  void start() { agent = std::make_unique<Agent>(config, dir); }
+
+  Http call(const std::string& method, const std::string& path, const std::string& token = "",
+            const std::string& body = "") {
+    std::vector<std::string> args = {"/usr/bin/curl", "-s", "-o", dir.file("body"), "-w", "%{http_code}",
+                                     "-X", method, "http://127.0.0.1:" + std::to_string(agent->port()) + path};
+    if (!token.empty()) args.insert(args.end(), {"-H", "Authorization: Bearer " + token});
+    if (!body.empty() || method == "POST")
+      args.insert(args.end(), {"-H", "Content-Type: application/json", "--data-binary", "@" + dir.write("req.json", body)});
+    auto r = colo::test::run(args, dir);
+    return {std::atoi(r.out.c_str()), Child::slurp(dir.file("body"))};
+  }
+
+  std::string request(const std::string& id, const std::string& extra = "") {
+    return R"({"id": ")" + id + R"(", "letter_number": "027/142/APTIKA/2026",
+      "tenant": {"code": "BAPPEDA", "name": "Badan Perencanaan"}, "received_at": "2026-11-23T08:30:00+07:00",
+      "servers": [{"hostname": "web01", "units": 2, "power_watts": 450, "redundant_power": true,
+                   "nics": [{"pools": ["pub-v4"]}]}])" + extra + "}";
+  }
+
+  // Waits (bounded) until the request reaches one of `statuses`.
+  json waitFor(const std::string& id, std::vector<std::string> statuses, const std::string& step = "") {
+    for (int i = 0; i < 1000; ++i) {
+      auto r = call("GET", "/v1/requests/" + id, kRequester);
+      if (r.status == 200) {
+        auto j = r.j();
+        bool stepSeen = step.empty();
+        for (const auto& s : j["steps"]) stepSeen = stepSeen || s["kind"] == step;
+        if (stepSeen && std::find(statuses.begin(), statuses.end(), j["status"]) != statuses.end()) return j;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    FAIL("request " << id << " never reached the expected state; agent log:\n" << agent->log());
+    return {};
+  }
+
+  std::string sql(const std::string& q) {
+    return colo::test::run({"/usr/bin/sqlite3", dir.file("var/colo.db"), q}, dir).out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the whole path: POST, provisioned in the background, status with SLA, release") {
+  Site site;
+  auto r = site.call("POST", "/v1/requests", kRequester, site.request("REQ-1"));
+  REQUIRE(r.status == 202);
+  CHECK(r.j()["status"] == "queued");
+  CHECK(r.j()["url"] == "/v1/requests/REQ-1");
+  auto done = site.waitFor("REQ-1", {"completed", "failed"});
+  INFO(done.dump(2));
+  CHECK(done["status"] == "completed");
+  CHECK(done["allocation"][0]["nics"][0]["port"] == "GigabitEthernet1/0/1");
+  CHECK(done["allocation"][0]["nics"][0]["addresses"][0]["address"] == "192.0.2.2");
+  CHECK(done["sla"]["due_date"] == "2026-11-26");
+  CHECK(done["sla"]["met"] == false);  // completed today, long after 2026-11-26
+  auto st = site.sim->state("tor");
+  CHECK(st["saved"]["GigabitEthernet1/0/1"]["vlan"] == 120);
+  CHECK(site.sql("SELECT count(*) FROM port_claims WHERE request_id = 'REQ-1'") == "1\n");
+
+  // A requester may not release; a technician may.
+  CHECK(site.call("POST", "/v1/requests/REQ-1/release", kRequester).status == 403);
+  CHECK(site.call("POST", "/v1/requests/REQ-1/release", kTechnician).status == 202);
+  auto released = site.waitFor("REQ-1", {"released"});
+  CHECK(site.sim->state("tor")["saved"]["GigabitEthernet1/0/1"]["description"] == "unused");
+  CHECK(site.sql("SELECT count(*) FROM port_claims") == "0\n");
+
+  auto racks = site.call("GET", "/v1/racks", kRequester);
+  CHECK(racks.status == 200);
+  CHECK(racks.j()[0]["name"] == "R1");
+  CHECK(site.call("GET", "/v1/racks/R1", kRequester).j()["elevation"].size() == 10);
+  CHECK(site.call("GET", "/v1/racks/R9", kRequester).status == 404);
+  CHECK(site.call("GET", "/v1/pools", kRequester).j()[0]["name"] == "pub-v4");
+  auto metrics = site.call("GET", "/metrics");
+  CHECK(metrics.body.find("colo_jobs_total{outcome=\"completed\"} 2") != std::string::npos);
+  CHECK(site.call("GET", "/healthz").status == 200);
+  CHECK(site.call("GET", "/readyz").status == 200);
+  // Tokens never reach the log.
+  CHECK(site.agent->log().find(kRequester) == std::string::npos);
+  CHECK(site.agent->log().find(kTechnician) == std::string::npos);
+}
+
+TEST_CASE("authentication: missing, wrong and under-privileged tokens") {
+  Site site;
+  auto r = site.call("GET", "/v1/racks");
+  CHECK(r.status == 401);
+  CHECK(r.j()["detail"] == "a valid bearer token is required");
+  CHECK(site.call("GET", "/v1/racks", "colo_wrong").status == 401);
+  CHECK(site.call("POST", "/v1/requests/X/release", kRequester).status == 403);
+  CHECK(site.call("DELETE", "/v1/racks", kTechnician).status == 405);
+  CHECK(site.call("GET", "/v1/nothing", kTechnician).status == 404);
+}
+
+TEST_CASE("the same request again is the same answer; another body is 409") {
+  Site site;
+  auto body = site.request("REQ-7");
+  auto a = site.call("POST", "/v1/requests", kRequester, body);
+  auto b = site.call("POST", "/v1/requests", kRequester, body);
+  CHECK(a.status == 202);
+  CHECK(b.status == 202);
+  CHECK(b.j()["id"] == "REQ-7");
+  auto c = site.call("POST", "/v1/requests", kRequester, site.request("REQ-7", R"(, "callback_url": "http://127.0.0.1:9000/cb")"));
+  CHECK(c.status == 409);
+  CHECK(c.j()["detail"] == "request REQ-7 was already received with a different body");
+  site.waitFor("REQ-7", {"completed"});
+  CHECK(site.sql("SELECT count(*) FROM requests") == "1\n");
+}
+
+TEST_CASE("malformed and hostile bodies get 4xx with a useful detail, and nothing is stored") {
+  Site site;
+  std::string good = site.request("REQ-H");
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string s = good;
+    auto at = s.find(from);
+    REQUIRE(at != std::string::npos);
+    return s.replace(at, from.size(), to);
+  };
+  struct Case {
+    std::string body;
+    int status;
+    std::string detail;  // a part of it
+  };
+  std::vector<Case> cases = {
+      {"", 400, "bad JSON at byte 1"},
+      {"{", 400, "bad JSON at byte 2"},
+      {"[]", 400, "must be an object"},
+      {"null", 400, "must be an object"},
+      {"\"text\"", 400, "must be an object"},
+      {"{\"id\": \"REQ-H\"}", 400, "letter_number: missing"},
+      {with("\"units\": 2", "\"units\": \"2\""), 400, "servers[0].units: must be a whole number"},
+      {with("\"units\": 2", "\"units\": 2.5"), 400, "servers[0].units: must be a whole number"},
+      {with("\"units\": 2", "\"units\": -1"), 400, "servers[0].units: is -1"},
+      {with("\"units\": 2", "\"units\": 1e999"), 400, "number overflow"},
+      {with("\"power_watts\": 450", "\"power_watts\": 18446744073709551616"), 400, "power_watts"},
+      {with("\"units\": 2", "\"units\": 2, \"rack\": \"R1\""), 400, "servers[0].rack: unknown field"},
+      {with("\"id\": \"REQ-H\"", "\"id\": \"REQ-H\", \"priority\": 1"), 400, "priority: unknown field"},
+      {with("REQ-H", "REQ H"), 400, "id: 'REQ H' may only hold"},
+      {with("REQ-H", "../../etc/passwd"), 400, "id: '../../etc/passwd' may only hold"},
+      {with("web01", "web01\\nreload"), 400, "must not contain control characters"},
+      {with("web01", "web01; reload"), 400, "servers[0].hostname"},
+      {with("web01", "web01|include"), 400, "servers[0].hostname"},
+      {with("web01", std::string(70, 'a')), 400, "servers[0].hostname: 'aaaa"},
+      {with("BAPPEDA\"", "BAPPEDA'; DROP TABLE requests; --\""), 400, "tenant.code"},
+      {with("Badan Perencanaan", "Badan\\u0000Perencanaan"), 400, "control characters"},
+      {with("\"pub-v4\"", "\"nope\""), 400, "pool 'nope' does not exist"},
+      {with("\"pub-v4\"", "\"pub-v4\", \"pub-v4\""), 400, "listed twice"},
+      {with("\"units\": 2", "\"units\": 11"), 400, "tallest rack has 10"},
+      {with("2026-11-23T08:30:00+07:00", "yesterday"), 400, "received_at: must be an RFC 3339"},
+      {with("\"servers\": [", "\"servers\": [], \"x\": ["), 400, "servers: must hold 1 to 64 items"},
+      {with("\"nics\": [", "\"nics\": \"eth0\", \"n\": ["), 400, "nics: must be a list"},
+      {good.substr(0, good.size() - 1) + R"(, "callback_url": "http://203.0.113.9/steal"})", 400,
+       "callback_url: not under any of the configured callback.allowed_urls"},
+      {good.substr(0, good.size() - 1) + R"(, "callback_url": "file:///etc/passwd"})", 400, "callback_url"},
+      {std::string(40, '[') + std::string(40, ']'), 400, "nested too deeply"},
+      {"{\"id\": \"" + std::string(2 << 20, 'a') + "\"}", 413, "larger than 1048576 bytes"},
+  };
+  REQUIRE(cases.size() >= 30);
+  for (const auto& c : cases) {
+    INFO(c.body.substr(0, 120));
+    auto r = site.call("POST", "/v1/requests", kRequester, c.body);
+    CHECK(r.status == c.status);
+    auto j = json::parse(r.body, nullptr, false);
+    REQUIRE_FALSE(j.is_discarded());
+    CHECK(j["status"] == c.status);
+    INFO("detail: " << j["detail"]);
+    CHECK(j["detail"].get<std::string>().find(c.detail) != std::string::npos);
+  }
+  CHECK(site.sql("SELECT count(*) FROM requests") == "0\n");
+  CHECK(site.sim->state("tor")["sessions"] == 0);
+}
+
+TEST_CASE("kill -9 while configuring: on restart the job ends and the switch and ledger agree") {
+  // The first save hangs: the job sits in "configuring" after verifying.
+  Site site({{"hang", {{"match", "write memory"}, {"times", 1}}}}, 30);
+  REQUIRE(site.call("POST", "/v1/requests", kRequester, site.request("REQ-K")).status == 202);
+  site.waitFor("REQ-K", {"configuring"}, "verify");
+  site.agent->stop(SIGKILL);
+  CHECK(site.sql("SELECT status FROM requests") == "configuring\n");
+  CHECK(site.sql("SELECT count(*) FROM port_captures") == "1\n");
+  site.start();
+  auto done = site.waitFor("REQ-K", {"completed", "failed"});
+  INFO(site.agent->log());
+  CHECK(done["status"] == "completed");
+  bool resumed = false;
+  for (const auto& s : done["steps"]) resumed = resumed || s["kind"] == "resuming";
+  CHECK(resumed);
+  auto st = site.sim->state("tor");
+  CHECK(st["saved"]["GigabitEthernet1/0/1"]["vlan"] == 120);
+  CHECK(st["running"]["GigabitEthernet1/0/1"]["vlan"] == 120);
+  CHECK(site.sql("SELECT count(*) FROM port_claims WHERE request_id = 'REQ-K'") == "1\n");
+  CHECK(site.sql("SELECT count(*) FROM unit_claims") == "2\n");  // nothing allocated twice
+}
+
+TEST_CASE("every route the server answers is in the OpenAPI document") {
+  auto doc = json::parse(colo::agent::openApiDocument());
+  for (const auto& r : colo::agent::routes()) {
+    INFO(r.method << " " << r.pattern);
+    std::string m = r.method;
+    std::transform(m.begin(), m.end(), m.begin(), ::tolower);
+    CHECK(doc["paths"].contains(r.pattern));
+    CHECK(doc["paths"][r.pattern].contains(m));
+  }
+}
