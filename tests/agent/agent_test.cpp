@@ -233,7 +233,7 @@ TEST_CASE("authentication: missing, wrong and under-privileged tokens") {
   CHECK(site.call("GET", "/v1/nothing", kTechnician).status == 404);
 }
 
-TEST_CASE("the same request again is the same answer; another body is 409") {
+TEST_CASE("the same request again is the same answer, and another body is 409") {
   Site site;
   auto body = site.request("REQ-7");
   auto a = site.call("POST", "/v1/requests", kRequester, body);
