@@ -142,6 +142,8 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
     }
     if (auto v = cf.integer("max_attempts", false, 1, 1000))
       c.callback_max_attempts = static_cast<int>(*v);
+    if (auto v = cf.integer("retry_base_ms", false, 10, 600000))
+      c.callback_retry_base_ms = static_cast<int>(*v);
     if (auto v = cf.strings("allowed_urls", false)) {
       for (const auto& u : *v)
         if (u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0)

@@ -38,6 +38,7 @@ struct Config {
   std::vector<Token> tokens;
   std::string callback_secret_env;
   int callback_max_attempts = 12;
+  int callback_retry_base_ms = 2000;  // first retry after about this; doubles, up to 10 min
   std::vector<std::string> callback_allowed_urls;
   std::vector<std::string> holidays;  // YYYY-MM-DD
   int workers = 4;

@@ -1,6 +1,12 @@
 #include "daemon.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <random>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -72,11 +78,115 @@ class JobStats {
   double sum_ = 0;
 };
 
+std::int64_t nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string hmacHex(const std::string& key, const std::string& data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+  static const char* hex = "0123456789abcdef";
+  std::string s;
+  for (unsigned i = 0; i < len; ++i) s += {hex[out[i] >> 4], hex[out[i] & 15]};
+  return s;
+}
+
+// What the confirmation letter states, for a request that ended.
+std::optional<inv::OutboxEntry> callbackFor(const inv::RequestRecord& r, const SlaCalendar& sla) {
+  if (r.status != "completed" && r.status != "failed") return std::nullopt;
+  auto req = json::parse(r.body);
+  if (!req.contains("callback_url")) return std::nullopt;
+  auto status = json::parse(requestStatusJson(r, sla, nowMs() / 1000));
+  json body = {{"request_id", r.id},
+               {"letter_number", r.letter_number},
+               {"tenant", req["tenant"]},
+               {"status", r.status},
+               {"received_at", r.received_at},
+               {"completed_at", r.completed_at},
+               {"sla", status.value("sla", json::object())},
+               {"servers", r.status == "completed" && r.allocation ? inv::toJson(*r.allocation)["servers"] : json::array()}};
+  if (!r.error.empty()) body["error"] = r.error;
+  return inv::OutboxEntry{r.id + "-" + r.status, r.id, req["callback_url"], body.dump(), 0, nowMs()};
+}
+
+// Delivers completion callbacks from the ledger's outbox.
+class Deliverer {
+ public:
+  Deliverer(const Config& cfg, std::string secret) : cfg_(cfg), secret_(std::move(secret)) {}
+  ~Deliverer() { stop(); }
+
+  void start() { thread_ = std::thread([this] { loop(); }); }
+  void wake() {
+    {
+      std::lock_guard lock(m_);
+      woken_ = true;
+    }
+    cv_.notify_one();
+  }
+  void stop() {
+    {
+      std::lock_guard lock(m_);
+      stopping_ = true;
+    }
+    cv_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void loop() {
+    inv::Ledger ledger(cfg_.state);
+    std::mt19937_64 rng(std::random_device{}());
+    while (true) {
+      for (const auto& e : ledger.dueCallbacks(nowMs(), 16)) {
+        {
+          std::lock_guard lock(m_);
+          if (stopping_) return;
+        }
+        auto res = httpPost(e.url,
+                            {{"X-Colo-Signature", "sha256=" + hmacHex(secret_, e.body)},
+                             {"X-Colo-Delivery", e.delivery_id}},
+                            e.body, std::chrono::seconds(10));
+        bool ok = res.status >= 200 && res.status < 300;
+        std::string error = ok ? "" : res.status ? "HTTP " + std::to_string(res.status) : res.error;
+        int attempts = e.attempts + 1;
+        bool giveUp = !ok && attempts >= cfg_.callback_max_attempts;
+        // Exponential backoff with jitter: base x 2^(attempts-1), capped at
+        // 10 minutes, then a random half to all of it.
+        double delay = std::min(600000.0, cfg_.callback_retry_base_ms * std::pow(2.0, attempts - 1));
+        delay *= std::uniform_real_distribution<double>(0.5, 1.0)(rng);
+        ledger.callbackResult(e.delivery_id, ok, error, nowMs() + static_cast<std::int64_t>(delay), giveUp);
+        logEvent({{"level", ok ? "info" : "warn"},
+                  {"event", ok ? "callback.delivered" : giveUp ? "callback.given_up" : "callback.retry"},
+                  {"request_id", e.request_id}, {"delivery", e.delivery_id}, {"attempt", attempts},
+                  {"error", error}});
+      }
+      auto next = ledger.nextCallbackAt();
+      auto wait = std::chrono::milliseconds(1000);
+      if (next) wait = std::chrono::milliseconds(std::clamp<std::int64_t>(*next - nowMs(), 1, 1000));
+      std::unique_lock lock(m_);
+      cv_.wait_for(lock, wait, [this] { return stopping_ || woken_; });
+      if (stopping_) return;
+      woken_ = false;
+    }
+  }
+
+  const Config& cfg_;
+  std::string secret_;
+  std::thread thread_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool stopping_ = false, woken_ = false;
+};
+
 class Workers {
  public:
   Workers(const Config& cfg, const inv::Inventory& inventory, const Playbooks& pb, std::string lockDir,
-          JobStats& stats)
-      : cfg_(cfg), inv_(inventory), pb_(pb), lockDir_(std::move(lockDir)), stats_(stats) {}
+          JobStats& stats, const SlaCalendar& sla, std::function<void()> callbackQueued)
+      : cfg_(cfg), inv_(inventory), pb_(pb), lockDir_(std::move(lockDir)), stats_(stats), sla_(sla),
+        callbackQueued_(std::move(callbackQueued)) {}
 
   ~Workers() { stop(); }
 
@@ -124,6 +234,7 @@ class Workers {
       }
       if (!resumeId.empty()) {
         run(resumeId, "resume", [&] { return provisioner.resume(resumeId); });
+        enqueueCallback(ledger, resumeId);
         continue;
       }
       bool isRelease = false;
@@ -150,7 +261,20 @@ class Workers {
           auto rec = ledger.request(*id);
           return provisioner.provision(inv::parseRequestJson(rec->body));
         });
+        enqueueCallback(ledger, *id);
       }
+    }
+  }
+
+  void enqueueCallback(inv::Ledger& ledger, const std::string& id) {
+    try {
+      if (auto rec = ledger.request(id))
+        if (auto entry = callbackFor(*rec, sla_)) {
+          ledger.enqueueCallback(*entry);
+          callbackQueued_();
+        }
+    } catch (const std::exception& e) {
+      logEvent({{"level", "error"}, {"event", "callback.enqueue"}, {"request_id", id}, {"error", e.what()}});
     }
   }
 
@@ -181,6 +305,8 @@ class Workers {
   const Playbooks& pb_;
   std::string lockDir_;
   JobStats& stats_;
+  const SlaCalendar& sla_;
+  std::function<void()> callbackQueued_;
   std::mutex m_;
   std::condition_variable cv_;
   std::deque<std::string> resume_;
@@ -227,6 +353,12 @@ std::string metricsText(inv::Ledger& ledger, const inv::Inventory& inventory, co
     out += "colo_pool_addresses{pool=\"" + p.name + "\",kind=\"held\"} " + inv::toDecimal(p.held) + "\n";
     out += "colo_pool_addresses{pool=\"" + p.name + "\",kind=\"free\"} " + inv::toDecimal(p.free) + "\n";
   }
+  auto cb = ledger.callbackCounts();
+  out += "# HELP colo_callbacks Completion callbacks by state.\n# TYPE colo_callbacks gauge\n";
+  for (const char* k : {"delivered", "backlog", "given_up"})
+    out += std::string("colo_callbacks{state=\"") + k + "\"} " + std::to_string(cb[k]) + "\n";
+  out += "# HELP colo_callback_failures_total Failed delivery attempts.\n# TYPE colo_callback_failures_total counter\n";
+  out += "colo_callback_failures_total " + std::to_string(cb["failed_attempts"]) + "\n";
   return out + stats.text();
 }
 
@@ -243,8 +375,23 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
     logEvent({{"level", "warn"}, {"event", "job.interrupted"}, {"request_id", id},
               {"message", "left configuring by a crash; resuming from its stored captures"}});
 
+  std::string secret;
+  if (!config.callback_secret_env.empty())
+    if (const char* v = std::getenv(config.callback_secret_env.c_str())) secret = v;
+  if (!config.callback_allowed_urls.empty() && secret.empty())
+    throw inv::Error(inv::ErrorKind::invalid_input,
+                     "callbacks are allowed (callback.allowed_urls) but callback.secret_env " +
+                         (config.callback_secret_env.empty() ? std::string("is not set in the config")
+                                                             : "names " + config.callback_secret_env +
+                                                                   ", which is not set"));
+  // Every ended request's callback is in the outbox (again: idempotent by
+  // delivery id), so a crash between the end and the enqueue loses nothing.
+  for (const auto& r : ledger.requests())
+    if (auto entry = callbackFor(r, sla)) ledger.enqueueCallback(*entry);
+  Deliverer deliverer(config, secret);
+
   JobStats stats;
-  Workers workers(config, inventory, playbooks, lockDir, stats);
+  Workers workers(config, inventory, playbooks, lockDir, stats, sla, [&] { deliverer.wake(); });
   ApiContext ctx;
   ctx.config = &config;
   ctx.inventory = &inventory;
@@ -277,12 +424,14 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
     return res;
   });
   workers.start(interrupted);
+  deliverer.start();
   logEvent({{"level", "info"}, {"event", "listening"},
             {"address", opt.host + ":" + std::to_string(server.port())},
             {"tls", !opt.tls_cert.empty()}, {"workers", config.workers}});
   server.run();
   logEvent({{"level", "info"}, {"event", "stopping"}, {"message", "finishing running jobs"}});
   workers.stop();
+  deliverer.stop();
   logEvent({{"level", "info"}, {"event", "stopped"}});
   return 0;
 }

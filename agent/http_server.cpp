@@ -1,12 +1,15 @@
 #include "http_server.h"
 
+#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <algorithm>
 #include <iostream>
 #include <thread>
 #include <vector>
@@ -80,6 +83,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     in.content_type = std::string(req[http::field::content_type]);
     in.body = std::move(req.body());
     in.remote = remote_;
+    for (const auto& f : req) {
+      std::string name(f.name_string());
+      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+      in.headers[name] = std::string(f.value());
+    }
     keepAlive_ = req.keep_alive();
     ApiResponse out;
     try {
@@ -217,6 +225,62 @@ void HttpServer::stop() {
     impl_->signals.cancel(ec);
     impl_->ioc.stop();
   });
+}
+
+HttpResult httpPost(const std::string& url, const std::map<std::string, std::string>& headers,
+                    const std::string& body, std::chrono::milliseconds timeout) {
+  bool tls = url.rfind("https://", 0) == 0;
+  if (!tls && url.rfind("http://", 0) != 0) return {0, "not an http(s) URL"};
+  std::string rest = url.substr(tls ? 8 : 7);
+  auto slash = rest.find('/');
+  std::string hostport = rest.substr(0, slash), target = slash == std::string::npos ? "/" : rest.substr(slash);
+  std::string host = hostport, port = tls ? "443" : "80";
+  if (auto colon = hostport.rfind(':'); colon != std::string::npos && hostport.find(']') == std::string::npos) {
+    host = hostport.substr(0, colon);
+    port = hostport.substr(colon + 1);
+  }
+  try {
+    asio::io_context ioc;
+    tcp::resolver resolver(ioc);
+    auto endpoints = resolver.resolve(host, port);
+    http::request<http::string_body> req{http::verb::post, target, 11};
+    req.set(http::field::host, hostport);
+    req.set(http::field::user_agent, "colo");
+    req.set(http::field::content_type, "application/json");
+    for (const auto& [k, v] : headers) req.set(k, v);
+    req.body() = body;
+    req.prepare_payload();
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    if (tls) {
+      asio::ssl::context ctx(asio::ssl::context::tls_client);
+      ctx.set_default_verify_paths();
+      ctx.set_verify_mode(asio::ssl::verify_peer);
+      beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
+      // SNI (the SSL_set_tlsext_host_name macro, without its C cast).
+      SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+               const_cast<char*>(host.c_str()));
+      stream.set_verify_callback(asio::ssl::host_name_verification(host));
+      beast::get_lowest_layer(stream).expires_after(timeout);
+      beast::get_lowest_layer(stream).connect(endpoints);
+      stream.handshake(asio::ssl::stream_base::client);
+      http::write(stream, req);
+      http::read(stream, buffer, res);
+      beast::error_code ec;
+      stream.shutdown(ec);
+    } else {
+      beast::tcp_stream stream(ioc);
+      stream.expires_after(timeout);
+      stream.connect(endpoints);
+      http::write(stream, req);
+      http::read(stream, buffer, res);
+      beast::error_code ec;
+      stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    }
+    return {static_cast<int>(res.result_int()), ""};
+  } catch (const std::exception& e) {
+    return {0, e.what()};
+  }
 }
 
 }  // namespace colo::agent

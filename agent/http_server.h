@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -35,5 +36,15 @@ class HttpServer {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+struct HttpResult {
+  int status = 0;     // 0 when there was no answer
+  std::string error;  // why, when there was none
+};
+
+// One POST, with deadlines on connect, TLS handshake, write and read. https
+// URLs verify the server's certificate against the system's CAs.
+HttpResult httpPost(const std::string& url, const std::map<std::string, std::string>& headers,
+                    const std::string& body, std::chrono::milliseconds timeout);
 
 }  // namespace colo::agent

@@ -13,6 +13,7 @@ struct ApiRequest {
   std::string content_type;
   std::string body;
   std::string remote;  // peer address, for logs
+  std::map<std::string, std::string> headers;  // every header, names in lower case
 };
 
 struct ApiResponse {

@@ -85,6 +85,18 @@ CREATE TABLE port_captures (
   lines TEXT NOT NULL,
   PRIMARY KEY (request_id, switch, port)
 ) STRICT;
+-- Completion callbacks, delivered from here with retries, across restarts.
+CREATE TABLE outbox (
+  delivery_id TEXT PRIMARY KEY,
+  request_id TEXT NOT NULL REFERENCES requests(id),
+  url TEXT NOT NULL,
+  body TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  delivered_at TEXT NOT NULL DEFAULT '',
+  last_error TEXT NOT NULL DEFAULT '',
+  given_up INTEGER NOT NULL DEFAULT 0
+) STRICT;
 )sql",
 };
 constexpr int kKnownVersions = sizeof(kMigrations) / sizeof(kMigrations[0]);
@@ -451,6 +463,67 @@ std::map<std::pair<std::string, std::string>, std::vector<std::string>> Ledger::
   st.bind(1, request_id);
   while (st.step())
     out[{st.text(0), st.text(1)}] = nlohmann::json::parse(st.text(2)).get<std::vector<std::string>>();
+  return out;
+}
+
+void Ledger::enqueueCallback(const OutboxEntry& e) {
+  write([&] {
+    impl_->sql(
+             "INSERT OR IGNORE INTO outbox (delivery_id, request_id, url, body, next_attempt_at) "
+             "VALUES (?1, ?2, ?3, ?4, ?5)")
+        .bind(1, e.delivery_id)
+        .bind(2, e.request_id)
+        .bind(3, e.url)
+        .bind(4, e.body)
+        .bind(5, e.next_attempt_at)
+        .run();
+  });
+}
+
+std::vector<OutboxEntry> Ledger::dueCallbacks(std::int64_t now, int limit) {
+  auto st = impl_->sql(
+      "SELECT delivery_id, request_id, url, body, attempts, next_attempt_at FROM outbox WHERE "
+      "delivered_at = '' AND given_up = 0 AND next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT ?2");
+  st.bind(1, now).bind(2, limit);
+  std::vector<OutboxEntry> out;
+  while (st.step())
+    out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), static_cast<int>(st.integer(4)), st.integer(5)});
+  return out;
+}
+
+std::optional<std::int64_t> Ledger::nextCallbackAt() {
+  auto st = impl_->sql("SELECT min(next_attempt_at) FROM outbox WHERE delivered_at = '' AND given_up = 0");
+  if (!st.step() || st.isNull(0)) return std::nullopt;
+  return st.integer(0);
+}
+
+void Ledger::callbackResult(const std::string& deliveryId, bool delivered, const std::string& error,
+                            std::int64_t nextAttemptAt, bool giveUp) {
+  write([&] {
+    impl_->sql(
+             "UPDATE outbox SET attempts = attempts + 1, delivered_at = CASE WHEN ?2 THEN ?3 ELSE '' END, "
+             "last_error = ?4, next_attempt_at = ?5, given_up = ?6 WHERE delivery_id = ?1")
+        .bind(1, deliveryId)
+        .bind(2, delivered ? 1 : 0)
+        .bind(3, nowUtc())
+        .bind(4, error)
+        .bind(5, nextAttemptAt)
+        .bind(6, giveUp ? 1 : 0)
+        .run();
+  });
+}
+
+std::map<std::string, std::int64_t> Ledger::callbackCounts() {
+  std::map<std::string, std::int64_t> out;
+  auto st = impl_->sql(
+      "SELECT sum(delivered_at != ''), sum(delivered_at = '' AND given_up = 0), sum(given_up), "
+      "sum(CASE WHEN delivered_at = '' THEN attempts ELSE attempts - 1 END) FROM outbox");
+  if (st.step()) {
+    out["delivered"] = st.integer(0);
+    out["backlog"] = st.integer(1);
+    out["given_up"] = st.integer(2);
+    out["failed_attempts"] = st.integer(3);
+  }
   return out;
 }
 

@@ -12,6 +12,9 @@
 #include "../support/process.h"
 #include "../support/switchsim.h"
 #include "api.h"
+#include "http_server.h"
+
+#include <openssl/hmac.h>
 
 using colo::test::Child;
 using colo::test::simSwitch;
@@ -119,6 +122,7 @@ struct Site {
 
   explicit Site(json faults = json::object(), int commandTimeout = 5) {
     setenv("COLO_TEST_SW_PASSWORD", "s3cret-pw", 1);
+    setenv("COLO_TEST_CB_SECRET", "callback-secret", 1);
     sim = std::make_unique<SwitchSim>(Switches{simSwitch("tor", "cisco_ios", "GigabitEthernet1/0/1-8", {{"faults", faults}})});
     dir.write("inventory.yaml",
               "site: {name: dc-test, timezone: Asia/Pontianak}\nracks:\n"
@@ -136,7 +140,8 @@ struct Site {
                            "listen: 127.0.0.1:0\nworkers: 2\n"
                            "tokens:\n  - {name: request-system, role: requester, sha256: \"" + sha256(kRequester) +
                            "\"}\n  - {name: noc, role: technician, sha256: \"" + sha256(kTechnician) + "\"}\n"
-                           "callback: {allowed_urls: [\"http://127.0.0.1:9000/\"]}\n"
+                           "callback: {secret_env: COLO_TEST_CB_SECRET, retry_base_ms: 100, max_attempts: 50, "
+                           "allowed_urls: [\"http://127.0.0.1:\"]}\n"
                            "timeouts: {connect_s: 5, command_s: " + std::to_string(commandTimeout) + "}\n");
     start();
   }
@@ -342,4 +347,101 @@ TEST_CASE("every route the server answers is in the OpenAPI document") {
     CHECK(doc["paths"].contains(r.pattern));
     CHECK(doc["paths"][r.pattern].contains(m));
   }
+}
+
+namespace {
+
+// A callback receiver: colo's own HTTP server class, recording what it gets.
+class Receiver {
+ public:
+  explicit Receiver(int port) {
+    colo::agent::HttpServerOptions o;
+    o.port = port;
+    o.threads = 1;
+    server_ = std::make_unique<colo::agent::HttpServer>(o, [this](const colo::agent::ApiRequest& r) {
+      std::lock_guard lock(m_);
+      got_.push_back(r);
+      colo::agent::ApiResponse res;
+      res.body = "{}";
+      return res;
+    });
+    thread_ = std::thread([this] { server_->run(); });
+  }
+  ~Receiver() {
+    server_->stop();
+    thread_.join();
+  }
+  int port() const { return server_->port(); }
+  std::vector<colo::agent::ApiRequest> got() {
+    std::lock_guard lock(m_);
+    return got_;
+  }
+
+ private:
+  std::unique_ptr<colo::agent::HttpServer> server_;
+  std::thread thread_;
+  std::mutex m_;
+  std::vector<colo::agent::ApiRequest> got_;
+};
+
+std::string hmacHex(const std::string& key, const std::string& data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+  std::string s;
+  for (unsigned i = 0; i < len; ++i) {
+    char b[3];
+    std::snprintf(b, sizeof b, "%02x", out[i]);
+    s += b;
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("a callback is delivered once, signed, after the receiver was down across a restart") {
+  int port = Receiver(0).port();  // a free port, with nothing on it now
+  Site site;
+  std::string url = "http://127.0.0.1:" + std::to_string(port) + "/colo/callback";
+  REQUIRE(site.call("POST", "/v1/requests", kRequester,
+                    site.request("REQ-C", R"(, "callback_url": ")" + url + "\"")).status == 202);
+  site.waitFor("REQ-C", {"completed"});
+  // The receiver is down: attempts fail and are recorded.
+  for (int i = 0; i < 500 && site.sql("SELECT attempts > 0 FROM outbox") != "1\n"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(site.sql("SELECT attempts > 0, delivered_at = '' FROM outbox") == "1|1\n");
+  CHECK(site.sql("SELECT last_error != '' FROM outbox") == "1\n");
+
+  site.agent->stop(SIGTERM);
+  site.start();
+  Receiver receiver(port);
+  for (int i = 0; i < 500 && site.sql("SELECT delivered_at != '' FROM outbox") != "1\n"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  REQUIRE(site.sql("SELECT delivered_at != '' FROM outbox") == "1\n");
+  auto got = receiver.got();
+  REQUIRE(got.size() == 1);
+  const auto& cb = got[0];
+  CHECK(cb.target == "/colo/callback");
+  CHECK(cb.headers.at("x-colo-delivery") == "REQ-C-completed");
+  CHECK(cb.headers.at("x-colo-signature") == "sha256=" + hmacHex("callback-secret", cb.body));
+  auto body = json::parse(cb.body);
+  CHECK(body["request_id"] == "REQ-C");
+  CHECK(body["letter_number"] == "027/142/APTIKA/2026");
+  CHECK(body["tenant"]["name"] == "Badan Perencanaan");
+  CHECK(body["status"] == "completed");
+  CHECK_FALSE(body["completed_at"].get<std::string>().empty());
+  CHECK(body["sla"]["due_date"] == "2026-11-26");
+  const auto& srv = body["servers"][0];
+  CHECK(srv["rack"] == "R1");
+  CHECK(srv["units"] == json{{"first", 1}, {"last", 2}});
+  CHECK(srv["feeds"].size() == 2);
+  CHECK(srv["nics"][0]["switch"] == "tor");
+  CHECK(srv["nics"][0]["port"] == "GigabitEthernet1/0/1");
+  CHECK(srv["nics"][0]["vlan"] == 120);
+  CHECK(srv["nics"][0]["addresses"][0] ==
+        json{{"pool", "pub-v4"}, {"address", "192.0.2.2"}, {"prefix_length", 24}, {"family", "ipv4"},
+             {"gateway", "192.0.2.1"}});
+  auto metrics = site.call("GET", "/metrics").body;
+  CHECK(metrics.find("colo_callbacks{state=\"delivered\"} 1") != std::string::npos);
 }

@@ -332,7 +332,7 @@ TEST_CASE("an older ledger is migrated in place, keeping what it holds") {
   std::string cmd = "sqlite3 " + db +
                     " 'ALTER TABLE requests DROP COLUMN submitted_by; ALTER TABLE requests DROP "
                     "COLUMN completed_at; ALTER TABLE requests DROP COLUMN release_requested; DROP "
-                    "TABLE port_captures; PRAGMA user_version = 1'";
+                    "TABLE port_captures; DROP TABLE outbox; PRAGMA user_version = 1'";
   REQUIRE(std::system(cmd.c_str()) == 0);
   Ledger l(db);
   auto rec = l.request("REQ-1");

@@ -73,6 +73,16 @@ struct LedgerEvent {
   std::string detail;
 };
 
+// A completion callback waiting in the outbox.
+struct OutboxEntry {
+  std::string delivery_id;
+  std::string request_id;
+  std::string url;
+  std::string body;
+  int attempts = 0;
+  std::int64_t next_attempt_at = 0;  // epoch seconds
+};
+
 class Ledger {
  public:
   static constexpr int kSchemaVersion = 2;
@@ -113,6 +123,15 @@ class Ledger {
   void saveCapture(std::string_view request_id, std::string_view sw, std::string_view port,
                    const std::vector<std::string>& lines);
   std::map<std::pair<std::string, std::string>, std::vector<std::string>> captures(std::string_view request_id);
+
+  // The callback outbox. enqueueCallback ignores a delivery id seen before.
+  void enqueueCallback(const OutboxEntry& entry);
+  std::vector<OutboxEntry> dueCallbacks(std::int64_t now, int limit);
+  std::optional<std::int64_t> nextCallbackAt();
+  void callbackResult(const std::string& deliveryId, bool delivered, const std::string& error,
+                      std::int64_t nextAttemptAt, bool giveUp);
+  // delivered, backlog, given_up, failed_attempts.
+  std::map<std::string, std::int64_t> callbackCounts();
 
   // Whether the request still holds anything (units, power, ports, addresses).
   bool holdsClaims(std::string_view request_id);
