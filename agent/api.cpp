@@ -183,6 +183,20 @@ std::string requestStatusJson(const inv::RequestRecord& r, const SlaCalendar& ca
   return j.dump();
 }
 
+const Api::Views& Api::views() {
+  auto& ledger = *ctx_.ledger;
+  auto generation = ledger.generation();
+  if (generation == views_.generation && views_.occupancy) return views_;
+  views_.occupancy = std::make_unique<inv::Occupancy>(*ctx_.inventory, ledger.claims(), generation);
+  json racks = json::array(), pools = json::array();
+  for (const auto& u : inv::rackUsage(*views_.occupancy)) racks.push_back(rackJson(u));
+  for (const auto& p : inv::poolUsage(*views_.occupancy)) pools.push_back(poolJson(p));
+  views_.racks = racks.dump();
+  views_.pools = pools.dump();
+  views_.generation = generation;
+  return views_;
+}
+
 ApiResponse Api::handle(const ApiRequest& req) {
   auto target = parseTarget(req.target);
   std::string param;
@@ -284,21 +298,21 @@ ApiResponse Api::handle(const ApiRequest& req) {
     if (ctx_.wakeWorkers) ctx_.wakeWorkers();
     return ok(202, {{"id", param}, {"status", r->status}, {"release", "requested"}});
   }
-  inv::Occupancy occ(*ctx_.inventory, ledger.claims(), ledger.generation());
+  const Views& v = views();
   if (pattern == "/v1/racks") {
-    json out = json::array();
-    for (const auto& u : inv::rackUsage(occ)) out.push_back(rackJson(u));
-    return ok(200, out);
+    ApiResponse r;
+    r.body = v.racks;
+    return r;
   }
   if (pattern == "/v1/racks/{name}") {
     const auto* rack = ctx_.inventory->rack(param);
     if (!rack) return problem(404, "Not Found", "rack " + param + " does not exist");
-    return ok(200, elevationJson(occ, occ.rackIndex(*rack)));
+    return ok(200, elevationJson(*v.occupancy, v.occupancy->rackIndex(*rack)));
   }
   if (pattern == "/v1/pools") {
-    json out = json::array();
-    for (const auto& p : inv::poolUsage(occ)) out.push_back(poolJson(p));
-    return ok(200, out);
+    ApiResponse r;
+    r.body = v.pools;
+    return r;
   }
   return problem(500, "Internal Server Error", "route " + pattern + " has no handler");
 }

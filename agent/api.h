@@ -11,6 +11,7 @@
 
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/model.h"
+#include "colo/inventory/occupancy.h"
 #include "config.h"
 #include "http_types.h"
 #include "sla.h"
@@ -48,7 +49,17 @@ class Api {
   ApiResponse handle(const ApiRequest& request);
 
  private:
+  // The inventory views, rendered once per ledger generation: reads are
+  // frequent, changes rare.
+  struct Views {
+    std::int64_t generation = -1;
+    std::unique_ptr<inventory::Occupancy> occupancy;
+    std::string racks, pools;
+  };
+  const Views& views();  // call with the ledger mutex held
+
   ApiContext ctx_;
+  Views views_;
 };
 
 // The JSON a request's status is shown as (also the callback body's base).
