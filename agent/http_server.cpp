@@ -4,6 +4,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -218,12 +219,15 @@ void HttpServer::run() {
 }
 
 void HttpServer::stop() {
-  // Stop accepting; sessions in flight finish their current exchange.
+  // Stop accepting at once; give exchanges in flight a moment to finish
+  // (idle keep-alive connections would otherwise hold the loop until their
+  // read timeout), then stop.
   asio::post(impl_->ioc, [this] {
     beast::error_code ec;
     impl_->acceptor.close(ec);
     impl_->signals.cancel(ec);
-    impl_->ioc.stop();
+    auto grace = std::make_shared<asio::steady_timer>(impl_->ioc, std::chrono::milliseconds(500));
+    grace->async_wait([this, grace](beast::error_code) { impl_->ioc.stop(); });
   });
 }
 

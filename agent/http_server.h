@@ -28,7 +28,8 @@ class HttpServer {
   HttpServer(const HttpServerOptions& options, Handler handler);
   ~HttpServer();
   int port() const;
-  // Serves until stop() or SIGINT/SIGTERM; in-flight requests are finished.
+  // Serves until stop() or SIGINT/SIGTERM; exchanges in flight get 500 ms to
+  // finish.
   void run();
   void stop();
 
