@@ -142,6 +142,7 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
     }
     if (auto v = cf.integer("max_attempts", false, 1, 1000))
       c.callback_max_attempts = static_cast<int>(*v);
+    if (auto v = cf.string("ca_file", false)) c.callback_ca_file = resolve(base, *v);
     if (auto v = cf.integer("retry_base_ms", false, 10, 600000))
       c.callback_retry_base_ms = static_cast<int>(*v);
     if (auto v = cf.strings("allowed_urls", false)) {

@@ -40,6 +40,7 @@ struct Config {
   int callback_max_attempts = 12;
   int callback_retry_base_ms = 2000;  // first retry after about this; doubles, up to 10 min
   std::vector<std::string> callback_allowed_urls;
+  std::string callback_ca_file;  // extra CA for https callbacks (a private CA)
   std::vector<std::string> holidays;  // YYYY-MM-DD
   int workers = 4;
   int connect_timeout_s = 10;

@@ -148,7 +148,7 @@ class Deliverer {
         auto res = httpPost(e.url,
                             {{"X-Colo-Signature", "sha256=" + hmacHex(secret_, e.body)},
                              {"X-Colo-Delivery", e.delivery_id}},
-                            e.body, std::chrono::seconds(10));
+                            e.body, std::chrono::seconds(10), cfg_.callback_ca_file);
         bool ok = res.status >= 200 && res.status < 300;
         std::string error = ok ? "" : res.status ? "HTTP " + std::to_string(res.status) : res.error;
         int attempts = e.attempts + 1;

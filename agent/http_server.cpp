@@ -232,7 +232,7 @@ void HttpServer::stop() {
 }
 
 HttpResult httpPost(const std::string& url, const std::map<std::string, std::string>& headers,
-                    const std::string& body, std::chrono::milliseconds timeout) {
+                    const std::string& body, std::chrono::milliseconds timeout, const std::string& caFile) {
   bool tls = url.rfind("https://", 0) == 0;
   if (!tls && url.rfind("http://", 0) != 0) return {0, "not an http(s) URL"};
   std::string rest = url.substr(tls ? 8 : 7);
@@ -259,6 +259,7 @@ HttpResult httpPost(const std::string& url, const std::map<std::string, std::str
     if (tls) {
       asio::ssl::context ctx(asio::ssl::context::tls_client);
       ctx.set_default_verify_paths();
+      if (!caFile.empty()) ctx.load_verify_file(caFile);
       ctx.set_verify_mode(asio::ssl::verify_peer);
       beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
       // SNI (the SSL_set_tlsext_host_name macro, without its C cast).

@@ -44,8 +44,10 @@ struct HttpResult {
 };
 
 // One POST, with deadlines on connect, TLS handshake, write and read. https
-// URLs verify the server's certificate against the system's CAs.
+// URLs verify the server's certificate and name against the system's CAs and,
+// if given, `caFile` (a private CA).
 HttpResult httpPost(const std::string& url, const std::map<std::string, std::string>& headers,
-                    const std::string& body, std::chrono::milliseconds timeout);
+                    const std::string& body, std::chrono::milliseconds timeout,
+                    const std::string& caFile = {});
 
 }  // namespace colo::agent

@@ -120,7 +120,9 @@ struct Site {
   std::string config;
   std::unique_ptr<Agent> agent;
 
-  explicit Site(json faults = json::object(), int commandTimeout = 5) {
+  // `extra`: more top-level config; `callbackExtra`: more keys of callback.
+  explicit Site(json faults = json::object(), int commandTimeout = 5, const std::string& extra = "",
+                const std::string& callbackExtra = "") {
     setenv("COLO_TEST_SW_PASSWORD", "s3cret-pw", 1);
     setenv("COLO_TEST_CB_SECRET", "callback-secret", 1);
     sim = std::make_unique<SwitchSim>(Switches{simSwitch("tor", "cisco_ios", "GigabitEthernet1/0/1-8", {{"faults", faults}})});
@@ -140,9 +142,10 @@ struct Site {
                            "listen: 127.0.0.1:0\nworkers: 2\n"
                            "tokens:\n  - {name: request-system, role: requester, sha256: \"" + sha256(kRequester) +
                            "\"}\n  - {name: noc, role: technician, sha256: \"" + sha256(kTechnician) + "\"}\n"
-                           "callback: {secret_env: COLO_TEST_CB_SECRET, retry_base_ms: 100, max_attempts: 50, "
-                           "allowed_urls: [\"http://127.0.0.1:\"]}\n"
-                           "timeouts: {connect_s: 5, command_s: " + std::to_string(commandTimeout) + "}\n");
+                           "callback: {secret_env: COLO_TEST_CB_SECRET, retry_base_ms: 100, max_attempts: 50, " +
+                           callbackExtra +
+                           "allowed_urls: [\"http://127.0.0.1:\", \"https://127.0.0.1:\"]}\n"
+                           "timeouts: {connect_s: 5, command_s: " + std::to_string(commandTimeout) + "}\n" + extra);
     start();
   }
   void start() { agent = std::make_unique<Agent>(config, dir); }
@@ -354,10 +357,12 @@ namespace {
 // A callback receiver: colo's own HTTP server class, recording what it gets.
 class Receiver {
  public:
-  explicit Receiver(int port) {
+  explicit Receiver(int port, const std::string& cert = "", const std::string& key = "") {
     colo::agent::HttpServerOptions o;
     o.port = port;
     o.threads = 1;
+    o.tls_cert = cert;
+    o.tls_key = key;
     server_ = std::make_unique<colo::agent::HttpServer>(o, [this](const colo::agent::ApiRequest& r) {
       std::lock_guard lock(m_);
       got_.push_back(r);
@@ -444,4 +449,43 @@ TEST_CASE("a callback is delivered once, signed, after the receiver was down acr
              {"gateway", "192.0.2.1"}});
   auto metrics = site.call("GET", "/metrics").body;
   CHECK(metrics.find("colo_callbacks{state=\"delivered\"} 1") != std::string::npos);
+}
+
+TEST_CASE("TLS: the agent serves HTTPS, and https callbacks verify the receiver") {
+  TempDir certs;
+  std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " +
+                    certs.file("key.pem") + " -out " + certs.file("cert.pem") +
+                    " -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  int port = Receiver(0).port();
+  Site site(json::object(), 5,
+            "tls: {cert: " + certs.file("cert.pem") + ", key: " + certs.file("key.pem") + "}\n",
+            "ca_file: " + certs.file("cert.pem") + ", ");
+  auto https = [&](const std::string& path, std::vector<std::string> extra) {
+    std::vector<std::string> args = {"/usr/bin/curl", "-s", "-o", site.dir.file("tls-body"), "-w", "%{http_code}",
+                                     "--cacert", certs.file("cert.pem")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back("https://127.0.0.1:" + std::to_string(site.agent->port()) + path);
+    return std::atoi(colo::test::run(args, site.dir).out.c_str());
+  };
+  CHECK(https("/healthz", {}) == 200);
+  // Without trusting the certificate, curl refuses; plain HTTP gets no answer.
+  CHECK(std::atoi(colo::test::run({"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                                   "https://127.0.0.1:" + std::to_string(site.agent->port()) + "/healthz"},
+                                  site.dir).out.c_str()) == 0);
+  CHECK(std::atoi(colo::test::run({"/usr/bin/curl", "-s", "-m", "5", "-o", "/dev/null", "-w", "%{http_code}",
+                                   "http://127.0.0.1:" + std::to_string(site.agent->port()) + "/healthz"},
+                                  site.dir).out.c_str()) != 200);
+
+  // An https callback to a receiver whose certificate only callback.ca_file vouches for.
+  Receiver receiver(port, certs.file("cert.pem"), certs.file("key.pem"));
+  auto body = site.request("REQ-T", R"(, "callback_url": "https://127.0.0.1:)" + std::to_string(port) + "/cb\"");
+  REQUIRE(https("/v1/requests", {"-X", "POST", "-H", "Authorization: Bearer " + kRequester, "-H",
+                                 "Content-Type: application/json", "--data-binary", "@" + site.dir.write("t.json", body)}) == 202);
+  for (int i = 0; i < 500 && site.sql("SELECT delivered_at != '' FROM outbox") != "1\n"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  INFO(site.sql("SELECT last_error FROM outbox"));
+  REQUIRE(site.sql("SELECT delivered_at != '' FROM outbox") == "1\n");
+  REQUIRE(receiver.got().size() == 1);
+  CHECK(json::parse(receiver.got()[0].body)["request_id"] == "REQ-T");
 }
