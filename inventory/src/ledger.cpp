@@ -258,7 +258,17 @@ Ledger::Ledger(const std::string& path, Open mode) : impl_(std::make_unique<Impl
   if (sqlite3_open_v2(target.c_str(), &impl_->db, flags, nullptr) != SQLITE_OK)
     throw Error(ErrorKind::storage,
                 "cannot open ledger " + path + ": " + sqlite3_errmsg(impl_->db));
-  sqlite3_busy_timeout(impl_->db, kBusyTimeoutMs);
+  // Another connection holds the write lock: retry in short steps until the
+  // deadline. SQLite's own busy_timeout sleeps in steps of up to 100 ms,
+  // which turns brief contention into long tails.
+  sqlite3_busy_handler(
+      impl_->db,
+      [](void*, int count) -> int {
+        if (count >= kBusyTimeoutMs * 4) return 0;  // about 250 us a step
+        std::this_thread::sleep_for(std::chrono::microseconds(count < 20 ? 50 : 250));
+        return 1;
+      },
+      nullptr);
   sqlite3_extended_result_codes(impl_->db, 1);
 
   // What the file is, read as one snapshot: another process may be creating
