@@ -183,6 +183,97 @@ std::string requestStatusJson(const inv::RequestRecord& r, const SlaCalendar& ca
   return j.dump();
 }
 
+struct Intake::Item {
+  const inv::Request* request;
+  std::string caller, remote;
+  std::promise<Outcome> done;
+};
+
+Intake::Intake(inv::Ledger& ledger, std::mutex& ledgerMutex)
+    : ledger_(ledger), ledgerMutex_(ledgerMutex), thread_([this] { loop(); }) {}
+
+Intake::~Intake() {
+  {
+    std::lock_guard lock(m_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  thread_.join();
+}
+
+Intake::Outcome Intake::submit(const inv::Request& r, const std::string& caller, const std::string& remote) {
+  Item item{&r, caller, remote, {}};
+  auto future = item.done.get_future();
+  {
+    std::lock_guard lock(m_);
+    if (stopping_) throw std::runtime_error("the agent is stopping");
+    pending_.push_back(&item);
+  }
+  cv_.notify_one();
+  return future.get();
+}
+
+void Intake::loop() {
+  while (true) {
+    std::vector<Item*> batch;
+    {
+      std::unique_lock lock(m_);
+      cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+      if (pending_.empty()) return;  // stopping, nothing left
+      batch.swap(pending_);
+    }
+    std::vector<Outcome> outcomes(batch.size());
+    try {
+      std::lock_guard lock(ledgerMutex_);
+      ledger_.write([&] {
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+          const auto& r = *batch[i]->request;
+          if (auto existing = ledger_.request(r.id)) {
+            outcomes[i] = {existing->fingerprint == r.fingerprint ? 202 : 409, existing->status};
+            continue;
+          }
+          ledger_.insertRequest(r, "queued", batch[i]->caller);
+          ledger_.appendEvent("api:" + batch[i]->caller, r.id, "queued", "accepted from " + batch[i]->remote);
+          outcomes[i] = {202, "queued"};
+        }
+      });
+    } catch (...) {
+      for (auto* item : batch) item->done.set_exception(std::current_exception());
+      continue;
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(outcomes[i]);
+  }
+}
+
+Api::Api(ApiContext context) : ctx_(std::move(context)) {
+  if (ctx_.ledger) intake_ = std::make_unique<Intake>(*ctx_.ledger, *ctx_.ledgerMutex);
+}
+
+ApiResponse Api::acceptRequest(const ApiRequest& req, const std::string& caller) {
+  inv::Request r;
+  try {
+    r = inv::parseRequestJson(req.body);
+    inv::checkRequestAgainst(r, *ctx_.inventory);
+  } catch (const inv::Error& e) {
+    return problem(e.kind() == inv::ErrorKind::invalid_input ? 400 : 422, "Invalid request", e.what());
+  }
+  if (!r.callback_url.empty()) {
+    const auto& allowed = ctx_.config->callback_allowed_urls;
+    bool permitted = std::any_of(allowed.begin(), allowed.end(),
+                                 [&](const std::string& p) { return r.callback_url.rfind(p, 0) == 0; });
+    if (!permitted)
+      return problem(400, "Invalid request", "callback_url: not under any of the configured callback.allowed_urls");
+  }
+  auto outcome = intake_->submit(r, caller, req.remote);
+  if (outcome.status == 409)
+    return problem(409, "Conflict", "request " + r.id + " was already received with a different body");
+  if (outcome.state == "queued" && ctx_.wakeWorkers) ctx_.wakeWorkers();
+  std::string location = "/v1/requests/" + r.id;
+  ApiResponse res = ok(202, {{"id", r.id}, {"status", outcome.state}, {"url", location}});
+  res.headers["Location"] = location;
+  return res;
+}
+
 const Api::Views& Api::views() {
   auto& ledger = *ctx_.ledger;
   auto generation = ledger.generation();
@@ -230,42 +321,11 @@ ApiResponse Api::handle(const ApiRequest& req) {
     r.body = openApiDocument();
     return r;
   }
+  // Accepting does not hold the ledger lock while it waits for the disk.
+  if (pattern == "/v1/requests" && req.method == "POST") return acceptRequest(req, caller->name);
   bool seesAll = rank(caller->role) >= rank("technician");
   std::lock_guard lock(*ctx_.ledgerMutex);
   auto& ledger = *ctx_.ledger;
-  if (pattern == "/v1/requests" && req.method == "POST") {
-    inv::Request r;
-    try {
-      r = inv::parseRequestJson(req.body);
-      inv::checkRequestAgainst(r, *ctx_.inventory);
-    } catch (const inv::Error& e) {
-      return problem(e.kind() == inv::ErrorKind::invalid_input ? 400 : 422, "Invalid request", e.what());
-    }
-    if (!r.callback_url.empty()) {
-      const auto& allowed = ctx_.config->callback_allowed_urls;
-      bool permitted = std::any_of(allowed.begin(), allowed.end(),
-                                   [&](const std::string& p) { return r.callback_url.rfind(p, 0) == 0; });
-      if (!permitted)
-        return problem(400, "Invalid request",
-                       "callback_url: not under any of the configured callback.allowed_urls");
-    }
-    std::string location = "/v1/requests/" + r.id;
-    if (auto existing = ledger.request(r.id)) {
-      if (existing->fingerprint != r.fingerprint)
-        return problem(409, "Conflict", "request " + r.id + " was already received with a different body");
-      ApiResponse same = ok(202, {{"id", r.id}, {"status", existing->status}, {"url", location}});
-      same.headers["Location"] = location;
-      return same;
-    }
-    ledger.write([&] {
-      ledger.insertRequest(r, "queued", caller->name);
-      ledger.appendEvent("api:" + caller->name, r.id, "queued", "accepted from " + req.remote);
-    });
-    if (ctx_.wakeWorkers) ctx_.wakeWorkers();
-    ApiResponse res = ok(202, {{"id", r.id}, {"status", "queued"}, {"url", location}});
-    res.headers["Location"] = location;
-    return res;
-  }
   if (pattern == "/v1/requests" && req.method == "GET") {
     std::string status = target.query.count("status") ? target.query["status"] : "";
     json out = json::array();

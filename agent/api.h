@@ -5,7 +5,9 @@
 #include <condition_variable>
 #include <functional>
 #include <memory>
+#include <future>
 #include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -43,12 +45,42 @@ struct ApiContext {
   std::function<bool()> ready;
 };
 
+// Stores accepted requests with group commit: handlers hand requests over
+// and wait; one thread writes everything pending in one transaction (one
+// fsync), then answers them all. Durable before 202, without one fsync each.
+class Intake {
+ public:
+  struct Outcome {
+    int status = 202;        // 202 accepted (new or the same again), 409 other body
+    std::string state;       // the request's status
+  };
+  Intake(inventory::Ledger& ledger, std::mutex& ledgerMutex);
+  ~Intake();
+  Intake(const Intake&) = delete;
+  Intake& operator=(const Intake&) = delete;
+  // Blocks until the request is stored (or found); throws if the write failed.
+  Outcome submit(const inventory::Request& request, const std::string& caller, const std::string& remote);
+
+ private:
+  struct Item;
+  void loop();
+  inventory::Ledger& ledger_;
+  std::mutex& ledgerMutex_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::vector<Item*> pending_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
 class Api {
  public:
-  explicit Api(ApiContext context) : ctx_(std::move(context)) {}
+  explicit Api(ApiContext context);
   ApiResponse handle(const ApiRequest& request);
 
  private:
+  ApiResponse acceptRequest(const ApiRequest& req, const std::string& caller);
+
   // The inventory views, rendered once per ledger generation: reads are
   // frequent, changes rare.
   struct Views {
@@ -60,6 +92,7 @@ class Api {
 
   ApiContext ctx_;
   Views views_;
+  std::unique_ptr<Intake> intake_;
 };
 
 // The JSON a request's status is shown as (also the callback body's base).

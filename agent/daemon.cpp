@@ -414,6 +414,8 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   opt.host = config.listen.substr(0, colon);
   if (opt.host.size() > 2 && opt.host.front() == '[') opt.host = opt.host.substr(1, opt.host.size() - 2);
   opt.port = std::stoi(config.listen.substr(colon + 1));
+  // Handlers of POST wait for the group commit: enough threads to batch.
+  opt.threads = 4;
   opt.tls_cert = config.tls_cert;
   opt.tls_key = config.tls_key;
   HttpServer server(opt, [&](const ApiRequest& r) {
