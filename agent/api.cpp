@@ -184,9 +184,9 @@ std::string requestStatusJson(const inv::RequestRecord& r, const SlaCalendar& ca
 }
 
 struct Intake::Item {
-  const inv::Request* request;
+  inv::Request request;
   std::string caller, remote;
-  std::promise<Outcome> done;
+  Done done;
 };
 
 Intake::Intake(inv::Ledger& ledger, std::mutex& ledgerMutex)
@@ -201,33 +201,35 @@ Intake::~Intake() {
   thread_.join();
 }
 
-Intake::Outcome Intake::submit(const inv::Request& r, const std::string& caller, const std::string& remote) {
-  Item item{&r, caller, remote, {}};
-  auto future = item.done.get_future();
+void Intake::submit(inv::Request r, std::string caller, std::string remote, Done done) {
   {
     std::lock_guard lock(m_);
-    if (stopping_) throw std::runtime_error("the agent is stopping");
-    pending_.push_back(&item);
+    if (!stopping_) {
+      pending_.push_back(std::make_unique<Item>(Item{std::move(r), std::move(caller), std::move(remote), done}));
+      cv_.notify_one();
+      return;
+    }
   }
-  cv_.notify_one();
-  return future.get();
+  done({}, std::make_exception_ptr(std::runtime_error("the agent is stopping")));
 }
 
 void Intake::loop() {
   while (true) {
-    std::vector<Item*> batch;
+    std::vector<std::unique_ptr<Item>> batch;
     {
       std::unique_lock lock(m_);
       cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
       if (pending_.empty()) return;  // stopping, nothing left
       batch.swap(pending_);
     }
+    // Everything pending goes into one transaction: one fsync for all.
     std::vector<Outcome> outcomes(batch.size());
+    std::exception_ptr failure;
     try {
       std::lock_guard lock(ledgerMutex_);
       ledger_.write([&] {
         for (std::size_t i = 0; i < batch.size(); ++i) {
-          const auto& r = *batch[i]->request;
+          const auto& r = batch[i]->request;
           if (auto existing = ledger_.request(r.id)) {
             outcomes[i] = {existing->fingerprint == r.fingerprint ? 202 : 409, existing->status};
             continue;
@@ -238,10 +240,9 @@ void Intake::loop() {
         }
       });
     } catch (...) {
-      for (auto* item : batch) item->done.set_exception(std::current_exception());
-      continue;
+      failure = std::current_exception();
     }
-    for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(outcomes[i]);
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done(outcomes[i], failure);
   }
 }
 
@@ -249,29 +250,43 @@ Api::Api(ApiContext context) : ctx_(std::move(context)) {
   if (ctx_.ledger) intake_ = std::make_unique<Intake>(*ctx_.ledger, *ctx_.ledgerMutex);
 }
 
-ApiResponse Api::acceptRequest(const ApiRequest& req, const std::string& caller) {
+void Api::acceptRequest(const ApiRequest& req, const std::string& caller, std::function<void(ApiResponse)> reply) {
   inv::Request r;
   try {
     r = inv::parseRequestJson(req.body);
     inv::checkRequestAgainst(r, *ctx_.inventory);
   } catch (const inv::Error& e) {
-    return problem(e.kind() == inv::ErrorKind::invalid_input ? 400 : 422, "Invalid request", e.what());
+    return reply(problem(e.kind() == inv::ErrorKind::invalid_input ? 400 : 422, "Invalid request", e.what()));
   }
   if (!r.callback_url.empty()) {
     const auto& allowed = ctx_.config->callback_allowed_urls;
     bool permitted = std::any_of(allowed.begin(), allowed.end(),
                                  [&](const std::string& p) { return r.callback_url.rfind(p, 0) == 0; });
     if (!permitted)
-      return problem(400, "Invalid request", "callback_url: not under any of the configured callback.allowed_urls");
+      return reply(problem(400, "Invalid request", "callback_url: not under any of the configured callback.allowed_urls"));
   }
-  auto outcome = intake_->submit(r, caller, req.remote);
-  if (outcome.status == 409)
-    return problem(409, "Conflict", "request " + r.id + " was already received with a different body");
-  if (outcome.state == "queued" && ctx_.wakeWorkers) ctx_.wakeWorkers();
-  std::string location = "/v1/requests/" + r.id;
-  ApiResponse res = ok(202, {{"id", r.id}, {"status", outcome.state}, {"url", location}});
-  res.headers["Location"] = location;
-  return res;
+  std::string id = r.id;
+  auto wake = ctx_.wakeWorkers;
+  intake_->submit(std::move(r), caller, req.remote,
+                  [id, wake, reply](Intake::Outcome outcome, std::exception_ptr failure) {
+                    if (failure) {
+                      std::string what = "could not store the request";
+                      try {
+                        std::rethrow_exception(failure);
+                      } catch (const std::exception& e) {
+                        what = e.what();
+                      } catch (...) {
+                      }
+                      return reply(problem(503, "Service Unavailable", what));
+                    }
+                    if (outcome.status == 409)
+                      return reply(problem(409, "Conflict", "request " + id + " was already received with a different body"));
+                    if (outcome.state == "queued" && wake) wake();
+                    std::string location = "/v1/requests/" + id;
+                    ApiResponse res = ok(202, {{"id", id}, {"status", outcome.state}, {"url", location}});
+                    res.headers["Location"] = location;
+                    reply(std::move(res));
+                  });
 }
 
 const Api::Views& Api::views() {
@@ -288,7 +303,16 @@ const Api::Views& Api::views() {
   return views_;
 }
 
-ApiResponse Api::handle(const ApiRequest& req) {
+void Api::handle(const ApiRequest& req, std::function<void(ApiResponse)> reply) {
+  std::optional<std::string> acceptAs;
+  auto res = handleSync(req, acceptAs);
+  if (acceptAs)
+    acceptRequest(req, *acceptAs, std::move(reply));
+  else
+    reply(std::move(res));
+}
+
+ApiResponse Api::handleSync(const ApiRequest& req, std::optional<std::string>& acceptAs) {
   auto target = parseTarget(req.target);
   std::string param;
   bool pathKnown = false;
@@ -321,8 +345,11 @@ ApiResponse Api::handle(const ApiRequest& req) {
     r.body = openApiDocument();
     return r;
   }
-  // Accepting does not hold the ledger lock while it waits for the disk.
-  if (pattern == "/v1/requests" && req.method == "POST") return acceptRequest(req, caller->name);
+  // Accepting answers later, once stored; see handle().
+  if (pattern == "/v1/requests" && req.method == "POST") {
+    acceptAs = caller->name;
+    return {};
+  }
   bool seesAll = rank(caller->role) >= rank("technician");
   std::lock_guard lock(*ctx_.ledgerMutex);
   auto& ledger = *ctx_.ledger;

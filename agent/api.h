@@ -7,6 +7,7 @@
 #include <memory>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <string>
 #include <vector>
@@ -58,8 +59,10 @@ class Intake {
   ~Intake();
   Intake(const Intake&) = delete;
   Intake& operator=(const Intake&) = delete;
-  // Blocks until the request is stored (or found); throws if the write failed.
-  Outcome submit(const inventory::Request& request, const std::string& caller, const std::string& remote);
+  // Calls `done` once the request is stored (or found), from the intake's
+  // thread; with an exception pointer if the write failed.
+  using Done = std::function<void(Outcome, std::exception_ptr)>;
+  void submit(inventory::Request request, std::string caller, std::string remote, Done done);
 
  private:
   struct Item;
@@ -68,7 +71,7 @@ class Intake {
   std::mutex& ledgerMutex_;
   std::mutex m_;
   std::condition_variable cv_;
-  std::vector<Item*> pending_;
+  std::vector<std::unique_ptr<Item>> pending_;
   bool stopping_ = false;
   std::thread thread_;
 };
@@ -76,10 +79,14 @@ class Intake {
 class Api {
  public:
   explicit Api(ApiContext context);
-  ApiResponse handle(const ApiRequest& request);
+  // Answers every route; POST /v1/requests answers once the request is
+  // durably stored, without holding the calling thread.
+  void handle(const ApiRequest& request, std::function<void(ApiResponse)> reply);
 
  private:
-  ApiResponse acceptRequest(const ApiRequest& req, const std::string& caller);
+  // Every route but accepting; for that it names the caller in `acceptAs`.
+  ApiResponse handleSync(const ApiRequest& request, std::optional<std::string>& acceptAs);
+  void acceptRequest(const ApiRequest& req, const std::string& caller, std::function<void(ApiResponse)> reply);
 
   // The inventory views, rendered once per ledger generation: reads are
   // frequent, changes rare.

@@ -414,17 +414,18 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   opt.host = config.listen.substr(0, colon);
   if (opt.host.size() > 2 && opt.host.front() == '[') opt.host = opt.host.substr(1, opt.host.size() - 2);
   opt.port = std::stoi(config.listen.substr(colon + 1));
-  // Handlers of POST wait for the group commit: enough threads to batch.
-  opt.threads = 4;
+  opt.threads = 2;
   opt.tls_cert = config.tls_cert;
   opt.tls_key = config.tls_key;
-  HttpServer server(opt, [&](const ApiRequest& r) {
-    auto res = api.handle(r);
-    if (res.status >= 400 && res.status != 404)
-      logEvent({{"level", res.status >= 500 ? "error" : "info"}, {"event", "http"}, {"method", r.method},
-                {"path", r.target.substr(0, r.target.find('?')).substr(0, 200)}, {"status", res.status}});
-    return res;
-  });
+  HttpServer server(opt, HttpServer::AsyncHandler([&](const ApiRequest& r, HttpServer::Reply reply) {
+    std::string method = r.method, path = r.target.substr(0, r.target.find('?')).substr(0, 200);
+    api.handle(r, [reply, method, path](ApiResponse res) {
+      if (res.status >= 400 && res.status != 404)
+        logEvent({{"level", res.status >= 500 ? "error" : "info"}, {"event", "http"}, {"method", method},
+                  {"path", path}, {"status", res.status}});
+      reply(std::move(res));
+    });
+  }));
   workers.start(interrupted);
   deliverer.start();
   logEvent({{"level", "info"}, {"event", "listening"},

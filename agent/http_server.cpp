@@ -1,6 +1,7 @@
 #include "http_server.h"
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -39,7 +40,7 @@ std::string problem(int status, const char* title, const std::string& detail) {
 template <typename Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(Stream stream, const HttpServerOptions& opt, const HttpServer::Handler& handler,
+  Session(Stream stream, const HttpServerOptions& opt, const HttpServer::AsyncHandler& handler,
           std::string remote)
       : stream_(std::move(stream)), opt_(opt), handler_(handler), remote_(std::move(remote)) {}
 
@@ -90,14 +91,25 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       in.headers[name] = std::string(f.value());
     }
     keepAlive_ = req.keep_alive();
-    ApiResponse out;
+    // The answer may come later, from another thread: back onto this
+    // connection's strand before touching the stream.
+    auto self = this->shared_from_this();
+    HttpServer::Reply reply = [self](ApiResponse out) {
+      asio::dispatch(self->stream_.get_executor(),
+                     [self, out = std::move(out)]() mutable { self->respond(std::move(out)); });
+    };
     try {
-      out = handler_(in);
+      handler_(in, reply);
     } catch (const std::exception& e) {
+      ApiResponse out;
       out.status = 500;
       out.content_type = "application/problem+json";
       out.body = problem(500, "Internal Server Error", e.what());
+      reply(std::move(out));
     }
+  }
+
+  void respond(ApiResponse out) {
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(out.status), 11);
     res->set(http::field::server, "colo");
@@ -136,7 +148,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   Stream stream_;
   const HttpServerOptions& opt_;
-  const HttpServer::Handler& handler_;
+  const HttpServer::AsyncHandler& handler_;
   std::string remote_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -147,7 +159,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
 struct HttpServer::Impl {
   HttpServerOptions opt;
-  Handler handler;
+  AsyncHandler handler;
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::unique_ptr<asio::ssl::context> tls;
@@ -176,7 +188,12 @@ struct HttpServer::Impl {
   }
 };
 
-HttpServer::HttpServer(const HttpServerOptions& options, Handler handler) : impl_(std::make_unique<Impl>()) {
+HttpServer::HttpServer(const HttpServerOptions& options, Handler handler)
+    : HttpServer(options, AsyncHandler([h = std::move(handler)](const ApiRequest& r, Reply reply) {
+        reply(h(r));
+      })) {}
+
+HttpServer::HttpServer(const HttpServerOptions& options, AsyncHandler handler) : impl_(std::make_unique<Impl>()) {
   impl_->opt = options;
   impl_->handler = std::move(handler);
   auto& a = impl_->acceptor;
