@@ -21,6 +21,7 @@
 #include "colo/inventory/usage.h"
 #include "http_server.h"
 #include "provision.h"
+#include "switch_access.h"
 
 namespace colo::agent {
 
@@ -359,7 +360,7 @@ std::string metricsText(inv::Ledger& ledger, const inv::Inventory& inventory, co
     out += std::string("colo_callbacks{state=\"") + k + "\"} " + std::to_string(cb[k]) + "\n";
   out += "# HELP colo_callback_failures_total Failed delivery attempts.\n# TYPE colo_callback_failures_total counter\n";
   out += "colo_callback_failures_total " + std::to_string(cb["failed_attempts"]) + "\n";
-  return out + stats.text();
+  return out + stats.text() + switchLatencyMetrics();
 }
 
 }  // namespace

@@ -5,7 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -114,6 +117,53 @@ class SshSession final : public SwitchSession {
   std::unique_ptr<drivers::Device> device_;
 };
 
+// Command latency per switch, for /metrics; process-wide, like the switches.
+class SwitchLatency {
+ public:
+  static SwitchLatency& instance() {
+    static SwitchLatency s;
+    return s;
+  }
+  void record(const std::string& sw, double seconds) {
+    std::lock_guard lock(m_);
+    auto& h = bySwitch_[sw];
+    for (std::size_t i = 0; i < kBuckets.size(); ++i)
+      if (seconds <= kBuckets[i]) ++h.buckets[i];
+    ++h.count;
+    h.sum += seconds;
+  }
+  std::string text() {
+    std::lock_guard lock(m_);
+    std::string out =
+        "# HELP colo_switch_command_seconds Time from sending a command to the switch's prompt.\n"
+        "# TYPE colo_switch_command_seconds histogram\n";
+    for (const auto& [sw, h] : bySwitch_) {
+      for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+        char le[32];
+        std::snprintf(le, sizeof le, "%g", kBuckets[i]);
+        out += "colo_switch_command_seconds_bucket{switch=\"" + sw + "\",le=\"" + le + "\"} " +
+               std::to_string(h.buckets[i]) + "\n";
+      }
+      out += "colo_switch_command_seconds_bucket{switch=\"" + sw + "\",le=\"+Inf\"} " + std::to_string(h.count) + "\n";
+      char sum[32];
+      std::snprintf(sum, sizeof sum, "%g", h.sum);
+      out += "colo_switch_command_seconds_sum{switch=\"" + sw + "\"} " + sum + "\n";
+      out += "colo_switch_command_seconds_count{switch=\"" + sw + "\"} " + std::to_string(h.count) + "\n";
+    }
+    return out;
+  }
+
+ private:
+  static constexpr std::array<double, 8> kBuckets = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5};
+  struct Histogram {
+    std::array<long, 8> buckets{};
+    long count = 0;
+    double sum = 0;
+  };
+  std::mutex m_;
+  std::map<std::string, Histogram> bySwitch_;
+};
+
 class SshOpener final : public SwitchOpener {
  public:
   SshOpener(const Config& c, std::string lockDir) : cfg_(c), lockDir_(std::move(lockDir)) {}
@@ -138,6 +188,8 @@ class SshOpener final : public SwitchOpener {
       auto device = std::make_unique<drivers::Device>(
           sw.name, drivers::openSsh(o), *dialect, std::chrono::seconds(cfg_.command_timeout_s),
           secrets.enable_password);
+      device->setCommandTimer(
+          [](const std::string& name, double seconds) { SwitchLatency::instance().record(name, seconds); });
       device->open();
       return std::make_unique<SshSession>(std::move(lock), std::move(device));
     } catch (const DriverError& e) {
@@ -156,6 +208,8 @@ class SshOpener final : public SwitchOpener {
 std::unique_ptr<SwitchOpener> sshOpener(const Config& config, std::string lockDir) {
   return std::make_unique<SshOpener>(config, std::move(lockDir));
 }
+
+std::string switchLatencyMetrics() { return SwitchLatency::instance().text(); }
 
 std::vector<std::string> credentialProblems(const Config& config, const inventory::Inventory& inv) {
   std::vector<std::string> problems;

@@ -30,6 +30,9 @@ class SwitchOpener {
 // Opens switches over SSH as the config says. Lock files live in `lockDir`.
 std::unique_ptr<SwitchOpener> sshOpener(const Config& config, std::string lockDir);
 
+// Switch command latency, per switch, as a Prometheus histogram (text).
+std::string switchLatencyMetrics();
+
 // Checks that every credential set a switch needs can be resolved (the
 // variable is set, the file exists with mode 0600), without connecting.
 // Returns problems, one per line; never a secret.

@@ -75,8 +75,11 @@ void Device::open() {
 
 std::string Device::exchange(std::string_view command) {
   transcript_.emplace_back(command);
+  auto start = std::chrono::steady_clock::now();
   channel_->sendLine(command);
-  return dialect_.trimOutput(stripEchoAndPrompt(readPrompt(), command));
+  auto out = readPrompt();
+  if (timer_) timer_(name_, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return dialect_.trimOutput(stripEchoAndPrompt(out, command));
 }
 
 std::string Device::run(std::string_view command) {

@@ -223,6 +223,9 @@ TEST_CASE("the whole path: POST, provisioned in the background, status with SLA,
   CHECK(site.call("GET", "/v1/pools", kRequester).j()[0]["name"] == "pub-v4");
   auto metrics = site.call("GET", "/metrics");
   CHECK(metrics.body.find("colo_jobs_total{outcome=\"completed\"} 2") != std::string::npos);
+  CHECK(metrics.body.find("colo_switch_command_seconds_count{switch=\"tor\"} ") != std::string::npos);
+  CHECK(metrics.body.find("colo_rack_units{rack=\"R1\",state=\"free\"} 10") != std::string::npos);
+  CHECK(metrics.body.find("colo_requests{status=\"released\"} 1") != std::string::npos);
   CHECK(site.call("GET", "/healthz").status == 200);
   CHECK(site.call("GET", "/readyz").status == 200);
   // Tokens never reach the log.

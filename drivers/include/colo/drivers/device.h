@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <regex>
 #include <string>
 #include <vector>
@@ -35,6 +36,10 @@ class Device {
   // Every command sent so far (never a password).
   const std::vector<std::string>& transcript() const { return transcript_; }
 
+  // Told how long each command took, from sending it to its prompt.
+  using CommandTimer = std::function<void(const std::string& switchName, double seconds)>;
+  void setCommandTimer(CommandTimer timer) { timer_ = std::move(timer); }
+
  private:
   std::string exchange(std::string_view command);
   // Reads to the next prompt, paging through any pager on the way.
@@ -47,6 +52,7 @@ class Device {
   std::string enablePassword_;
   std::vector<std::string> transcript_;
   std::regex promptOrMore_, more_, password_;
+  CommandTimer timer_;
 };
 
 }  // namespace colo::drivers
