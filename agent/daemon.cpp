@@ -253,10 +253,13 @@ class Workers {
         continue;
       }
       if (isRelease) {
-        run(*id, "release", [&] {
+        bool released = run(*id, "release", [&] {
           provisioner.release(*id);
           return ProvisionOutcome{};
         });
+        // The switches refused: nothing was freed, the failure is in the step
+        // log, and a technician may ask again.
+        if (!released) ledger.clearReleaseRequest(*id);
       } else {
         run(*id, "provision", [&] {
           auto rec = ledger.request(*id);
@@ -279,8 +282,9 @@ class Workers {
     }
   }
 
+  // Runs one job, logs and times it; true when it completed.
   template <typename F>
-  void run(const std::string& id, const char* kind, F&& f) {
+  bool run(const std::string& id, const char* kind, F&& f) {
     auto start = Clock::now();
     logEvent({{"level", "info"}, {"event", std::string(kind) + ".started"}, {"request_id", id}});
     std::string outcome = "completed", error;
@@ -299,6 +303,7 @@ class Workers {
                   {"duration_ms", static_cast<long>(seconds * 1000)}};
     if (!error.empty()) entry["error"] = error;
     logEvent(entry);
+    return outcome == "completed";
   }
 
   const Config& cfg_;

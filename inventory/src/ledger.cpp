@@ -420,6 +420,12 @@ void Ledger::requestRelease(std::string_view request_id) {
   impl_->sql("UPDATE requests SET release_requested = 1 WHERE id = ?1").bind(1, request_id).run();
 }
 
+void Ledger::clearReleaseRequest(std::string_view request_id) {
+  write([&] {
+    impl_->sql("UPDATE requests SET release_requested = 0 WHERE id = ?1").bind(1, request_id).run();
+  });
+}
+
 std::optional<std::string> Ledger::takeJob(bool& isRelease) {
   std::optional<std::string> id;
   write([&] {

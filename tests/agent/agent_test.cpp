@@ -492,3 +492,19 @@ TEST_CASE("TLS: the agent serves HTTPS, and https callbacks verify the receiver"
   REQUIRE(receiver.got().size() == 1);
   CHECK(json::parse(receiver.got()[0].body)["request_id"] == "REQ-T");
 }
+
+TEST_CASE("a release the switch refuses frees nothing and can be asked for again") {
+  // The switch refuses the unused-port description once: the first release fails.
+  Site site(json{{"reject", {{"match", "description unused"}, {"times", 1}}}});
+  REQUIRE(site.call("POST", "/v1/requests", kRequester, site.request("REQ-R")).status == 202);
+  site.waitFor("REQ-R", {"completed"});
+  REQUIRE(site.call("POST", "/v1/requests/REQ-R/release", kTechnician).status == 202);
+  site.waitFor("REQ-R", {"completed"}, "release-failed");
+  CHECK(site.sql("SELECT count(*) FROM port_claims") == "1\n");  // nothing freed
+  CHECK(site.sim->state("tor")["saved"]["GigabitEthernet1/0/1"]["vlan"] == 120);  // restored
+  // Asked again, it goes through.
+  REQUIRE(site.call("POST", "/v1/requests/REQ-R/release", kTechnician).status == 202);
+  site.waitFor("REQ-R", {"released"});
+  CHECK(site.sql("SELECT count(*) FROM port_claims") == "0\n");
+  CHECK(site.sim->state("tor")["saved"]["GigabitEthernet1/0/1"]["description"] == "unused");
+}

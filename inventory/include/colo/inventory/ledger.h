@@ -147,6 +147,8 @@ class Ledger {
   void setStatus(std::string_view request_id, std::string_view status,
                  std::string_view error = {});
   void requestRelease(std::string_view request_id);
+  // A requested release that failed: it may be requested again.
+  void clearReleaseRequest(std::string_view request_id);
   void appendEvent(std::string_view actor, std::string_view request_id, std::string_view kind,
                    std::string_view detail);
 
