@@ -167,20 +167,23 @@ const std::vector<Route>& routes() {
   return r;
 }
 
-std::string requestStatusJson(const inv::RequestRecord& r, const SlaCalendar& cal, std::int64_t now) {
-  json j = requestJson(r);
+std::optional<Sla> slaOf(const inv::RequestRecord& r, const SlaCalendar& cal, std::int64_t now) {
   auto received = parseTime(r.received_at);
+  if (!received) return std::nullopt;
   std::optional<std::int64_t> completed;
   if (r.status == "completed") completed = parseTime(r.completed_at);
-  if (received) {
-    auto sla = cal.evaluate(*received, completed, now);
-    j["sla"] = {{"due_date", sla.due_date},
-                {"deadline", iso(sla.deadline)},
-                {"met", sla.met ? json(*sla.met) : json(nullptr)},
-                {"overdue", sla.overdue}};
-  }
+  return cal.evaluate(*received, completed, now);
+}
+
+json requestStatusJson(const inv::RequestRecord& r, const SlaCalendar& cal, std::int64_t now) {
+  json j = requestJson(r);
+  if (auto sla = slaOf(r, cal, now))
+    j["sla"] = {{"due_date", sla->due_date},
+                {"deadline", iso(sla->deadline)},
+                {"met", sla->met ? json(*sla->met) : json(nullptr)},
+                {"overdue", sla->overdue}};
   if (!r.completed_at.empty()) j["completed_at"] = r.completed_at;
-  return j.dump();
+  return j;
 }
 
 struct Intake::Item {
@@ -358,7 +361,7 @@ ApiResponse Api::handleSync(const ApiRequest& req, std::optional<std::string>& a
     json out = json::array();
     for (const auto& r : ledger.requests(status)) {
       if (!seesAll && r.submitted_by != caller->name) continue;
-      out.push_back(json::parse(requestStatusJson(r, *ctx_.sla, ctx_.now())));
+      out.push_back(requestStatusJson(r, *ctx_.sla, ctx_.now()));
       out.back().erase("allocation");
     }
     return ok(200, out);
@@ -367,7 +370,7 @@ ApiResponse Api::handleSync(const ApiRequest& req, std::optional<std::string>& a
     auto r = ledger.request(param);
     if (!r || (!seesAll && r->submitted_by != caller->name))
       return problem(404, "Not Found", "request " + param + " does not exist");
-    json j = json::parse(requestStatusJson(*r, *ctx_.sla, ctx_.now()));
+    json j = requestStatusJson(*r, *ctx_.sla, ctx_.now());
     j["steps"] = json::array();
     for (const auto& e : ledger.events(param)) j["steps"].push_back(eventJson(e));
     return ok(200, j);

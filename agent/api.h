@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/model.h"
 #include "colo/inventory/occupancy.h"
@@ -102,7 +104,9 @@ class Api {
   std::unique_ptr<Intake> intake_;
 };
 
-// The JSON a request's status is shown as (also the callback body's base).
-std::string requestStatusJson(const inventory::RequestRecord& r, const SlaCalendar& sla, std::int64_t now);
+// A request's SLA, when its received_at is readable.
+std::optional<Sla> slaOf(const inventory::RequestRecord& r, const SlaCalendar& sla, std::int64_t now);
+// The JSON a request's status is shown as.
+nlohmann::json requestStatusJson(const inventory::RequestRecord& r, const SlaCalendar& sla, std::int64_t now);
 
 }  // namespace colo::agent

@@ -298,19 +298,20 @@ inv::Request loadRequest(Session& s, const std::string& file) {
   return req;
 }
 
+// What the request holds already (same body, still holding it), else what it
+// would get now; nothing is written.
+inv::Plan currentOrNewPlan(Session& s, const inv::Request& req, bool& existing) {
+  auto& ledger = s.ledger();
+  auto rec = ledger.request(req.id);
+  existing = rec && rec->allocation && rec->fingerprint == req.fingerprint && ledger.holdsClaims(req.id);
+  if (existing) return *rec->allocation;
+  return inv::allocate(s.occupancy(), req);
+}
+
 int cmdPlan(Session& s, const std::string& file) {
   auto req = loadRequest(s, file);
-  auto& ledger = s.ledger();
-  inv::Plan plan;
   bool existing = false;
-  if (auto rec = ledger.request(req.id); rec && rec->allocation && rec->status != "released" &&
-                                         rec->fingerprint == req.fingerprint) {
-    plan = *rec->allocation;
-    existing = true;
-  } else {
-    s.inventory();
-    plan = inv::allocate(s.occupancy(), req);
-  }
+  inv::Plan plan = currentOrNewPlan(s, req, existing);
   if (s.options().json) {
     json out = inv::toJson(plan);
     out["already_reserved"] = existing;
@@ -368,12 +369,8 @@ int cmdProvision(Session& s, const std::string& file, bool dryRun) {
                                                 {"request_id", req.id},
                                                 {"nic", "0"}}));
   if (dryRun) {
-    inv::Plan plan;
-    auto rec = s.ledger().request(req.id);
-    if (rec && rec->allocation && rec->fingerprint == req.fingerprint && s.ledger().holdsClaims(req.id))
-      plan = *rec->allocation;
-    else
-      plan = inv::allocate(s.occupancy(), req);
+    bool existing = false;
+    inv::Plan plan = currentOrNewPlan(s, req, existing);
     auto cmds = commandsBySwitch(inventory, playbooks, portChanges(plan, req.tenant.code, playbooks),
                                  PortAction::configure);
     if (s.options().json) {

@@ -100,7 +100,7 @@ std::optional<inv::OutboxEntry> callbackFor(const inv::RequestRecord& r, const S
   if (r.status != "completed" && r.status != "failed") return std::nullopt;
   auto req = json::parse(r.body);
   if (!req.contains("callback_url")) return std::nullopt;
-  auto status = json::parse(requestStatusJson(r, sla, nowMs() / 1000));
+  auto status = requestStatusJson(r, sla, nowMs() / 1000);
   json body = {{"request_id", r.id},
                {"letter_number", r.letter_number},
                {"tenant", req["tenant"]},
@@ -330,10 +330,9 @@ std::string metricsText(inv::Ledger& ledger, const inv::Inventory& inventory, co
                  std::chrono::system_clock::now().time_since_epoch()).count();
   for (const auto& r : ledger.requests()) {
     ++byStatus[r.status];
-    auto j = nlohmann::json::parse(requestStatusJson(r, sla, now));
-    if (j.contains("sla")) {
-      if (j["sla"]["overdue"] == true) ++overdue;
-      if (j["sla"]["met"] == false) ++missed;
+    if (auto s = slaOf(r, sla, now)) {
+      if (s->overdue) ++overdue;
+      if (s->met == false) ++missed;
     }
   }
   for (const char* s : {"queued", "planning", "reserved", "configuring", "completed", "failed", "released"})

@@ -13,6 +13,7 @@
 #include <boost/beast/ssl.hpp>
 #include <algorithm>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
 
@@ -25,14 +26,11 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+// The errors this layer answers itself (malformed HTTP, 413, a handler that
+// threw); the routes build theirs in api.cpp, in the same RFC 9457 shape.
 std::string problem(int status, const char* title, const std::string& detail) {
-  std::string d;
-  for (char c : detail) {
-    if (c == '"' || c == '\\') d += '\\';
-    d += c;
-  }
-  return "{\"type\":\"about:blank\",\"title\":\"" + std::string(title) + "\",\"status\":" +
-         std::to_string(status) + ",\"detail\":\"" + d + "\"}";
+  return nlohmann::json{{"type", "about:blank"}, {"title", title}, {"status", status}, {"detail", detail}}
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // One connection: read a request (with a deadline and a body limit), hand it

@@ -48,7 +48,6 @@ struct PortWork {
   std::vector<std::string> commands;
   std::map<std::string, std::string> expect;
   drivers::PortState captured;
-  bool capturedOk = false;
 };
 
 struct SwitchWork {
@@ -158,7 +157,6 @@ void applyPortChanges(const inventory::Inventory& inv, const Playbooks& pb, Swit
       else
         p.captured = dev.readPort(p.change->port);
       sink.captured(w.sw->name, p.change->port, p.captured.lines);
-      p.capturedOk = true;
       sink.step(w.sw->name, "capture", p.change->port + ": " +
                                            (p.captured.lines.empty() ? "(no configuration)" : std::to_string(p.captured.lines.size()) + " lines"));
     }
@@ -246,7 +244,7 @@ void applyPortChanges(const inventory::Inventory& inv, const Playbooks& pb, Swit
     for (const auto& u : unrestored) msg += " " + u;
     msg += ": check these ports by hand";
   }
-  throw ChangeFailed(msg, restored, unrestored);
+  throw ChangeFailed(msg, restored);
 }
 
 }  // namespace colo::agent

@@ -52,17 +52,14 @@ std::map<std::string, std::vector<std::string>> commandsBySwitch(
     const std::vector<PortChange>& changes, PortAction action);
 
 // A change that failed. `restored` is false when some port could not be put
-// back; `unrestored` then says which, for a technician to look at.
+// back; the message then names them, for a technician to look at.
 class ChangeFailed : public std::runtime_error {
  public:
-  ChangeFailed(const std::string& what, bool restored, std::vector<std::string> unrestored)
-      : std::runtime_error(what), restored_(restored), unrestored_(std::move(unrestored)) {}
+  ChangeFailed(const std::string& what, bool restored) : std::runtime_error(what), restored_(restored) {}
   bool restored() const { return restored_; }
-  const std::vector<std::string>& unrestored() const { return unrestored_; }
 
  private:
   bool restored_;
-  std::vector<std::string> unrestored_;
 };
 
 // Runs the change. Throws ChangeFailed after restoring.

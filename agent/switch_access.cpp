@@ -211,18 +211,4 @@ std::unique_ptr<SwitchOpener> sshOpener(const Config& config, std::string lockDi
 
 std::string switchLatencyMetrics() { return SwitchLatency::instance().text(); }
 
-std::vector<std::string> credentialProblems(const Config& config, const inventory::Inventory& inv) {
-  std::vector<std::string> problems;
-  std::set<std::string> checked;
-  for (const auto& sw : inv.switches) {
-    if (!checked.insert(sw.credentials).second) continue;
-    try {
-      resolve(config, sw.credentials);
-    } catch (const DriverError& e) {
-      problems.push_back(e.what());
-    }
-  }
-  return problems;
-}
-
 }  // namespace colo::agent

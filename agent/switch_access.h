@@ -33,9 +33,5 @@ std::unique_ptr<SwitchOpener> sshOpener(const Config& config, std::string lockDi
 // Switch command latency, per switch, as a Prometheus histogram (text).
 std::string switchLatencyMetrics();
 
-// Checks that every credential set a switch needs can be resolved (the
-// variable is set, the file exists with mode 0600), without connecting.
-// Returns problems, one per line; never a secret.
-std::vector<std::string> credentialProblems(const Config& config, const inventory::Inventory& inv);
 
 }  // namespace colo::agent

@@ -105,17 +105,6 @@ void IntervalSet::insert(u128 lo, u128 hi) {
   ranges_.emplace(lo, hi);
 }
 
-void IntervalSet::erase(u128 v) {
-  auto it = ranges_.upper_bound(v);
-  if (it == ranges_.begin()) return;
-  --it;
-  auto [lo, hi] = *it;
-  if (v > hi) return;
-  ranges_.erase(it);
-  if (lo < v) ranges_.emplace(lo, v - 1);
-  if (v < hi) ranges_.emplace(v + 1, hi);
-}
-
 bool IntervalSet::contains(u128 v) const {
   auto it = ranges_.upper_bound(v);
   if (it == ranges_.begin()) return false;

@@ -145,7 +145,6 @@ class Statement {
     int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    lastCode_ = rc;
     fail("step");
   }
   void run() {
@@ -165,7 +164,6 @@ class Statement {
   }
   std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
   bool isNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-  int lastCode() const { return lastCode_; }
 
   [[noreturn]] void fail(const char* what) {
     int code = sqlite3_extended_errcode(db_);
@@ -177,7 +175,6 @@ class Statement {
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
   const std::string& path_;
-  int lastCode_ = 0;
 };
 
 struct Identity {

@@ -58,7 +58,6 @@ class IntervalSet {
  public:
   void insert(u128 lo, u128 hi);
   void insert(u128 v) { insert(v, v); }
-  void erase(u128 v);
   bool contains(u128 v) const;
   // Lowest value in [lo, hi] that is not in the set.
   std::optional<u128> firstGap(u128 lo, u128 hi) const;
