@@ -4,10 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "colo/inventory/allocator.h"
 #include "colo/inventory/error.h"
 #include "colo/inventory/occupancy.h"
 #include "colo/inventory/request.h"
 #include "colo/inventory/usage.h"
+#include "lifecycle.h"
 #include "views.h"
 
 namespace colo::agent {
@@ -171,7 +173,7 @@ std::optional<Sla> slaOf(const inv::RequestRecord& r, const SlaCalendar& cal, st
   auto received = parseTime(r.received_at);
   if (!received) return std::nullopt;
   std::optional<std::int64_t> completed;
-  if (r.status == "completed") completed = parseTime(r.completed_at);
+  if (r.status == inv::Status::completed) completed = parseTime(r.completed_at);
   return cal.evaluate(*received, completed, now);
 }
 
@@ -234,10 +236,11 @@ void Intake::loop() {
         for (std::size_t i = 0; i < batch.size(); ++i) {
           const auto& r = batch[i]->request;
           if (auto existing = ledger_.request(r.id)) {
-            outcomes[i] = {existing->fingerprint == r.fingerprint ? 202 : 409, existing->status};
+            outcomes[i] = {existing->fingerprint == r.fingerprint ? 202 : 409,
+                           std::string(inv::name(existing->status))};
             continue;
           }
-          ledger_.insertRequest(r, "queued", batch[i]->caller);
+          ledger_.insertRequest(r, inv::Status::queued, batch[i]->caller);
           ledger_.appendEvent("api:" + batch[i]->caller, r.id, "queued", "accepted from " + batch[i]->remote);
           outcomes[i] = {202, "queued"};
         }
@@ -357,7 +360,18 @@ ApiResponse Api::handleSync(const ApiRequest& req, std::optional<std::string>& a
   std::lock_guard lock(*ctx_.ledgerMutex);
   auto& ledger = *ctx_.ledger;
   if (pattern == "/v1/requests" && req.method == "GET") {
-    std::string status = target.query.count("status") ? target.query["status"] : "";
+    std::optional<inv::Status> status;
+    if (target.query.count("status")) {
+      status = inv::parseStatus(target.query["status"]);
+      if (!status) {
+        std::string known;
+        for (auto s : inv::allStatuses())
+          known += (known.empty() ? "" : ", ") + std::string(inv::name(s));
+        return problem(
+            400, "Bad Request",
+            "status: '" + target.query["status"].substr(0, 40) + "' is not one of " + known);
+      }
+    }
     json out = json::array();
     for (const auto& r : ledger.requests(status)) {
       if (!seesAll && r.submitted_by != caller->name) continue;
@@ -378,15 +392,34 @@ ApiResponse Api::handleSync(const ApiRequest& req, std::optional<std::string>& a
   if (pattern == "/v1/requests/{id}/release") {
     auto r = ledger.request(param);
     if (!r) return problem(404, "Not Found", "request " + param + " does not exist");
-    if (r->status == "released") return problem(409, "Conflict", "request " + param + " was already released");
-    if (r->status != "completed" && r->status != "failed" && r->status != "reserved")
-      return problem(409, "Conflict", "request " + param + " is " + r->status + "; release it once it has ended");
-    ledger.write([&] {
-      ledger.requestRelease(param);
-      ledger.appendEvent("api:" + caller->name, param, "release-requested", "from " + req.remote);
-    });
+    if (r->status == inv::Status::released)
+      return problem(409, "Conflict", "request " + param + " was already released");
+    if (r->status == inv::Status::releasing)
+      return ok(202, {{"id", param}, {"status", "releasing"}, {"release", "requested"}});
+    if (r->status != inv::Status::completed && r->status != inv::Status::failed &&
+        r->status != inv::Status::reserved)
+      return problem(409, "Conflict",
+                     "request " + param + " is " + std::string(inv::name(r->status)) +
+                         "; release it once it has ended");
+    Lifecycle life(ledger, *ctx_.sla);
+    inv::StepNote note{"api:" + caller->name, "release asked from " + req.remote, "", ""};
+    try {
+      if (r->status == inv::Status::reserved) {
+        // Nothing on any switch: freed at once.
+        ledger.write([&] {
+          inv::release(ledger, param, inv::Status::reserved, note.actor);
+          life.announce(param);
+        });
+        return ok(202, {{"id", param}, {"status", "released"}, {"release", "done"}});
+      }
+      // A worker unconfigures the ports, then frees everything.
+      life.move(param, r->status, inv::Status::releasing, note);
+    } catch (const inv::Error& e) {
+      if (e.kind() != inv::ErrorKind::moved) throw;
+      return problem(409, "Conflict", e.what());
+    }
     if (ctx_.wakeWorkers) ctx_.wakeWorkers();
-    return ok(202, {{"id", param}, {"status", r->status}, {"release", "requested"}});
+    return ok(202, {{"id", param}, {"status", "releasing"}, {"release", "requested"}});
   }
   const Views& v = views();
   if (pattern == "/v1/racks") {

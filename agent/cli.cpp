@@ -2,22 +2,29 @@
 
 #include <openssl/rand.h>
 #include <pwd.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
-#include <mutex>
+#include <future>
 #include <iostream>
 #include <memory>
+#include <mutex>
+#include <set>
 
+#include "colo/drivers/dialect.h"
+#include "colo/drivers/error.h"
 #include "colo/inventory/allocator.h"
 #include "colo/inventory/error.h"
 #include "colo/inventory/loader.h"
 #include "config.h"
-#include "colo/drivers/dialect.h"
-#include "colo/drivers/error.h"
 #include "daemon.h"
+#include "jobs.h"
+#include "lifecycle.h"
 #include "provision.h"
 #include "table.h"
 #include "views.h"
@@ -46,6 +53,51 @@ struct OperationFailed {
 struct Options {
   std::string config, inventory, state, playbooks;
   bool json = false;
+};
+
+// SIGINT/SIGTERM while colo changes switches: the first stops further
+// changes (the engine restores what it touched, then the request fails);
+// a second one only says that the restore is still running. Nothing is
+// abandoned half-done.
+std::atomic<int> gSignal{0};
+static_assert(std::atomic<int>::is_always_lock_free);
+
+extern "C" void onInterrupt(int sig) {
+  static const char first[] =
+      "\ncolo: interrupted: no further change is sent; restoring every touched port as it was...\n";
+  static const char again[] =
+      "\ncolo: still restoring the switches as they were; please wait, colo will not leave them "
+      "half-done\n";
+  int expected = 0;
+  if (gSignal.compare_exchange_strong(expected, sig))
+    (void)!write(2, first, sizeof first - 1);
+  else
+    (void)!write(2, again, sizeof again - 1);
+}
+
+// Handles SIGINT and SIGTERM while it lives.
+class InterruptGuard {
+ public:
+  InterruptGuard() {
+    struct sigaction sa {};
+    sa.sa_handler = onInterrupt;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &oldInt_);
+    sigaction(SIGTERM, &sa, &oldTerm_);
+  }
+  ~InterruptGuard() {
+    sigaction(SIGINT, &oldInt_, nullptr);
+    sigaction(SIGTERM, &oldTerm_, nullptr);
+  }
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+  static bool interrupted() { return gSignal.load() != 0; }
+  // 130 for SIGINT, 143 for SIGTERM, as shells report them.
+  static int exitCode() { return 128 + gSignal.load(); }
+
+ private:
+  struct sigaction oldInt_ {
+  }, oldTerm_{};
 };
 
 // Loads what a command needs, once, honouring flags over the config file.
@@ -118,9 +170,21 @@ class Session {
     return *inventory_;
   }
 
-  inv::Ledger& ledger(inv::Ledger::Open mode = inv::Ledger::Open::if_exists) {
+  // The ledger, which must exist: only `colo init` creates one.
+  inv::Ledger& ledger(inv::Ledger::Open mode = inv::Ledger::Open::must_exist) {
     if (!ledger_) ledger_ = std::make_unique<inv::Ledger>(config_.state, mode);
     return *ledger_;
+  }
+
+  // Whether a ledger was named (flag or config), rather than the default.
+  bool ledgerNamed() const { return !opt_.state.empty() || !config_.file.empty(); }
+
+  const SlaCalendar& sla() {
+    if (!sla_) {
+      std::set<std::string> holidays(config_.holidays.begin(), config_.holidays.end());
+      sla_ = std::make_unique<SlaCalendar>(utcOffsetOf(inventory().site.timezone), holidays);
+    }
+    return *sla_;
   }
 
   const inv::Occupancy& occupancy() {
@@ -149,6 +213,36 @@ class Session {
   std::unique_ptr<inv::Ledger> ledger_;
   std::unique_ptr<inv::Occupancy> occupancy_;
   std::unique_ptr<Playbooks> playbooks_;
+  std::unique_ptr<SlaCalendar> sla_;
+};
+
+// What `colo provision` and `colo release` run jobs with: this process as
+// their owner, the switches, and the operator's interrupt.
+struct CliJobs {
+  inv::Ledger& ledger;  // first: a missing ledger is reported before anything is created
+  ProcessOwner owner;
+  std::unique_ptr<SwitchOpener> opener;
+  Lifecycle lifecycle;
+  Provisioner provisioner;
+
+  explicit CliJobs(Session& s)
+      : ledger(s.ledger()),
+        owner(s.lockDir(), "cli"),
+        opener(sshOpener(s.config(), s.lockDir())),
+        lifecycle(ledger, s.sla()),
+        provisioner(lifecycle, s.inventory(), s.playbooks(), *opener, context(s, owner)) {}
+
+  static JobContext context(Session& s, const ProcessOwner& owner) {
+    JobContext c;
+    c.actor = Session::actor();
+    c.owner = owner.id();
+    c.ownerAlive = [dir = s.lockDir()](const std::string& o) {
+      return ProcessOwner::alive(dir, o);
+    };
+    c.interrupt = [] { return InterruptGuard::interrupted(); };
+    c.progress = isatty(2);
+    return c;
+  }
 };
 
 void print(const json& j) { std::cout << j.dump(2) << "\n"; }
@@ -182,11 +276,71 @@ std::string planText(const inv::Plan& plan) {
   return t.str();
 }
 
-int cmdValidate(Session& s) {
+// `colo validate --online`: every switch, read-only. Its credentials and host
+// key work, and each access port shows what the ledger says it should: a
+// free port unused, a port of a completed request colo's configuration for it.
+std::vector<std::string> onlineDrift(Session& s, const inv::Inventory& inventory) {
+  auto& ledger = s.ledger();
+  const auto& pb = s.playbooks();
+  // (switch, port) -> the change colo made there, and whether it must be there.
+  std::map<std::pair<std::string, std::string>, std::pair<PortChange, bool>> held;
+  for (const auto& r : ledger.requests()) {
+    if (!r.allocation || !ledger.holdsClaims(r.id)) continue;
+    for (auto& c : portChanges(*r.allocation, r.tenant_code, pb))
+      held[{c.switch_name, c.port}] = {c, r.status == inv::Status::completed};
+  }
+  auto opener = sshOpener(s.config(), s.lockDir());
+  auto check = [&](const inv::Switch& sw) {
+    std::vector<std::string> out;
+    try {
+      opener->preflight(sw);
+      auto session = opener->open(sw);
+      auto& dev = session->device();
+      std::set<std::string> inUse(sw.in_use.begin(), sw.in_use.end());
+      for (const auto& port : sw.access_ports) {
+        if (inUse.count(port)) continue;
+        auto state = dev.readPort(port);
+        auto it = held.find({sw.name, port});
+        if (it == held.end()) {
+          drivers::TemplateValues v = {{"port", port}, {"vlan", "0"},    {"description", ""},
+                                       {"tenant", ""}, {"hostname", ""}, {"request_id", ""},
+                                       {"nic", "0"}};
+          if (!portUnused(sw, pb, v, state))
+            out.push_back("switch " + sw.name + " port " + port +
+                          " is free in the ledger but in use (" + describePort(state) +
+                          "): mark it in_use in the inventory, or free it");
+          continue;
+        }
+        const auto& [change, mustBeColos] = it->second;
+        bool colos = portIsColos(sw, pb, change, state);
+        if (!colos && (mustBeColos || !portUnused(sw, pb, change.values, state)))
+          out.push_back("switch " + sw.name + " port " + port + " is held by " +
+                        change.values.at("request_id") + " but shows " + describePort(state) +
+                        ", not colo's configuration for it");
+      }
+    } catch (const std::exception& e) {
+      out.push_back(e.what());
+    }
+    return out;
+  };
+  // A few switches at a time: each is an SSH session.
+  std::vector<std::string> problems;
+  for (std::size_t i = 0; i < inventory.switches.size(); i += 8) {
+    std::vector<std::future<std::vector<std::string>>> batch;
+    for (std::size_t j = i; j < std::min(i + 8, inventory.switches.size()); ++j)
+      batch.push_back(std::async(std::launch::async, check, std::cref(inventory.switches[j])));
+    for (auto& f : batch)
+      for (auto& p : f.get()) problems.push_back(std::move(p));
+  }
+  return problems;
+}
+
+int cmdValidate(Session& s, bool online) {
   auto r = s.loadInventory();
   inv::Diagnostics all = r.errors;
   std::size_t ledgerConflicts = 0;
-  if (r.ok()) {
+  bool withLedger = s.ledgerNamed();
+  if (r.ok() && withLedger) {
     auto& l = s.ledger();
     inv::Occupancy occ(r.inventory, l.claims(), l.generation());
     ledgerConflicts = occ.conflicts().size();
@@ -201,10 +355,13 @@ int cmdValidate(Session& s) {
         }))
       all.push_back({{s.config().playbooks + "/templates/" + sw.vendor + ".yaml", 0, 0},
                      "missing: switch " + sw.name + " needs templates for " + sw.vendor});
+  std::vector<std::string> drift;
+  if (online && all.empty()) drift = onlineDrift(s, s.inventory());
   if (s.options().json) {
     json errs = json::array();
     for (const auto& d : all) errs.push_back(diagnosticJson(d));
-    print({{"valid", all.empty()},
+    print({{"valid", all.empty() && drift.empty()},
+           {"online", online ? json(drift) : json(nullptr)},
            {"files", r.inventory.files},
            {"racks", r.inventory.racks.size()},
            {"switches", r.inventory.switches.size()},
@@ -213,16 +370,38 @@ int cmdValidate(Session& s) {
   } else if (all.empty()) {
     std::cout << "inventory valid: " << r.inventory.racks.size() << " racks, "
               << r.inventory.switches.size() << " switches, " << r.inventory.pools.size()
-              << " ip pools, " << r.inventory.vlans.size() << " vlans ("
-              << r.inventory.files.size() << " file" << (r.inventory.files.size() == 1 ? "" : "s")
-              << "); no conflicts with the ledger\n";
+              << " ip pools, " << r.inventory.vlans.size() << " vlans (" << r.inventory.files.size()
+              << " file" << (r.inventory.files.size() == 1 ? "" : "s")
+              << (withLedger ? "); no conflicts with the ledger\n"
+                             : "); no ledger named, reservations not checked\n");
+    if (online) {
+      for (const auto& d : drift) std::cerr << "drift: " << d << "\n";
+      std::cout << (drift.empty()
+                        ? "online: every switch reachable; every port as the ledger says\n"
+                        : "online: " + std::to_string(drift.size()) + " problem(s)\n");
+    }
   } else {
     for (const auto& d : all) std::cerr << d.str() << "\n";
     std::cerr << all.size() << " error" << (all.size() == 1 ? "" : "s");
     if (ledgerConflicts) std::cerr << " (" << ledgerConflicts << " with the ledger)";
     std::cerr << "\n";
   }
-  return all.empty() ? 0 : 2;
+  return all.empty() && drift.empty() ? 0 : 2;
+}
+
+int cmdInit(Session& s) {
+  bool existed = std::filesystem::exists(s.config().state);
+  inv::Ledger ledger(s.config().state, inv::Ledger::Open::create);
+  ::chmod(s.config().state.c_str(), 0600);
+  if (s.options().json)
+    print({{"ledger", s.config().state},
+           {"created", !existed},
+           {"schema", inv::Ledger::kSchemaVersion}});
+  else
+    std::cout << (existed ? "ledger " + s.config().state + " is up to date"
+                          : "created ledger " + s.config().state)
+              << " (schema version " << inv::Ledger::kSchemaVersion << ")\n";
+  return 0;
 }
 
 int cmdRacks(Session& s) {
@@ -328,8 +507,7 @@ int cmdPlan(Session& s, const std::string& file) {
 int cmdReserve(Session& s, const std::string& file) {
   auto req = loadRequest(s, file);
   const auto& inventory = s.inventory();
-  auto result = inv::reserve(s.ledger(inv::Ledger::Open::create), inventory, req, Session::actor(),
-                             s.occupancyCache());
+  auto result = inv::reserve(s.ledger(), inventory, req, Session::actor(), s.occupancyCache());
   if (s.options().json) {
     json out = inv::toJson(result.plan);
     out["already_reserved"] = result.existing;
@@ -356,18 +534,21 @@ json commandsJson(const std::map<std::string, std::vector<std::string>>& bySwitc
   return out;
 }
 
+// A job that ended failed: what happened and every port put back; exit
+// 130/143 when the operator interrupted it, 2 for a bad value, else 1.
+int failedJob(const std::string& what, const ProvisionOutcome& outcome, const std::string& tail) {
+  std::string msg = what + (InterruptGuard::interrupted() ? " interrupted: " : " failed: ") +
+                    outcome.error + tail;
+  for (const auto& p : outcome.restored) msg += "\n  restored " + p;
+  std::cerr << "colo: " << msg << "\n";
+  if (InterruptGuard::interrupted()) return InterruptGuard::exitCode();
+  return outcome.invalid_input ? 2 : 1;
+}
+
 int cmdProvision(Session& s, const std::string& file, bool dryRun) {
   auto req = loadRequest(s, file);
   const auto& inventory = s.inventory();
   const auto& playbooks = s.playbooks();
-  // Every value that will reach a switch is checked before anything else.
-  for (const auto& srv : req.servers)
-    drivers::checkCliValue("description",
-                           drivers::renderLine("port_description", playbooks.port_description,
-                                               {{"tenant", req.tenant.code},
-                                                {"hostname", srv.hostname},
-                                                {"request_id", req.id},
-                                                {"nic", "0"}}));
   if (dryRun) {
     bool existing = false;
     inv::Plan plan = currentOrNewPlan(s, req, existing);
@@ -386,15 +567,10 @@ int cmdProvision(Session& s, const std::string& file, bool dryRun) {
     return 0;
   }
 
-  auto& ledger = s.ledger(inv::Ledger::Open::create);
-  if (auto rec = ledger.request(req.id); rec && rec->status == "configuring")
-    throw inv::Error(inv::ErrorKind::conflict,
-                     "request " + req.id + " is being configured by another colo process, or a "
-                     "run was interrupted; see 'colo request " + req.id + "'");
-  auto opener = sshOpener(s.config(), s.lockDir());
-  Provisioner provisioner(ledger, inventory, playbooks, *opener, Session::actor(), isatty(2));
-  auto outcome = provisioner.provision(req);
-  if (outcome.failed) throw OperationFailed{"provision " + req.id + " failed: " + outcome.error};
+  InterruptGuard guard;
+  CliJobs jobs(s);
+  auto outcome = jobs.provisioner.provision(req);
+  if (outcome.failed) return failedJob("provision " + req.id, outcome, "");
   if (outcome.already_completed) {
     if (s.options().json) {
       json out = inv::toJson(outcome.plan);
@@ -420,23 +596,12 @@ int cmdProvision(Session& s, const std::string& file, bool dryRun) {
 
 int cmdRelease(Session& s, const std::string& id) {
   auto& ledger = s.ledger();
-  auto rec = ledger.request(id);
-  if (!rec) throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
-  if (rec->status == "released")
-    throw inv::Error(inv::ErrorKind::conflict, "request " + id + " was already released");
-  // Only a request whose ports were configured needs the inventory, the
-  // playbooks and the switches.
-  bool switchWork = ledger.holdsClaims(id) && rec->status != "reserved";
-  const inv::Inventory empty;
-  const Playbooks noPlaybooks;
-  auto opener = sshOpener(s.config(), s.lockDir());
-  Provisioner provisioner(ledger, switchWork ? s.inventory() : empty,
-                          switchWork ? s.playbooks() : noPlaybooks, *opener, Session::actor(), isatty(2));
-  try {
-    provisioner.release(id);
-  } catch (const ChangeFailed& e) {
-    throw OperationFailed{"release " + id + " failed: " + e.what() + "; nothing was freed"};
-  }
+  if (!ledger.request(id))
+    throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
+  InterruptGuard guard;
+  CliJobs jobs(s);
+  auto outcome = jobs.provisioner.release(id);
+  if (outcome.failed) return failedJob("release " + id, outcome, "; nothing was freed");
   if (s.options().json)
     print(requestJson(*ledger.request(id)));
   else
@@ -445,7 +610,18 @@ int cmdRelease(Session& s, const std::string& id) {
 }
 
 int cmdRequests(Session& s, const std::string& status) {
-  auto all = s.ledger().requests(status);
+  std::optional<inv::Status> only;
+  if (!status.empty()) {
+    only = inv::parseStatus(status);
+    if (!only) {
+      std::string known;
+      for (auto st : inv::allStatuses())
+        known += (known.empty() ? "" : ", ") + std::string(inv::name(st));
+      throw inv::Error(inv::ErrorKind::invalid_input,
+                       "--status " + status + " is not one of " + known);
+    }
+  }
+  auto all = s.ledger().requests(only);
   if (s.options().json) {
     json out = json::array();
     for (const auto& r : all) {
@@ -458,7 +634,7 @@ int cmdRequests(Session& s, const std::string& status) {
   }
   Table t({"REQUEST", "TENANT", "LETTER", "STATUS", "SERVERS", "RECEIVED", "UPDATED"});
   for (const auto& r : all)
-    t.row({r.id, r.tenant_code, r.letter_number, r.status,
+    t.row({r.id, r.tenant_code, r.letter_number, std::string(inv::name(r.status)),
            std::to_string(r.allocation ? r.allocation->servers.size() : 0), r.received_at,
            r.updated_at});
   std::cout << t.str();
@@ -477,12 +653,13 @@ int cmdRequest(Session& s, const std::string& id) {
     print(out);
     return 0;
   }
-  std::cout << "request " << rec->id << ": " << rec->status << "\n"
-            << "tenant " << rec->tenant_code << ", letter " << rec->letter_number
-            << ", received " << rec->received_at << "\n";
+  std::cout << "request " << rec->id << ": " << inv::name(rec->status) << "\n"
+            << "tenant " << rec->tenant_code << ", letter " << rec->letter_number << ", received "
+            << rec->received_at << "\n";
   if (!rec->error.empty()) std::cout << "error: " << rec->error << "\n";
   if (rec->allocation)
-    std::cout << (rec->status == "released" ? "held until released:\n" : "") << planText(*rec->allocation);
+    std::cout << (rec->status == inv::Status::released ? "held until released:\n" : "")
+              << planText(*rec->allocation);
   Table t({"#", "AT", "ACTOR", "STEP", "DETAIL"});
   for (const auto& e : events) t.row({std::to_string(e.seq), e.at, e.actor, e.kind, e.detail});
   std::cout << "steps:\n" << t.str();
@@ -516,6 +693,8 @@ const char* kindName(inv::ErrorKind k) {
     case inv::ErrorKind::conflict: return "conflict";
     case inv::ErrorKind::exhausted: return "exhausted";
     case inv::ErrorKind::storage: return "storage";
+    case inv::ErrorKind::moved:
+      return "moved";
   }
   return "error";
 }
@@ -544,7 +723,14 @@ int runCli(int argc, char** argv) {
     c->callback([&run, fn] { run = fn; });
     return c;
   };
-  sub("validate", "validate the inventory against itself and the ledger", cmdValidate);
+  bool online = false;
+  sub("validate", "validate the inventory against itself and the ledger",
+      [&](Session& s) { return cmdValidate(s, online); })
+      ->add_flag(
+          "--online", online,
+          "also connect to every switch, read-only: credentials, host keys, and ports whose real "
+          "state differs from the ledger");
+  sub("init", "create the ledger (or migrate it); no other command creates one", cmdInit);
   sub("racks", "utilization per rack: units and power per feed", cmdRacks);
   sub("rack", "one rack's elevation, unit by unit", [&](Session& s) { return cmdRack(s, arg); })
       ->add_option("NAME", arg, "rack name")->required();

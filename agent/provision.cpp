@@ -1,263 +1,30 @@
 #include "provision.h"
 
-#include <unistd.h>
-
 #include <iostream>
 #include <mutex>
-#include <thread>
+#include <set>
 
 #include "colo/drivers/error.h"
+#include "colo/inventory/allocator.h"
 #include "colo/inventory/error.h"
 
 namespace colo::agent {
 
-namespace {
-
-using drivers::DriverError;
-using drivers::DriverErrorKind;
-
-const PortTemplate& templateFor(const Playbooks& pb, const std::string& vendor, PortAction action) {
-  auto it = pb.vendors.find(vendor);
-  if (it == pb.vendors.end())
-    throw DriverError(DriverErrorKind::invalid_value,
-                      "no templates for vendor " + vendor + " in " + pb.dir + "/templates/");
-  return action == PortAction::configure ? it->second.configure : it->second.unconfigure;
-}
-
-const char* templateName(PortAction a) {
-  return a == PortAction::configure ? "configure_port" : "unconfigure_port";
-}
-
-// Differences between what the template expects and what the port shows.
-std::string mismatch(const std::map<std::string, std::string>& expect, const drivers::PortState& got) {
-  std::string out;
-  auto differs = [&](const std::string& key, const std::string& want, const std::string& have) {
-    if (want != have) out += (out.empty() ? "" : ", ") + key + " is '" + have + "', expected '" + want + "'";
-  };
-  for (const auto& [key, want] : expect) {
-    if (key == "description") differs(key, want, got.description);
-    if (key == "mode") differs(key, want, got.mode);
-    if (key == "vlan") differs(key, want, got.vlan ? std::to_string(got.vlan) : "");
-    if (key == "enabled") differs(key, want, got.enabled ? "true" : "false");
-  }
-  return out;
-}
-
-struct PortWork {
-  const PortChange* change;
-  std::vector<std::string> commands;
-  std::map<std::string, std::string> expect;
-  drivers::PortState captured;
-};
-
-struct SwitchWork {
-  const inventory::Switch* sw = nullptr;
-  std::vector<PortWork> ports;
-  std::unique_ptr<SwitchSession> session;
-  bool touched = false, saved = false;
-  std::string error;  // empty while all goes well
-};
-
-template <typename F>
-void inParallel(std::vector<SwitchWork>& work, F&& f) {
-  std::vector<std::thread> threads;
-  for (auto& w : work) threads.emplace_back([&w, &f] {
-    try {
-      f(w);
-    } catch (const DriverError& e) {
-      w.error = e.what();
-    } catch (const std::exception& e) {
-      w.error = std::string("switch ") + w.sw->name + ": " + e.what();
-    }
-  });
-  for (auto& t : threads) t.join();
-}
-
-}  // namespace
-
-std::vector<PortChange> portChanges(const inventory::Plan& plan, const std::string& tenant,
-                                    const Playbooks& playbooks) {
-  std::vector<PortChange> out;
-  for (const auto& s : plan.servers) {
-    for (const auto& n : s.nics) {
-      PortChange c;
-      c.switch_name = n.switch_name;
-      c.port = n.port;
-      drivers::TemplateValues base = {{"tenant", tenant},
-                                      {"hostname", s.hostname},
-                                      {"request_id", plan.request_id},
-                                      {"nic", std::to_string(n.index)}};
-      c.values = base;
-      c.values["port"] = n.port;
-      c.values["vlan"] = std::to_string(n.vlan);
-      c.values["description"] = drivers::renderLine("port_description", playbooks.port_description, base);
-      for (const auto& [k, v] : c.values) drivers::checkCliValue(k, v);
-      out.push_back(std::move(c));
-    }
-  }
-  return out;
-}
-
-std::map<std::string, std::vector<std::string>> commandsBySwitch(
-    const inventory::Inventory& inv, const Playbooks& pb, const std::vector<PortChange>& changes,
-    PortAction action) {
-  std::map<std::string, std::vector<std::string>> body;
-  for (const auto& c : changes) {
-    const auto* sw = inv.switchNamed(c.switch_name);
-    const auto& t = templateFor(pb, sw->vendor, action);
-    auto lines = drivers::renderTemplate(templateName(action), t.commands, c.values);
-    auto& cmds = body[c.switch_name];
-    cmds.insert(cmds.end(), lines.begin(), lines.end());
-  }
-  std::map<std::string, std::vector<std::string>> out;
-  for (auto& [name, cmds] : body) {
-    const auto* d = drivers::dialectFor(inv.switchNamed(name)->vendor);
-    auto& all = out[name];
-    for (const auto& c : d->enterConfig()) all.push_back(c);
-    all.insert(all.end(), cmds.begin(), cmds.end());
-    for (const auto& c : d->commitConfig()) all.push_back(c);
-    if (pb.has("save"))
-      for (const auto& c : d->save()) all.push_back(c);
-  }
-  return out;
-}
-
-void applyPortChanges(const inventory::Inventory& inv, const Playbooks& pb, SwitchOpener& opener,
-                      StepSink& sink, const std::vector<PortChange>& changes, PortAction action,
-                      const PriorCaptures& prior) {
-  // Group by switch; render everything before any connection.
-  std::vector<SwitchWork> work;
-  for (const auto& c : changes) {
-    const auto* sw = inv.switchNamed(c.switch_name);
-    if (!sw) throw DriverError(DriverErrorKind::invalid_value, "switch " + c.switch_name + " is not in the inventory");
-    auto it = std::find_if(work.begin(), work.end(), [&](const SwitchWork& w) { return w.sw == sw; });
-    if (it == work.end()) {
-      work.push_back({});
-      work.back().sw = sw;
-      it = work.end() - 1;
-    }
-    const auto& t = templateFor(pb, sw->vendor, action);
-    PortWork pw;
-    pw.change = &c;
-    pw.commands = drivers::renderTemplate(templateName(action), t.commands, c.values);
-    for (const auto& [k, v] : t.expect) pw.expect[k] = drivers::renderLine(templateName(action), v, c.values);
-    it->ports.push_back(std::move(pw));
-  }
-
-  // Phase 1, per switch: capture, apply, verify.
-  inParallel(work, [&](SwitchWork& w) {
-    sink.step(w.sw->name, "connect", w.sw->address + ":" + std::to_string(w.sw->port));
-    w.session = opener.open(*w.sw);
-    auto& dev = w.session->device();
-    for (auto& p : w.ports) {
-      // A port captured by an earlier, interrupted run keeps that capture:
-      // what it shows now may be half our own doing.
-      if (auto it = prior.find({w.sw->name, p.change->port}); it != prior.end())
-        p.captured = dev.dialect().parsePort(it->second);
-      else
-        p.captured = dev.readPort(p.change->port);
-      sink.captured(w.sw->name, p.change->port, p.captured.lines);
-      sink.step(w.sw->name, "capture", p.change->port + ": " +
-                                           (p.captured.lines.empty() ? "(no configuration)" : std::to_string(p.captured.lines.size()) + " lines"));
-    }
-    std::vector<std::string> all;
-    for (const auto& p : w.ports) all.insert(all.end(), p.commands.begin(), p.commands.end());
-    w.touched = true;  // from the first command on, the switch may have changed
-    dev.configure(all);
-    sink.step(w.sw->name, "apply", std::to_string(all.size()) + " commands on " + std::to_string(w.ports.size()) + " port(s)");
-    if (pb.has("verify")) {
-      for (const auto& p : w.ports) {
-        auto got = dev.readPort(p.change->port);
-        auto diff = mismatch(p.expect, got);
-        if (!diff.empty())
-          throw DriverError(DriverErrorKind::verify, "switch " + w.sw->name + " port " + p.change->port +
-                                                         " does not read back as configured: " + diff);
-        sink.step(w.sw->name, "verify", p.change->port + ": as expected");
-      }
-    }
-  });
-
-  // Phase 2, only when every switch got this far: save everywhere.
-  bool ok = std::all_of(work.begin(), work.end(), [](const SwitchWork& w) { return w.error.empty(); });
-  if (ok && pb.has("save")) {
-    inParallel(work, [&](SwitchWork& w) {
-      w.session->device().save();
-      w.saved = true;
-      sink.step(w.sw->name, "save", "configuration saved");
-    });
-    ok = std::all_of(work.begin(), work.end(), [](const SwitchWork& w) { return w.error.empty(); });
-  }
-  if (ok) return;
-
-  std::string firstError;
-  for (const auto& w : work)
-    if (!w.error.empty() && firstError.empty()) firstError = w.error;
-
-  // Restore every touched port, on every switch, as captured.
-  std::vector<std::string> unrestored;
-  std::mutex m;
-  for (auto& w : work) w.error.clear();
-  inParallel(work, [&](SwitchWork& w) {
-    if (!w.touched) return;
-    try {
-      // The old session may be the thing that broke: start afresh, and
-      // try a few times, since a restore matters more than anything else.
-      w.session.reset();
-      for (int attempt = 1;; ++attempt) {
-        try {
-          w.session = opener.open(*w.sw);
-          break;
-        } catch (const DriverError& e) {
-          if (attempt == 3 || e.kind() == DriverErrorKind::host_key || e.kind() == DriverErrorKind::auth)
-            throw;
-          sink.step(w.sw->name, "reconnect", e.what());
-          std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
-        }
-      }
-      auto& dev = w.session->device();
-      std::vector<std::string> cmds;
-      for (const auto& p : w.ports) {
-        auto r = dev.dialect().restorePort(p.change->port, p.captured);
-        cmds.insert(cmds.end(), r.begin(), r.end());
-      }
-      dev.configure(cmds);
-      for (const auto& p : w.ports) {
-        auto now = dev.readPort(p.change->port);
-        if (now.lines != p.captured.lines)
-          throw DriverError(DriverErrorKind::verify, "port " + p.change->port + " does not read back as captured");
-      }
-      // Save only where this run saved: never persist someone else's
-      // unsaved changes.
-      if (w.saved) dev.save();
-      sink.step(w.sw->name, "restore", std::to_string(w.ports.size()) + " port(s) restored as captured");
-    } catch (const std::exception& e) {
-      std::lock_guard lock(m);
-      for (const auto& p : w.ports) unrestored.push_back(w.sw->name + " " + p.change->port);
-      sink.step(w.sw->name, "restore-failed", e.what());
-      throw;
-    }
-  });
-  bool restored = unrestored.empty();
-  std::string msg = firstError;
-  if (!restored) {
-    msg += "; RESTORE FAILED for";
-    for (const auto& u : unrestored) msg += " " + u;
-    msg += ": check these ports by hand";
-  }
-  throw ChangeFailed(msg, restored);
-}
-
-}  // namespace colo::agent
-
-namespace colo::agent {
+namespace inv = colo::inventory;
+using inv::Status;
 
 namespace {
 
-// Records each step in the ledger's step log and, on a terminal, shows it.
+// Records each step in the ledger's step log and, on a terminal, shows it;
+// keeps each capture with the attempt it belongs to.
 class LedgerSteps final : public StepSink {
  public:
-  LedgerSteps(inventory::Ledger& ledger, std::string requestId, std::string actor, bool show)
-      : ledger_(ledger), id_(std::move(requestId)), actor_(std::move(actor)), show_(show) {}
+  LedgerSteps(inv::Ledger& ledger, std::string requestId, int attempt, std::string actor, bool show)
+      : ledger_(ledger),
+        id_(std::move(requestId)),
+        attempt_(attempt),
+        actor_(std::move(actor)),
+        show_(show) {}
 
   void step(const std::string& sw, const std::string& kind, const std::string& detail) override {
     std::lock_guard lock(m_);
@@ -268,107 +35,306 @@ class LedgerSteps final : public StepSink {
   void captured(const std::string& sw, const std::string& port,
                 const std::vector<std::string>& lines) override {
     std::lock_guard lock(m_);
-    ledger_.saveCapture(id_, sw, port, lines);
-  }
-
-  void note(const std::string& kind, const std::string& detail, const std::string& status = "",
-            const std::string& error = "") {
-    std::lock_guard lock(m_);
-    ledger_.write([&] {
-      if (!status.empty()) ledger_.setStatus(id_, status, error);
-      ledger_.appendEvent(actor_, id_, kind, detail);
-    });
+    ledger_.saveCapture(id_, attempt_, sw, port, lines);
   }
 
  private:
-  inventory::Ledger& ledger_;
-  std::string id_, actor_;
+  inv::Ledger& ledger_;
+  std::string id_;
+  int attempt_;
+  std::string actor_;
   bool show_;
   std::mutex m_;
 };
 
+inv::Error conflict(const std::string& message) {
+  return inv::Error(inv::ErrorKind::conflict, message);
+}
+
+bool hasSwitchWork(const inv::Plan& plan) {
+  for (const auto& s : plan.servers)
+    if (!s.nics.empty()) return true;
+  return false;
+}
+
 }  // namespace
 
-Provisioner::Provisioner(inventory::Ledger& ledger, const inventory::Inventory& inv,
-                         const Playbooks& playbooks, SwitchOpener& opener, std::string actor,
-                         bool showProgress)
-    : ledger_(ledger),
+Provisioner::Provisioner(Lifecycle& lifecycle, const inv::Inventory& inv,
+                         const Playbooks& playbooks, SwitchOpener& opener, JobContext context)
+    : life_(lifecycle),
+      ledger_(lifecycle.ledger()),
       inv_(inv),
       playbooks_(playbooks),
       opener_(opener),
-      actor_(std::move(actor)),
-      progress_(showProgress) {}
+      ctx_(std::move(context)) {}
 
-ProvisionOutcome Provisioner::provision(const inventory::Request& req) {
+void Provisioner::checkPlan(const inv::Plan& plan, const std::string& tenant) {
+  auto changes = portChanges(plan, tenant, playbooks_);
+  commandsBySwitch(inv_, playbooks_, changes, PortAction::configure);
+  commandsBySwitch(inv_, playbooks_, changes, PortAction::unconfigure);
+  std::set<std::string> switches;
+  for (const auto& c : changes) switches.insert(c.switch_name);
+  for (const auto& name : switches) opener_.preflight(*inv_.switchNamed(name));
+}
+
+ProvisionOutcome Provisioner::fail(const std::string& id, Status from, const std::string& why,
+                                   bool invalidInput) {
+  life_.move(id, from, Status::failed,
+             {ctx_.actor, "nothing reserved, no switch touched", why, ""});
   ProvisionOutcome out;
-  if (auto rec = ledger_.request(req.id);
-      rec && rec->fingerprint == req.fingerprint && rec->status == "completed" && rec->allocation) {
-    out.plan = *rec->allocation;
-    out.already_completed = true;
-    return out;
+  out.id = id;
+  out.failed = true;
+  out.error = why;
+  out.invalid_input = invalidInput;
+  return out;
+}
+
+ProvisionOutcome Provisioner::provision(const inv::Request& req) {
+  enum class Next { run, resume, configureReserved, done } next = Next::run;
+  ProvisionOutcome out;
+  out.id = req.id;
+  std::optional<inv::RequestRecord> rec;
+  ledger_.write([&] {
+    rec = ledger_.request(req.id);
+    if (!rec) {
+      ledger_.insertRequest(req, Status::planning, "", ctx_.owner);
+      ledger_.appendEvent(ctx_.actor, req.id, "planning", "colo provision");
+      return;
+    }
+    if (rec->fingerprint != req.fingerprint)
+      throw conflict(
+          "request " + req.id +
+          " was already received with a different body; a changed request needs a new id");
+    bool holds = ledger_.holdsClaims(req.id);
+    switch (rec->status) {
+      case Status::completed:
+        out.plan = *rec->allocation;
+        out.already_completed = true;
+        next = Next::done;
+        return;
+      case Status::queued:
+        life_.move(req.id, Status::queued, Status::planning,
+                   {ctx_.actor, "taken by colo provision", "", ctx_.owner});
+        return;
+      case Status::failed:
+        if (holds)
+          throw conflict("request " + req.id +
+                         " failed and still holds ports it could not restore (" + rec->error +
+                         "); fix them, then 'colo release " + req.id + "'");
+        life_.move(req.id, Status::failed, Status::planning,
+                   {ctx_.actor, "provision again", "", ctx_.owner});
+        return;
+      case Status::reserved:
+        next = Next::configureReserved;
+        return;
+      case Status::released:
+        throw conflict("request " + req.id +
+                       " was released; it cannot be provisioned again (use a new id)");
+      case Status::planning:
+      case Status::configuring:
+      case Status::releasing:
+        if (!rec->owner.empty() && ctx_.ownerAlive(rec->owner))
+          throw conflict("request " + req.id + " is " + std::string(inv::name(rec->status)) + ": " +
+                         rec->owner + " is working on it; see 'colo request " + req.id + "'");
+        if (rec->status == Status::releasing)
+          throw conflict("request " + req.id + " is being released; finish it with 'colo release " +
+                         req.id + "'");
+        // Its process is gone: take the job over where it stands.
+        ledger_.adoptOrphans(ctx_.owner, ctx_.ownerAlive, req.id);
+        next = rec->status == Status::planning ? Next::run : Next::resume;
+        return;
+    }
+  });
+  switch (next) {
+    case Next::done:
+      return out;
+    case Next::run:
+      return run(req.id);
+    case Next::resume:
+      return resume(req.id);
+    case Next::configureReserved: {
+      // Checked before anything moves: a reservation whose switch work
+      // cannot start stays a reservation.
+      checkPlan(*rec->allocation, req.tenant.code);
+      life_.move(req.id, Status::reserved, Status::configuring,
+                 {ctx_.actor, "colo provision of the reservation", "", ctx_.owner});
+      return configure(*ledger_.request(req.id), req, *rec->allocation, false);
+    }
   }
-  auto reservation = inventory::reserve(ledger_, inv_, req, actor_, cache_);
-  out.plan = reservation.plan;
-  return configure(req, out);
+  return out;
+}
+
+ProvisionOutcome Provisioner::run(const std::string& id) {
+  auto rec = ledger_.request(id);
+  if (!rec || rec->status != Status::planning)
+    throw inv::Error(inv::ErrorKind::moved, "request " + id + " is not planning");
+  std::optional<inv::ClaimedPlan> claimed;
+  inv::Request req;
+  try {
+    req = inv::parseRequestJson(rec->body);
+    inv::checkRequestAgainst(req, inv_);
+    if (ctx_.interrupt && ctx_.interrupt())
+      throw std::runtime_error("interrupted by the operator before reserving");
+    // Planning, every check and the claims commit with the move to
+    // configuring, or not at all.
+    ledger_.write([&] {
+      claimed = inv::claimNewPlan(ledger_, inv_, req, cache_,
+                                  [&](const inv::Plan& p) { checkPlan(p, req.tenant.code); });
+      life_.move(id, Status::planning, Status::configuring,
+                 {ctx_.actor, inv::placementSummary(claimed->plan), "", ctx_.owner});
+    });
+  } catch (const inv::Error& e) {
+    if (e.kind() == inv::ErrorKind::moved) throw;
+    return fail(id, Status::planning, e.what(), e.kind() == inv::ErrorKind::invalid_input);
+  } catch (const drivers::DriverError& e) {
+    return fail(id, Status::planning, e.what(),
+                e.kind() == drivers::DriverErrorKind::invalid_value);
+  } catch (const std::exception& e) {
+    return fail(id, Status::planning, e.what());
+  }
+  claimed->committed(cache_, req.tenant.code);
+  return configure(*ledger_.request(id), req, claimed->plan, false);
 }
 
 ProvisionOutcome Provisioner::resume(const std::string& id) {
   auto rec = ledger_.request(id);
-  if (!rec || !rec->allocation)
-    throw inventory::Error(inventory::ErrorKind::not_found, "request " + id + " has nothing to resume");
-  auto req = inventory::parseRequestJson(rec->body);
-  ProvisionOutcome out;
-  out.plan = *rec->allocation;
-  LedgerSteps(ledger_, id, actor_, progress_).note("resuming", "after an interruption, from the stored captures");
-  return configure(req, out, ledger_.captures(id));
+  if (!rec || rec->status != Status::configuring || !rec->allocation)
+    throw inv::Error(inv::ErrorKind::moved,
+                     "request " + id + " is not configuring; nothing to resume");
+  ledger_.write([&] {
+    ledger_.appendEvent(ctx_.actor, id, "resuming",
+                        "after an interruption, from this attempt's stored captures");
+  });
+  return configure(*rec, inv::parseRequestJson(rec->body), *rec->allocation, true);
 }
 
-ProvisionOutcome Provisioner::configure(const inventory::Request& req, ProvisionOutcome out,
-                                        const PriorCaptures& prior) {
-  LedgerSteps steps(ledger_, req.id, actor_, progress_);
+ProvisionOutcome Provisioner::configure(const inv::RequestRecord& rec, const inv::Request& req,
+                                        inv::Plan plan, bool resumed) {
+  ProvisionOutcome out;
+  out.id = rec.id;
+  out.plan = std::move(plan);
+  LedgerSteps steps(ledger_, rec.id, rec.attempt, ctx_.actor, ctx_.progress);
   auto changes = portChanges(out.plan, req.tenant.code, playbooks_);
-  steps.note("configuring", std::to_string(changes.size()) + " port(s)", "configuring");
-  if (progress_) std::cerr << "provisioning " << req.id << ": " << changes.size() << " port(s)\n";
+  if (ctx_.progress)
+    std::cerr << "provisioning " << rec.id << ": " << changes.size() << " port(s)\n";
+  SwitchWorkOptions options;
+  options.interrupt = ctx_.interrupt;
+  if (resumed) {
+    options.prior = ledger_.captures(rec.id, rec.attempt);
+    options.possibly_saved = !options.prior.empty();
+  }
   try {
-    applyPortChanges(inv_, playbooks_, opener_, steps, changes, PortAction::configure, prior);
+    applyPortChanges(inv_, playbooks_, opener_, steps, changes, PortAction::configure, options);
   } catch (const ChangeFailed& e) {
     out.failed = true;
+    out.restored = e.restoredPorts();
     if (e.restored()) {
       out.error = std::string(e.what()) + "; every touched port was restored and the reservation released";
       ledger_.write([&] {
-        ledger_.unclaim(req.id);
-        ledger_.setStatus(req.id, "failed", e.what());
-        ledger_.appendEvent(actor_, req.id, "failed", "every touched port restored; reservation released");
+        ledger_.unclaim(rec.id);
+        life_.move(rec.id, Status::configuring, Status::failed,
+                   {ctx_.actor, "every touched port restored; reservation released", e.what(), ""});
       });
     } else {
-      out.error = std::string(e.what()) + "; the reservation is kept until 'colo release " + req.id +
-                  "' succeeds";
-      steps.note("failed", "some ports could not be restored; reservation kept", "failed", e.what());
+      out.error = std::string(e.what()) + "; the reservation is kept until 'colo release " +
+                  rec.id + "' succeeds";
+      life_.move(rec.id, Status::configuring, Status::failed,
+                 {ctx_.actor, "some ports could not be restored; reservation kept", e.what(), ""});
     }
     return out;
   }
-  steps.note("completed", "ports configured, verified and saved", "completed");
+  life_.move(rec.id, Status::configuring, Status::completed,
+             {ctx_.actor, "ports configured, verified and saved", "", ""});
   return out;
 }
 
-void Provisioner::release(const std::string& id) {
+ProvisionOutcome Provisioner::release(const std::string& id) {
+  bool finish = false;
+  ledger_.write([&] {
+    auto rec = ledger_.request(id);
+    if (!rec)
+      throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
+    switch (rec->status) {
+      case Status::released:
+        throw conflict("request " + id + " was already released");
+      case Status::reserved:
+        // Nothing was configured: free it at once.
+        inv::release(ledger_, id, Status::reserved, ctx_.actor);
+        life_.announce(id);
+        return;
+      case Status::completed:
+      case Status::failed:
+        life_.move(id, rec->status, Status::releasing,
+                   {ctx_.actor, "colo release", "", ctx_.owner});
+        finish = true;
+        return;
+      case Status::releasing:
+        if (!rec->owner.empty() && ctx_.ownerAlive(rec->owner))
+          throw conflict("request " + id + " is being released by " + rec->owner);
+        ledger_.adoptOrphans(ctx_.owner, ctx_.ownerAlive, id);
+        finish = true;
+        return;
+      default:
+        throw conflict("request " + id + " is " + std::string(inv::name(rec->status)) +
+                       "; release it once it has ended");
+    }
+  });
+  if (!finish) {
+    ProvisionOutcome out;
+    out.id = id;
+    return out;
+  }
+  return finishRelease(id);
+}
+
+ProvisionOutcome Provisioner::finishRelease(const std::string& id) {
   auto rec = ledger_.request(id);
-  if (!rec) throw inventory::Error(inventory::ErrorKind::not_found, "request " + id + " is not in the ledger");
+  if (!rec || rec->status != Status::releasing)
+    throw inv::Error(inv::ErrorKind::moved, "request " + id + " is not releasing");
+  ProvisionOutcome out;
+  out.id = id;
+  Status back = rec->release_from.value_or(Status::completed);
   // Ports were configured (or may have been): return them to unused first.
-  bool configured = rec->allocation && ledger_.holdsClaims(id) &&
-                    (rec->status == "completed" || rec->status == "configuring" || rec->status == "failed");
-  if (configured) {
-    auto changes = portChanges(*rec->allocation, rec->tenant_code, playbooks_);
-    LedgerSteps steps(ledger_, id, actor_, progress_);
-    steps.note("unconfiguring", std::to_string(changes.size()) + " port(s)");
+  if (rec->allocation && ledger_.holdsClaims(id) && hasSwitchWork(*rec->allocation)) {
+    out.plan = *rec->allocation;
+    LedgerSteps steps(ledger_, id, rec->attempt, ctx_.actor, ctx_.progress);
+    SwitchWorkOptions options;
+    options.interrupt = ctx_.interrupt;
+    options.prior = ledger_.captures(id, rec->attempt);  // a release resumed after a crash
+    options.possibly_saved = !options.prior.empty();
     try {
-      applyPortChanges(inv_, playbooks_, opener_, steps, changes, PortAction::unconfigure);
+      auto changes = portChanges(*rec->allocation, rec->tenant_code, playbooks_);
+      applyPortChanges(inv_, playbooks_, opener_, steps, changes, PortAction::unconfigure, options);
     } catch (const ChangeFailed& e) {
-      steps.note("release-failed", e.what());
-      throw;
+      out.failed = true;
+      out.error = e.what();
+      out.restored = e.restoredPorts();
+      life_.move(id, Status::releasing, back,
+                 {ctx_.actor, std::string("release failed, nothing freed: ") + e.what(),
+                  back == Status::failed ? rec->error : "", ""});
+      return out;
     }
   }
-  inventory::release(ledger_, id, actor_);
+  ledger_.write([&] {
+    inv::release(ledger_, id, Status::releasing, ctx_.actor);
+    life_.announce(id);
+  });
+  return out;
+}
+
+ProvisionOutcome Provisioner::continueJob(const std::string& id, Status status) {
+  switch (status) {
+    case Status::planning:
+      return run(id);
+    case Status::configuring:
+      return resume(id);
+    case Status::releasing:
+      return finishRelease(id);
+    default:
+      throw inv::Error(
+          inv::ErrorKind::moved,
+          "request " + id + " is " + std::string(inv::name(status)) + ": no job to continue");
+  }
 }
 
 }  // namespace colo::agent

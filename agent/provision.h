@@ -1,105 +1,88 @@
-// Switch work for a plan: capture, apply, verify, save on every switch in
-// parallel (one session per switch), and on any failure put every touched
-// port back as captured.
+// A request's jobs from start to end, as `colo provision`/`colo release` and
+// the agent's workers run them: check, reserve, configure, verify, save,
+// complete; on failure restore, release and fail; release; and resuming any
+// of these after a crash. Every status change goes through Lifecycle; the
+// switch work itself is switch_work.h.
 #pragma once
 
-#include <map>
-#include <stdexcept>
+#include <functional>
+#include <memory>
 #include <string>
-#include <vector>
 
-#include "colo/drivers/template.h"
-#include "colo/inventory/allocator.h"
+#include "colo/inventory/ledger.h"
 #include "colo/inventory/model.h"
+#include "colo/inventory/occupancy.h"
 #include "colo/inventory/plan.h"
+#include "colo/inventory/request.h"
+#include "lifecycle.h"
 #include "playbook.h"
 #include "switch_access.h"
+#include "switch_work.h"
 
 namespace colo::agent {
 
-// Where progress goes: the ledger's step log and the terminal.
-class StepSink {
- public:
-  virtual ~StepSink() = default;
-  // Called from the switches' worker threads; implementations synchronize.
-  virtual void step(const std::string& switchName, const std::string& kind,
-                    const std::string& detail) = 0;
-  // A port's configuration before it is touched; kept durably so that a
-  // restore after a crash puts back the original.
-  virtual void captured(const std::string& /*switchName*/, const std::string& /*port*/,
-                        const std::vector<std::string>& /*lines*/) {}
-};
-
-// Captures taken earlier (by a run that crashed), by (switch, port).
-using PriorCaptures = std::map<std::pair<std::string, std::string>, std::vector<std::string>>;
-
-struct PortChange {
-  std::string switch_name;
-  std::string port;
-  drivers::TemplateValues values;  // port, vlan, description, tenant, hostname, request_id, nic
-};
-
-enum class PortAction { configure, unconfigure };
-
-// The port changes of a plan, with every template value checked: a value a
-// switch CLI could misread fails here, before any connection.
-std::vector<PortChange> portChanges(const inventory::Plan& plan, const std::string& tenant,
-                                    const Playbooks& playbooks);
-
-// The exact commands each switch will receive, in order.
-std::map<std::string, std::vector<std::string>> commandsBySwitch(
-    const inventory::Inventory& inv, const Playbooks& playbooks,
-    const std::vector<PortChange>& changes, PortAction action);
-
-// A change that failed. `restored` is false when some port could not be put
-// back; the message then names them, for a technician to look at.
-class ChangeFailed : public std::runtime_error {
- public:
-  ChangeFailed(const std::string& what, bool restored) : std::runtime_error(what), restored_(restored) {}
-  bool restored() const { return restored_; }
-
- private:
-  bool restored_;
-};
-
-// Runs the change. Throws ChangeFailed after restoring.
-void applyPortChanges(const inventory::Inventory& inv, const Playbooks& playbooks,
-                      SwitchOpener& opener, StepSink& sink, const std::vector<PortChange>& changes,
-                      PortAction action, const PriorCaptures& prior = {});
-
-// A whole request, as `colo provision` and the agent's workers run it:
-// reserve, configure, verify, save, complete; on failure restore, release and
-// mark it failed. Records every step in the ledger.
 struct ProvisionOutcome {
+  std::string id;
   inventory::Plan plan;
   bool already_completed = false;
   bool failed = false;
   std::string error;  // when failed
+  bool invalid_input = false;         // failed on a value: the request, a template, the inventory
+  std::vector<std::string> restored;  // "switch port" put back as captured
+};
+
+// Who runs the jobs, and what they may consult.
+struct JobContext {
+  std::string actor;  // for the step log: "cli:alice", "agent:worker-1"
+  std::string owner;  // this process, as owner of the jobs it works on
+  // Whether another owner (a process) is still alive; a job whose owner is
+  // gone may be taken over.
+  std::function<bool(const std::string&)> ownerAlive;
+  std::function<bool()> interrupt;  // the operator asked to stop (CLI)
+  bool progress = false;            // show steps on stderr
 };
 
 class Provisioner {
  public:
-  Provisioner(inventory::Ledger& ledger, const inventory::Inventory& inv, const Playbooks& playbooks,
-              SwitchOpener& opener, std::string actor, bool showProgress = false);
+  Provisioner(Lifecycle& lifecycle, const inventory::Inventory& inv, const Playbooks& playbooks,
+              SwitchOpener& opener, JobContext context);
 
+  // `colo provision`: stores the request (or takes it where it stands: a
+  // reservation, a failed attempt, a job whose process died) and runs it to
+  // its end. Error(conflict) when another live process works on it.
   ProvisionOutcome provision(const inventory::Request& request);
-  // Finishes a request a crash left "configuring": configure again from the
-  // stored captures; on failure restore to them and release.
-  ProvisionOutcome resume(const std::string& requestId);
-  // Unconfigures the ports of a request that had switch work, then frees
-  // everything. Throws ChangeFailed (nothing freed) when the switches refuse.
-  void release(const std::string& requestId);
+  // A request this owner holds in `planning` (a worker took it): checks,
+  // reserves and configures it.
+  ProvisionOutcome run(const std::string& id);
+  // A request this owner adopted in `configuring` after a crash: configures
+  // again from this attempt's stored captures; on failure restores to them.
+  ProvisionOutcome resume(const std::string& id);
+
+  // `colo release`: moves an ended request to releasing (or takes over a
+  // release whose process died) and finishes it. Throws ChangeFailed
+  // (nothing freed) when the switches refuse.
+  ProvisionOutcome release(const std::string& id);
+  // A request this owner holds in `releasing`: unconfigures its ports,
+  // then frees everything; on failure restores the ports and moves it back.
+  ProvisionOutcome finishRelease(const std::string& id);
+
+  // Runs whatever the job in `status` needs next (a worker's dispatch).
+  ProvisionOutcome continueJob(const std::string& id, inventory::Status status);
 
  private:
-  ProvisionOutcome configure(const inventory::Request& req, ProvisionOutcome out,
-                             const PriorCaptures& prior = {});
+  ProvisionOutcome configure(const inventory::RequestRecord& rec, const inventory::Request& req,
+                             inventory::Plan plan, bool resumed);
+  ProvisionOutcome fail(const std::string& id, inventory::Status from, const std::string& why,
+                        bool invalidInput = false);
+  // Everything about a plan that can be checked before reserving it.
+  void checkPlan(const inventory::Plan& plan, const std::string& tenant);
 
+  Lifecycle& life_;
   inventory::Ledger& ledger_;
   const inventory::Inventory& inv_;
   const Playbooks& playbooks_;
   SwitchOpener& opener_;
-  std::string actor_;
-  bool progress_;
+  JobContext ctx_;
   std::unique_ptr<inventory::Occupancy> cache_;
 };
 

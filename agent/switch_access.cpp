@@ -5,12 +5,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
-#include <map>
-#include <mutex>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -75,7 +76,7 @@ Secrets resolve(const Config& cfg, const std::string& name) {
   return s;
 }
 
-// An exclusive lock on one switch, held while its session is open.
+// An exclusive lock on one switch, held while a job works on it.
 class SwitchLock {
  public:
   SwitchLock(const std::string& dir, const std::string& name, std::chrono::seconds wait) {
@@ -103,17 +104,17 @@ class SwitchLock {
   int fd_ = -1;
 };
 
+class FileLocks final : public SwitchLocks {
+ public:
+  std::vector<std::unique_ptr<SwitchLock>> held;
+};
+
 class SshSession final : public SwitchSession {
  public:
-  SshSession(std::unique_ptr<SwitchLock> lock, std::unique_ptr<drivers::Device> device)
-      : lock_(std::move(lock)), device_(std::move(device)) {}
-  ~SshSession() override {
-    device_.reset();  // close the session before releasing the lock
-  }
+  explicit SshSession(std::unique_ptr<drivers::Device> device) : device_(std::move(device)) {}
   drivers::Device& device() override { return *device_; }
 
  private:
-  std::unique_ptr<SwitchLock> lock_;
   std::unique_ptr<drivers::Device> device_;
 };
 
@@ -168,14 +169,41 @@ class SshOpener final : public SwitchOpener {
  public:
   SshOpener(const Config& c, std::string lockDir) : cfg_(c), lockDir_(std::move(lockDir)) {}
 
-  std::unique_ptr<SwitchSession> open(const inventory::Switch& sw) override {
+  void preflight(const inventory::Switch& sw) override {
+    try {
+      resolve(cfg_, sw.credentials);
+      if (!cfg_.accept_new_host_keys &&
+          !drivers::hostKeyListed(cfg_.known_hosts, sw.address, sw.port))
+        throw DriverError(
+            DriverErrorKind::host_key,
+            "no host key for " + sw.address + ":" + std::to_string(sw.port) + " in known_hosts " +
+                (cfg_.known_hosts.empty() ? std::string("(none configured)") : cfg_.known_hosts) +
+                "; add it (ssh-keyscan -p " + std::to_string(sw.port) + " " + sw.address +
+                ", after checking its fingerprint) or set accept_new_host_keys: true");
+    } catch (const DriverError& e) {
+      throw e.within("switch " + sw.name);
+    }
+  }
+
+  std::unique_ptr<SwitchLocks> lock(std::vector<std::string> names) override {
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    // Long enough for another job on the same switch to finish its work.
+    auto wait = std::chrono::seconds(cfg_.connect_timeout_s + 8 * cfg_.command_timeout_s);
+    auto locks = std::make_unique<FileLocks>();
+    for (const auto& n : names)
+      locks->held.push_back(std::make_unique<SwitchLock>(lockDir_, n, wait));
+    return locks;
+  }
+
+  std::unique_ptr<SwitchSession> open(const inventory::Switch& sw,
+                                      std::function<bool()> interrupt) override {
     try {
       const drivers::Dialect* dialect = drivers::dialectFor(sw.vendor);
       if (!dialect) throw DriverError(DriverErrorKind::protocol, "no dialect for vendor " + sw.vendor);
       auto secrets = resolve(cfg_, sw.credentials);
-      auto wait = std::chrono::seconds(cfg_.connect_timeout_s + 4 * cfg_.command_timeout_s);
-      auto lock = std::make_unique<SwitchLock>(lockDir_, sw.name, wait);
       drivers::SshOptions o;
+      o.interrupt = std::move(interrupt);
       o.host = sw.address;
       o.port = sw.port;
       o.username = secrets.username;
@@ -191,7 +219,7 @@ class SshOpener final : public SwitchOpener {
       device->setCommandTimer(
           [](const std::string& name, double seconds) { SwitchLatency::instance().record(name, seconds); });
       device->open();
-      return std::make_unique<SshSession>(std::move(lock), std::move(device));
+      return std::make_unique<SshSession>(std::move(device));
     } catch (const DriverError& e) {
       if (std::string(e.what()).rfind("switch " + sw.name, 0) == 0) throw;
       throw e.within("switch " + sw.name);

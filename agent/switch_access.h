@@ -3,8 +3,10 @@
 // one switch are serialized, also across colo processes.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "colo/drivers/device.h"
 #include "colo/inventory/model.h"
@@ -19,12 +21,29 @@ class SwitchSession {
   virtual drivers::Device& device() = 0;
 };
 
+// Exclusive use of some switches, across colo processes, while it lives.
+class SwitchLocks {
+ public:
+  virtual ~SwitchLocks() = default;
+};
+
 // The seam between the provisioning engine and the network: production opens
 // SSH sessions; tests may substitute their own.
 class SwitchOpener {
  public:
   virtual ~SwitchOpener() = default;
-  virtual std::unique_ptr<SwitchSession> open(const inventory::Switch& sw) = 0;
+  // Everything about reaching `sw` that can be known without connecting:
+  // its credentials resolve, its host key is known (unless new keys are
+  // accepted). Throws DriverError(auth/host_key) saying what to fix.
+  virtual void preflight(const inventory::Switch& sw) = 0;
+  // Locks the named switches for the caller, one at a time in one global
+  // order (sorted by name, whatever order they are given in), so that two
+  // jobs sharing switches never wait on each other in a cycle.
+  virtual std::unique_ptr<SwitchLocks> lock(std::vector<std::string> names) = 0;
+  // A logged-in session. The caller holds the switch's lock. `interrupt`,
+  // when given, stops the session's commands (see CliChannel::setInterrupt).
+  virtual std::unique_ptr<SwitchSession> open(const inventory::Switch& sw,
+                                              std::function<bool()> interrupt = {}) = 0;
 };
 
 // Opens switches over SSH as the config says. Lock files live in `lockDir`.

@@ -62,7 +62,7 @@ json requestJson(const inv::RequestRecord& r) {
   json out = {{"id", r.id},
               {"letter_number", r.letter_number},
               {"tenant", r.tenant_code},
-              {"status", r.status},
+              {"status", inv::name(r.status)},
               {"received_at", r.received_at},
               {"created_at", r.created_at},
               {"updated_at", r.updated_at}};

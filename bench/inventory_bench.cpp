@@ -117,7 +117,7 @@ void fillLedger(inv::Ledger& ledger, const inv::Inventory& inventory) {
       }
       s.nics.push_back(std::move(nic));
       plan.servers.push_back(std::move(s));
-      ledger.insertRequest(req, "reserved");
+      ledger.insertRequest(req, inv::Status::planning);
       ledger.claim(plan, "BENCH");
     }
   });
@@ -160,7 +160,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "generated inventory invalid: %s\n", gen.errors[0].str().c_str());
       return 1;
     }
-    inv::Ledger ledger(dbPath);
+    inv::Ledger ledger(dbPath, inv::Ledger::Open::create);
     fillLedger(ledger, gen.inventory);
   }
   std::printf("  setup (generate inventory, write %d reservations): %.0f ms, ledger %.1f MiB\n",

@@ -74,6 +74,8 @@ void Device::open() {
 }
 
 std::string Device::exchange(std::string_view command) {
+  if (channel_->interrupted())
+    throw DriverError(DriverErrorKind::interrupted, "interrupted before sending it");
   transcript_.emplace_back(command);
   auto start = std::chrono::steady_clock::now();
   channel_->sendLine(command);

@@ -124,9 +124,12 @@ void kbdintCallback(const char*, int, const char*, int, int numPrompts,
 class SshChannel final : public CliChannel {
  public:
   explicit SshChannel(const SshOptions& o)
-      : opt_(o), where_(endpoint(o.host, o.port)), secret_(o.password) {}
+      : opt_(o), where_(endpoint(o.host, o.port)), secret_(o.password) {
+    setInterrupt(o.interrupt);
+  }
 
   ~SshChannel() override {
+    interrupt_ = nullptr;  // closing is bounded on its own, and must not throw
     if (channel_) {
       // Best effort, bounded: a dead peer must not hold us here.
       auto deadline = Clock::now() + milliseconds(500);
@@ -248,13 +251,17 @@ class SshChannel final : public CliChannel {
   }
 
   void waitSocket(Clock::time_point deadline) {
+    if (interrupted())
+      throw DriverError(DriverErrorKind::interrupted, "interrupted while waiting for " + where_,
+                        buffer_);
     int dir = libssh2_session_block_directions(session_);
     pollfd p{fd_, 0, 0};
     if (dir & LIBSSH2_SESSION_BLOCK_INBOUND) p.events |= POLLIN;
     if (dir & LIBSSH2_SESSION_BLOCK_OUTBOUND) p.events |= POLLOUT;
     if (!p.events) p.events = POLLIN;
-    // Wake at least every second for keepalives.
-    poll(&p, 1, std::min(msLeft(deadline), 1000));
+    // Wake at least every second for keepalives, and often enough to notice
+    // an interrupt.
+    poll(&p, 1, std::min(msLeft(deadline), interrupt_ ? 100 : 1000));
   }
 
   void waitOrTimeout(Clock::time_point deadline, const char* what) {
@@ -375,6 +382,39 @@ class SshChannel final : public CliChannel {
 };
 
 }  // namespace
+
+bool hostKeyListed(const std::string& knownHostsFile, const std::string& host, int port) {
+  initOnce();
+  LIBSSH2_SESSION* session = libssh2_session_init();
+  if (!session) throw DriverError(DriverErrorKind::protocol, "cannot create an SSH session");
+  LIBSSH2_KNOWNHOSTS* kh = libssh2_knownhost_init(session);
+  struct Free {
+    LIBSSH2_SESSION* s;
+    LIBSSH2_KNOWNHOSTS* kh;
+    ~Free() {
+      if (kh) libssh2_knownhost_free(kh);
+      libssh2_session_free(s);
+    }
+  } guard{session, kh};
+  if (!kh ||
+      libssh2_knownhost_readfile(kh, knownHostsFile.c_str(), LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0)
+    return false;
+  // libssh2 compares keys only between entries of the same key type: a
+  // dummy key of each type finds any entry for the host, as a match or a
+  // mismatch.
+  const char dummy[] = "colo-probe";
+  for (int type : {LIBSSH2_HOSTKEY_TYPE_ED25519, LIBSSH2_HOSTKEY_TYPE_ECDSA_256,
+                   LIBSSH2_HOSTKEY_TYPE_ECDSA_384, LIBSSH2_HOSTKEY_TYPE_ECDSA_521,
+                   LIBSSH2_HOSTKEY_TYPE_RSA, LIBSSH2_HOSTKEY_TYPE_DSS}) {
+    int mask = LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | knownHostKeyMask(type);
+    libssh2_knownhost* found = nullptr;
+    int check =
+        libssh2_knownhost_checkp(kh, host.c_str(), port, dummy, sizeof dummy - 1, mask, &found);
+    if (check == LIBSSH2_KNOWNHOST_CHECK_MATCH || check == LIBSSH2_KNOWNHOST_CHECK_MISMATCH)
+      return true;
+  }
+  return false;
+}
 
 CliChannelPtr openSsh(const SshOptions& options) {
   auto ch = std::make_unique<SshChannel>(options);

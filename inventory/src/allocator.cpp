@@ -315,61 +315,86 @@ Plan allocate(const Occupancy& occ, const Request& req) {
   return plan;
 }
 
+ClaimedPlan claimNewPlan(Ledger& ledger, const Inventory& inv, const Request& req,
+                         std::unique_ptr<Occupancy>& cache,
+                         const std::function<void(const Plan&)>& check) {
+  ClaimedPlan out;
+  out.generation = ledger.generation();
+  if (!cache || cache->generation() != out.generation)
+    cache = std::make_unique<Occupancy>(inv, ledger.claims(), out.generation);
+  out.plan = allocate(*cache, req);
+  if (check) check(out.plan);
+  ledger.claim(out.plan, req.tenant.code);
+  return out;
+}
+
+void ClaimedPlan::committed(std::unique_ptr<Occupancy>& cache, const std::string& tenant) const {
+  if (cache && cache->generation() == generation) cache->add(plan, tenant, generation + 1);
+}
+
+std::string placementSummary(const Plan& plan) {
+  std::string detail;
+  for (const auto& s : plan.servers)
+    detail += (detail.empty() ? "" : "; ") + s.hostname + " in " + s.rack + " U" +
+              std::to_string(s.first_unit) + "-" + std::to_string(s.last_unit());
+  return detail;
+}
+
 Reservation reserve(Ledger& ledger, const Inventory& inv, const Request& req,
                     const std::string& actor, std::unique_ptr<Occupancy>& cache) {
   Reservation out;
-  std::int64_t generation = 0;
+  std::optional<ClaimedPlan> claimed;
   ledger.write([&] {
-    bool retry = false;
-    if (auto existing = ledger.request(req.id)) {
+    auto existing = ledger.request(req.id);
+    if (existing) {
       if (existing->fingerprint != req.fingerprint)
         throw Error(ErrorKind::conflict, "request " + req.id +
                                              " was already received with a different body; "
                                              "a changed request needs a new id");
-      // Queued by the agent and not planned yet; or failed, having released
-      // what it held: plan it (again).
       bool holds = ledger.holdsClaims(req.id);
-      retry = !holds && (existing->status == "queued" || existing->status == "planning" ||
-                         existing->status == "failed");
-      if (holds && (existing->status == "queued" || existing->status == "planning"))
-        ledger.setStatus(req.id, "reserved");  // resumed after a crash: keep what it holds
-      if (!retry) {
-        if (existing->status == "released" || !existing->allocation)
-          throw Error(ErrorKind::conflict, "request " + req.id + " is " + existing->status +
-                                               "; it cannot be reserved again (use a new id)");
-        out.plan = *existing->allocation;
-        out.existing = true;
-        return;
+      switch (existing->status) {
+        case Status::reserved:
+        case Status::configuring:
+        case Status::completed:
+        case Status::releasing:
+          out.plan = *existing->allocation;
+          out.existing = true;
+          return;
+        case Status::failed:
+          if (!holds) break;  // a new attempt
+          throw Error(ErrorKind::conflict,
+                      "request " + req.id +
+                          " failed and still holds ports it could not restore; "
+                          "'colo release " +
+                          req.id + "' first");
+        default:
+          throw Error(ErrorKind::conflict, "request " + req.id + " is " +
+                                               std::string(name(existing->status)) +
+                                               (existing->status == Status::released
+                                                    ? "; it cannot be reserved again (use a new id)"
+                                                    : "; another colo process is working on it"));
       }
+      ledger.transition(req.id, Status::failed, Status::planning, {actor, "reserve again", "", ""});
+    } else {
+      ledger.insertRequest(req, Status::planning);
+      ledger.appendEvent(actor, req.id, "planning", "colo reserve");
     }
-    generation = ledger.generation();
-    if (!cache || cache->generation() != generation)
-      cache = std::make_unique<Occupancy>(inv, ledger.claims(), generation);
-    out.plan = allocate(*cache, req);
-    if (retry)
-      ledger.setStatus(req.id, "reserved");
-    else
-      ledger.insertRequest(req, "reserved");
-    ledger.claim(out.plan, req.tenant.code);
-    std::string detail;
-    for (const auto& s : out.plan.servers)
-      detail += (detail.empty() ? "" : "; ") + s.hostname + " in " + s.rack + " U" +
-                std::to_string(s.first_unit) + "-" + std::to_string(s.last_unit());
-    ledger.appendEvent(actor, req.id, "reserved", detail);
+    claimed = claimNewPlan(ledger, inv, req, cache);
+    out.plan = claimed->plan;
+    ledger.transition(req.id, Status::planning, Status::reserved,
+                      {actor, placementSummary(out.plan), "", ""});
   });
-  if (!out.existing) cache->add(out.plan, req.tenant.code, generation + 1);
+  if (claimed) claimed->committed(cache, req.tenant.code);
   return out;
 }
 
-void release(Ledger& ledger, const std::string& id, const std::string& actor) {
+void release(Ledger& ledger, const std::string& id, Status from, const std::string& actor) {
   ledger.write([&] {
     auto existing = ledger.request(id);
     if (!existing) throw Error(ErrorKind::not_found, "request " + id + " is not in the ledger");
-    if (existing->status == "released")
-      throw Error(ErrorKind::conflict, "request " + id + " was already released");
     ledger.unclaim(id);
-    ledger.setStatus(id, "released");
-    ledger.appendEvent(actor, id, "released", "units, power, ports and addresses freed");
+    ledger.transition(id, from, Status::released,
+                      {actor, "units, power, ports and addresses freed", "", ""});
   });
 }
 

@@ -17,7 +17,7 @@ constexpr int kApplicationId = 0x636f6c6f;  // "colo"
 constexpr int kBusyTimeoutMs = 30000;
 
 // Each entry moves the schema from version i to i + 1.
-const char* const kMigrations[] = {
+const char* const kStaticMigrations[] = {
     R"sql(
 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
 INSERT INTO meta VALUES ('generation', 0);
@@ -99,8 +99,94 @@ CREATE TABLE outbox (
 ) STRICT;
 )sql",
 };
-constexpr int kKnownVersions = sizeof(kMigrations) / sizeof(kMigrations[0]);
-static_assert(kKnownVersions == Ledger::kSchemaVersion);
+
+std::string quoted(std::string_view s) {
+  return "'" + std::string(s) + "'";
+}
+
+// 3: the request lifecycle (SPEC §10). The allowed transitions are a table
+// the database itself checks on every status change; requests record who
+// works on them (owner) and which attempt they are in, and captures belong to
+// one attempt. `release_requested` becomes the `releasing` status.
+std::string lifecycleMigration() {
+  std::string statuses, transitions, initial;
+  for (auto st : allStatuses()) statuses += (statuses.empty() ? "" : ",") + quoted(name(st));
+  for (const auto& t : kTransitions)
+    transitions += std::string(transitions.empty() ? "" : ",\n  ") + "(" + quoted(name(t.from)) +
+                   "," + quoted(name(t.to)) + ")";
+  for (auto st : kInitialStatuses) initial += (initial.empty() ? "" : ",") + quoted(name(st));
+  return R"sql(
+CREATE TABLE requests_v3 (
+  id TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  body TEXT NOT NULL,
+  tenant_code TEXT NOT NULL,
+  letter_number TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ()sql" +
+         statuses + R"sql()),
+  received_at TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  error TEXT NOT NULL DEFAULT '',
+  allocation TEXT,
+  submitted_by TEXT NOT NULL DEFAULT '',
+  completed_at TEXT NOT NULL DEFAULT '',
+  attempt INTEGER NOT NULL DEFAULT 0,
+  owner TEXT NOT NULL DEFAULT '',
+  release_from TEXT NOT NULL DEFAULT ''
+) STRICT;
+INSERT INTO requests_v3 SELECT id, fingerprint, body, tenant_code, letter_number,
+  CASE WHEN release_requested != 0 AND status IN ('completed', 'failed') THEN 'releasing' ELSE status END,
+  received_at, created_at, updated_at, error, allocation, submitted_by, completed_at, 0, '',
+  CASE WHEN release_requested != 0 AND status IN ('completed', 'failed') THEN status ELSE '' END
+  FROM requests;
+DROP TABLE requests;
+ALTER TABLE requests_v3 RENAME TO requests;
+CREATE INDEX requests_status ON requests(status);
+
+CREATE TABLE lifecycle (
+  from_status TEXT NOT NULL, to_status TEXT NOT NULL,
+  PRIMARY KEY (from_status, to_status)
+) STRICT;
+INSERT INTO lifecycle VALUES
+  )sql" + transitions +
+         R"sql(;
+CREATE TRIGGER lifecycle_fixed_update BEFORE UPDATE ON lifecycle
+  BEGIN SELECT RAISE(ABORT, 'the lifecycle table changes only by migration'); END;
+CREATE TRIGGER lifecycle_fixed_insert BEFORE INSERT ON lifecycle
+  BEGIN SELECT RAISE(ABORT, 'the lifecycle table changes only by migration'); END;
+CREATE TRIGGER lifecycle_fixed_delete BEFORE DELETE ON lifecycle
+  BEGIN SELECT RAISE(ABORT, 'the lifecycle table changes only by migration'); END;
+CREATE TRIGGER requests_initial_status BEFORE INSERT ON requests
+  WHEN NEW.status NOT IN ()sql" +
+         initial + R"sql()
+  BEGIN SELECT RAISE(ABORT, 'a new request starts queued or planning'); END;
+CREATE TRIGGER requests_status_transition BEFORE UPDATE OF status ON requests
+  WHEN NEW.status != OLD.status AND NOT EXISTS (
+    SELECT 1 FROM lifecycle WHERE from_status = OLD.status AND to_status = NEW.status)
+  BEGIN SELECT RAISE(ABORT, 'illegal status transition (not in the lifecycle table)'); END;
+
+CREATE TABLE port_captures_v3 (
+  request_id TEXT NOT NULL REFERENCES requests(id),
+  attempt INTEGER NOT NULL,
+  switch TEXT NOT NULL, port TEXT NOT NULL,
+  lines TEXT NOT NULL,
+  PRIMARY KEY (request_id, attempt, switch, port)
+) STRICT;
+INSERT INTO port_captures_v3 SELECT request_id, 0, switch, port, lines FROM port_captures;
+DROP TABLE port_captures;
+ALTER TABLE port_captures_v3 RENAME TO port_captures;
+
+ALTER TABLE outbox ADD COLUMN event TEXT NOT NULL DEFAULT '';
+CREATE INDEX outbox_request ON outbox(request_id);
+)sql";
+}
+
+std::vector<std::string> migrations() {
+  std::vector<std::string> out(std::begin(kStaticMigrations), std::end(kStaticMigrations));
+  out.push_back(lifecycleMigration());
+  return out;
+}
 
 std::string nowUtc() {
   using namespace std::chrono;
@@ -243,8 +329,10 @@ Ledger::Ledger(const std::string& path, Open mode) : impl_(std::make_unique<Impl
   std::error_code ec;
   bool exists = fs::exists(path, ec);
   std::string target = path;
-  if (!exists && mode == Open::if_exists) {
-    target = ":memory:";
+  if (!exists && mode == Open::must_exist) {
+    throw Error(ErrorKind::invalid_input,
+                "no ledger at " + path +
+                    "; create it with `colo init` (check --state and the config's state:)");
   } else if (!exists) {
     auto dir = fs::path(path).parent_path();
     if (!dir.empty()) fs::create_directories(dir, ec);
@@ -295,21 +383,33 @@ Ledger::Ledger(const std::string& path, Open mode) : impl_(std::make_unique<Impl
       std::this_thread::sleep_for(std::chrono::milliseconds(10 + attempt));
     }
   }
-  impl_->exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;");
+  impl_->exec("PRAGMA synchronous = FULL;");
 
   if (id.version < kSchemaVersion) {
     // Another process may be migrating at the same moment: decide again
-    // holding the write lock.
+    // holding the write lock. Foreign keys are checked once the tables a
+    // migration rebuilds are back (SQLite ignores the pragma inside a
+    // transaction, so it is switched on after).
     write([&] {
       Identity now = impl_->identity();
       checkIdentity(now, path);
-      for (auto v = now.version; v < kSchemaVersion; ++v) impl_->exec(kMigrations[v]);
+      auto steps = migrations();
+      static_assert(std::size(kStaticMigrations) + 1 == Ledger::kSchemaVersion);
+      for (auto v = now.version; v < kSchemaVersion; ++v)
+        impl_->exec(steps[static_cast<std::size_t>(v)].c_str());
+      if (now.version > 0) {
+        auto fk = impl_->sql("PRAGMA foreign_key_check");
+        if (fk.step())
+          throw Error(ErrorKind::storage,
+                      "ledger " + path + ": migration left a dangling reference in " + fk.text(0));
+      }
       if (now.version < kSchemaVersion) {
         impl_->exec(("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str());
         impl_->exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
       }
     });
   }
+  impl_->exec("PRAGMA foreign_keys = ON;");
 }
 
 Ledger::~Ledger() = default;
@@ -375,12 +475,33 @@ Claims Ledger::claims() {
 namespace {
 constexpr const char* kRequestColumns =
     "id, fingerprint, body, tenant_code, letter_number, status, received_at, created_at, "
-    "updated_at, error, allocation, submitted_by, completed_at";
+    "updated_at, error, allocation, submitted_by, completed_at, attempt, owner, release_from";
 
-RequestRecord readRequest(Statement& st) {
-  RequestRecord r{st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5),
-                  st.text(6), st.text(7), st.text(8), st.text(9), std::nullopt, st.text(11), st.text(12)};
+Status statusOf(const std::string& text, const std::string& path) {
+  auto s = parseStatus(text);
+  if (!s)
+    throw Error(ErrorKind::storage, "ledger " + path + ": unknown request status '" + text + "'");
+  return *s;
+}
+
+RequestRecord readRequest(Statement& st, const std::string& path) {
+  RequestRecord r;
+  r.id = st.text(0);
+  r.fingerprint = st.text(1);
+  r.body = st.text(2);
+  r.tenant_code = st.text(3);
+  r.letter_number = st.text(4);
+  r.status = statusOf(st.text(5), path);
+  r.received_at = st.text(6);
+  r.created_at = st.text(7);
+  r.updated_at = st.text(8);
+  r.error = st.text(9);
   if (!st.isNull(10)) r.allocation = planFromJson(nlohmann::json::parse(st.text(10)));
+  r.submitted_by = st.text(11);
+  r.completed_at = st.text(12);
+  r.attempt = static_cast<int>(st.integer(13));
+  r.owner = st.text(14);
+  if (auto from = st.text(15); !from.empty()) r.release_from = statusOf(from, path);
   return r;
 }
 }  // namespace
@@ -389,15 +510,15 @@ std::optional<RequestRecord> Ledger::request(std::string_view id) {
   auto st = impl_->sql(std::string("SELECT ") + kRequestColumns + " FROM requests WHERE id = ?1");
   st.bind(1, id);
   if (!st.step()) return std::nullopt;
-  return readRequest(st);
+  return readRequest(st, impl_->path);
 }
 
-std::vector<RequestRecord> Ledger::requests(const std::string& status) {
+std::vector<RequestRecord> Ledger::requests(std::optional<Status> status) {
   auto st = impl_->sql(std::string("SELECT ") + kRequestColumns +
                        " FROM requests WHERE ?1 = '' OR status = ?1 ORDER BY created_at, id");
-  st.bind(1, status);
+  st.bind(1, status ? name(*status) : std::string_view());
   std::vector<RequestRecord> out;
-  while (st.step()) out.push_back(readRequest(st));
+  while (st.step()) out.push_back(readRequest(st, impl_->path));
   return out;
 }
 
@@ -412,68 +533,82 @@ std::vector<LedgerEvent> Ledger::events(std::string_view request_id) {
   return out;
 }
 
-void Ledger::requestRelease(std::string_view request_id) {
-  impl_->requireWrite("requestRelease");
-  impl_->sql("UPDATE requests SET release_requested = 1 WHERE id = ?1").bind(1, request_id).run();
-}
-
-void Ledger::clearReleaseRequest(std::string_view request_id) {
-  write([&] {
-    impl_->sql("UPDATE requests SET release_requested = 0 WHERE id = ?1").bind(1, request_id).run();
-  });
-}
-
-std::optional<std::string> Ledger::takeJob(bool& isRelease) {
-  std::optional<std::string> id;
+std::optional<Job> Ledger::takeJob(const std::string& owner, std::string_view actor) {
+  std::optional<Job> job;
   write([&] {
     auto st = impl_->sql(
-        "SELECT id, status, release_requested FROM requests WHERE status = 'queued' OR "
-        "(release_requested = 1 AND status IN ('completed', 'failed', 'reserved')) "
-        "ORDER BY created_at, id LIMIT 1");
+        "SELECT id, status FROM requests WHERE status = 'queued' OR "
+        "(status = 'releasing' AND owner = '') ORDER BY updated_at, id LIMIT 1");
     if (!st.step()) return;
-    id = st.text(0);
-    isRelease = st.text(1) != "queued";
-    if (isRelease)
-      impl_->sql("UPDATE requests SET release_requested = 2 WHERE id = ?1").bind(1, *id).run();
-    else
-      impl_->sql("UPDATE requests SET status = 'planning', updated_at = ?2 WHERE id = ?1")
-          .bind(1, *id)
-          .bind(2, nowUtc())
+    job = Job{st.text(0), statusOf(st.text(1), impl_->path), ""};
+    if (job->status == Status::queued) {
+      transition(job->id, Status::queued, Status::planning,
+                 {std::string(actor), "taken by " + owner, "", owner});
+      job->status = Status::planning;
+    } else {
+      impl_->sql("UPDATE requests SET owner = ?2 WHERE id = ?1")
+          .bind(1, job->id)
+          .bind(2, owner)
           .run();
+    }
   });
-  return id;
+  return job;
 }
 
-std::vector<std::string> Ledger::recoverJobs() {
-  std::vector<std::string> configuring;
+std::vector<Job> Ledger::adoptOrphans(const std::string& owner,
+                                      const std::function<bool(const std::string&)>& alive,
+                                      std::string_view id) {
+  std::vector<Job> out;
   write([&] {
-    // Planned in one transaction with its claims: a job still "planning"
-    // holds nothing and starts over; a release in progress is asked again.
-    impl_->exec("UPDATE requests SET status = 'queued' WHERE status = 'planning'");
-    impl_->exec("UPDATE requests SET release_requested = 1 WHERE release_requested = 2");
-    auto st = impl_->sql("SELECT id FROM requests WHERE status = 'configuring' ORDER BY created_at");
-    while (st.step()) configuring.push_back(st.text(0));
+    auto st = impl_->sql(
+        "SELECT id, status, owner FROM requests WHERE status IN ('planning', 'configuring', "
+        "'releasing') AND owner != ?1 AND (?2 = '' OR id = ?2) ORDER BY created_at, id");
+    st.bind(1, owner).bind(2, id);
+    while (st.step()) {
+      // A release nobody has taken yet is waiting, not orphaned.
+      auto status = statusOf(st.text(1), impl_->path);
+      std::string was = st.text(2);
+      if (status == Status::releasing && was.empty() && id.empty()) continue;
+      if (!was.empty() && alive(was)) continue;
+      out.push_back({st.text(0), status, was});
+    }
+    for (const auto& j : out)
+      impl_->sql("UPDATE requests SET owner = ?2 WHERE id = ?1").bind(1, j.id).bind(2, owner).run();
   });
-  return configuring;
+  return out;
 }
 
-void Ledger::saveCapture(std::string_view request_id, std::string_view sw, std::string_view port,
-                         const std::vector<std::string>& lines) {
+void Ledger::disown(std::string_view id, const std::string& owner) {
   write([&] {
-    impl_->sql("INSERT OR IGNORE INTO port_captures (request_id, switch, port, lines) VALUES (?1,?2,?3,?4)")
+    impl_->sql("UPDATE requests SET owner = '' WHERE id = ?1 AND owner = ?2")
+        .bind(1, id)
+        .bind(2, owner)
+        .run();
+  });
+}
+
+void Ledger::saveCapture(std::string_view request_id, int attempt, std::string_view sw,
+                         std::string_view port, const std::vector<std::string>& lines) {
+  write([&] {
+    impl_
+        ->sql(
+            "INSERT OR IGNORE INTO port_captures (request_id, attempt, switch, port, lines) "
+            "VALUES (?1,?2,?3,?4,?5)")
         .bind(1, request_id)
-        .bind(2, sw)
-        .bind(3, port)
-        .bind(4, nlohmann::json(lines).dump())
+        .bind(2, attempt)
+        .bind(3, sw)
+        .bind(4, port)
+        .bind(5, nlohmann::json(lines).dump())
         .run();
   });
 }
 
 std::map<std::pair<std::string, std::string>, std::vector<std::string>> Ledger::captures(
-    std::string_view request_id) {
+    std::string_view request_id, int attempt) {
   std::map<std::pair<std::string, std::string>, std::vector<std::string>> out;
-  auto st = impl_->sql("SELECT switch, port, lines FROM port_captures WHERE request_id = ?1");
-  st.bind(1, request_id);
+  auto st = impl_->sql(
+      "SELECT switch, port, lines FROM port_captures WHERE request_id = ?1 AND attempt = ?2");
+  st.bind(1, request_id).bind(2, attempt);
   while (st.step())
     out[{st.text(0), st.text(1)}] = nlohmann::json::parse(st.text(2)).get<std::vector<std::string>>();
   return out;
@@ -481,26 +616,31 @@ std::map<std::pair<std::string, std::string>, std::vector<std::string>> Ledger::
 
 void Ledger::enqueueCallback(const OutboxEntry& e) {
   write([&] {
-    impl_->sql(
-             "INSERT OR IGNORE INTO outbox (delivery_id, request_id, url, body, next_attempt_at) "
-             "VALUES (?1, ?2, ?3, ?4, ?5)")
+    impl_
+        ->sql(
+            "INSERT OR IGNORE INTO outbox (delivery_id, request_id, url, body, next_attempt_at, "
+            "event) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
         .bind(1, e.delivery_id)
         .bind(2, e.request_id)
         .bind(3, e.url)
         .bind(4, e.body)
         .bind(5, e.next_attempt_at)
+        .bind(6, e.event)
         .run();
   });
 }
 
 std::vector<OutboxEntry> Ledger::dueCallbacks(std::int64_t now, int limit) {
   auto st = impl_->sql(
-      "SELECT delivery_id, request_id, url, body, attempts, next_attempt_at FROM outbox WHERE "
-      "delivered_at = '' AND given_up = 0 AND next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT ?2");
+      "SELECT delivery_id, request_id, url, body, event, attempts, next_attempt_at FROM outbox "
+      "WHERE "
+      "delivered_at = '' AND given_up = 0 AND next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT "
+      "?2");
   st.bind(1, now).bind(2, limit);
   std::vector<OutboxEntry> out;
   while (st.step())
-    out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), static_cast<int>(st.integer(4)), st.integer(5)});
+    out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4),
+                   static_cast<int>(st.integer(5)), st.integer(6)});
   return out;
 }
 
@@ -549,19 +689,24 @@ bool Ledger::holdsClaims(std::string_view request_id) {
   return st.step() && st.integer(0) != 0;
 }
 
-void Ledger::insertRequest(const Request& r, std::string_view status, std::string_view submittedBy) {
+void Ledger::insertRequest(const Request& r, Status initial, std::string_view submittedBy,
+                           std::string_view owner) {
   impl_->requireWrite("insertRequest");
   auto now = nowUtc();
-  impl_->sql(
-           "INSERT INTO requests (id, fingerprint, body, tenant_code, letter_number, status, "
-           "received_at, created_at, updated_at, submitted_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)")
+  impl_
+      ->sql(
+          "INSERT INTO requests (id, fingerprint, body, tenant_code, letter_number, status, "
+          "received_at, created_at, updated_at, submitted_by, owner, attempt) VALUES (?1, ?2, ?3, "
+          "?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?11)")
       .bind(9, submittedBy)
+      .bind(10, owner)
+      .bind(11, initial == Status::planning ? 1 : 0)
       .bind(1, r.id)
       .bind(2, r.fingerprint)
       .bind(3, r.canonical)
       .bind(4, r.tenant.code)
       .bind(5, r.letter_number)
-      .bind(6, status)
+      .bind(6, name(initial))
       .bind(7, r.received_at)
       .bind(8, now)
       .run();
@@ -647,18 +792,41 @@ void Ledger::unclaim(std::string_view request_id) {
   impl_->bumpGeneration();
 }
 
-void Ledger::setStatus(std::string_view request_id, std::string_view status,
-                       std::string_view error) {
-  impl_->requireWrite("setStatus");
+void Ledger::transition(std::string_view request_id, Status from, Status to, const StepNote& note) {
+  impl_->requireWrite("transition");
+  if (!allowed(from, to))
+    throw std::logic_error("no transition " + std::string(name(from)) + " -> " +
+                           std::string(name(to)) + " in the lifecycle table");
   auto now = nowUtc();
-  impl_->sql(
-           "UPDATE requests SET status = ?2, error = ?3, updated_at = ?4, completed_at = CASE "
-           "WHEN ?2 IN ('completed', 'failed') THEN ?4 ELSE completed_at END WHERE id = ?1")
-      .bind(1, request_id)
-      .bind(2, status)
-      .bind(3, error)
+  // Compare-and-set: the row changes only if it is still `from`.
+  auto st = impl_->sql(
+      "UPDATE requests SET status = ?3, updated_at = ?4, "
+      "error = CASE WHEN ?3 = 'failed' THEN ?5 WHEN ?3 IN ('planning', 'completed', 'released') "
+      "  THEN '' ELSE error END, "
+      "completed_at = CASE WHEN ?3 IN ('completed', 'failed') AND ?2 != 'releasing' THEN ?4 "
+      "  ELSE completed_at END, "
+      "attempt = attempt + (?3 IN ('planning', 'releasing')), "
+      "release_from = CASE WHEN ?3 = 'releasing' THEN ?2 ELSE '' END, "
+      "owner = CASE WHEN ?3 IN ('planning', 'configuring', 'releasing') THEN ?6 ELSE '' END "
+      "WHERE id = ?1 AND status = ?2");
+  st.bind(1, request_id)
+      .bind(2, name(from))
+      .bind(3, name(to))
       .bind(4, now)
+      .bind(5, note.error)
+      .bind(6, note.owner)
       .run();
+  if (sqlite3_changes(impl_->db) != 1) {
+    auto current = request(request_id);
+    throw Error(ErrorKind::moved, "request " + std::string(request_id) +
+                                      (current ? " is " + std::string(name(current->status))
+                                               : std::string(" is not in the ledger")) +
+                                      ", not " + std::string(name(from)) +
+                                      ": another colo process moved it; left as it is");
+  }
+  std::string detail = note.detail;
+  if (!note.error.empty()) detail += (detail.empty() ? "" : ": ") + note.error;
+  appendEvent(note.actor, request_id, name(to), detail);
 }
 
 void Ledger::appendEvent(std::string_view actor, std::string_view request_id,

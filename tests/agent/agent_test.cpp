@@ -431,7 +431,7 @@ TEST_CASE("a callback is delivered once, signed, after the receiver was down acr
   REQUIRE(got.size() == 1);
   const auto& cb = got[0];
   CHECK(cb.target == "/colo/callback");
-  CHECK(cb.headers.at("x-colo-delivery") == "REQ-C-completed");
+  CHECK(cb.headers.at("x-colo-delivery") == "REQ-C-completed-1");
   CHECK(cb.headers.at("x-colo-signature") == "sha256=" + hmacHex("callback-secret", cb.body));
   auto body = json::parse(cb.body);
   CHECK(body["request_id"] == "REQ-C");
@@ -499,7 +499,7 @@ TEST_CASE("a release the switch refuses frees nothing and can be asked for again
   REQUIRE(site.call("POST", "/v1/requests", kRequester, site.request("REQ-R")).status == 202);
   site.waitFor("REQ-R", {"completed"});
   REQUIRE(site.call("POST", "/v1/requests/REQ-R/release", kTechnician).status == 202);
-  site.waitFor("REQ-R", {"completed"}, "release-failed");
+  site.waitFor("REQ-R", {"completed"}, "restore");               // releasing -> completed again
   CHECK(site.sql("SELECT count(*) FROM port_claims") == "1\n");  // nothing freed
   CHECK(site.sim->state("tor")["saved"]["GigabitEthernet1/0/1"]["vlan"] == 120);  // restored
   // Asked again, it goes through.

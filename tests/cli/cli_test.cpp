@@ -21,6 +21,11 @@ struct Cli {
   TempDir dir;
   std::string state = dir.file("colo.db");
 
+  Cli() {
+    auto r = colo::test::run({kColo, "--state", state, "init"}, dir);
+    if (r.exit_code != 0) throw std::runtime_error("colo init failed: " + r.err);
+  }
+
   Result operator()(std::vector<std::string> args) {
     std::vector<std::string> argv = {kColo, "--inventory", kInventory, "--state", state};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -79,12 +84,43 @@ vlans: [{id: 5000, name: v}]
 
 TEST_CASE("plan shows the allocation and changes nothing") {
   Cli colo;
+  auto before = colo.dump();
   auto r = colo({"plan", request("bappeda-web.json")});
   INFO(r.err);
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("bappeda-web01  R01   U28-U29  450 W R01-A+R01-B") != std::string::npos);
   CHECK(r.out.find("203.0.113.10/24 gw 203.0.113.1") != std::string::npos);
-  CHECK_FALSE(std::filesystem::exists(colo.state));  // not even created
+  CHECK(colo.dump() == before);
+}
+
+TEST_CASE("a mistyped ledger path is an error, and nothing is created") {
+  Cli colo;
+  auto typo = colo.dir.file("var/colo.bd");
+  for (std::vector<std::string> cmd :
+       {std::vector<std::string>{"reserve", request("bappeda-web.json")},
+        {"provision", request("bappeda-web.json")},
+        {"plan", request("bappeda-web.json")},
+        {"racks"},
+        {"requests"},
+        {"release", "REQ-2026-0142"},
+        {"validate"}}) {
+    INFO(cmd[0]);
+    cmd.insert(cmd.begin(), {"--state", typo});
+    auto r = colo(cmd);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err == "colo: no ledger at " + typo +
+                       "; create it with `colo init` (check --state and the config's state:)\n");
+    CHECK_FALSE(std::filesystem::exists(colo.dir.file("var")));
+  }
+  // `colo init` creates it, owner-only, and says so; again, it is a no-op.
+  auto r = colo({"--state", typo, "init"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "created ledger " + typo + " (schema version 3)\n");
+  CHECK((std::filesystem::status(typo).permissions() & std::filesystem::perms::others_read) ==
+        std::filesystem::perms::none);
+  CHECK(colo({"--state", typo, "init"}).out ==
+        "ledger " + typo + " is up to date (schema version 3)\n");
+  CHECK(colo({"--state", typo, "racks"}).exit_code == 0);
 }
 
 TEST_CASE("reserve commits once, is idempotent, and release frees everything") {
@@ -125,8 +161,10 @@ TEST_CASE("reserve commits once, is idempotent, and release frees everything") {
   CHECK(colo.jsonOf({"pools"})[0]["held"] == 0);
   auto rec = colo.jsonOf({"request", "REQ-2026-0142"});
   CHECK(rec["status"] == "released");
-  REQUIRE(rec["events"].size() == 2);
-  CHECK(rec["events"][1]["kind"] == "released");
+  REQUIRE(rec["events"].size() == 3);
+  CHECK(rec["events"][0]["kind"] == "planning");
+  CHECK(rec["events"][1]["kind"] == "reserved");
+  CHECK(rec["events"][2]["kind"] == "released");
   CHECK(colo.jsonOf({"requests", "--status", "reserved"}).empty());
 }
 
@@ -210,6 +248,7 @@ TEST_CASE("a ledger that is not colo's, or is newer, is refused and left untouch
   CHECK(Child::slurp(colo.state) == "accounting spreadsheet\n");
 
   std::filesystem::remove(colo.state);
+  REQUIRE(colo({"init"}).exit_code == 0);
   REQUIRE(colo({"reserve", request("bappeda-web.json")}).exit_code == 0);
   REQUIRE(colo::test::run({"/usr/bin/sqlite3", colo.state, "PRAGMA user_version = 7"}, colo.dir)
               .exit_code == 0);
@@ -217,7 +256,7 @@ TEST_CASE("a ledger that is not colo's, or is newer, is refused and left untouch
   r = colo({"release", "REQ-2026-0142"});
   CHECK(r.exit_code == 2);
   CHECK(r.err == "colo: ledger " + colo.state +
-                     " has schema version 7, newer than this colo understands (2); upgrade colo, "
+                     " has schema version 7, newer than this colo understands (3); upgrade colo, "
                      "do not downgrade the ledger\n");
   CHECK(colo.dump() == before);
 }
@@ -246,11 +285,13 @@ TEST_CASE("the config file is honoured, flags override it, and a bad one is refu
   auto cfg = dir.write("colo.yaml", "inventory: " + kInventory + "\nstate: state/colo.db\n" +
                                         "credentials:\n  tor-default: {username: colo, password_env: P}\n"
                                         "  tor-juniper: {username: colo, password_env: P}\n");
+  REQUIRE(run({"--config", cfg, "init"}).exit_code == 0);
   auto r = run({"--config", cfg, "reserve", request("bappeda-web.json")});
   INFO(r.err);
   CHECK(r.exit_code == 0);
   CHECK(std::filesystem::exists(dir.file("state/colo.db")));  // relative to the config
   auto other = dir.file("other.db");
+  REQUIRE(run({"--config", cfg, "--state", other, "init"}).exit_code == 0);
   CHECK(run({"--config", cfg, "--state", other, "reserve", request("bappeda-web.json")}).exit_code == 0);
   CHECK(std::filesystem::exists(other));
 

@@ -48,7 +48,7 @@ std::string sql(const TempDir& dir, const std::string& db, const std::string& qu
 TEST_CASE("racing reserve processes never hand anything out twice") {
   constexpr int kProcesses = 10;
   constexpr int kRoom = 3;
-  // Several rounds, each on a fresh ledger: the schema is created in the race too.
+  // Several rounds, each on a fresh ledger, created by racing `colo init`s.
   for (int round = 0; round < 3; ++round) {
     TempDir dir;
     auto inv = dir.write("inventory.yaml", kScarce);
@@ -57,6 +57,19 @@ TEST_CASE("racing reserve processes never hand anything out twice") {
     for (int i = 0; i < kProcesses; ++i)
       files.push_back(dir.write("req" + std::to_string(i) + ".json", requestFor(i)));
 
+    {
+      Gate start;
+      std::vector<std::unique_ptr<Child>> inits;
+      for (int i = 0; i < kProcesses; ++i)
+        inits.push_back(std::make_unique<Child>(
+            std::vector<std::string>{COLO_BINARY, "--state", db, "init"}, dir, &start));
+      start.release();
+      for (auto& c : inits) {
+        auto r = c->wait();
+        INFO(r.err);
+        CHECK(r.exit_code == 0);
+      }
+    }
     Gate gate;
     std::vector<std::unique_ptr<Child>> children;
     for (int i = 0; i < kProcesses; ++i)

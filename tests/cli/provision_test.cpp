@@ -59,6 +59,8 @@ struct Site {
                            "\ncredentials:\n  lab: {username: colo, password_env: "
                            "COLO_TEST_SW_PASSWORD, enable_password_env: COLO_TEST_SW_ENABLE}\n"
                            "timeouts: {connect_s: 5, command_s: " + std::to_string(commandTimeout) + "}\n");
+    auto r = colo({"init"});
+    if (r.exit_code != 0) throw std::runtime_error("colo init failed: " + r.err);
   }
 
   Result colo(std::vector<std::string> args) {
@@ -102,7 +104,7 @@ TEST_CASE("provision configures, verifies and saves on each vendor, and release 
     }
     CHECK(site.sql("SELECT status FROM requests") == "completed\n");
     auto steps = site.sql("SELECT group_concat(kind, ' ') FROM events");
-    CHECK(steps == "reserved configuring connect capture apply verify save completed\n");
+    CHECK(steps == "planning configuring connect capture apply verify save completed\n");
 
     // Provisioning again is a no-op.
     auto again = site.colo({"provision", site.request("REQ-1", 1)});
@@ -133,7 +135,7 @@ TEST_CASE("a dry run prints the exact commands and touches nothing") {
                    "  set interfaces ge-0/0/0 unit 0 family ethernet-switching vlan members 120\n"
                    "  commit and-quit\n") != std::string::npos);
   CHECK(site.sim->state("tor")["sessions"] == 0);
-  CHECK_FALSE(std::filesystem::exists(site.dir.file("var/colo.db")));
+  CHECK(site.sql("SELECT count(*) FROM requests") == "0\n");
 }
 
 namespace {
@@ -153,9 +155,10 @@ void checkUntouched(Site& site, const std::string& sw, const json& initial) {
 }  // namespace
 
 TEST_CASE("every injected fault leaves the switches as they were and the ledger empty") {
-  // Port 1 starts configured for someone else's old uplink: restore must
-  // bring that back, not a blank port.
-  json initial = {{"GigabitEthernet1/0/1", {{"description", "old uplink"}, {"vlan", 99}, {"enabled", false}}}};
+  // Port 1 starts as colo leaves a released port, with a leftover VLAN:
+  // restore must bring exactly that back, not a blank port.
+  json initial = {
+      {"GigabitEthernet1/0/1", {{"description", "unused"}, {"vlan", 99}, {"enabled", false}}}};
   std::vector<FaultCase> cases = {
       {"refused authentication", {{"refuse_auth", true}}, "authentication as 'colo' refused by 127.0.0.1:"},
       {"rejected command", {{"reject", {{"match", "switchport access vlan"}, {"times", 1}}}},
@@ -189,7 +192,8 @@ TEST_CASE("every injected fault leaves the switches as they were and the ledger 
 
 TEST_CASE("a port that cannot be restored is named, and its reservation kept") {
   // This switch refuses the VLAN command every time, the restore's too.
-  json initial = {{"GigabitEthernet1/0/1", {{"description", "old uplink"}, {"vlan", 99}}}};
+  json initial = {
+      {"GigabitEthernet1/0/1", {{"description", "unused"}, {"vlan", 99}, {"enabled", false}}}};
   Site site(Switches{simSwitch("tor", "cisco_ios", "GigabitEthernet1/0/1-8",
                                {{"faults", {{"reject", {{"match", "switchport access vlan"}}}}}, {"initial", initial}})});
   auto r = site.colo({"provision", site.request("REQ-1", 1)});
@@ -202,7 +206,7 @@ TEST_CASE("a port that cannot be restored is named, and its reservation kept") {
 }
 
 TEST_CASE("a failure on one switch restores the ports already configured on another") {
-  json initial = {{"Ethernet1", {{"description", "old"}, {"vlan", 7}}}};
+  json initial = {{"Ethernet1", {{"description", "unused"}, {"vlan", 7}, {"enabled", false}}}};
   SECTION("a command rejected before anything is saved") {
     Site site(Switches{simSwitch("a", "arista_eos", "Ethernet1-8", {{"initial", initial}}),
                simSwitch("b", "juniper_junos", "ge-0/0/0-7", {{"faults", {{"reject", {{"match", "vlan members"}}}}}})});
@@ -268,14 +272,18 @@ TEST_CASE("injection attempts are refused before any connection") {
   pb.write("provision.yaml", wf);
   r = site.colo({"--playbooks", pb.path().string(), "provision", site.request("REQ-2", 1)});
   CHECK(r.exit_code == 2);
-  CHECK(r.err == "colo: value of 'description' is not safe for a switch CLI: it contains '|' at position 14\n");
+  CHECK(r.err ==
+        "colo: provision REQ-2 failed: value of 'description' is not safe for a switch CLI: it "
+        "contains '|' at position 14\n");
   CHECK(site.sim->state("tor")["sessions"] == 0);
   CHECK(site.sim->state("tor")["commands"].empty());
-  CHECK_FALSE(std::filesystem::exists(site.dir.file("var/colo.db")));
+  // The request ended, with its reason, holding nothing.
+  CHECK(site.sql("SELECT id, status FROM requests") == "REQ-2|failed\n");
+  CHECK(site.sql("SELECT count(*) FROM unit_claims") == "0\n");
 }
 
 TEST_CASE("a failed Junos commit is rolled back and the port restored") {
-  json initial = {{"ge-0/0/0", {{"description", "old"}, {"vlan", 7}}}};
+  json initial = {{"ge-0/0/0", {{"description", "unused"}, {"vlan", 7}, {"enabled", false}}}};
   Site site(Switches{simSwitch("tor", "juniper_junos", "ge-0/0/0-7",
                                {{"initial", initial}, {"faults", {{"reject", {{"match", "commit"}, {"times", 1}}}}}})});
   auto before = site.sim->state("tor");

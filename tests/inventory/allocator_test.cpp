@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -176,7 +177,7 @@ TEST_CASE("pools that do not exist or mix vlans are refused naming the field") {
 TEST_CASE("reserving is idempotent per request id and release frees everything") {
   TempDir dir;
   auto inv = smallInventory();
-  Ledger ledger(dir.file("colo.db"));
+  Ledger ledger(dir.file("colo.db"), Ledger::Open::create);
   std::unique_ptr<Occupancy> cache;
   auto req = request("REQ-1", {{"a", 2, 300, true, {{"pub-v4"}}}});
   auto first = reserve(ledger, inv, req, "test", cache);
@@ -203,20 +204,25 @@ TEST_CASE("reserving is idempotent per request id and release frees everything")
   CHECK(second.plan.servers[0].nics[0].addresses[0].address.str() == "192.0.2.3");
   CHECK(second.plan.servers[0].first_unit != first.plan.servers[0].first_unit);
 
-  release(ledger, "REQ-1", "test");
+  release(ledger, "REQ-1", Status::reserved, "test");
   claims = ledger.claims();
   CHECK(claims.units.size() == 2);  // REQ-2's
   CHECK(claims.addresses.size() == 1);
   auto rec = ledger.request("REQ-1");
   REQUIRE(rec);
-  CHECK(rec->status == "released");
+  CHECK(rec->status == Status::released);
   CHECK(rec->allocation);  // kept for the record
   auto events = ledger.events("REQ-1");
-  REQUIRE(events.size() == 2);
-  CHECK(events[0].kind == "reserved");
-  CHECK(events[1].kind == "released");
-  CHECK_THROWS_WITH(release(ledger, "REQ-1", "test"), "request REQ-1 was already released");
-  CHECK_THROWS_WITH(release(ledger, "REQ-9", "test"), "request REQ-9 is not in the ledger");
+  REQUIRE(events.size() == 3);
+  CHECK(events[0].kind == "planning");
+  CHECK(events[1].kind == "reserved");
+  CHECK(events[2].kind == "released");
+  // A status moves only from the one it is in: nothing is overwritten.
+  CHECK_THROWS_WITH(
+      release(ledger, "REQ-1", Status::reserved, "test"),
+      "request REQ-1 is released, not reserved: another colo process moved it; left as it is");
+  CHECK_THROWS_WITH(release(ledger, "REQ-9", Status::reserved, "test"),
+                    "request REQ-9 is not in the ledger");
   // A released id is not reused.
   CHECK_THROWS_WITH(reserve(ledger, inv, req, "test", cache),
                     "request REQ-1 is released; it cannot be reserved again (use a new id)");
@@ -229,11 +235,11 @@ TEST_CASE("reserving is idempotent per request id and release frees everything")
 TEST_CASE("the ledger's unique keys refuse a double claim even if the caller is wrong") {
   TempDir dir;
   auto inv = smallInventory();
-  Ledger ledger(dir.file("colo.db"));
+  Ledger ledger(dir.file("colo.db"), Ledger::Open::create);
   auto req = request("REQ-1", {{"a", 2, 300, false, {{"pub-v4"}}}});
   Plan p = plan(inv, req);
   ledger.write([&] {
-    ledger.insertRequest(req, "reserved");
+    ledger.insertRequest(req, Status::planning);
     ledger.claim(p, "BAPPEDA");
   });
   // A stale planner hands out the same thing again under another id.
@@ -243,7 +249,7 @@ TEST_CASE("the ledger's unique keys refuse a double claim even if the caller is 
   p2.servers[0].hostname = "b";
   auto gen = ledger.generation();
   CHECK_THROWS_WITH(ledger.write([&] {
-    ledger.insertRequest(req2, "reserved");
+    ledger.insertRequest(req2, Status::planning);
     ledger.claim(p2, "BAPPEDA");
   }),
                     "reserve REQ-2 <- unit 1 of rack R02 is already held by request REQ-1 (a)");
@@ -263,7 +269,7 @@ TEST_CASE("the ledger's unique keys refuse a double claim even if the caller is 
 TEST_CASE("the cached occupancy notices another writer") {
   TempDir dir;
   auto inv = smallInventory();
-  Ledger a(dir.file("colo.db")), b(dir.file("colo.db"));
+  Ledger a(dir.file("colo.db"), Ledger::Open::create), b(dir.file("colo.db"));
   std::unique_ptr<Occupancy> cacheA, cacheB;
   auto first = reserve(a, inv, request("REQ-1", {{"a", 1, 100, false, {{"pub-v4"}}}}), "a", cacheA);
   auto second = reserve(b, inv, request("REQ-2", {{"b", 1, 100, false, {{"pub-v4"}}}}), "b", cacheB);
@@ -276,10 +282,10 @@ TEST_CASE("the cached occupancy notices another writer") {
 TEST_CASE("a file that is not a colo ledger is refused and left alone") {
   TempDir dir;
   auto text = dir.write("notes.db", "these are my notes\n");
-  CHECK_THROWS_WITH(Ledger(text),
+  CHECK_THROWS_WITH(Ledger(text, Ledger::Open::create),
                     text + " is not a colo ledger (SQLite: file is not a database)");
   {
-    Ledger l(dir.file("newer.db"));
+    Ledger l(dir.file("newer.db"), Ledger::Open::create);
     l.write([] {});
   }
   // Pretend a newer colo wrote it.
@@ -290,11 +296,11 @@ TEST_CASE("a file that is not a colo ledger is refused and left alone") {
   REQUIRE(std::system(cmd.c_str()) == 0);
   CHECK_THROWS_WITH(Ledger(dir.file("newer.db")),
                     "ledger " + dir.file("newer.db") +
-                        " has schema version 99, newer than this colo understands (2); upgrade "
+                        " has schema version 99, newer than this colo understands (3); upgrade "
                         "colo, do not downgrade the ledger");
   cmd = "sqlite3 " + dir.file("other.db") + " 'CREATE TABLE t(x)'";
   REQUIRE(std::system(cmd.c_str()) == 0);
-  CHECK_THROWS_WITH(Ledger(dir.file("other.db")),
+  CHECK_THROWS_WITH(Ledger(dir.file("other.db"), Ledger::Open::create),
                     dir.file("other.db") +
                         " is not a colo ledger (it is some other SQLite database); refusing to "
                         "touch it");
@@ -325,26 +331,98 @@ TEST_CASE("claims that no longer fit the inventory are reported where the admin 
 }
 
 TEST_CASE("an older ledger is migrated in place, keeping what it holds") {
+  // A schema-2 ledger as colo 0.1 left it (tests/data/ledger-v2.sql).
+  TempDir dir;
+  auto db = dir.file("colo.db");
+  std::string load = "sqlite3 " + db + " < " COLO_TEST_DATA "/ledger-v2.sql";
+  REQUIRE(std::system(load.c_str()) == 0);
+  auto unitsBefore =
+      colo::test::run({"/usr/bin/sqlite3", db, "SELECT count(*) FROM unit_claims"}, dir).out;
+  Ledger l(db);
+  auto reserved = l.request("REQ-2026-0142");
+  REQUIRE(reserved);
+  CHECK(reserved->status == Status::reserved);
+  // A release asked for under schema 2 is the releasing status now, and
+  // falls back to what it was if the switches refuse.
+  auto releasing = l.request("REQ-2026-0153");
+  REQUIRE(releasing);
+  CHECK(releasing->status == Status::releasing);
+  CHECK(releasing->release_from == Status::completed);
+  CHECK(releasing->owner.empty());
+  CHECK(l.captures("REQ-2026-0142", 0).size() == 1);
+  CHECK(std::to_string(l.claims().units.size()) + "\n" == unitsBefore);
+  CHECK(colo::test::run({"/usr/bin/sqlite3", db, "PRAGMA user_version"}, dir).out == "3\n");
+  CHECK(colo::test::run({"/usr/bin/sqlite3", db, "PRAGMA foreign_key_check"}, dir).out.empty());
+  // The lifecycle now holds for the migrated rows too.
+  CHECK_THROWS_WITH(l.write([&] {
+    l.transition("REQ-2026-0142", Status::reserved, Status::completed, {"t", "", "", ""});
+  }),
+                    Catch::Contains("no transition reserved -> completed"));
+}
+
+TEST_CASE("statuses change only along the lifecycle table, as a compare-and-set") {
   TempDir dir;
   auto inv = smallInventory();
   auto db = dir.file("colo.db");
-  {
-    Ledger l(db);
-    std::unique_ptr<Occupancy> cache;
-    reserve(l, inv, request("REQ-1", {{"a", 2, 300, false, {{"pub-v4"}}}}), "test", cache);
-  }
-  // Make it a schema-1 ledger, as an older colo left it.
-  std::string cmd = "sqlite3 " + db +
-                    " 'ALTER TABLE requests DROP COLUMN submitted_by; ALTER TABLE requests DROP "
-                    "COLUMN completed_at; ALTER TABLE requests DROP COLUMN release_requested; DROP "
-                    "TABLE port_captures; DROP TABLE outbox; PRAGMA user_version = 1'";
-  REQUIRE(std::system(cmd.c_str()) == 0);
-  Ledger l(db);
+  Ledger l(db, Ledger::Open::create);
+  std::unique_ptr<Occupancy> cache;
+  reserve(l, inv, request("REQ-1", {{"a", 2, 300, false, {{"pub-v4"}}}}), "test", cache);
+  // Expected status wrong: refused, nothing overwritten.
+  CHECK_THROWS_WITH(
+      l.write([&] {
+        l.transition("REQ-1", Status::configuring, Status::completed, {"t", "", "", ""});
+      }),
+      "request REQ-1 is reserved, not configuring: another colo process moved it; left as it is");
+  CHECK(l.request("REQ-1")->status == Status::reserved);
+  // An allowed move records the step, the owner and the attempt.
+  l.write([&] {
+    l.transition("REQ-1", Status::reserved, Status::configuring, {"t", "go", "", "cli:x"});
+  });
   auto rec = l.request("REQ-1");
-  REQUIRE(rec);
-  CHECK(rec->status == "reserved");
-  CHECK(rec->submitted_by.empty());
-  CHECK(l.claims().units.size() == 2);
-  std::string check = "test \"$(sqlite3 " + db + " 'PRAGMA user_version')\" = 2";
-  CHECK(std::system(check.c_str()) == 0);
+  CHECK(rec->status == Status::configuring);
+  CHECK(rec->owner == "cli:x");
+  CHECK(l.events("REQ-1").back().kind == "configuring");
+  l.write([&] {
+    l.transition("REQ-1", Status::configuring, Status::failed, {"t", "", "switch on fire", ""});
+  });
+  rec = l.request("REQ-1");
+  CHECK(rec->error == "switch on fire");
+  CHECK(rec->owner.empty());
+  CHECK_FALSE(rec->completed_at.empty());
+  // A new attempt: captured afresh.
+  l.saveCapture("REQ-1", rec->attempt, "tor-r01", "Ethernet2", {"description old"});
+  l.write([&] { l.transition("REQ-1", Status::failed, Status::planning, {"t", "", "", "cli:y"}); });
+  CHECK(l.request("REQ-1")->attempt == rec->attempt + 1);
+  CHECK(l.captures("REQ-1", rec->attempt + 1).empty());
+  CHECK(l.captures("REQ-1", rec->attempt).size() == 1);
+
+  // The database refuses what the table does not allow, whoever writes it.
+  auto sql = [&](const std::string& q) {
+    return colo::test::run({"/usr/bin/sqlite3", db, q}, dir);
+  };
+  auto bad =
+      sql("UPDATE requests SET status = 'completed' WHERE id = 'REQ-1'");  // planning -> completed
+  CHECK(bad.exit_code != 0);
+  CHECK(bad.err.find("illegal status transition") != std::string::npos);
+  CHECK(sql("UPDATE requests SET status = 'bogus' WHERE id = 'REQ-1'").exit_code != 0);
+  CHECK(sql("INSERT INTO requests (id, fingerprint, body, tenant_code, letter_number, status, "
+            "received_at, "
+            "created_at, updated_at) VALUES ('X','f','{}','T','L','completed','r','c','u')")
+            .exit_code != 0);
+  CHECK(sql("DELETE FROM lifecycle").exit_code != 0);
+  CHECK(sql("SELECT status FROM requests WHERE id = 'REQ-1'").out == "planning\n");
+  // Every row of the table is in the database's copy, and nothing else.
+  CHECK(sql("SELECT count(*) FROM lifecycle").out ==
+        std::to_string(std::size(kTransitions)) + "\n");
+  for (const auto& t : kTransitions) CHECK(allowed(t.from, t.to));
+  CHECK_FALSE(allowed(Status::completed, Status::configuring));
+}
+
+TEST_CASE("a ledger is created only on purpose") {
+  TempDir dir;
+  auto missing = dir.file("typo/colo.db");
+  CHECK_THROWS_WITH(Ledger(missing),
+                    "no ledger at " + missing +
+                        "; create it with `colo init` (check --state and the config's state:)");
+  CHECK_FALSE(std::filesystem::exists(dir.file("typo")));
 }

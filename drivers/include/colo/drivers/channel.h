@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <regex>
 #include <string>
@@ -26,6 +27,16 @@ class CliChannel {
   // DriverError(timeout) when `timeout` passes first, or (disconnected) when
   // the peer goes away.
   virtual std::string readUntil(const std::regex& prompt, std::chrono::milliseconds timeout) = 0;
+
+  // While `check` returns true, no command is sent and every wait gives up
+  // with DriverError(interrupted) within about 100 ms (an operator pressed
+  // Ctrl-C: colo stops changing the switch and restores it on a fresh
+  // session).
+  void setInterrupt(std::function<bool()> check) { interrupt_ = std::move(check); }
+  bool interrupted() const { return interrupt_ && interrupt_(); }
+
+ protected:
+  std::function<bool()> interrupt_;
 };
 
 using CliChannelPtr = std::unique_ptr<CliChannel>;

@@ -7,15 +7,16 @@
 namespace colo::drivers {
 
 enum class DriverErrorKind {
-  connect,         // TCP connect failed or timed out
-  host_key,        // unknown or changed host key
-  auth,            // authentication refused
-  timeout,         // the device did not answer in time
-  disconnected,    // the session dropped
-  rejected,        // the device refused a command (its own error text is kept)
-  verify,          // read-back did not match what was applied
-  invalid_value,   // a template value is unsafe for a switch CLI
-  protocol,        // anything else the SSH layer reported
+  connect,        // TCP connect failed or timed out
+  host_key,       // unknown or changed host key
+  auth,           // authentication refused
+  timeout,        // the device did not answer in time
+  disconnected,   // the session dropped
+  rejected,       // the device refused a command (its own error text is kept)
+  verify,         // read-back did not match what was applied
+  invalid_value,  // a template value is unsafe for a switch CLI
+  protocol,       // anything else the SSH layer reported
+  interrupted,    // the operator interrupted colo (SIGINT/SIGTERM); nothing more was sent
 };
 
 // Carries what a technician needs: which switch, which command, and what the

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include "colo/drivers/channel.h"
@@ -21,10 +22,18 @@ struct SshOptions {
   bool accept_new_host_key = false;  // add an unknown key (never a changed one)
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::seconds keepalive_interval{15};
+  // See CliChannel::setInterrupt; applies from the connection on.
+  std::function<bool()> interrupt;
 };
 
 // Connects and returns a shell. Throws DriverError naming host and port:
 // connect, host_key (with the offered key's SHA256 fingerprint), auth.
 CliChannelPtr openSsh(const SshOptions& options);
+
+// Whether `knownHostsFile` (OpenSSH format, plain or hashed names) holds any
+// key for host:port, without connecting: lets colo refuse a request before
+// reserving when a switch's host key was never accepted. False for a missing
+// file.
+bool hostKeyListed(const std::string& knownHostsFile, const std::string& host, int port);
 
 }  // namespace colo::drivers

@@ -1,9 +1,12 @@
 // Allocation (SPEC §4): units, power, ports and addresses for a request.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
+#include "colo/inventory/lifecycle.h"
 #include "colo/inventory/occupancy.h"
 #include "colo/inventory/plan.h"
 #include "colo/inventory/request.h"
@@ -15,20 +18,40 @@ namespace colo::inventory {
 // Error(invalid_input) for a request the inventory cannot mean.
 Plan allocate(const Occupancy& occupancy, const Request& request);
 
+// A plan claimed inside a ledger transaction.
+struct ClaimedPlan {
+  Plan plan;
+  std::int64_t generation = 0;  // the ledger's generation before the claim
+  // After the transaction committed: lets the cache follow without a rebuild.
+  void committed(std::unique_ptr<Occupancy>& cache, const std::string& tenant) const;
+};
+
+// Inside Ledger::write: plans `request` against what the ledger holds now and
+// claims it. `check` sees the plan first and may throw to refuse it (nothing
+// is claimed then). `cache` holds the occupancy between calls and is rebuilt
+// when another writer changed the ledger.
+ClaimedPlan claimNewPlan(Ledger& ledger, const Inventory& inventory, const Request& request,
+                         std::unique_ptr<Occupancy>& cache,
+                         const std::function<void(const Plan&)>& check = {});
+
+// "web01 in R01 U10-11; ...": where a plan puts the servers, for step logs.
+std::string placementSummary(const Plan& plan);
+
 struct Reservation {
   Plan plan;
   bool existing = false;  // the request id was reserved before, with this body
 };
 
-// Plans and claims `request` in one ledger transaction. Reserving the same
-// request id with the same body again returns the existing allocation;
-// another body is Error(conflict). `cache` holds the occupancy between calls
-// and is rebuilt when another writer changed the ledger.
+// `colo reserve`: plans and claims `request` in one ledger transaction and
+// leaves it `reserved` (no switch work). The same request id with the same
+// body again returns the existing allocation; another body is
+// Error(conflict). A failed request that holds nothing is planned afresh.
 Reservation reserve(Ledger& ledger, const Inventory& inventory, const Request& request,
                     const std::string& actor, std::unique_ptr<Occupancy>& cache);
 
-// Frees everything the request holds, in one transaction; its status becomes
-// `released` and its recorded allocation stays for the record.
-void release(Ledger& ledger, const std::string& request_id, const std::string& actor);
+// Frees everything the request holds and moves it from `from` (reserved, or
+// releasing once its ports are unconfigured) to released, in one
+// transaction; its recorded allocation stays for the record.
+void release(Ledger& ledger, const std::string& request_id, Status from, const std::string& actor);
 
 }  // namespace colo::inventory

@@ -14,6 +14,7 @@ enum class ErrorKind {
   conflict,       // the input contradicts what is already stored
   exhausted,      // nothing fits: units, power, ports or addresses ran out
   storage,        // the ledger could not be read or written
+  moved,          // the request's status changed under us (another process moved it)
 };
 
 // An error whose message an operator can act on. Each layer that catches one

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "colo/inventory/lifecycle.h"
 #include "colo/inventory/plan.h"
 #include "colo/inventory/request.h"
 
@@ -54,7 +55,7 @@ struct RequestRecord {
   std::string body;  // canonical JSON as received
   std::string tenant_code;
   std::string letter_number;
-  std::string status;  // queued planning reserved configuring completed failed released
+  Status status = Status::queued;
   std::string received_at;
   std::string created_at;
   std::string updated_at;
@@ -62,6 +63,24 @@ struct RequestRecord {
   std::optional<Plan> allocation;  // kept after release, for the record
   std::string submitted_by;        // token name ("" from the CLI)
   std::string completed_at;        // when it became completed or failed
+  int attempt = 0;                 // provisioning or release attempts so far
+  std::string owner;               // the process working on it ("" when none)
+  std::optional<Status> release_from;  // while releasing: the status to fall back to
+};
+
+// What a status change records: who, why, and who works on it next.
+struct StepNote {
+  std::string actor;   // "cli:alice", "agent:worker-1"
+  std::string detail;  // for the step log
+  std::string error;   // the reason, when the request fails
+  std::string owner;   // the job's owner in the new status (only while in progress)
+};
+
+// A job a process took or adopted, with the status it was in.
+struct Job {
+  std::string id;
+  Status status;
+  std::string previous_owner;  // adopted from a process that is gone
 };
 
 struct LedgerEvent {
@@ -79,23 +98,24 @@ struct OutboxEntry {
   std::string request_id;
   std::string url;
   std::string body;
+  std::string event;  // completed, failed, released
   int attempts = 0;
   std::int64_t next_attempt_at = 0;  // epoch seconds
 };
 
 class Ledger {
  public:
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   enum class Open {
-    create,        // create the file (and its directory) when missing
-    if_exists,     // a missing file reads as an empty ledger; nothing is created
+    create,      // `colo init` (and the agent): create the file when missing
+    must_exist,  // everything else: a missing file is an error, nothing is created
   };
 
-  // Opens the ledger at `path`, creating or migrating its schema. Throws
-  // Error(storage) for a file that is not a colo ledger or is from a newer
-  // schema, naming the path.
-  explicit Ledger(const std::string& path, Open mode = Open::create);
+  // Opens the ledger at `path`, creating (Open::create) or migrating its
+  // schema. Throws Error(invalid_input) for a missing file (must_exist), a
+  // file that is not a colo ledger or one from a newer schema, naming the path.
+  explicit Ledger(const std::string& path, Open mode = Open::must_exist);
   ~Ledger();
   Ledger(const Ledger&) = delete;
   Ledger& operator=(const Ledger&) = delete;
@@ -111,20 +131,31 @@ class Ledger {
   std::int64_t generation();
   Claims claims();
   std::optional<RequestRecord> request(std::string_view id);
-  std::vector<RequestRecord> requests(const std::string& status = "");
+  std::vector<RequestRecord> requests(std::optional<Status> status = std::nullopt);
   std::vector<LedgerEvent> events(std::string_view request_id);
-  // Jobs of the agent. takeJob() atomically takes the oldest queued request
-  // (now "planning") or requested release; nullopt when there is none.
-  std::optional<std::string> takeJob(bool& isRelease);
-  // At start-up: requeues what was planning, re-asks interrupted releases,
-  // and returns the requests left "configuring" by a crash.
-  std::vector<std::string> recoverJobs();
-  // A port's configuration before colo touched it (first capture wins).
-  void saveCapture(std::string_view request_id, std::string_view sw, std::string_view port,
-                   const std::vector<std::string>& lines);
-  std::map<std::pair<std::string, std::string>, std::vector<std::string>> captures(std::string_view request_id);
 
-  // The callback outbox. enqueueCallback ignores a delivery id seen before.
+  // Jobs. takeJob() atomically takes the oldest queued request (moving it to
+  // planning) or a release nobody works on, for `owner`; nullopt when there
+  // is none.
+  std::optional<Job> takeJob(const std::string& owner, std::string_view actor);
+  // Requests in progress whose owner is gone (`alive` says no, or none is
+  // recorded) become `owner`'s, atomically; only `id` when given.
+  std::vector<Job> adoptOrphans(const std::string& owner,
+                                const std::function<bool(const std::string&)>& alive,
+                                std::string_view id = {});
+  // Gives up `owner`'s claim on a job it cannot go on with (an unexpected
+  // error): the job becomes an orphan, adopted and continued later.
+  void disown(std::string_view id, const std::string& owner);
+  // A port's configuration before colo touched it, per attempt (the first
+  // capture of an attempt wins: a resumed attempt keeps what was there
+  // before it started).
+  void saveCapture(std::string_view request_id, int attempt, std::string_view sw,
+                   std::string_view port, const std::vector<std::string>& lines);
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> captures(
+      std::string_view request_id, int attempt);
+
+  // The callback outbox. enqueueCallback ignores a delivery id seen before
+  // (runs inside write() or on its own).
   void enqueueCallback(const OutboxEntry& entry);
   std::vector<OutboxEntry> dueCallbacks(std::int64_t now, int limit);
   std::optional<std::int64_t> nextCallbackAt();
@@ -137,18 +168,18 @@ class Ledger {
   bool holdsClaims(std::string_view request_id);
 
   // The following run inside write().
-  void insertRequest(const Request& request, std::string_view status,
-                     std::string_view submittedBy = {});
+  void insertRequest(const Request& request, Status initial, std::string_view submittedBy = {},
+                     std::string_view owner = {});
   // Claims everything in `plan`. A unit, port or address already held makes
   // it throw Error(conflict) naming the thing and its holder.
   void claim(const Plan& plan, std::string_view tenant);
   // Frees everything `request_id` holds; its recorded allocation stays.
   void unclaim(std::string_view request_id);
-  void setStatus(std::string_view request_id, std::string_view status,
-                 std::string_view error = {});
-  void requestRelease(std::string_view request_id);
-  // A requested release that failed: it may be requested again.
-  void clearReleaseRequest(std::string_view request_id);
+  // The one way a status changes: a compare-and-set from `from` to `to`
+  // (which kTransitions must allow), with its step-log entry. Throws
+  // Error(moved) when the request is no longer `from`: someone else moved it,
+  // and nothing is overwritten.
+  void transition(std::string_view request_id, Status from, Status to, const StepNote& note);
   void appendEvent(std::string_view actor, std::string_view request_id, std::string_view kind,
                    std::string_view detail);
 

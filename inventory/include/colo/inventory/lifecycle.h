@@ -1,0 +1,89 @@
+// A request's life (SPEC §10): its statuses and the transitions between
+// them. This table is the one place to read it; the ledger enforces it twice
+// (every status change is a compare-and-set on the expected status, and a
+// trigger generated from this table refuses any other change, also one
+// written behind colo's back).
+//
+//   queued ──> planning ──> configuring ──> completed ──> releasing ──> released
+//                 │  │           │                           │   ▲
+//                 │  └> reserved ┘ (colo reserve, then provision)  │
+//                 │         └───────────────────────────────────────┘ (no switch work)
+//                 └──────────────> failed <── configuring
+//
+// completed, failed and released end a request; each sends its callback.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace colo::inventory {
+
+enum class Status {
+  queued,       // accepted, waiting for a worker
+  planning,     // a worker or `colo provision` checks and plans it; holds nothing yet
+  reserved,     // `colo reserve`: units, power, ports and addresses held, no switch work asked
+  configuring,  // held, and the switches are being changed (captures stored first)
+  completed,    // configured, verified and saved
+  releasing,    // ports being returned to unused, then everything freed
+  released,     // freed; the allocation stays for the record
+  failed,       // ended without completing; the reason is in `error`
+};
+
+struct Transition {
+  Status from, to;
+  std::string_view when;  // what makes it happen
+};
+
+// Every allowed status change. Nothing else may change a status.
+inline constexpr Transition kTransitions[] = {
+    {Status::queued, Status::planning, "a worker takes the job"},
+    {Status::planning, Status::queued,
+     "the agent restarts: an interrupted plan held nothing and waits again"},
+    {Status::planning, Status::reserved,
+     "colo reserve: claims committed, no switch work asked for"},
+    {Status::planning, Status::configuring,
+     "claims committed in the same transaction; switch work starts"},
+    {Status::planning, Status::failed,
+     "nothing fits, a value or credential is bad, or the planner stopped"},
+    {Status::reserved, Status::configuring, "colo provision of a reserved request"},
+    {Status::reserved, Status::released,
+     "colo release of a reservation that never touched a switch"},
+    {Status::configuring, Status::completed, "every switch configured, verified and saved"},
+    {Status::configuring, Status::failed,
+     "a switch fault, a foreign port, or an interrupt: ports restored"},
+    {Status::completed, Status::releasing, "a release is asked for"},
+    {Status::failed, Status::releasing,
+     "release of a failed request that still holds ports it could not restore"},
+    {Status::failed, Status::planning,
+     "provisioned again after a failure: a new attempt, captured afresh"},
+    {Status::releasing, Status::released, "ports unconfigured and saved; everything freed"},
+    {Status::releasing, Status::completed,
+     "the switches refused the release: ports restored, nothing freed"},
+    {Status::releasing, Status::failed, "the same, for a failed request that still held ports"},
+};
+
+// Statuses a new request may be stored with.
+inline constexpr Status kInitialStatuses[] = {Status::queued, Status::planning};
+
+constexpr bool allowed(Status from, Status to) {
+  for (const auto& t : kTransitions)
+    if (t.from == from && t.to == to) return true;
+  return false;
+}
+
+// The request has ended; nothing works on it unless an operator asks again.
+constexpr bool ended(Status s) {
+  return s == Status::completed || s == Status::failed || s == Status::released;
+}
+
+// A job is working on it: it has an owner, and a crash leaves it to recovery.
+constexpr bool inProgress(Status s) {
+  return s == Status::planning || s == Status::configuring || s == Status::releasing;
+}
+
+std::string_view name(Status s);
+std::optional<Status> parseStatus(std::string_view text);
+std::span<const Status> allStatuses();
+
+}  // namespace colo::inventory
