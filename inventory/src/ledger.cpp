@@ -496,7 +496,15 @@ RequestRecord readRequest(Statement& st, const std::string& path) {
   r.created_at = st.text(7);
   r.updated_at = st.text(8);
   r.error = st.text(9);
-  if (!st.isNull(10)) r.allocation = planFromJson(nlohmann::json::parse(st.text(10)));
+  if (!st.isNull(10)) {
+    try {
+      r.allocation = planFromJson(nlohmann::json::parse(st.text(10)));
+    } catch (const std::exception& e) {
+      throw Error(ErrorKind::storage, "ledger " + path + ": request " + r.id +
+                                          ": the stored allocation is unreadable (" + e.what() +
+                                          ")");
+    }
+  }
   r.submitted_by = st.text(11);
   r.completed_at = st.text(12);
   r.attempt = static_cast<int>(st.integer(13));

@@ -9,14 +9,18 @@
 #include <mutex>
 #include <thread>
 
+#include "../support/agent.h"
 #include "../support/process.h"
+#include "../support/receiver.h"
 #include "../support/switchsim.h"
 #include "api.h"
 #include "http_server.h"
 
 #include <openssl/hmac.h>
 
+using colo::test::Agent;
 using colo::test::Child;
+using colo::test::Receiver;
 using colo::test::simSwitch;
 using colo::test::Switches;
 using colo::test::SwitchSim;
@@ -35,78 +39,6 @@ std::string sha256(const std::string& s) {
   auto r = colo::test::run({"/usr/bin/sha256sum", f}, d);
   return r.out.substr(0, 64);
 }
-
-// A running `colo agent`; its log lines are collected as they come.
-class Agent {
- public:
-  Agent(const std::string& config, const TempDir& dir) {
-    int out[2];
-    if (pipe(out) != 0) throw std::runtime_error("pipe");
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], 1);
-      dup2(out[1], 2);
-      close(out[0]);
-      execl(COLO_BINARY, COLO_BINARY, "--config", config.c_str(), "agent", nullptr);
-      _exit(127);
-    }
-    close(out[1]);
-    fd_ = out[0];
-    (void)dir;
-    // The first line says where it listens.
-    std::string line;
-    while (port_ == 0) {
-      line = readLine();
-      if (line.empty()) throw std::runtime_error("agent exited: " + log_);
-      auto j = json::parse(line, nullptr, false);
-      if (!j.is_discarded() && j.value("event", "") == "listening") {
-        std::string a = j["address"];
-        port_ = std::stoi(a.substr(a.rfind(':') + 1));
-      }
-    }
-    reader_ = std::thread([this] {
-      while (!readLine().empty()) {
-      }
-    });
-  }
-  ~Agent() { stop(SIGTERM); }
-
-  int port() const { return port_; }
-  void stop(int sig) {
-    if (pid_ <= 0) return;
-    kill(pid_, sig);
-    int status;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    if (reader_.joinable()) reader_.join();
-    close(fd_);
-  }
-  std::string log() {
-    std::lock_guard lock(m_);
-    return log_;
-  }
-
- private:
-  std::string readLine() {
-    std::string line;
-    char c;
-    while (read(fd_, &c, 1) == 1) {
-      if (c == '\n') {
-        std::lock_guard lock(m_);
-        log_ += line + "\n";
-        return line.empty() ? " " : line;
-      }
-      line.push_back(c);
-    }
-    return "";
-  }
-  pid_t pid_ = -1;
-  int fd_ = -1;
-  int port_ = 0;
-  std::mutex m_;
-  std::string log_;
-  std::thread reader_;
-};
 
 struct Http {
   int status = 0;
@@ -148,7 +80,7 @@ struct Site {
                            "timeouts: {connect_s: 5, command_s: " + std::to_string(commandTimeout) + "}\n" + extra);
     start();
   }
-  void start() { agent = std::make_unique<Agent>(config, dir); }
+  void start() { agent = std::make_unique<Agent>(config); }
 
   Http call(const std::string& method, const std::string& path, const std::string& token = "",
             const std::string& body = "") {
@@ -356,41 +288,6 @@ TEST_CASE("every route the server answers is in the OpenAPI document") {
 }
 
 namespace {
-
-// A callback receiver: colo's own HTTP server class, recording what it gets.
-class Receiver {
- public:
-  explicit Receiver(int port, const std::string& cert = "", const std::string& key = "") {
-    colo::agent::HttpServerOptions o;
-    o.port = port;
-    o.threads = 1;
-    o.tls_cert = cert;
-    o.tls_key = key;
-    server_ = std::make_unique<colo::agent::HttpServer>(o, [this](const colo::agent::ApiRequest& r) {
-      std::lock_guard lock(m_);
-      got_.push_back(r);
-      colo::agent::ApiResponse res;
-      res.body = "{}";
-      return res;
-    });
-    thread_ = std::thread([this] { server_->run(); });
-  }
-  ~Receiver() {
-    server_->stop();
-    thread_.join();
-  }
-  int port() const { return server_->port(); }
-  std::vector<colo::agent::ApiRequest> got() {
-    std::lock_guard lock(m_);
-    return got_;
-  }
-
- private:
-  std::unique_ptr<colo::agent::HttpServer> server_;
-  std::thread thread_;
-  std::mutex m_;
-  std::vector<colo::agent::ApiRequest> got_;
-};
 
 std::string hmacHex(const std::string& key, const std::string& data) {
   unsigned char out[EVP_MAX_MD_SIZE];

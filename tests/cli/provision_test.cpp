@@ -160,13 +160,24 @@ TEST_CASE("every injected fault leaves the switches as they were and the ledger 
   json initial = {
       {"GigabitEthernet1/0/1", {{"description", "unused"}, {"vlan", 99}, {"enabled", false}}}};
   std::vector<FaultCase> cases = {
-      {"refused authentication", {{"refuse_auth", true}}, "authentication as 'colo' refused by 127.0.0.1:"},
-      {"rejected command", {{"reject", {{"match", "switchport access vlan"}, {"times", 1}}}},
+      {"refused authentication",
+       {{"refuse_auth", true}},
+       "authentication as 'colo' refused by 127.0.0.1:"},
+      {"rejected command",
+       {{"reject", {{"match", "switchport access vlan"}, {"times", 1}}}},
        "switch tor refused 'switchport access vlan 120': % Invalid input detected at '^' marker."},
       {"dropped session", {{"drop_after_commands", 4}, {"drop_times", 1}}, "closed the connection"},
-      {"verification mismatch", {{"ignore", {{"match", "switchport access vlan"}, {"times", 1}}}},
-       "switch tor port GigabitEthernet1/0/1 does not read back as configured: vlan is '99', expected '120'"},
-      {"hang on save", {{"hang", {{"match", "write memory"}, {"times", 1}}}},
+      {"verification mismatch",
+       {{"ignore", {{"match", "switchport access vlan"}, {"times", 1}}}},
+       "switch tor port GigabitEthernet1/0/1 does not read back as configured: vlan is '99', "
+       "expected '120'"},
+      {"hang on save",
+       {{"hang", {{"match", "write memory"}, {"times", 1}}}},
+       "switch tor: command 'write memory' <- 127.0.0.1:"},
+      // The switch saved but never said so: the restore must save as well,
+      // or the startup configuration keeps colo's lines.
+      {"save applied but unanswered",
+       {{"hang_after", {{"match", "write memory"}, {"times", 1}}}},
        "switch tor: command 'write memory' <- 127.0.0.1:"},
   };
   for (const auto& c : cases) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -72,6 +73,8 @@ class Child {
       _exit(127);
     }
   }
+
+  void signal(int sig) const { ::kill(pid_, sig); }
 
   Result wait() {
     int status = 0;

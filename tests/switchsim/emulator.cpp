@@ -81,10 +81,16 @@ void Device::logCommand(const std::string& line) {
 
 void Device::dump() const {
   if (stateFile_.empty()) return;
-  json j = {{"name", name_},   {"vendor", vendor_},         {"running", portsJson(running)},
-            {"saved", portsJson(saved)}, {"candidate", portsJson(candidate)},
-            {"sessions", sessions}, {"saves", saves},
-            {"commits", commits}};
+  json j = {{"name", name_},
+            {"vendor", vendor_},
+            {"running", portsJson(running)},
+            {"saved", portsJson(saved)},
+            {"candidate", portsJson(candidate)},
+            {"sessions", sessions},
+            {"saves", saves},
+            {"commits", commits},
+            {"command_count", commandCount},
+            {"hung", faults.hung}};
   std::string tmp = stateFile_ + ".tmp." + std::to_string(getpid());
   std::ofstream(tmp) << j.dump(2);
   std::rename(tmp.c_str(), stateFile_.c_str());
@@ -539,8 +545,24 @@ class FaultySession : public Session {
         d_.dump();
         return {"", false, true};
       }
-      if (!line.empty() && f.hang.active() && line.find(f.hang.match) != std::string::npos) {
-        ++f.hang.fired;
+      bool hangHere =
+          !line.empty() && f.hang.active() && line.find(f.hang.match) != std::string::npos;
+      if (hangHere) ++f.hang.fired;
+      if (!line.empty() && f.hang_at_command > 0 &&
+          d_.commandCount == static_cast<std::size_t>(f.hang_at_command)) {
+        f.hang_at_command = 0;
+        hangHere = true;
+      }
+      if (hangHere) {
+        ++f.hung;
+        d_.dump();
+        return {"", false, false, true};
+      }
+      if (!line.empty() && f.hang_after.active() &&
+          line.find(f.hang_after.match) != std::string::npos) {
+        ++f.hang_after.fired;
+        ++f.hung;
+        inner_->input(line);  // applied, never acknowledged
         d_.dump();
         return {"", false, false, true};
       }

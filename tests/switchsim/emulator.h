@@ -40,6 +40,9 @@ struct Faults {
   Fault reject;  // answer the command with the vendor's error
   Fault ignore;  // accept the command but do not apply it
   Fault hang;    // never answer
+  Fault hang_after;  // apply the command, then never answer (its outcome unknown to the client)
+  int hang_at_command = 0;  // the device's k-th command (over all sessions) hangs, once; 0 = never
+  int hung = 0;             // how many commands hung so far
   int slow_ms = 0;
 };
 

@@ -11,7 +11,8 @@
 // start), "host_key"
 // (a file; made when missing), "faults": {"refuse_auth", "drop_after_commands",
 // "drop_times", "reject": {"match", "times"}, "ignore": {...}, "hang": {...},
-// "slow_ms"}}]}
+// "hang_after": {...} (applied, then no answer), "hang_at_command": K (the
+// device's K-th command over all sessions hangs, once), "slow_ms"}}]}
 //
 // Prints "switchsim: NAME VENDOR 127.0.0.1:PORT" per switch, then "ready".
 // Writes DIR/NAME.json after every command, and the host keys to FILE in
@@ -286,6 +287,8 @@ int main(int argc, char** argv) {
       faults.reject = fault(fj.value("reject", json()));
       faults.ignore = fault(fj.value("ignore", json()));
       faults.hang = fault(fj.value("hang", json()));
+      faults.hang_after = fault(fj.value("hang_after", json()));
+      faults.hang_at_command = fj.value("hang_at_command", 0);
       faults.slow_ms = fj.value("slow_ms", 0);
     }
     auto dev = std::make_unique<switchsim::Device>(

@@ -1,0 +1,107 @@
+// `colo provision` interrupted (SIGINT, SIGTERM) at every command of a
+// two-switch job: it stops sending, restores every touched port, fails the
+// request with the reason, and exits 130/143. The real binary, the SSH
+// simulator, a real SQLite file.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <iostream>
+
+#include "../support/two_switch_site.h"
+
+using colo::test::SiteOptions;
+using colo::test::TwoSwitchSite;
+
+namespace {
+
+SiteOptions withLeftovers() {
+  SiteOptions o;
+  o.initialA = {
+      {"GigabitEthernet1/0/1", {{"description", "unused"}, {"vlan", 99}, {"enabled", false}}}};
+  o.initialB = {{"Ethernet2", {{"description", ""}, {"vlan", 7}, {"enabled", false}}}};
+  return o;
+}
+
+std::size_t commandsOfCleanRun(const std::string& sw) {
+  TwoSwitchSite site(withLeftovers());
+  auto r = site.colo({"provision", site.requestFile("REQ-S")});
+  if (r.exit_code != 0) throw std::runtime_error("clean run failed: " + r.err);
+  return site.sim->state(sw)["commands"].size();
+}
+
+// The CLI, with switch `sw` hanging on its k-th command, gets `sig`.
+void interruptAt(const std::string& sw, const nlohmann::json& fault, int sig,
+                 const std::string& what) {
+  INFO(what);
+  auto o = withLeftovers();
+  (sw == "a" ? o.faultsA : o.faultsB) = fault;
+  TwoSwitchSite site(o);
+  auto beforeA = site.ports("a"), beforeB = site.ports("b");
+  auto child = site.coloChild({"provision", site.requestFile("REQ-S")});
+  REQUIRE(site.waitHung(sw));
+  child->signal(sig);
+  auto r = child->wait();
+  INFO(r.err);
+  CHECK(r.exit_code == 128 + sig);
+  CHECK(
+      r.err.find(
+          "colo: interrupted: no further change is sent; restoring every touched port as it was") !=
+      std::string::npos);
+  CHECK(r.err.find("colo: provision REQ-S interrupted: ") != std::string::npos);
+  CHECK(site.status("REQ-S") == "failed");
+  CHECK(site.sql("SELECT error FROM requests").find("interrupted") != std::string::npos);
+  CHECK(site.disagreements("REQ-S", beforeA, beforeB) == "");
+  // Everything it restored, it names.
+  if (site.sql("SELECT count(*) FROM events WHERE kind = 'restore'") != "0\n")
+    CHECK(r.err.find("\n  restored ") != std::string::npos);
+}
+
+void sweep(const std::string& sw, int sig) {
+  auto n = commandsOfCleanRun(sw);
+  REQUIRE(n >= 10);
+  for (std::size_t k = 1; k <= n; ++k)
+    interruptAt(sw, {{"hang_at_command", k}}, sig,
+                "switch " + sw + " command " + std::to_string(k));
+  // After the save went through on the switch, unacknowledged: the restore
+  // must save again, or the startup configuration keeps colo's lines.
+  interruptAt(sw, {{"hang_after", {{"match", "write memory"}, {"times", 1}}}}, sig, "after save");
+  std::cout << "CLI " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << " sweep on switch " << sw << ": "
+            << n + 1 << " points, each restored\n";
+}
+
+}  // namespace
+
+TEST_CASE("Ctrl-C at every command of switch a: restored, failed as interrupted, exit 130") {
+  sweep("a", SIGINT);
+}
+TEST_CASE("Ctrl-C at every command of switch b: restored, failed as interrupted, exit 130") {
+  sweep("b", SIGINT);
+}
+TEST_CASE("SIGTERM at every command of switch a: restored, failed as interrupted, exit 143") {
+  sweep("a", SIGTERM);
+}
+TEST_CASE("SIGTERM at every command of switch b: restored, failed as interrupted, exit 143") {
+  sweep("b", SIGTERM);
+}
+
+TEST_CASE("a second Ctrl-C says the restore goes on, and does not abandon the switch") {
+  // The restore itself is slow: the second signal lands while it runs.
+  auto o = withLeftovers();
+  o.faultsA = {{"hang_at_command", 8}, {"slow_ms", 300}};
+  TwoSwitchSite site(o);
+  auto beforeA = site.ports("a"), beforeB = site.ports("b");
+  auto child = site.coloChild({"provision", site.requestFile("REQ-S")});
+  REQUIRE(site.waitHung("a"));
+  child->signal(SIGINT);
+  // Once the restore has connected, interrupt again.
+  REQUIRE(
+      TwoSwitchSite::eventually([&] { return site.sim->state("a")["sessions"].get<int>() >= 2; }));
+  child->signal(SIGINT);
+  auto r = child->wait();
+  INFO(r.err);
+  CHECK(r.exit_code == 130);
+  CHECK(r.err.find("colo: still restoring the switches as they were; please wait") !=
+        std::string::npos);
+  CHECK(site.disagreements("REQ-S", beforeA, beforeB) == "");
+}

@@ -1,0 +1,89 @@
+// Runs the real `colo agent` for a test: its JSON log is collected as it
+// comes, it is stopped (SIGTERM) when the test is done, and a test may kill
+// it with any signal at any moment.
+#pragma once
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace colo::test {
+
+// A running `colo agent`; its log lines are collected as they come.
+class Agent {
+ public:
+  explicit Agent(const std::string& config) {
+    int out[2];
+    if (pipe(out) != 0) throw std::runtime_error("pipe");
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], 1);
+      dup2(out[1], 2);
+      close(out[0]);
+      execl(COLO_BINARY, COLO_BINARY, "--config", config.c_str(), "agent", nullptr);
+      _exit(127);
+    }
+    close(out[1]);
+    fd_ = out[0];
+    // The first line says where it listens.
+    std::string line;
+    while (port_ == 0) {
+      line = readLine();
+      if (line.empty()) throw std::runtime_error("agent exited: " + log_);
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (!j.is_discarded() && j.value("event", "") == "listening") {
+        std::string a = j["address"];
+        port_ = std::stoi(a.substr(a.rfind(':') + 1));
+      }
+    }
+    reader_ = std::thread([this] {
+      while (!readLine().empty()) {
+      }
+    });
+  }
+  ~Agent() { stop(SIGTERM); }
+
+  int port() const { return port_; }
+  void stop(int sig) {
+    if (pid_ <= 0) return;
+    kill(pid_, sig);
+    int status;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    if (reader_.joinable()) reader_.join();
+    close(fd_);
+  }
+  std::string log() {
+    std::lock_guard lock(m_);
+    return log_;
+  }
+
+ private:
+  std::string readLine() {
+    std::string line;
+    char c;
+    while (read(fd_, &c, 1) == 1) {
+      if (c == '\n') {
+        std::lock_guard lock(m_);
+        log_ += line + "\n";
+        return line.empty() ? " " : line;
+      }
+      line.push_back(c);
+    }
+    return "";
+  }
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  int port_ = 0;
+  std::mutex m_;
+  std::string log_;
+  std::thread reader_;
+};
+
+}  // namespace colo::test
