@@ -1,5 +1,8 @@
 #include "lifecycle.h"
 
+#include <nlohmann/json.hpp>
+
+#include "log.h"
 #include "outbox.h"
 
 namespace colo::agent {
@@ -17,7 +20,18 @@ void Lifecycle::move(const std::string& id, inv::Status from, inv::Status to,
 void Lifecycle::announce(const std::string& id) {
   auto rec = ledger_.request(id);
   if (!rec) return;
-  if (auto entry = callbackFor(*rec, sla_, nowMs())) ledger_.enqueueCallback(*entry);
+  // A request whose callback cannot be built (a damaged row) still ends:
+  // the status change matters more, and the log says why no callback left.
+  std::optional<inv::OutboxEntry> entry;
+  try {
+    entry = callbackFor(*rec, sla_, nowMs());
+  } catch (const std::exception& e) {
+    logEvent({{"level", "error"},
+              {"event", "callback.unbuildable"},
+              {"request_id", id},
+              {"error", e.what()}});
+  }
+  if (entry) ledger_.enqueueCallback(*entry);
 }
 
 }  // namespace colo::agent

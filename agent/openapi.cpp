@@ -36,7 +36,7 @@ const std::string& openApiDocument() {
       "Accepted": {"type": "object", "properties": {"id": {"type": "string"}, "status": {"type": "string"}, "url": {"type": "string"}}},
       "RequestStatus": {"type": "object", "properties": {
         "id": {"type": "string"}, "letter_number": {"type": "string"}, "tenant": {"type": "string"},
-        "status": {"type": "string", "enum": ["queued", "planning", "reserved", "configuring", "completed", "failed", "released"]},
+        "status": {"type": "string", "enum": ["queued", "planning", "reserved", "configuring", "completed", "releasing", "released", "failed"]},
         "received_at": {"type": "string"}, "completed_at": {"type": "string"}, "error": {"type": "string"},
         "allocation": {"type": "array", "items": {"type": "object"}},
         "steps": {"type": "array", "items": {"type": "object"}},

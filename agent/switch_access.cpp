@@ -79,7 +79,8 @@ Secrets resolve(const Config& cfg, const std::string& name) {
 // An exclusive lock on one switch, held while a job works on it.
 class SwitchLock {
  public:
-  SwitchLock(const std::string& dir, const std::string& name, std::chrono::seconds wait) {
+  SwitchLock(const std::string& dir, const std::string& name, std::chrono::seconds wait,
+             const std::function<bool()>& interrupt) {
     std::filesystem::create_directories(dir);
     std::string path = dir + "/" + name + ".lock";
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -87,6 +88,11 @@ class SwitchLock {
     auto deadline = std::chrono::steady_clock::now() + wait;
     // Another colo process is working on this switch: wait for it, bounded.
     while (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      if (interrupt && interrupt()) {
+        ::close(fd_);
+        throw DriverError(DriverErrorKind::interrupted,
+                          "interrupted while waiting for switch " + name);
+      }
       if (std::chrono::steady_clock::now() > deadline) {
         ::close(fd_);
         throw DriverError(DriverErrorKind::timeout,
@@ -185,14 +191,15 @@ class SshOpener final : public SwitchOpener {
     }
   }
 
-  std::unique_ptr<SwitchLocks> lock(std::vector<std::string> names) override {
+  std::unique_ptr<SwitchLocks> lock(std::vector<std::string> names,
+                                    std::function<bool()> interrupt) override {
     std::sort(names.begin(), names.end());
     names.erase(std::unique(names.begin(), names.end()), names.end());
     // Long enough for another job on the same switch to finish its work.
     auto wait = std::chrono::seconds(cfg_.connect_timeout_s + 8 * cfg_.command_timeout_s);
     auto locks = std::make_unique<FileLocks>();
     for (const auto& n : names)
-      locks->held.push_back(std::make_unique<SwitchLock>(lockDir_, n, wait));
+      locks->held.push_back(std::make_unique<SwitchLock>(lockDir_, n, wait, interrupt));
     return locks;
   }
 

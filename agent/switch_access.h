@@ -38,8 +38,10 @@ class SwitchOpener {
   virtual void preflight(const inventory::Switch& sw) = 0;
   // Locks the named switches for the caller, one at a time in one global
   // order (sorted by name, whatever order they are given in), so that two
-  // jobs sharing switches never wait on each other in a cycle.
-  virtual std::unique_ptr<SwitchLocks> lock(std::vector<std::string> names) = 0;
+  // jobs sharing switches never wait on each other in a cycle. Waiting gives
+  // up with DriverError(interrupted) soon after `interrupt` says so.
+  virtual std::unique_ptr<SwitchLocks> lock(std::vector<std::string> names,
+                                            std::function<bool()> interrupt = {}) = 0;
   // A logged-in session. The caller holds the switch's lock. `interrupt`,
   // when given, stops the session's commands (see CliChannel::setInterrupt).
   virtual std::unique_ptr<SwitchSession> open(const inventory::Switch& sw,

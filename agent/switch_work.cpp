@@ -279,7 +279,7 @@ void applyPortChanges(const inventory::Inventory& inv, const Playbooks& pb, Swit
   std::vector<std::string> names;
   for (const auto& w : work) names.push_back(w.sw->name);
   stopIfInterrupted();
-  auto locks = opener.lock(names);
+  auto locks = opener.lock(names, options.interrupt);
 
   // Phase 1, every switch: capture each port and check it is colo's to
   // change. Nothing is changed anywhere until every port passed.

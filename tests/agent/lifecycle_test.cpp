@@ -188,9 +188,11 @@ TEST_CASE(
   CHECK(site.ports("a") == beforeA);
   CHECK(site.ports("b") == beforeB);
   // Not a single configuration command went to either switch.
-  for (const char* sw : {"a", "b"})
-    for (const auto& cmd : site.sim->state(sw)["commands"])
+  for (const char* sw : {"a", "b"}) {
+    auto state = site.sim->state(sw);
+    for (const auto& cmd : state["commands"])
       CHECK(cmd.get<std::string>().find("configure") == std::string::npos);
+  }
   CHECK(site.disagreements("REQ-X", beforeA, beforeB) == "");
   // `colo validate --online` reports it too, read-only.
   auto v = site.colo({"validate", "--online"});
