@@ -166,6 +166,12 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
     if (auto v = tf.integer("connect_s", false, 1, 600)) c.connect_timeout_s = static_cast<int>(*v);
     if (auto v = tf.integer("command_s", false, 1, 3600)) c.command_timeout_s = static_cast<int>(*v);
   }
+  if (auto l = f.node("limits"); l.IsDefined() && !l.IsNull()) {
+    YamlFields lf(l, path, errs, "limits");
+    // At least enough for a whole 48-port switch's running configuration.
+    if (auto v = lf.integer("command_output_bytes", false, 64 * 1024, 1 << 30))
+      c.command_output_bytes = static_cast<std::size_t>(*v);
+  }
 }
 
 }  // namespace

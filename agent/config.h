@@ -45,6 +45,7 @@ struct Config {
   int workers = 4;
   int connect_timeout_s = 10;
   int command_timeout_s = 30;
+  std::size_t command_output_bytes = 4 << 20;  // limits.command_output_bytes
 };
 
 struct ConfigResult {

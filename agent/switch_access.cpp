@@ -222,7 +222,7 @@ class SshOpener final : public SwitchOpener {
       o.connect_timeout = std::chrono::seconds(cfg_.connect_timeout_s);
       auto device = std::make_unique<drivers::Device>(
           sw.name, drivers::openSsh(o), *dialect, std::chrono::seconds(cfg_.command_timeout_s),
-          secrets.enable_password);
+          secrets.enable_password, cfg_.command_output_bytes);
       device->setCommandTimer(
           [](const std::string& name, double seconds) { SwitchLatency::instance().record(name, seconds); });
       device->open();

@@ -1,14 +1,14 @@
 #include "colo/drivers/device.h"
 
 #include "colo/drivers/error.h"
+#include "text.h"
 
 namespace colo::drivers {
 
 namespace {
 
 std::string lastLine(const std::string& s) {
-  auto nl = s.rfind('\n');
-  return nl == std::string::npos ? s : s.substr(nl + 1);
+  return std::string(text::lastLine(s));
 }
 
 // The output of a command: the echoed command line and the closing prompt
@@ -30,7 +30,8 @@ std::string stripEchoAndPrompt(const std::string& raw, std::string_view command)
 }  // namespace
 
 Device::Device(std::string name, CliChannelPtr channel, const Dialect& dialect,
-               std::chrono::milliseconds commandTimeout, std::string enablePassword)
+               std::chrono::milliseconds commandTimeout, std::string enablePassword,
+               std::size_t outputLimit)
     : name_(std::move(name)),
       channel_(std::move(channel)),
       dialect_(dialect),
@@ -38,7 +39,10 @@ Device::Device(std::string name, CliChannelPtr channel, const Dialect& dialect,
       enablePassword_(std::move(enablePassword)),
       promptOrMore_("(" + dialect.promptPattern() + ")|(" + dialect.morePattern() + ")"),
       more_(dialect.morePattern()),
-      password_(dialect.passwordPattern()) {}
+      password_(dialect.passwordPattern()),
+      outputLimit_(outputLimit) {
+  channel_->setOutputLimit(outputLimit);
+}
 
 std::string Device::readPrompt() {
   std::string all;
@@ -47,6 +51,11 @@ std::string Device::readPrompt() {
     std::string last = lastLine(all);
     if (!std::regex_search(last, more_)) return all;
     all.erase(all.size() - last.size());
+    // Paged output counts against the same limit as unpaged.
+    if (all.size() > outputLimit_)
+      throw DriverError(DriverErrorKind::protocol,
+                        "more than " + std::to_string(outputLimit_) +
+                            " bytes of output (limits.command_output_bytes)");
     channel_->send(dialect_.moreKey());
   }
 }
@@ -84,22 +93,36 @@ std::string Device::exchange(std::string_view command) {
   return dialect_.trimOutput(stripEchoAndPrompt(out, command));
 }
 
-std::string Device::run(std::string_view command) {
+std::string Device::runRaw(std::string_view command) {
   std::string out;
   try {
     out = exchange(command);
   } catch (const DriverError& e) {
     throw e.within("switch " + name_ + ": command '" + std::string(command) + "'");
   }
-  if (dialect_.refused(out))
+  if (dialect_.refused(out)) {
+    auto said = text::sanitize(out);
     throw DriverError(DriverErrorKind::rejected,
-                      "switch " + name_ + " refused '" + std::string(command) + "': " + out, out);
+                      "switch " + name_ + " refused '" + std::string(command) + "': " + said, said);
+  }
   return out;
 }
 
+std::string Device::run(std::string_view command) {
+  return text::sanitize(runRaw(command));
+}
+
 PortState Device::readPort(std::string_view port) {
-  auto out = run(dialect_.showPort(port));
-  return dialect_.parsePort(dialect_.portLines(out, port));
+  auto lines = dialect_.portLines(runRaw(dialect_.showPort(port)), port);
+  // What colo would replay on a restore must be plain text.
+  for (const auto& l : lines)
+    if (text::hasControl(l))
+      throw DriverError(
+          DriverErrorKind::rejected,
+          "switch " + name_ + " port " + std::string(port) +
+              ": its configuration holds control characters ('" + text::sanitize(l) +
+              "'); colo will not use it as a restore source, so it does not change the port");
+  return dialect_.parsePort(lines);
 }
 
 void Device::configure(const std::vector<std::string>& commands) {

@@ -16,6 +16,7 @@
 #include <mutex>
 
 #include "colo/drivers/error.h"
+#include "text.h"
 
 namespace colo::drivers {
 
@@ -211,19 +212,23 @@ class SshChannel final : public CliChannel {
       if (n > 0) {
         for (ssize_t i = 0; i < n; ++i)
           if (buf[i] != '\r') buffer_.push_back(buf[i]);
+        // A switch that floods: neither the deadline nor memory may depend
+        // on it ever pausing.
+        if (buffer_.size() > outputLimit_) {
+          buffer_.clear();
+          throw DriverError(DriverErrorKind::protocol,
+                            where_ + " sent more than " + std::to_string(outputLimit_) +
+                                " bytes without a prompt (limits.command_output_bytes); giving up "
+                                "on the session");
+        }
+        if (msLeft(deadline) == 0) throw timedOut(timeout);
         continue;
       }
       if (n == LIBSSH2_ERROR_EAGAIN) {
         if (libssh2_channel_eof(channel_)) throw disconnected("waiting for the prompt");
         int next = 0;
         libssh2_keepalive_send(session_, &next);
-        if (msLeft(deadline) == 0) {
-          std::string tail = buffer_.size() > 200 ? buffer_.substr(buffer_.size() - 200) : buffer_;
-          throw DriverError(DriverErrorKind::timeout,
-                            where_ + " did not answer within " + std::to_string(timeout.count()) +
-                                " ms",
-                            tail);
-        }
+        if (msLeft(deadline) == 0) throw timedOut(timeout);
         waitSocket(deadline);
         continue;
       }
@@ -236,11 +241,15 @@ class SshChannel final : public CliChannel {
 
  private:
   bool matches(const std::regex& prompt) const {
-    if (buffer_.empty()) return false;
-    auto lineStart = buffer_.rfind('\n');
-    std::string_view last(buffer_);
-    last.remove_prefix(lineStart == std::string::npos ? 0 : lineStart + 1);
-    return std::regex_search(last.begin(), last.end(), prompt);
+    auto last = text::lastLine(buffer_);
+    return !last.empty() && std::regex_search(last.begin(), last.end(), prompt);
+  }
+
+  DriverError timedOut(milliseconds timeout) const {
+    std::string tail = buffer_.size() > 200 ? buffer_.substr(buffer_.size() - 200) : buffer_;
+    return DriverError(DriverErrorKind::timeout,
+                       where_ + " did not answer within " + std::to_string(timeout.count()) + " ms",
+                       text::sanitize(tail));
   }
 
   template <typename F>

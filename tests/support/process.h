@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@ namespace colo::test {
 struct Result {
   int exit_code = -1;
   std::string out, err;
+  long max_rss_kb = 0;  // the child's peak memory
 };
 
 // A start line for several children: each blocks until release().
@@ -78,8 +80,10 @@ class Child {
 
   Result wait() {
     int status = 0;
-    waitpid(pid_, &status, 0);
+    rusage usage{};
+    wait4(pid_, &status, 0, &usage);
     Result r;
+    r.max_rss_kb = usage.ru_maxrss;
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     r.out = slurp(outPath_);
     r.err = slurp(errPath_);

@@ -30,6 +30,7 @@ struct SiteOptions {
   bool knownHosts = true;  // false: an empty known_hosts file
   int workers = 1;
   int commandTimeout = 2;
+  std::string extraConfig;  // more top-level config lines
 };
 
 struct TwoSwitchSite {
@@ -79,7 +80,7 @@ struct TwoSwitchSite {
             "callback: {secret_env: COLO_TEST_CB_SECRET, retry_base_ms: 100, max_attempts: 50, "
             "allowed_urls: [\"http://127.0.0.1:\"]}\n"
             "timeouts: {connect_s: 2, command_s: " +
-            std::to_string(o.commandTimeout) + "}\n");
+            std::to_string(o.commandTimeout) + "}\n" + o.extraConfig);
     auto r = colo({"init"});
     if (r.exit_code != 0) throw std::runtime_error("colo init failed: " + r.err);
   }

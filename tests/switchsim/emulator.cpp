@@ -558,6 +558,19 @@ class FaultySession : public Session {
         d_.dump();
         return {"", false, false, true};
       }
+      if (!line.empty() && f.flood.active() && line.find(f.flood.match) != std::string::npos) {
+        ++f.flood.fired;
+        Reply flood;
+        flood.flood = true;
+        return flood;
+      }
+      if (!line.empty() && f.long_line.active() &&
+          line.find(f.long_line.match) != std::string::npos) {
+        ++f.long_line.fired;
+        Reply r2 = inner_->input(line);
+        r2.text = std::string(50000, 'A') + "\r\n" + r2.text;
+        return r2;
+      }
       if (!line.empty() && f.hang_after.active() &&
           line.find(f.hang_after.match) != std::string::npos) {
         ++f.hang_after.fired;

@@ -41,6 +41,8 @@ struct Faults {
   Fault ignore;  // accept the command but do not apply it
   Fault hang;    // never answer
   Fault hang_after;  // apply the command, then never answer (its outcome unknown to the client)
+  Fault long_line;   // answer with a 50,000-byte line before the real answer
+  Fault flood;       // answer with endless output (bounded: 256 MiB or the client leaving)
   int hang_at_command = 0;  // the device's k-th command (over all sessions) hangs, once; 0 = never
   int hung = 0;             // how many commands hung so far
   int slow_ms = 0;
@@ -77,6 +79,7 @@ struct Reply {
   bool drop = false;      // the connection is cut without a word (fault)
   bool hang = false;      // never answer again (fault)
   bool echo = true;       // echo the input line (not for passwords)
+  bool flood = false;     // send output without end (fault)
 };
 
 // One CLI session on a device.

@@ -11,7 +11,8 @@
 // start), "host_key"
 // (a file; made when missing), "faults": {"refuse_auth", "drop_after_commands",
 // "drop_times", "reject": {"match", "times"}, "ignore": {...}, "hang": {...},
-// "hang_after": {...} (applied, then no answer), "hang_at_command": K (the
+// "hang_after": {...} (applied, then no answer), "long_line": {...} (a 50,000-byte
+// line first), "flood": {...} (endless output), "hang_at_command": K (the
 // device's K-th command over all sessions hangs, once), "slow_ms"}}]}
 //
 // Prints "switchsim: NAME VENDOR 127.0.0.1:PORT" per switch, then "ready".
@@ -197,6 +198,18 @@ void serve(ssh_session s, const SwitchConfig* cfg, switchsim::Device* dev) {
           line.clear();
           continue;
         }
+        if (reply.flood) {
+          // Output without end, until the client leaves (bounded).
+          std::string chunk;
+          for (int rep = 0; rep < 1024; ++rep)
+            chunk += "flood flood flood flood flood flood flood flood flood flood\r\n";
+          for (std::size_t sent = 0; sent < (std::size_t{256} << 20); sent += chunk.size())
+            if (ssh_channel_write(chan, chunk.data(), static_cast<uint32_t>(chunk.size())) ==
+                SSH_ERROR)
+              break;
+          done = true;
+          break;
+        }
         writeAll(chan, (reply.echo ? line + "\r\n" : std::string()) + reply.text);
         line.clear();
         if (reply.close) {
@@ -288,6 +301,8 @@ int main(int argc, char** argv) {
       faults.ignore = fault(fj.value("ignore", json()));
       faults.hang = fault(fj.value("hang", json()));
       faults.hang_after = fault(fj.value("hang_after", json()));
+      faults.long_line = fault(fj.value("long_line", json()));
+      faults.flood = fault(fj.value("flood", json()));
       faults.hang_at_command = fj.value("hang_at_command", 0);
       faults.slow_ms = fj.value("slow_ms", 0);
     }

@@ -2,14 +2,17 @@
 
 #include <sstream>
 
+#include "../text.h"
+
 namespace colo::drivers::dialects {
 
 bool IosLike::refused(std::string_view output) const {
   // "% Invalid input detected", "% Incomplete command.", "% Ambiguous
   // command", "% Unknown command", "% Error ...". Not informational lines
   // such as "% Access VLAN does not exist. Creating vlan 120".
-  static const std::regex re(R"((^|\n)\s*% ?(Invalid|Incomplete|Ambiguous|Unknown|Error|Bad|Authorization failed))");
-  return std::regex_search(output.begin(), output.end(), re);
+  static const std::regex re(
+      R"(^\s*% ?(Invalid|Incomplete|Ambiguous|Unknown|Error|Bad|Authorization failed))");
+  return text::anyLineMatches(output, re);
 }
 
 std::vector<std::string> IosLike::portLines(std::string_view output, std::string_view port) const {

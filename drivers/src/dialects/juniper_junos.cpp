@@ -3,6 +3,7 @@
 #include <regex>
 #include <sstream>
 
+#include "../text.h"
 #include "colo/drivers/dialect.h"
 
 namespace colo::drivers::dialects {
@@ -13,8 +14,9 @@ class JuniperJunos final : public Dialect {
   std::string promptPattern() const override { return R"(^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+[>#] ?$)"; }
   std::string morePattern() const override { return R"(---\(more( \d+%)?\)---\s*$)"; }
   bool refused(std::string_view output) const override {
-    static const std::regex re(R"((^|\n)\s*(error:|syntax error|unknown command|missing argument|invalid (value|interface)))");
-    return std::regex_search(output.begin(), output.end(), re);
+    static const std::regex re(
+        R"(^\s*(error:|syntax error|unknown command|missing argument|invalid (value|interface)))");
+    return text::anyLineMatches(output, re);
   }
   std::string trimOutput(std::string out) const override {
     // The "[edit ...]" banner that precedes the configuration-mode prompt.

@@ -23,9 +23,11 @@ class CliChannel {
     send(s);
   }
   // Reads until the text received so far ends with a match of `prompt`
-  // (checked against the last line), and returns all of it. Throws
-  // DriverError(timeout) when `timeout` passes first, or (disconnected) when
-  // the peer goes away.
+  // (checked against the last line, when that is at most 256 bytes long),
+  // and returns all of it. Throws DriverError(timeout) when `timeout` passes
+  // first (checked on every read, however fast data arrives),
+  // (disconnected) when the peer goes away, or (protocol) when more than the
+  // output limit arrives without a prompt.
   virtual std::string readUntil(const std::regex& prompt, std::chrono::milliseconds timeout) = 0;
 
   // While `check` returns true, no command is sent and every wait gives up
@@ -35,8 +37,12 @@ class CliChannel {
   void setInterrupt(std::function<bool()> check) { interrupt_ = std::move(check); }
   bool interrupted() const { return interrupt_ && interrupt_(); }
 
+  // The most one readUntil() may buffer (config limits.command_output_bytes).
+  void setOutputLimit(std::size_t bytes) { outputLimit_ = bytes; }
+
  protected:
   std::function<bool()> interrupt_;
+  std::size_t outputLimit_ = 4 << 20;
 };
 
 using CliChannelPtr = std::unique_ptr<CliChannel>;

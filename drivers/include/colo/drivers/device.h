@@ -14,19 +14,24 @@ namespace colo::drivers {
 
 class Device {
  public:
-  // `enablePassword` elevates a session that logs in unprivileged.
+  // `enablePassword` elevates a session that logs in unprivileged;
+  // `outputLimit` caps what one command may answer.
   Device(std::string name, CliChannelPtr channel, const Dialect& dialect,
-         std::chrono::milliseconds commandTimeout, std::string enablePassword = {});
+         std::chrono::milliseconds commandTimeout, std::string enablePassword = {},
+         std::size_t outputLimit = 4 << 20);
 
   const std::string& name() const { return name_; }
   const Dialect& dialect() const { return dialect_; }
 
   // Waits for the first prompt, elevates if needed, turns paging off.
   void open();
-  // Runs one command and returns its output (without echo and prompt).
-  // A refusal throws DriverError(rejected) naming switch and command, with
-  // the device's own words.
+  // Runs one command and returns its output (without echo and prompt, and
+  // without control characters or terminal escapes). A refusal throws
+  // DriverError(rejected) naming switch and command, with the device's own
+  // words.
   std::string run(std::string_view command);
+  // A port's configuration; refused (DriverError) when it holds control
+  // characters, since colo would replay it on a restore.
   PortState readPort(std::string_view port);
   // Enters configuration mode, sends `commands`, and commits; on a refusal
   // aborts the configuration session before throwing.
@@ -42,6 +47,7 @@ class Device {
 
  private:
   std::string exchange(std::string_view command);
+  std::string runRaw(std::string_view command);
   // Reads to the next prompt, paging through any pager on the way.
   std::string readPrompt();
 
@@ -53,6 +59,7 @@ class Device {
   std::vector<std::string> transcript_;
   std::regex promptOrMore_, more_, password_;
   CommandTimer timer_;
+  std::size_t outputLimit_;
 };
 
 }  // namespace colo::drivers

@@ -1,0 +1,59 @@
+#include "text.h"
+
+namespace colo::drivers::text {
+
+std::string_view lastLine(std::string_view s) {
+  auto nl = s.rfind('\n');
+  auto line = nl == std::string_view::npos ? s : s.substr(nl + 1);
+  return line.size() > kWindow ? std::string_view() : line;
+}
+
+bool anyLineMatches(std::string_view s, const std::regex& re) {
+  while (!s.empty()) {
+    auto nl = s.find('\n');
+    auto line = s.substr(0, std::min(nl, kWindow));
+    if (std::regex_search(line.begin(), line.end(), re)) return true;
+    if (nl == std::string_view::npos) break;
+    s.remove_prefix(nl + 1);
+  }
+  return false;
+}
+
+bool hasControl(std::string_view s) {
+  for (unsigned char c : s)
+    if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) return true;
+  return false;
+}
+
+std::string sanitize(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == 0x1b && i + 1 < s.size()) {
+      char kind = s[i + 1];
+      if (kind == '[') {  // CSI: parameters and intermediates, then one final byte
+        i += 2;
+        while (i < s.size() &&
+               (static_cast<unsigned char>(s[i]) < 0x40 || static_cast<unsigned char>(s[i]) > 0x7e))
+          ++i;
+        continue;
+      }
+      if (kind == ']') {  // OSC: up to BEL or ESC backslash
+        i += 2;
+        while (i < s.size() && s[i] != '\a' &&
+               !(s[i] == 0x1b && i + 1 < s.size() && s[i + 1] == '\\'))
+          ++i;
+        if (i < s.size() && s[i] == 0x1b) ++i;
+        continue;
+      }
+      ++i;  // a two-byte escape
+      continue;
+    }
+    if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) continue;
+    out.push_back(static_cast<char>(c));
+  }
+  return out;
+}
+
+}  // namespace colo::drivers::text

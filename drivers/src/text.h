@@ -1,0 +1,28 @@
+// Bounded text helpers for what switches send. A switch's output is
+// untrusted: pattern matching only ever looks at a bounded window of it, and
+// nothing colo stores, prints or replays carries terminal control sequences.
+#pragma once
+
+#include <regex>
+#include <string>
+#include <string_view>
+
+namespace colo::drivers::text {
+
+// The longest line a prompt or an error marker is looked for in: a longer
+// line is neither.
+inline constexpr std::size_t kWindow = 256;
+
+// The last line of `s` (after the last '\n'); empty when it is longer than
+// kWindow, since no prompt is that long.
+std::string_view lastLine(std::string_view s);
+
+// Whether `re` matches within the first kWindow bytes of any line of `s`.
+bool anyLineMatches(std::string_view s, const std::regex& re);
+
+// `s` without terminal escape sequences (CSI, OSC, two-byte ESC) and without
+// control characters other than tab and newline.
+std::string sanitize(std::string_view s);
+bool hasControl(std::string_view s);
+
+}  // namespace colo::drivers::text

@@ -1,0 +1,79 @@
+// What a switch sends is untrusted: a huge line, endless output or terminal
+// escapes must neither crash colo, nor exhaust its memory, nor reach a
+// technician's terminal or be replayed to a switch.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+
+#include "../support/two_switch_site.h"
+
+using colo::test::SiteOptions;
+using colo::test::TwoSwitchSite;
+
+TEST_CASE("a 50,000-byte line from a switch is read as text, not a crash") {
+  SiteOptions o;
+  o.faultsA = {{"long_line", {{"match", "show running-config"}}}};
+  TwoSwitchSite site(o);
+  auto r = site.colo({"provision", site.requestFile("REQ-L")});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);  // the junk line is not part of the port's stanza
+  CHECK(site.status("REQ-L") == "completed");
+  CHECK(r.max_rss_kb < 200 * 1024);
+}
+
+TEST_CASE(
+    "a switch that floods output is cut off at the output limit, in bounded time and memory") {
+  SiteOptions o;
+  o.faultsA = {{"flood", {{"match", "show running-config"}, {"times", 1}}}};
+  o.commandTimeout = 30;  // the limit, not the deadline, must stop it
+  o.extraConfig = "limits: {command_output_bytes: 1048576}\n";
+  TwoSwitchSite site(o);
+  auto beforeA = site.ports("a"), beforeB = site.ports("b");
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = site.colo({"provision", site.requestFile("REQ-F")});
+  auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("sent more than 1048576 bytes without a prompt (limits.command_output_bytes)") !=
+        std::string::npos);
+  CHECK(seconds < 10);
+  CHECK(r.max_rss_kb < 200 * 1024);
+  CHECK(site.disagreements("REQ-F", beforeA, beforeB) == "");
+}
+
+TEST_CASE("a command deadline holds even while a switch keeps sending") {
+  SiteOptions o;
+  o.faultsA = {{"flood", {{"match", "show running-config"}, {"times", 1}}}};
+  o.commandTimeout = 1;
+  o.extraConfig = "limits: {command_output_bytes: 1073741824}\n";  // never reached within a second
+  TwoSwitchSite site(o);
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = site.colo({"provision", site.requestFile("REQ-D")});
+  auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("did not answer within 1000 ms") != std::string::npos);
+  CHECK(seconds < 8);
+}
+
+TEST_CASE(
+    "terminal escapes from a switch never reach a terminal, and such a port is not replayed") {
+  SiteOptions o;
+  std::string esc = "\x1b]0;owned\x07\x1b[31mred";
+  o.initialA = {{"GigabitEthernet1/0/1", {{"description", esc}, {"enabled", false}}}};
+  TwoSwitchSite site(o);
+  auto beforeA = site.ports("a"), beforeB = site.ports("b");
+  auto r = site.colo({"provision", site.requestFile("REQ-E")});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find(
+            "switch a port GigabitEthernet1/0/1: its configuration holds control characters") !=
+        std::string::npos);
+  CHECK(r.err.find('\x1b') == std::string::npos);
+  CHECK(r.err.find('\x07') == std::string::npos);
+  CHECK(site.ports("a") == beforeA);
+  CHECK(site.ports("b") == beforeB);
+  auto shown = site.colo({"request", "REQ-E"});
+  CHECK(shown.out.find('\x1b') == std::string::npos);
+  CHECK(site.sql("SELECT count(*) FROM events WHERE instr(detail, char(27)) > 0") == "0\n");
+}
