@@ -145,6 +145,9 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
     if (auto v = cf.string("ca_file", false)) c.callback_ca_file = resolve(base, *v);
     if (auto v = cf.integer("retry_base_ms", false, 10, 600000))
       c.callback_retry_base_ms = static_cast<int>(*v);
+    if (auto v = cf.integer("timeout_s", false, 1, 300))
+      c.callback_timeout_s = static_cast<int>(*v);
+    if (auto v = cf.integer("parallel", false, 1, 64)) c.callback_parallel = static_cast<int>(*v);
     if (auto v = cf.strings("allowed_urls", false)) {
       for (const auto& u : *v)
         if (u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0)

@@ -41,6 +41,8 @@ struct Config {
   int callback_retry_base_ms = 2000;  // first retry after about this; doubles, up to 10 min
   std::vector<std::string> callback_allowed_urls;
   std::string callback_ca_file;  // extra CA for https callbacks (a private CA)
+  int callback_timeout_s = 10;   // one delivery, connect to answer
+  int callback_parallel = 4;     // deliveries at once
   std::vector<std::string> holidays;  // YYYY-MM-DD
   int workers = 4;
   int connect_timeout_s = 10;

@@ -1,6 +1,7 @@
 #include "daemon.h"
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -116,6 +117,8 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   SlaCalendar sla(utcOffsetOf(inventory.site.timezone), holidays);
   inv::Ledger ledger(config.state, inv::Ledger::Open::create);
   std::mutex ledgerMutex;
+  std::atomic<bool> stopping{false};
+  ledger.setWaitAbort([&] { return stopping.load(); });
   ProcessOwner owner(lockDir, "agent");
   // Jobs whose process died (this agent before a crash, or a CLI) are
   // continued from where they stood: resumed, or rolled back.
@@ -173,7 +176,9 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
     return metricsText(ledger, inventory, sla, stats);
   };
   ctx.ready = [&] { return workers.running(); };
-  Api api(ctx);
+  // Destroyed before the server: the API's intake may still hold replies to
+  // connections, which must go while the server's I/O context exists.
+  auto api = std::make_unique<Api>(ctx);
 
   HttpServerOptions opt;
   auto colon = config.listen.rfind(':');
@@ -185,7 +190,7 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   opt.tls_key = config.tls_key;
   HttpServer server(opt, HttpServer::AsyncHandler([&](const ApiRequest& r, HttpServer::Reply reply) {
     std::string method = r.method, path = r.target.substr(0, r.target.find('?')).substr(0, 200);
-    api.handle(r, [reply, method, path](ApiResponse res) {
+    api->handle(r, [reply, method, path](ApiResponse res) {
       if (res.status >= 400 && res.status != 404)
         logEvent({{"level", res.status >= 500 ? "error" : "info"}, {"event", "http"}, {"method", method},
                   {"path", path}, {"status", res.status}});
@@ -198,6 +203,8 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
             {"address", opt.host + ":" + std::to_string(server.port())},
             {"tls", !opt.tls_cert.empty()}, {"workers", config.workers}});
   server.run();
+  stopping = true;  // nothing waits on another writer's lock from here on
+  api.reset();
   logEvent({{"level", "info"}, {"event", "stopping"}, {"message", "finishing running jobs"}});
   workers.stop();
   deliverer.stop();

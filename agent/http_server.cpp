@@ -1,19 +1,22 @@
 #include "http_server.h"
 
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -246,61 +249,115 @@ void HttpServer::stop() {
   });
 }
 
-HttpResult httpPost(const std::string& url, const std::map<std::string, std::string>& headers,
-                    const std::string& body, std::chrono::milliseconds timeout, const std::string& caFile) {
-  bool tls = url.rfind("https://", 0) == 0;
-  if (!tls && url.rfind("http://", 0) != 0) return {0, "not an http(s) URL"};
-  std::string rest = url.substr(tls ? 8 : 7);
+namespace {
+
+struct Target {
+  bool tls = false;
+  std::string host, port, hostport, path;
+};
+
+std::optional<Target> parseTarget(const std::string& url) {
+  Target t;
+  t.tls = url.rfind("https://", 0) == 0;
+  if (!t.tls && url.rfind("http://", 0) != 0) return std::nullopt;
+  std::string rest = url.substr(t.tls ? 8 : 7);
   auto slash = rest.find('/');
-  std::string hostport = rest.substr(0, slash), target = slash == std::string::npos ? "/" : rest.substr(slash);
-  std::string host = hostport, port = tls ? "443" : "80";
-  if (auto colon = hostport.rfind(':'); colon != std::string::npos && hostport.find(']') == std::string::npos) {
-    host = hostport.substr(0, colon);
-    port = hostport.substr(colon + 1);
+  t.hostport = rest.substr(0, slash);
+  t.path = slash == std::string::npos ? "/" : rest.substr(slash);
+  t.host = t.hostport;
+  t.port = t.tls ? "443" : "80";
+  if (auto colon = t.hostport.rfind(':');
+      colon != std::string::npos && t.hostport.find(']') == std::string::npos) {
+    t.host = t.hostport.substr(0, colon);
+    t.port = t.hostport.substr(colon + 1);
   }
-  try {
-    asio::io_context ioc;
-    tcp::resolver resolver(ioc);
-    auto endpoints = resolver.resolve(host, port);
-    http::request<http::string_body> req{http::verb::post, target, 11};
-    req.set(http::field::host, hostport);
-    req.set(http::field::user_agent, "colo");
-    req.set(http::field::content_type, "application/json");
-    for (const auto& [k, v] : headers) req.set(k, v);
-    req.body() = body;
-    req.prepare_payload();
-    beast::flat_buffer buffer;
-    http::response<http::string_body> res;
-    if (tls) {
-      asio::ssl::context ctx(asio::ssl::context::tls_client);
-      ctx.set_default_verify_paths();
-      if (!caFile.empty()) ctx.load_verify_file(caFile);
-      ctx.set_verify_mode(asio::ssl::verify_peer);
-      beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
-      // SNI (the SSL_set_tlsext_host_name macro, without its C cast).
-      SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-               const_cast<char*>(host.c_str()));
-      stream.set_verify_callback(asio::ssl::host_name_verification(host));
-      beast::get_lowest_layer(stream).expires_after(timeout);
-      beast::get_lowest_layer(stream).connect(endpoints);
-      stream.handshake(asio::ssl::stream_base::client);
-      http::write(stream, req);
-      http::read(stream, buffer, res);
-      beast::error_code ec;
-      stream.shutdown(ec);
-    } else {
-      beast::tcp_stream stream(ioc);
-      stream.expires_after(timeout);
-      stream.connect(endpoints);
-      http::write(stream, req);
-      http::read(stream, buffer, res);
-      beast::error_code ec;
-      stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  if (!t.host.empty() && t.host.front() == '[' && t.host.back() == ']')
+    t.host = t.host.substr(1, t.host.size() - 2);
+  return t;
+}
+
+// One POST, every step asynchronous under the stream's deadline (Beast's
+// blocking calls ignore it), with a bounded answer.
+template <typename Stream>
+asio::awaitable<int> exchange(Stream& stream, http::request<http::string_body>& req,
+                              std::chrono::milliseconds timeout) {
+  auto& tcp = beast::get_lowest_layer(stream);
+  tcp.expires_after(timeout);
+  co_await http::async_write(stream, req, asio::use_awaitable);
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> res;
+  res.header_limit(16 * 1024);
+  res.body_limit(64 * 1024);  // a receiver has nothing long to say
+  co_await http::async_read(stream, buffer, res, asio::use_awaitable);
+  co_return static_cast<int>(res.get().result_int());
+}
+
+asio::awaitable<int> post(const Target& t, http::request<http::string_body>& req,
+                          std::chrono::milliseconds timeout, const std::string& caFile) {
+  auto ex = co_await asio::this_coro::executor;
+  tcp::resolver resolver(ex);
+  auto endpoints = co_await resolver.async_resolve(t.host, t.port, asio::use_awaitable);
+  if (!t.tls) {
+    beast::tcp_stream stream(ex);
+    stream.expires_after(timeout);
+    co_await stream.async_connect(endpoints, asio::use_awaitable);
+    int status = co_await exchange(stream, req, timeout);
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    co_return status;
+  }
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  ctx.set_default_verify_paths();
+  if (!caFile.empty()) ctx.load_verify_file(caFile);
+  ctx.set_verify_mode(asio::ssl::verify_peer);
+  beast::ssl_stream<beast::tcp_stream> stream(ex, ctx);
+  // SNI (the SSL_set_tlsext_host_name macro, without its C cast).
+  SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+           const_cast<char*>(t.host.c_str()));
+  stream.set_verify_callback(asio::ssl::host_name_verification(t.host));
+  beast::get_lowest_layer(stream).expires_after(timeout);
+  co_await beast::get_lowest_layer(stream).async_connect(endpoints, asio::use_awaitable);
+  co_await stream.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
+  co_return co_await exchange(stream, req, timeout);
+}
+
+}  // namespace
+
+HttpResult httpPost(const std::string& url, const std::map<std::string, std::string>& headers,
+                    const std::string& body, std::chrono::milliseconds timeout,
+                    const std::string& caFile, const std::function<bool()>& cancelled) {
+  auto t = parseTarget(url);
+  if (!t) return {0, "not an http(s) URL"};
+  http::request<http::string_body> req{http::verb::post, t->path, 11};
+  req.set(http::field::host, t->hostport);
+  req.set(http::field::user_agent, "colo");
+  req.set(http::field::content_type, "application/json");
+  for (const auto& [k, v] : headers) req.set(k, v);
+  req.body() = body;
+  req.prepare_payload();
+  // Its own loop: nothing this receiver does can hold any other delivery,
+  // and the whole exchange ends by its deadline or on `cancelled`.
+  asio::io_context ioc;
+  std::optional<HttpResult> result;
+  asio::co_spawn(ioc, post(*t, req, timeout, caFile), [&](std::exception_ptr e, int status) {
+    if (!e) return result.emplace(HttpResult{status, ""}), void();
+    try {
+      std::rethrow_exception(e);
+    } catch (const boost::system::system_error& x) {
+      result.emplace(HttpResult{0, x.code().message()});  // without Beast's source location
+    } catch (const std::exception& x) {
+      result.emplace(HttpResult{0, x.what()});
     }
-    return {static_cast<int>(res.result_int()), ""};
-  } catch (const std::exception& e) {
-    return {0, e.what()};
+  });
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!result) {
+    if (cancelled && cancelled()) return {0, "cancelled: colo is stopping"};
+    if (std::chrono::steady_clock::now() >= deadline)
+      return {0, "no answer within " + std::to_string(timeout.count()) + " ms"};
+    ioc.run_for(std::chrono::milliseconds(50));
+    if (ioc.stopped() && !result) ioc.restart();
   }
+  return *result;
 }
 
 }  // namespace colo::agent

@@ -121,6 +121,7 @@ class Workers::Impl {
       try {
         if (!provisioner) {
           ledger = std::make_unique<inv::Ledger>(s_.config->state);
+          ledger->setWaitAbort([this] { return stopping_.load(); });
           opener = sshOpener(*s_.config, s_.lockDir);
           life = std::make_unique<Lifecycle>(*ledger, *s_.sla);
           JobContext ctx;
@@ -129,6 +130,7 @@ class Workers::Impl {
           ctx.ownerAlive = [dir = s_.lockDir](const std::string& o) {
             return ProcessOwner::alive(dir, o);
           };
+          ctx.shutdown = [this] { return stopping_.load(); };
           provisioner =
               std::make_unique<Provisioner>(*life, *s_.inventory, *s_.playbooks, *opener, ctx);
         }
@@ -197,6 +199,9 @@ class Workers::Impl {
     try {
       auto result = provisioner.continueJob(job.id, job.status);
       if (result.failed) outcome = "failed", error = result.error;
+    } catch (const JobAbandoned& e) {
+      outcome = "left";  // the next start continues it from its captures
+      error = e.what();
     } catch (const inv::Error& e) {
       // Another process moved it on: its job now, nothing to undo here.
       outcome = e.kind() == inv::ErrorKind::moved ? "moved" : "error";

@@ -60,7 +60,9 @@ class Workers {
   // `adopted`: jobs this process took over at start-up.
   void start(std::vector<inventory::Job> adopted);
   void wake();  // a request was queued or a release asked for
-  // Lets running jobs finish, then joins.
+  // Running jobs stop sending commands and are left as they stand, for the
+  // next start to continue (as after a crash); then joins. Bounded: within
+  // about 100 ms of the switches' sessions noticing.
   void stop();
   bool running() const;
 

@@ -4,13 +4,16 @@
 #include <openssl/hmac.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <thread>
+#include <vector>
 
 #include "api.h"
 #include "http_server.h"
@@ -23,18 +26,49 @@ using nlohmann::json;
 
 namespace {
 
-std::string hmacHex(const std::string& key, const std::string& data) {
+std::string hmac(const std::string& key, const std::string& data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+  return std::string(reinterpret_cast<const char*>(out), len);
+}
+
+std::string hmacHex(const std::string& key, const std::string& data) {
   static const char* hex = "0123456789abcdef";
   std::string s;
-  for (unsigned i = 0; i < len; ++i) s += {hex[out[i] >> 4], hex[out[i] & 15]};
+  for (unsigned char b : hmac(key, data)) s += {hex[b >> 4], hex[b & 15]};
   return s;
 }
 
+std::string base64(const std::string& bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()),
+                          static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
 }  // namespace
+
+std::string webhookKey(const std::string& secret) {
+  // Standard Webhooks: a "whsec_" secret is base64; anything else is used
+  // as its bytes.
+  if (secret.rfind("whsec_", 0) != 0) return secret;
+  std::string b64 = secret.substr(6);
+  std::string out(3 * (b64.size() / 4) + 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(b64.data()),
+                          static_cast<int>(b64.size()));
+  if (n < 0 || b64.size() % 4 != 0) return secret;  // not base64 after all: use it as it is
+  out.resize(static_cast<std::size_t>(n));
+  // EVP_DecodeBlock counts '=' padding as zero bytes.
+  for (auto it = b64.rbegin(); it != b64.rend() && *it == '='; ++it) out.pop_back();
+  return out;
+}
+
+namespace {}  // namespace
 
 std::int64_t nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -74,92 +108,122 @@ std::optional<inv::OutboxEntry> callbackFor(const inv::RequestRecord& r, const S
 // Delivers completion callbacks from the ledger's outbox.
 class Deliverer::Impl {
  public:
-  Impl(const Config& cfg, std::string secret) : cfg_(cfg), secret_(std::move(secret)) {}
+  Impl(const Config& cfg, std::string secret)
+      : cfg_(cfg), secret_(std::move(secret)), key_(webhookKey(secret_)) {}
   ~Impl() { stop(); }
 
   void start() {
-    thread_ = std::thread([this] { loop(); });
+    for (int i = 0; i < cfg_.callback_parallel; ++i) threads_.emplace_back([this] { loop(); });
   }
   void wake() {
     {
       std::lock_guard lock(m_);
       woken_ = true;
     }
-    cv_.notify_one();
+    cv_.notify_all();
   }
+  // Deliveries in flight give up within about 50 ms; they are tried again
+  // after the next start.
   void stop() {
-    {
-      std::lock_guard lock(m_);
-      stopping_ = true;
-    }
-    cv_.notify_one();
-    if (thread_.joinable()) thread_.join();
+    stopping_ = true;
+    cv_.notify_all();
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+    threads_.clear();
   }
 
  private:
   void loop() {
-    inv::Ledger ledger(cfg_.state);
+    std::unique_ptr<inv::Ledger> ledger;
     std::mt19937_64 rng(std::random_device{}());
-    while (true) {
+    while (!stopping_) {
       // One delivery's trouble (a bad row, a ledger error) is logged and
       // retried later; it never ends the thread.
-      try {
-        deliverDue(ledger, rng);
-      } catch (const std::exception& e) {
-        logEvent({{"level", "error"}, {"event", "callback.error"}, {"error", e.what()}});
-      }
       std::optional<std::int64_t> next;
       try {
-        next = ledger.nextCallbackAt();
-      } catch (const std::exception&) {
+        if (!ledger) {
+          ledger = std::make_unique<inv::Ledger>(cfg_.state);
+          ledger->setWaitAbort([this] { return stopping_.load(); });
+        }
+        while (!stopping_ && deliverOne(*ledger, rng)) {
+        }
+        next = ledger->nextCallbackAt();
+      } catch (const std::exception& e) {
+        logEvent({{"level", "error"}, {"event", "callback.error"}, {"error", e.what()}});
+        ledger.reset();
       }
       auto wait = std::chrono::milliseconds(1000);
       if (next)
         wait = std::chrono::milliseconds(std::clamp<std::int64_t>(*next - nowMs(), 1, 1000));
       std::unique_lock lock(m_);
       cv_.wait_for(lock, wait, [this] { return stopping_ || woken_; });
-      if (stopping_) return;
       woken_ = false;
     }
   }
 
-  void deliverDue(inv::Ledger& ledger, std::mt19937_64& rng) {
-    for (const auto& e : ledger.dueCallbacks(nowMs(), 16)) {
-      {
-        std::lock_guard lock(m_);
-        if (stopping_) return;
-      }
-      auto res = httpPost(e.url,
-                          {{"X-Colo-Signature", "sha256=" + hmacHex(secret_, e.body)},
-                           {"X-Colo-Delivery", e.delivery_id}},
-                          e.body, std::chrono::seconds(10), cfg_.callback_ca_file);
-      bool ok = res.status >= 200 && res.status < 300;
-      std::string error = ok ? "" : res.status ? "HTTP " + std::to_string(res.status) : res.error;
-      int attempts = e.attempts + 1;
-      bool giveUp = !ok && attempts >= cfg_.callback_max_attempts;
-      // Exponential backoff with jitter: base x 2^(attempts-1), capped at
-      // 10 minutes, then a random half to all of it.
-      double delay = std::min(600000.0, cfg_.callback_retry_base_ms * std::pow(2.0, attempts - 1));
-      delay *= std::uniform_real_distribution<double>(0.5, 1.0)(rng);
-      ledger.callbackResult(e.delivery_id, ok, error, nowMs() + static_cast<std::int64_t>(delay),
-                            giveUp);
-      logEvent({{"level", ok ? "info" : "warn"},
-                {"event", ok       ? "callback.delivered"
-                          : giveUp ? "callback.given_up"
-                                   : "callback.retry"},
-                {"request_id", e.request_id},
-                {"delivery", e.delivery_id},
-                {"attempt", attempts},
-                {"error", error}});
+  // Takes one due delivery no other thread is sending and sends it; false
+  // when there is none.
+  bool deliverOne(inv::Ledger& ledger, std::mt19937_64& rng) {
+    std::optional<inv::OutboxEntry> e;
+    {
+      std::lock_guard lock(m_);
+      for (auto& due : ledger.dueCallbacks(nowMs(), 64))
+        if (inFlight_.insert(due.delivery_id).second) {
+          e = std::move(due);
+          break;
+        }
     }
+    if (!e) return false;
+    struct Done {
+      Impl* self;
+      std::string id;
+      ~Done() {
+        std::lock_guard lock(self->m_);
+        self->inFlight_.erase(id);
+      }
+    } done{this, e->delivery_id};
+    auto timestamp = std::to_string(nowMs() / 1000);
+    auto res =
+        httpPost(e->url,
+                 {{"webhook-id", e->delivery_id},
+                  {"webhook-timestamp", timestamp},
+                  {"webhook-signature",
+                   "v1," + base64(hmac(key_, e->delivery_id + "." + timestamp + "." + e->body))},
+                  {"X-Colo-Signature", "sha256=" + hmacHex(secret_, e->body)},
+                  {"X-Colo-Delivery", e->delivery_id}},
+                 e->body, std::chrono::seconds(cfg_.callback_timeout_s), cfg_.callback_ca_file,
+                 [this] { return stopping_.load(); });
+    if (stopping_ && res.status == 0)
+      return false;  // not an attempt: tried again after the restart
+    bool ok = res.status >= 200 && res.status < 300;
+    std::string error = ok ? "" : res.status ? "HTTP " + std::to_string(res.status) : res.error;
+    int attempts = e->attempts + 1;
+    bool giveUp = !ok && attempts >= cfg_.callback_max_attempts;
+    // Exponential backoff with jitter: base x 2^(attempts-1), capped at
+    // 10 minutes, then a random half to all of it.
+    double delay = std::min(600000.0, cfg_.callback_retry_base_ms * std::pow(2.0, attempts - 1));
+    delay *= std::uniform_real_distribution<double>(0.5, 1.0)(rng);
+    ledger.callbackResult(e->delivery_id, ok, error, nowMs() + static_cast<std::int64_t>(delay),
+                          giveUp);
+    logEvent({{"level", ok ? "info" : "warn"},
+              {"event", ok       ? "callback.delivered"
+                        : giveUp ? "callback.given_up"
+                                 : "callback.retry"},
+              {"request_id", e->request_id},
+              {"delivery", e->delivery_id},
+              {"attempt", attempts},
+              {"error", error}});
+    return true;
   }
 
   const Config& cfg_;
-  std::string secret_;
-  std::thread thread_;
+  std::string secret_, key_;
+  std::vector<std::thread> threads_;
   std::mutex m_;
   std::condition_variable cv_;
-  bool stopping_ = false, woken_ = false;
+  std::set<std::string> inFlight_;
+  std::atomic<bool> stopping_{false};
+  bool woken_ = false;
 };
 
 Deliverer::Deliverer(const Config& cfg, std::string secret)

@@ -22,7 +22,16 @@ std::optional<inventory::OutboxEntry> callbackFor(const inventory::RequestRecord
 
 std::int64_t nowMs();
 
-// Delivers callbacks from the ledger's outbox on its own thread until stopped.
+// The HMAC key of a callback secret, as Standard Webhooks libraries read it:
+// a "whsec_" secret is the base64-decoded rest, any other its own bytes.
+std::string webhookKey(const std::string& secret);
+
+// Delivers callbacks from the ledger's outbox until stopped, several at once
+// (callback.parallel), each with its own deadline (callback.timeout_s), so no
+// receiver delays another. Signed twice: Standard Webhooks (webhook-id,
+// webhook-timestamp, webhook-signature "v1,<base64 HMAC-SHA256 of
+// id.timestamp.body>") and, for receivers written before,
+// X-Colo-Signature "sha256=<hex HMAC-SHA256 of the body>" and X-Colo-Delivery.
 class Deliverer {
  public:
   Deliverer(const Config& cfg, std::string secret);

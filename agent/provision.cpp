@@ -219,6 +219,7 @@ ProvisionOutcome Provisioner::configure(const inv::RequestRecord& rec, const inv
     std::cerr << "provisioning " << rec.id << ": " << changes.size() << " port(s)\n";
   SwitchWorkOptions options;
   options.interrupt = ctx_.interrupt;
+  options.abandon = ctx_.shutdown;
   if (resumed) {
     options.prior = ledger_.captures(rec.id, rec.attempt);
     options.possibly_saved = !options.prior.empty();
@@ -300,6 +301,7 @@ ProvisionOutcome Provisioner::finishRelease(const std::string& id) {
     LedgerSteps steps(ledger_, id, rec->attempt, ctx_.actor, ctx_.progress);
     SwitchWorkOptions options;
     options.interrupt = ctx_.interrupt;
+    options.abandon = ctx_.shutdown;
     options.prior = ledger_.captures(id, rec->attempt);  // a release resumed after a crash
     options.possibly_saved = !options.prior.empty();
     try {

@@ -38,7 +38,8 @@ struct JobContext {
   // Whether another owner (a process) is still alive; a job whose owner is
   // gone may be taken over.
   std::function<bool(const std::string&)> ownerAlive;
-  std::function<bool()> interrupt;  // the operator asked to stop (CLI)
+  std::function<bool()> interrupt;  // the operator asked to stop (CLI): restore, then fail
+  std::function<bool()> shutdown;   // the agent is stopping: leave the job to the next start
   bool progress = false;            // show steps on stderr
 };
 

@@ -114,8 +114,8 @@ std::string firstError(const std::vector<SwitchWork>& work) {
 // Puts every touched port back as captured, on a fresh session (the old one
 // may be what broke). Returns the ports it could not restore.
 void restore(std::vector<SwitchWork>& work, SwitchOpener& opener, StepSink& sink,
-             bool possiblySaved, std::vector<std::string>& restored,
-             std::vector<std::string>& unrestored) {
+             bool possiblySaved, const std::function<bool()>& abandon,
+             std::vector<std::string>& restored, std::vector<std::string>& unrestored) {
   std::mutex m;
   for (auto& w : work) w.error.clear();
   inParallel(work, [&](SwitchWork& w) {
@@ -124,7 +124,10 @@ void restore(std::vector<SwitchWork>& work, SwitchOpener& opener, StepSink& sink
       w.session.reset();
       for (int attempt = 1;; ++attempt) {
         try {
-          w.session = opener.open(*w.sw);  // no interrupt: a restore is never abandoned
+          // An operator's interrupt does not stop a restore; only the
+          // process stopping does, and its next start restores from the
+          // stored captures.
+          w.session = opener.open(*w.sw, abandon);
           break;
         } catch (const DriverError& e) {
           if (attempt == 3 || e.kind() == DriverErrorKind::host_key ||
@@ -267,7 +270,9 @@ void applyPortChanges(const inventory::Inventory& inv, const Playbooks& pb, Swit
     pw.expect = renderExpect(t, action, c.values);
     it->ports.push_back(std::move(pw));
   }
-  auto interrupted = [&] { return options.interrupt && options.interrupt(); };
+  auto abandoning = [&] { return options.abandon && options.abandon(); };
+  auto interrupted = [&] { return (options.interrupt && options.interrupt()) || abandoning(); };
+  std::function<bool()> stopSessions = interrupted;
   auto stopIfInterrupted = [&] {
     if (interrupted())
       throw DriverError(DriverErrorKind::interrupted,
@@ -279,14 +284,14 @@ void applyPortChanges(const inventory::Inventory& inv, const Playbooks& pb, Swit
   std::vector<std::string> names;
   for (const auto& w : work) names.push_back(w.sw->name);
   stopIfInterrupted();
-  auto locks = opener.lock(names, options.interrupt);
+  auto locks = opener.lock(names, stopSessions);
 
   // Phase 1, every switch: capture each port and check it is colo's to
   // change. Nothing is changed anywhere until every port passed.
   inParallel(work, [&](SwitchWork& w) {
     stopIfInterrupted();
     sink.step(w.sw->name, "connect", w.sw->address + ":" + std::to_string(w.sw->port));
-    w.session = opener.open(*w.sw, options.interrupt);
+    w.session = opener.open(*w.sw, stopSessions);
     auto& dev = w.session->device();
     for (auto& p : w.ports) {
       // A port captured earlier in this attempt (by a run that was
@@ -355,12 +360,14 @@ void applyPortChanges(const inventory::Inventory& inv, const Playbooks& pb, Swit
   }
   if (allOk(work)) return;
 
+  if (abandoning()) throw JobAbandoned();
   std::string error = firstError(work);
   if (options.prior.empty() &&
       std::none_of(work.begin(), work.end(), [](const SwitchWork& w) { return w.touched; }))
     throw ChangeFailed(error + "; no switch was changed", true, {});
   std::vector<std::string> restored, unrestored;
-  restore(work, opener, sink, options.possibly_saved, restored, unrestored);
+  restore(work, opener, sink, options.possibly_saved, options.abandon, restored, unrestored);
+  if (abandoning()) throw JobAbandoned();
   if (!unrestored.empty()) {
     error += "; RESTORE FAILED for";
     for (const auto& u : unrestored) error += " " + u;

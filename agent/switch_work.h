@@ -86,6 +86,13 @@ class ChangeFailed : public std::runtime_error {
   std::vector<std::string> restoredPorts_;
 };
 
+// The agent is stopping: the change was abandoned where it stood, without a
+// restore. The job stays in progress, and its stored captures let the next
+// start continue it, exactly as after a crash.
+struct JobAbandoned : std::runtime_error {
+  JobAbandoned() : std::runtime_error("abandoned: colo is stopping; the next start continues it") {}
+};
+
 struct SwitchWorkOptions {
   // This attempt's captures from a run that was interrupted: restore targets.
   PriorCaptures prior;
@@ -94,6 +101,9 @@ struct SwitchWorkOptions {
   bool possibly_saved = false;
   // The operator interrupted: no new command is sent; restore and give up.
   std::function<bool()> interrupt;
+  // The process is stopping: no new command is sent, nothing is restored
+  // (JobAbandoned); the next start continues the job.
+  std::function<bool()> abandon;
 };
 
 // Runs the change. Throws ChangeFailed after restoring.

@@ -290,6 +290,7 @@ struct Ledger::Impl {
   std::string path;
   sqlite3* db = nullptr;
   bool inWrite = false;
+  std::function<bool()> abortWait;
 
   ~Impl() { sqlite3_close_v2(db); }
 
@@ -348,12 +349,14 @@ Ledger::Ledger(const std::string& path, Open mode) : impl_(std::make_unique<Impl
   // which turns brief contention into long tails.
   sqlite3_busy_handler(
       impl_->db,
-      [](void*, int count) -> int {
+      [](void* arg, int count) -> int {
         if (count >= kBusyTimeoutMs * 4) return 0;  // about 250 us a step
+        const auto* impl = static_cast<const Impl*>(arg);
+        if (impl->abortWait && (count & 63) == 0 && impl->abortWait()) return 0;
         std::this_thread::sleep_for(std::chrono::microseconds(count < 20 ? 50 : 250));
         return 1;
       },
-      nullptr);
+      impl_.get());
   sqlite3_extended_result_codes(impl_->db, 1);
 
   // What the file is, read as one snapshot: another process may be creating
@@ -415,6 +418,10 @@ Ledger::Ledger(const std::string& path, Open mode) : impl_(std::make_unique<Impl
 Ledger::~Ledger() = default;
 
 const std::string& Ledger::path() const { return impl_->path; }
+
+void Ledger::setWaitAbort(std::function<bool()> abort) {
+  impl_->abortWait = std::move(abort);
+}
 
 void Ledger::write(const std::function<void()>& work) {
   if (impl_->inWrite) {

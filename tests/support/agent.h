@@ -50,14 +50,17 @@ class Agent {
   ~Agent() { stop(SIGTERM); }
 
   int port() const { return port_; }
-  void stop(int sig) {
-    if (pid_ <= 0) return;
+  // Sends `sig` and waits for the agent to exit; its exit code, or 128 +
+  // the signal that ended it.
+  int stop(int sig) {
+    if (pid_ <= 0) return -1;
     kill(pid_, sig);
-    int status;
+    int status = 0;
     waitpid(pid_, &status, 0);
     pid_ = -1;
     if (reader_.joinable()) reader_.join();
     close(fd_);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
   std::string log() {
     std::lock_guard lock(m_);

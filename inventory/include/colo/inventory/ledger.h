@@ -122,6 +122,11 @@ class Ledger {
 
   const std::string& path() const;
 
+  // While `abort` returns true, waiting for another writer's lock gives up
+  // at once (Error(storage), "database is locked"): a process that is
+  // stopping is not held by someone else's transaction.
+  void setWaitAbort(std::function<bool()> abort);
+
   // Runs `work` in one write transaction. Other writers, in this process or
   // another, wait for it (busy timeout). Rolls back if `work` throws.
   void write(const std::function<void()>& work);
