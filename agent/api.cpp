@@ -2,6 +2,8 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "colo/inventory/allocator.h"
@@ -26,7 +28,9 @@ ApiResponse problem(int status, const std::string& title, const std::string& det
   ApiResponse r;
   r.status = status;
   r.content_type = "application/problem+json";
-  r.body = body.dump();
+  // Details may quote what a client sent: never let bad UTF-8 turn an
+  // answer into a 500.
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   if (status == 401) r.headers["WWW-Authenticate"] = "Bearer realm=\"colo\"";
   return r;
 }
@@ -110,9 +114,12 @@ Target parseTarget(const std::string& t) {
 }
 
 // Which route a method and path match, with the path's {parameter}.
-const Route* match(const std::string& method, const std::vector<std::string>& segs, std::string& param,
-                   bool& pathKnown) {
-  pathKnown = false;
+// The route for `method` on `segs`; HEAD is served by the GET route. When
+// the path is known but not the method, `allowed` lists the methods it has.
+const Route* match(const std::string& method, const std::vector<std::string>& segs,
+                   std::string& param, std::string& allowed) {
+  allowed.clear();
+  const std::string& wanted = method == "HEAD" ? std::string("GET") : method;
   for (const auto& r : routes()) {
     auto pattern = parseTarget(r.pattern).segments;
     if (pattern.size() != segs.size()) continue;
@@ -125,8 +132,8 @@ const Route* match(const std::string& method, const std::vector<std::string>& se
         same = pattern[i] == segs[i];
     }
     if (!same) continue;
-    pathKnown = true;
-    if (r.method == method) {
+    allowed += (allowed.empty() ? "" : ", ") + r.method + (r.method == "GET" ? ", HEAD" : "");
+    if (r.method == wanted) {
       param = p;
       return &r;
     }
@@ -320,12 +327,26 @@ void Api::handle(const ApiRequest& req, std::function<void(ApiResponse)> reply) 
 
 ApiResponse Api::handleSync(const ApiRequest& req, std::optional<std::string>& acceptAs) {
   auto target = parseTarget(req.target);
-  std::string param;
-  bool pathKnown = false;
-  const Route* route = match(req.method, target.segments, param, pathKnown);
+  std::string param, allowed;
+  const Route* route = match(req.method, target.segments, param, allowed);
   if (!route) {
-    if (pathKnown) return problem(405, "Method Not Allowed", req.method + " is not allowed on " + req.target);
+    if (!allowed.empty()) {
+      auto r = problem(405, "Method Not Allowed", "this resource answers " + allowed);
+      r.headers["Allow"] = allowed;
+      return r;
+    }
     return problem(404, "Not Found", "no such resource: " + req.target.substr(0, 200));
+  }
+  // A body is JSON or nothing.
+  if (route->method == "POST" && !req.body.empty()) {
+    auto type = req.content_type.substr(0, req.content_type.find(';'));
+    while (!type.empty() && type.back() == ' ') type.pop_back();
+    std::transform(type.begin(), type.end(), type.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    if (type != "application/json")
+      return problem(
+          415, "Unsupported Media Type",
+          "the body must be application/json, not '" + req.content_type.substr(0, 80) + "'");
   }
   std::optional<Caller> caller;
   if (!route->role.empty()) {

@@ -164,6 +164,8 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
     c.holidays = *v;
   }
   if (auto v = f.integer("workers", false, 1, 64)) c.workers = static_cast<int>(*v);
+  if (auto v = f.integer("max_connections", false, 1, 100000))
+    c.max_connections = static_cast<int>(*v);
   if (auto t = f.node("timeouts"); t.IsDefined() && !t.IsNull()) {
     YamlFields tf(t, path, errs, "timeouts");
     if (auto v = tf.integer("connect_s", false, 1, 600)) c.connect_timeout_s = static_cast<int>(*v);

@@ -34,6 +34,7 @@ struct Config {
   bool accept_new_host_keys = false;
   std::map<std::string, CredentialSet> credentials;
   std::string listen = "127.0.0.1:8080";
+  int max_connections = 1024;  // HTTP connections at once; more get 503
   std::string tls_cert, tls_key;
   std::vector<Token> tokens;
   std::string callback_secret_env;

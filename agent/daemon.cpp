@@ -1,11 +1,14 @@
 #include "daemon.h"
 
+#include <sys/resource.h>
+
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "api.h"
 #include "colo/inventory/error.h"
@@ -109,6 +112,39 @@ std::string metricsText(inv::Ledger& ledger, const inv::Inventory& inventory, co
   return out + stats.text() + switchLatencyMetrics();
 }
 
+// At most `perSecond` admitted a second; counts what it turned away.
+class RateLimit {
+ public:
+  explicit RateLimit(int perSecond) : perSecond_(perSecond) {}
+  bool admit() {
+    std::lock_guard lock(m_);
+    auto now = std::chrono::steady_clock::now();
+    if (now - windowStart_ >= std::chrono::seconds(1)) {
+      windowStart_ = now;
+      reported_ = dropped_;
+      dropped_ = 0;
+      used_ = 0;
+    }
+    if (used_ >= perSecond_) {
+      ++dropped_;
+      return false;
+    }
+    ++used_;
+    return true;
+  }
+  // How many were turned away in the window before this one.
+  long suppressed() {
+    std::lock_guard lock(m_);
+    return std::exchange(reported_, 0);
+  }
+
+ private:
+  std::mutex m_;
+  int perSecond_, used_ = 0;
+  long dropped_ = 0, reported_ = 0;
+  std::chrono::steady_clock::time_point windowStart_{};
+};
+
 }  // namespace
 
 int runAgent(const Config& config, const inv::Inventory& inventory, const Playbooks& playbooks,
@@ -186,17 +222,37 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   if (opt.host.size() > 2 && opt.host.front() == '[') opt.host = opt.host.substr(1, opt.host.size() - 2);
   opt.port = std::stoi(config.listen.substr(colon + 1));
   opt.threads = 2;
+  opt.max_connections = config.max_connections;
+  // Room for every connection allowed, the ledger and the switches' sessions.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
   opt.tls_cert = config.tls_cert;
   opt.tls_key = config.tls_key;
-  HttpServer server(opt, HttpServer::AsyncHandler([&](const ApiRequest& r, HttpServer::Reply reply) {
-    std::string method = r.method, path = r.target.substr(0, r.target.find('?')).substr(0, 200);
-    api->handle(r, [reply, method, path](ApiResponse res) {
-      if (res.status >= 400 && res.status != 404)
-        logEvent({{"level", res.status >= 500 ? "error" : "info"}, {"event", "http"}, {"method", method},
-                  {"path", path}, {"status", res.status}});
-      reply(std::move(res));
-    });
-  }));
+  RateLimit refusals(20);
+  HttpServer server(opt,
+                    HttpServer::AsyncHandler([&](const ApiRequest& r, HttpServer::Reply reply) {
+                      std::string method = r.method.substr(0, 16),
+                                  path = r.target.substr(0, r.target.find('?')).substr(0, 200);
+                      std::string remote = r.remote;
+                      api->handle(r, [reply, method, path, remote, &refusals](ApiResponse res) {
+                        // Every refusal leaves a line (never the token), at most 20 a second:
+                        // a client guessing tokens cannot flood the log.
+                        if (res.status >= 400 && res.status != 404 && refusals.admit())
+                          logEvent({{"level", res.status >= 500                        ? "error"
+                                              : res.status == 401 || res.status == 403 ? "warn"
+                                                                                       : "info"},
+                                    {"event", res.status == 401 ? "auth.failed" : "http"},
+                                    {"method", method},
+                                    {"path", path},
+                                    {"remote", remote},
+                                    {"status", res.status},
+                                    {"suppressed_before", refusals.suppressed()}});
+                        reply(std::move(res));
+                      });
+                    }));
   workers.start(adopted);
   deliverer.start();
   logEvent({{"level", "info"}, {"event", "listening"},

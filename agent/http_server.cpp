@@ -1,6 +1,7 @@
 #include "http_server.h"
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -36,14 +37,29 @@ std::string problem(int status, const char* title, const std::string& detail) {
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-// One connection: read a request (with a deadline and a body limit), hand it
-// to the handler, write the answer, repeat while the client keeps alive.
+// Everything one request may make the server hold, beyond its body: the
+// request line and header fields, chunk-size lines with their extensions,
+// and trailers. Beast 1.81 bounds only the header; the read below counts the
+// rest.
+constexpr std::size_t kHeaderLimit = 16 * 1024;
+constexpr std::size_t kFramingSlack = 64 * 1024;
+
+// One connection: read a request (with a deadline and limits on every part),
+// hand it to the handler, write the answer, repeat while the client keeps
+// alive. Bytes that arrive early (pipelining) stay in the buffer for the next
+// request.
 template <typename Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(Stream stream, const HttpServerOptions& opt, const HttpServer::AsyncHandler& handler,
-          std::string remote)
-      : stream_(std::move(stream)), opt_(opt), handler_(handler), remote_(std::move(remote)) {}
+          std::string remote, std::shared_ptr<std::atomic<int>> open)
+      : stream_(std::move(stream)),
+        opt_(opt),
+        handler_(handler),
+        remote_(std::move(remote)),
+        buffer_(opt.body_limit + kHeaderLimit + kFramingSlack),
+        open_(std::move(open)) {}
+  ~Session() { --*open_; }
 
   void start() {
     if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
@@ -61,24 +77,53 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void read() {
     parser_.emplace();
     parser_->body_limit(opt_.body_limit);
-    parser_->header_limit(16 * 1024);
-    buffer_.consume(buffer_.size());
+    parser_->header_limit(kHeaderLimit);
+    consumed_ = 0;
+    // One deadline for the whole request, however it trickles in.
     beast::get_lowest_layer(stream_).expires_after(opt_.read_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->onRead(ec); });
+    readSome();
+  }
+
+  void readSome() {
+    http::async_read_some(stream_, buffer_, *parser_,
+                          [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                            self->onReadSome(ec, n);
+                          });
+  }
+
+  void onReadSome(beast::error_code ec, std::size_t n) {
+    consumed_ += n;
+    if (!ec && consumed_ > opt_.body_limit + kHeaderLimit + kFramingSlack)
+      ec = http::error::body_limit;
+    if (!ec && !parser_->is_done()) return readSome();
+    onRead(ec);
   }
 
   void onRead(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
-        ec == asio::error::connection_reset)
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
       return close();
     if (ec == http::error::body_limit)
-      return reply(413, problem(413, "Payload Too Large",
-                                "the body is larger than " + std::to_string(opt_.body_limit) + " bytes"),
+      return reply(413,
+                   problem(413, "Payload Too Large",
+                           "the request is larger than " + std::to_string(opt_.body_limit) +
+                               " bytes of body (or its framing is unreasonably long)"),
+                   false);
+    if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
+      return reply(431,
+                   problem(431, "Request Header Fields Too Large",
+                           "the request line and header fields exceed " +
+                               std::to_string(kHeaderLimit) + " bytes"),
                    false);
     if (ec)
       return reply(400, problem(400, "Bad Request", "malformed HTTP: " + ec.message()), false);
     auto& req = parser_->get();
+    if (req.version() >= 11 && req.find(http::field::host) == req.end())
+      return reply(400, problem(400, "Bad Request", "HTTP/1.1 requires a Host header"), false);
+    if (req.find(http::field::transfer_encoding) != req.end() && !parser_->chunked())
+      return reply(
+          501, problem(501, "Not Implemented", "only the chunked transfer coding is understood"),
+          false);
     ApiRequest in;
     in.method = std::string(req.method_string());
     in.target = std::string(req.target());
@@ -92,6 +137,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       in.headers[name] = std::string(f.value());
     }
     keepAlive_ = req.keep_alive();
+    head_ = req.method() == http::verb::head;
     // The answer may come later, from another thread: back onto this
     // connection's strand before touching the stream.
     auto self = this->shared_from_this();
@@ -116,9 +162,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     res->set(http::field::server, "colo");
     res->set(http::field::content_type, out.content_type);
     for (const auto& [k, v] : out.headers) res->set(k, v);
-    res->body() = std::move(out.body);
     res->keep_alive(keepAlive_);
-    res->prepare_payload();
+    if (head_) {
+      res->content_length(out.body.size());  // what GET would send, without it
+    } else {
+      res->body() = std::move(out.body);
+      res->prepare_payload();
+    }
     write(res);
   }
 
@@ -151,9 +201,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   const HttpServerOptions& opt_;
   const HttpServer::AsyncHandler& handler_;
   std::string remote_;
-  beast::flat_buffer buffer_;
+  beast::flat_buffer buffer_;  // bounded, and kept between requests
   std::optional<http::request_parser<http::string_body>> parser_;
-  bool keepAlive_ = false;
+  std::size_t consumed_ = 0;
+  bool keepAlive_ = false, head_ = false;
+  std::shared_ptr<std::atomic<int>> open_;
 };
 
 }  // namespace
@@ -166,25 +218,60 @@ struct HttpServer::Impl {
   std::unique_ptr<asio::ssl::context> tls;
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
 
+  std::shared_ptr<std::atomic<int>> open = std::make_shared<std::atomic<int>>(0);
+  asio::steady_timer backoff{ioc};
+
   void accept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket sock) {
       if (ec) {
-        if (acceptor.is_open()) accept();
+        // Out of file descriptors, say: pause instead of spinning.
+        if (!acceptor.is_open()) return;
+        backoff.expires_after(std::chrono::milliseconds(50));
+        backoff.async_wait([this](beast::error_code) { accept(); });
         return;
       }
       beast::error_code pe;
+      if (*open >= opt.max_connections) {
+        refuse(std::move(sock));
+        return accept();
+      }
+      ++*open;
       auto ep = sock.remote_endpoint(pe);
       std::string remote = pe ? "?" : ep.address().to_string();
       sock.set_option(tcp::no_delay(true), pe);
       if (tls) {
         std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-            beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(sock)), *tls), opt, handler, remote)
+            beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(sock)), *tls), opt,
+            handler, remote, open)
             ->start();
       } else {
-        std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(sock)), opt, handler, remote)
+        std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(sock)), opt,
+                                                     handler, remote, open)
             ->start();
       }
       accept();
+    });
+  }
+
+  // Over the connection limit: a short 503 (in plain text: under TLS there
+  // is no handshake to spend on it), then close.
+  void refuse(tcp::socket sock) {
+    static const std::string answer =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
+        "application/problem+json\r\nRetry-After: 1\r\n"
+        "Connection: close\r\nContent-Length: 97\r\n\r\n"
+        "{\"type\":\"about:blank\",\"title\":\"Service "
+        "Unavailable\",\"status\":503,\"detail\":\"too many connections\"}";
+    auto s = std::make_shared<tcp::socket>(std::move(sock));
+    if (tls) {
+      beast::error_code ec;
+      s->close(ec);
+      return;
+    }
+    asio::async_write(*s, asio::buffer(answer), [s](beast::error_code, std::size_t) {
+      beast::error_code ec;
+      s->shutdown(tcp::socket::shutdown_both, ec);
+      s->close(ec);
     });
   }
 };

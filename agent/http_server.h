@@ -18,6 +18,7 @@ struct HttpServerOptions {
   int threads = 2;
   std::size_t body_limit = 1 << 20;                 // larger bodies get 413
   std::chrono::seconds read_timeout{15};            // slow clients are cut off
+  int max_connections = 1024;                       // beyond it: 503 and close
   std::string tls_cert, tls_key;                    // both set: HTTPS only
 };
 

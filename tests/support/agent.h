@@ -50,6 +50,7 @@ class Agent {
   ~Agent() { stop(SIGTERM); }
 
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   // Sends `sig` and waits for the agent to exit; its exit code, or 128 +
   // the signal that ended it.
   int stop(int sig) {
