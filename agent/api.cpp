@@ -272,11 +272,9 @@ void Api::acceptRequest(const ApiRequest& req, const std::string& caller, std::f
     return reply(problem(e.kind() == inv::ErrorKind::invalid_input ? 400 : 422, "Invalid request", e.what()));
   }
   if (!r.callback_url.empty()) {
-    const auto& allowed = ctx_.config->callback_allowed_urls;
-    bool permitted = std::any_of(allowed.begin(), allowed.end(),
-                                 [&](const std::string& p) { return r.callback_url.rfind(p, 0) == 0; });
-    if (!permitted)
-      return reply(problem(400, "Invalid request", "callback_url: not under any of the configured callback.allowed_urls"));
+    std::string why;
+    if (!callbackUrlAllowed(r.callback_url, ctx_.config->callback_allowed, why))
+      return reply(problem(400, "Invalid request", "callback_url: " + why));
   }
   std::string id = r.id;
   auto wake = ctx_.wakeWorkers;

@@ -471,6 +471,9 @@ inv::Request loadRequest(Session& s, const std::string& file) {
   auto req = inv::loadRequestFile(file);
   try {
     inv::checkRequestAgainst(req, s.inventory());
+    if (std::string why; !req.callback_url.empty() &&
+                         !callbackUrlAllowed(req.callback_url, s.config().callback_allowed, why))
+      throw inv::Error(inv::ErrorKind::invalid_input, "callback_url: " + why);
   } catch (const inv::Error& e) {
     throw e.within(file);
   }

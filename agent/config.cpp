@@ -149,10 +149,13 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
       c.callback_timeout_s = static_cast<int>(*v);
     if (auto v = cf.integer("parallel", false, 1, 64)) c.callback_parallel = static_cast<int>(*v);
     if (auto v = cf.strings("allowed_urls", false)) {
-      for (const auto& u : *v)
-        if (u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0)
-          cf.error(cf.where("allowed_urls"),
-                   "callback: allowed url '" + u + "' must start with http:// or https://");
+      for (const auto& u : *v) {
+        std::string why;
+        if (auto rule = parseAllowedUrl(u, why))
+          c.callback_allowed.push_back(std::move(*rule));
+        else
+          cf.error(cf.where("allowed_urls"), "callback: allowed url '" + u + "': " + why);
+      }
       c.callback_allowed_urls = *v;
     }
   }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "callback_url.h"
 #include "colo/inventory/diagnostics.h"
 
 namespace colo::agent {
@@ -41,6 +42,7 @@ struct Config {
   int callback_max_attempts = 12;
   int callback_retry_base_ms = 2000;  // first retry after about this; doubles, up to 10 min
   std::vector<std::string> callback_allowed_urls;
+  std::vector<AllowedUrl> callback_allowed;  // the same, parsed
   std::string callback_ca_file;  // extra CA for https callbacks (a private CA)
   int callback_timeout_s = 10;   // one delivery, connect to answer
   int callback_parallel = 4;     // deliveries at once

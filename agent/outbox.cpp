@@ -182,6 +182,17 @@ class Deliverer::Impl {
         self->inFlight_.erase(id);
       }
     } done{this, e->delivery_id};
+    // Checked again when sending: a callback queued by a CLI, or before the
+    // config changed, goes only where the config allows now.
+    if (std::string why; !callbackUrlAllowed(e->url, cfg_.callback_allowed, why)) {
+      ledger.callbackResult(e->delivery_id, false, "callback_url " + why, nowMs(), true);
+      logEvent({{"level", "warn"},
+                {"event", "callback.refused"},
+                {"request_id", e->request_id},
+                {"delivery", e->delivery_id},
+                {"error", why}});
+      return true;
+    }
     auto timestamp = std::to_string(nowMs() / 1000);
     auto res =
         httpPost(e->url,

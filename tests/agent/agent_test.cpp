@@ -52,9 +52,11 @@ struct Site {
   std::string config;
   std::unique_ptr<Agent> agent;
 
-  // `extra`: more top-level config; `callbackExtra`: more keys of callback.
+  // `extra`: more top-level config; `callbackExtra`: more keys of callback;
+  // `allowedUrls`: the callback.allowed_urls list's items.
   explicit Site(json faults = json::object(), int commandTimeout = 5, const std::string& extra = "",
-                const std::string& callbackExtra = "") {
+                const std::string& callbackExtra = "",
+                const std::string& allowedUrls = "\"http://127.0.0.1:9000/\"") {
     setenv("COLO_TEST_SW_PASSWORD", "s3cret-pw", 1);
     setenv("COLO_TEST_CB_SECRET", "callback-secret", 1);
     sim = std::make_unique<SwitchSim>(Switches{simSwitch("tor", "cisco_ios", "GigabitEthernet1/0/1-8", {{"faults", faults}})});
@@ -67,17 +69,22 @@ struct Site {
                   ", credentials: lab, access_ports: \"GigabitEthernet1/0/1-8\"}\n"
                   "vlans: [{id: 120, name: pub}]\nip_pools:\n  - {name: pub-v4, prefix: 192.0.2.0/24, "
                   "gateway: 192.0.2.1, vlan: 120}\n");
-    config = dir.write("colo.yaml",
-                       "inventory: inventory.yaml\nstate: var/colo.db\nplaybooks: " COLO_SOURCE_DIR
-                       "/playbooks\nknown_hosts: " + sim->knownHosts() +
-                           "\ncredentials:\n  lab: {username: colo, password_env: COLO_TEST_SW_PASSWORD}\n"
-                           "listen: 127.0.0.1:0\nworkers: 2\n"
-                           "tokens:\n  - {name: request-system, role: requester, sha256: \"" + sha256(kRequester) +
-                           "\"}\n  - {name: noc, role: technician, sha256: \"" + sha256(kTechnician) + "\"}\n"
-                           "callback: {secret_env: COLO_TEST_CB_SECRET, retry_base_ms: 100, max_attempts: 50, " +
-                           callbackExtra +
-                           "allowed_urls: [\"http://127.0.0.1:\", \"https://127.0.0.1:\"]}\n"
-                           "timeouts: {connect_s: 5, command_s: " + std::to_string(commandTimeout) + "}\n" + extra);
+    config = dir.write(
+        "colo.yaml",
+        "inventory: inventory.yaml\nstate: var/colo.db\nplaybooks: " COLO_SOURCE_DIR
+        "/playbooks\nknown_hosts: " +
+            sim->knownHosts() +
+            "\ncredentials:\n  lab: {username: colo, password_env: COLO_TEST_SW_PASSWORD}\n"
+            "listen: 127.0.0.1:0\nworkers: 2\n"
+            "tokens:\n  - {name: request-system, role: requester, sha256: \"" +
+            sha256(kRequester) + "\"}\n  - {name: noc, role: technician, sha256: \"" +
+            sha256(kTechnician) +
+            "\"}\n"
+            "callback: {secret_env: COLO_TEST_CB_SECRET, retry_base_ms: 100, max_attempts: 50, " +
+            callbackExtra + "allowed_urls: [" + allowedUrls +
+            "]}\n"
+            "timeouts: {connect_s: 5, command_s: " +
+            std::to_string(commandTimeout) + "}\n" + extra);
     start();
   }
   void start() { agent = std::make_unique<Agent>(config); }
@@ -307,7 +314,7 @@ std::string hmacHex(const std::string& key, const std::string& data) {
 
 TEST_CASE("a callback is delivered once, signed, after the receiver was down across a restart") {
   int port = Receiver(0).port();  // a free port, with nothing on it now
-  Site site;
+  Site site(json::object(), 5, "", "", "\"http://127.0.0.1:" + std::to_string(port) + "/colo\"");
   std::string url = "http://127.0.0.1:" + std::to_string(port) + "/colo/callback";
   REQUIRE(site.call("POST", "/v1/requests", kRequester,
                     site.request("REQ-C", R"(, "callback_url": ")" + url + "\"")).status == 202);
@@ -360,7 +367,8 @@ TEST_CASE("TLS: the agent serves HTTPS, and https callbacks verify the receiver"
   int port = Receiver(0).port();
   Site site(json::object(), 5,
             "tls: {cert: " + certs.file("cert.pem") + ", key: " + certs.file("key.pem") + "}\n",
-            "ca_file: " + certs.file("cert.pem") + ", ");
+            "ca_file: " + certs.file("cert.pem") + ", ",
+            "\"https://127.0.0.1:" + std::to_string(port) + "/\"");
   auto https = [&](const std::string& path, std::vector<std::string> extra) {
     std::vector<std::string> args = {"/usr/bin/curl", "-s", "-o", site.dir.file("tls-body"), "-w", "%{http_code}",
                                      "--cacert", certs.file("cert.pem")};

@@ -231,7 +231,9 @@ TEST_CASE("two requests needing the same two switches in opposite order both fin
 
 TEST_CASE("a request finished from the CLI is called back by the running agent within seconds") {
   int port = Receiver(0).port();
-  TwoSwitchSite site;
+  SiteOptions o;
+  o.callbackPorts = {port};
+  TwoSwitchSite site(o);
   site.callbackPort = port;
   Receiver receiver(port);
   site.startAgent();

@@ -63,6 +63,7 @@ TEST_CASE("a receiver that never answers delays no other callback") {
   SiteOptions o;
   o.racks = {{"R1", "a"}, {"R2", "b"}, {"R3", "a"}, {"R4", "b"}};
   o.workers = 2;
+  o.callbackPorts = {port, hole.port()};
   TwoSwitchSite site(o);
   site.startAgent();
   // The stuck one first, so that it is being delivered when the other ends.
@@ -81,7 +82,9 @@ TEST_CASE("a receiver that never answers delays no other callback") {
 TEST_CASE("callbacks are signed the Standard Webhooks way, with a whsec_ secret") {
   int port = Receiver(0).port();
   Receiver receiver(port);
-  TwoSwitchSite site;
+  SiteOptions o;
+  o.callbackPorts = {port};
+  TwoSwitchSite site(o);
   // "whsec_" + base64 of the key bytes, as Standard Webhooks libraries make them.
   const unsigned char key[] = {0x01, 0x02, 0x03, 0xfe, 0xff, 'k', 'e', 'y'};
   std::string secret = "whsec_" + base64(key, sizeof key);
@@ -113,6 +116,7 @@ TEST_CASE("SIGTERM stops the agent within 5 s while a switch hangs and a receive
   o.commandTimeout = 60;
   o.racks = {{"R1", "a"}, {"R2", "b"}, {"R3", "a"}, {"R4", "b"}};
   o.workers = 2;
+  o.callbackPorts = {hole.port()};
   TwoSwitchSite site(o);
   site.callbackPort = hole.port();
   auto beforeA = site.ports("a"), beforeB = site.ports("b");

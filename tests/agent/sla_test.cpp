@@ -44,3 +44,40 @@ TEST_CASE("the receipt day is taken in the site's timezone") {
   CHECK(utcOffsetOf("Asia/Pontianak") == kPontianak);
   CHECK(utcOffsetOf("UTC") == 0);
 }
+
+#include "callback_url.h"
+
+TEST_CASE("callback URLs match an allowed origin exactly and a path on segment boundaries") {
+  using colo::agent::AllowedUrl;
+  using colo::agent::callbackUrlAllowed;
+  using colo::agent::parseAllowedUrl;
+  std::string why;
+  std::vector<AllowedUrl> allowed;
+  for (const char* entry : {"http://127.0.0.1:9000", "https://receiver.example/colo/"}) {
+    auto a = parseAllowedUrl(entry, why);
+    REQUIRE(a);
+    allowed.push_back(*a);
+  }
+  auto ok = [&](const std::string& url) { return callbackUrlAllowed(url, allowed, why); };
+  CHECK(ok("http://127.0.0.1:9000/"));
+  CHECK(ok("http://127.0.0.1:9000/anything/below"));
+  CHECK(ok("https://receiver.example/colo/cb"));
+  CHECK(ok("https://receiver.example:443/colo/cb"));  // the default port, written out
+  CHECK(ok("HTTPS://RECEIVER.example/colo"));
+  CHECK_FALSE(ok("http://127.0.0.1:90001234/x"));  // a prefix of the entry, not its port
+  CHECK_FALSE(ok("http://127.0.0.1:9001/"));
+  CHECK_FALSE(ok("http://127.0.0.1/"));
+  CHECK_FALSE(ok("https://127.0.0.1:9000/"));             // another scheme
+  CHECK_FALSE(ok("https://receiver.example/colony/cb"));  // not on a segment boundary
+  CHECK_FALSE(ok("https://receiver.example/colo/../x"));  // no dot segments
+  CHECK_FALSE(ok("https://user:pw@receiver.example/colo/cb"));
+  CHECK_FALSE(ok("https://receiver.example/colo/cb#frag"));
+  CHECK_FALSE(ok("https://receiver.example.evil/colo/cb"));
+  CHECK_FALSE(ok("file:///etc/passwd"));
+  CHECK_FALSE(ok("not a url"));
+  for (const char* bad :
+       {"ftp://x/", "http://u@x/", "http://x/#f", "http://x/?q=1", "http://x:0/", "/relative"}) {
+    INFO(bad);
+    CHECK_FALSE(parseAllowedUrl(bad, why));
+  }
+}

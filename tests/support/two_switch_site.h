@@ -31,7 +31,18 @@ struct SiteOptions {
   int workers = 1;
   int commandTimeout = 2;
   std::string extraConfig;  // more top-level config lines
+  std::vector<int>
+      callbackPorts;  // receivers on 127.0.0.1 that callbacks may go to (besides port 1)
 };
+
+inline std::string allowedUrls(std::vector<int> ports) {
+  ports.push_back(1);
+  std::string out;
+  for (int p : ports)
+    out += (out.empty() ? "\"" : ", \"") + std::string("http://127.0.0.1:") + std::to_string(p) +
+           "/\"";
+  return out;
+}
 
 struct TwoSwitchSite {
   TempDir dir;
@@ -78,7 +89,9 @@ struct TwoSwitchSite {
             "\ntokens:\n  - {name: request-system, role: requester, sha256: \"" + hash +
             "\"}\n"
             "callback: {secret_env: COLO_TEST_CB_SECRET, retry_base_ms: 100, max_attempts: 50, "
-            "allowed_urls: [\"http://127.0.0.1:\"]}\n"
+            "allowed_urls: [" +
+            allowedUrls(o.callbackPorts) +
+            "]}\n"
             "timeouts: {connect_s: 2, command_s: " +
             std::to_string(o.commandTimeout) + "}\n" + o.extraConfig);
     auto r = colo({"init"});
