@@ -282,9 +282,11 @@ TEST_CASE("the config file is honoured, flags override it, and a bad one is refu
     args.insert(args.begin(), kColo);
     return colo::test::run(args, dir);
   };
-  auto cfg = dir.write("colo.yaml", "inventory: " + kInventory + "\nstate: state/colo.db\n" +
-                                        "credentials:\n  tor-default: {username: colo, password_env: P}\n"
-                                        "  tor-juniper: {username: colo, password_env: P}\n");
+  auto cfg =
+      dir.write("colo.yaml", "inventory: " + kInventory + "\nstate: state/colo.db\n" +
+                                 "credentials:\n  tor-default: {username: colo, password_env: P}\n"
+                                 "  tor-juniper: {username: colo, password_env: P}\n"
+                                 "callback: {allowed_urls: [\"http://127.0.0.1:9000/colo\"]}\n");
   REQUIRE(run({"--config", cfg, "init"}).exit_code == 0);
   auto r = run({"--config", cfg, "reserve", request("bappeda-web.json")});
   INFO(r.err);
