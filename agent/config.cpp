@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <regex>
+#include <set>
 
 #include "colo/inventory/model.h"
 #include "colo/inventory/yaml_reader.h"
@@ -112,6 +113,7 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
       f.error(inventory::locationOf(tokens, path), "'tokens' must be a list");
     } else {
       static const std::regex hex("[0-9a-f]{64}");
+      std::set<std::string> names, hashes;
       for (const auto& tn : tokens) {
         YamlFields tf(tn, path, errs, "token");
         Token t;
@@ -129,6 +131,14 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
                                              "': sha256 must be 64 lowercase hex digits (see "
                                              "'colo token')");
         }
+        // Two tokens under one name would see each other's requests; one
+        // hash under two roles would make the role depend on the order.
+        if (!t.name.empty() && !names.insert(t.name).second)
+          tf.error(tf.where("name"),
+                   "token name '" + t.name + "' is used twice; each client needs its own");
+        if (!t.sha256.empty() && !hashes.insert(t.sha256).second)
+          tf.error(tf.where("sha256"),
+                   "token '" + t.name + "': this sha256 is listed twice (one token, one entry)");
         if (tf.isMap()) c.tokens.push_back(std::move(t));
       }
     }

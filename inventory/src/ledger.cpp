@@ -368,8 +368,18 @@ Ledger::Ledger(const std::string& path, Open mode) : impl_(std::make_unique<Impl
     impl_->exec("COMMIT");
   } catch (const Error&) {
     std::string why = sqlite3_errmsg(impl_->db);
+    int code = sqlite3_extended_errcode(impl_->db) & 0xff;
     sqlite3_exec(impl_->db, "ROLLBACK", nullptr, nullptr, nullptr);
-    throw Error(ErrorKind::invalid_input, path + " is not a colo ledger (SQLite: " + why + ")");
+    // Only a file SQLite cannot read as a database is "not a ledger"; a
+    // disk, permission or lock problem says so.
+    if (code == SQLITE_NOTADB)
+      throw Error(ErrorKind::invalid_input, path + " is not a colo ledger (SQLite: " + why + ")");
+    throw Error(ErrorKind::storage,
+                "cannot read ledger " + path + ": " + why +
+                    (code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_READONLY ||
+                             code == SQLITE_CANTOPEN || code == SQLITE_PERM
+                         ? " (an I/O or permission error: check the disk and the file's owner)"
+                         : ""));
   }
   checkIdentity(id, path);
 

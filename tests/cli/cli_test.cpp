@@ -336,3 +336,43 @@ TEST_CASE("token prints a token once and the hash that goes into the config") {
   CHECK(j["sha256"].get<std::string>().size() == 64);
   CHECK(colo.jsonOf({"token"})["token"] != token);
 }
+
+TEST_CASE("tokens are one name and one hash each") {
+  TempDir dir;
+  std::string h1(64, 'a'), h2(64, 'b');
+  auto cfg = dir.write("colo.yaml",
+                       "tokens:\n"
+                       "  - {name: request-system, role: requester, sha256: \"" +
+                           h1 +
+                           "\"}\n"
+                           "  - {name: request-system, role: admin, sha256: \"" +
+                           h2 +
+                           "\"}\n"
+                           "  - {name: noc, role: admin, sha256: \"" +
+                           h1 + "\"}\n");
+  auto r = colo::test::run({kColo, "--config", cfg, "token"}, dir);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find(cfg + ":3:12: token name 'request-system' is used twice") != std::string::npos);
+  CHECK(r.err.find(cfg + ":4:38: token 'noc': this sha256 is listed twice") != std::string::npos);
+}
+
+TEST_CASE(
+    "what colo creates is its owner's only, and a disk problem is not called a foreign file") {
+  Cli colo;  // made the ledger
+  REQUIRE(colo({"reserve", request("bappeda-web.json")}).exit_code == 0);
+  namespace fs = std::filesystem;
+  for (const auto& e : fs::directory_iterator(colo.dir.path())) {
+    auto name = e.path().filename().string();
+    if (name.rfind("colo.db", 0) != 0) continue;
+    INFO(name);
+    CHECK((fs::status(e.path()).permissions() & (fs::perms::group_all | fs::perms::others_all)) ==
+          fs::perms::none);
+  }
+  // A ledger that cannot be read for a reason of the disk or permissions.
+  auto locked = colo.dir.file("unreadable.db");
+  REQUIRE(colo({"--state", locked, "init"}).exit_code == 0);
+  if (geteuid() == 0) return;  // root reads anything: the message below needs an ordinary user
+  fs::permissions(locked, fs::perms::none);
+  auto r = colo({"--state", locked, "racks"});
+  CHECK(r.err.find("not a colo ledger") == std::string::npos);
+}
