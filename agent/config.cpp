@@ -37,7 +37,7 @@ ConfigResult loadConfig(const std::string& path) {
   Config& c = out.config;
   auto& errs = out.errors;
   c.file = path;
-  auto root = inventory::parseYamlFile(path, errs);
+  auto root = inventory::parseYamlFile(path, errs, 1 << 20);  // a config is small
   if (!root) return out;
   readConfig(*root, path, c, errs);
   inventory::sortByPosition(errs);

@@ -1,9 +1,11 @@
 #include "colo/inventory/request.h"
+#include "colo/inventory/yaml_reader.h"
 
 #include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -319,10 +321,18 @@ Request parseRequestYaml(std::string_view text) {
                                               std::to_string(e.mark.line + 1) + ", column " +
                                               std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
+  if (!withinExpansion(node, std::max<std::size_t>(10000, text.size())))
+    throw Error(ErrorKind::invalid_input,
+                "invalid request: the YAML expands to more than " +
+                    std::to_string(std::max<std::size_t>(10000, text.size())) +
+                    " nodes (aliases used as a multiplier?)");
   return fromJson(yamlToJson(node, 0));
 }
 
 Request loadRequestFile(const std::string& path) {
+  std::error_code ec;
+  if (auto size = std::filesystem::file_size(path, ec); !ec && size > (1u << 20))
+    throw Error(ErrorKind::invalid_input, path + ": request file is larger than 1 MiB");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorKind::invalid_input, "cannot read request file " + path);
   std::ostringstream buf;

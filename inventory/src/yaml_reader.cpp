@@ -1,6 +1,10 @@
 #include "colo/inventory/yaml_reader.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <vector>
+
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <map>
@@ -33,9 +37,48 @@ SourceLocation locationOf(const YAML::Node& node, const std::string& file) {
   return {file, m.line + 1, m.column + 1};
 }
 
-std::optional<YAML::Node> parseYamlFile(const std::string& path, Diagnostics& diags) {
+bool withinExpansion(const YAML::Node& root, std::size_t limit) {
+  // Depth-first with an explicit stack: aliases are followed, so a node
+  // shared a million times counts a million times, which is what walking
+  // the document would cost.
+  std::vector<YAML::Node> todo{root};
+  std::size_t seen = 0;
+  while (!todo.empty()) {
+    YAML::Node n = todo.back();
+    todo.pop_back();
+    if (++seen > limit) return false;
+    if (n.IsSequence())
+      for (const auto& item : n) todo.push_back(item);
+    else if (n.IsMap())
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        todo.push_back(it->first);
+        todo.push_back(it->second);
+      }
+  }
+  return true;
+}
+
+std::optional<YAML::Node> parseYamlFile(const std::string& path, Diagnostics& diags,
+                                        std::uintmax_t maxBytes) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > maxBytes) {
+    diags.push_back({{path, 0, 0},
+                     "the file is " + std::to_string(size) + " bytes, more than the " +
+                         std::to_string(maxBytes) + " a file may hold"});
+    return std::nullopt;
+  }
   try {
-    return YAML::LoadFile(path);
+    auto root = YAML::LoadFile(path);
+    // An alias bomb: a few lines that expand to billions of nodes.
+    std::size_t limit = std::max<std::size_t>(10000, ec ? 0 : static_cast<std::size_t>(size));
+    if (!withinExpansion(root, limit)) {
+      diags.push_back({{path, 0, 0},
+                       "the YAML expands to more than " + std::to_string(limit) +
+                           " nodes (aliases used as a multiplier?); refused"});
+      return std::nullopt;
+    }
+    return root;
   } catch (const YAML::BadFile&) {
     diags.push_back({{path, 0, 0}, "cannot read file"});
   } catch (const YAML::ParserException& e) {

@@ -2,6 +2,7 @@
 // --json, and that bad input changes nothing.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 
 #include "../support/process.h"
@@ -375,4 +376,31 @@ TEST_CASE(
   fs::permissions(locked, fs::perms::none);
   auto r = colo({"--state", locked, "racks"});
   CHECK(r.err.find("not a colo ledger") == std::string::npos);
+}
+
+TEST_CASE("a YAML alias bomb is refused, in a request, an inventory or a config, in bounded time") {
+  Cli colo;
+  // Nine levels of ten aliases each: a billion nodes from under 1.5 KB.
+  std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  char prev = 'a';
+  for (char c = 'b'; c <= 'i'; ++c, ++prev) {
+    bomb += std::string(1, c) + ": &" + c + " [";
+    for (int i = 0; i < 10; ++i) bomb += std::string(i ? ", " : "") + "*" + prev;
+    bomb += "]\n";
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  auto req = colo.dir.write("bomb.yaml", bomb);
+  auto r = colo({"plan", req});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("the YAML expands to more than 10000 nodes") != std::string::npos);
+  auto inv = colo.dir.write("inv.yaml", bomb);
+  r = colo({"--inventory", inv, "validate"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find(inv + ": the YAML expands to more than 10000 nodes") != std::string::npos);
+  auto cfg = colo.dir.write("cfg.yaml", bomb);
+  r = colo({"--config", cfg, "racks"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("the YAML expands") != std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10));
+  CHECK(r.max_rss_kb < 200 * 1024);
 }

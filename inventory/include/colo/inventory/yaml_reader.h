@@ -6,6 +6,8 @@
 // Includes yaml-cpp: include it only from the .cpp files that parse YAML.
 #pragma once
 
+#include <cstdint>
+
 #include <yaml-cpp/yaml.h>
 
 #include <optional>
@@ -17,7 +19,12 @@
 namespace colo::inventory {
 
 // Parses a YAML file; a syntax error becomes a diagnostic and returns nullopt.
-std::optional<YAML::Node> parseYamlFile(const std::string& path, Diagnostics& diags);
+// Reads a YAML file of at most `maxBytes` whose aliases do not expand it
+// beyond its size in nodes (at least 10,000); else a diagnostic.
+std::optional<YAML::Node> parseYamlFile(const std::string& path, Diagnostics& diags,
+                                        std::uintmax_t maxBytes = std::uintmax_t{64} << 20);
+// Whether walking `root`, aliases followed, visits at most `limit` nodes.
+bool withinExpansion(const YAML::Node& root, std::size_t limit);
 
 SourceLocation locationOf(const YAML::Node& node, const std::string& file);
 
