@@ -4,6 +4,9 @@
 #include <filesystem>
 #include <regex>
 
+#include "colo/drivers/dialect.h"
+#include "colo/drivers/error.h"
+#include "colo/drivers/template.h"
 #include "colo/inventory/yaml_reader.h"
 
 namespace colo::agent {
@@ -54,6 +57,54 @@ void readTemplate(YamlFields& parent, const char* key, const std::string& file,
   }
 }
 
+// Renders every command with sample values, as `colo provision` would, and
+// refuses what a template must never send: a line with a control character
+// (a newline would be a second command), or a command outside the vendor's
+// port commands that allow_commands does not name.
+void checkRendered(const YAML::Node& file, const std::string& path, inventory::Diagnostics& errs,
+                   const char* key, const PortTemplate& t, const drivers::Dialect& dialect,
+                   const std::vector<std::string>& allow) {
+  static const drivers::TemplateValues kSample = {{"port", "Sample1/0/1"},
+                                                  {"vlan", "100"},
+                                                  {"description", "colo T host R-1"},
+                                                  {"tenant", "T"},
+                                                  {"hostname", "host"},
+                                                  {"request_id", "R-1"},
+                                                  {"nic", "0"}};
+  YAML::Node list = file[key] ? file[key]["commands"] : YAML::Node();
+  for (std::size_t i = 0; i < t.commands.size(); ++i) {
+    const auto& raw = t.commands[i];
+    // At the command itself, else at the list.
+    auto at = inventory::locationOf(list.IsSequence() && i < list.size() ? list[i] : list, path);
+    auto error = [&](std::string message) { errs.push_back({at, std::move(message)}); };
+    bool control = std::any_of(raw.begin(), raw.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    });
+    if (control) {
+      error(std::string("template '") + key +
+            "': a command holds a newline or control character; one line, one command");
+      continue;
+    }
+    std::vector<std::string> rendered;
+    try {
+      rendered = drivers::renderTemplate(key, {raw}, kSample);
+    } catch (const drivers::DriverError& e) {
+      error(e.what());
+      continue;
+    }
+    for (const auto& line : rendered) {
+      if (dialect.portCommand(line, "Sample1/0/1")) continue;
+      if (std::any_of(allow.begin(), allow.end(),
+                      [&](const std::string& a) { return line.rfind(a, 0) == 0; }))
+        continue;
+      error(std::string("template '") + key + "': '" + raw +
+            "' is not a port command colo sends on its own for " + std::string(dialect.name()) +
+            " (" + dialect.portCommandsHelp() +
+            "); if it must be sent, name it under allow_commands:");
+    }
+  }
+}
+
 }  // namespace
 
 bool Playbooks::has(const std::string& step) const { return contains(steps, step); }
@@ -98,8 +149,15 @@ PlaybookResult loadPlaybooks(const std::string& dir, const std::vector<std::stri
     vt.file = tfile;
     if (auto v = f.string("vendor", true); v && *v != vendor)
       f.error(f.where("vendor"), "file is for vendor '" + *v + "', expected '" + vendor + "'");
+    if (auto allow = f.strings("allow_commands", false)) vt.allow_commands = *allow;
     readTemplate(f, "configure_port", tfile, errs, vt.configure);
     readTemplate(f, "unconfigure_port", tfile, errs, vt.unconfigure);
+    if (const auto* dialect = drivers::dialectFor(vendor)) {
+      checkRendered(*root, tfile, errs, "configure_port", vt.configure, *dialect,
+                    vt.allow_commands);
+      checkRendered(*root, tfile, errs, "unconfigure_port", vt.unconfigure, *dialect,
+                    vt.allow_commands);
+    }
     pb.vendors.emplace(vendor, std::move(vt));
   }
   inventory::sortByPosition(errs);

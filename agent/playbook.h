@@ -18,6 +18,9 @@ struct PortTemplate {
 
 struct VendorTemplates {
   std::string file;
+  // Command prefixes the administrator allows beyond the vendor's port
+  // commands (allow_commands:).
+  std::vector<std::string> allow_commands;
   PortTemplate configure;    // configure_port
   PortTemplate unconfigure;  // unconfigure_port
 };

@@ -404,3 +404,40 @@ TEST_CASE("a YAML alias bomb is refused, in a request, an inventory or a config,
   CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10));
   CHECK(r.max_rss_kb < 200 * 1024);
 }
+
+TEST_CASE("validate renders every template and refuses commands that are not port commands") {
+  Cli colo;
+  TempDir pb;
+  std::filesystem::copy(COLO_SOURCE_DIR "/playbooks", pb.path(),
+                        std::filesystem::copy_options::recursive);
+  auto edit = [&](const std::string& file, const std::string& from, const std::string& to) {
+    std::string text = Child::slurp(pb.file(file));
+    REQUIRE(text.find(from) != std::string::npos);
+    text.replace(text.find(from), from.size(), to);
+    pb.write(file, text);
+  };
+  edit("templates/cisco_ios.yaml", "    - no shutdown\n",
+       "    - no shutdown\n    - reload\n    - write erase\n");
+  edit("templates/arista_eos.yaml", "    - no shutdown\n", "    - no shutdown\n    - end\n");
+  // A block scalar smuggles a second command onto the same line.
+  edit("templates/juniper_junos.yaml", "    - set interfaces {port} disable\n",
+       "    - |\n      set interfaces {port} disable\n      request system reboot\n");
+  auto r = colo({"--playbooks", pb.path().string(), "validate"});
+  CHECK(r.exit_code == 2);
+  auto ios = pb.file("templates/cisco_ios.yaml");
+  CHECK(r.err.find(ios + ":12:7: template 'configure_port': 'reload' is not a port command colo "
+                         "sends on its own for "
+                         "cisco_ios") != std::string::npos);
+  CHECK(r.err.find("'write erase' is not a port command") != std::string::npos);
+  CHECK(r.err.find("'end' is not a port command colo sends on its own for arista_eos") !=
+        std::string::npos);
+  CHECK(r.err.find("a command holds a newline or control character") != std::string::npos);
+  CHECK(r.err.find("4 errors") != std::string::npos);
+  // What the administrator names explicitly is allowed.
+  edit("templates/cisco_ios.yaml",
+       "configure_port:", "allow_commands: [reload, write erase]\nconfigure_port:");
+  r = colo({"--playbooks", pb.path().string(), "validate"});
+  CHECK(r.err.find("cisco_ios") == std::string::npos);
+  // The shipped templates pass.
+  CHECK(colo({"validate"}).exit_code == 0);
+}

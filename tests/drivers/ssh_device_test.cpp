@@ -232,6 +232,10 @@ TEST_CASE("a pager is paged through when paging could not be turned off") {
     std::string promptPattern() const override { return d.promptPattern(); }
     std::string morePattern() const override { return d.morePattern(); }
     bool refused(std::string_view o) const override { return d.refused(o); }
+    bool portCommand(std::string_view l, std::string_view p) const override {
+      return d.portCommand(l, p);
+    }
+    std::string portCommandsHelp() const override { return d.portCommandsHelp(); }
     std::vector<std::string> sessionSetup() const override { return {}; }
     std::vector<std::string> enterConfig() const override { return d.enterConfig(); }
     std::vector<std::string> commitConfig() const override { return d.commitConfig(); }

@@ -15,6 +15,32 @@ bool IosLike::refused(std::string_view output) const {
   return text::anyLineMatches(output, re);
 }
 
+bool IosLike::portCommand(std::string_view line, std::string_view port) const {
+  std::string p(port);
+  if (line == "interface " + p || line == "default interface " + p || line == "exit") return true;
+  // Interface configuration commands, with or without "no".
+  static const char* const kSub[] = {"description",  "switchport", "shutdown", "spanning-tree",
+                                     "speed",        "duplex",     "mtu",      "storm-control",
+                                     "power inline", "lldp",       "cdp",      "load-interval",
+                                     "channel-group"};
+  auto rest = line;
+  if (rest.rfind("no ", 0) == 0) rest.remove_prefix(3);
+  for (const char* c : kSub) {
+    std::string_view cmd(c);
+    if (rest.rfind(cmd, 0) == 0 && (rest.size() == cmd.size() || rest[cmd.size()] == ' '))
+      return true;
+  }
+  return false;
+}
+
+std::string IosLike::portCommandsHelp() const {
+  return "interface <port>, default interface <port>, exit, and the interface commands "
+         "description, "
+         "switchport, shutdown, spanning-tree, speed, duplex, mtu, storm-control, power inline, "
+         "lldp, cdp, "
+         "load-interval, channel-group (each also with 'no')";
+}
+
 std::vector<std::string> IosLike::portLines(std::string_view output, std::string_view port) const {
   std::vector<std::string> lines;
   std::istringstream in{std::string(output)};

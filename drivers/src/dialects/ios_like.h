@@ -15,6 +15,8 @@ class IosLike : public Dialect {
   }
   std::string morePattern() const override { return R"(--More--\s*$)"; }
   bool refused(std::string_view output) const override;
+  bool portCommand(std::string_view line, std::string_view port) const override;
+  std::string portCommandsHelp() const override;
   bool unprivileged(std::string_view promptLine) const override {
     auto s = promptLine;
     while (!s.empty() && s.back() == ' ') s.remove_suffix(1);

@@ -31,6 +31,16 @@ class JuniperJunos final : public Dialect {
   std::vector<std::string> commitConfig() const override { return {"commit and-quit"}; }
   std::vector<std::string> abortConfig() const override { return {"rollback 0", "exit"}; }
   std::vector<std::string> save() const override { return {}; }  // commit persisted it
+  bool portCommand(std::string_view line, std::string_view port) const override {
+    for (std::string verb : {"set interfaces ", "delete interfaces "}) {
+      std::string prefix = verb + std::string(port);
+      if (line == prefix || line.rfind(prefix + " ", 0) == 0) return true;
+    }
+    return false;
+  }
+  std::string portCommandsHelp() const override {
+    return "set interfaces <port> ... and delete interfaces <port> ...";
+  }
   std::string showPort(std::string_view port) const override {
     return "show configuration interfaces " + std::string(port) + " | display set";
   }

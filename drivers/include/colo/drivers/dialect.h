@@ -52,6 +52,15 @@ class Dialect {
   // Persist the running configuration (empty where commit already did).
   virtual std::vector<std::string> save() const = 0;
 
+  // Whether a template's configuration line, rendered for `port`, is one
+  // colo may send on its own: a command scoped to that port (and the few
+  // that enter or leave its context). Anything else (reload, write erase,
+  // end, another interface) is refused when the templates are loaded,
+  // unless the template file's allow_commands names it.
+  virtual bool portCommand(std::string_view line, std::string_view port) const = 0;
+  // The allowed commands, for the message that refuses another.
+  virtual std::string portCommandsHelp() const = 0;
+
   virtual std::string showPort(std::string_view port) const = 0;
   // The configuration lines of `port` in the output of showPort().
   virtual std::vector<std::string> portLines(std::string_view output, std::string_view port) const = 0;
