@@ -12,30 +12,14 @@
 #include "../support/receiver.h"
 #include "../support/two_switch_site.h"
 
+using colo::test::commandsOfCleanRun;
 using colo::test::Receiver;
 using colo::test::SiteOptions;
 using colo::test::TwoSwitchSite;
+using colo::test::withLeftovers;
 using nlohmann::json;
 
 namespace {
-
-// Ports that start with something on them that a restore must bring back
-// byte for byte: colo's own "released" state with a leftover VLAN.
-SiteOptions withLeftovers() {
-  SiteOptions o;
-  o.initialA = {
-      {"GigabitEthernet1/0/1", {{"description", "unused"}, {"vlan", 99}, {"enabled", false}}}};
-  o.initialB = {{"Ethernet2", {{"description", ""}, {"vlan", 7}, {"enabled", false}}}};
-  return o;
-}
-
-// The commands one switch gets for the whole job, from a run without faults.
-std::vector<std::string> commandsOfCleanRun(const std::string& sw) {
-  TwoSwitchSite site(withLeftovers());
-  auto r = site.colo({"provision", site.requestFile("REQ-S")});
-  if (r.exit_code != 0) throw std::runtime_error("clean run failed: " + r.err);
-  return site.sim->state(sw)["commands"].get<std::vector<std::string>>();
-}
 
 // Where command k falls in the job, for the report.
 std::string stepOf(const std::vector<std::string>& cmds, std::size_t k) {

@@ -10,25 +10,12 @@
 
 #include "../support/two_switch_site.h"
 
+using colo::test::commandsOfCleanRun;
 using colo::test::SiteOptions;
 using colo::test::TwoSwitchSite;
+using colo::test::withLeftovers;
 
 namespace {
-
-SiteOptions withLeftovers() {
-  SiteOptions o;
-  o.initialA = {
-      {"GigabitEthernet1/0/1", {{"description", "unused"}, {"vlan", 99}, {"enabled", false}}}};
-  o.initialB = {{"Ethernet2", {{"description", ""}, {"vlan", 7}, {"enabled", false}}}};
-  return o;
-}
-
-std::size_t commandsOfCleanRun(const std::string& sw) {
-  TwoSwitchSite site(withLeftovers());
-  auto r = site.colo({"provision", site.requestFile("REQ-S")});
-  if (r.exit_code != 0) throw std::runtime_error("clean run failed: " + r.err);
-  return site.sim->state(sw)["commands"].size();
-}
 
 // The CLI, with switch `sw` hanging on its k-th command, gets `sig`.
 void interruptAt(const std::string& sw, const nlohmann::json& fault, int sig,
@@ -58,7 +45,7 @@ void interruptAt(const std::string& sw, const nlohmann::json& fault, int sig,
 }
 
 void sweep(const std::string& sw, int sig) {
-  auto n = commandsOfCleanRun(sw);
+  auto n = commandsOfCleanRun(sw).size();
   REQUIRE(n >= 10);
   for (std::size_t k = 1; k <= n; ++k)
     interruptAt(sw, {{"hang_at_command", k}}, sig,

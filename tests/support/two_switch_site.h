@@ -220,4 +220,23 @@ struct TwoSwitchSite {
   }
 };
 
+// Ports that start with something on them that a restore must bring back
+// byte for byte: colo's own "released" state with a leftover VLAN, and a
+// shut port with a VLAN.
+inline SiteOptions withLeftovers() {
+  SiteOptions o;
+  o.initialA = {
+      {"GigabitEthernet1/0/1", {{"description", "unused"}, {"vlan", 99}, {"enabled", false}}}};
+  o.initialB = {{"Ethernet2", {{"description", ""}, {"vlan", 7}, {"enabled", false}}}};
+  return o;
+}
+
+// The commands switch `sw` gets for one whole job, from a run without faults.
+inline std::vector<std::string> commandsOfCleanRun(const std::string& sw) {
+  TwoSwitchSite site(withLeftovers());
+  auto r = site.colo({"provision", site.requestFile("REQ-S")});
+  if (r.exit_code != 0) throw std::runtime_error("clean run failed: " + r.err);
+  return site.sim->state(sw)["commands"].get<std::vector<std::string>>();
+}
+
 }  // namespace colo::test
