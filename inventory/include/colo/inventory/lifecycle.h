@@ -11,6 +11,8 @@
 //                 └──────────────> failed <── configuring
 //
 // completed, failed and released end a request; each sends its callback.
+// A job whose process died stays in its status and is continued by the
+// process that adopts it (agent/jobs.h): no status means "interrupted".
 #pragma once
 
 #include <optional>
@@ -37,9 +39,7 @@ struct Transition {
 
 // Every allowed status change. Nothing else may change a status.
 inline constexpr Transition kTransitions[] = {
-    {Status::queued, Status::planning, "a worker takes the job"},
-    {Status::planning, Status::queued,
-     "the agent restarts: an interrupted plan held nothing and waits again"},
+    {Status::queued, Status::planning, "a worker (or colo provision) takes the job"},
     {Status::planning, Status::reserved,
      "colo reserve: claims committed, no switch work asked for"},
     {Status::planning, Status::configuring,
