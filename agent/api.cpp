@@ -371,14 +371,14 @@ ApiResponse Api::handleSync(const ApiRequest& req, std::optional<std::string>& a
     return r;
   }
   // Accepting answers later, once stored; see handle().
-  if (pattern == "/v1/requests" && req.method == "POST") {
+  if (pattern == "/v1/requests" && route->method == "POST") {
     acceptAs = caller->name;
     return {};
   }
   bool seesAll = rank(caller->role) >= rank("technician");
   std::lock_guard lock(*ctx_.ledgerMutex);
   auto& ledger = *ctx_.ledger;
-  if (pattern == "/v1/requests" && req.method == "GET") {
+  if (pattern == "/v1/requests" && route->method == "GET") {
     std::optional<inv::Status> status;
     if (target.query.count("status")) {
       status = inv::parseStatus(target.query["status"]);

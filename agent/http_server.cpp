@@ -81,22 +81,64 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     consumed_ = 0;
     // One deadline for the whole request, however it trickles in.
     beast::get_lowest_layer(stream_).expires_after(opt_.read_timeout);
+    advance();  // a pipelined request may be buffered already
+  }
+
+  // Beast's own read loop (http::async_read_some), except that the parser is
+  // fed here: Beast 1.81 throws std::length_error for a trailer field over
+  // 64 KiB (no limit covers trailers), which must cost the client its
+  // request, not end the process.
+  void readSome() {
+    auto room = buffer_.max_size() - buffer_.size();
+    if (room == 0) return onRead(http::error::buffer_overflow);
+    stream_.async_read_some(buffer_.prepare(std::min<std::size_t>(room, 16 * 1024)),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->buffer_.commit(n);
+                              self->consumed_ += n;
+                              self->onBytes(ec);
+                            });
+  }
+
+  void onBytes(beast::error_code ec) {
+    if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
+      if (!parser_->got_some()) return onRead(http::error::end_of_stream);
+      ec = {};
+      parser_->put_eof(ec);
+      return onRead(ec ? ec : beast::error_code(http::error::partial_message));
+    }
+    if (ec) return onRead(ec);
+    advance();
+  }
+
+  void advance() {
+    beast::error_code ec;
+    if (!parse(ec)) return onRead(ec);
+    if (parser_->is_done()) return onRead({});
+    if (consumed_ > opt_.body_limit + kHeaderLimit + kFramingSlack)
+      return onRead(http::error::body_limit);
     readSome();
   }
 
-  void readSome() {
-    http::async_read_some(stream_, buffer_, *parser_,
-                          [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
-                            self->onReadSome(ec, n);
-                          });
-  }
-
-  void onReadSome(beast::error_code ec, std::size_t n) {
-    consumed_ += n;
-    if (!ec && consumed_ > opt_.body_limit + kHeaderLimit + kFramingSlack)
-      ec = http::error::body_limit;
-    if (!ec && !parser_->is_done()) return readSome();
-    onRead(ec);
+  // Feeds what is buffered to the parser; false with `ec` on an error.
+  bool parse(beast::error_code& ec) {
+    try {
+      while (buffer_.size() > 0 && !parser_->is_done()) {
+        auto used = parser_->put(buffer_.data(), ec);
+        buffer_.consume(used);
+        if (ec == http::error::need_more) {
+          ec = {};
+          return true;
+        }
+        if (ec) return false;
+        if (used == 0) break;  // it needs more bytes
+      }
+      return true;
+    } catch (const std::length_error&) {
+      ec = http::error::header_limit;
+    } catch (const std::exception&) {
+      ec = http::error::bad_value;
+    }
+    return false;
   }
 
   void onRead(beast::error_code ec) {

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "colo/inventory/error.h"
+#include "colo/inventory/utf8.h"
 
 namespace colo::inventory {
 
@@ -260,7 +261,12 @@ json yamlToJson(const YAML::Node& n, int depth) {
     case YAML::NodeType::Map: {
       json obj = json::object();
       for (auto it = n.begin(); it != n.end(); ++it) {
-        const std::string key = it->first.as<std::string>();
+        if (!it->first.IsScalar())
+          throw Error(ErrorKind::invalid_input,
+                      "invalid request: line " + std::to_string(it->first.Mark().line + 1) +
+                          ", column " + std::to_string(it->first.Mark().column + 1) +
+                          ": a key must be a plain name, not a list, a map or nothing");
+        const std::string& key = it->first.Scalar();
         if (obj.contains(key))
           throw Error(ErrorKind::invalid_input, "invalid request: duplicate key '" + key + "'");
         obj[key] = yamlToJson(it->second, depth + 1);
@@ -313,6 +319,12 @@ Request parseRequestJson(std::string_view text) {
 }
 
 Request parseRequestYaml(std::string_view text) {
+  if (auto bad = firstInvalidUtf8(text)) {
+    auto at = positionOf(text, *bad);
+    throw Error(ErrorKind::invalid_input, "invalid request: line " + std::to_string(at.line) +
+                                              ", column " + std::to_string(at.column) +
+                                              ": not UTF-8 text");
+  }
   YAML::Node node;
   try {
     node = YAML::Load(std::string(text));

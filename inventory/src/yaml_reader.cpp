@@ -1,7 +1,9 @@
 #include "colo/inventory/yaml_reader.h"
+#include "colo/inventory/utf8.h"
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <vector>
 
 #include <algorithm>
@@ -68,10 +70,37 @@ std::optional<YAML::Node> parseYamlFile(const std::string& path, Diagnostics& di
                          std::to_string(maxBytes) + " a file may hold"});
     return std::nullopt;
   }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diags.push_back({{path, 0, 0}, "cannot read file"});
+    return std::nullopt;
+  }
+  // Read at most a chunk past the limit (a pipe or /dev/zero has no size).
+  std::string text;
+  if (!ec) text.reserve(static_cast<std::size_t>(size));
+  char chunk[1 << 16];
+  while (text.size() <= maxBytes && (in.read(chunk, sizeof chunk) || in.gcount() > 0))
+    text.append(chunk, static_cast<std::size_t>(in.gcount()));
+  if (in.bad()) {
+    diags.push_back({{path, 0, 0}, "cannot read file (I/O error)"});
+    return std::nullopt;
+  }
+  if (text.size() > maxBytes) {
+    diags.push_back(
+        {{path, 0, 0},
+         "the file holds more than the " + std::to_string(maxBytes) + " bytes a file may hold"});
+    return std::nullopt;
+  }
+  if (auto bad = firstInvalidUtf8(text)) {
+    auto at = positionOf(text, *bad);
+    diags.push_back({{path, at.line, at.column},
+                     "not UTF-8 text (byte " + std::to_string(*bad) + "); save the file as UTF-8"});
+    return std::nullopt;
+  }
   try {
-    auto root = YAML::LoadFile(path);
+    auto root = YAML::Load(text);
     // An alias bomb: a few lines that expand to billions of nodes.
-    std::size_t limit = std::max<std::size_t>(10000, ec ? 0 : static_cast<std::size_t>(size));
+    std::size_t limit = std::max<std::size_t>(10000, text.size());
     if (!withinExpansion(root, limit)) {
       diags.push_back({{path, 0, 0},
                        "the YAML expands to more than " + std::to_string(limit) +
@@ -79,8 +108,6 @@ std::optional<YAML::Node> parseYamlFile(const std::string& path, Diagnostics& di
       return std::nullopt;
     }
     return root;
-  } catch (const YAML::BadFile&) {
-    diags.push_back({{path, 0, 0}, "cannot read file"});
   } catch (const YAML::ParserException& e) {
     diags.push_back({{path, e.mark.line + 1, e.mark.column + 1}, "bad YAML: " + e.msg});
   }

@@ -229,3 +229,17 @@ TEST_CASE("a missing inventory is an error, not an empty data center") {
   REQUIRE(r.errors.size() == 1);
   CHECK(r.errors[0].str() == "/nonexistent/inventory.yaml: inventory not found");
 }
+
+TEST_CASE("an inventory that is not UTF-8 is refused at the first bad byte") {
+  // yaml-cpp reads any bytes; colo serves names as JSON, which must be UTF-8
+  // (found by tests/fuzz: a Latin-1 room name made /v1/racks throw).
+  TempDir dir;
+  CHECK(only(loadWith(dir, "room: room-1", "room: ruang-\xe9tude")) ==
+        "4:17: not UTF-8 text (byte 85); save the file as UTF-8");
+  // Overlong forms and surrogates are not UTF-8 either; real text is.
+  CHECK(only(loadWith(dir, "room: room-1", "room: \xc0\xaf")).find("not UTF-8") !=
+        std::string::npos);
+  CHECK(only(loadWith(dir, "room: room-1", "room: \xed\xa0\x80")).find("not UTF-8") !=
+        std::string::npos);
+  CHECK(loadWith(dir, "room: room-1", "room: ruang-\xc3\xa9tude \xf0\x9f\x96\xa5").ok());
+}

@@ -118,3 +118,34 @@ TEST_CASE("RFC 3339 timestamps carry their offset") {
   CHECK_FALSE(parseRfc3339("2026-11-23 08:30:00+07:00"));
   CHECK_FALSE(parseRfc3339("2026-11-23T08:30:00+07:00x"));
 }
+
+TEST_CASE("a YAML request whose key is not a plain name is refused with its line") {
+  // Found by tests/fuzz/request_fuzz: yaml-cpp's own bad-conversion
+  // exception left the parser, with no line for the technician.
+  auto refused = [](const std::string& text) -> std::string {
+    try {
+      parseRequestYaml(text);
+    } catch (const Error& e) {
+      CHECK(e.kind() == ErrorKind::invalid_input);
+      return e.what();
+    }
+    FAIL("accepted: " << text);
+    return {};
+  };
+  CHECK(refused("id: R-1\n? [a, b]\n: 1\n") ==
+        "invalid request: line 2, column 3: a key must be a plain name, not a list, a map or "
+        "nothing");
+  CHECK(refused("id: R-1\ntenant:\n  ? {code: X}\n  : 1\n").find("line 3, column 5: a key") !=
+        std::string::npos);
+  CHECK(refused("id: R-1\n? \n: 1\n").find("line 3, column 1: a key") != std::string::npos);
+}
+
+TEST_CASE("a YAML request that is not UTF-8 is refused with its line") {
+  // Found by tests/fuzz/request_fuzz: nlohmann's type_error left the parser.
+  try {
+    parseRequestYaml("id: R-1\ntenant: {code: X, name: Dinas \xb5}\n");
+    FAIL("accepted");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()) == "invalid request: line 2, column 31: not UTF-8 text");
+  }
+}

@@ -1,0 +1,106 @@
+// Each vendor dialect's reading of switch output (capture, verify, prompt
+// and pager detection, refusals), driven through Device as colo drives a
+// switch. The input is what the switch sends: its first byte picks the
+// vendor, the rest is the switch's answers, one per read, separated by NUL
+// bytes. Whatever the switch sends, colo may only fail with DriverError,
+// and every line it sends back is one line of printable text (a captured
+// port is replayed on restore).
+#include <regex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../../drivers/src/text.h"
+#include "colo/drivers/device.h"
+#include "colo/drivers/error.h"
+#include "fuzz_support.h"
+
+namespace drv = colo::drivers;
+
+namespace {
+
+class ScriptedSwitch : public drv::CliChannel {
+ public:
+  explicit ScriptedSwitch(std::string_view script) : script_(script) {}
+
+  void send(std::string_view bytes) override {
+    std::string_view line = bytes;
+    if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+    if (line.find('\n') != std::string_view::npos || drv::text::hasControl(line))
+      colo::fuzz::finding("colo sent a control character or a second line to the switch: " +
+                          drv::text::sanitize(line));
+  }
+
+  // As SshChannel: carriage returns dropped, the prompt looked for on the
+  // last line, output bounded.
+  std::string readUntil(const std::regex& prompt, std::chrono::milliseconds) override {
+    while (true) {
+      auto last = drv::text::lastLine(buffer_);
+      if (!last.empty() && std::regex_search(last.begin(), last.end(), prompt)) {
+        std::string out = std::move(buffer_);
+        buffer_.clear();
+        return out;
+      }
+      if (script_.empty())
+        throw drv::DriverError(drv::DriverErrorKind::disconnected, "end of script");
+      auto nul = script_.find('\0');
+      for (char c : script_.substr(0, nul))
+        if (c != '\r') buffer_.push_back(c);
+      script_.remove_prefix(nul == std::string_view::npos ? script_.size() : nul + 1);
+      if (buffer_.size() > outputLimit_)
+        throw drv::DriverError(drv::DriverErrorKind::protocol, "output limit");
+    }
+  }
+
+ private:
+  std::string_view script_;
+  std::string buffer_;
+};
+
+struct Vendor {
+  const char* name;
+  const char* port;
+};
+constexpr Vendor kVendors[] = {{"cisco_ios", "GigabitEthernet1/0/5"},
+                               {"arista_eos", "Ethernet5"},
+                               {"juniper_junos", "ge-0/0/5"}};
+
+template <typename F>
+void step(const char* what, F&& f) {
+  colo::fuzz::onlyThrows<drv::DriverError>(what, std::forward<F>(f));
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size < 1) return 0;
+  const Vendor& v = kVendors[data[0] % 3];
+  const drv::Dialect* dialect = drv::dialectFor(v.name);
+  auto script = colo::fuzz::bytes(data + 1, size - 1);
+
+  // The dialect's parsers on the whole script, as one command's output.
+  std::string output = drv::text::sanitize(script);
+  (void)dialect->refused(output);
+  (void)dialect->trimOutput(output);
+  auto lines = dialect->portLines(output, v.port);
+  auto parsed = dialect->parsePort(lines);
+  for (const auto& l : dialect->restorePort(v.port, parsed))
+    if (l.find('\n') != std::string::npos || drv::text::hasControl(l))
+      colo::fuzz::finding("a restore command holds a control character: " + drv::text::sanitize(l));
+
+  // The same bytes as a conversation with a switch, at a small output limit
+  // so the limit is reached too.
+  drv::Device device("sw1", std::make_unique<ScriptedSwitch>(script), *dialect,
+                     std::chrono::seconds(1), "enable-secret", 64 * 1024);
+  step("open", [&] { device.open(); });
+  step("run", [&] { (void)device.run("show version"); });
+  drv::PortState captured;
+  bool read = false;
+  step("readPort", [&] {
+    captured = device.readPort(v.port);
+    read = true;
+  });
+  if (read) step("configure", [&] { device.configure(dialect->restorePort(v.port, captured)); });
+  step("save", [&] { device.save(); });
+  return 0;
+}
