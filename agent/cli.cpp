@@ -152,6 +152,7 @@ class Session {
                        "no inventory: give --inventory PATH or a --config file that names one");
     inv::LoadOptions lo;
     lo.vendors = drivers::knownVendors();
+    lo.max_bytes = config_.inventory_bytes;
     if (!config_.file.empty()) {
       std::vector<std::string> names;
       for (const auto& [name, c] : config_.credentials) names.push_back(name);

@@ -189,6 +189,8 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
     // At least enough for a whole 48-port switch's running configuration.
     if (auto v = lf.integer("command_output_bytes", false, 64 * 1024, 1 << 30))
       c.command_output_bytes = static_cast<std::size_t>(*v);
+    if (auto v = lf.integer("inventory_bytes", false, 64 * 1024, 1ll << 30))
+      c.inventory_bytes = static_cast<std::uintmax_t>(*v);
   }
 }
 

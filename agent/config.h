@@ -8,6 +8,7 @@
 
 #include "callback_url.h"
 #include "colo/inventory/diagnostics.h"
+#include "colo/inventory/loader.h"
 
 namespace colo::agent {
 
@@ -51,6 +52,7 @@ struct Config {
   int connect_timeout_s = 10;
   int command_timeout_s = 30;
   std::size_t command_output_bytes = 4 << 20;  // limits.command_output_bytes
+  std::uintmax_t inventory_bytes = inventory::kDefaultInventoryBytes;  // limits.inventory_bytes
 };
 
 struct ConfigResult {

@@ -115,7 +115,7 @@ PlaybookResult loadPlaybooks(const std::string& dir, const std::vector<std::stri
   auto& errs = out.errors;
   pb.dir = dir;
   std::string file = dir + "/provision.yaml";
-  if (auto root = inventory::parseYamlFile(file, errs)) {
+  if (auto root = inventory::parseYamlFile(file, errs, 1 << 20)) {
     YamlFields f(*root, file, errs, "the workflow");
     if (auto steps = f.strings("steps", true)) {
       pb.steps = *steps;
@@ -142,7 +142,7 @@ PlaybookResult loadPlaybooks(const std::string& dir, const std::vector<std::stri
   for (const auto& vendor : vendors) {
     std::string tfile = dir + "/templates/" + vendor + ".yaml";
     if (!std::filesystem::exists(tfile)) continue;
-    auto root = inventory::parseYamlFile(tfile, errs);
+    auto root = inventory::parseYamlFile(tfile, errs, 1 << 20);
     if (!root) continue;
     YamlFields f(*root, tfile, errs, "templates of " + vendor);
     VendorTemplates vt;

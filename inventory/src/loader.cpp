@@ -436,9 +436,26 @@ LoadResult loadInventory(const std::string& path, const LoadOptions& options) {
   } else {
     result.errors.push_back({{path, 0, 0}, "inventory not found"});
   }
+  // Refused before anything is read: sizes, not contents.
+  std::uintmax_t total = 0;
+  for (const auto& file : files) {
+    auto size = fs::file_size(file, ec);
+    if (!ec) total += size;
+  }
+  if (total > options.max_bytes) {
+    result.errors.push_back(
+        {{path, 0, 0},
+         "the inventory holds " + std::to_string(total) + " bytes of YAML, more than " +
+             "limits.inventory_bytes (" + std::to_string(options.max_bytes) +
+             "); reading it would take about " + std::to_string(total / (1 << 20) * 65 + 1) +
+             " MB of memory, so colo does not. Raise limits.inventory_bytes in the config if "
+             "the inventory is meant to be this large"});
+    result.inventory.files = files;
+    return result;
+  }
   bool siteSeen = false, allParsed = true;
   for (const auto& file : files) {
-    auto root = parseYamlFile(file, result.errors);
+    auto root = parseYamlFile(file, result.errors, options.max_bytes);
     if (!root) {
       allParsed = false;
       continue;

@@ -243,3 +243,23 @@ TEST_CASE("an inventory that is not UTF-8 is refused at the first bad byte") {
         std::string::npos);
   CHECK(loadWith(dir, "room: room-1", "room: ruang-\xc3\xa9tude \xf0\x9f\x96\xa5").ok());
 }
+
+TEST_CASE("an inventory over the size limit is refused before it is read") {
+  TempDir dir;
+  auto opts = options();
+  opts.max_bytes = 1024;
+  std::string big = kValid;
+  big += "# " + std::string(1000, 'x') + "\n";
+  auto r = loadInventory(dir.write("inventory.yaml", big), opts);
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].message.find("the inventory holds " + std::to_string(big.size()) +
+                                 " bytes of YAML, more than limits.inventory_bytes (1024)") == 0);
+  // All files of a directory count together.
+  TempDir split;
+  split.write("a.yaml", std::string(kValid).substr(0, 600));
+  split.write("b.yaml", "# " + std::string(600, 'y') + "\n");
+  r = loadInventory(split.path().string(), opts);
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].where.file == split.path().string());
+  CHECK(r.errors[0].message.find("more than limits.inventory_bytes (1024)") != std::string::npos);
+}

@@ -1,6 +1,7 @@
 // Reading and validating the inventory (SPEC §2).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,12 +11,19 @@
 
 namespace colo::inventory {
 
+// 8 MiB: about 2,000 racks of 45 devices each, read in about 7 s.
+inline constexpr std::uintmax_t kDefaultInventoryBytes = std::uintmax_t{8} << 20;
+
 struct LoadOptions {
   // Vendors that have a dialect; empty means vendors are not checked.
   std::vector<std::string> vendors;
   // Credential sets named in the agent config; nullopt means not checked
   // (no config was given).
   std::optional<std::vector<std::string>> credentials;
+  // The most YAML the inventory may hold, all files together (config
+  // limits.inventory_bytes). yaml-cpp needs about 0.8 s and 65 MB of memory
+  // per MB here, so a larger inventory is refused before it is read.
+  std::uintmax_t max_bytes = kDefaultInventoryBytes;
 };
 
 struct LoadResult {

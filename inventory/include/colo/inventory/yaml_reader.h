@@ -22,7 +22,7 @@ namespace colo::inventory {
 // Reads a YAML file of at most `maxBytes` whose aliases do not expand it
 // beyond its size in nodes (at least 10,000); else a diagnostic.
 std::optional<YAML::Node> parseYamlFile(const std::string& path, Diagnostics& diags,
-                                        std::uintmax_t maxBytes = std::uintmax_t{64} << 20);
+                                        std::uintmax_t maxBytes);
 // Whether walking `root`, aliases followed, visits at most `limit` nodes.
 bool withinExpansion(const YAML::Node& root, std::size_t limit);
 
