@@ -11,6 +11,7 @@
 #include "colo/inventory/occupancy.h"
 #include "colo/inventory/request.h"
 #include "colo/inventory/usage.h"
+#include "elevation.h"
 #include "lifecycle.h"
 #include "views.h"
 
@@ -171,6 +172,7 @@ const std::vector<Route>& routes() {
       {"POST", "/v1/requests/{id}/release", "technician"},
       {"GET", "/v1/racks", "requester"},
       {"GET", "/v1/racks/{name}", "requester"},
+      {"GET", "/v1/racks/{name}/elevation.svg", "requester"},
       {"GET", "/v1/pools", "requester"},
   };
   return r;
@@ -450,6 +452,14 @@ ApiResponse Api::handleSync(const ApiRequest& req, std::optional<std::string>& a
     const auto* rack = ctx_.inventory->rack(param);
     if (!rack) return problem(404, "Not Found", "rack " + param + " does not exist");
     return ok(200, elevationJson(*v.occupancy, v.occupancy->rackIndex(*rack)));
+  }
+  if (pattern == "/v1/racks/{name}/elevation.svg") {
+    const auto* rack = ctx_.inventory->rack(param);
+    if (!rack) return problem(404, "Not Found", "rack " + param + " does not exist");
+    ApiResponse r;
+    r.content_type = "image/svg+xml";
+    r.body = elevationSvg(*v.occupancy, v.occupancy->rackIndex(*rack));
+    return r;
   }
   if (pattern == "/v1/pools") {
     ApiResponse r;

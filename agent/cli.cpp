@@ -23,6 +23,7 @@
 #include "colo/inventory/loader.h"
 #include "config.h"
 #include "daemon.h"
+#include "elevation.h"
 #include "jobs.h"
 #include "lifecycle.h"
 #include "provision.h"
@@ -425,11 +426,15 @@ int cmdRacks(Session& s) {
   return 0;
 }
 
-int cmdRack(Session& s, const std::string& name) {
+int cmdRack(Session& s, const std::string& name, bool svg) {
   const auto& occ = s.occupancy();
   const inv::Rack* rack = occ.inventory().rack(name);
   if (!rack) throw inv::Error(inv::ErrorKind::not_found, "no rack named '" + name + "' in the inventory");
   auto r = occ.rackIndex(*rack);
+  if (svg) {
+    std::cout << elevationSvg(occ, r);
+    return 0;
+  }
   if (s.options().json) {
     print(elevationJson(occ, r));
     return 0;
@@ -738,8 +743,11 @@ int runCli(int argc, char** argv) {
           "state differs from the ledger");
   sub("init", "create the ledger (or migrate it); no other command creates one", cmdInit);
   sub("racks", "utilization per rack: units and power per feed", cmdRacks);
-  sub("rack", "one rack's elevation, unit by unit", [&](Session& s) { return cmdRack(s, arg); })
-      ->add_option("NAME", arg, "rack name")->required();
+  bool svg = false;
+  auto* rackCmd = sub("rack", "one rack's elevation, unit by unit",
+                      [&](Session& s) { return cmdRack(s, arg, svg); });
+  rackCmd->add_option("NAME", arg, "rack name")->required();
+  rackCmd->add_flag("--svg", svg, "print the elevation as an SVG picture (front view)");
   sub("pools", "used and free addresses per pool", cmdPools);
   sub("plan", "show what would be reserved; changes nothing", [&](Session& s) { return cmdPlan(s, arg); })
       ->add_option("REQUEST", arg, "request file (.json, .yaml)")->required();

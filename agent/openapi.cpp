@@ -80,6 +80,10 @@ const std::string& openApiDocument() {
       "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
       "responses": {"200": {"description": "the rack", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Rack"}}}},
         "404": {"$ref": "#/components/responses/Problem"}}}},
+    "/v1/racks/{name}/elevation.svg": {"get": {"summary": "A rack's elevation as an SVG picture (front view), standalone for embedding", "security": [{"bearer": []}],
+      "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "responses": {"200": {"description": "the picture", "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
+        "401": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/pools": {"get": {"summary": "Address pools: used and free", "security": [{"bearer": []}],
       "responses": {"200": {"description": "pools", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Pool"}}}}}}}}
   }

@@ -159,6 +159,12 @@ TEST_CASE("the whole path: POST, provisioned in the background, status with SLA,
   CHECK(racks.j()[0]["name"] == "R1");
   CHECK(site.call("GET", "/v1/racks/R1", kRequester).j()["elevation"].size() == 10);
   CHECK(site.call("GET", "/v1/racks/R9", kRequester).status == 404);
+  auto svg = site.call("GET", "/v1/racks/R1/elevation.svg", kRequester);
+  CHECK(svg.status == 200);
+  CHECK(svg.body.rfind("<?xml", 0) == 0);
+  CHECK(svg.body.find("data-rack=\"R1\"") != std::string::npos);
+  CHECK(site.call("GET", "/v1/racks/R1/elevation.svg").status == 401);
+  CHECK(site.call("GET", "/v1/racks/R9/elevation.svg", kRequester).status == 404);
   CHECK(site.call("GET", "/v1/pools", kRequester).j()[0]["name"] == "pub-v4");
   auto metrics = site.call("GET", "/metrics");
   CHECK(metrics.body.find("colo_jobs_total{outcome=\"completed\"} 2") != std::string::npos);

@@ -152,6 +152,14 @@ TEST_CASE("reserve commits once, is idempotent, and release frees everything") {
   CHECK(unit(28)["tenant"] == "BAPPEDA");
   CHECK(unit(10)["occupant"] == "dinkes-db01");
   CHECK(unit(1)["state"] == "reserved");
+  // The same rack as a picture: the claim is drawn where the ledger has it.
+  auto svg = colo({"rack", "R01", "--svg"});
+  CHECK(svg.exit_code == 0);
+  CHECK(svg.out.rfind("<?xml", 0) == 0);
+  CHECK(svg.out.find(
+            "data-kind=\"claimed\" data-name=\"" + unit(28)["occupant"].get<std::string>() +
+            "\" data-tenant=\"BAPPEDA\" data-request=\"REQ-2026-0142\"") != std::string::npos);
+  CHECK(colo({"rack", "R99", "--svg"}).exit_code == 1);
 
   auto list = colo.jsonOf({"requests", "--status", "reserved"});
   REQUIRE(list.size() == 1);
