@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <future>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -249,10 +250,51 @@ struct CliJobs {
 
 void print(const json& j) { std::cout << j.dump(2) << "\n"; }
 
+// Colour only on a terminal, and never with NO_COLOR set (no-color.org).
+bool colourOut() {
+  static const bool on = isatty(1) && !std::getenv("NO_COLOR");
+  return on;
+}
+
+std::string paint(const std::string& text, const char* sgr) {
+  return colourOut() ? std::string("\x1b[") + sgr + "m" + text + "\x1b[0m" : text;
+}
+
+// "R04-A 4650/4000 W (98%!!)": one '!' from 80% of usable, two from 95%.
 std::string watts(const inv::FeedUsage& f) {
-  int pct = f.usable_watts ? f.drawn_watts * 100 / f.usable_watts : 0;
+  const char* flag = f.level() == inv::FeedUsage::Level::critical ? "!!"
+                     : f.level() == inv::FeedUsage::Level::high   ? "!"
+                                                                  : "";
   return f.name + " " + std::to_string(f.drawn_watts) + "/" + std::to_string(f.usable_watts) +
-         " W (" + std::to_string(pct) + "%)";
+         " W (" + std::to_string(f.percent()) + "%" + flag + ")";
+}
+
+// "4U, 1150 W (900 W redundant)": the largest server that still fits.
+std::string fits(const inv::RackUsage& r) {
+  if (r.fit_units == 0) return "-";
+  std::string s = std::to_string(r.fit_units) + "U, " + std::to_string(r.fit_watts_single) + " W";
+  if (r.fit_watts_redundant == 0) return s + " (one feed)";
+  if (r.fit_watts_redundant == r.fit_watts_single) return s + ", redundant too";
+  return s + " (" + std::to_string(r.fit_watts_redundant) + " W redundant)";
+}
+
+// What an administrator should look at: full feeds, free units no power can
+// reach, single-fed equipment.
+std::vector<std::string> rackWarnings(const inv::RackUsage& r) {
+  std::vector<std::string> out;
+  for (const auto& f : r.feeds)
+    if (f.level() != inv::FeedUsage::Level::ok)
+      out.push_back(paint(r.name + ": feed " + f.name + " at " + std::to_string(f.percent()) +
+                              "% of usable (" + std::to_string(f.drawn_watts) + "/" +
+                              std::to_string(f.usable_watts) + " W)",
+                          f.level() == inv::FeedUsage::Level::critical ? "31" : "33"));
+  if (r.units_free > 0 && r.fit_units == 0)
+    out.push_back(paint(r.name + ": " + std::to_string(r.units_free) +
+                            " free units, but no feed has power left for them",
+                        "31"));
+  for (const auto& name : r.single_fed)
+    out.push_back(paint(r.name + ": " + name + " draws from one feed only", "33"));
+  return out;
 }
 
 std::string planText(const inv::Plan& plan) {
@@ -414,15 +456,20 @@ int cmdRacks(Session& s) {
     print(out);
     return 0;
   }
-  Table t({"RACK", "ROOM", "HEIGHT", "DEVICES", "COLO", "RESERVED", "FREE", "LARGEST GAP", "POWER (drawn/usable)"});
+  Table t({"RACK", "ROOM", "HEIGHT", "DEVICES", "COLO", "RESERVED", "FREE", "LARGEST GAP", "FITS",
+           "POWER (drawn/usable)"});
+  std::vector<std::string> warnings;
   for (const auto& r : usage) {
     std::string power;
     for (const auto& f : r.feeds) power += (power.empty() ? "" : ", ") + watts(f);
     t.row({r.name, r.room, std::to_string(r.height), std::to_string(r.units_device),
            std::to_string(r.units_claimed), std::to_string(r.units_reserved),
-           std::to_string(r.units_free), std::to_string(r.largest_gap), power});
+           std::to_string(r.units_free), std::to_string(r.largest_gap), fits(r), power});
+    for (auto& w : rackWarnings(r)) warnings.push_back(std::move(w));
   }
   std::cout << t.str();
+  if (!warnings.empty()) std::cout << "\n";
+  for (const auto& w : warnings) std::cout << w << "\n";
   return 0;
 }
 
@@ -441,17 +488,43 @@ int cmdRack(Session& s, const std::string& name, bool svg) {
   }
   auto u = inv::rackUsage(occ, r);
   std::cout << "rack " << u.name << (u.room.empty() ? "" : " in " + u.room) << ", " << u.height
-            << "U: " << u.units_free << " free, largest gap " << u.largest_gap << "U\n";
+            << "U: " << u.units_free << " free, largest gap " << u.largest_gap << "U; fits "
+            << fits(u) << "\n";
   for (const auto& f : u.feeds) std::cout << "feed " << watts(f) << "\n";
-  Table t({"UNIT", "STATE", "OCCUPANT", "TENANT", "REQUEST"});
+  // Draw and feeds per occupant, by name (a colo server by request too).
+  std::map<std::pair<std::string, std::string>, const inv::PowerLoad*> loads;
+  for (const auto& l : occ.loads(r)) loads[{l.name, l.request_id}] = &l;
+  auto power = [&](const inv::UnitOccupant& o) -> std::pair<std::string, std::string> {
+    auto it = loads.find({o.name, o.request_id});
+    if (it == loads.end()) return {"-", "-"};
+    std::string feeds;
+    for (auto f : it->second->feeds) feeds += (feeds.empty() ? "" : "+") + rack->feeds[f].name;
+    return {std::to_string(it->second->watts) + " W", feeds.empty() ? "-" : feeds};
+  };
+  // One row per occupant (units top to bottom), free runs as one row each.
+  Table t({"UNITS", "STATE", "OCCUPANT", "TENANT", "REQUEST", "POWER", "FEEDS"});
   const auto& units = occ.units(r);
   static const char* kinds[] = {"free", "reserved", "device", "colo"};
-  for (std::size_t i = units.size() - 1; i >= 1; --i) {
-    const auto& o = units[i];
-    t.row({"U" + std::to_string(i), kinds[static_cast<int>(o.kind)], o.name.empty() ? "-" : o.name,
-           o.tenant.empty() ? "-" : o.tenant, o.request_id.empty() ? "-" : o.request_id});
+  for (std::size_t top = units.size() - 1; top >= 1;) {
+    const auto& o = units[top];
+    std::size_t low = top;
+    while (low > 1 && units[low - 1].kind == o.kind && units[low - 1].name == o.name &&
+           units[low - 1].request_id == o.request_id)
+      --low;
+    std::string span = low == top ? "U" + std::to_string(top)
+                                  : "U" + std::to_string(low) + "-" + std::to_string(top);
+    std::string what = o.kind == inv::UnitOccupant::Kind::free
+                           ? std::to_string(top - low + 1) + "U free"
+                           : (o.name.empty() ? "-" : o.name);
+    auto [draw, feeds] = power(o);
+    t.row({span, kinds[static_cast<int>(o.kind)], what, o.tenant.empty() ? "-" : o.tenant,
+           o.request_id.empty() ? "-" : o.request_id, draw, feeds});
+    top = low - 1;
   }
   std::cout << t.str();
+  auto warnings = rackWarnings(u);
+  if (!warnings.empty()) std::cout << "\n";
+  for (const auto& w : warnings) std::cout << w << "\n";
   return 0;
 }
 

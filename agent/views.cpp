@@ -17,7 +17,11 @@ json rackJson(const inv::RackUsage& r) {
                      {"capacity_watts", f.capacity_watts},
                      {"usable_watts", f.usable_watts},
                      {"drawn_watts", f.drawn_watts},
-                     {"free_watts", f.usable_watts - f.drawn_watts}});
+                     {"free_watts", f.usable_watts - f.drawn_watts},
+                     {"percent", f.percent()},
+                     {"level", f.level() == inv::FeedUsage::Level::critical ? "critical"
+                               : f.level() == inv::FeedUsage::Level::high   ? "high"
+                                                                            : "ok"}});
   return {{"name", r.name},
           {"room", r.room},
           {"height", r.height},
@@ -27,7 +31,12 @@ json rackJson(const inv::RackUsage& r) {
             {"claimed", r.units_claimed},
             {"free", r.units_free},
             {"largest_free_run", r.largest_gap}}},
-          {"feeds", std::move(feeds)}};
+          {"feeds", std::move(feeds)},
+          {"fits",
+           {{"units", r.fit_units},
+            {"watts_single_feed", r.fit_watts_single},
+            {"watts_redundant", r.fit_watts_redundant}}},
+          {"single_fed", r.single_fed}};
 }
 
 json elevationJson(const inv::Occupancy& occ, std::size_t r) {

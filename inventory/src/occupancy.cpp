@@ -18,10 +18,14 @@ Occupancy::Occupancy(const Inventory& inv, const Claims& claims, std::int64_t ge
     for (const auto& d : rack.devices) {
       for (int u = d.position; u <= std::min(d.top(), rack.height); ++u)
         st.units[static_cast<std::size_t>(u)] = {UnitOccupant::Kind::device, d.name, d.tenant, ""};
+      PowerLoad load{d.name, "", d.power_watts, {}};
       for (std::size_t f = 0; f < rack.feeds.size(); ++f)
         if (d.feeds.empty() ||
-            std::find(d.feeds.begin(), d.feeds.end(), rack.feeds[f].name) != d.feeds.end())
+            std::find(d.feeds.begin(), d.feeds.end(), rack.feeds[f].name) != d.feeds.end()) {
           st.drawn[f] += d.power_watts;
+          load.feeds.push_back(f);
+        }
+      st.loads.push_back(std::move(load));
     }
   }
   switches_.resize(inv.switches.size());
@@ -102,6 +106,12 @@ void Occupancy::claimPower(const Claims::Power& c) {
     if (rack->feeds[f].name != c.feed) continue;
     int before = racks_[r].drawn[f];
     racks_[r].drawn[f] += c.watts;
+    auto& loads = racks_[r].loads;
+    auto it = std::find_if(loads.begin(), loads.end(), [&](const PowerLoad& l) {
+      return l.request_id == c.request_id && l.name == c.hostname;
+    });
+    if (it == loads.end()) it = loads.insert(loads.end(), {c.hostname, c.request_id, c.watts, {}});
+    it->feeds.push_back(f);
     int usable = rack->usableWatts(rack->feeds[f]);
     if (racks_[r].drawn[f] > usable && before <= usable)
       conflict(rack->feeds[f].where, "feed '" + c.feed + "' of rack '" + c.rack + "' now carries " +

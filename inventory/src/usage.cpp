@@ -33,6 +33,17 @@ RackUsage rackUsage(const Occupancy& occ, std::size_t r) {
   for (std::size_t f = 0; f < rack.feeds.size(); ++f)
     u.feeds.push_back({rack.feeds[f].name, rack.feeds[f].capacity_watts,
                        rack.usableWatts(rack.feeds[f]), occ.drawn(r, f)});
+  std::vector<int> headroom;
+  for (const auto& f : u.feeds) headroom.push_back(f.headroom());
+  std::sort(headroom.rbegin(), headroom.rend());
+  if (!headroom.empty() && headroom[0] > 0) {
+    u.fit_units = u.largest_gap;
+    u.fit_watts_single = u.largest_gap > 0 ? headroom[0] : 0;
+    u.fit_watts_redundant = u.largest_gap > 0 && headroom.size() > 1 ? headroom[1] : 0;
+  }
+  if (rack.feeds.size() > 1)
+    for (const auto& load : occ.loads(r))
+      if (load.feeds.size() == 1) u.single_fed.push_back(load.name);
   return u;
 }
 

@@ -474,3 +474,61 @@ TEST_CASE("validate renders every template and refuses commands that are not por
   // The shipped templates pass.
   CHECK(colo({"validate"}).exit_code == 0);
 }
+
+TEST_CASE("racks flags full feeds, says what still fits, and names single-fed equipment") {
+  TempDir dir;
+  auto inv = dir.write("inv.yaml", R"(site: {name: dc, timezone: Asia/Pontianak}
+racks:
+  - name: R1
+    height: 10
+    power:
+      derate: 1.0
+      feeds:
+        - {name: R1-A, capacity_watts: 1000}
+        - {name: R1-B, capacity_watts: 1000}
+    devices:
+      - {name: big, position: 1, height: 2, power_watts: 850}
+      - {name: lamp, position: 4, height: 1, power_watts: 110, feeds: [R1-A]}
+  - name: R2
+    height: 4
+    power:
+      feeds:
+        - {name: R2-A, capacity_watts: 1000}
+    devices:
+      - {name: heater, position: 1, height: 1, power_watts: 800}
+)");
+  auto run = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {kColo, "--inventory", inv, "--state", dir.file("colo.db")});
+    return colo::test::run(args, dir);
+  };
+  REQUIRE(run({"init"}).exit_code == 0);
+  auto r = run({"racks"});
+  INFO(r.out);
+  CHECK(r.exit_code == 0);
+  // A at 96% (critical), B at 85% (high); headroom 40 W and 150 W.
+  CHECK(r.out.find("R1-A 960/1000 W (96%!!), R1-B 850/1000 W (85%!)") != std::string::npos);
+  CHECK(r.out.find("6U, 150 W (40 W redundant)") != std::string::npos);  // U5-10
+  CHECK(r.out.find("R1: feed R1-A at 96% of usable (960/1000 W)\n") != std::string::npos);
+  CHECK(r.out.find("R1: lamp draws from one feed only\n") != std::string::npos);
+  // R2's one feed is full: 3 free units that nothing can use. One feed is
+  // not "single-fed" equipment.
+  CHECK(r.out.find("R2: 3 free units, but no feed has power left for them\n") != std::string::npos);
+  CHECK(r.out.find("heater draws") == std::string::npos);
+  CHECK(r.out.find('\x1b') == std::string::npos);  // a pipe gets no colour
+
+  auto j = json::parse(run({"--json", "racks"}).out);
+  CHECK(j[0]["fits"] == json{{"units", 6}, {"watts_single_feed", 150}, {"watts_redundant", 40}});
+  CHECK(j[0]["single_fed"] == json{"lamp"});
+  CHECK(j[0]["feeds"][0]["level"] == "critical");
+  CHECK(j[0]["feeds"][1]["level"] == "high");
+  CHECK(j[1]["fits"]["units"] == 0);
+
+  r = run({"rack", "R1"});
+  INFO(r.out);
+  CHECK(r.out.find("fits 6U, 150 W (40 W redundant)\n") != std::string::npos);
+  CHECK(r.out.find("U5-10  free    6U free   -       -        -      -\n") != std::string::npos);
+  CHECK(r.out.find("U4     device  lamp      -       -        110 W  R1-A\n") != std::string::npos);
+  CHECK(r.out.find("U3     free    1U free") != std::string::npos);
+  CHECK(r.out.find("U1-2   device  big       -       -        850 W  R1-A+R1-B\n") !=
+        std::string::npos);
+}

@@ -26,6 +26,14 @@ struct UnitOccupant {
   std::string request_id;  // for claimed units
 };
 
+// What one installed device or colo server draws, and from which feeds.
+struct PowerLoad {
+  std::string name;
+  std::string request_id;          // empty for an installed device
+  int watts = 0;                   // its full draw, charged to each of its feeds
+  std::vector<std::size_t> feeds;  // indices into the rack's feeds
+};
+
 class Occupancy {
  public:
   // `inventory` must outlive this object.
@@ -38,6 +46,9 @@ class Occupancy {
   const std::vector<UnitOccupant>& units(std::size_t r) const { return racks_[r].units; }
   // Watts drawn on feed `f` of rack `r` by devices and claims.
   int drawn(std::size_t r, std::size_t f) const { return racks_[r].drawn[f]; }
+  // Every device and colo server of rack `r` with its draw, in inventory
+  // order, then in the order claims were added.
+  const std::vector<PowerLoad>& loads(std::size_t r) const { return racks_[r].loads; }
   // Whether access port `p` of switch `s` is in use or claimed.
   bool portTaken(std::size_t s, std::size_t p) const { return switches_[s].taken[p] != 0; }
   std::size_t freePorts(std::size_t s) const { return switches_[s].free; }
@@ -63,6 +74,7 @@ class Occupancy {
   struct RackState {
     std::vector<UnitOccupant> units;
     std::vector<int> drawn;
+    std::vector<PowerLoad> loads;
   };
   struct SwitchState {
     std::vector<std::uint8_t> taken;
