@@ -26,19 +26,26 @@ inline std::string_view bytes(const std::uint8_t* data, std::size_t size) {
   std::abort();
 }
 
-// A directory of this process's own, removed at exit.
+// A directory of this process's own (in memory when /dev/shm exists),
+// removed at exit.
 inline const std::filesystem::path& scratchDir() {
   static const std::filesystem::path dir = [] {
-    auto base =
-        std::filesystem::temp_directory_path() / ("colo-fuzz-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(base);
+    std::error_code ec;
+    auto base = std::filesystem::is_directory("/dev/shm", ec)
+                    ? std::filesystem::path("/dev/shm")
+                    : std::filesystem::temp_directory_path();
+    auto made = base / ("colo-fuzz-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(made);
+    return made;
+  }();
+  static const bool cleanup = [] {
     std::atexit([] {
       std::error_code ec;
-      std::filesystem::remove_all(
-          std::filesystem::temp_directory_path() / ("colo-fuzz-" + std::to_string(::getpid())), ec);
+      std::filesystem::remove_all(dir, ec);
     });
-    return base;
+    return true;
   }();
+  (void)cleanup;
   return dir;
 }
 

@@ -45,10 +45,7 @@ struct Server {
     std::string why;
     config.callback_allowed_urls = {"http://127.0.0.1:9000/"};
     config.callback_allowed = {*agent::parseAllowedUrl("http://127.0.0.1:9000/", why)};
-    auto dir = std::filesystem::exists("/dev/shm") ? std::filesystem::path("/dev/shm")
-                                                   : colo::fuzz::scratchDir();
-    auto db = dir / ("colo-http-fuzz-" + std::to_string(::getpid()) + ".db");
-    std::filesystem::remove(db);
+    auto db = colo::fuzz::scratchDir() / "colo.db";
     ledger = std::make_unique<inv::Ledger>(db.string(), inv::Ledger::Open::create);
     sla = std::make_unique<agent::SlaCalendar>(7 * 3600, std::set<std::string>{"2026-12-25"});
     agent::ApiContext ctx;
