@@ -12,6 +12,7 @@
 #include "colo/inventory/request.h"
 #include "colo/inventory/usage.h"
 #include "elevation.h"
+#include "letter.h"
 #include "lifecycle.h"
 #include "views.h"
 
@@ -170,6 +171,7 @@ const std::vector<Route>& routes() {
       {"GET", "/v1/requests", "requester"},
       {"GET", "/v1/requests/{id}", "requester"},
       {"POST", "/v1/requests/{id}/release", "technician"},
+      {"GET", "/v1/requests/{id}/letter", "requester"},
       {"GET", "/v1/racks", "requester"},
       {"GET", "/v1/racks/{name}", "requester"},
       {"GET", "/v1/racks/{name}/elevation.svg", "requester"},
@@ -192,7 +194,8 @@ json requestStatusJson(const inv::RequestRecord& r, const SlaCalendar& cal, std:
     j["sla"] = {{"due_date", sla->due_date},
                 {"deadline", iso(sla->deadline)},
                 {"met", sla->met ? json(*sla->met) : json(nullptr)},
-                {"overdue", sla->overdue}};
+                {"overdue", sla->overdue},
+                {"late_seconds", sla->late_seconds}};
   if (!r.completed_at.empty()) j["completed_at"] = r.completed_at;
   return j;
 }
@@ -410,6 +413,20 @@ ApiResponse Api::handleSync(const ApiRequest& req, std::optional<std::string>& a
     for (const auto& e : ledger.events(param)) j["steps"].push_back(eventJson(e));
     return ok(200, j);
   }
+  if (pattern == "/v1/requests/{id}/letter") {
+    auto r = ledger.request(param);
+    if (!r || (!seesAll && r->submitted_by != caller->name))
+      return problem(404, "Not Found", "request " + param + " does not exist");
+    try {
+      ApiResponse out;
+      out.content_type = "text/html; charset=utf-8";
+      out.body = confirmationLetter(ledger, ctx_.config->letter, *ctx_.sla, *r, ctx_.now());
+      return out;
+    } catch (const inv::Error& e) {
+      if (e.kind() != inv::ErrorKind::conflict) throw;
+      return problem(409, "Conflict", e.what());
+    }
+  }
   if (pattern == "/v1/requests/{id}/release") {
     auto r = ledger.request(param);
     if (!r) return problem(404, "Not Found", "request " + param + " does not exist");
@@ -422,7 +439,7 @@ ApiResponse Api::handleSync(const ApiRequest& req, std::optional<std::string>& a
       return problem(409, "Conflict",
                      "request " + param + " is " + std::string(inv::name(r->status)) +
                          "; release it once it has ended");
-    Lifecycle life(ledger, *ctx_.sla);
+    Lifecycle life(ledger, *ctx_.sla, ctx_.config->public_url);
     inv::StepNote note{"api:" + caller->name, "release asked from " + req.remote, "", ""};
     try {
       if (r->status == inv::Status::reserved) {

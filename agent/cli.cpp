@@ -9,7 +9,9 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <iostream>
 #include <map>
@@ -17,6 +19,7 @@
 #include <mutex>
 #include <set>
 
+#include "api.h"
 #include "colo/drivers/dialect.h"
 #include "colo/drivers/error.h"
 #include "colo/inventory/allocator.h"
@@ -26,6 +29,7 @@
 #include "daemon.h"
 #include "elevation.h"
 #include "jobs.h"
+#include "letter.h"
 #include "lifecycle.h"
 #include "provision.h"
 #include "table.h"
@@ -232,7 +236,7 @@ struct CliJobs {
       : ledger(s.ledger()),
         owner(s.lockDir(), "cli"),
         opener(sshOpener(s.config(), s.lockDir())),
-        lifecycle(ledger, s.sla()),
+        lifecycle(ledger, s.sla(), s.config().public_url),
         provisioner(lifecycle, s.inventory(), s.playbooks(), *opener, context(s, owner)) {}
 
   static JobContext context(Session& s, const ProcessOwner& owner) {
@@ -528,7 +532,65 @@ int cmdRack(Session& s, const std::string& name, bool svg) {
   return 0;
 }
 
-int cmdPools(Session& s) {
+// One pool in detail: free ranges (the first 20) and every held address
+// with the request that holds it.
+int cmdPool(Session& s, const std::string& name) {
+  const auto& occ = s.occupancy();
+  const auto& pools = occ.inventory().pools;
+  auto it = std::find_if(pools.begin(), pools.end(),
+                         [&](const inv::IpPool& p) { return p.name == name; });
+  if (it == pools.end())
+    throw inv::Error(inv::ErrorKind::not_found, "no pool named '" + name + "' in the inventory");
+  auto p = static_cast<std::size_t>(it - pools.begin());
+  const auto& pool = *it;
+  auto usage = inv::poolUsage(occ)[p];
+  constexpr std::size_t kRanges = 20;
+  auto free = occ.addressesTaken(p).gaps(pool.firstUsable(), pool.lastUsable(), kRanges + 1);
+  std::vector<inv::Claims::Address> held;
+  for (auto& a : s.ledger().claims().addresses)
+    if (a.pool == name) held.push_back(std::move(a));
+  std::sort(held.begin(), held.end(),
+            [](const auto& a, const auto& b) { return a.address.value < b.address.value; });
+  auto addr = [&](inv::u128 v) { return inv::IpAddress{v, pool.prefix.network.v6}.str(); };
+  if (s.options().json) {
+    json j = poolJson(usage);
+    j["free_ranges"] = json::array();
+    for (std::size_t i = 0; i < std::min(free.size(), kRanges); ++i)
+      j["free_ranges"].push_back({{"first", addr(free[i].first)},
+                                  {"last", addr(free[i].second)},
+                                  {"size", countJson(free[i].second - free[i].first + 1)}});
+    j["free_ranges_truncated"] = free.size() > kRanges;
+    j["held_by"] = json::array();
+    for (const auto& a : held)
+      j["held_by"].push_back(
+          {{"address", a.address.str()}, {"request_id", a.request_id}, {"hostname", a.hostname}});
+    print(j);
+    return 0;
+  }
+  std::cout << "pool " << pool.name << " " << usage.prefix << ", VLAN " << usage.vlan
+            << (pool.gateway ? ", gateway " + pool.gateway->str() : "") << "\n"
+            << "usable " << countText(usage.usable) << ", excluded " << countText(usage.excluded)
+            << ", held " << countText(usage.held) << ", free " << countText(usage.free)
+            << "; next free " << (usage.next_free ? usage.next_free->str() : "(none)") << "\n\n";
+  Table f({"FREE FROM", "TO", "SIZE"});
+  for (std::size_t i = 0; i < std::min(free.size(), kRanges); ++i)
+    f.row(
+        {addr(free[i].first), addr(free[i].second), countText(free[i].second - free[i].first + 1)});
+  std::cout << f.str();
+  if (free.size() > kRanges)
+    std::cout << "(more free ranges follow; --json lists the first 20 too)\n";
+  std::cout << "\n";
+  Table h({"HELD", "REQUEST", "HOSTNAME"});
+  for (const auto& a : held) h.row({a.address.str(), a.request_id, a.hostname});
+  if (held.empty())
+    std::cout << "no address held by a request\n";
+  else
+    std::cout << h.str();
+  return 0;
+}
+
+int cmdPools(Session& s, const std::string& name) {
+  if (!name.empty()) return cmdPool(s, name);
   auto usage = inv::poolUsage(s.occupancy());
   if (s.options().json) {
     json out = json::array();
@@ -538,9 +600,8 @@ int cmdPools(Session& s) {
   }
   Table t({"POOL", "PREFIX", "VLAN", "USABLE", "EXCLUDED", "HELD", "FREE", "NEXT FREE"});
   for (const auto& p : usage)
-    t.row({p.name, p.prefix, std::to_string(p.vlan), inv::toDecimal(p.usable),
-           inv::toDecimal(p.excluded), inv::toDecimal(p.held), inv::toDecimal(p.free),
-           p.next_free ? p.next_free->str() : "(none)"});
+    t.row({p.name, p.prefix, std::to_string(p.vlan), countText(p.usable), countText(p.excluded),
+           countText(p.held), countText(p.free), p.next_free ? p.next_free->str() : "(none)"});
   std::cout << t.str();
   return 0;
 }
@@ -693,7 +754,7 @@ int cmdRelease(Session& s, const std::string& id) {
   return 0;
 }
 
-int cmdRequests(Session& s, const std::string& status) {
+int cmdRequests(Session& s, const std::string& status, bool lateOnly) {
   std::optional<inv::Status> only;
   if (!status.empty()) {
     only = inv::parseStatus(status);
@@ -705,23 +766,57 @@ int cmdRequests(Session& s, const std::string& status) {
                        "--status " + status + " is not one of " + known);
     }
   }
-  auto all = s.ledger().requests(only);
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  std::vector<std::pair<inv::RequestRecord, std::optional<Sla>>> rows;
+  for (auto& r : s.ledger().requests(only)) {
+    auto sla = slaOf(r, s.sla(), now);
+    if (lateOnly && !(sla && sla->late_seconds > 0)) continue;
+    rows.emplace_back(std::move(r), sla);
+  }
   if (s.options().json) {
     json out = json::array();
-    for (const auto& r : all) {
-      json j = requestJson(r);
+    for (const auto& [r, sla] : rows) {
+      json j = requestStatusJson(r, s.sla(), now);
       j.erase("allocation");
       out.push_back(std::move(j));
     }
     print(out);
     return 0;
   }
-  Table t({"REQUEST", "TENANT", "LETTER", "STATUS", "SERVERS", "RECEIVED", "UPDATED"});
-  for (const auto& r : all)
+  Table t(
+      {"REQUEST", "TENANT", "LETTER", "STATUS", "SERVERS", "RECEIVED", "DUE", "LATE", "UPDATED"});
+  for (const auto& [r, sla] : rows) {
+    std::string late = sla ? lateText(sla->late_seconds) : "-";
     t.row({r.id, r.tenant_code, r.letter_number, std::string(inv::name(r.status)),
            std::to_string(r.allocation ? r.allocation->servers.size() : 0), r.received_at,
-           r.updated_at});
+           sla ? sla->due_date : "-", late, r.updated_at});
+  }
   std::cout << t.str();
+  return 0;
+}
+
+int cmdLetter(Session& s, const std::string& id, const std::string& out) {
+  auto& ledger = s.ledger();
+  auto rec = ledger.request(id);
+  if (!rec) throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  auto html = confirmationLetter(ledger, s.config().letter, s.sla(), *rec, now);
+  if (out.empty() || out == "-") {
+    std::cout << html;
+    return 0;
+  }
+  std::ofstream f(out, std::ios::binary | std::ios::trunc);
+  f << html;
+  f.close();
+  if (!f)
+    throw inv::Error(inv::ErrorKind::storage, "cannot write " + out + ": " + std::strerror(errno));
+  std::cerr << "letter for " << id << " written to " << out
+            << " (print it on A4, or: chromium --headless --print-to-pdf=" << id << ".pdf " << out
+            << ")\n";
   return 0;
 }
 
@@ -821,7 +916,10 @@ int runCli(int argc, char** argv) {
                       [&](Session& s) { return cmdRack(s, arg, svg); });
   rackCmd->add_option("NAME", arg, "rack name")->required();
   rackCmd->add_flag("--svg", svg, "print the elevation as an SVG picture (front view)");
-  sub("pools", "used and free addresses per pool", cmdPools);
+  std::string poolName;
+  sub("pools", "used and free addresses per pool; with NAME, its free ranges and held addresses",
+      [&](Session& s) { return cmdPools(s, poolName); })
+      ->add_option("NAME", poolName, "one pool, in detail");
   sub("plan", "show what would be reserved; changes nothing", [&](Session& s) { return cmdPlan(s, arg); })
       ->add_option("REQUEST", arg, "request file (.json, .yaml)")->required();
   sub("reserve", "plan and commit the reservation to the ledger (idempotent per request id)",
@@ -835,10 +933,18 @@ int runCli(int argc, char** argv) {
   sub("release", "unconfigure the ports, then free everything a request holds",
       [&](Session& s) { return cmdRelease(s, arg); })
       ->add_option("REQUEST_ID", arg, "request id")->required();
-  sub("requests", "requests with their status", [&](Session& s) { return cmdRequests(s, status); })
-      ->add_option("--status", status, "only requests with this status");
+  bool lateOnly = false;
+  auto* reqs = sub("requests", "requests with their status, due date and lateness",
+                   [&](Session& s) { return cmdRequests(s, status, lateOnly); });
+  reqs->add_option("--status", status, "only requests with this status");
+  reqs->add_flag("--late", lateOnly, "only requests past their due date (3 working days)");
   sub("request", "one request's allocations and step log", [&](Session& s) { return cmdRequest(s, arg); })
       ->add_option("ID", arg, "request id")->required();
+  std::string letterOut;
+  auto* letter = sub("letter", "the confirmation letter of a completed request (HTML, one A4 page)",
+                     [&](Session& s) { return cmdLetter(s, arg, letterOut); });
+  letter->add_option("ID", arg, "request id")->required();
+  letter->add_option("-o,--output", letterOut, "write it to FILE instead of standard output");
   sub("token", "make a new API token; print it once, and the hash for the config", cmdToken);
   sub("agent", "run the HTTP daemon (needs --config)", [&](Session& s) {
     if (s.config().file.empty())

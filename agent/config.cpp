@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <algorithm>
+
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -67,7 +69,12 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
       f.error(inventory::locationOf(creds, path), "'credentials' must map names to credential sets");
     } else {
       for (auto it = creds.begin(); it != creds.end(); ++it) {
-        std::string name = it->first.as<std::string>();
+        if (!it->first.IsScalar()) {
+          f.error(inventory::locationOf(it->first, path),
+                  "credential set names must be plain names");
+          continue;
+        }
+        std::string name = it->first.Scalar();
         YamlFields cf(it->second, path, errs, "credentials '" + name + "'");
         if (!inventory::isSafeName(name))
           cf.error(inventory::locationOf(it->first, path),
@@ -107,6 +114,36 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
     YamlFields tf(tls, path, errs, "tls");
     if (auto v = tf.string("cert", true)) c.tls_cert = resolve(base, *v);
     if (auto v = tf.string("key", true)) c.tls_key = resolve(base, *v);
+  }
+  if (auto v = f.string("public_url", false)) {
+    std::string why;
+    if (!parseAllowedUrl(*v, why)) f.error(f.where("public_url"), "'public_url' " + why);
+    c.public_url = *v;
+    while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+  } else {
+    c.public_url = (c.tls_cert.empty() ? "http://" : "https://") + c.listen;
+  }
+  if (auto l = f.node("letter"); l.IsDefined() && !l.IsNull()) {
+    YamlFields lf(l, path, errs, "letter");
+    for (auto [key, into] :
+         {std::pair{"government", &c.letter.government}, std::pair{"office", &c.letter.office},
+          std::pair{"address", &c.letter.address}, std::pair{"contact", &c.letter.contact},
+          std::pair{"city", &c.letter.city},
+          std::pair{"signatory_title", &c.letter.signatory_title},
+          std::pair{"signatory_name", &c.letter.signatory_name},
+          std::pair{"signatory_nip", &c.letter.signatory_nip},
+          std::pair{"number_pattern", &c.letter.number_pattern}})
+      if (auto v = lf.string(key, false)) {
+        if (v->size() > 200 || std::any_of(v->begin(), v->end(), [](unsigned char ch) {
+              return ch < 0x20 || ch == 0x7f;
+            }))
+          lf.error(lf.where(key),
+                   std::string("letter: '") + key + "' must be one line of at most 200 characters");
+        *into = *v;
+      }
+    if (c.letter.number_pattern.find("{seq}") == std::string::npos)
+      lf.error(lf.where("number_pattern"),
+               "letter: 'number_pattern' must contain {seq} (the letter's number in its year)");
   }
   if (auto tokens = f.node("tokens"); tokens.IsDefined() && !tokens.IsNull()) {
     if (!tokens.IsSequence()) {

@@ -9,6 +9,7 @@
 #include "callback_url.h"
 #include "colo/inventory/diagnostics.h"
 #include "colo/inventory/loader.h"
+#include "letter.h"
 
 namespace colo::agent {
 
@@ -38,6 +39,10 @@ struct Config {
   std::string listen = "127.0.0.1:8080";
   int max_connections = 1024;  // HTTP connections at once; more get 503
   std::string tls_cert, tls_key;
+  // How receivers reach this agent (the letter's URL in callbacks); from
+  // `listen` when not set.
+  std::string public_url = "http://127.0.0.1:8080";
+  LetterConfig letter;
   std::vector<Token> tokens;
   std::string callback_secret_env;
   int callback_max_attempts = 12;

@@ -181,7 +181,8 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   // Every ended request's callback is in the outbox (again: idempotent by
   // delivery id), so a crash between the end and the enqueue loses nothing.
   for (const auto& r : ledger.requests())
-    if (auto entry = callbackFor(r, sla, nowMs())) ledger.enqueueCallback(*entry);
+    if (auto entry = callbackFor(r, sla, nowMs(), config.public_url))
+      ledger.enqueueCallback(*entry);
   Deliverer deliverer(config, secret);
 
   JobStats stats;

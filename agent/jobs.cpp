@@ -123,7 +123,7 @@ class Workers::Impl {
           ledger = std::make_unique<inv::Ledger>(s_.config->state);
           ledger->setWaitAbort([this] { return stopping_.load(); });
           opener = sshOpener(*s_.config, s_.lockDir);
-          life = std::make_unique<Lifecycle>(*ledger, *s_.sla);
+          life = std::make_unique<Lifecycle>(*ledger, *s_.sla, s_.config->public_url);
           JobContext ctx;
           ctx.actor = actor;
           ctx.owner = s_.owner;

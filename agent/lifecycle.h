@@ -15,7 +15,10 @@ namespace colo::agent {
 
 class Lifecycle {
  public:
-  Lifecycle(inventory::Ledger& ledger, const SlaCalendar& sla) : ledger_(ledger), sla_(sla) {}
+  // `publicUrl`: how receivers reach the agent, for the letter's URL in a
+  // completion callback (Config::public_url).
+  Lifecycle(inventory::Ledger& ledger, const SlaCalendar& sla, std::string publicUrl)
+      : ledger_(ledger), sla_(sla), publicUrl_(std::move(publicUrl)) {}
 
   // Moves `id` from `from` to `to` (Error(moved) when it is no longer
   // `from`). Inside or outside a Ledger::write.
@@ -31,6 +34,7 @@ class Lifecycle {
  private:
   inventory::Ledger& ledger_;
   const SlaCalendar& sla_;
+  std::string publicUrl_;
 };
 
 }  // namespace colo::agent

@@ -78,7 +78,7 @@ std::int64_t nowMs() {
 
 // What the confirmation letter states, for a request that ended.
 std::optional<inv::OutboxEntry> callbackFor(const inv::RequestRecord& r, const SlaCalendar& sla,
-                                            std::int64_t now) {
+                                            std::int64_t now, const std::string& publicUrl) {
   if (!inv::ended(r.status)) return std::nullopt;
   auto req = json::parse(r.body);
   if (!req.contains("callback_url")) return std::nullopt;
@@ -96,6 +96,8 @@ std::optional<inv::OutboxEntry> callbackFor(const inv::RequestRecord& r, const S
                                ? inv::toJson(*r.allocation)["servers"]
                                : json::array()}};
   if (!r.error.empty()) body["error"] = r.error;
+  if (r.status == inv::Status::completed)
+    body["letter_url"] = publicUrl + "/v1/requests/" + r.id + "/letter";
   return inv::OutboxEntry{r.id + "-" + event + "-" + std::to_string(r.attempt),
                           r.id,
                           req["callback_url"],

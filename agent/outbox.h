@@ -17,8 +17,10 @@ namespace colo::agent {
 // (completed, failed, released) and the request names a callback_url:
 // everything the confirmation letter states. Its delivery id is stable per
 // event and attempt, so enqueueing it twice sends it once.
+// A completed request's callback carries `letter_url`, under `publicUrl`.
 std::optional<inventory::OutboxEntry> callbackFor(const inventory::RequestRecord& r,
-                                                  const SlaCalendar& sla, std::int64_t nowMs);
+                                                  const SlaCalendar& sla, std::int64_t nowMs,
+                                                  const std::string& publicUrl);
 
 std::int64_t nowMs();
 

@@ -48,11 +48,21 @@ Sla SlaCalendar::evaluate(std::int64_t receivedAt, std::optional<std::int64_t> c
   sla.deadline = (day + 1) * 86400 - offset_ - 1;
   if (completedAt) {
     sla.met = *completedAt <= sla.deadline;
+    if (!*sla.met) sla.late_seconds = *completedAt - sla.deadline;
   } else if (now > sla.deadline) {
     sla.overdue = true;
     sla.met = false;
+    sla.late_seconds = now - sla.deadline;
   }
   return sla;
+}
+
+std::string lateText(std::int64_t s) {
+  if (s <= 0) return "-";
+  auto d = s / 86400, h = s % 86400 / 3600, m = s % 3600 / 60;
+  if (d > 0) return std::to_string(d) + "d " + std::to_string(h) + "h";
+  if (h > 0) return std::to_string(h) + "h " + std::to_string(m) + "m";
+  return std::to_string(std::max<std::int64_t>(m, 1)) + "m";
 }
 
 int utcOffsetOf(const std::string& timezone) {

@@ -14,7 +14,11 @@ struct Sla {
   std::int64_t deadline = 0;     // end of that day, seconds since the epoch
   std::optional<bool> met;       // set once completed (or once overdue)
   bool overdue = false;          // not completed and past the deadline
+  std::int64_t late_seconds = 0;  // past the deadline when completed, or now while overdue
 };
+
+// "2d 3h", "5h 10m", "12m": how late, for people.
+std::string lateText(std::int64_t seconds);
 
 class SlaCalendar {
  public:
@@ -27,6 +31,7 @@ class SlaCalendar {
   Sla evaluate(std::int64_t receivedAt, std::optional<std::int64_t> completedAt, std::int64_t now) const;
 
   bool workingDay(std::int64_t localDay) const;  // days since the epoch, local
+  int utcOffset() const { return offset_; }
 
  private:
   int offset_;

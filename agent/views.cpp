@@ -1,5 +1,7 @@
 #include "views.h"
 
+#include <cmath>
+
 namespace colo::agent {
 
 using nlohmann::json;
@@ -8,6 +10,23 @@ namespace inv = colo::inventory;
 json countJson(inv::u128 n) {
   if (n < (inv::u128{1} << 53)) return static_cast<std::uint64_t>(n);
   return inv::toDecimal(n);
+}
+
+std::string countText(inv::u128 n) {
+  if (n < (inv::u128{1} << 40)) return inv::toDecimal(n);
+  int k = 127;
+  while (!((n >> k) & 1)) --k;  // 2^k <= n < 2^(k+1)
+  inv::u128 below = n - (inv::u128{1} << k);
+  constexpr inv::u128 kNear = 1 << 20;
+  if (below == 0) return "2^" + std::to_string(k);
+  if (below < kNear) return "2^" + std::to_string(k) + " + " + inv::toDecimal(below);
+  // 2^(k+1) - n; for k = 127, 2^128 - n is ~n + 1 in 128 bits.
+  inv::u128 above = k < 127 ? (inv::u128{1} << (k + 1)) - n : ~n + 1;
+  if (above < kNear) return "2^" + std::to_string(k + 1) + " - " + inv::toDecimal(above);
+  // One decimal of log2: the fraction of the way to the next power.
+  double frac = static_cast<double>(below >> (k - 20)) / static_cast<double>(1 << 20);
+  int tenth = static_cast<int>(std::log2(1.0 + frac) * 10);
+  return "~2^" + std::to_string(k) + "." + std::to_string(tenth);
 }
 
 json rackJson(const inv::RackUsage& r) {

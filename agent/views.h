@@ -19,5 +19,8 @@ nlohmann::json diagnosticJson(const inventory::Diagnostic& d);
 
 // A u128 count as a JSON number when it fits 53 bits, else as a string.
 nlohmann::json countJson(inventory::u128 n);
+// A count for people: digits up to 2^40, then in powers of two ("2^64",
+// "2^64 - 3", "~2^63.8"), as IPv6 sizes are spoken of.
+std::string countText(inventory::u128 n);
 
 }  // namespace colo::agent

@@ -122,6 +122,20 @@ std::optional<u128> IntervalSet::firstGap(u128 lo, u128 hi) const {
   return prev->second + 1;
 }
 
+std::vector<std::pair<u128, u128>> IntervalSet::gaps(u128 lo, u128 hi, std::size_t limit) const {
+  std::vector<std::pair<u128, u128>> out;
+  while (out.size() < limit) {
+    auto start = firstGap(lo, hi);
+    if (!start) break;
+    auto next = ranges_.upper_bound(*start);  // the first taken range after it
+    u128 end = next == ranges_.end() || next->first > hi ? hi : next->first - 1;
+    out.emplace_back(*start, end);
+    if (end >= hi) break;
+    lo = end + 1;
+  }
+  return out;
+}
+
 u128 IntervalSet::countWithin(u128 lo, u128 hi) const {
   u128 n = 0;
   auto it = ranges_.upper_bound(lo);

@@ -182,9 +182,23 @@ CREATE INDEX outbox_request ON outbox(request_id);
 )sql";
 }
 
+// 4: confirmation letters (SPEC §11): each completed request's letter number,
+// issued once, a sequence per year.
+const char* const kLettersMigration = R"sql(
+CREATE TABLE letters (
+  request_id TEXT PRIMARY KEY REFERENCES requests(id),
+  year INTEGER NOT NULL,
+  seq INTEGER NOT NULL CHECK (seq >= 1),
+  number TEXT NOT NULL,
+  issued_at TEXT NOT NULL,
+  UNIQUE (year, seq)
+) STRICT;
+)sql";
+
 std::vector<std::string> migrations() {
   std::vector<std::string> out(std::begin(kStaticMigrations), std::end(kStaticMigrations));
   out.push_back(lifecycleMigration());
+  out.push_back(kLettersMigration);
   return out;
 }
 
@@ -407,7 +421,7 @@ Ledger::Ledger(const std::string& path, Open mode) : impl_(std::make_unique<Impl
       Identity now = impl_->identity();
       checkIdentity(now, path);
       auto steps = migrations();
-      static_assert(std::size(kStaticMigrations) + 1 == Ledger::kSchemaVersion);
+      static_assert(std::size(kStaticMigrations) + 2 == Ledger::kSchemaVersion);
       for (auto v = now.version; v < kSchemaVersion; ++v)
         impl_->exec(steps[static_cast<std::size_t>(v)].c_str());
       if (now.version > 0) {
@@ -653,6 +667,42 @@ void Ledger::enqueueCallback(const OutboxEntry& e) {
         .bind(6, e.event)
         .run();
   });
+}
+
+std::optional<LetterRecord> Ledger::letter(const std::string& request_id) {
+  auto st = impl_->sql(
+      "SELECT request_id, year, seq, number, issued_at FROM letters WHERE request_id = ?1");
+  st.bind(1, request_id);
+  if (!st.step()) return std::nullopt;
+  return LetterRecord{st.text(0), static_cast<int>(st.integer(1)), static_cast<int>(st.integer(2)),
+                      st.text(3), st.text(4)};
+}
+
+LetterRecord Ledger::issueLetter(const std::string& request_id, int year,
+                                 const std::function<std::string(int, int)>& number) {
+  LetterRecord out;
+  write([&] {
+    if (auto existing = letter(request_id)) {
+      out = *existing;
+      return;
+    }
+    auto st = impl_->sql("SELECT coalesce(max(seq), 0) + 1 FROM letters WHERE year = ?1");
+    st.bind(1, year);
+    st.step();
+    out = {request_id, year, static_cast<int>(st.integer(0)), "", nowUtc()};
+    out.number = number(out.seq, year);
+    impl_
+        ->sql(
+            "INSERT INTO letters (request_id, year, seq, number, issued_at) VALUES (?1, ?2, ?3, "
+            "?4, ?5)")
+        .bind(1, out.request_id)
+        .bind(2, out.year)
+        .bind(3, out.seq)
+        .bind(4, out.number)
+        .bind(5, out.issued_at)
+        .run();
+  });
+  return out;
 }
 
 std::vector<OutboxEntry> Ledger::dueCallbacks(std::int64_t now, int limit) {

@@ -2,6 +2,9 @@
 // real SQLite ledger, and curl as the HTTP client.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <regex>
+
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -147,10 +150,53 @@ TEST_CASE("the whole path: POST, provisioned in the background, status with SLA,
   CHECK(st["saved"]["GigabitEthernet1/0/1"]["vlan"] == 120);
   CHECK(site.sql("SELECT count(*) FROM port_claims WHERE request_id = 'REQ-1'") == "1\n");
 
+  // The confirmation letter: numbered once, every fact of the request, one A4 page.
+  auto letter = site.call("GET", "/v1/requests/REQ-1/letter", kRequester);
+  REQUIRE(letter.status == 200);
+  const int year = std::stoi(done["completed_at"].get<std::string>().substr(0, 4));
+  const std::string number = "1/COLO/DISKOMINFO/" + std::to_string(year);
+  for (std::string fact :
+       {std::string("<td id=\"letter-number\">") + number + "</td>",
+        std::string("Yth. Kepala Badan Perencanaan<br>"), std::string("027/142/APTIKA/2026"),
+        std::string("23 November 2026"), std::string("batas waktu 26 November 2026"),
+        std::string("melewati batas waktu layanan 3 (tiga) hari kerja"), std::string("REQ-1"),
+        std::string("<td>web01</td>"), std::string("R1 U1\u20132 (2U)"),
+        std::string("450 W<br>A, B (redundan)"),
+        std::string("tor port GigabitEthernet1/0/1, VLAN 120"),
+        std::string("<span class=\"ip\">192.0.2.2/24</span> gateway 192.0.2.1"),
+        std::string("@page { size: A4;")}) {
+    INFO(fact);
+    CHECK(letter.body.find(fact) != std::string::npos);
+  }
+  // Asked again: the same number, not the next one.
+  CHECK(site.call("GET", "/v1/requests/REQ-1/letter", kRequester).body == letter.body);
+  CHECK(site.sql("SELECT count(*), max(seq) FROM letters") == "1|1\n");
+  CHECK(site.call("GET", "/v1/requests/REQ-404/letter", kRequester).status == 404);
+  {
+    // Printed by a real browser: exactly one A4 page.
+    auto html = site.dir.write("letter.html", letter.body);
+    auto pdf = site.dir.file("letter.pdf");
+    auto printed =
+        colo::test::run({"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                         "--no-pdf-header-footer", "--print-to-pdf=" + pdf, "file://" + html},
+                        site.dir);
+    INFO(printed.err);
+    REQUIRE(std::filesystem::exists(pdf));
+    auto info = colo::test::run({"/usr/bin/pdfinfo", pdf}, site.dir).out;
+    INFO(info);
+    CHECK(std::regex_search(info, std::regex("Pages: +1\n")));
+    CHECK(std::regex_search(info,
+                            std::regex(R"(Page size: +59\d(\.\d+)? x 84\d(\.\d+)? pts \(A4\))")));
+  }
+
   // A requester may not release; a technician may.
   CHECK(site.call("POST", "/v1/requests/REQ-1/release", kRequester).status == 403);
   CHECK(site.call("POST", "/v1/requests/REQ-1/release", kTechnician).status == 202);
   auto released = site.waitFor("REQ-1", {"released"});
+  auto gone = site.call("GET", "/v1/requests/REQ-1/letter", kRequester);
+  CHECK(gone.status == 409);
+  CHECK(gone.body.find("request REQ-1 is released: a confirmation letter is written only for a "
+                       "completed request") != std::string::npos);
   CHECK(site.sim->state("tor")["saved"]["GigabitEthernet1/0/1"]["description"] == "unused");
   CHECK(site.sql("SELECT count(*) FROM port_claims") == "0\n");
 
@@ -350,6 +396,7 @@ TEST_CASE("a callback is delivered once, signed, after the receiver was down acr
   CHECK(body["status"] == "completed");
   CHECK_FALSE(body["completed_at"].get<std::string>().empty());
   CHECK(body["sla"]["due_date"] == "2026-11-26");
+  CHECK(body["letter_url"] == "http://127.0.0.1:0/v1/requests/REQ-C/letter");  // public_url unset
   const auto& srv = body["servers"][0];
   CHECK(srv["rack"] == "R1");
   CHECK(srv["units"] == json{{"first", 1}, {"last", 2}});

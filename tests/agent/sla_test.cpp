@@ -23,6 +23,15 @@ TEST_CASE("due three working days after receipt, end of day, site time") {
   auto late = cal.evaluate(kMonday0830, std::nullopt, sla.deadline + 1);
   CHECK(late.overdue);
   CHECK(late.met == false);
+  // How late: completed late, or still open past the deadline.
+  CHECK(cal.evaluate(kMonday0830, kMonday0830, 0).late_seconds == 0);
+  CHECK(cal.evaluate(kMonday0830, sla.deadline + 2 * kHour, 0).late_seconds == 2 * kHour);
+  CHECK(cal.evaluate(kMonday0830, std::nullopt, sla.deadline + kDay + kHour).late_seconds ==
+        kDay + kHour);
+  CHECK(lateText(0) == "-");
+  CHECK(lateText(59) == "1m");
+  CHECK(lateText(2 * kHour + 10 * 60) == "2h 10m");
+  CHECK(lateText(3 * kDay + 4 * kHour + 59) == "3d 4h");
 }
 
 TEST_CASE("weekends and holidays do not count") {
@@ -88,4 +97,35 @@ TEST_CASE("callback URLs match an allowed origin exactly and a path on segment b
     INFO(bad);
     CHECK_FALSE(parseAllowedUrl(bad, why));
   }
+}
+
+#include "views.h"
+
+TEST_CASE("large counts read as powers of two") {
+  using colo::agent::countText;
+  using colo::inventory::u128;
+  CHECK(countText(254) == "254");
+  CHECK(countText((u128{1} << 40) - 1) == "1099511627775");
+  CHECK(countText(u128{1} << 64) == "2^64");
+  CHECK(countText((u128{1} << 64) - 1) == "2^64 - 1");
+  CHECK(countText((u128{1} << 64) + 5) == "2^64 + 5");
+  CHECK(countText(((u128{1} << 64) - 1) >> 1) == "2^63 - 1");
+  CHECK(countText(u128{3} << 62) == "~2^63.5");  // 1.5 x 2^63: log2(1.5) = 0.58
+  CHECK(countText(~u128{0}) == "2^128 - 1");
+}
+
+#include "letter.h"
+
+TEST_CASE(
+    "letter dates are written the Indonesian way, in site time, and numbers follow the pattern") {
+  using namespace colo::agent;
+  CHECK(tanggal("2026-11-29") == "29 November 2026");
+  CHECK(tanggal("2027-01-05") == "5 Januari 2027");
+  CHECK(tanggal("2026-08-17T10:00:00+07:00") == "17 Agustus 2026");
+  CHECK(tanggal("not a date") == "not a date");
+  // 2026-12-31T20:00Z is already 1 January in Pontianak (+7).
+  CHECK(localDate("2026-12-31T20:00:00.000Z", 7 * 3600) == "2027-01-01");
+  CHECK(localDate("2026-12-31T20:00:00+00:00", 0) == "2026-12-31");
+  CHECK(letterNumber("{seq}/COLO/DISKOMINFO/{year}", 7, 2026) == "7/COLO/DISKOMINFO/2026");
+  CHECK(letterNumber("555/{seq}/{seq}-{year}", 12, 2027) == "555/12/12-2027");
 }

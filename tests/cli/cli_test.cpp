@@ -2,6 +2,8 @@
 // --json, and that bad input changes nothing.
 #include <catch2/catch.hpp>
 
+#include <regex>
+
 #include <chrono>
 #include <nlohmann/json.hpp>
 
@@ -116,11 +118,11 @@ TEST_CASE("a mistyped ledger path is an error, and nothing is created") {
   // `colo init` creates it, owner-only, and says so; again, it is a no-op.
   auto r = colo({"--state", typo, "init"});
   CHECK(r.exit_code == 0);
-  CHECK(r.out == "created ledger " + typo + " (schema version 3)\n");
+  CHECK(r.out == "created ledger " + typo + " (schema version 4)\n");
   CHECK((std::filesystem::status(typo).permissions() & std::filesystem::perms::others_read) ==
         std::filesystem::perms::none);
   CHECK(colo({"--state", typo, "init"}).out ==
-        "ledger " + typo + " is up to date (schema version 3)\n");
+        "ledger " + typo + " is up to date (schema version 4)\n");
   CHECK(colo({"--state", typo, "racks"}).exit_code == 0);
 }
 
@@ -265,7 +267,7 @@ TEST_CASE("a ledger that is not colo's, or is newer, is refused and left untouch
   r = colo({"release", "REQ-2026-0142"});
   CHECK(r.exit_code == 2);
   CHECK(r.err == "colo: ledger " + colo.state +
-                     " has schema version 7, newer than this colo understands (3); upgrade colo, "
+                     " has schema version 7, newer than this colo understands (4); upgrade colo, "
                      "do not downgrade the ledger\n");
   CHECK(colo.dump() == before);
 }
@@ -531,4 +533,89 @@ racks:
   CHECK(r.out.find("U3     free    1U free") != std::string::npos);
   CHECK(r.out.find("U1-2   device  big       -       -        850 W  R1-A+R1-B\n") !=
         std::string::npos);
+}
+
+TEST_CASE("requests shows each one's due date and how late it is, and --late lists the late ones") {
+  Cli colo;
+  REQUIRE(colo({"reserve", request("bappeda-web.json")}).exit_code == 0);  // received 2026-11-23
+  // One received far ahead is not late whatever day the test runs.
+  std::string future = Child::slurp(request("dispendik-lms.json"));
+  auto at = future.find("2026-11-26");
+  REQUIRE(at != std::string::npos);
+  future.replace(at, 10, "2099-06-01");
+  REQUIRE(colo({"reserve", colo.dir.write("future.json", future)}).exit_code == 0);
+
+  auto r = colo({"requests"});
+  INFO(r.out);
+  CHECK(r.out.find("DUE") != std::string::npos);
+  // Monday 23 November 2026 + 3 working days: Thursday the 26th.
+  auto line = r.out.substr(r.out.find("REQ-2026-0142"));
+  line = line.substr(0, line.find('\n'));
+  CHECK(line.find("2026-11-26") != std::string::npos);
+  CHECK(std::regex_search(line, std::regex(R"(2026-11-26 +\d+d \d+h )")));  // late by days
+  // 2099-06-01 is a Monday: due Thursday 2099-06-04, not late.
+  CHECK(std::regex_search(r.out, std::regex(R"(REQ-2026-0153 .* 2099-06-04 +- )")));
+
+  auto late = colo({"requests", "--late"});
+  CHECK(late.out.find("REQ-2026-0142") != std::string::npos);
+  CHECK(late.out.find("REQ-2026-0153") == std::string::npos);
+  auto j = colo.jsonOf({"requests", "--late"});
+  REQUIRE(j.size() == 1);
+  CHECK(j[0]["sla"]["overdue"] == true);
+  CHECK(j[0]["sla"]["late_seconds"].get<long long>() > 2 * 86400);
+}
+
+TEST_CASE(
+    "pools NAME lists free ranges and who holds each address, and IPv6 sizes read as powers of "
+    "two") {
+  Cli colo;
+  REQUIRE(colo({"reserve", request("bappeda-web.json")}).exit_code == 0);
+  auto all = colo({"pools"});
+  INFO(all.out);
+  CHECK(all.out.find("18446744073709551615") == std::string::npos);
+  CHECK(std::regex_search(all.out,
+                          std::regex(R"(colo-public-v6 +2001:db8:20::/64 +120 +2\^64 - 1 )")));
+
+  auto r = colo({"pools", "colo-public-v4"});
+  INFO(r.out);
+  CHECK(r.exit_code == 0);
+  // .1 is the gateway, .2-.9 reserved, .10 held by REQ-2026-0142.
+  CHECK(r.out.find("203.0.113.10  REQ-2026-0142  bappeda-web01") != std::string::npos);
+  CHECK(std::regex_search(r.out, std::regex(R"(203\.0\.113\.11 +203\.0\.113\.254 +244\n)")));
+  auto j = colo.jsonOf({"pools", "colo-public-v4"});
+  CHECK(j["held_by"][0] == json{{"address", "203.0.113.10"},
+                                {"request_id", "REQ-2026-0142"},
+                                {"hostname", "bappeda-web01"}});
+  CHECK(j["free_ranges"][0]["first"] == "203.0.113.11");
+  CHECK(j["free_ranges"][0]["size"] == 244);
+  CHECK(colo({"pools", "nope"}).exit_code == 1);
+}
+
+TEST_CASE("letter: only for a completed request, and the letter section of the config is checked") {
+  Cli colo;
+  REQUIRE(colo({"reserve", request("bappeda-web.json")}).exit_code == 0);
+  auto r = colo({"letter", "REQ-2026-0142"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err ==
+        "colo: request REQ-2026-0142 is reserved: a confirmation letter is written only "
+        "for a completed request\n");
+  CHECK(colo({"letter", "REQ-404"}).exit_code == 1);
+  CHECK(colo.dump().find("INSERT INTO letters") == std::string::npos);
+
+  auto cfg =
+      colo.dir.write("bad.yaml", "letter:\n  number_pattern: COLO/2026\n  city: \"a\\nb\"\n");
+  r = colo({"--config", cfg, "racks"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find(":2:19: letter: 'number_pattern' must contain {seq}") != std::string::npos);
+  CHECK(r.err.find(":3:9: letter: 'city' must be one line") != std::string::npos);
+
+  // A credential set named by a list: refused at its line (yaml-cpp's own
+  // exception used to leave the loader).
+  cfg = colo.dir.write("creds.yaml",
+                       "credentials:\n  ? [a, b]\n  : {username: colo, password_env: P}\n"
+                       "public_url: ftp://x\n");
+  r = colo({"--config", cfg, "racks"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find(":2:5: credential set names must be plain names") != std::string::npos);
+  CHECK(r.err.find(":4:13: 'public_url' must start with http:// or https://") != std::string::npos);
 }

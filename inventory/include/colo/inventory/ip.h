@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace colo::inventory {
 
@@ -63,6 +65,8 @@ class IntervalSet {
   std::optional<u128> firstGap(u128 lo, u128 hi) const;
   // How many values of [lo, hi] are in the set.
   u128 countWithin(u128 lo, u128 hi) const;
+  // The first `limit` runs of [lo, hi] not in the set, in order.
+  std::vector<std::pair<u128, u128>> gaps(u128 lo, u128 hi, std::size_t limit) const;
   std::size_t ranges() const { return ranges_.size(); }
 
  private:

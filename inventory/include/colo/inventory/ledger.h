@@ -49,6 +49,14 @@ struct Claims {
   std::vector<Port> ports;
 };
 
+struct LetterRecord {
+  std::string request_id;
+  int year = 0;
+  int seq = 0;
+  std::string number;     // as rendered when issued
+  std::string issued_at;  // UTC, when first issued
+};
+
 struct RequestRecord {
   std::string id;
   std::string fingerprint;
@@ -105,7 +113,7 @@ struct OutboxEntry {
 
 class Ledger {
  public:
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   enum class Open {
     create,      // `colo init` (and the agent): create the file when missing
@@ -162,6 +170,14 @@ class Ledger {
   // The callback outbox. enqueueCallback ignores a delivery id seen before
   // (runs inside write() or on its own).
   void enqueueCallback(const OutboxEntry& entry);
+
+  // A completed request's confirmation letter number: issued on the first
+  // call (the next sequence number of `year`, rendered by `number`), the
+  // same ever after. The ledger keeps (year, sequence) unique, also across
+  // processes (runs inside write() or on its own).
+  LetterRecord issueLetter(const std::string& request_id, int year,
+                           const std::function<std::string(int seq, int year)>& number);
+  std::optional<LetterRecord> letter(const std::string& request_id);
   std::vector<OutboxEntry> dueCallbacks(std::int64_t now, int limit);
   std::optional<std::int64_t> nextCallbackAt();
   void callbackResult(const std::string& deliveryId, bool delivered, const std::string& error,

@@ -1,0 +1,49 @@
+// The confirmation letter (SPEC §11): what goes back to the department once
+// its servers are in place, in Bahasa Indonesia, one printable A4 page of
+// HTML. `GET /v1/requests/{id}/letter` and `colo letter ID` serve it.
+#pragma once
+
+#include <string>
+
+#include "colo/inventory/ledger.h"
+#include "sla.h"
+
+namespace colo::agent {
+
+// The config's `letter:` section: letterhead, signatory, number pattern.
+struct LetterConfig {
+  std::string government = "PEMERINTAH PROVINSI KALIMANTAN BARAT";
+  std::string office = "DINAS KOMUNIKASI DAN INFORMATIKA";
+  std::string address = "Pontianak, Kalimantan Barat";
+  std::string contact;  // telephone, e-mail, website: one line, optional
+  std::string city = "Pontianak";
+  std::string signatory_title = "Kepala Dinas Komunikasi dan Informatika Provinsi Kalimantan Barat";
+  std::string signatory_name;  // empty: a dotted line to sign and write on
+  std::string signatory_nip;
+  // {seq} is the letter's number in its year, {year} the year.
+  std::string number_pattern = "{seq}/COLO/DISKOMINFO/{year}";
+};
+
+// The number pattern with `seq` and `year` filled in.
+std::string letterNumber(const std::string& pattern, int seq, int year);
+
+// "29 November 2026" for a YYYY-MM-DD date; the input unchanged when it is
+// not one.
+std::string tanggal(const std::string& isoDate);
+
+// YYYY-MM-DD in the site's time of a UTC timestamp as the ledger writes it
+// ("2026-11-26T03:04:05.678Z"), or of an RFC 3339 time with an offset.
+std::string localDate(const std::string& timestamp, int utcOffsetSeconds);
+
+// The letter of request `r`, its number issued in the ledger on first use
+// (the year of its completion, site time). Throws Error(conflict) saying why
+// when the request is not completed.
+std::string confirmationLetter(inventory::Ledger& ledger, const LetterConfig& config,
+                               const SlaCalendar& calendar, const inventory::RequestRecord& r,
+                               std::int64_t now);
+
+// The letter of a completed request. `r.allocation` must be set.
+std::string letterHtml(const LetterConfig& config, const inventory::RequestRecord& r,
+                       const inventory::LetterRecord& number, const Sla& sla, int utcOffsetSeconds);
+
+}  // namespace colo::agent
