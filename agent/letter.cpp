@@ -32,14 +32,11 @@ std::string units(const inv::ServerPlacement& s) {
              : "U" + std::to_string(s.first_unit) + "\u2013" + std::to_string(s.last_unit());
 }
 
-// Seconds since the epoch of an RFC 3339 time with an offset, or of a UTC
-// time as the ledger writes it ("2026-11-26T03:04:05.678Z").
+// Seconds since the epoch of an RFC 3339 time: a request's received_at, or a
+// UTC time as the ledger writes it ("2026-11-26T03:04:05.678Z").
 std::optional<std::int64_t> epochOf(const std::string& ts) {
   if (auto t = inv::parseRfc3339(ts)) return t->epoch_seconds;
-  std::tm tm{};
-  if (ts.size() < 19 || !strptime(ts.substr(0, 19).c_str(), "%Y-%m-%dT%H:%M:%S", &tm))
-    return std::nullopt;
-  return static_cast<std::int64_t>(timegm(&tm));
+  return std::nullopt;
 }
 
 }  // namespace
