@@ -183,9 +183,13 @@ const std::vector<Route>& routes() {
 std::optional<Sla> slaOf(const inv::RequestRecord& r, const SlaCalendar& cal, std::int64_t now) {
   auto received = parseTime(r.received_at);
   if (!received) return std::nullopt;
-  std::optional<std::int64_t> completed;
-  if (r.status == inv::Status::completed) completed = parseTime(r.completed_at);
-  return cal.evaluate(*received, completed, now);
+  // Judged by when the department got its answer: completed_at is when the
+  // request completed or failed (a release keeps it); a request that ended
+  // otherwise (reserved, then released) ended when it was last changed.
+  const std::string& answered = !r.completed_at.empty() ? r.completed_at
+                                : inv::ended(r.status)  ? r.updated_at
+                                                        : r.completed_at;
+  return cal.evaluate(*received, parseTime(answered), now);
 }
 
 json requestStatusJson(const inv::RequestRecord& r, const SlaCalendar& cal, std::int64_t now) {

@@ -556,6 +556,13 @@ TEST_CASE("requests shows each one's due date and how late it is, and --late lis
   // 2099-06-01 is a Monday: due Thursday 2099-06-04, not late.
   CHECK(std::regex_search(r.out, std::regex(R"(REQ-2026-0153 .* 2099-06-04 +- )")));
 
+  // An ended request is judged by when it ended, never "overdue".
+  REQUIRE(colo({"release", "REQ-2026-0153"}).exit_code == 0);
+  auto ended = colo.jsonOf({"requests", "--status", "released"});
+  REQUIRE(ended.size() == 1);
+  CHECK(ended[0]["sla"]["overdue"] == false);
+  CHECK(ended[0]["sla"]["met"] == true);
+
   auto late = colo({"requests", "--late"});
   CHECK(late.out.find("REQ-2026-0142") != std::string::npos);
   CHECK(late.out.find("REQ-2026-0153") == std::string::npos);
