@@ -31,6 +31,7 @@
 #include "jobs.h"
 #include "letter.h"
 #include "lifecycle.h"
+#include "outbox.h"
 #include "provision.h"
 #include "table.h"
 #include "views.h"
@@ -766,9 +767,7 @@ int cmdRequests(Session& s, const std::string& status, bool lateOnly) {
                        "--status " + status + " is not one of " + known);
     }
   }
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
+  auto now = nowMs() / 1000;
   std::vector<std::pair<inv::RequestRecord, std::optional<Sla>>> rows;
   for (auto& r : s.ledger().requests(only)) {
     auto sla = slaOf(r, s.sla(), now);
@@ -801,9 +800,7 @@ int cmdLetter(Session& s, const std::string& id, const std::string& out) {
   auto& ledger = s.ledger();
   auto rec = ledger.request(id);
   if (!rec) throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
+  auto now = nowMs() / 1000;
   auto html = confirmationLetter(ledger, s.config().letter, s.sla(), *rec, now);
   if (out.empty() || out == "-") {
     std::cout << html;
