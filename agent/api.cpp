@@ -11,8 +11,8 @@
 #include "colo/inventory/occupancy.h"
 #include "colo/inventory/request.h"
 #include "colo/inventory/usage.h"
-#include "elevation.h"
-#include "letter.h"
+#include "ui/elevation.h"
+#include "ui/letter.h"
 #include "lifecycle.h"
 #include "views.h"
 

@@ -9,7 +9,7 @@
 #include "callback_url.h"
 #include "colo/inventory/diagnostics.h"
 #include "colo/inventory/loader.h"
-#include "letter.h"
+#include "ui/letter.h"
 
 namespace colo::agent {
 

@@ -5,7 +5,7 @@
 
 #include "colo/inventory/loader.h"
 #include "colo/inventory/occupancy.h"
-#include "elevation.h"
+#include "ui/elevation.h"
 
 namespace inv = colo::inventory;
 using colo::agent::elevationSvg;

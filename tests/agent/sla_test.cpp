@@ -114,7 +114,7 @@ TEST_CASE("large counts read as powers of two") {
   CHECK(countText(~u128{0}) == "2^128 - 1");
 }
 
-#include "letter.h"
+#include "ui/letter.h"
 
 TEST_CASE(
     "letter dates are written the Indonesian way, in site time, and numbers follow the pattern") {

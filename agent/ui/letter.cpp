@@ -1,11 +1,11 @@
-#include "letter.h"
+#include "ui/letter.h"
 
 #include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "colo/inventory/error.h"
 #include "colo/inventory/request.h"
-#include "elevation.h"
+#include "ui/elevation.h"
 
 namespace colo::agent {
 

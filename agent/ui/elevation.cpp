@@ -1,4 +1,4 @@
-#include "elevation.h"
+#include "ui/elevation.h"
 
 #include <array>
 #include <map>
