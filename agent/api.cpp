@@ -1,7 +1,5 @@
 #include "api.h"
 
-#include <openssl/crypto.h>
-
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
@@ -11,9 +9,10 @@
 #include "colo/inventory/occupancy.h"
 #include "colo/inventory/request.h"
 #include "colo/inventory/usage.h"
+#include "lifecycle.h"
+#include "target.h"
 #include "ui/elevation.h"
 #include "ui/letter.h"
-#include "lifecycle.h"
 #include "views.h"
 
 namespace colo::agent {
@@ -55,64 +54,13 @@ struct Caller {
   std::string name, role;
 };
 
-// The token's owner, comparing SHA-256 hashes in constant time.
+// The bearer token's owner.
 std::optional<Caller> authenticate(const Config& cfg, const std::string& header) {
   static const std::string prefix = "Bearer ";
   if (header.size() <= prefix.size() || header.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
-  std::string presented = inv::sha256Hex(header.substr(prefix.size()));
-  std::optional<Caller> found;
-  for (const auto& t : cfg.tokens)
-    if (t.sha256.size() == presented.size() &&
-        CRYPTO_memcmp(t.sha256.data(), presented.data(), presented.size()) == 0)
-      found = Caller{t.name, t.role};
-  return found;
-}
-
-// Splits "/v1/requests/X?status=y" into segments and query parameters.
-struct Target {
-  std::vector<std::string> segments;
-  std::map<std::string, std::string> query;
-};
-
-std::string percentDecode(const std::string& s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(s[i] == '+' ? ' ' : s[i]);
-    }
-  }
-  return out;
-}
-
-Target parseTarget(const std::string& t) {
-  Target out;
-  auto q = t.find('?');
-  std::string path = t.substr(0, q);
-  std::size_t start = 1;
-  while (start <= path.size()) {
-    auto slash = path.find('/', start);
-    auto seg = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-    if (!seg.empty()) out.segments.push_back(percentDecode(seg));
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  if (q != std::string::npos) {
-    std::string qs = t.substr(q + 1);
-    std::size_t i = 0;
-    while (i <= qs.size()) {
-      auto amp = qs.find('&', i);
-      auto kv = qs.substr(i, amp == std::string::npos ? std::string::npos : amp - i);
-      auto eq = kv.find('=');
-      if (!kv.empty()) out.query[percentDecode(kv.substr(0, eq))] = eq == std::string::npos ? "" : percentDecode(kv.substr(eq + 1));
-      if (amp == std::string::npos) break;
-      i = amp + 1;
-    }
-  }
-  return out;
+  if (const Token* t = findToken(cfg, std::string_view(header).substr(prefix.size())))
+    return Caller{t->name, t->role};
+  return std::nullopt;
 }
 
 // Which route a method and path match, with the path's {parameter}.
@@ -269,7 +217,23 @@ void Intake::loop() {
 }
 
 Api::Api(ApiContext context) : ctx_(std::move(context)) {
-  if (ctx_.ledger) intake_ = std::make_unique<Intake>(*ctx_.ledger, *ctx_.ledgerMutex);
+  if (!ctx_.ledger) return;
+  intake_ = std::make_unique<Intake>(*ctx_.ledger, *ctx_.ledgerMutex);
+  ConsoleContext c;
+  c.config = ctx_.config;
+  c.ledger = ctx_.ledger;
+  c.ledgerMutex = ctx_.ledgerMutex;
+  c.sla = ctx_.sla;
+  c.now = ctx_.now;
+  c.occupancy = [this] {
+    std::lock_guard lock(*ctx_.ledgerMutex);
+    return views().occupancy;
+  };
+  c.release = [this](const std::string& id, const std::string& actor, const std::string& remote) {
+    auto out = release(id, actor, remote);
+    return ConsoleContext::Released{out.status, out.state, out.detail};
+  };
+  console_ = std::make_unique<Console>(std::move(c));
 }
 
 void Api::acceptRequest(const ApiRequest& req, const std::string& caller, std::function<void(ApiResponse)> reply) {
@@ -313,7 +277,8 @@ const Api::Views& Api::views() {
   auto& ledger = *ctx_.ledger;
   auto generation = ledger.generation();
   if (generation == views_.generation && views_.occupancy) return views_;
-  views_.occupancy = std::make_unique<inv::Occupancy>(*ctx_.inventory, ledger.claims(), generation);
+  views_.occupancy =
+      std::make_shared<const inv::Occupancy>(*ctx_.inventory, ledger.claims(), generation);
   json racks = json::array(), pools = json::array();
   for (const auto& u : inv::rackUsage(*views_.occupancy)) racks.push_back(rackJson(u));
   for (const auto& p : inv::poolUsage(*views_.occupancy)) pools.push_back(poolJson(p));
@@ -321,6 +286,46 @@ const Api::Views& Api::views() {
   views_.pools = pools.dump();
   views_.generation = generation;
   return views_;
+}
+
+Api::Release Api::release(const std::string& id, const std::string& actor,
+                          const std::string& remote) {
+  std::lock_guard lock(*ctx_.ledgerMutex);
+  return releaseLocked(id, actor, remote);
+}
+
+Api::Release Api::releaseLocked(const std::string& id, const std::string& actor,
+                                const std::string& remote) {
+  auto& ledger = *ctx_.ledger;
+  auto r = ledger.request(id);
+  if (!r) return {404, "", "request " + id + " does not exist"};
+  if (r->status == inv::Status::released)
+    return {409, "released", "request " + id + " was already released"};
+  if (r->status == inv::Status::releasing) return {202, "releasing", ""};
+  if (r->status != inv::Status::completed && r->status != inv::Status::failed &&
+      r->status != inv::Status::reserved)
+    return {409, std::string(inv::name(r->status)),
+            "request " + id + " is " + std::string(inv::name(r->status)) +
+                "; release it once it has ended"};
+  Lifecycle life(ledger, *ctx_.sla, ctx_.config->public_url);
+  inv::StepNote note{actor, "release asked from " + remote, "", ""};
+  try {
+    if (r->status == inv::Status::reserved) {
+      // Nothing on any switch: freed at once.
+      ledger.write([&] {
+        inv::release(ledger, id, inv::Status::reserved, note.actor);
+        life.announce(id);
+      });
+      return {202, "released", ""};
+    }
+    // A worker unconfigures the ports, then frees everything.
+    life.move(id, r->status, inv::Status::releasing, note);
+  } catch (const inv::Error& e) {
+    if (e.kind() != inv::ErrorKind::moved) throw;
+    return {409, "", e.what()};
+  }
+  if (ctx_.wakeWorkers) ctx_.wakeWorkers();
+  return {202, "releasing", ""};
 }
 
 void Api::handle(const ApiRequest& req, std::function<void(ApiResponse)> reply) {
@@ -333,6 +338,7 @@ void Api::handle(const ApiRequest& req, std::function<void(ApiResponse)> reply) 
 }
 
 ApiResponse Api::handleSync(const ApiRequest& req, std::optional<std::string>& acceptAs) {
+  if (console_ && Console::serves(req.target)) return console_->handle(req);
   auto target = parseTarget(req.target);
   std::string param, allowed;
   const Route* route = match(req.method, target.segments, param, allowed);
@@ -432,36 +438,12 @@ ApiResponse Api::handleSync(const ApiRequest& req, std::optional<std::string>& a
     }
   }
   if (pattern == "/v1/requests/{id}/release") {
-    auto r = ledger.request(param);
-    if (!r) return problem(404, "Not Found", "request " + param + " does not exist");
-    if (r->status == inv::Status::released)
-      return problem(409, "Conflict", "request " + param + " was already released");
-    if (r->status == inv::Status::releasing)
-      return ok(202, {{"id", param}, {"status", "releasing"}, {"release", "requested"}});
-    if (r->status != inv::Status::completed && r->status != inv::Status::failed &&
-        r->status != inv::Status::reserved)
-      return problem(409, "Conflict",
-                     "request " + param + " is " + std::string(inv::name(r->status)) +
-                         "; release it once it has ended");
-    Lifecycle life(ledger, *ctx_.sla, ctx_.config->public_url);
-    inv::StepNote note{"api:" + caller->name, "release asked from " + req.remote, "", ""};
-    try {
-      if (r->status == inv::Status::reserved) {
-        // Nothing on any switch: freed at once.
-        ledger.write([&] {
-          inv::release(ledger, param, inv::Status::reserved, note.actor);
-          life.announce(param);
-        });
-        return ok(202, {{"id", param}, {"status", "released"}, {"release", "done"}});
-      }
-      // A worker unconfigures the ports, then frees everything.
-      life.move(param, r->status, inv::Status::releasing, note);
-    } catch (const inv::Error& e) {
-      if (e.kind() != inv::ErrorKind::moved) throw;
-      return problem(409, "Conflict", e.what());
-    }
-    if (ctx_.wakeWorkers) ctx_.wakeWorkers();
-    return ok(202, {{"id", param}, {"status", "releasing"}, {"release", "requested"}});
+    auto out = releaseLocked(param, "api:" + caller->name, req.remote);
+    if (out.status != 202)
+      return problem(out.status, out.status == 404 ? "Not Found" : "Conflict", out.detail);
+    return ok(202, {{"id", param},
+                    {"status", out.state},
+                    {"release", out.state == "released" ? "done" : "requested"}});
   }
   const Views& v = views();
   if (pattern == "/v1/racks") {

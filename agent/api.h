@@ -20,6 +20,7 @@
 #include "config.h"
 #include "http_types.h"
 #include "sla.h"
+#include "ui/console.h"
 
 namespace colo::agent {
 
@@ -85,7 +86,18 @@ class Api {
   // durably stored, without holding the calling thread.
   void handle(const ApiRequest& request, std::function<void(ApiResponse)> reply);
 
+  // Releases a request that has ended (SPEC §7): 202 with state "released"
+  // (nothing was on a switch) or "releasing" (a worker returns its ports);
+  // 404 or 409 with why.
+  struct Release {
+    int status = 202;
+    std::string state;
+    std::string detail;
+  };
+  Release release(const std::string& id, const std::string& actor, const std::string& remote);
+
  private:
+  Release releaseLocked(const std::string& id, const std::string& actor, const std::string& remote);
   // Every route but accepting; for that it names the caller in `acceptAs`.
   ApiResponse handleSync(const ApiRequest& request, std::optional<std::string>& acceptAs);
   void acceptRequest(const ApiRequest& req, const std::string& caller, std::function<void(ApiResponse)> reply);
@@ -94,7 +106,7 @@ class Api {
   // frequent, changes rare.
   struct Views {
     std::int64_t generation = -1;
-    std::unique_ptr<inventory::Occupancy> occupancy;
+    std::shared_ptr<const inventory::Occupancy> occupancy;
     std::string racks, pools;
   };
   const Views& views();  // call with the ledger mutex held
@@ -102,6 +114,7 @@ class Api {
   ApiContext ctx_;
   Views views_;
   std::unique_ptr<Intake> intake_;
+  std::unique_ptr<Console> console_;
 };
 
 // A request's SLA, when its received_at is readable.

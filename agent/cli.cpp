@@ -274,31 +274,11 @@ std::string watts(const inv::FeedUsage& f) {
          " W (" + std::to_string(f.percent()) + "%" + flag + ")";
 }
 
-// "4U, 1150 W (900 W redundant)": the largest server that still fits.
-std::string fits(const inv::RackUsage& r) {
-  if (r.fit_units == 0) return "-";
-  std::string s = std::to_string(r.fit_units) + "U, " + std::to_string(r.fit_watts_single) + " W";
-  if (r.fit_watts_redundant == 0) return s + " (one feed)";
-  if (r.fit_watts_redundant == r.fit_watts_single) return s + ", redundant too";
-  return s + " (" + std::to_string(r.fit_watts_redundant) + " W redundant)";
-}
-
-// What an administrator should look at: full feeds, free units no power can
-// reach, single-fed equipment.
-std::vector<std::string> rackWarnings(const inv::RackUsage& r) {
+std::vector<std::string> rackWarningLines(const inv::RackUsage& r) {
   std::vector<std::string> out;
-  for (const auto& f : r.feeds)
-    if (f.level() != inv::FeedUsage::Level::ok)
-      out.push_back(paint(r.name + ": feed " + f.name + " at " + std::to_string(f.percent()) +
-                              "% of usable (" + std::to_string(f.drawn_watts) + "/" +
-                              std::to_string(f.usable_watts) + " W)",
-                          f.level() == inv::FeedUsage::Level::critical ? "31" : "33"));
-  if (r.units_free > 0 && r.fit_units == 0)
-    out.push_back(paint(r.name + ": " + std::to_string(r.units_free) +
-                            " free units, but no feed has power left for them",
-                        "31"));
-  for (const auto& name : r.single_fed)
-    out.push_back(paint(r.name + ": " + name + " draws from one feed only", "33"));
+  for (const auto& w : rackWarnings(r))
+    out.push_back(
+        paint(r.name + ": " + w.text, w.level == RackWarning::Level::critical ? "31" : "33"));
   return out;
 }
 
@@ -469,8 +449,8 @@ int cmdRacks(Session& s) {
     for (const auto& f : r.feeds) power += (power.empty() ? "" : ", ") + watts(f);
     t.row({r.name, r.room, std::to_string(r.height), std::to_string(r.units_device),
            std::to_string(r.units_claimed), std::to_string(r.units_reserved),
-           std::to_string(r.units_free), std::to_string(r.largest_gap), fits(r), power});
-    for (auto& w : rackWarnings(r)) warnings.push_back(std::move(w));
+           std::to_string(r.units_free), std::to_string(r.largest_gap), fitsText(r), power});
+    for (auto& w : rackWarningLines(r)) warnings.push_back(std::move(w));
   }
   std::cout << t.str();
   if (!warnings.empty()) std::cout << "\n";
@@ -494,7 +474,7 @@ int cmdRack(Session& s, const std::string& name, bool svg) {
   auto u = inv::rackUsage(occ, r);
   std::cout << "rack " << u.name << (u.room.empty() ? "" : " in " + u.room) << ", " << u.height
             << "U: " << u.units_free << " free, largest gap " << u.largest_gap << "U; fits "
-            << fits(u) << "\n";
+            << fitsText(u) << "\n";
   for (const auto& f : u.feeds) std::cout << "feed " << watts(f) << "\n";
   // Draw and feeds per occupant, by name (a colo server by request too).
   std::map<std::pair<std::string, std::string>, const inv::PowerLoad*> loads;
@@ -527,7 +507,7 @@ int cmdRack(Session& s, const std::string& name, bool svg) {
     top = low - 1;
   }
   std::cout << t.str();
-  auto warnings = rackWarnings(u);
+  auto warnings = rackWarningLines(u);
   if (!warnings.empty()) std::cout << "\n";
   for (const auto& w : warnings) std::cout << w << "\n";
   return 0;

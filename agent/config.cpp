@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 
 #include <filesystem>
@@ -7,6 +9,7 @@
 #include <set>
 
 #include "colo/inventory/model.h"
+#include "colo/inventory/request.h"
 #include "colo/inventory/yaml_reader.h"
 
 namespace colo::agent {
@@ -221,6 +224,15 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
     if (auto v = tf.integer("connect_s", false, 1, 600)) c.connect_timeout_s = static_cast<int>(*v);
     if (auto v = tf.integer("command_s", false, 1, 3600)) c.command_timeout_s = static_cast<int>(*v);
   }
+  if (auto u = f.node("console"); u.IsDefined() && !u.IsNull()) {
+    YamlFields uf(u, path, errs, "console");
+    if (auto v = uf.integer("idle_timeout_s", false, 60, 7 * 86400))
+      c.console_idle_timeout_s = static_cast<int>(*v);
+    if (auto v = uf.integer("max_age_s", false, 60, 30 * 86400))
+      c.console_max_age_s = static_cast<int>(*v);
+    if (auto v = uf.integer("max_sessions", false, 1, 100000))
+      c.console_max_sessions = static_cast<int>(*v);
+  }
   if (auto l = f.node("limits"); l.IsDefined() && !l.IsNull()) {
     YamlFields lf(l, path, errs, "limits");
     // At least enough for a whole 48-port switch's running configuration.
@@ -232,5 +244,15 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
 }
 
 }  // namespace
+
+const Token* findToken(const Config& cfg, std::string_view token) {
+  std::string presented = inventory::sha256Hex(token);
+  const Token* found = nullptr;
+  for (const auto& t : cfg.tokens)  // every entry, whichever matches
+    if (t.sha256.size() == presented.size() &&
+        CRYPTO_memcmp(t.sha256.data(), presented.data(), presented.size()) == 0)
+      found = &t;
+  return found;
+}
 
 }  // namespace colo::agent

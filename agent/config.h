@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "callback_url.h"
@@ -43,6 +44,12 @@ struct Config {
   // `listen` when not set.
   std::string public_url = "http://127.0.0.1:8080";
   LetterConfig letter;
+  // The web console's sessions (console: idle_timeout_s, max_age_s,
+  // max_sessions): a session ends after this long unused, or this long after
+  // login, whichever comes first; beyond max_sessions the oldest ends.
+  int console_idle_timeout_s = 30 * 60;
+  int console_max_age_s = 12 * 60 * 60;
+  int console_max_sessions = 1000;
   std::vector<Token> tokens;
   std::string callback_secret_env;
   int callback_max_attempts = 12;
@@ -64,6 +71,10 @@ struct ConfigResult {
   Config config;
   inventory::Diagnostics errors;
 };
+
+// The token's entry in the config, comparing SHA-256 hashes in constant
+// time; nullptr when no entry has it.
+const Token* findToken(const Config& config, std::string_view token);
 
 // Reads and checks a config file; every path in it is made relative to the
 // file's own folder.

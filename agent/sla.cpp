@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <mutex>
+#include <optional>
 
 namespace colo::agent {
 
@@ -23,14 +24,38 @@ std::string civilDate(std::int64_t z) {
   return buf;
 }
 
+namespace {
+
+// Days since 1970-01-01 of a YYYY-MM-DD date (Howard Hinnant's
+// days_from_civil); nullopt when it is not one.
+std::optional<std::int64_t> daysOf(const std::string& date) {
+  int y = 0;
+  unsigned m = 0, d = 0;
+  if (date.size() != 10 || std::sscanf(date.c_str(), "%4d-%2u-%2u", &y, &m, &d) != 3)
+    return std::nullopt;
+  if (m < 1 || m > 12 || d < 1 || d > 31) return std::nullopt;
+  y -= m <= 2;
+  std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  auto yoe = static_cast<unsigned>(y - era * 400);
+  unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+}  // namespace
+
 SlaCalendar::SlaCalendar(int utcOffsetSeconds, std::set<std::string> holidays, int workingDays)
-    : offset_(utcOffsetSeconds), holidays_(std::move(holidays)), days_(workingDays) {}
+    : offset_(utcOffsetSeconds), days_(workingDays) {
+  // Read once: a working day is then a set lookup, not a date to format.
+  for (const auto& h : holidays)
+    if (auto day = daysOf(h); day && civilDate(*day) == h) holidays_.insert(*day);
+}
 
 bool SlaCalendar::workingDay(std::int64_t day) const {
   // 1970-01-01 was a Thursday: day 0 -> weekday 4 (Sunday = 0).
   auto weekday = ((day % 7) + 7 + 4) % 7;
   if (weekday == 0 || weekday == 6) return false;
-  return !holidays_.count(civilDate(day));
+  return !holidays_.count(day);
 }
 
 Sla SlaCalendar::evaluate(std::int64_t receivedAt, std::optional<std::int64_t> completedAt,

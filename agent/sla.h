@@ -35,7 +35,7 @@ class SlaCalendar {
 
  private:
   int offset_;
-  std::set<std::string> holidays_;
+  std::set<std::int64_t> holidays_;  // local days since the epoch
   int days_;
 };
 

@@ -1,5 +1,6 @@
 #include "views.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace colo::agent {
@@ -108,6 +109,41 @@ json diagnosticJson(const inv::Diagnostic& d) {
           {"line", d.where.line},
           {"column", d.where.column},
           {"message", d.message}};
+}
+
+std::vector<RackWarning> rackWarnings(const inv::RackUsage& r) {
+  using L = RackWarning::Level;
+  std::vector<RackWarning> out;
+  for (const auto& f : r.feeds) {
+    if (f.level() == inv::FeedUsage::Level::ok) continue;
+    auto level = f.level() == inv::FeedUsage::Level::critical ? L::critical : L::warning;
+    // Every device is charged its full draw on each of its feeds: that is
+    // what one feed carries when the other fails.
+    if (r.feeds.size() > 1 && f.drawn_watts > f.usable_watts)
+      out.push_back({level, "feed " + f.name + " could not carry the redundant load alone: " +
+                                std::to_string(f.drawn_watts) + " W on " +
+                                std::to_string(f.usable_watts) + " W usable"});
+    else
+      out.push_back({level, "feed " + f.name + " at " + std::to_string(f.percent()) +
+                                "% of usable (" + std::to_string(f.drawn_watts) + "/" +
+                                std::to_string(f.usable_watts) + " W)"});
+  }
+  if (r.units_free > 0 && r.fit_units == 0)
+    out.push_back({L::critical, std::to_string(r.units_free) +
+                                    " free units, but no feed has power left for them"});
+  for (const auto& name : r.single_fed)
+    out.push_back({L::warning, name + " draws from one feed only"});
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.level > b.level; });
+  return out;
+}
+
+std::string fitsText(const inv::RackUsage& r) {
+  if (r.fit_units == 0) return "-";
+  std::string s = std::to_string(r.fit_units) + "U, " + std::to_string(r.fit_watts_single) + " W";
+  if (r.fit_watts_redundant == 0) return s + " (one feed)";
+  if (r.fit_watts_redundant == r.fit_watts_single) return s + ", redundant too";
+  return s + " (" + std::to_string(r.fit_watts_redundant) + " W redundant)";
 }
 
 }  // namespace colo::agent

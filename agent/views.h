@@ -17,6 +17,21 @@ nlohmann::json requestJson(const inventory::RequestRecord& r);
 nlohmann::json eventJson(const inventory::LedgerEvent& e);
 nlohmann::json diagnosticJson(const inventory::Diagnostic& d);
 
+// What an administrator should look at in a rack, most urgent first: full
+// feeds, a feed that could not carry the redundant load alone, free units no
+// power can reach, single-fed equipment. The CLI, the console and its
+// overview all say the same.
+struct RackWarning {
+  enum class Level { warning, critical };
+  Level level;
+  std::string text;  // without the rack's name
+};
+std::vector<RackWarning> rackWarnings(const inventory::RackUsage& rack);
+
+// "4U, 1150 W (900 W redundant)": the largest server that still fits, by
+// units and power together; "-" when none does.
+std::string fitsText(const inventory::RackUsage& rack);
+
 // A u128 count as a JSON number when it fits 53 bits, else as a string.
 nlohmann::json countJson(inventory::u128 n);
 // A count for people: digits up to 2^40, then in powers of two ("2^64",

@@ -28,21 +28,6 @@ std::string fit(const std::string& s, std::size_t chars) {
   return s.substr(0, cut) + "\u2026";
 }
 
-std::string urlEncode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 struct Run {
   const inv::UnitOccupant* who;
   int low = 0, high = 0;  // units, inclusive
@@ -90,6 +75,21 @@ std::string xmlEscape(const std::string& text) {
         break;
       default:
         out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string urlEncode(std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
     }
   }
   return out;

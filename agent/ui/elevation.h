@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "colo/inventory/occupancy.h"
 
@@ -34,5 +35,9 @@ std::string tenantColour(const std::string& tenant);
 
 // `text` safe inside XML or HTML text and attribute values.
 std::string xmlEscape(const std::string& text);
+
+// `s` percent-encoded for a URL's path segment or query value (RFC 3986
+// unreserved characters stay).
+std::string urlEncode(std::string_view s);
 
 }  // namespace colo::agent

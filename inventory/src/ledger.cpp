@@ -195,10 +195,19 @@ CREATE TABLE letters (
 ) STRICT;
 )sql";
 
+// 5: lists of requests (the console's, `colo requests`) read this index
+// alone, in the order they were received into the ledger, never the bodies
+// and allocations: 20,000 requests in a few milliseconds, not 60.
+const char* const kRequestListMigration = R"sql(
+CREATE INDEX requests_summary ON requests(created_at, id, status, tenant_code, letter_number,
+  received_at, updated_at, submitted_by, completed_at, attempt, owner, release_from, error);
+)sql";
+
 std::vector<std::string> migrations() {
   std::vector<std::string> out(std::begin(kStaticMigrations), std::end(kStaticMigrations));
   out.push_back(lifecycleMigration());
   out.push_back(kLettersMigration);
+  out.push_back(kRequestListMigration);
   return out;
 }
 
@@ -421,7 +430,7 @@ Ledger::Ledger(const std::string& path, Open mode) : impl_(std::make_unique<Impl
       Identity now = impl_->identity();
       checkIdentity(now, path);
       auto steps = migrations();
-      static_assert(std::size(kStaticMigrations) + 2 == Ledger::kSchemaVersion);
+      static_assert(std::size(kStaticMigrations) + 3 == Ledger::kSchemaVersion);
       for (auto v = now.version; v < kSchemaVersion; ++v)
         impl_->exec(steps[static_cast<std::size_t>(v)].c_str());
       if (now.version > 0) {
@@ -470,6 +479,15 @@ std::int64_t Ledger::generation() {
   return st.step() ? st.integer(0) : 0;
 }
 
+namespace {
+Claims::Address readAddressClaim(Statement& st, const std::string& path) {
+  auto addr = IpAddress::parse(st.text(1));
+  if (!addr)
+    throw Error(ErrorKind::storage, "ledger " + path + ": unreadable address '" + st.text(1) + "'");
+  return {st.text(0), *addr, st.text(2), st.text(3)};
+}
+}  // namespace
+
 Claims Ledger::claims() {
   Claims c;
   {
@@ -486,13 +504,7 @@ Claims Ledger::claims() {
   }
   {
     auto st = impl_->sql("SELECT pool, address, request_id, hostname FROM address_claims");
-    while (st.step()) {
-      auto addr = IpAddress::parse(st.text(1));
-      if (!addr)
-        throw Error(ErrorKind::storage,
-                    "ledger " + impl_->path + ": unreadable address '" + st.text(1) + "'");
-      c.addresses.push_back({st.text(0), *addr, st.text(2), st.text(3)});
-    }
+    while (st.step()) c.addresses.push_back(readAddressClaim(st, impl_->path));
   }
   {
     auto st = impl_->sql("SELECT switch, port, vlan, request_id, hostname FROM port_claims");
@@ -558,6 +570,29 @@ std::vector<RequestRecord> Ledger::requests(std::optional<Status> status) {
   st.bind(1, status ? name(*status) : std::string_view());
   std::vector<RequestRecord> out;
   while (st.step()) out.push_back(readRequest(st, impl_->path));
+  return out;
+}
+
+std::vector<RequestRecord> Ledger::requestSummaries(std::optional<Status> status) {
+  // kRequestColumns, with '' for the fingerprint and the body and NULL for
+  // the allocation: all from the requests_summary index.
+  auto st = impl_->sql(
+      "SELECT id, '', '', tenant_code, letter_number, status, received_at, created_at, "
+      "updated_at, error, NULL, submitted_by, completed_at, attempt, owner, release_from "
+      "FROM requests INDEXED BY requests_summary WHERE ?1 = '' OR status = ?1 "
+      "ORDER BY created_at, id");
+  st.bind(1, status ? name(*status) : std::string_view());
+  std::vector<RequestRecord> out;
+  while (st.step()) out.push_back(readRequest(st, impl_->path));
+  return out;
+}
+
+std::vector<Claims::Address> Ledger::addressClaims(std::string_view pool) {
+  auto st =
+      impl_->sql("SELECT pool, address, request_id, hostname FROM address_claims WHERE pool = ?1");
+  st.bind(1, pool);
+  std::vector<Claims::Address> out;
+  while (st.step()) out.push_back(readAddressClaim(st, impl_->path));
   return out;
 }
 
@@ -716,6 +751,19 @@ std::vector<OutboxEntry> Ledger::dueCallbacks(std::int64_t now, int limit) {
   while (st.step())
     out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4),
                    static_cast<int>(st.integer(5)), st.integer(6)});
+  return out;
+}
+
+std::vector<CallbackDelivery> Ledger::callbacks(std::string_view request_id) {
+  auto st = impl_->sql(
+      "SELECT delivery_id, url, event, attempts, next_attempt_at, delivered_at, last_error, "
+      "given_up "
+      "FROM outbox WHERE request_id = ?1 ORDER BY rowid");
+  st.bind(1, request_id);
+  std::vector<CallbackDelivery> out;
+  while (st.step())
+    out.push_back({st.text(0), st.text(1), st.text(2), static_cast<int>(st.integer(3)),
+                   st.integer(4), st.text(5), st.text(6), st.integer(7) != 0});
   return out;
 }
 

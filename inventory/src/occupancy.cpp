@@ -34,6 +34,7 @@ Occupancy::Occupancy(const Inventory& inv, const Claims& claims, std::int64_t ge
     const Switch& sw = inv.switches[s];
     auto& st = switches_[s];
     st.taken.assign(sw.access_ports.size(), 0);
+    st.holders.resize(sw.access_ports.size());
     for (std::size_t p = 0; p < sw.access_ports.size(); ++p)
       portIndex_[s].emplace(sw.access_ports[p], p);
     for (const auto& port : sw.in_use)
@@ -142,6 +143,7 @@ void Occupancy::claimPort(const Claims::Port& c) {
                             " in_use, but colo holds it for " + holder(c.request_id, c.hostname));
   if (!switches_[s].taken[*p]) --switches_[s].free;
   switches_[s].taken[*p] = 1;
+  switches_[s].holders[*p] = c;
 }
 
 void Occupancy::claimAddress(const Claims::Address& c) {

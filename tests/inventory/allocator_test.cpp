@@ -296,7 +296,7 @@ TEST_CASE("a file that is not a colo ledger is refused and left alone") {
   REQUIRE(std::system(cmd.c_str()) == 0);
   CHECK_THROWS_WITH(Ledger(dir.file("newer.db")),
                     "ledger " + dir.file("newer.db") +
-                        " has schema version 99, newer than this colo understands (4); upgrade "
+                        " has schema version 99, newer than this colo understands (5); upgrade "
                         "colo, do not downgrade the ledger");
   cmd = "sqlite3 " + dir.file("other.db") + " 'CREATE TABLE t(x)'";
   REQUIRE(std::system(cmd.c_str()) == 0);
@@ -351,7 +351,7 @@ TEST_CASE("an older ledger is migrated in place, keeping what it holds") {
   CHECK(releasing->owner.empty());
   CHECK(l.captures("REQ-2026-0142", 0).size() == 1);
   CHECK(std::to_string(l.claims().units.size()) + "\n" == unitsBefore);
-  CHECK(colo::test::run({"/usr/bin/sqlite3", db, "PRAGMA user_version"}, dir).out == "4\n");
+  CHECK(colo::test::run({"/usr/bin/sqlite3", db, "PRAGMA user_version"}, dir).out == "5\n");
   CHECK(colo::test::run({"/usr/bin/sqlite3", db, "PRAGMA foreign_key_check"}, dir).out.empty());
   // The lifecycle now holds for the migrated rows too.
   CHECK_THROWS_WITH(l.write([&] {

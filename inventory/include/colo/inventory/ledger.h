@@ -111,9 +111,21 @@ struct OutboxEntry {
   std::int64_t next_attempt_at = 0;  // epoch seconds
 };
 
+// What became of one callback delivery, for people.
+struct CallbackDelivery {
+  std::string delivery_id;
+  std::string url;
+  std::string event;
+  int attempts = 0;
+  std::int64_t next_attempt_at = 0;  // epoch seconds, while pending
+  std::string delivered_at;          // UTC, once delivered
+  std::string last_error;
+  bool given_up = false;
+};
+
 class Ledger {
  public:
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   enum class Open {
     create,      // `colo init` (and the agent): create the file when missing
@@ -145,6 +157,11 @@ class Ledger {
   Claims claims();
   std::optional<RequestRecord> request(std::string_view id);
   std::vector<RequestRecord> requests(std::optional<Status> status = std::nullopt);
+  // The same without `fingerprint`, `body` and `allocation` (left empty),
+  // read from an index alone: for lists.
+  std::vector<RequestRecord> requestSummaries(std::optional<Status> status = std::nullopt);
+  // The addresses requests hold in `pool`, in no particular order.
+  std::vector<Claims::Address> addressClaims(std::string_view pool);
   std::vector<LedgerEvent> events(std::string_view request_id);
 
   // Jobs. takeJob() atomically takes the oldest queued request (moving it to
@@ -179,6 +196,8 @@ class Ledger {
                            const std::function<std::string(int seq, int year)>& number);
   std::optional<LetterRecord> letter(const std::string& request_id);
   std::vector<OutboxEntry> dueCallbacks(std::int64_t now, int limit);
+  // Every delivery of a request's callbacks, oldest first.
+  std::vector<CallbackDelivery> callbacks(std::string_view request_id);
   std::optional<std::int64_t> nextCallbackAt();
   void callbackResult(const std::string& deliveryId, bool delivered, const std::string& error,
                       std::int64_t nextAttemptAt, bool giveUp);

@@ -51,6 +51,12 @@ class Occupancy {
   const std::vector<PowerLoad>& loads(std::size_t r) const { return racks_[r].loads; }
   // Whether access port `p` of switch `s` is in use or claimed.
   bool portTaken(std::size_t s, std::size_t p) const { return switches_[s].taken[p] != 0; }
+  // Who holds access port `p` of switch `s` (its request_id, hostname and
+  // VLAN); nullptr when no request does.
+  const Claims::Port* portHolder(std::size_t s, std::size_t p) const {
+    const auto& h = switches_[s].holders[p];
+    return h.request_id.empty() ? nullptr : &h;
+  }
   std::size_t freePorts(std::size_t s) const { return switches_[s].free; }
   // Index of a port in inventory().switches[s].access_ports, if it is one.
   std::optional<std::size_t> portIndex(std::size_t s, std::string_view port) const;
@@ -78,6 +84,7 @@ class Occupancy {
   };
   struct SwitchState {
     std::vector<std::uint8_t> taken;
+    std::vector<Claims::Port> holders;  // per access port
     std::size_t free = 0;
   };
   struct PoolState {

@@ -1,0 +1,57 @@
+#include "target.h"
+
+#include <cctype>
+
+namespace colo::agent {
+
+namespace {
+
+std::string percentDecode(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i] == '+' ? ' ' : s[i]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> parseQuery(const std::string& qs) {
+  std::map<std::string, std::string> out;
+  std::size_t i = 0;
+  while (i <= qs.size()) {
+    auto amp = qs.find('&', i);
+    auto kv = qs.substr(i, amp == std::string::npos ? std::string::npos : amp - i);
+    auto eq = kv.find('=');
+    if (!kv.empty())
+      out[percentDecode(kv.substr(0, eq))] =
+          eq == std::string::npos ? "" : percentDecode(kv.substr(eq + 1));
+    if (amp == std::string::npos) break;
+    i = amp + 1;
+  }
+  return out;
+}
+
+Target parseTarget(const std::string& t) {
+  Target out;
+  auto q = t.find('?');
+  std::string path = t.substr(0, q);
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    auto slash = path.find('/', start);
+    auto seg = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (!seg.empty()) out.segments.push_back(percentDecode(seg));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  if (q != std::string::npos) out.query = parseQuery(t.substr(q + 1));
+  return out;
+}
+
+}  // namespace colo::agent

@@ -1,0 +1,20 @@
+// A request target ("/v1/requests/X?status=y") and form bodies
+// (application/x-www-form-urlencoded), percent-decoded.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace colo::agent {
+
+struct Target {
+  std::vector<std::string> segments;  // the path's non-empty segments
+  std::map<std::string, std::string> query;
+};
+
+Target parseTarget(const std::string& target);
+// "a=1&b=x+y" as {a: 1, b: "x y"}; a name given twice keeps its last value.
+std::map<std::string, std::string> parseQuery(const std::string& text);
+
+}  // namespace colo::agent

@@ -1,0 +1,376 @@
+#include "ui/console.h"
+
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "api.h"
+#include "colo/inventory/error.h"
+#include "colo/inventory/request.h"
+#include "log.h"
+#include "target.h"
+#include "ui/elevation.h"
+#include "ui/letter.h"
+#include "ui/pages.h"
+
+namespace colo::agent {
+
+namespace inv = colo::inventory;
+
+namespace {
+
+constexpr const char* kSessionCookie = "colo_session";
+constexpr const char* kLoginCookie = "colo_login";  // the login form's CSRF token
+constexpr std::size_t kFormBytes = 4096;            // a login or a button: nothing larger
+
+ApiResponse withHeaders(ApiResponse r, const std::string& csp) {
+  r.headers["Content-Security-Policy"] = csp;
+  r.headers["X-Content-Type-Options"] = "nosniff";
+  r.headers["X-Frame-Options"] = "DENY";
+  r.headers["Referrer-Policy"] = "no-referrer";
+  r.headers["Cache-Control"] = "no-store";
+  return r;
+}
+
+ApiResponse html(int status, std::string body) {
+  ApiResponse r;
+  r.status = status;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = std::move(body);
+  return withHeaders(std::move(r), ui::contentSecurityPolicy());
+}
+
+ApiResponse redirect(const std::string& location) {
+  ApiResponse r;
+  r.status = 303;
+  r.content_type = "text/plain; charset=utf-8";
+  // No body: nothing of the page asked for, not even its name.
+  r.headers["Location"] = location;
+  return withHeaders(std::move(r), "default-src 'none'");
+}
+
+std::string cookie(const ApiRequest& req, const std::string& name) {
+  auto it = req.headers.find("cookie");
+  if (it == req.headers.end()) return "";
+  const std::string& all = it->second;
+  std::size_t i = 0;
+  while (i < all.size()) {
+    auto end = all.find(';', i);
+    if (end == std::string::npos) end = all.size();
+    auto pair = all.substr(i, end - i);
+    auto first = pair.find_first_not_of(' ');
+    if (first != std::string::npos) pair = pair.substr(first);
+    if (pair.size() > name.size() && pair.compare(0, name.size(), name) == 0 &&
+        pair[name.size()] == '=')
+      return pair.substr(name.size() + 1);
+    i = end + 1;
+  }
+  return "";
+}
+
+std::string setCookie(const std::string& name, const std::string& value, const std::string& path,
+                      long long maxAge, bool secure) {
+  return name + "=" + value + "; Path=" + path + "; Max-Age=" + std::to_string(maxAge) +
+         "; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "");
+}
+
+bool sameSecret(const std::string& a, const std::string& b) {
+  return !a.empty() && a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// Where to go after logging in: a console page of this origin, nothing else.
+std::string safeNext(const std::string& next) {
+  if (next.size() > 512 || next.rfind("/ui/", 0) != 0 || next.find("//") != std::string::npos ||
+      next.find('\\') != std::string::npos)
+    return "/ui/";
+  for (unsigned char c : next)
+    if (c < 0x20 || c == 0x7f) return "/ui/";
+  return next;
+}
+
+bool atLeastTechnician(const std::string& role) {
+  return role == "technician" || role == "admin";
+}
+
+std::optional<std::size_t> pageNumber(const std::map<std::string, std::string>& q) {
+  auto it = q.find("page");
+  if (it == q.end() || it->second.empty()) return 1;
+  if (it->second.size() > 6 || !std::all_of(it->second.begin(), it->second.end(), ::isdigit))
+    return std::nullopt;
+  return std::max<std::size_t>(1, std::stoul(it->second));
+}
+
+}  // namespace
+
+Console::Console(ConsoleContext context)
+    : ctx_(std::move(context)),
+      sessions_({ctx_.config->console_idle_timeout_s, ctx_.config->console_max_age_s,
+                 static_cast<std::size_t>(ctx_.config->console_max_sessions)}) {}
+
+bool Console::serves(const std::string& target) {
+  std::string path = target.substr(0, target.find('?'));
+  return path == "/" || path == "/ui" || path.rfind("/ui/", 0) == 0;
+}
+
+ApiResponse Console::handle(const ApiRequest& req) {
+  const std::string path = req.target.substr(0, req.target.find('?'));
+  const auto target = parseTarget(req.target);
+  const bool get = req.method == "GET" || req.method == "HEAD";
+  const bool post = req.method == "POST";
+  const bool tls = !ctx_.config->tls_cert.empty();
+  const auto now = ctx_.now();
+  if (!get && !post) {
+    auto r = html(405, ui::errorPage(nullptr, 405, "The console answers GET and POST only."));
+    r.headers["Allow"] = "GET, HEAD, POST";
+    return r;
+  }
+  if (path == "/" || path == "/ui") return redirect("/ui/");
+  if (post) {
+    // A form of this origin only (SameSite=Strict and the CSRF token are the
+    // main guard; a browser that sends Origin must name this host).
+    auto origin = req.headers.find("origin");
+    auto host = req.headers.find("host");
+    if (origin != req.headers.end() && origin->second != "null") {
+      auto at = origin->second.find("://");
+      std::string originHost =
+          at == std::string::npos ? origin->second : origin->second.substr(at + 3);
+      if (host == req.headers.end() || originHost != host->second)
+        return html(403, ui::errorPage(nullptr, 403, "This form was sent from another site."));
+    }
+    if (req.body.size() > kFormBytes)
+      return html(413, ui::errorPage(nullptr, 413, "A console form is never this large."));
+  }
+  const auto form = post ? parseQuery(req.body) : std::map<std::string, std::string>{};
+  auto field = [&](const char* name) {
+    auto it = form.find(name);
+    return it == form.end() ? std::string() : it->second;
+  };
+
+  // The session, if the browser has a live one.
+  const auto& cfg = *ctx_.config;
+  std::string sessionId = cookie(req, kSessionCookie);
+  auto session = sessions_.use(sessionId, now, [&](const ConsoleSession& s) {
+    for (const auto& t : cfg.tokens)
+      if (t.sha256 == s.token_sha256) return t.name == s.caller && t.role == s.role;
+    return false;  // the token left the config
+  });
+
+  if (path == "/ui/login") {
+    if (get) {
+      if (session) return redirect("/ui/");
+      std::string csrf = SessionStore::randomHex();
+      auto next = target.query.count("next") ? safeNext(target.query.at("next")) : "/ui/";
+      auto r = html(200, ui::loginPage(csrf, next, ""));
+      r.headers["Set-Cookie"] = setCookie(kLoginCookie, csrf, "/ui/login", 15 * 60, tls);
+      return r;
+    }
+    std::string next = safeNext(field("next"));
+    auto again = [&](int status, const std::string& message) {
+      std::string csrf = SessionStore::randomHex();
+      auto r = html(status, ui::loginPage(csrf, next, message));
+      r.headers["Set-Cookie"] = setCookie(kLoginCookie, csrf, "/ui/login", 15 * 60, tls);
+      return r;
+    };
+    if (!sameSecret(cookie(req, kLoginCookie), field("csrf")))
+      return again(403, "The login form expired or came from elsewhere; please log in again.");
+    std::string token = field("token");
+    const Token* t = token.size() <= 512 ? findToken(cfg, token) : nullptr;
+    if (!t) {
+      auto r = again(401, "That token is not valid.");
+      r.headers["WWW-Authenticate"] = "Bearer realm=\"colo\"";
+      return r;
+    }
+    if (session) sessions_.close(sessionId);  // a new id at every login
+    ConsoleSession s{t->name, t->role, t->sha256, SessionStore::randomHex(), 0, 0};
+    std::string id = sessions_.open(s, now);
+    logEvent({{"level", "info"},
+              {"event", "console.login"},
+              {"caller", t->name},
+              {"role", t->role},
+              {"remote", req.remote}});
+    auto r = redirect(next);
+    r.headers["Set-Cookie"] = setCookie(kSessionCookie, id, "/", cfg.console_max_age_s, tls);
+    return r;
+  }
+  if (path == "/ui/logout") {
+    if (!post) return redirect(session ? "/ui/" : "/ui/login");
+    if (session && sameSecret(session->csrf, field("csrf"))) {
+      sessions_.close(sessionId);
+      logEvent({{"level", "info"},
+                {"event", "console.logout"},
+                {"caller", session->caller},
+                {"remote", req.remote}});
+      auto r = redirect("/ui/login");
+      r.headers["Set-Cookie"] = setCookie(kSessionCookie, "", "/", 0, tls);
+      return r;
+    }
+    if (session)
+      return html(
+          403, ui::errorPage(nullptr, 403, "The form's CSRF token does not match this session."));
+    return redirect("/ui/login");
+  }
+
+  // Everything else needs a session, and shows nothing without one.
+  if (!session) {
+    if (!get) return redirect("/ui/login");
+    std::string next = safeNext(req.target);
+    return redirect(next == "/ui/" ? "/ui/login" : "/ui/login?next=" + urlEncode(next));
+  }
+  ui::Viewer viewer{session->caller, session->role, session->csrf, atLeastTechnician(session->role),
+                    atLeastTechnician(session->role)};
+  const int offset = ctx_.sla->utcOffset();
+  auto notFound = [&](const std::string& what) {
+    return html(404, ui::errorPage(&viewer, 404, what));
+  };
+  const auto& seg = target.segments;  // seg[0] == "ui"
+  // A request, if this viewer may see it (a requester: its own only).
+  auto visible = [&](const std::string& id) -> std::optional<inv::RequestRecord> {
+    auto r = ctx_.ledger->request(id);
+    if (!r || (!viewer.sees_all && r->submitted_by != viewer.caller)) return std::nullopt;
+    return r;
+  };
+
+  if (post) {
+    if (!sameSecret(session->csrf, field("csrf")))
+      return html(
+          403,
+          ui::errorPage(
+              &viewer, 403,
+              "The form's CSRF token does not match this session; reload the page and try again."));
+    if (seg.size() == 4 && seg[1] == "requests" && seg[3] == "release") {
+      const std::string& id = seg[2];
+      {
+        std::lock_guard lock(*ctx_.ledgerMutex);
+        if (!visible(id)) return notFound("request " + id + " does not exist");
+      }
+      if (!viewer.may_release)
+        return html(
+            403, ui::errorPage(&viewer, 403, "role " + viewer.role + " may not release a request"));
+      auto out = ctx_.release(id, "ui:" + viewer.caller, req.remote);
+      if (out.status != 202)
+        return html(out.status, ui::errorPage(&viewer, out.status, out.detail));
+      return redirect("/ui/requests/" + urlEncode(id) + "?done=" + out.state);
+    }
+    auto r = html(405, ui::errorPage(&viewer, 405, "Nothing here takes a form."));
+    r.headers["Allow"] = "GET, HEAD";
+    return r;
+  }
+
+  if (seg.size() == 1) {  // /ui/
+    ui::RequestCounts counts;
+    {
+      std::lock_guard lock(*ctx_.ledgerMutex);
+      for (const auto& r : ctx_.ledger->requestSummaries()) {
+        if (!viewer.sees_all && r.submitted_by != viewer.caller) continue;
+        ++counts.by_status[r.status];
+        if (auto sla = slaOf(r, *ctx_.sla, now); sla && sla->late_seconds > 0) {
+          ++counts.late;
+          counts.overdue += sla->overdue;
+        }
+      }
+    }
+    return html(200, ui::overviewPage(viewer, *ctx_.occupancy(), counts));
+  }
+  if (seg[1] == "racks" && (seg.size() == 3 || (seg.size() == 4 && seg[3] == "elevation.svg"))) {
+    auto occ = ctx_.occupancy();
+    const auto* rack = occ->inventory().rack(seg[2]);
+    if (!rack) return notFound("rack " + seg[2] + " does not exist");
+    auto r = occ->rackIndex(*rack);
+    if (seg.size() == 4) {
+      ApiResponse svg;
+      svg.content_type = "image/svg+xml";
+      svg.body = elevationSvg(*occ, r, {true, "/ui/requests/{id}"});
+      return withHeaders(std::move(svg), "default-src 'none'");
+    }
+    return html(200, ui::rackPage(viewer, *occ, r));
+  }
+  if (seg.size() == 2 && seg[1] == "pools") {
+    auto page = pageNumber(target.query);
+    if (!page) return html(400, ui::errorPage(&viewer, 400, "page must be a number"));
+    std::string pool = target.query.count("pool") ? target.query.at("pool") : "";
+    auto occ = ctx_.occupancy();
+    std::vector<inv::Claims::Address> held;
+    if (!pool.empty()) {
+      std::lock_guard lock(*ctx_.ledgerMutex);
+      held = ctx_.ledger->addressClaims(pool);
+    }
+    return html(pool.empty() || occ->inventory().pool(pool) ? 200 : 404,
+                ui::poolsPage(viewer, *occ, held, pool, *page));
+  }
+  if (seg.size() == 2 && seg[1] == "requests") {
+    ui::RequestFilter filter;
+    auto q = target.query;
+    if (!q["status"].empty()) {
+      filter.status = inv::parseStatus(q["status"]);
+      if (!filter.status) return html(400, ui::errorPage(&viewer, 400, "status: no such status"));
+    }
+    filter.tenant = q["tenant"];
+    filter.late = !q["late"].empty() && q["late"] != "0";
+    auto page = pageNumber(target.query);
+    if (!page) return html(400, ui::errorPage(&viewer, 400, "page must be a number"));
+    filter.page = *page;
+    std::vector<ui::RequestRow> rows;
+    std::set<std::string> tenants;
+    {
+      std::lock_guard lock(*ctx_.ledgerMutex);
+      auto all = ctx_.ledger->requestSummaries();
+      rows.reserve(all.size());
+      for (auto& r : all) {
+        if (!viewer.sees_all && r.submitted_by != viewer.caller) continue;
+        tenants.insert(r.tenant_code);
+        ui::RequestRow row{std::move(r), std::nullopt};
+        row.sla = slaOf(row.record, *ctx_.sla, now);
+        if (filter.matches(row)) rows.push_back(std::move(row));
+      }
+    }
+    // Newest first, by when they were received (each time read once).
+    std::vector<std::pair<std::int64_t, std::size_t>> order(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      auto t = inv::parseRfc3339(rows[i].record.received_at);
+      order[i] = {t ? t->epoch_seconds : 0, i};
+    }
+    std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first > b.first
+                                : rows[a.second].record.id > rows[b.second].record.id;
+    });
+    std::vector<ui::RequestRow> sorted;
+    sorted.reserve(rows.size());
+    for (const auto& o : order) sorted.push_back(std::move(rows[o.second]));
+    rows = std::move(sorted);
+    return html(200,
+                ui::requestsPage(viewer, rows, filter, {tenants.begin(), tenants.end()}, offset));
+  }
+  if (seg[1] == "requests" && (seg.size() == 3 || (seg.size() == 4 && seg[3] == "letter"))) {
+    const std::string& id = seg[2];
+    std::lock_guard lock(*ctx_.ledgerMutex);
+    auto r = visible(id);
+    if (!r) return notFound("request " + id + " does not exist");
+    if (seg.size() == 4) {
+      try {
+        ApiResponse letter;
+        letter.content_type = "text/html; charset=utf-8";
+        letter.body = confirmationLetter(*ctx_.ledger, cfg.letter, *ctx_.sla, *r, now);
+        // The letter is a document of its own, with its own styles.
+        return withHeaders(std::move(letter), "default-src 'none'; style-src 'unsafe-inline'");
+      } catch (const inv::Error& e) {
+        if (e.kind() != inv::ErrorKind::conflict) throw;
+        return html(409, ui::errorPage(&viewer, 409, e.what()));
+      }
+    }
+    ui::RequestDetail detail{
+        {*r, slaOf(*r, *ctx_.sla, now)}, ctx_.ledger->events(id), ctx_.ledger->callbacks(id)};
+    std::string notice;
+    if (auto done = target.query.find("done"); done != target.query.end())
+      notice = done->second == "released"    ? "Released: everything it held is free again."
+               : done->second == "releasing" ? "Release requested: a worker returns its switch "
+                                               "ports to unused, then frees everything."
+                                             : "";
+    return html(200, ui::requestPage(viewer, detail, offset, notice));
+  }
+  return notFound("no such page: " + path.substr(0, 200));
+}
+
+}  // namespace colo::agent

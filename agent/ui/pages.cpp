@@ -1,0 +1,695 @@
+#include "ui/pages.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "colo/inventory/request.h"
+#include "colo/inventory/usage.h"
+#include "ui/elevation.h"
+#include "views.h"
+
+namespace colo::agent::ui {
+
+namespace inv = colo::inventory;
+
+namespace {
+
+std::string h(const std::string& s) {
+  return xmlEscape(s);
+}
+
+std::string num(long long v) {
+  return std::to_string(v);
+}
+
+// One stylesheet for every page. Bars and pictures are SVG, so no element
+// needs a style attribute (which the CSP would refuse).
+const std::string kCss = R"(
+:root{--fg:#1c2630;--muted:#5f6b76;--line:#d8dee4;--bg:#f4f6f8;--card:#fff;--warn:#9a5b00;--crit:#c62828;--accent:#1f6fb2}
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans",sans-serif;color:var(--fg);background:var(--bg)}
+a{color:var(--accent)}
+header.top{display:flex;flex-wrap:wrap;align-items:center;gap:.4rem 1.4rem;padding:.55rem 1rem;background:#263238;color:#fff}
+header.top a{color:#fff;text-decoration:none}
+.brand{font-weight:700;font-size:1.1rem;letter-spacing:.03em}
+nav{display:flex;gap:1.1rem;flex-wrap:wrap}
+nav a{padding:.15rem 0;border-bottom:2px solid transparent}
+nav a[aria-current=page]{border-bottom-color:#90caf9}
+.who{margin-left:auto;display:flex;gap:.6rem;align-items:center;color:#cfd8dc;font-size:.9rem}
+.who form{margin:0}
+button,.button{font:inherit;border:1px solid #90a4ae;background:#fff;color:var(--fg);border-radius:4px;padding:.25rem .7rem;cursor:pointer;text-decoration:none;display:inline-block}
+header.top button{background:transparent;color:#fff}
+button.danger{border-color:var(--crit);color:var(--crit)}
+main{padding:1rem;max-width:1440px;margin:0 auto}
+h1{font-size:1.35rem;margin:.2rem 0 .8rem}
+h2{font-size:1.1rem;margin:1.4rem 0 .5rem}
+h3{font-size:1rem;margin:0 0 .4rem}
+small,.muted{color:var(--muted);font-weight:normal}
+.summary{display:flex;flex-wrap:wrap;gap:.6rem;margin-bottom:.8rem}
+.stat{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.45rem .8rem;min-width:8.5rem}
+.stat b{display:block;font-size:1.25rem}
+.stat.bad{border-color:var(--crit)} .stat.bad b{color:var(--crit)}
+.racks{display:grid;grid-template-columns:repeat(auto-fill,minmax(270px,1fr));gap:.7rem}
+.rack{background:var(--card);border:1px solid var(--line);border-left:4px solid var(--line);border-radius:6px;padding:.55rem .75rem}
+.rack.warning{border-left-color:#f9a825} .rack.critical{border-left-color:var(--crit)}
+.rack h3 a{text-decoration:none}
+.rack p{margin:.35rem 0 0}
+.feeds{display:grid;grid-template-columns:1fr 1fr;gap:.3rem .8rem;margin-top:.4rem}
+.feed{font-size:.85rem}
+.feed .figures{display:flex;justify-content:space-between;gap:.4rem}
+svg.bar{display:block;width:100%;height:10px;margin:.15rem 0}
+.high{color:var(--warn);font-weight:600} .critical-text,.late{color:var(--crit);font-weight:600}
+.warnings{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.5rem .9rem .5rem 1.8rem;margin:0 0 .8rem}
+.warnings li{margin:.15rem 0} .warnings li.critical{color:var(--crit)} .warnings li.warning{color:var(--warn)}
+table{border-collapse:collapse;width:100%;background:var(--card)}
+th,td{text-align:left;padding:.32rem .55rem;border-bottom:1px solid var(--line);vertical-align:top}
+th{font-size:.75rem;text-transform:uppercase;letter-spacing:.05em;color:var(--muted);white-space:nowrap}
+td.num,th.num{text-align:right;white-space:nowrap}
+tr.late-row td:first-child{box-shadow:inset 4px 0 var(--crit)}
+.scroll{overflow-x:auto;border:1px solid var(--line);border-radius:6px}
+.scroll table{border:0}
+.badge{display:inline-block;border-radius:10px;padding:0 .55rem;font-size:.8rem;font-weight:600;background:#eceff1;color:#37474f;white-space:nowrap}
+.badge.completed{background:#e8f5e9;color:#1b5e20} .badge.failed{background:#ffebee;color:var(--crit)}
+.badge.queued,.badge.planning,.badge.configuring,.badge.releasing{background:#e3f2fd;color:#0d47a1}
+.badge.reserved{background:#fff8e1;color:#7a4f00}
+.rackpage{display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start}
+.rackpage figure{margin:0;background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.5rem;max-width:100%;overflow-x:auto}
+.rackpage .side{flex:1 1 420px;min-width:0}
+.ports{display:flex;flex-wrap:wrap;gap:3px;margin:.3rem 0 .6rem}
+.port{display:inline-block;min-width:3.1rem;text-align:center;font-size:.75rem;padding:.1rem .2rem;border-radius:3px;border:1px solid #b0bec5;background:#fff;color:#37474f;text-decoration:none}
+.port.colo{background:#1f6fb2;border-color:#1f6fb2;color:#fff}
+.port.inuse{background:#78909c;border-color:#78909c;color:#fff}
+.legend{display:flex;flex-wrap:wrap;gap:.8rem;font-size:.8rem;color:var(--muted);align-items:center}
+.filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:end;margin-bottom:.7rem}
+.filters label{display:flex;flex-direction:column;font-size:.8rem;color:var(--muted)}
+.filters label.check{flex-direction:row;align-items:center;gap:.3rem;color:var(--fg);font-size:.9rem}
+select,input{font:inherit;padding:.25rem .4rem;border:1px solid #b0bec5;border-radius:4px;background:#fff}
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.6rem .9rem;margin:0}
+dl.facts dt{color:var(--muted)} dl.facts dd{margin:0}
+.actions{display:flex;gap:.6rem;flex-wrap:wrap;margin:.7rem 0}
+.actions form{margin:0}
+.notice{background:#e3f2fd;border:1px solid #90caf9;border-radius:6px;padding:.45rem .8rem}
+.pager{display:flex;gap:1rem;margin:.6rem 0}
+.login{max-width:24rem;margin:12vh auto;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:1.2rem 1.4rem}
+.login input{width:100%;margin:.3rem 0 .8rem}
+.error{color:var(--crit)}
+code,.mono{font-family:ui-monospace,"Liberation Mono",monospace;font-size:.85rem}
+@media (max-width:640px){main{padding:.6rem}.feeds{grid-template-columns:1fr}.who{margin-left:0}dl.facts{grid-template-columns:1fr}}
+@media print{header.top,.actions,.filters{display:none}body{background:#fff}}
+)";
+
+std::string base64(const unsigned char* data, int n) {
+  std::string out(static_cast<std::size_t>(4 * ((n + 2) / 3)), '\0');
+  int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, n);
+  out.resize(static_cast<std::size_t>(len));
+  return out;
+}
+
+std::string cssHash() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(kCss.data(), kCss.size(), digest, &n, EVP_sha256(), nullptr);
+  return base64(digest, static_cast<int>(n));
+}
+
+std::string layout(const std::string& title, const Viewer* viewer, const std::string& current,
+                   const std::string& body) {
+  std::string s;
+  s.reserve(body.size() + kCss.size() + 1024);
+  s += "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+       "<meta name=\"referrer\" content=\"no-referrer\"><link rel=\"icon\" href=\"data:,\"><title>";
+  s += h(title) + " \u00b7 colo</title><style>" + kCss + "</style></head><body>\n";
+  if (viewer) {
+    auto item = [&](const char* href, const char* name) {
+      return std::string("<a href=\"") + href + "\"" +
+             (current == name ? " aria-current=\"page\"" : "") + ">" + name + "</a>";
+    };
+    s += "<header class=\"top\"><a class=\"brand\" href=\"/ui/\">colo</a><nav>" +
+         item("/ui/", "Racks") + item("/ui/requests", "Requests") + item("/ui/pools", "Pools") +
+         "</nav><div class=\"who\"><span id=\"who\">" + h(viewer->caller) + " (" + h(viewer->role) +
+         ")</span><form method=\"post\" action=\"/ui/logout\"><input type=\"hidden\" "
+         "name=\"csrf\" value=\"" +
+         h(viewer->csrf) + "\"><button id=\"logout\">Log out</button></form></div></header>\n";
+  }
+  s += "<main>\n" + body + "</main></body></html>\n";
+  return s;
+}
+
+const char* levelName(inv::FeedUsage::Level l) {
+  return l == inv::FeedUsage::Level::critical ? "critical"
+         : l == inv::FeedUsage::Level::high   ? "high"
+                                              : "ok";
+}
+
+// A horizontal bar: `percent` of it filled (clamped to 100), coloured by level.
+std::string bar(int percent, inv::FeedUsage::Level level, const std::string& label) {
+  int w = std::clamp(percent, 0, 100);
+  const char* colour = level == inv::FeedUsage::Level::critical ? "#c62828"
+                       : level == inv::FeedUsage::Level::high   ? "#f9a825"
+                                                                : "#43a047";
+  return "<svg class=\"bar\" viewBox=\"0 0 100 10\" preserveAspectRatio=\"none\" role=\"img\" "
+         "aria-label=\"" +
+         h(label) +
+         "\"><rect width=\"100\" height=\"10\" rx=\"2\" fill=\"#e6eaed\"/><rect width=\"" + num(w) +
+         "\" height=\"10\" rx=\"2\" fill=\"" + colour + "\"/></svg>";
+}
+
+inv::FeedUsage::Level levelOf(int percent) {
+  return percent >= 95   ? inv::FeedUsage::Level::critical
+         : percent >= 80 ? inv::FeedUsage::Level::high
+                         : inv::FeedUsage::Level::ok;
+}
+
+// Units as one stacked bar: installed devices, colo's servers, reserved, free.
+std::string unitsBar(const inv::RackUsage& r) {
+  double scale = r.height > 0 ? 100.0 / r.height : 0;
+  std::string s =
+      "<svg class=\"bar\" viewBox=\"0 0 100 10\" preserveAspectRatio=\"none\" "
+      "role=\"img\" aria-label=\"" +
+      num(r.units_free) + " of " + num(r.height) +
+      " units free\">"
+      "<rect width=\"100\" height=\"10\" rx=\"2\" fill=\"#e6eaed\"/>";
+  double x = 0;
+  for (auto [units, colour] :
+       {std::pair{r.units_device, "#78909c"}, std::pair{r.units_claimed, "#1f6fb2"},
+        std::pair{r.units_reserved, "#b0bec5"}}) {
+    double w = units * scale;
+    if (w > 0)
+      s += "<rect x=\"" + std::to_string(x) + "\" width=\"" + std::to_string(w) +
+           "\" height=\"10\" fill=\"" + colour + "\"/>";
+    x += w;
+  }
+  return s + "</svg>";
+}
+
+std::string feedBlock(const inv::FeedUsage& f) {
+  auto level = f.level();
+  std::string cls = level == inv::FeedUsage::Level::ok     ? ""
+                    : level == inv::FeedUsage::Level::high ? "high"
+                                                           : "critical-text";
+  return "<div class=\"feed\" data-feed=\"" + h(f.name) + "\" data-percent=\"" + num(f.percent()) +
+         "\" data-level=\"" + levelName(level) + "\"><div class=\"figures\"><span>" + h(f.name) +
+         "</span><span class=\"" + cls + "\">" + num(f.percent()) + "%</span></div>" +
+         bar(f.percent(), level, "feed " + f.name + " " + num(f.percent()) + "% of usable") +
+         "<div class=\"muted\">" + num(f.drawn_watts) + "/" + num(f.usable_watts) +
+         " W</div></div>";
+}
+
+std::string statusBadge(inv::Status s) {
+  std::string n(inv::name(s));
+  return "<span class=\"badge " + n + "\">" + n + "</span>";
+}
+
+std::string rackLink(const std::string& rack) {
+  return "<a href=\"/ui/racks/" + urlEncode(rack) + "\">" + h(rack) + "</a>";
+}
+
+std::string requestLink(const std::string& id) {
+  return "<a href=\"/ui/requests/" + urlEncode(id) + "\">" + h(id) + "</a>";
+}
+
+std::string warningLevel(RackWarning::Level l) {
+  return l == RackWarning::Level::critical ? "critical" : "warning";
+}
+
+// Links to the pages before and after `page` of `pages`: `base` + number +
+// `fragment`.
+std::string pager(const std::string& base, std::size_t page, std::size_t pages,
+                  const std::string& fragment) {
+  if (pages <= 1) return "";
+  std::string s = "<div class=\"pager\">";
+  if (page > 1)
+    s += "<a rel=\"prev\" href=\"" + base + std::to_string(page - 1) + fragment +
+         "\">\u2190 previous</a>";
+  if (page < pages)
+    s += "<a rel=\"next\" href=\"" + base + std::to_string(page + 1) + fragment +
+         "\">next \u2192</a>";
+  return s + "</div>";
+}
+
+std::string unitsText(int first, int height) {
+  return "U" + num(first) + (height > 1 ? "\u2013" + num(first + height - 1) : "");
+}
+
+}  // namespace
+
+const std::string& contentSecurityPolicy() {
+  static const std::string csp =
+      "default-src 'none'; style-src 'sha256-" + cssHash() +
+      "'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; "
+      "base-uri 'none'";
+  return csp;
+}
+
+std::string localTime(const std::string& ts, int offset) {
+  auto t = inv::parseRfc3339(ts);
+  if (!t) return ts;
+  std::time_t local = static_cast<std::time_t>(t->epoch_seconds + offset);
+  std::tm tm{};
+  gmtime_r(&local, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+  return buf;
+}
+
+std::string loginPage(const std::string& csrf, const std::string& next,
+                      const std::string& message) {
+  std::string body =
+      "<form class=\"login\" method=\"post\" action=\"/ui/login\"><h1>colo</h1>"
+      "<p class=\"muted\">Colocation console of the data center. Log in with your API token "
+      "(made with <code>colo token</code>).</p>";
+  if (!message.empty()) body += "<p class=\"error\" id=\"login-error\">" + h(message) + "</p>";
+  body +=
+      "<label for=\"token\">Token</label><input id=\"token\" name=\"token\" type=\"password\" "
+      "autocomplete=\"current-password\" required autofocus maxlength=\"512\">"
+      "<input type=\"hidden\" name=\"csrf\" value=\"" +
+      h(csrf) + "\"><input type=\"hidden\" name=\"next\" value=\"" + h(next) +
+      "\"><button id=\"login\">Log in</button></form>\n";
+  return layout("Log in", nullptr, "", body);
+}
+
+std::string overviewPage(const Viewer& viewer, const inv::Occupancy& occ,
+                         const RequestCounts& requests) {
+  const auto& inventory = occ.inventory();
+  auto usage = inv::rackUsage(occ);
+  int units = 0, free = 0, hotFeeds = 0;
+  std::vector<std::pair<const inv::RackUsage*, RackWarning>> warnings;
+  std::vector<std::vector<RackWarning>> perRack(usage.size());
+  for (std::size_t i = 0; i < usage.size(); ++i) {
+    const auto& r = usage[i];
+    units += r.height;
+    free += r.units_free;
+    for (const auto& f : r.feeds) hotFeeds += f.level() != inv::FeedUsage::Level::ok;
+    perRack[i] = rackWarnings(r);
+    for (const auto& w : perRack[i]) warnings.emplace_back(&r, w);
+  }
+  std::stable_sort(warnings.begin(), warnings.end(),
+                   [](const auto& a, const auto& b) { return a.second.level > b.second.level; });
+  int inProgress = 0;
+  for (const auto& [status, n] : requests.by_status)
+    if (inv::inProgress(status)) inProgress += n;
+
+  std::string b;
+  b.reserve(4096 + usage.size() * 1600);
+  b += "<h1>" + h(inventory.site.name.empty() ? "Data center" : inventory.site.name) +
+       " <small>racks, units and power</small></h1>\n<div class=\"summary\">";
+  b += "<div class=\"stat\"><b>" + num(static_cast<long long>(usage.size())) + "</b>racks</div>";
+  b += "<div class=\"stat\"><b>" + num(free) + "</b>units free of " + num(units) + "</div>";
+  b += std::string("<div class=\"stat") + (hotFeeds ? " bad" : "") + "\"><b>" + num(hotFeeds) +
+       "</b>feeds from 80%</div>";
+  b += "<div class=\"stat\"><b>" + num(inProgress) + "</b><a href=\"/ui/requests\">" +
+       (viewer.sees_all ? "requests" : "your requests") + " in progress</a></div>";
+  b += std::string("<div class=\"stat") + (requests.late ? " bad" : "") +
+       "\" id=\"late-count\"><b>" + num(requests.late) +
+       "</b><a href=\"/ui/requests?late=1\">late</a>" +
+       (requests.overdue ? " (" + num(requests.overdue) + " still open)" : "") + "</div></div>\n";
+
+  if (!warnings.empty()) {
+    b += "<h2>Warnings</h2><ul class=\"warnings\" id=\"warnings\">";
+    for (const auto& [r, w] : warnings)
+      b += "<li class=\"" + warningLevel(w.level) + "\" data-rack=\"" + h(r->name) + "\">" +
+           rackLink(r->name) + ": " + h(w.text) + "</li>";
+    b += "</ul>\n";
+  }
+  // Rooms in the order the inventory first names them.
+  std::vector<std::string> rooms;
+  for (const auto& r : usage)
+    if (std::find(rooms.begin(), rooms.end(), r.room) == rooms.end()) rooms.push_back(r.room);
+  for (const auto& room : rooms) {
+    int roomFree = 0, roomRacks = 0;
+    for (const auto& r : usage)
+      if (r.room == room) roomFree += r.units_free, ++roomRacks;
+    b += "<section class=\"room\"><h2>" + h(room.empty() ? "(no room)" : room) + " <small>" +
+         num(roomRacks) + " racks, " + num(roomFree) +
+         " units free</small></h2><div class=\"racks\">\n";
+    for (std::size_t i = 0; i < usage.size(); ++i) {
+      const auto& r = usage[i];
+      if (r.room != room) continue;
+      std::string worst;
+      for (const auto& w : perRack[i])
+        if (worst != "critical") worst = warningLevel(w.level);
+      b += "<article class=\"rack " + worst + "\" data-rack=\"" + h(r.name) + "\"><h3>" +
+           rackLink(r.name) + " <small>" + num(r.height) + "U</small>";
+      if (!perRack[i].empty())
+        b += " <span class=\"badge\">" + num(static_cast<long long>(perRack[i].size())) +
+             (perRack[i].size() == 1 ? " warning" : " warnings") + "</span>";
+      b += "</h3>" + unitsBar(r) + "<div class=\"muted units\" data-free=\"" + num(r.units_free) +
+           "\">" + num(r.units_free) + " of " + num(r.height) + " U free \u00b7 largest run " +
+           num(r.largest_gap) + " U</div><div class=\"feeds\">";
+      for (const auto& f : r.feeds) b += feedBlock(f);
+      b += "</div><p class=\"fits\" data-fit-units=\"" + num(r.fit_units) + "\">Fits: <b>" +
+           (r.fit_units ? h(fitsText(r)) : std::string("nothing more")) + "</b></p></article>\n";
+    }
+    b += "</div></section>\n";
+  }
+  if (usage.empty()) b += "<p>The inventory has no racks.</p>";
+  return layout("Racks", &viewer, "Racks", b);
+}
+
+std::string rackPage(const Viewer& viewer, const inv::Occupancy& occ, std::size_t r) {
+  const auto& inventory = occ.inventory();
+  const auto& rack = inventory.racks[r];
+  auto u = inv::rackUsage(occ, r);
+  std::string b;
+  b += "<h1>Rack " + h(rack.name) + " <small>" + h(rack.room) + " \u00b7 " + num(rack.height) +
+       "U</small></h1>\n<div class=\"rackpage\"><figure>";
+  b += elevationSvg(occ, r, {false, "/ui/requests/{id}"});
+  b += "<figcaption class=\"legend\"><a href=\"/ui/racks/" + urlEncode(rack.name) +
+       "/elevation.svg\">elevation as SVG</a></figcaption></figure>\n<div class=\"side\">";
+  b += "<div class=\"summary\"><div class=\"stat\"><b>" + num(u.units_free) +
+       "</b>units free</div><div class=\"stat\"><b>" + num(u.largest_gap) +
+       "U</b>largest free run</div><div class=\"stat\" id=\"fits\"><b>" +
+       (u.fit_units ? num(u.fit_units) + "U" : std::string("\u2013")) + "</b>" +
+       (u.fit_units ? "fits: " + h(fitsText(u)) : std::string("nothing more fits")) +
+       "</div></div>";
+  auto warnings = rackWarnings(u);
+  if (!warnings.empty()) {
+    b += "<ul class=\"warnings\" id=\"warnings\">";
+    for (const auto& w : warnings)
+      b += "<li class=\"" + warningLevel(w.level) + "\">" + h(w.text) + "</li>";
+    b += "</ul>";
+  }
+  // Power: each feed, then who draws what from which.
+  b += "<h2>Power</h2><div class=\"feeds\">";
+  for (const auto& f : u.feeds) b += feedBlock(f);
+  b += "</div><div class=\"scroll\"><table id=\"loads\"><thead><tr><th>Occupant</th>";
+  for (const auto& f : rack.feeds) b += "<th class=\"num\">" + h(f.name) + "</th>";
+  b += "<th></th></tr></thead><tbody>";
+  for (const auto& l : occ.loads(r)) {
+    b += "<tr data-name=\"" + h(l.name) + "\" data-watts=\"" + num(l.watts) + "\"><td>" +
+         (l.request_id.empty() ? h(l.name)
+                               : h(l.name) + " <small>" + requestLink(l.request_id) + "</small>") +
+         "</td>";
+    for (std::size_t f = 0; f < rack.feeds.size(); ++f)
+      b += "<td class=\"num\">" +
+           (std::find(l.feeds.begin(), l.feeds.end(), f) != l.feeds.end() ? num(l.watts) + " W"
+                                                                          : std::string()) +
+           "</td>";
+    b += std::string("<td>") +
+         (rack.feeds.size() > 1 && l.feeds.size() == 1 ? "<span class=\"high\">one feed</span>"
+                                                       : "") +
+         "</td></tr>";
+  }
+  b += "</tbody></table></div>";
+  // The rack's switches, port by port.
+  for (const auto& name : rack.switches) {
+    const auto* sw = inventory.switchNamed(name);
+    if (!sw) continue;
+    auto s = occ.switchIndex(*sw);
+    b += "<h2>Switch " + h(sw->name) + " <small>" + h(sw->vendor) + " \u00b7 " +
+         num(static_cast<long long>(occ.freePorts(s))) + " of " +
+         num(static_cast<long long>(sw->access_ports.size())) +
+         " access ports free</small></h2><div class=\"ports\" data-switch=\"" + h(sw->name) + "\">";
+    for (std::size_t p = 0; p < sw->access_ports.size(); ++p) {
+      const auto& port = sw->access_ports[p];
+      std::string label = port;
+      if (auto cut = label.find_first_of("0123456789"); cut != std::string::npos)
+        label = label.substr(cut);
+      if (const auto* holder = occ.portHolder(s, p)) {
+        const auto& c = *holder;
+        b += "<a class=\"port colo\" data-port=\"" + h(port) +
+             "\" data-state=\"colo\" href=\"/ui/requests/" + urlEncode(c.request_id) +
+             "\" title=\"" +
+             h(port + ": " + c.hostname + ", VLAN " + num(c.vlan) + ", request " + c.request_id) +
+             "\">" + h(label) + "</a>";
+      } else {
+        bool taken = occ.portTaken(s, p);
+        b += std::string("<span class=\"port ") + (taken ? "inuse" : "free") + "\" data-port=\"" +
+             h(port) + "\" data-state=\"" + (taken ? "in-use" : "free") + "\" title=\"" +
+             h(port + (taken ? ": in use (inventory)" : ": free")) + "\">" + h(label) + "</span>";
+      }
+    }
+    b += "</div>";
+    std::vector<std::string> other;
+    for (const auto& p : sw->in_use)
+      if (!occ.portIndex(s, p)) other.push_back(p);
+    if (!other.empty()) {
+      b += "<p class=\"muted\">Also in use (not access ports): ";
+      for (std::size_t i = 0; i < other.size(); ++i) b += (i ? ", " : "") + h(other[i]);
+      b += "</p>";
+    }
+  }
+  if (!rack.switches.empty())
+    b += "<div class=\"legend\"><span class=\"port free\">free</span><span class=\"port "
+         "colo\">colo</span>"
+         "<span class=\"port inuse\">in use</span></div>";
+  b += "</div></div>\n";
+  return layout("Rack " + rack.name, &viewer, "Racks", b);
+}
+
+std::string poolsPage(const Viewer& viewer, const inv::Occupancy& occ,
+                      const std::vector<inv::Claims::Address>& held, const std::string& pool,
+                      std::size_t page) {
+  const auto& inventory = occ.inventory();
+  auto usage = inv::poolUsage(occ);
+  std::string b =
+      "<h1>IP pools</h1>\n<div class=\"scroll\"><table id=\"pools\"><thead><tr><th>Pool</th>"
+      "<th>Prefix</th><th class=\"num\">VLAN</th><th>In use</th><th class=\"num\">Held</th>"
+      "<th class=\"num\">Free</th><th>Next free</th></tr></thead><tbody>";
+  for (const auto& p : usage) {
+    // Share of what may be handed out that is held.
+    inv::u128 allocatable = p.usable - p.excluded;
+    int percent = allocatable == 0 ? 100
+                                   : static_cast<int>(static_cast<double>(p.held) * 100.0 /
+                                                      static_cast<double>(allocatable));
+    b += "<tr data-pool=\"" + h(p.name) + "\" data-percent=\"" + num(percent) +
+         "\"><td><a href=\"/ui/pools?pool=" + urlEncode(p.name) + "#held\">" + h(p.name) +
+         "</a></td><td class=\"mono\">" + h(p.prefix) + "</td><td class=\"num\">" + num(p.vlan) +
+         "</td><td>" + bar(percent, levelOf(percent), p.name + " " + num(percent) + "% held") +
+         "<small>" + num(percent) + "%</small></td><td class=\"num\">" + h(countText(p.held)) +
+         "</td><td class=\"num\">" + h(countText(p.free)) + "</td><td class=\"mono\">" +
+         (p.next_free ? h(p.next_free->str()) : std::string("(none)")) + "</td></tr>";
+  }
+  b += "</tbody></table></div>\n";
+  const inv::IpPool* selected = pool.empty() ? nullptr : inventory.pool(pool);
+  if (!pool.empty() && !selected) b += "<p class=\"error\">No pool named " + h(pool) + ".</p>";
+  if (!selected) {
+    if (!usage.empty())
+      b += "<p class=\"muted\">Choose a pool for its free ranges and who holds each address.</p>";
+    return layout("Pools", &viewer, "Pools", b);
+  }
+  auto p = occ.poolIndex(*selected);
+  auto addr = [&](inv::u128 v) { return inv::IpAddress{v, selected->prefix.network.v6}.str(); };
+  constexpr std::size_t kRanges = 20;
+  auto free =
+      occ.addressesTaken(p).gaps(selected->firstUsable(), selected->lastUsable(), kRanges + 1);
+  b +=
+      "<h2 id=\"held\">Pool " + h(selected->name) + " <small>" + h(usage[p].prefix) + ", VLAN " +
+      num(selected->vlan) + (selected->gateway ? ", gateway " + h(selected->gateway->str()) : "") +
+      "</small></h2><h3>Free ranges</h3><div class=\"scroll\"><table id=\"free-ranges\"><thead><tr>"
+      "<th>From</th><th>To</th><th class=\"num\">Size</th></tr></thead><tbody>";
+  for (std::size_t i = 0; i < std::min(free.size(), kRanges); ++i)
+    b += "<tr><td class=\"mono\">" + h(addr(free[i].first)) + "</td><td class=\"mono\">" +
+         h(addr(free[i].second)) + "</td><td class=\"num\">" +
+         h(countText(free[i].second - free[i].first + 1)) + "</td></tr>";
+  if (free.empty()) b += "<tr><td colspan=\"3\">none: every address is held or excluded</td></tr>";
+  b += "</tbody></table></div>";
+  if (free.size() > kRanges)
+    b += "<p class=\"muted\">The first " + num(kRanges) + " free ranges.</p>";
+  std::vector<const inv::Claims::Address*> mine;
+  for (const auto& a : held)
+    if (a.pool == selected->name) mine.push_back(&a);
+  std::sort(mine.begin(), mine.end(),
+            [](const auto* a, const auto* c) { return a->address.value < c->address.value; });
+  std::size_t pages = std::max<std::size_t>(1, (mine.size() + kRowsPerPage - 1) / kRowsPerPage);
+  page = std::clamp<std::size_t>(page, 1, pages);
+  b += "<h3>Held addresses <small>" + num(static_cast<long long>(mine.size())) +
+       (pages > 1 ? ", page " + num(static_cast<long long>(page)) + " of " +
+                        num(static_cast<long long>(pages))
+                  : "") +
+       "</small></h3><div class=\"scroll\"><table id=\"held-addresses\"><thead><tr><th>Address</th>"
+       "<th>Request</th><th>Hostname</th></tr></thead><tbody>";
+  for (std::size_t i = (page - 1) * kRowsPerPage; i < std::min(mine.size(), page * kRowsPerPage);
+       ++i)
+    b += "<tr><td class=\"mono\">" + h(mine[i]->address.str()) + "</td><td>" +
+         requestLink(mine[i]->request_id) + "</td><td>" + h(mine[i]->hostname) + "</td></tr>";
+  if (mine.empty()) b += "<tr><td colspan=\"3\">no address of this pool is held</td></tr>";
+  b += "</tbody></table></div>";
+  b += pager("/ui/pools?pool=" + urlEncode(selected->name) + "&amp;page=", page, pages, "#held");
+  return layout("Pools", &viewer, "Pools", b);
+}
+
+bool RequestFilter::matches(const RequestRow& row) const {
+  if (status && row.record.status != *status) return false;
+  if (!tenant.empty() && row.record.tenant_code != tenant) return false;
+  return !late || row.late();
+}
+
+std::string requestsPage(const Viewer& viewer, const std::vector<RequestRow>& rows,
+                         const RequestFilter& filter, const std::vector<std::string>& tenants,
+                         int offset) {
+  std::string b =
+      "<h1>Requests</h1>\n<form class=\"filters\" method=\"get\" action=\"/ui/requests\">"
+      "<label>Status<select name=\"status\"><option value=\"\">any</option>";
+  for (auto s : inv::allStatuses()) {
+    std::string n(inv::name(s));
+    b += "<option" + std::string(filter.status == s ? " selected" : "") + ">" + n + "</option>";
+  }
+  b += "</select></label><label>Tenant<select name=\"tenant\"><option value=\"\">any</option>";
+  for (const auto& t : tenants)
+    b += "<option" + std::string(filter.tenant == t ? " selected" : "") + ">" + h(t) + "</option>";
+  b += std::string(
+           "</select></label><label class=\"check\"><input type=\"checkbox\" name=\"late\" "
+           "value=\"1\"") +
+       (filter.late ? " checked" : "") + "> late only</label><button>Filter</button></form>\n";
+  std::size_t late = static_cast<std::size_t>(
+      std::count_if(rows.begin(), rows.end(), [](const auto& r) { return r.late(); }));
+  std::size_t pages = std::max<std::size_t>(1, (rows.size() + kRowsPerPage - 1) / kRowsPerPage);
+  std::size_t page = std::clamp<std::size_t>(filter.page, 1, pages);
+  b += "<p id=\"count\">" + num(static_cast<long long>(rows.size())) +
+       (rows.size() == 1 ? " request" : " requests") +
+       (late ? ", <span class=\"late\">" + num(static_cast<long long>(late)) + " late</span>"
+             : std::string()) +
+       (pages > 1 ? " \u00b7 page " + num(static_cast<long long>(page)) + " of " +
+                        num(static_cast<long long>(pages))
+                  : "") +
+       "</p>";
+  b += "<div class=\"scroll\"><table id=\"requests\"><thead><tr><th>Request</th><th>Status</th>"
+       "<th>Tenant</th><th>Letter</th><th>Received</th><th>Due</th><th>Completed</th><th>Late</th>"
+       "</tr></thead><tbody>";
+  for (std::size_t i = (page - 1) * kRowsPerPage; i < std::min(rows.size(), page * kRowsPerPage);
+       ++i) {
+    const auto& row = rows[i];
+    const auto& r = row.record;
+    b += "<tr data-id=\"" + h(r.id) + "\" data-late=\"" + (row.late() ? "1" : "0") + "\"" +
+         (row.late() ? " class=\"late-row\"" : "") + "><td>" + requestLink(r.id) + "</td><td>" +
+         statusBadge(r.status) + "</td><td>" + h(r.tenant_code) + "</td><td>" + h(r.letter_number) +
+         "</td><td>" + h(localTime(r.received_at, offset)) + "</td><td>" +
+         (row.sla ? h(row.sla->due_date) : std::string()) + "</td><td>" +
+         h(localTime(r.completed_at, offset)) + "</td><td>";
+    if (row.late())
+      b += std::string("<span class=\"late\">") + (row.sla->overdue ? "overdue " : "late ") +
+           h(lateText(row.sla->late_seconds)) + "</span>";
+    else if (row.sla && row.sla->met == true && r.status == inv::Status::completed)
+      b += "<span class=\"muted\">on time</span>";
+    b += "</td></tr>";
+  }
+  if (rows.empty()) b += "<tr><td colspan=\"8\">No request matches.</td></tr>";
+  b += "</tbody></table></div>";
+  b +=
+      pager("/ui/requests?status=" + (filter.status ? std::string(inv::name(*filter.status)) : "") +
+                "&amp;tenant=" + urlEncode(filter.tenant) + (filter.late ? "&amp;late=1" : "") +
+                "&amp;page=",
+            page, pages, "");
+  return layout("Requests", &viewer, "Requests", b);
+}
+
+std::string requestPage(const Viewer& viewer, const RequestDetail& d, int offset,
+                        const std::string& notice) {
+  const auto& r = d.row.record;
+  std::string tenantName;
+  if (auto body = nlohmann::json::parse(r.body, nullptr, false); body.is_object())
+    if (auto t = body.find("tenant"); t != body.end() && t->is_object())
+      tenantName = t->value("name", "");
+  std::string b = "<h1>Request " + h(r.id) + " " + statusBadge(r.status) + "</h1>\n";
+  if (!notice.empty()) b += "<p class=\"notice\" id=\"notice\">" + h(notice) + "</p>";
+  b += "<dl class=\"facts\"><dt>Tenant</dt><dd>" +
+       h(tenantName.empty() ? r.tenant_code : tenantName) + " <small>(" + h(r.tenant_code) +
+       ")</small></dd><dt>Request letter</dt><dd>" + h(r.letter_number) +
+       "</dd><dt>Received</dt><dd>" + h(localTime(r.received_at, offset)) + "</dd>";
+  if (const auto& sla = d.row.sla) {
+    b += "<dt>Due</dt><dd id=\"due\">" + h(sla->due_date) + " <small>(3 working days)</small>";
+    if (d.row.late())
+      b += std::string(" <span class=\"late\" id=\"late\">") +
+           (sla->overdue ? "overdue by " : "late by ") + h(lateText(sla->late_seconds)) + "</span>";
+    else if (sla->met == true)
+      b += " <span class=\"muted\">met</span>";
+    b += "</dd>";
+  }
+  if (!r.completed_at.empty())
+    b += "<dt>Ended</dt><dd>" + h(localTime(r.completed_at, offset)) + "</dd>";
+  b += "<dt>Last change</dt><dd>" + h(localTime(r.updated_at, offset)) + "</dd>";
+  if (!r.submitted_by.empty()) b += "<dt>Sent by</dt><dd>" + h(r.submitted_by) + "</dd>";
+  if (!r.error.empty())
+    b += "<dt>Why it failed</dt><dd class=\"error\" id=\"error\">" + h(r.error) + "</dd>";
+  b += "</dl>\n<div class=\"actions\">";
+  if (r.status == inv::Status::completed)
+    b += "<a class=\"button\" id=\"letter\" href=\"/ui/requests/" + urlEncode(r.id) +
+         "/letter\">Confirmation letter</a>";
+  if (viewer.may_release && (r.status == inv::Status::completed ||
+                             r.status == inv::Status::failed || r.status == inv::Status::reserved))
+    b += "<form method=\"post\" action=\"/ui/requests/" + urlEncode(r.id) +
+         "/release\"><input type=\"hidden\" name=\"csrf\" value=\"" + h(viewer.csrf) +
+         "\"><button class=\"danger\" id=\"release\">Release: free its units, power, ports and "
+         "addresses</button></form>";
+  b += "</div>";
+
+  b += "<h2>Allocation</h2>";
+  if (!r.allocation || r.allocation->servers.empty()) {
+    b += "<p class=\"muted\">Nothing was allocated.</p>";
+  } else {
+    b += std::string(
+        "<div class=\"scroll\"><table id=\"allocation\"><thead><tr><th>Server</th><th>Rack</th>"
+        "<th>Units</th><th>Power</th><th>NIC</th><th>Switch port</th><th class=\"num\">VLAN</th>"
+        "<th>Addresses</th></tr></thead><tbody>");
+    for (const auto& s : r.allocation->servers) {
+      std::string feeds;
+      for (const auto& f : s.feeds) feeds += (feeds.empty() ? "" : "+") + f.feed;
+      std::string first = "<td>" + h(s.hostname) + "</td><td>" + rackLink(s.rack) + "</td><td>" +
+                          unitsText(s.first_unit, s.height) + "</td><td>" + num(s.power_watts) +
+                          " W <small>" + h(feeds) + "</small></td>";
+      std::string blank = "<td></td><td></td><td></td><td></td>";
+      if (s.nics.empty()) b += "<tr>" + first + "<td>\u2013</td><td></td><td></td><td></td></tr>";
+      for (std::size_t n = 0; n < s.nics.size(); ++n) {
+        const auto& nic = s.nics[n];
+        std::string addrs;
+        for (const auto& a : nic.addresses)
+          addrs += (addrs.empty() ? "" : "<br>") + std::string("<span class=\"mono\">") +
+                   h(a.address.str()) + "/" + num(a.prefix_length) + "</span>" +
+                   (a.gateway ? " <small>gw " + h(a.gateway->str()) + "</small>" : "");
+        b += "<tr>" + (n ? blank : first) + "<td>" + num(nic.index) + "</td><td>" +
+             h(nic.switch_name) + " <span class=\"mono\">" + h(nic.port) +
+             "</span></td><td class=\"num\">" + num(nic.vlan) + "</td><td>" + addrs + "</td></tr>";
+      }
+    }
+    b += "</tbody></table></div>";
+    if (inv::ended(r.status) && r.status != inv::Status::completed)
+      b += "<p class=\"muted\">Kept for the record; none of it is held any more.</p>";
+  }
+  b += "<h2>Step log</h2><div class=\"scroll\"><table "
+       "id=\"steps\"><thead><tr><th>When</th><th>Who</th>"
+       "<th>Step</th><th>Detail</th></tr></thead><tbody>";
+  for (const auto& e : d.events)
+    b += "<tr><td>" + h(localTime(e.at, offset)) + "</td><td>" + h(e.actor) + "</td><td>" +
+         h(e.kind) + "</td><td>" + h(e.detail) + "</td></tr>";
+  b += "</tbody></table></div>";
+  b += "<h2>Callbacks</h2>";
+  if (d.callbacks.empty()) {
+    b += "<p class=\"muted\">None sent.</p>";
+  } else {
+    b += "<div class=\"scroll\"><table id=\"callbacks\"><thead><tr><th>Event</th><th>To</th>"
+         "<th class=\"num\">Attempts</th><th>State</th></tr></thead><tbody>";
+    for (const auto& c : d.callbacks) {
+      std::string state = !c.delivered_at.empty() ? "delivered " + localTime(c.delivered_at, offset)
+                          : c.given_up            ? "given up"
+                                                  : "pending";
+      b += "<tr><td>" + h(c.event) + "</td><td class=\"mono\">" + h(c.url) +
+           "</td><td class=\"num\">" + num(c.attempts) + "</td><td" +
+           (c.given_up ? " class=\"error\"" : "") + ">" + h(state) +
+           (c.last_error.empty() || !c.delivered_at.empty()
+                ? ""
+                : "<br><small>" + h(c.last_error) + "</small>") +
+           "</td></tr>";
+    }
+    b += "</tbody></table></div>";
+  }
+  return layout("Request " + r.id, &viewer, "Requests", b);
+}
+
+std::string errorPage(const Viewer* viewer, int status, const std::string& detail) {
+  std::string title = status == 404   ? "Not found"
+                      : status == 403 ? "Forbidden"
+                      : status == 409 ? "Conflict"
+                      : status == 400 ? "Bad request"
+                                      : "Error";
+  return layout(title, viewer, "",
+                "<h1>" + h(title) + "</h1><p id=\"detail\">" + h(detail) +
+                    "</p><p><a href=\"/ui/\">Back to the racks</a></p>");
+}
+
+}  // namespace colo::agent::ui

@@ -1,0 +1,387 @@
+// The console's logins, sessions and forms (SPEC §11), through the API's own
+// handler with an injected clock: what a browser sends, what it gets back.
+// The pages themselves are driven by a real browser in tests/ui/.
+#include <catch2/catch.hpp>
+
+#include <mutex>
+#include <regex>
+#include <set>
+
+#include "../support/temp_dir.h"
+#include "api.h"
+#include "colo/inventory/loader.h"
+#include "colo/inventory/request.h"
+#include "ui/sessions.h"
+
+namespace inv = colo::inventory;
+using namespace colo::agent;
+
+namespace {
+
+const std::string kAdmin = "colo_admin-token-for-console-tests";
+const std::string kTech = "colo_technician-token-for-console-tests";
+const std::string kPlanning = "colo_bappeda-requester-token";
+const std::string kHealth = "colo_dinkes-requester-token";
+
+struct Site {
+  colo::test::TempDir dir;
+  Config config;
+  inv::Inventory inventory;
+  std::unique_ptr<inv::Ledger> ledger;
+  std::mutex ledgerMutex;
+  SlaCalendar sla{7 * 3600, {}};
+  std::int64_t now = 1795000000;  // 2026-11-19
+  std::unique_ptr<Api> api;
+
+  Site() {
+    auto loaded = inv::loadInventory(COLO_SOURCE_DIR "/tests/data/small.yaml");
+    REQUIRE(loaded.ok());
+    inventory = std::move(loaded.inventory);
+    config.tokens = {{"ops", "admin", inv::sha256Hex(kAdmin)},
+                     {"budi", "technician", inv::sha256Hex(kTech)},
+                     {"sikd-bappeda", "requester", inv::sha256Hex(kPlanning)},
+                     {"sikd-dinkes", "requester", inv::sha256Hex(kHealth)}};
+    ledger = std::make_unique<inv::Ledger>(dir.file("colo.db"), inv::Ledger::Open::create);
+    ApiContext ctx;
+    ctx.config = &config;
+    ctx.inventory = &inventory;
+    ctx.ledger = ledger.get();
+    ctx.ledgerMutex = &ledgerMutex;
+    ctx.sla = &sla;
+    ctx.now = [this] { return now; };
+    api = std::make_unique<Api>(ctx);
+    add("REQ-P1", "BAPPEDA", "sikd-bappeda", inv::Status::reserved);
+    add("REQ-H1", "DINKES", "sikd-dinkes", inv::Status::failed);
+  }
+
+  void add(const std::string& id, const std::string& tenant, const std::string& by,
+           inv::Status status) {
+    auto r =
+        inv::parseRequestJson(R"({"id": ")" + id + R"(", "letter_number": "1/)" + id +
+                              R"(", "tenant": {"code": ")" + tenant + R"(", "name": ")" + tenant +
+                              R"( office"}, "received_at": "2026-11-16T08:00:00+07:00",
+                                   "servers": [{"hostname": "h1", "units": 1, "power_watts": 100}]})");
+    ledger->write([&] {
+      ledger->insertRequest(r, inv::Status::planning, by, "test");
+      ledger->transition(id, inv::Status::planning, status,
+                         {"test", "set up", status == inv::Status::failed ? "no room" : "", ""});
+    });
+  }
+
+  ApiResponse send(ApiRequest req) {
+    ApiResponse out;
+    api->handle(req, [&](ApiResponse r) { out = std::move(r); });
+    return out;
+  }
+};
+
+// Keeps cookies as a browser does (the last Set-Cookie of each name).
+struct Browser {
+  explicit Browser(Site& site) : c(site) {}
+  Site& c;
+  std::map<std::string, std::string> cookies;
+  std::string origin;
+
+  ApiResponse request(const std::string& method, const std::string& target,
+                      const std::string& form = "") {
+    ApiRequest req;
+    req.method = method;
+    req.target = target;
+    req.body = form;
+    req.remote = "127.0.0.1:5000";
+    req.headers["host"] = "colo.example:8080";
+    if (!origin.empty()) req.headers["origin"] = origin;
+    if (!form.empty())
+      req.content_type = req.headers["content-type"] = "application/x-www-form-urlencoded";
+    std::string jar;
+    for (const auto& [k, v] : cookies) jar += (jar.empty() ? "" : "; ") + k + "=" + v;
+    if (!jar.empty()) req.headers["cookie"] = jar;
+    auto res = c.send(req);
+    if (auto it = res.headers.find("Set-Cookie"); it != res.headers.end()) {
+      const auto& sc = it->second;
+      auto eq = sc.find('='), semi = sc.find(';');
+      auto name = sc.substr(0, eq), value = sc.substr(eq + 1, semi - eq - 1);
+      if (value.empty() || sc.find("Max-Age=0") != std::string::npos)
+        cookies.erase(name);
+      else
+        cookies[name] = value;
+    }
+    return res;
+  }
+  ApiResponse get(const std::string& target) { return request("GET", target); }
+  ApiResponse post(const std::string& target, const std::string& form) {
+    return request("POST", target, form);
+  }
+
+  static std::string csrf(const std::string& html) {
+    std::smatch m;
+    if (!std::regex_search(html, m, std::regex(R"re(name="csrf" value="([0-9a-f]+)")re")))
+      return "";
+    return m[1];
+  }
+  ApiResponse login(const std::string& token, const std::string& next = "") {
+    auto form = get("/ui/login");
+    return post("/ui/login", "token=" + token + "&csrf=" + csrf(form.body) + "&next=" + next);
+  }
+};
+
+std::string location(const ApiResponse& r) {
+  auto it = r.headers.find("Location");
+  return it == r.headers.end() ? "" : it->second;
+}
+
+}  // namespace
+
+TEST_CASE("console: without a session every page is a 303 to the login, with nothing of the page") {
+  Site c;
+  Browser b(c);
+  for (std::string path :
+       {"/ui/", "/ui/racks/R01", "/ui/racks/R01/elevation.svg", "/ui/pools", "/ui/requests",
+        "/ui/requests/REQ-P1", "/ui/requests/REQ-P1/letter", "/ui/no-such-page"}) {
+    INFO(path);
+    auto r = b.get(path);
+    CHECK(r.status == 303);
+    CHECK(location(r).rfind("/ui/login", 0) == 0);
+    CHECK(r.body.empty());
+  }
+  CHECK(location(b.get("/ui/racks/R01")) == "/ui/login?next=%2Fui%2Fracks%2FR01");
+  CHECK(location(b.get("/")) == "/ui/");
+  CHECK(location(b.get("/ui")) == "/ui/");
+  // A bearer token is the API's way in, not the console's.
+  ApiRequest bearer;
+  bearer.method = "GET";
+  bearer.target = "/ui/";
+  bearer.authorization = "Bearer " + kAdmin;
+  CHECK(c.send(bearer).status == 303);
+  // Forms without a session do nothing.
+  CHECK(location(b.post("/ui/requests/REQ-P1/release", "csrf=x")) == "/ui/login");
+  CHECK(c.ledger->request("REQ-P1")->status == inv::Status::reserved);
+}
+
+TEST_CASE(
+    "console: logging in checks the token and the form's CSRF cookie, and sets a strict cookie") {
+  Site c;
+  Browser b(c);
+  auto form = b.get("/ui/login");
+  CHECK(form.status == 200);
+  CHECK(form.body.find("name=\"token\"") != std::string::npos);
+  CHECK(form.headers["Set-Cookie"].find("colo_login=") == 0);
+  std::string csrf = Browser::csrf(form.body);
+  REQUIRE(csrf.size() == 64);
+
+  // Another site's form: no login cookie (SameSite) or not the same token.
+  Browser other(c);
+  CHECK(other.post("/ui/login", "token=" + kAdmin + "&csrf=" + csrf).status == 403);
+  CHECK(other.cookies.count("colo_session") == 0);
+  // A wrong token.
+  auto wrong = b.post("/ui/login", "token=colo_wrong&csrf=" + csrf);
+  CHECK(wrong.status == 401);
+  CHECK(wrong.body.find("That token is not valid.") != std::string::npos);
+  CHECK(b.cookies.count("colo_session") == 0);
+
+  auto ok = b.login(kAdmin, "/ui/pools");
+  CHECK(ok.status == 303);
+  CHECK(location(ok) == "/ui/pools");
+  const auto& cookie = ok.headers["Set-Cookie"];
+  CHECK(std::regex_match(cookie, std::regex("colo_session=[0-9a-f]{64}; Path=/; Max-Age=43200; "
+                                            "HttpOnly; SameSite=Strict")));
+  auto page = b.get("/ui/");
+  CHECK(page.status == 200);
+  CHECK(page.content_type == "text/html; charset=utf-8");
+  CHECK(page.headers["Content-Security-Policy"].find("default-src 'none'; style-src 'sha256-") ==
+        0);
+  CHECK(page.headers["X-Frame-Options"] == "DENY");
+  CHECK(page.headers["X-Content-Type-Options"] == "nosniff");
+  CHECK(page.headers["Cache-Control"] == "no-store");
+  CHECK(page.body.find("ops (admin)") != std::string::npos);
+  // Already logged in: the form leads to the console.
+  CHECK(location(b.get("/ui/login")) == "/ui/");
+
+  SECTION("under TLS the cookie is Secure") {
+    c.config.tls_cert = "cert.pem";
+    Browser t(c);
+    CHECK(t.login(kAdmin).headers["Set-Cookie"].find("; Secure") != std::string::npos);
+  }
+  SECTION("after login only a console page of this origin") {
+    for (std::string next : {"//evil.example/", "https://evil.example/ui/", "/v1/requests",
+                             "/ui/%0d%0aSet-Cookie:x=y", "/ui//evil.example"}) {
+      INFO(next);
+      Browser t(c);
+      CHECK(location(t.login(kAdmin, next)) == "/ui/");
+    }
+  }
+}
+
+TEST_CASE(
+    "console: a session ends on logout (with its CSRF token), when idle, when old, and with its "
+    "token") {
+  Site c;
+  Browser b(c);
+  REQUIRE(b.login(kTech).status == 303);
+  auto page = b.get("/ui/requests");
+  REQUIRE(page.status == 200);
+  std::string csrf = Browser::csrf(page.body);
+
+  SECTION("logout needs the session's CSRF token") {
+    auto session = b.cookies["colo_session"];
+    CHECK(b.post("/ui/logout", "csrf=0000").status == 403);
+    CHECK(b.get("/ui/").status == 200);
+    auto out = b.post("/ui/logout", "csrf=" + csrf);
+    CHECK(out.status == 303);
+    CHECK(location(out) == "/ui/login");
+    CHECK(out.headers["Set-Cookie"].find("colo_session=; Path=/; Max-Age=0") == 0);
+    // Replaying the old cookie opens nothing.
+    b.cookies["colo_session"] = session;
+    CHECK(b.get("/ui/").status == 303);
+  }
+  SECTION("30 minutes unused") {
+    c.now += 29 * 60;
+    CHECK(b.get("/ui/").status == 200);
+    c.now += 29 * 60;  // used 29 minutes ago
+    CHECK(b.get("/ui/").status == 200);
+    c.now += 30 * 60;
+    CHECK(b.get("/ui/").status == 303);
+  }
+  SECTION("12 hours after login, however busy") {
+    for (int i = 0; i < 12 * 4 - 1; ++i) {
+      c.now += 15 * 60;
+      REQUIRE(b.get("/ui/").status == 200);
+    }
+    c.now += 15 * 60;
+    CHECK(b.get("/ui/").status == 303);
+  }
+  SECTION("the token leaves the config, or changes role") {
+    Browser other(c);
+    REQUIRE(other.login(kAdmin).status == 303);
+    c.config.tokens.erase(c.config.tokens.begin() + 1);  // budi's
+    CHECK(b.get("/ui/").status == 303);
+    CHECK(other.get("/ui/").status == 200);
+    c.config.tokens[0].role = "requester";
+    CHECK(other.get("/ui/").status == 303);
+  }
+}
+
+TEST_CASE("console: releasing takes a technician, the session's CSRF token and this origin") {
+  Site c;
+  Browser planner(c), tech(c);
+  REQUIRE(planner.login(kPlanning).status == 303);
+  REQUIRE(tech.login(kTech).status == 303);
+  auto mine = planner.get("/ui/requests/REQ-P1");
+  REQUIRE(mine.status == 200);
+  CHECK(mine.body.find("id=\"release\"") == std::string::npos);
+  CHECK(planner.post("/ui/requests/REQ-P1/release", "csrf=" + Browser::csrf(mine.body)).status ==
+        403);
+
+  auto page = tech.get("/ui/requests/REQ-P1");
+  REQUIRE(page.body.find("id=\"release\"") != std::string::npos);
+  std::string csrf = Browser::csrf(page.body);
+  CHECK(tech.post("/ui/requests/REQ-P1/release", "csrf=").status == 403);
+  CHECK(tech.post("/ui/requests/REQ-P1/release", "csrf=" + Browser::csrf(mine.body)).status == 403);
+  tech.origin = "https://evil.example";
+  CHECK(tech.post("/ui/requests/REQ-P1/release", "csrf=" + csrf).status == 403);
+  CHECK(c.ledger->request("REQ-P1")->status == inv::Status::reserved);
+
+  tech.origin = "http://colo.example:8080";
+  auto done = tech.post("/ui/requests/REQ-P1/release", "csrf=" + csrf);
+  CHECK(done.status == 303);
+  CHECK(location(done) == "/ui/requests/REQ-P1?done=released");
+  CHECK(c.ledger->request("REQ-P1")->status == inv::Status::released);
+  CHECK(tech.get(location(done)).body.find("Released: everything it held is free again.") !=
+        std::string::npos);
+  auto again = tech.post("/ui/requests/REQ-P1/release", "csrf=" + csrf);
+  CHECK(again.status == 409);
+  CHECK(again.body.find("request REQ-P1 was already released") != std::string::npos);
+  CHECK(tech.post("/ui/requests/REQ-NONE/release", "csrf=" + csrf).status == 404);
+}
+
+TEST_CASE("console: a requester sees its own requests only, as over the API") {
+  Site c;
+  Browser planner(c);
+  REQUIRE(planner.login(kPlanning).status == 303);
+  auto list = planner.get("/ui/requests");
+  CHECK(list.body.find("data-id=\"REQ-P1\"") != std::string::npos);
+  CHECK(list.body.find("REQ-H1") == std::string::npos);
+  CHECK(list.body.find("DINKES") == std::string::npos);  // not even as a filter
+  CHECK(planner.get("/ui/requests/REQ-H1").status == 404);
+  CHECK(planner.get("/ui/requests/REQ-H1/letter").status == 404);
+  CHECK(planner.get("/ui/requests/REQ-P1/letter").status == 409);  // not completed
+  CHECK(planner.get("/ui/racks/R01").status == 200);
+  CHECK(planner.get("/ui/pools?pool=pub-v4").status == 200);
+  CHECK(planner.get("/ui/pools?pool=nope").status == 404);
+  CHECK(planner.get("/ui/racks/R9").status == 404);
+  CHECK(planner.get("/ui/requests?status=bogus").status == 400);
+  CHECK(planner.get("/ui/requests?page=x").status == 400);
+  auto svg = planner.get("/ui/racks/R01/elevation.svg");
+  CHECK(svg.content_type == "image/svg+xml");
+  CHECK(svg.body.rfind("<?xml", 0) == 0);
+
+  Browser ops(c);
+  REQUIRE(ops.login(kAdmin).status == 303);
+  auto all = ops.get("/ui/requests?status=failed");
+  CHECK(all.body.find("data-id=\"REQ-H1\"") != std::string::npos);
+  CHECK(all.body.find("data-id=\"REQ-P1\"") == std::string::npos);
+  CHECK(ops.get("/ui/requests?tenant=BAPPEDA").body.find("data-id=\"REQ-P1\"") !=
+        std::string::npos);
+  // Received Monday 2026-11-16, due Thursday 2026-11-19 (end of day, site
+  // time); it is Wednesday.
+  CHECK(ops.get("/ui/requests?late=1").body.find("REQ-P1") == std::string::npos);
+  c.now += 3 * 86400;
+  REQUIRE(ops.login(kAdmin).status == 303);  // the session ended meanwhile
+  auto late = ops.get("/ui/requests?late=1");
+  CHECK(late.body.find("data-id=\"REQ-P1\" data-late=\"1\"") != std::string::npos);
+  CHECK(late.body.find("overdue 1d") != std::string::npos);
+}
+
+TEST_CASE("console: only GET and POST, forms are small, names in pages are escaped") {
+  Site c;
+  Browser b(c);
+  REQUIRE(b.login(kAdmin).status == 303);
+  CHECK(b.request("DELETE", "/ui/").status == 405);
+  CHECK(b.post("/ui/requests/REQ-P1/release", std::string(5000, 'a')).status == 413);
+  auto r = b.get("/ui/racks/%3Cscript%3E");
+  CHECK(r.status == 404);
+  CHECK(r.body.find("<script>") == std::string::npos);
+  CHECK(r.body.find("rack &lt;script&gt; does not exist") != std::string::npos);
+}
+
+TEST_CASE("session store: the least recently used session ends beyond the limit") {
+  SessionStore store({1800, 43200, 2});
+  auto a = store.open({"a", "admin", "h", "c", 0, 0}, 100);
+  auto b = store.open({"b", "admin", "h", "c", 0, 0}, 200);
+  auto valid = [](const ConsoleSession&) { return true; };
+  CHECK(store.use(a, 300, valid));  // a is now the most recent
+  auto c = store.open({"c", "admin", "h", "c", 0, 0}, 400);
+  CHECK(store.size() == 2);
+  CHECK(store.use(a, 500, valid));
+  CHECK_FALSE(store.use(b, 500, valid));
+  CHECK(store.use(c, 500, valid)->caller == "c");
+  CHECK_FALSE(store.use("not-a-session", 500, valid));
+  CHECK_FALSE(store.use(std::string(64, '0'), 500, valid));
+}
+
+TEST_CASE("console: long lists come a hundred rows a page") {
+  Site c;
+  for (int i = 0; i < 120; ++i)
+    c.add("REQ-X" + std::to_string(1000 + i), "BAPPEDA", "sikd-bappeda", inv::Status::failed);
+  Browser ops(c);
+  REQUIRE(ops.login(kAdmin).status == 303);
+  auto rows = [](const std::string& html) {
+    std::ptrdiff_t n = 0;
+    for (std::size_t at = 0; (at = html.find("<tr data-id=", at)) != std::string::npos; ++at) ++n;
+    return n;
+  };
+  auto first = ops.get("/ui/requests");
+  CHECK(rows(first.body) == 100);
+  CHECK(first.body.find("122 requests") != std::string::npos);
+  CHECK(first.body.find("href=\"/ui/requests?status=&amp;tenant=&amp;page=2\">next") !=
+        std::string::npos);
+  CHECK(first.body.find("rel=\"prev\"") == std::string::npos);
+  auto second = ops.get("/ui/requests?page=2");
+  CHECK(rows(second.body) == 22);
+  CHECK(second.body.find("rel=\"next\"") == std::string::npos);
+  CHECK(rows(ops.get("/ui/requests?page=9").body) == 22);  // past the end: the last page
+  auto failed = ops.get("/ui/requests?status=failed&tenant=BAPPEDA");
+  CHECK(failed.body.find("120 requests") != std::string::npos);
+  CHECK(failed.body.find("href=\"/ui/requests?status=failed&amp;tenant=BAPPEDA&amp;page=2\"") !=
+        std::string::npos);
+}

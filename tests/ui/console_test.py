@@ -1,0 +1,557 @@
+#!/usr/bin/python3
+"""The web console in a real browser (SPEC §11): headless Chromium driven by
+Selenium against the real `colo agent`, which serves the sample data center
+(examples/) and provisions requests on the real switch simulator.
+
+Run by CTest (tests/CMakeLists.txt) as
+
+    /usr/bin/python3 tests/ui/console_test.py --colo BUILD/colo --switchsim BUILD/tests/switchsim
+
+With COLO_SCREENSHOTS=DIR it also saves the screenshots shown in docs/.
+Every test starts from a browser without cookies; none depends on another.
+"""
+
+import argparse
+import base64
+import json
+import os
+import re
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta, timezone
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ARGS = None
+SITE = None
+DEADLINE_S = 60  # any wait below gives up after this
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def http(method, url, token=None, body=None, headers=None):
+    """One request without following redirects: (status, headers, body)."""
+    req = urllib.request.Request(url, method=method, data=body)
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(req, timeout=10) as r:
+            return r.status, dict(r.headers), r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read().decode()
+
+
+class Site:
+    """examples/ served by a real agent, on simulated switches, in a temp dir."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="colo-ui-")
+        self.procs = []
+        try:
+            self.start_switches()
+            self.write_config()
+            self.start_agent()
+        except BaseException:
+            self.close()
+            raise
+
+    def run(self, *args):
+        return subprocess.run([ARGS.colo, "--config", self.config, *args], check=True,
+                              capture_output=True, text=True, timeout=DEADLINE_S, env=self.env)
+
+    def start_switches(self):
+        with open(os.path.join(SOURCE, "examples/switchsim.json")) as f:
+            sim = json.load(f)
+        sim["state_dir"] = os.path.join(self.dir, "switchsim")
+        sim["known_hosts"] = os.path.join(self.dir, "known_hosts")
+        for s in sim["switches"]:
+            s["port"] = 0  # any free port; the simulator says which
+            s["host_key"] = os.path.join(self.dir, "switchsim", s["name"] + ".key")
+        os.makedirs(sim["state_dir"])
+        path = os.path.join(self.dir, "switchsim.json")
+        with open(path, "w") as f:
+            json.dump(sim, f)
+        # It lives as long as its standard input is open.
+        p = subprocess.Popen([ARGS.switchsim, path], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT)
+        self.procs.append(p)
+        self.ports = {}
+        for line in self.lines(p, "ready"):
+            m = re.match(r"switchsim: (\S+) \S+ 127\.0\.0\.1:(\d+)", line)
+            if m:
+                self.ports[m.group(1)] = int(m.group(2))
+
+    def lines(self, proc, until):
+        """Lines of `proc` up to the one that contains `until` (bounded in
+        time). Reads the pipe itself: a buffered reader would hide lines
+        from select()."""
+        end = time.monotonic() + DEADLINE_S
+        fd = proc.stdout.fileno()
+        text = ""
+        while time.monotonic() < end:
+            ready, _, _ = select.select([fd], [], [], 1)
+            if not ready:
+                continue
+            chunk = os.read(fd, 4096).decode(errors="replace")
+            if not chunk:
+                raise RuntimeError("exited early: " + text)
+            text += chunk
+            lines = text.split("\n")
+            for i, line in enumerate(lines[:-1]):
+                if until in line:
+                    return lines[:i + 1]
+        raise RuntimeError("no '%s' within %d s: %s" % (until, DEADLINE_S, text))
+
+    def write_config(self):
+        with open(os.path.join(SOURCE, "examples/inventory.yaml")) as f:
+            inventory = f.read()
+        for name, port in self.ports.items():
+            inventory = re.sub(r"(name: %s,[^}]*port: )\d+" % re.escape(name), r"\g<1>%d" % port, inventory)
+        with open(os.path.join(self.dir, "inventory.yaml"), "w") as f:
+            f.write(inventory)
+        self.tokens = {}
+        entries = []
+        for name, role in [("ops-alice", "admin"), ("tech-budi", "technician"),
+                           ("sikd-bappeda", "requester"), ("sikd-dinkes", "requester")]:
+            t = json.loads(subprocess.run([ARGS.colo, "--json", "token"], check=True, capture_output=True,
+                                          text=True, timeout=DEADLINE_S).stdout)
+            self.tokens[name] = t["token"]
+            entries.append('  - {name: %s, role: %s, sha256: "%s"}' % (name, role, t["sha256"]))
+        self.config = os.path.join(self.dir, "colo.yaml")
+        with open(self.config, "w") as f:
+            f.write("\n".join([
+                "inventory: inventory.yaml",
+                "state: colo.db",
+                "playbooks: " + os.path.join(SOURCE, "playbooks"),
+                "known_hosts: known_hosts",
+                "credentials:",
+                "  tor-default: {username: colo, password_env: COLO_TOR_PASSWORD, enable_password_env: COLO_TOR_ENABLE}",
+                "  tor-juniper: {username: colo, password_env: COLO_JUNOS_PASSWORD}",
+                "listen: 127.0.0.1:0",
+                "tokens:", *entries,
+                "callback: {secret_env: COLO_CALLBACK_SECRET, max_attempts: 2, retry_base_ms: 100,"
+                " allowed_urls: ['http://127.0.0.1:9/']}",
+                "workers: 2", ""]))
+        self.env = dict(os.environ, COLO_TOR_PASSWORD="demo-tor", COLO_TOR_ENABLE="demo-enable",
+                        COLO_JUNOS_PASSWORD="demo-junos", COLO_CALLBACK_SECRET="ui-test-secret")
+        self.run("init")
+
+    def start_agent(self):
+        # Its log goes to a file: a pipe nobody reads would fill and stop it.
+        path = os.path.join(self.dir, "agent.log")
+        with open(path, "w") as log:
+            p = subprocess.Popen([ARGS.colo, "--config", self.config, "agent"], stdout=log,
+                                 stderr=subprocess.STDOUT, env=self.env)
+        self.procs.append(p)
+        end = time.monotonic() + DEADLINE_S
+        while time.monotonic() < end and p.poll() is None:
+            with open(path) as log:
+                for line in log:
+                    if '"listening"' in line:
+                        self.base = "http://" + json.loads(line)["address"]
+                        return
+            time.sleep(0.05)
+        with open(path) as log:
+            raise RuntimeError("the agent did not start: " + log.read())
+
+    def post(self, token, request):
+        status, _, body = http("POST", self.base + "/v1/requests", self.tokens[token],
+                               json.dumps(request).encode(), {"Content-Type": "application/json"})
+        assert status == 202, body
+        return request["id"]
+
+    def wait(self, rid, statuses=("completed", "failed")):
+        end = time.monotonic() + DEADLINE_S
+        while time.monotonic() < end:
+            status, _, body = http("GET", self.base + "/v1/requests/" + rid, self.tokens["ops-alice"])
+            if status == 200 and json.loads(body)["status"] in statuses:
+                return json.loads(body)
+            time.sleep(0.05)
+        raise RuntimeError("request %s never reached %s" % (rid, statuses))
+
+    def api(self, path):
+        status, _, body = http("GET", self.base + path, self.tokens["ops-alice"])
+        assert status == 200, (path, status, body)
+        return json.loads(body)
+
+    def close(self):
+        for p in self.procs:
+            if p.stdin:
+                p.stdin.close()
+            else:
+                p.terminate()
+            if p.stdout:
+                p.stdout.close()
+        for p in self.procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def example(name):
+    with open(os.path.join(SOURCE, "examples/requests", name)) as f:
+        return json.load(f)
+
+
+def setUpModule():
+    global SITE
+    SITE = Site()
+    # The department of planning's request system sends two requests: one
+    # received a week ago (late by now), one received now (on time).
+    late = example("bappeda-web.json")
+    late["callback_url"] = "http://127.0.0.1:9/colo"  # nobody listens: the delivery is retried
+    SITE.late_id = SITE.post("sikd-bappeda", late)
+    fresh = example("bappeda-web.json")
+    fresh.pop("callback_url")
+    fresh["id"] = "REQ-UI-FRESH"
+    fresh["received_at"] = datetime.now(timezone(timedelta(hours=7))).isoformat(timespec="seconds")
+    fresh["servers"][0]["hostname"] = "bappeda-web09"
+    SITE.fresh_id = SITE.post("sikd-bappeda", fresh)
+    # The health office's own request system: another tenant.
+    other = example("dispendik-lms.json")
+    other.pop("callback_url", None)
+    SITE.other_id = SITE.post("sikd-dinkes", other)
+    # One a technician will release (received now: never late).
+    one = dict(fresh, id="REQ-UI-RELEASE", servers=[{"hostname": "bappeda-tmp01", "units": 1,
+                                                    "power_watts": 100, "nics": []}])
+    SITE.release_id = SITE.post("sikd-bappeda", one)
+    SITE.all_ids = sorted([SITE.late_id, SITE.fresh_id, SITE.other_id, SITE.release_id])
+    for rid in SITE.all_ids:
+        assert SITE.wait(rid)["status"] == "completed", rid
+
+
+def tearDownModule():
+    if SITE:
+        SITE.close()
+
+
+class ConsoleTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        o = webdriver.ChromeOptions()
+        o.binary_location = "/usr/bin/chromium"
+        for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                  "--window-size=1400,1000", "--lang=en-US"]:
+            o.add_argument(a)
+        o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        cls.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+        cls.driver.set_page_load_timeout(DEADLINE_S)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.driver.quit()
+
+    def setUp(self):
+        self.d = self.driver
+        self.d.get(SITE.base + "/ui/login")
+        self.d.delete_all_cookies()
+        self.d.get_log("browser")  # forget what earlier tests logged
+
+    def tearDown(self):
+        # A refused stylesheet, a blocked resource, a script error: the
+        # browser says so here.
+        # (Answers like 401 and 404 are logged as "network" errors: expected.)
+        problems = [e for e in self.d.get_log("browser")
+                    if e["level"] == "SEVERE" and e["source"] != "network"]
+        self.assertEqual(problems, [])
+
+    def submit(self, element):
+        """Clicks a button or link that leads to another page, and waits
+        (bounded) until that page has replaced this one: a click returns
+        before the browser has navigated."""
+        page = self.d.find_element(By.TAG_NAME, "html")
+        element.click()
+        WebDriverWait(self.d, DEADLINE_S).until(expected_conditions.staleness_of(page))
+
+    def go(self, path):
+        self.d.get(SITE.base + path)
+
+    def css(self, selector):
+        return self.d.find_elements(By.CSS_SELECTOR, selector)
+
+    def login(self, who):
+        self.go("/ui/login")
+        self.d.find_element(By.NAME, "token").send_keys(SITE.tokens[who])
+        self.submit(self.d.find_element(By.ID, "login"))
+        who_am_i = self.css("#who")
+        self.assertTrue(who_am_i, "not logged in: " + self.d.current_url + "\n" + self.d.find_element(By.TAG_NAME, "body").text)
+        self.assertEqual(who_am_i[0].text.split(" ")[0], who)
+
+    def shot(self, name, width=1400, height=1000):
+        folder = os.environ.get("COLO_SCREENSHOTS")
+        if not folder:
+            return
+        self.d.set_window_size(width, height)
+        full = self.d.execute_script("return document.documentElement.scrollHeight")
+        self.d.set_window_size(width, min(max(full, 400), height))
+        self.d.save_screenshot(os.path.join(folder, name + ".png"))
+        self.d.set_window_size(1400, 1000)
+
+    def test_without_a_session_every_page_leads_to_the_login_and_shows_nothing(self):
+        for path in ["/", "/ui", "/ui/", "/ui/racks/R01", "/ui/racks/R01/elevation.svg", "/ui/pools",
+                     "/ui/pools?pool=colo-public-v4", "/ui/requests", "/ui/requests/" + SITE.late_id,
+                     "/ui/requests/%s/letter" % SITE.late_id, "/ui/nothing-here"]:
+            status, headers, body = http("GET", SITE.base + path)
+            self.assertIn(status, (303,), path)
+            self.assertTrue(headers["Location"].startswith("/ui/"), path)
+            for secret in ["R01", "bappeda", "203.0.113"]:
+                self.assertNotIn(secret, body, path)
+        # A form sent without a session is not acted on either.
+        status, headers, _ = http("POST", SITE.base + "/ui/requests/%s/release" % SITE.late_id,
+                                  body=b"csrf=x", headers={"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual((status, headers["Location"]), (303, "/ui/login"))
+        self.assertEqual(SITE.api("/v1/requests/" + SITE.late_id)["status"], "completed")
+        # In the browser: the login form, then the page first asked for.
+        self.go("/ui/racks/R02")
+        self.assertTrue(self.d.current_url.endswith("/ui/login?next=%2Fui%2Fracks%2FR02"), self.d.current_url)
+        self.assertEqual(self.css("main .rack"), [])
+        self.d.find_element(By.NAME, "token").send_keys(SITE.tokens["ops-alice"])
+        self.submit(self.d.find_element(By.ID, "login"))
+        self.assertTrue(self.d.current_url.endswith("/ui/racks/R02"))
+
+    def test_login_and_logout(self):
+        self.go("/ui/")
+        self.assertTrue(self.d.current_url.endswith("/ui/login"))
+        self.shot("console-login", 900, 600)
+        self.d.find_element(By.NAME, "token").send_keys("colo_" + "0" * 64)
+        self.submit(self.d.find_element(By.ID, "login"))
+        self.assertIn("not valid", self.d.find_element(By.ID, "login-error").text)
+        self.assertIsNone(self.d.get_cookie("colo_session"))
+
+        self.login("ops-alice")
+        c = self.d.get_cookie("colo_session")
+        self.assertTrue(c["httpOnly"])
+        self.assertEqual(c["sameSite"], "Strict")
+        self.assertEqual(c["path"], "/")
+        self.assertFalse(c["secure"])  # plain HTTP here; Secure under TLS
+        self.assertRegex(c["value"], "^[0-9a-f]{64}$")
+        self.assertEqual(self.d.execute_script("return document.cookie"), "")  # HttpOnly: no script sees it
+
+        self.submit(self.d.find_element(By.ID, "logout"))
+        self.assertTrue(self.d.current_url.endswith("/ui/login"))
+        # The old cookie opens nothing any more, even if a browser kept it.
+        status, headers, _ = http("GET", SITE.base + "/ui/", headers={"Cookie": "colo_session=" + c["value"]})
+        self.assertEqual((status, headers["Location"]), (303, "/ui/login"))
+        self.go("/ui/requests")
+        self.assertIn("/ui/login", self.d.current_url)
+
+    def test_every_page_renders_for_the_sample_data_center(self):
+        self.login("ops-alice")
+        racks = SITE.api("/v1/racks")
+        pools = SITE.api("/v1/pools")
+        self.go("/ui/")
+        cards = {e.get_attribute("data-rack"): e for e in self.css("article.rack")}
+        self.assertEqual(sorted(cards), sorted(r["name"] for r in racks))
+        for r in racks:
+            card = cards[r["name"]]
+            self.assertEqual(card.find_element(By.CSS_SELECTOR, ".units").get_attribute("data-free"),
+                             str(r["units"]["free"]))
+            feeds = card.find_elements(By.CSS_SELECTOR, ".feed")
+            self.assertEqual(len(feeds), len(r["feeds"]))
+            for f, api in zip(feeds, r["feeds"]):
+                self.assertEqual(f.get_attribute("data-feed"), api["name"])
+                level = f.get_attribute("data-level")
+                percent = int(f.get_attribute("data-percent"))
+                self.assertEqual(level, "critical" if percent >= 95 else "high" if percent >= 80 else "ok")
+                # The bars are drawn: each feed's filled part is as wide as its share.
+                fill = f.find_elements(By.CSS_SELECTOR, "svg.bar rect")[1]
+                self.assertEqual(fill.get_attribute("width"), str(min(percent, 100)))
+        self.shot("console-overview", 1400, 1000)
+        self.shot("console-phone", 390, 844)
+
+        for r in racks:
+            self.go("/ui/racks/" + r["name"])
+            self.assertEqual(self.d.find_element(By.CSS_SELECTOR, "main h1").text.split(" ")[1], r["name"])
+            self.assertEqual(len(self.css("svg.elevation")), 1)
+            # One row of draw per device and colo server.
+            occupants = {(u["state"], u.get("request_id"), u["occupant"])
+                         for u in SITE.api("/v1/racks/" + r["name"])["elevation"]
+                         if u["state"] in ("device", "claimed")}
+            self.assertEqual(len(self.css("#loads tbody tr")), len(occupants))
+            for f, api in zip(self.css(".feed"), r["feeds"]):
+                self.assertEqual(int(f.get_attribute("data-percent")), api["percent"])
+            self.assertGreater(len(self.css(".ports .port")), 0)
+        self.go("/ui/racks/R04")
+        self.shot("console-rack", 1400, 1000)
+
+        self.go("/ui/pools")
+        self.assertEqual(sorted(e.get_attribute("data-pool") for e in self.css("#pools tbody tr")),
+                         sorted(p["name"] for p in pools))
+        for p in pools:
+            self.go("/ui/pools?pool=" + p["name"])
+            rows = self.css("#held-addresses tbody tr")
+            self.assertEqual(len(rows), max(int(p["held"]), 1), p["name"])
+        self.go("/ui/pools?pool=colo-public-v4")
+        self.shot("console-pools", 1400, 900)
+
+        self.go("/ui/requests")
+        ids = [e.get_attribute("data-id") for e in self.css("#requests tbody tr")]
+        self.assertEqual(sorted(ids), SITE.all_ids)
+        self.shot("console-requests", 1400, 500)
+        for rid in ids:
+            self.go("/ui/requests/" + rid)
+            self.assertIn(rid, self.d.find_element(By.CSS_SELECTOR, "main h1").text)
+            self.assertGreater(len(self.css("#steps tbody tr")), 3)
+            self.assertGreater(len(self.css("#allocation tbody tr")), 0)
+            self.assertEqual(self.d.find_element(By.CSS_SELECTOR, "main h1 .badge").text,
+                             SITE.api("/v1/requests/" + rid)["status"])
+        self.go("/ui/requests/" + SITE.late_id)
+        self.shot("console-request", 1400, 1000)
+        self.go("/ui/racks/R99")
+        self.assertIn("rack R99 does not exist", self.d.find_element(By.ID, "detail").text)
+
+    def test_the_elevation_shows_each_device_and_server_at_its_units(self):
+        self.login("tech-budi")
+        for rack in ["R01", "R04"]:
+            truth = SITE.api("/v1/racks/" + rack)["elevation"]
+            by_unit = {u["unit"]: u for u in truth}
+            self.go("/ui/racks/" + rack)
+            svg = self.d.find_element(By.CSS_SELECTOR, "svg.elevation")
+            height = int(svg.get_attribute("data-height"))
+            unit_px = int(svg.get_attribute("data-unit-px"))
+            top = int(svg.get_attribute("data-top"))
+            covered = set()
+            placed = []
+            for g in svg.find_elements(By.CSS_SELECTOR, "g.occupant"):
+                first = int(g.get_attribute("data-first-unit"))
+                n = int(g.get_attribute("data-units"))
+                kind, name = g.get_attribute("data-kind"), g.get_attribute("data-name")
+                rect = g.find_element(By.CSS_SELECTOR, "rect")
+                # Where it is drawn: unit 1 at the bottom, unit_px per unit.
+                self.assertEqual(int(rect.get_attribute("y")), top + (height - (first + n - 1)) * unit_px + 1)
+                self.assertEqual(int(rect.get_attribute("height")), n * unit_px - 2)
+                # What the ledger and inventory say is at those units.
+                for u in range(first, first + n):
+                    self.assertNotIn(u, covered)
+                    covered.add(u)
+                    want = by_unit[u]
+                    self.assertEqual(kind, want["state"], (rack, u))
+                    if kind in ("device", "claimed"):
+                        self.assertEqual(name, want["occupant"], (rack, u))
+                placed.append((first, rect.rect["y"], rect.rect["height"]))
+            self.assertEqual(covered, set(range(1, height + 1)))
+            # As the browser laid it out: higher units above, no overlaps.
+            placed.sort()
+            for (u1, y1, h1), (u2, y2, _) in zip(placed, placed[1:]):
+                self.assertLessEqual(y2 + 0.5, y1, (rack, u1, u2))
+        # A colo server links to its request.
+        self.go("/ui/racks/R01")
+        link = self.d.find_element(By.CSS_SELECTOR, 'g.occupant[data-request="%s"] a' % SITE.late_id)
+        self.d.get(SITE.base + link.get_dom_attribute("href"))
+        self.assertIn(SITE.late_id, self.d.find_element(By.CSS_SELECTOR, "main h1").text)
+
+    def test_a_late_request_is_marked(self):
+        self.login("ops-alice")
+        self.go("/ui/requests")
+        rows = {e.get_attribute("data-id"): e for e in self.css("#requests tbody tr")}
+        late = rows[SITE.late_id]
+        self.assertEqual(late.get_attribute("data-late"), "1")
+        cell = late.find_element(By.CSS_SELECTOR, "td:last-child .late")
+        self.assertRegex(cell.text, r"^late \d+d( \d+h)?$")
+        self.assertEqual(cell.value_of_css_property("color"), "rgba(198, 40, 40, 1)")
+        self.assertEqual(rows[SITE.fresh_id].get_attribute("data-late"), "0")
+        self.assertEqual(rows[SITE.fresh_id].find_elements(By.CSS_SELECTOR, ".late"), [])
+        # The filter: late only.
+        self.d.find_element(By.NAME, "late").click()
+        self.submit(self.d.find_element(By.CSS_SELECTOR, ".filters button"))
+        self.assertIn("late=1", self.d.current_url)
+        self.assertEqual([e.get_attribute("data-id") for e in self.css("#requests tbody tr")], [SITE.late_id])
+        self.go("/ui/requests?tenant=DISPENDIK")
+        self.assertEqual([e.get_attribute("data-id") for e in self.css("#requests tbody tr")], [SITE.other_id])
+        self.go("/ui/requests/" + SITE.late_id)
+        self.assertRegex(self.d.find_element(By.ID, "late").text, r"^late by \d+d")
+        self.go("/ui/")
+        self.assertTrue(self.d.find_element(By.ID, "late-count").text.startswith("1\n"))
+
+    def test_a_requester_sees_its_own_requests_only(self):
+        self.login("sikd-bappeda")
+        self.go("/ui/requests")
+        ids = sorted(e.get_attribute("data-id") for e in self.css("#requests tbody tr"))
+        self.assertEqual(ids, sorted([SITE.late_id, SITE.fresh_id, SITE.release_id]))
+        for path in ["/ui/requests/" + SITE.other_id, "/ui/requests/%s/letter" % SITE.other_id]:
+            self.go(path)
+            self.assertIn("does not exist", self.d.find_element(By.ID, "detail").text)
+            self.assertNotIn("dispendik", self.d.page_source.lower())
+        self.go("/ui/requests?tenant=DISPENDIK")
+        self.assertEqual(self.css("#requests tbody tr[data-id]"), [])
+        # Its own: visible, with its letter, and no release button.
+        self.go("/ui/requests/" + SITE.late_id)
+        self.assertEqual(self.css("#release"), [])
+        self.assertEqual(len(self.css("#letter")), 1)
+        # Racks and pools, as over the API.
+        self.go("/ui/racks/R01")
+        self.assertEqual(len(self.css("svg.elevation")), 1)
+
+    def test_the_letter_prints_to_one_a4_page_with_every_fact(self):
+        self.login("sikd-bappeda")
+        self.go("/ui/requests/" + SITE.late_id)
+        self.submit(self.d.find_element(By.ID, "letter"))
+        self.assertTrue(self.d.current_url.endswith("/ui/requests/%s/letter" % SITE.late_id))
+        pdf = base64.b64decode(self.d.execute_cdp_cmd("Page.printToPDF", {
+            "preferCSSPageSize": True, "printBackground": True, "displayHeaderFooter": False})["data"])
+        path = os.path.join(SITE.dir, "letter.pdf")
+        with open(path, "wb") as f:
+            f.write(pdf)
+        info = subprocess.run(["/usr/bin/pdfinfo", path], capture_output=True, text=True, check=True).stdout
+        self.assertRegex(info, r"Pages: +1\n")
+        self.assertRegex(info, r"Page size: +59\d(\.\d+)? x 84\d(\.\d+)? pts \(A4\)")
+        text = subprocess.run(["/usr/bin/pdftotext", "-layout", path, "-"], capture_output=True, text=True,
+                              check=True).stdout
+        text = re.sub(r"\s+", " ", text)
+        r = SITE.api("/v1/requests/" + SITE.late_id)
+        server = r["allocation"][0]
+        facts = ["Badan Perencanaan Pembangunan Daerah", r["letter_number"], "23 November 2026", SITE.late_id,
+                 server["hostname"], server["rack"], "%d W" % server["power_watts"]]
+        for nic in server["nics"]:
+            facts += [nic["switch"], nic["port"], "VLAN %d" % nic["vlan"]]
+            for a in nic["addresses"]:
+                facts += ["%s/%d" % (a["address"], a["prefix_length"]), a["gateway"]]
+        for fact in facts:
+            self.assertIn(fact, text)
+        self.assertRegex(text, r"\d+/COLO/DISKOMINFO/\d{4}")
+
+    def test_a_technician_releases_from_the_console(self):
+        rid = SITE.release_id
+        self.login("tech-budi")
+        self.go("/ui/requests/" + rid)
+        self.submit(self.d.find_element(By.ID, "release"))
+        # Completed: a worker returns its ports (none here), then frees it.
+        self.assertIn("done=releasing", self.d.current_url)
+        self.assertIn("Release requested", self.d.find_element(By.ID, "notice").text)
+        SITE.wait(rid, ("released",))
+        self.go("/ui/requests/" + rid)
+        self.assertEqual(self.d.find_element(By.CSS_SELECTOR, "main h1 .badge").text, "released")
+        self.assertEqual(self.css("#release"), [])
+
+
+def main():
+    global ARGS
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--colo", required=True)
+    parser.add_argument("--switchsim", required=True)
+    ARGS, rest = parser.parse_known_args()
+    unittest.main(argv=[sys.argv[0], "-v", *rest])
+
+
+if __name__ == "__main__":
+    main()
