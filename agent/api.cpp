@@ -221,6 +221,7 @@ Api::Api(ApiContext context) : ctx_(std::move(context)) {
   intake_ = std::make_unique<Intake>(*ctx_.ledger, *ctx_.ledgerMutex);
   ConsoleContext c;
   c.config = ctx_.config;
+  c.inventory = ctx_.inventory;
   c.ledger = ctx_.ledger;
   c.ledgerMutex = ctx_.ledgerMutex;
   c.sla = ctx_.sla;

@@ -136,7 +136,7 @@ int main(int argc, char** argv) {
   {
     std::vector<double> read, render;
     inv::Occupancy occ(inventory, ledger.claims(), ledger.generation());
-    agent::ui::Viewer viewer{"bench", "admin", "x", true, true};
+    agent::ui::Viewer viewer{"bench", "admin", "x", true, true, "Asia/Pontianak, UTC+07:00"};
     for (int i = 0; i < n; ++i) {
       auto t0 = Clock::now();
       auto rows = ledger.requestSummaries();

@@ -103,6 +103,14 @@ std::optional<std::size_t> pageNumber(const std::map<std::string, std::string>& 
   return std::max<std::size_t>(1, std::stoul(it->second));
 }
 
+// "Asia/Pontianak, UTC+07:00".
+std::string zoneText(const std::string& zone, int offset) {
+  char buf[16];
+  int a = offset < 0 ? -offset : offset;
+  std::snprintf(buf, sizeof buf, "UTC%c%02d:%02d", offset < 0 ? '-' : '+', a / 3600, a % 3600 / 60);
+  return zone.empty() ? buf : zone + ", " + buf;
+}
+
 }  // namespace
 
 Console::Console(ConsoleContext context)
@@ -219,9 +227,13 @@ ApiResponse Console::handle(const ApiRequest& req) {
     std::string next = safeNext(req.target);
     return redirect(next == "/ui/" ? "/ui/login" : "/ui/login?next=" + urlEncode(next));
   }
-  ui::Viewer viewer{session->caller, session->role, session->csrf, atLeastTechnician(session->role),
-                    atLeastTechnician(session->role)};
   const int offset = ctx_.sla->utcOffset();
+  ui::Viewer viewer{session->caller,
+                    session->role,
+                    session->csrf,
+                    atLeastTechnician(session->role),
+                    atLeastTechnician(session->role),
+                    zoneText(ctx_.inventory->site.timezone, offset)};
   auto notFound = [&](const std::string& what) {
     return html(404, ui::errorPage(&viewer, 404, what));
   };

@@ -20,6 +20,7 @@ namespace colo::agent {
 
 struct ConsoleContext {
   const Config* config = nullptr;
+  const inventory::Inventory* inventory = nullptr;
   inventory::Ledger* ledger = nullptr;
   std::mutex* ledgerMutex = nullptr;
   const SlaCalendar* sla = nullptr;

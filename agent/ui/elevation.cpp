@@ -118,6 +118,16 @@ std::string elevationSvg(const inv::Occupancy& occ, std::size_t r, const Elevati
     }
     runs.push_back({&units[u], u, u});
   }
+  // ", 550 W on R04-A+R04-B": what an occupant draws, for its hover text.
+  std::map<std::pair<std::string, std::string>, const inv::PowerLoad*> loads;
+  for (const auto& l : occ.loads(r)) loads[{l.name, l.request_id}] = &l;
+  auto power = [&](const inv::UnitOccupant& o) -> std::string {
+    auto it = loads.find({o.name, o.request_id});
+    if (it == loads.end()) return "";
+    std::string feeds;
+    for (auto f : it->second->feeds) feeds += (feeds.empty() ? "" : "+") + rack.feeds[f].name;
+    return ", " + std::to_string(it->second->watts) + " W" + (feeds.empty() ? "" : " on " + feeds);
+  };
   std::map<std::string, std::string> legend;  // tenant -> colour
   for (const auto& run : runs)
     if (!run.who->tenant.empty()) legend.emplace(run.who->tenant, tenantColour(run.who->tenant));
@@ -182,6 +192,7 @@ std::string elevationSvg(const inv::Occupancy& occ, std::size_t r, const Elevati
         label = o.name;
         detail = o.name + (o.tenant.empty() ? "" : " (" + o.tenant + ")") + ", U" +
                  std::to_string(run.low) + (n > 1 ? "-" + std::to_string(run.high) : "") +
+                 power(o) +
                  (o.kind == K::claimed ? ", request " + o.request_id + " (colo)" : ", installed");
         break;
     }

@@ -571,6 +571,7 @@ std::string requestsPage(const Viewer& viewer, const std::vector<RequestRow>& ro
   }
   if (rows.empty()) b += "<tr><td colspan=\"8\">No request matches.</td></tr>";
   b += "</tbody></table></div>";
+  if (!viewer.zone.empty()) b += "<p class=\"muted\">Times in " + h(viewer.zone) + ".</p>";
   b +=
       pager("/ui/requests?status=" + (filter.status ? std::string(inv::name(*filter.status)) : "") +
                 "&amp;tenant=" + urlEncode(filter.tenant) + (filter.late ? "&amp;late=1" : "") +
@@ -651,7 +652,9 @@ std::string requestPage(const Viewer& viewer, const RequestDetail& d, int offset
     if (inv::ended(r.status) && r.status != inv::Status::completed)
       b += "<p class=\"muted\">Kept for the record; none of it is held any more.</p>";
   }
-  b += "<h2>Step log</h2><div class=\"scroll\"><table "
+  b += "<h2>Step log</h2>";
+  if (!viewer.zone.empty()) b += "<p class=\"muted\">Times in " + h(viewer.zone) + ".</p>";
+  b += "<div class=\"scroll\"><table "
        "id=\"steps\"><thead><tr><th>When</th><th>Who</th>"
        "<th>Step</th><th>Detail</th></tr></thead><tbody>";
   for (const auto& e : d.events)

@@ -23,6 +23,7 @@ struct Viewer {
   std::string csrf;       // for the forms that change something
   bool sees_all = false;  // technician and admin: every tenant's requests
   bool may_release = false;
+  std::string zone;  // how times are shown: "Asia/Pontianak, UTC+07:00"
 };
 
 // The Content-Security-Policy of every console page: nothing but this

@@ -38,6 +38,8 @@ TEST_CASE("the elevation SVG draws every device, claim, reservation and free run
   REQUIRE(loaded.ok());
   inv::Claims claims;
   for (int u : {20, 21}) claims.units.push_back({"R04", u, "REQ-7", "web01", "BAPPEDA"});
+  for (std::string feed : {"R04-A", "R04-B"})
+    claims.power.push_back({"R04", feed, 450, "REQ-7", "web01"});
   inv::Occupancy occ(loaded.inventory, claims, 1);
   const auto& rack = *loaded.inventory.rack("R04");
   auto svg = elevationSvg(occ, occ.rackIndex(rack), {true, "/ui/requests/{id}"});
@@ -73,6 +75,12 @@ TEST_CASE("the elevation SVG draws every device, claim, reservation and free run
   CHECK(web.units == 2);
   CHECK(web.request == "REQ-7");
   CHECK(web.link == "/ui/requests/REQ-7");
+  // Hover: who, where, what it draws from which feeds.
+  CHECK(svg.find(
+            "<title>web01 (BAPPEDA), U20-21, 450 W on R04-A+R04-B, request REQ-7 (colo)</title>") !=
+        std::string::npos);
+  CHECK(svg.find("<title>tor-r04, U42, 150 W on R04-A+R04-B, installed</title>") !=
+        std::string::npos);
   // Reserved units 1-2 are one hatched run; free runs carry their size.
   CHECK(drawn.back().kind == "reserved");
   CHECK(drawn.back().first_unit == 1);
