@@ -30,7 +30,7 @@ from datetime import datetime, timedelta, timezone
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -281,7 +281,15 @@ class ConsoleTest(unittest.TestCase):
         before the browser has navigated."""
         page = self.d.find_element(By.TAG_NAME, "html")
         element.click()
-        WebDriverWait(self.d, DEADLINE_S).until(expected_conditions.staleness_of(page))
+
+        def replaced(_):
+            try:
+                page.tag_name  # the old document's root: gone once the new page is in
+                return False
+            except WebDriverException:  # stale, or "does not belong to the document"
+                return True
+
+        WebDriverWait(self.d, DEADLINE_S).until(replaced)
 
     def go(self, path):
         self.d.get(SITE.base + path)
