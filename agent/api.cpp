@@ -1,6 +1,8 @@
 #include "api.h"
 
 #include <algorithm>
+#include <regex>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -107,6 +109,83 @@ std::optional<std::int64_t> parseTime(const std::string& s) {
   return t->epoch_seconds;
 }
 
+constexpr std::size_t kDefaultLimit = 100, kMaxLimit = 1000;
+
+// A list route's query: only the parameters it knows (400 names the
+// others), a limit and where to go on from.
+struct ListQuery {
+  std::size_t limit = kDefaultLimit;
+  std::optional<std::string> position;  // the decoded cursor
+};
+
+std::optional<ApiResponse> readListQuery(const Target& t, const std::set<std::string>& filters,
+                                         ListQuery& out) {
+  for (const auto& [k, v] : t.query) {
+    if (k == "limit" || k == "cursor" || filters.count(k)) continue;
+    std::string known = "limit, cursor";
+    for (const auto& f : filters) known += ", " + f;
+    return problem(400, "Bad Request",
+                   "unknown query parameter '" + k.substr(0, 40) + "'; this list takes " + known);
+  }
+  if (auto it = t.query.find("limit"); it != t.query.end()) {
+    const auto& v = it->second;
+    if (v.empty() || v.size() > 4 || !std::all_of(v.begin(), v.end(), ::isdigit) ||
+        std::stoul(v) < 1 || std::stoul(v) > kMaxLimit)
+      return problem(400, "Bad Request",
+                     "limit: '" + v.substr(0, 20) + "' is not a whole number from 1 to 1000");
+    out.limit = std::stoul(v);
+  }
+  if (auto it = t.query.find("cursor"); it != t.query.end()) {
+    out.position = decodeCursor(it->second);
+    if (!out.position)
+      return problem(400, "Bad Request",
+                     "cursor: not one this agent gave out (take it from the Link header)");
+  }
+  return std::nullopt;
+}
+
+// The next page's link: this request's path and query with a new cursor.
+std::string nextLink(const std::string& target, const Target& t, const std::string& position) {
+  std::string link = target.substr(0, target.find('?')) + "?";
+  bool first = true;
+  for (const auto& [k, v] : t.query) {
+    if (k == "cursor") continue;
+    link += (first ? "" : "&") + urlEncode(k) + "=" + urlEncode(v);
+    first = false;
+  }
+  return "<" + link + (first ? "" : "&") + "cursor=" + encodeCursor(position) + ">; rel=\"next\"";
+}
+
+// One page of an inventory list (racks, pools): in inventory order; the
+// cursor is the index to go on from.
+ApiResponse inventoryPage(const std::string& target, const Target& t, const json& items,
+                          const std::string& whole) {
+  ListQuery q;
+  if (auto bad = readListQuery(t, {}, q)) return *bad;
+  std::size_t from = 0;
+  if (q.position) {
+    if (q.position->rfind("i:", 0) != 0 || q.position->size() > 12 ||
+        !std::all_of(q.position->begin() + 2, q.position->end(), ::isdigit) ||
+        q.position->size() == 2)
+      return problem(400, "Bad Request",
+                     "cursor: not one this agent gave out (take it from the Link header)");
+    from = std::min<std::size_t>(std::stoul(q.position->substr(2)), items.size());
+  }
+  ApiResponse r;
+  if (from == 0 && items.size() <= q.limit) {
+    r.body = whole;
+  } else {
+    json page = json::array();
+    for (std::size_t i = from; i < std::min(items.size(), from + q.limit); ++i)
+      page.push_back(items[i]);
+    r.body = page.dump();
+    if (from + q.limit < items.size())
+      r.headers["Link"] = nextLink(target, t, "i:" + std::to_string(from + q.limit));
+  }
+  r.headers["X-Total-Count"] = std::to_string(items.size());
+  return r;
+}
+
 }  // namespace
 
 const std::vector<Route>& routes() {
@@ -200,8 +279,12 @@ void Intake::loop() {
         for (std::size_t i = 0; i < batch.size(); ++i) {
           const auto& r = batch[i]->request;
           if (auto existing = ledger_.request(r.id)) {
-            outcomes[i] = {existing->fingerprint == r.fingerprint ? 202 : 409,
-                           std::string(inv::name(existing->status))};
+            // The same request again from the same sender: the same answer.
+            // Anything else, including another sender's id, is one conflict
+            // that says nothing of whose it is (no existence oracle).
+            bool same = existing->fingerprint == r.fingerprint &&
+                        existing->submitted_by == batch[i]->caller;
+            outcomes[i] = {same ? 202 : 409, same ? std::string(inv::name(existing->status)) : ""};
             continue;
           }
           ledger_.insertRequest(r, inv::Status::queued, batch[i]->caller);
@@ -265,7 +348,10 @@ void Api::acceptRequest(const ApiRequest& req, const std::string& caller, std::f
                       return reply(problem(503, "Service Unavailable", what));
                     }
                     if (outcome.status == 409)
-                      return reply(problem(409, "Conflict", "request " + id + " was already received with a different body"));
+                      return reply(problem(409, "Conflict",
+                                           "request id " + id +
+                                               " is taken by another request; a changed "
+                                               "request needs a new id"));
                     if (outcome.state == "queued" && wake) wake();
                     std::string location = "/v1/requests/" + id;
                     ApiResponse res = ok(202, {{"id", id}, {"status", outcome.state}, {"url", location}});
@@ -285,6 +371,8 @@ const Api::Views& Api::views() {
   for (const auto& p : inv::poolUsage(*views_.occupancy)) pools.push_back(poolJson(p));
   views_.racks = racks.dump();
   views_.pools = pools.dump();
+  views_.rackItems = std::move(racks);
+  views_.poolItems = std::move(pools);
   views_.generation = generation;
   return views_;
 }
@@ -395,25 +483,88 @@ ApiResponse Api::handleSync(const ApiRequest& req, std::optional<std::string>& a
   std::lock_guard lock(*ctx_.ledgerMutex);
   auto& ledger = *ctx_.ledger;
   if (pattern == "/v1/requests" && route->method == "GET") {
-    std::optional<inv::Status> status;
-    if (target.query.count("status")) {
-      status = inv::parseStatus(target.query["status"]);
-      if (!status) {
+    ListQuery page;
+    if (auto bad = readListQuery(target, {"status", "tenant", "late", "updated_after"}, page))
+      return *bad;
+    inv::RequestQuery q;
+    if (auto it = target.query.find("status"); it != target.query.end()) {
+      q.status = inv::parseStatus(it->second);
+      if (!q.status) {
         std::string known;
         for (auto s : inv::allStatuses())
           known += (known.empty() ? "" : ", ") + std::string(inv::name(s));
-        return problem(
-            400, "Bad Request",
-            "status: '" + target.query["status"].substr(0, 40) + "' is not one of " + known);
+        return problem(400, "Bad Request",
+                       "status: '" + it->second.substr(0, 40) + "' is not one of " + known);
       }
     }
-    json out = json::array();
-    for (const auto& r : ledger.requests(status)) {
-      if (!seesAll && r.submitted_by != caller->name) continue;
-      out.push_back(requestStatusJson(r, *ctx_.sla, ctx_.now()));
-      out.back().erase("allocation");
+    if (auto it = target.query.find("tenant"); it != target.query.end()) {
+      if (!inv::isSafeName(it->second))
+        return problem(400, "Bad Request",
+                       "tenant: a tenant code is 1-63 of letters, digits, '.', '_' and '-'");
+      q.tenant_code = it->second;
     }
-    return ok(200, out);
+    bool late = false;
+    if (auto it = target.query.find("late"); it != target.query.end()) {
+      if (it->second != "true" && it->second != "false")
+        return problem(400, "Bad Request",
+                       "late: '" + it->second.substr(0, 20) + "' is neither true nor false");
+      late = it->second == "true";
+    }
+    if (auto it = target.query.find("updated_after"); it != target.query.end()) {
+      auto t = inv::parseRfc3339(it->second);
+      if (!t)
+        return problem(400, "Bad Request",
+                       "updated_after: '" + it->second.substr(0, 40) +
+                           "' is not an RFC 3339 time (2026-11-30T08:00:00+07:00)");
+      // In the ledger's own form (UTC, milliseconds), fractions kept: a
+      // client may pass back the updated_at it last saw.
+      std::string ms = "000";
+      std::smatch frac;
+      if (std::regex_search(it->second, frac, std::regex(R"re(T\d\d:\d\d:\d\d\.(\d{1,3}))re")))
+        ms = (frac[1].str() + "00").substr(0, 3);
+      q.updated_after = iso(t->epoch_seconds).substr(0, 19) + "." + ms + "Z";
+    }
+    if (!seesAll) q.submitted_by = caller->name;
+    if (page.position) {
+      auto tab = page.position->find('\t');
+      if (tab == std::string::npos)
+        return problem(400, "Bad Request",
+                       "cursor: not one this agent gave out (take it from the Link header)");
+      q.after_created_at = page.position->substr(0, tab);
+      q.after_id = page.position->substr(tab + 1);
+    }
+    const auto now = ctx_.now();
+    auto isLate = [&](const inv::RequestRecord& r) {
+      auto sla = slaOf(r, *ctx_.sla, now);
+      return sla && sla->late_seconds > 0;
+    };
+    json out = json::array();
+    std::string more;  // the position after the last item, when there is more
+    ledger.scanRequests(q, [&](inv::RequestRecord& r) {
+      if (late && !isLate(r)) return true;
+      if (out.size() == page.limit) {
+        more = out.back()["created_at"].get<std::string>() + "\t" +
+               out.back()["id"].get<std::string>();
+        return false;
+      }
+      out.push_back(requestStatusJson(r, *ctx_.sla, now));
+      return true;
+    });
+    std::int64_t total = 0;
+    if (late) {
+      inv::RequestQuery all = q;
+      all.after_created_at.clear();
+      ledger.scanRequests(all, [&](inv::RequestRecord& r) {
+        total += isLate(r);
+        return true;
+      });
+    } else {
+      total = ledger.countRequests(q);
+    }
+    auto res = ok(200, out);
+    res.headers["X-Total-Count"] = std::to_string(total);
+    if (!more.empty()) res.headers["Link"] = nextLink(req.target, target, more);
+    return res;
   }
   if (pattern == "/v1/requests/{id}") {
     auto r = ledger.request(param);
@@ -447,11 +598,7 @@ ApiResponse Api::handleSync(const ApiRequest& req, std::optional<std::string>& a
                     {"release", out.state == "released" ? "done" : "requested"}});
   }
   const Views& v = views();
-  if (pattern == "/v1/racks") {
-    ApiResponse r;
-    r.body = v.racks;
-    return r;
-  }
+  if (pattern == "/v1/racks") return inventoryPage(req.target, target, v.rackItems, v.racks);
   if (pattern == "/v1/racks/{name}") {
     const auto* rack = ctx_.inventory->rack(param);
     if (!rack) return problem(404, "Not Found", "rack " + param + " does not exist");
@@ -465,11 +612,7 @@ ApiResponse Api::handleSync(const ApiRequest& req, std::optional<std::string>& a
     r.body = elevationSvg(*v.occupancy, v.occupancy->rackIndex(*rack));
     return r;
   }
-  if (pattern == "/v1/pools") {
-    ApiResponse r;
-    r.body = v.pools;
-    return r;
-  }
+  if (pattern == "/v1/pools") return inventoryPage(req.target, target, v.poolItems, v.pools);
   return problem(500, "Internal Server Error", "route " + pattern + " has no handler");
 }
 

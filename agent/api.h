@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/model.h"
@@ -107,7 +107,8 @@ class Api {
   struct Views {
     std::int64_t generation = -1;
     std::shared_ptr<const inventory::Occupancy> occupancy;
-    std::string racks, pools;
+    std::string racks, pools;             // whole lists, as JSON text
+    nlohmann::json rackItems, poolItems;  // the same, item by item, for pages
   };
   const Views& views();  // call with the ledger mutex held
 

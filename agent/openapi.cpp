@@ -47,7 +47,17 @@ const std::string& openApiDocument() {
       "Pool": {"type": "object", "properties": {"name": {"type": "string"}, "prefix": {"type": "string"}, "vlan": {"type": "integer"},
         "usable": {}, "held": {}, "free": {}, "next_free": {"type": "string", "nullable": true}}}
     },
+    "parameters": {
+      "limit": {"name": "limit", "in": "query", "description": "items per page (default 100)", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+      "cursor": {"name": "cursor", "in": "query", "description": "where to go on from: taken from the previous page's Link header", "schema": {"type": "string"}}
+    },
+    "headers": {
+      "Link": {"description": "the next page, as <URL>; rel=\"next\" (absent on the last page)", "schema": {"type": "string"}},
+      "X-Total-Count": {"description": "how many items match, on all pages", "schema": {"type": "integer"}}
+    },
     "responses": {
+      "RequestPage": {"description": "requests in the order they came in", "headers": {"Link": {"$ref": "#/components/headers/Link"}, "X-Total-Count": {"$ref": "#/components/headers/X-Total-Count"}},
+        "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/RequestStatus"}}}}},
       "Problem": {"description": "An error", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
     }
   },
@@ -63,9 +73,13 @@ const std::string& openApiDocument() {
           "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"},
           "409": {"$ref": "#/components/responses/Problem"}, "413": {"$ref": "#/components/responses/Problem"}}},
       "get": {"summary": "List requests (a requester sees its own)", "security": [{"bearer": []}],
-        "parameters": [{"name": "status", "in": "query", "schema": {"type": "string"}}],
-        "responses": {"200": {"description": "requests", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/RequestStatus"}}}}},
-          "401": {"$ref": "#/components/responses/Problem"}}}},
+        "parameters": [{"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/cursor"},
+          {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["queued", "planning", "reserved", "configuring", "completed", "releasing", "released", "failed"]}},
+          {"name": "tenant", "in": "query", "description": "tenant code", "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,63}$"}},
+          {"name": "late", "in": "query", "description": "only requests late now or completed late", "schema": {"type": "boolean"}},
+          {"name": "updated_after", "in": "query", "description": "only requests changed after this time (RFC 3339)", "schema": {"type": "string", "format": "date-time"}}],
+        "responses": {"200": {"$ref": "#/components/responses/RequestPage"},
+          "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/requests/{id}": {"get": {"summary": "Status, allocations, step log, error, SLA", "security": [{"bearer": []}],
       "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
       "responses": {"200": {"description": "the request", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RequestStatus"}}}},
@@ -80,7 +94,10 @@ const std::string& openApiDocument() {
         "401": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"},
         "409": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/racks": {"get": {"summary": "Racks with utilization", "security": [{"bearer": []}],
-      "responses": {"200": {"description": "racks", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Rack"}}}}}}}},
+      "parameters": [{"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/cursor"}],
+      "responses": {"200": {"description": "racks, in inventory order", "headers": {"Link": {"$ref": "#/components/headers/Link"}, "X-Total-Count": {"$ref": "#/components/headers/X-Total-Count"}},
+        "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Rack"}}}}},
+        "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/racks/{name}": {"get": {"summary": "A rack's elevation, unit by unit", "security": [{"bearer": []}],
       "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
       "responses": {"200": {"description": "the rack", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Rack"}}}},
@@ -90,7 +107,10 @@ const std::string& openApiDocument() {
       "responses": {"200": {"description": "the picture", "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
         "401": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}}}},
     "/v1/pools": {"get": {"summary": "Address pools: used and free", "security": [{"bearer": []}],
-      "responses": {"200": {"description": "pools", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Pool"}}}}}}}}
+      "parameters": [{"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/cursor"}],
+      "responses": {"200": {"description": "pools, in inventory order", "headers": {"Link": {"$ref": "#/components/headers/Link"}, "X-Total-Count": {"$ref": "#/components/headers/X-Total-Count"}},
+        "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Pool"}}}}},
+        "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}}}}
   }
 })json";
   return doc;

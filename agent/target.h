@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,5 +17,10 @@ struct Target {
 Target parseTarget(const std::string& target);
 // "a=1&b=x+y" as {a: 1, b: "x y"}; a name given twice keeps its last value.
 std::map<std::string, std::string> parseQuery(const std::string& text);
+
+// A listing's cursor: `position` made opaque (base64url, no padding), and
+// back; nullopt for anything this agent did not give out (at most 512 bytes).
+std::string encodeCursor(const std::string& position);
+std::optional<std::string> decodeCursor(const std::string& cursor);
 
 }  // namespace colo::agent

@@ -587,6 +587,52 @@ std::vector<RequestRecord> Ledger::requestSummaries(std::optional<Status> status
   return out;
 }
 
+namespace {
+// The WHERE clause of a request query, with its parameters in order: only
+// the conditions asked for, so that SQLite can seek on the index.
+struct QuerySql {
+  std::string where;
+  std::vector<std::string> params;
+  void add(const std::string& condition, std::vector<std::string> values) {
+    where += (where.empty() ? " WHERE " : " AND ") + condition;
+    for (auto& v : values) params.push_back(std::move(v));
+  }
+};
+QuerySql querySql(const RequestQuery& q, bool keyset) {
+  QuerySql out;
+  if (q.status) out.add("status = ?", {std::string(name(*q.status))});
+  if (!q.tenant_code.empty()) out.add("tenant_code = ?", {q.tenant_code});
+  if (q.submitted_by) out.add("submitted_by = ?", {*q.submitted_by});
+  if (!q.updated_after.empty()) out.add("updated_at > ?", {q.updated_after});
+  if (keyset && !q.after_created_at.empty())
+    out.add("(created_at, id) > (?, ?)", {q.after_created_at, q.after_id});
+  return out;
+}
+}  // namespace
+
+void Ledger::scanRequests(const RequestQuery& q, const std::function<bool(RequestRecord&)>& visit) {
+  auto where = querySql(q, true);
+  auto st = impl_->sql(
+      "SELECT id, '', '', tenant_code, letter_number, status, received_at, created_at, "
+      "updated_at, error, NULL, submitted_by, completed_at, attempt, owner, release_from "
+      "FROM requests INDEXED BY requests_summary" +
+      where.where + " ORDER BY created_at, id");
+  for (std::size_t i = 0; i < where.params.size(); ++i)
+    st.bind(static_cast<int>(i + 1), where.params[i]);
+  while (st.step()) {
+    auto r = readRequest(st, impl_->path);
+    if (!visit(r)) return;
+  }
+}
+
+std::int64_t Ledger::countRequests(const RequestQuery& q) {
+  auto where = querySql(q, false);
+  auto st = impl_->sql("SELECT count(*) FROM requests INDEXED BY requests_summary" + where.where);
+  for (std::size_t i = 0; i < where.params.size(); ++i)
+    st.bind(static_cast<int>(i + 1), where.params[i]);
+  return st.step() ? st.integer(0) : 0;
+}
+
 std::vector<Claims::Address> Ledger::addressClaims(std::string_view pool) {
   auto st =
       impl_->sql("SELECT pool, address, request_id, hostname FROM address_claims WHERE pool = ?1");

@@ -245,7 +245,8 @@ TEST_CASE("the same request again is the same answer, and another body is 409") 
   CHECK(b.j()["id"] == "REQ-7");
   auto c = site.call("POST", "/v1/requests", kRequester, site.request("REQ-7", R"(, "callback_url": "http://127.0.0.1:9000/cb")"));
   CHECK(c.status == 409);
-  CHECK(c.j()["detail"] == "request REQ-7 was already received with a different body");
+  CHECK(c.j()["detail"] ==
+        "request id REQ-7 is taken by another request; a changed request needs a new id");
   site.waitFor("REQ-7", {"completed"});
   CHECK(site.sql("SELECT count(*) FROM requests") == "1\n");
 }

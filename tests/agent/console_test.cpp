@@ -7,7 +7,7 @@
 #include <regex>
 #include <set>
 
-#include "../support/temp_dir.h"
+#include "../support/api_site.h"
 #include "api.h"
 #include "colo/inventory/loader.h"
 #include "colo/inventory/request.h"
@@ -15,65 +15,9 @@
 
 namespace inv = colo::inventory;
 using namespace colo::agent;
+using namespace colo::test;
 
 namespace {
-
-const std::string kAdmin = "colo_admin-token-for-console-tests";
-const std::string kTech = "colo_technician-token-for-console-tests";
-const std::string kPlanning = "colo_bappeda-requester-token";
-const std::string kHealth = "colo_dinkes-requester-token";
-
-struct Site {
-  colo::test::TempDir dir;
-  Config config;
-  inv::Inventory inventory;
-  std::unique_ptr<inv::Ledger> ledger;
-  std::mutex ledgerMutex;
-  SlaCalendar sla{7 * 3600, {}};
-  std::int64_t now = 1795000000;  // 2026-11-19
-  std::unique_ptr<Api> api;
-
-  Site() {
-    auto loaded = inv::loadInventory(COLO_SOURCE_DIR "/tests/data/small.yaml");
-    REQUIRE(loaded.ok());
-    inventory = std::move(loaded.inventory);
-    config.tokens = {{"ops", "admin", inv::sha256Hex(kAdmin)},
-                     {"budi", "technician", inv::sha256Hex(kTech)},
-                     {"sikd-bappeda", "requester", inv::sha256Hex(kPlanning)},
-                     {"sikd-dinkes", "requester", inv::sha256Hex(kHealth)}};
-    ledger = std::make_unique<inv::Ledger>(dir.file("colo.db"), inv::Ledger::Open::create);
-    ApiContext ctx;
-    ctx.config = &config;
-    ctx.inventory = &inventory;
-    ctx.ledger = ledger.get();
-    ctx.ledgerMutex = &ledgerMutex;
-    ctx.sla = &sla;
-    ctx.now = [this] { return now; };
-    api = std::make_unique<Api>(ctx);
-    add("REQ-P1", "BAPPEDA", "sikd-bappeda", inv::Status::reserved);
-    add("REQ-H1", "DINKES", "sikd-dinkes", inv::Status::failed);
-  }
-
-  void add(const std::string& id, const std::string& tenant, const std::string& by,
-           inv::Status status) {
-    auto r =
-        inv::parseRequestJson(R"({"id": ")" + id + R"(", "letter_number": "1/)" + id +
-                              R"(", "tenant": {"code": ")" + tenant + R"(", "name": ")" + tenant +
-                              R"( office"}, "received_at": "2026-11-16T08:00:00+07:00",
-                                   "servers": [{"hostname": "h1", "units": 1, "power_watts": 100}]})");
-    ledger->write([&] {
-      ledger->insertRequest(r, inv::Status::planning, by, "test");
-      ledger->transition(id, inv::Status::planning, status,
-                         {"test", "set up", status == inv::Status::failed ? "no room" : "", ""});
-    });
-  }
-
-  ApiResponse send(ApiRequest req) {
-    ApiResponse out;
-    api->handle(req, [&](ApiResponse r) { out = std::move(r); });
-    return out;
-  }
-};
 
 // Keeps cookies as a browser does (the last Set-Cookie of each name).
 struct Browser {

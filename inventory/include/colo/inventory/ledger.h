@@ -123,6 +123,17 @@ struct CallbackDelivery {
   bool given_up = false;
 };
 
+// Which requests a listing wants, and where it goes on from.
+struct RequestQuery {
+  std::optional<Status> status;
+  std::string tenant_code;                  // "" for any
+  std::optional<std::string> submitted_by;  // a requester: its own only
+  std::string updated_after;                // UTC as the ledger writes it; "" for any
+  // Keyset: only requests after this one in the order they came into the
+  // ledger (created_at, then id); empty for the first page.
+  std::string after_created_at, after_id;
+};
+
 class Ledger {
  public:
   static constexpr int kSchemaVersion = 5;
@@ -160,6 +171,12 @@ class Ledger {
   // The same without `fingerprint`, `body` and `allocation` (left empty),
   // read from an index alone: for lists.
   std::vector<RequestRecord> requestSummaries(std::optional<Status> status = std::nullopt);
+  // The matching requests as summaries, in the order they came into the
+  // ledger, from the query's keyset position on, until `visit` returns false.
+  // Read from the requests_summary index.
+  void scanRequests(const RequestQuery& query, const std::function<bool(RequestRecord&)>& visit);
+  // How many match (the keyset position ignored).
+  std::int64_t countRequests(const RequestQuery& query);
   // The addresses requests hold in `pool`, in no particular order.
   std::vector<Claims::Address> addressClaims(std::string_view pool);
   std::vector<LedgerEvent> events(std::string_view request_id);

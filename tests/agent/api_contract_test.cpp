@@ -1,0 +1,179 @@
+// The request system's contract (SPEC §7, issue 10): listings with limits,
+// cursors, filters and counts; no existence oracle. Through the API's own
+// handler, asserting the exact status, headers and body shape.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "../support/api_site.h"
+
+namespace inv = colo::inventory;
+using colo::test::Site;
+using nlohmann::json;
+using namespace colo::test;
+
+namespace {
+
+std::string header(const colo::agent::ApiResponse& r, const std::string& name) {
+  auto it = r.headers.find(name);
+  return it == r.headers.end() ? "" : it->second;
+}
+
+// The target in a Link header's rel="next".
+std::string next(const colo::agent::ApiResponse& r) {
+  auto link = header(r, "Link");
+  if (link.empty()) return "";
+  CHECK(link.substr(link.size() - 13) == ">; rel=\"next\"");
+  return link.substr(1, link.find('>') - 1);
+}
+
+std::vector<std::string> ids(const colo::agent::ApiResponse& r) {
+  std::vector<std::string> out;
+  for (const auto& j : json::parse(r.body)) out.push_back(j["id"]);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("listing requests: limit, an opaque cursor in Link, X-Total-Count, every item once") {
+  Site site;
+  for (int i = 0; i < 7; ++i)
+    site.add("REQ-L" + std::to_string(i), "BAPPEDA", "sikd-bappeda", inv::Status::failed);
+  // 9 in all: REQ-P1, REQ-H1, REQ-L0..6, in the order they came in (within
+  // one millisecond, by id).
+  auto all = site.call("GET", "/v1/requests", kAdmin);
+  auto order = ids(all);
+  REQUIRE(order.size() == 9);
+  CHECK(std::set<std::string>(order.begin(), order.begin() + 2) ==
+        std::set<std::string>{"REQ-P1", "REQ-H1"});
+  CHECK(std::vector<std::string>(order.begin() + 2, order.end()) ==
+        std::vector<std::string>{"REQ-L0", "REQ-L1", "REQ-L2", "REQ-L3", "REQ-L4", "REQ-L5",
+                                 "REQ-L6"});
+  auto first = site.call("GET", "/v1/requests?limit=4", kAdmin);
+  REQUIRE(first.status == 200);
+  CHECK(ids(first) == std::vector<std::string>(order.begin(), order.begin() + 4));
+  CHECK(header(first, "X-Total-Count") == "9");
+  auto second = site.call("GET", next(first), kAdmin);
+  CHECK(ids(second) == std::vector<std::string>{"REQ-L2", "REQ-L3", "REQ-L4", "REQ-L5"});
+  CHECK(next(second).rfind("/v1/requests?limit=4&cursor=", 0) == 0);
+  auto last = site.call("GET", next(second), kAdmin);
+  CHECK(ids(last) == std::vector<std::string>{"REQ-L6"});
+  CHECK(header(last, "Link").empty());
+  CHECK(header(last, "X-Total-Count") == "9");
+  // Default 100; the body is an array of each request's status.
+  CHECK(header(all, "Link").empty());
+  CHECK(json::parse(all.body)[0].contains("sla"));
+
+  SECTION("a request that arrives between pages is on a later page, nothing twice") {
+    site.add("REQ-NEW", "DINKES", "sikd-dinkes", inv::Status::failed);
+    auto rest = site.call("GET", next(second), kAdmin);
+    CHECK(ids(rest) == std::vector<std::string>{"REQ-L6", "REQ-NEW"});
+  }
+  SECTION("filters travel in the Link, and the count is of what matches") {
+    auto failed = site.call("GET", "/v1/requests?status=failed&tenant=BAPPEDA&limit=5", kAdmin);
+    CHECK(ids(failed).size() == 5);
+    CHECK(header(failed, "X-Total-Count") == "7");
+    CHECK(next(failed).find("status=failed") != std::string::npos);
+    CHECK(next(failed).find("tenant=BAPPEDA") != std::string::npos);
+    CHECK(ids(site.call("GET", next(failed), kAdmin)) ==
+          std::vector<std::string>{"REQ-L5", "REQ-L6"});
+  }
+}
+
+TEST_CASE("listing requests: filters are checked, unknown parameters are 400") {
+  Site site;
+  auto bad = [&](const std::string& target, const std::string& detail) {
+    auto r = site.call("GET", target, kAdmin);
+    INFO(target << " -> " << r.body);
+    CHECK(r.status == 400);
+    CHECK(r.content_type == "application/problem+json");
+    CHECK(json::parse(r.body)["detail"].get<std::string>().find(detail) != std::string::npos);
+  };
+  bad("/v1/requests?status=bogus", "status: 'bogus' is not one of queued, planning");
+  bad("/v1/requests?limit=0", "limit: '0' is not a whole number from 1 to 1000");
+  bad("/v1/requests?limit=1001", "limit: '1001'");
+  bad("/v1/requests?limit=ten", "limit: 'ten'");
+  bad("/v1/requests?cursor=bm90IG9uZQ", "cursor: not one this agent gave out");
+  bad("/v1/requests?cursor=%25%25", "cursor: not one this agent gave out");
+  bad("/v1/requests?late=yes", "late: 'yes' is neither true nor false");
+  bad("/v1/requests?updated_after=yesterday", "updated_after: 'yesterday' is not an RFC 3339 time");
+  bad("/v1/requests?tenant=a%20b", "tenant: a tenant code is");
+  bad("/v1/requests?tenat=DINKES",
+      "unknown query parameter 'tenat'; this list takes limit, cursor, late, status, tenant, "
+      "updated_after");
+  bad("/v1/racks?room=1", "unknown query parameter 'room'; this list takes limit, cursor");
+  bad("/v1/pools?limit=-1", "limit");
+  CHECK(site.call("GET", "/v1/requests?tenant=DINKES", kAdmin).body.find("REQ-P1") ==
+        std::string::npos);
+  CHECK(ids(site.call("GET", "/v1/requests?tenant=DINKES", kAdmin)) ==
+        std::vector<std::string>{"REQ-H1"});
+}
+
+TEST_CASE("listing requests: late=true and updated_after") {
+  Site site;
+  // Received Monday 2026-11-16, due Thursday 2026-11-19 (site time); it is
+  // Wednesday: nothing open is late yet.
+  auto late = site.call("GET", "/v1/requests?late=true", kAdmin);
+  // (REQ-H1 failed: it is judged by when it failed, which the ledger took
+  // from the wall clock.)
+  CHECK(ids(late) == std::vector<std::string>{"REQ-H1"});
+  site.now += 3 * 86400;
+  late = site.call("GET", "/v1/requests?late=true&limit=1", kAdmin);
+  CHECK(header(late, "X-Total-Count") == "2");
+  auto both = ids(late);
+  REQUIRE(!next(late).empty());
+  for (const auto& id : ids(site.call("GET", next(late), kAdmin))) both.push_back(id);
+  CHECK(std::set<std::string>(both.begin(), both.end()) ==
+        std::set<std::string>{"REQ-P1", "REQ-H1"});
+  CHECK(both.size() == 2);
+
+  // updated_after: as the ledger wrote it, with milliseconds.
+  std::string newest;
+  for (const auto& r : json::parse(site.call("GET", "/v1/requests", kAdmin).body))
+    newest = std::max(newest, r["updated_at"].get<std::string>());
+  CHECK(ids(site.call("GET", "/v1/requests?updated_after=" + newest, kAdmin)).empty());
+  CHECK(ids(site.call("GET", "/v1/requests?updated_after=2026-01-01T08:00:00%2B07:00", kAdmin))
+            .size() == 2);
+}
+
+TEST_CASE("racks and pools are listed the same way") {
+  Site site;
+  auto racks = site.call("GET", "/v1/racks?limit=2", kPlanning);
+  REQUIRE(racks.status == 200);
+  CHECK(json::parse(racks.body).size() == 2);
+  CHECK(header(racks, "X-Total-Count") == "3");
+  auto rest = site.call("GET", next(racks), kPlanning);
+  CHECK(json::parse(rest.body).size() == 1);
+  CHECK(json::parse(rest.body)[0]["name"] == "R03");
+  CHECK(header(rest, "Link").empty());
+  auto pools = site.call("GET", "/v1/pools", kPlanning);
+  CHECK(json::parse(pools.body).size() == 3);
+  CHECK(header(pools, "X-Total-Count") == "3");
+}
+
+TEST_CASE("a requester sees its own requests, and cannot learn of another's by its id") {
+  Site site;
+  CHECK(ids(site.call("GET", "/v1/requests", kPlanning)) == std::vector<std::string>{"REQ-P1"});
+  CHECK(header(site.call("GET", "/v1/requests", kPlanning), "X-Total-Count") == "1");
+  CHECK(site.call("GET", "/v1/requests/REQ-H1", kPlanning).status == 404);
+  // POSTing another's id: the same 409 as any taken id, whatever the body.
+  auto body = [](const std::string& id, const std::string& tenant) {
+    return R"({"id": ")" + id + R"(", "letter_number": "1/)" + id + R"(", "tenant": {"code": ")" +
+           tenant + R"(", "name": ")" + tenant +
+           R"( office"}, "received_at": "2026-11-16T08:00:00+07:00",
+           "servers": [{"hostname": "h1", "units": 1, "power_watts": 100}]})";
+  };
+  auto theirs = site.call("POST", "/v1/requests", kPlanning, body("REQ-H1", "DINKES"));
+  auto changed = site.call("POST", "/v1/requests", kPlanning, body("REQ-P1", "BAPPEDA2"));
+  CHECK(theirs.status == 409);
+  CHECK(changed.status == 409);
+  CHECK(json::parse(theirs.body)["detail"] ==
+        "request id REQ-H1 is taken by another request; a changed request needs a new id");
+  CHECK(json::parse(changed.body)["detail"] ==
+        "request id REQ-P1 is taken by another request; a changed request needs a new id");
+  // The owner sending its own request again: the same answer as the first time.
+  auto again = site.call("POST", "/v1/requests", kHealth, body("REQ-H1", "DINKES"));
+  CHECK(again.status == 202);
+  CHECK(json::parse(again.body)["status"] == "failed");
+}

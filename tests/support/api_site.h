@@ -1,0 +1,98 @@
+// An agent's API in-process, for tests: the handler without sockets, over
+// tests/data/small.yaml and a real SQLite ledger, with an injected clock and
+// four tokens. Requests can be put straight into the ledger in any status.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "api.h"
+#include "colo/inventory/loader.h"
+#include "colo/inventory/request.h"
+#include "temp_dir.h"
+
+namespace colo::test {
+
+inline const std::string kAdmin = "colo_admin-token-for-console-tests";
+inline const std::string kTech = "colo_technician-token-for-console-tests";
+inline const std::string kPlanning = "colo_bappeda-requester-token";
+inline const std::string kHealth = "colo_dinkes-requester-token";
+
+struct Site {
+  using Api = colo::agent::Api;
+  colo::test::TempDir dir;
+  colo::agent::Config config;
+  colo::inventory::Inventory inventory;
+  std::unique_ptr<colo::inventory::Ledger> ledger;
+  std::mutex ledgerMutex;
+  colo::agent::SlaCalendar sla{7 * 3600, {}};
+  std::int64_t now = 1795000000;  // 2026-11-19
+  std::unique_ptr<Api> api;
+
+  Site() {
+    auto loaded = colo::inventory::loadInventory(COLO_SOURCE_DIR "/tests/data/small.yaml");
+    REQUIRE(loaded.ok());
+    inventory = std::move(loaded.inventory);
+    config.tokens = {{"ops", "admin", colo::inventory::sha256Hex(kAdmin)},
+                     {"budi", "technician", colo::inventory::sha256Hex(kTech)},
+                     {"sikd-bappeda", "requester", colo::inventory::sha256Hex(kPlanning)},
+                     {"sikd-dinkes", "requester", colo::inventory::sha256Hex(kHealth)}};
+    ledger = std::make_unique<colo::inventory::Ledger>(dir.file("colo.db"),
+                                                       colo::inventory::Ledger::Open::create);
+    colo::agent::ApiContext ctx;
+    ctx.config = &config;
+    ctx.inventory = &inventory;
+    ctx.ledger = ledger.get();
+    ctx.ledgerMutex = &ledgerMutex;
+    ctx.sla = &sla;
+    ctx.now = [this] { return now; };
+    api = std::make_unique<Api>(ctx);
+    add("REQ-P1", "BAPPEDA", "sikd-bappeda", colo::inventory::Status::reserved);
+    add("REQ-H1", "DINKES", "sikd-dinkes", colo::inventory::Status::failed);
+  }
+
+  void add(const std::string& id, const std::string& tenant, const std::string& by,
+           colo::inventory::Status status) {
+    auto r = colo::inventory::parseRequestJson(
+        R"({"id": ")" + id + R"(", "letter_number": "1/)" + id + R"(", "tenant": {"code": ")" +
+        tenant + R"(", "name": ")" + tenant +
+        R"( office"}, "received_at": "2026-11-16T08:00:00+07:00",
+                                   "servers": [{"hostname": "h1", "units": 1, "power_watts": 100}]})");
+    ledger->write([&] {
+      ledger->insertRequest(r, colo::inventory::Status::planning, by, "test");
+      ledger->transition(
+          id, colo::inventory::Status::planning, status,
+          {"test", "set up", status == colo::inventory::Status::failed ? "no room" : "", ""});
+    });
+  }
+
+  // An API call with a bearer token (none when empty) and a JSON body.
+  colo::agent::ApiResponse call(const std::string& method, const std::string& target,
+                                const std::string& token, const std::string& body = "") {
+    colo::agent::ApiRequest req;
+    req.method = method;
+    req.target = target;
+    req.remote = "127.0.0.1:6000";
+    if (!token.empty()) req.authorization = "Bearer " + token;
+    req.body = body;
+    if (!body.empty()) req.content_type = "application/json";
+    return send(req);
+  }
+
+  // Waits for the answer: accepting a request answers from the intake's
+  // thread once it is stored (bounded: a test fails rather than hangs).
+  colo::agent::ApiResponse send(colo::agent::ApiRequest req) {
+    auto answer = std::make_shared<std::promise<colo::agent::ApiResponse>>();
+    auto future = answer->get_future();
+    api->handle(req, [answer](colo::agent::ApiResponse r) { answer->set_value(std::move(r)); });
+    REQUIRE(future.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+    return future.get();
+  }
+};
+
+}  // namespace colo::test
