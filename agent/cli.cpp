@@ -25,15 +25,16 @@
 #include "colo/inventory/allocator.h"
 #include "colo/inventory/error.h"
 #include "colo/inventory/loader.h"
+#include "colo/inventory/names.h"
 #include "config.h"
 #include "daemon.h"
-#include "ui/elevation.h"
 #include "jobs.h"
-#include "ui/letter.h"
 #include "lifecycle.h"
 #include "outbox.h"
 #include "provision.h"
 #include "table.h"
+#include "ui/elevation.h"
+#include "ui/letter.h"
 #include "views.h"
 
 namespace colo::agent {
@@ -722,8 +723,16 @@ int cmdProvision(Session& s, const std::string& file, bool dryRun) {
 
 int cmdRelease(Session& s, const std::string& id) {
   auto& ledger = s.ledger();
-  if (!ledger.request(id))
-    throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
+  auto r = ledger.request(id);
+  if (!r) throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
+  // Asked again: done already, as `provision` of a completed request is.
+  if (r->status == inv::Status::released) {
+    if (s.options().json)
+      print(requestJson(*r));
+    else
+      std::cout << "request " << id << " was already released; nothing to do\n";
+    return 0;
+  }
   InterruptGuard guard;
   CliJobs jobs(s);
   auto outcome = jobs.provisioner.release(id);
@@ -743,8 +752,12 @@ int cmdRequests(Session& s, const std::string& status, bool lateOnly) {
       std::string known;
       for (auto st : inv::allStatuses())
         known += (known.empty() ? "" : ", ") + std::string(inv::name(st));
+      std::vector<std::string> names;
+      for (auto st : inv::allStatuses()) names.push_back(std::string(inv::name(st)));
+      auto meant = inv::closestName(status, names);
       throw inv::Error(inv::ErrorKind::invalid_input,
-                       "--status " + status + " is not one of " + known);
+                       "--status " + status + " is not one of " + known +
+                           (meant.empty() ? "" : " (did you mean '" + meant + "'?)"));
     }
   }
   auto now = nowMs() / 1000;
@@ -822,7 +835,16 @@ int cmdRequest(Session& s, const std::string& id) {
   return 0;
 }
 
-int cmdToken(Session& s) {
+int cmdToken(Session& s, const std::string& name, const std::string& role) {
+  if (!inv::isSafeName(name))
+    throw inv::Error(inv::ErrorKind::invalid_input,
+                     "--name '" + name + "': 1-63 of letters, digits, '.', '_' and '-'");
+  if (role != "requester" && role != "technician" && role != "admin") {
+    auto meant = inv::closestName(role, {"requester", "technician", "admin"});
+    throw inv::Error(inv::ErrorKind::invalid_input,
+                     "--role '" + role + "' is not one of requester, technician, admin" +
+                         (meant.empty() ? "" : " (did you mean '" + meant + "'?)"));
+  }
   unsigned char bytes[32];
   if (RAND_bytes(bytes, sizeof bytes) != 1)
     throw inv::Error(inv::ErrorKind::storage, "no randomness available for a token");
@@ -830,13 +852,17 @@ int cmdToken(Session& s) {
   std::string token = "colo_";
   for (unsigned char b : bytes) token += {hex[b >> 4], hex[b & 15]};
   std::string hash = inv::sha256Hex(token);
+  std::string entry = "- {name: " + name + ", role: " + role + ", sha256: \"" + hash + "\"}";
   if (s.options().json) {
-    print({{"token", token}, {"sha256", hash}});
+    print({{"token", token},
+           {"sha256", hash},
+           {"name", name},
+           {"role", role},
+           {"config_entry", entry}});
     return 0;
   }
   std::cout << "token (shown once; give it to the client):\n  " << token << "\n"
-            << "config entry (only the hash is stored):\n"
-            << "  - {name: NAME, role: requester, sha256: \"" << hash << "\"}\n";
+            << "add under tokens: in the config (only the hash is stored):\n  " << entry << "\n";
   return 0;
 }
 
@@ -860,6 +886,16 @@ const char* kindName(inv::ErrorKind k) {
 int runCli(int argc, char** argv) {
   CLI::App app{"colo: colocation provisioning for the data center (racks, power, ports, addresses)"};
   app.require_subcommand(1);
+  // Global options may come before or after the subcommand; every
+  // subcommand's help lists them and the exit codes.
+  app.fallthrough();
+  app.set_version_flag("--version", std::string("colo ") + COLO_VERSION);
+  static const char* kFooter =
+      "Global options (before or after the subcommand): --config FILE (or $COLO_CONFIG),\n"
+      "  --inventory PATH, --state PATH, --playbooks DIR, --json.\n"
+      "Exit codes: 0 done; 1 the operation failed (nothing fits, conflict, not found);\n"
+      "  2 bad usage or invalid input; 130/143 interrupted (after restoring the switches).\n";
+  app.footer(kFooter);
   Options opt;
   // The last of a repeated option wins, so a wrapper's defaults can be overridden.
   auto last = CLI::MultiOptionPolicy::TakeLast;
@@ -876,6 +912,7 @@ int runCli(int argc, char** argv) {
   std::function<int(Session&)> run;
   auto sub = [&](const char* name, const char* help, auto fn) {
     auto* c = app.add_subcommand(name, help);
+    c->footer(kFooter);
     c->callback([&run, fn] { run = fn; });
     return c;
   };
@@ -922,13 +959,38 @@ int runCli(int argc, char** argv) {
                      [&](Session& s) { return cmdLetter(s, arg, letterOut); });
   letter->add_option("ID", arg, "request id")->required();
   letter->add_option("-o,--output", letterOut, "write it to FILE instead of standard output");
-  sub("token", "make a new API token; print it once, and the hash for the config", cmdToken);
+  std::string tokenName = "request-system", tokenRole = "requester";
+  auto* tokenCmd = sub("token", "make a new API token; print it once, and its line for the config",
+                       [&](Session& s) { return cmdToken(s, tokenName, tokenRole); });
+  tokenCmd->add_option("--name", tokenName, "who uses it (default request-system)");
+  tokenCmd->add_option("--role", tokenRole, "requester (default), technician or admin");
   sub("agent", "run the HTTP daemon (needs --config)", [&](Session& s) {
     if (s.config().file.empty())
       throw inv::Error(inv::ErrorKind::invalid_input, "colo agent needs --config FILE (listen, tokens, credentials)");
     return runAgent(s.config(), s.inventory(), s.playbooks(), s.lockDir());
   });
 
+  // A mistyped subcommand: say which one was meant.
+  // (The first word that is neither an option nor a global option's value.)
+  std::string word;
+  for (int i = 1; i < argc && word.empty(); ++i) {
+    std::string a = argv[i];
+    if (a == "--config" || a == "--inventory" || a == "--state" || a == "--playbooks")
+      ++i;
+    else if (a.empty() || a[0] != '-')
+      word = a;
+  }
+  if (!word.empty()) {
+    std::vector<std::string> names;
+    for (const auto* c : app.get_subcommands({})) names.push_back(c->get_name());
+    if (std::find(names.begin(), names.end(), word) == names.end()) {
+      auto meant = inv::closestName(word, names);
+      std::cerr << "colo: unknown command '" << word << "'"
+                << (meant.empty() ? "" : "; did you mean '" + meant + "'?") << "\n"
+                << "Run colo --help for the commands.\n";
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

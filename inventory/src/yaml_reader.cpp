@@ -1,4 +1,6 @@
 #include "colo/inventory/yaml_reader.h"
+
+#include "colo/inventory/names.h"
 #include "colo/inventory/utf8.h"
 
 #include <algorithm>
@@ -15,20 +17,6 @@ namespace colo::inventory {
 
 namespace {
 
-std::size_t editDistance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1] ? 1u : 0u)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
 
 }  // namespace
 
@@ -161,12 +149,7 @@ YamlFields::~YamlFields() {
     if (!it->first.IsScalar()) continue;
     const std::string& key = it->first.Scalar();
     if (known_.count(key)) continue;
-    std::string best;
-    std::size_t bestDistance = 3;
-    for (const auto& k : known_) {
-      auto d = editDistance(key, k);
-      if (d < bestDistance) bestDistance = d, best = k;
-    }
+    std::string best = closestName(key, {known_.begin(), known_.end()});
     std::string msg = "unknown field '" + key + "' in " + what_;
     if (!best.empty()) msg += " (did you mean '" + best + "'?)";
     error(locationOf(it->first, file_), msg);

@@ -177,6 +177,13 @@ TEST_CASE("reserve commits once, is idempotent, and release frees everything") {
   CHECK(rec["events"][1]["kind"] == "reserved");
   CHECK(rec["events"][2]["kind"] == "released");
   CHECK(colo.jsonOf({"requests", "--status", "reserved"}).empty());
+
+  // Released again: done already, exit 0, as provision of a completed request.
+  auto settled = colo.dump();
+  r = colo({"release", "REQ-2026-0142"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "request REQ-2026-0142 was already released; nothing to do\n");
+  CHECK(colo.dump() == settled);
 }
 
 TEST_CASE("a request with several servers goes into one rack") {
@@ -338,6 +345,33 @@ TEST_CASE("usage errors exit 2 and unknown things exit 1") {
   CHECK(r.err == "colo: request REQ-404 is not in the ledger\n");
 }
 
+TEST_CASE("global options after the subcommand, --version, and what was meant") {
+  Cli colo;
+  // --state and --inventory after the subcommand, as kubectl takes them.
+  auto r = colo::test::run(
+      {kColo, "racks", "--inventory", kInventory, "--state", colo.state, "--json"}, colo.dir);
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(json::parse(r.out).size() == 10);
+  r = colo::test::run({kColo, "--version"}, colo.dir);
+  CHECK(r.exit_code == 0);
+  CHECK(std::regex_match(r.out, std::regex("colo \\d+\\.\\d+\\.\\d+\n")));
+  r = colo({"rakcs"});
+  CHECK(r.exit_code == 2);
+  CHECK(
+      r.err ==
+      "colo: unknown command 'rakcs'; did you mean 'racks'?\nRun colo --help for the commands.\n");
+  r = colo({"requests", "--status", "complted"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("(did you mean 'completed'?)") != std::string::npos);
+  // Every subcommand's help names the global options and the exit codes.
+  r = colo::test::run({kColo, "release", "--help"}, colo.dir);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("Global options (before or after the subcommand): --config FILE") !=
+        std::string::npos);
+  CHECK(r.out.find("Exit codes: 0 done; 1 the operation failed") != std::string::npos);
+}
+
 TEST_CASE("token prints a token once and the hash that goes into the config") {
   Cli colo;
   auto j = colo.jsonOf({"token"});
@@ -346,6 +380,17 @@ TEST_CASE("token prints a token once and the hash that goes into the config") {
   CHECK(token.size() == 5 + 64);
   CHECK(j["sha256"].get<std::string>().size() == 64);
   CHECK(colo.jsonOf({"token"})["token"] != token);
+  // A line ready for the config.
+  auto named = colo({"token", "--name", "ops-alice", "--role", "admin"});
+  CHECK(named.exit_code == 0);
+  CHECK(std::regex_search(
+      named.out,
+      std::regex("\n  - \\{name: ops-alice, role: admin, sha256: \"[0-9a-f]{64}\"\\}\n$")));
+  auto bad = colo({"token", "--role", "admn"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err ==
+        "colo: --role 'admn' is not one of requester, technician, admin (did you mean 'admin'?)\n");
+  CHECK(colo({"token", "--name", "a b"}).exit_code == 2);
 }
 
 TEST_CASE("tokens are one name and one hash each") {
