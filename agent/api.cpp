@@ -417,13 +417,49 @@ Api::Release Api::releaseLocked(const std::string& id, const std::string& actor,
   return {202, "releasing", ""};
 }
 
+namespace {
+
+// Whether an If-None-Match header names `etag` (or is "*").
+bool matches(const std::string& ifNoneMatch, const std::string& etag) {
+  std::size_t i = 0;
+  while (i < ifNoneMatch.size()) {
+    auto end = ifNoneMatch.find(',', i);
+    if (end == std::string::npos) end = ifNoneMatch.size();
+    auto tag = ifNoneMatch.substr(i, end - i);
+    tag.erase(0, tag.find_first_not_of(' '));
+    tag.erase(tag.find_last_not_of(' ') + 1);
+    if (tag.rfind("W/", 0) == 0) tag = tag.substr(2);  // weak comparison (RFC 9110 13.1.2)
+    if (tag == "*" || tag == etag) return true;
+    i = end + 1;
+  }
+  return false;
+}
+
+// The resources a client polls carry an ETag (a hash of what they say);
+// If-None-Match with it is answered 304 without the body.
+void withETag(const ApiRequest& req, ApiResponse& res) {
+  if ((req.method != "GET" && req.method != "HEAD") || res.status != 200) return;
+  auto path = req.target.substr(0, req.target.find('?'));
+  if (path.rfind("/v1/requests", 0) != 0 && path.rfind("/v1/racks", 0) != 0 &&
+      path.rfind("/v1/pools", 0) != 0)
+    return;
+  std::string etag = "\"" + inv::sha256Hex(res.body).substr(0, 32) + "\"";
+  res.headers["ETag"] = etag;
+  if (auto it = req.headers.find("if-none-match");
+      it != req.headers.end() && matches(it->second, etag)) {
+    res.status = 304;
+    res.body.clear();
+  }
+}
+
+}  // namespace
+
 void Api::handle(const ApiRequest& req, std::function<void(ApiResponse)> reply) {
   std::optional<std::string> acceptAs;
   auto res = handleSync(req, acceptAs);
-  if (acceptAs)
-    acceptRequest(req, *acceptAs, std::move(reply));
-  else
-    reply(std::move(res));
+  if (acceptAs) return acceptRequest(req, *acceptAs, std::move(reply));
+  withETag(req, res);
+  reply(std::move(res));
 }
 
 ApiResponse Api::handleSync(const ApiRequest& req, std::optional<std::string>& acceptAs) {

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 
 #include "../support/api_site.h"
@@ -176,4 +177,39 @@ TEST_CASE("a requester sees its own requests, and cannot learn of another's by i
   auto again = site.call("POST", "/v1/requests", kHealth, body("REQ-H1", "DINKES"));
   CHECK(again.status == 202);
   CHECK(json::parse(again.body)["status"] == "failed");
+}
+
+TEST_CASE("racks, pools, requests and a request carry an ETag; If-None-Match answers 304") {
+  Site site;
+  auto conditional = [&](const std::string& target, const std::string& token,
+                         const std::string& etag) {
+    colo::agent::ApiRequest req;
+    req.method = "GET";
+    req.target = target;
+    req.authorization = "Bearer " + token;
+    req.headers["if-none-match"] = etag;
+    return site.send(req);
+  };
+  for (std::string target : {"/v1/racks", "/v1/racks/R01", "/v1/pools", "/v1/requests",
+                             "/v1/requests/REQ-P1", "/v1/racks/R01/elevation.svg"}) {
+    INFO(target);
+    auto first = site.call("GET", target, kAdmin);
+    REQUIRE(first.status == 200);
+    auto etag = header(first, "ETag");
+    CHECK(std::regex_match(etag, std::regex("\"[0-9a-f]{32}\"")));
+    auto again = conditional(target, kAdmin, etag);
+    CHECK(again.status == 304);
+    CHECK(again.body.empty());
+    CHECK(header(again, "ETag") == etag);
+    CHECK(conditional(target, kAdmin, "\"other\", W/" + etag).status == 304);
+    CHECK(conditional(target, kAdmin, "\"other\"").status == 200);
+  }
+  // A change is a new ETag.
+  auto before = header(site.call("GET", "/v1/requests", kAdmin), "ETag");
+  site.add("REQ-N", "DINKES", "sikd-dinkes", inv::Status::failed);
+  CHECK(conditional("/v1/requests", kAdmin, before).status == 200);
+  // What another caller may not see is not revealed by its ETag either: a
+  // requester's list has its own.
+  CHECK(header(site.call("GET", "/v1/requests", kPlanning), "ETag") !=
+        header(site.call("GET", "/v1/requests", kAdmin), "ETag"));
 }
