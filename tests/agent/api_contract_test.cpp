@@ -179,7 +179,7 @@ TEST_CASE("a requester sees its own requests, and cannot learn of another's by i
   CHECK(json::parse(again.body)["status"] == "failed");
 }
 
-TEST_CASE("racks, pools, requests and a request carry an ETag; If-None-Match answers 304") {
+TEST_CASE("racks, pools, requests and a request carry an ETag, and If-None-Match answers 304") {
   Site site;
   auto conditional = [&](const std::string& target, const std::string& token,
                          const std::string& etag) {
