@@ -26,7 +26,8 @@ namespace {
 
 ApiResponse problem(int status, const std::string& title, const std::string& detail,
                     json extra = json::object()) {
-  json body = {{"type", "about:blank"}, {"title", title}, {"status", status}, {"detail", detail}};
+  json body = {
+      {"type", problemType(status)}, {"title", title}, {"status", status}, {"detail", detail}};
   body.update(extra);
   ApiResponse r;
   r.status = status;
@@ -36,6 +37,35 @@ ApiResponse problem(int status, const std::string& title, const std::string& det
   r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   if (status == 401) r.headers["WWW-Authenticate"] = "Bearer realm=\"colo\"";
   return r;
+}
+
+// "servers[0].nics[1].pools" as an RFC 6901 JSON Pointer:
+// "/servers/0/nics/1/pools" ("" for the whole document).
+std::string jsonPointer(const std::string& field) {
+  std::string out, token;
+  auto flush = [&] {
+    if (token.empty()) return;
+    out += "/";
+    for (char c : token) out += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+    token.clear();
+  };
+  for (char c : field) {
+    if (c == '.' || c == '[' || c == ']')
+      flush();
+    else
+      token.push_back(c);
+  }
+  flush();
+  return out;
+}
+
+// A request body that failed validation: 400, every field's problem at once.
+ApiResponse invalidRequest(const inv::InvalidRequest& e) {
+  json errors = json::array();
+  for (const auto& p : e.problems())
+    errors.push_back({{"pointer", jsonPointer(p.field)}, {"detail", p.message}});
+  return problem(400, "Invalid request", e.what(),
+                 {{"type", problemType(400, true)}, {"errors", errors}});
 }
 
 ApiResponse ok(int status, const json& body) {
@@ -325,13 +355,22 @@ void Api::acceptRequest(const ApiRequest& req, const std::string& caller, std::f
   try {
     r = inv::parseRequestJson(req.body);
     inv::checkRequestAgainst(r, *ctx_.inventory);
+  } catch (const inv::InvalidRequest& e) {
+    return reply(invalidRequest(e));
   } catch (const inv::Error& e) {
-    return reply(problem(e.kind() == inv::ErrorKind::invalid_input ? 400 : 422, "Invalid request", e.what()));
+    bool syntax = e.kind() == inv::ErrorKind::invalid_input;
+    return reply(problem(syntax ? 400 : 422,
+                         syntax ? "Invalid request" : "Does not fit the inventory", e.what(),
+                         {{"type", problemType(syntax ? 400 : 422, syntax)},
+                          {"errors", json::array({{{"pointer", ""}, {"detail", e.what()}}})}}));
   }
   if (!r.callback_url.empty()) {
     std::string why;
     if (!callbackUrlAllowed(r.callback_url, ctx_.config->callback_allowed, why))
-      return reply(problem(400, "Invalid request", "callback_url: " + why));
+      return reply(
+          problem(400, "Invalid request", "callback_url: " + why,
+                  {{"type", problemType(400, true)},
+                   {"errors", json::array({{{"pointer", "/callback_url"}, {"detail", why}}})}}));
   }
   std::string id = r.id;
   auto wake = ctx_.wakeWorkers;

@@ -33,7 +33,8 @@ namespace {
 // The errors this layer answers itself (malformed HTTP, 413, a handler that
 // threw); the routes build theirs in api.cpp, in the same RFC 9457 shape.
 std::string problem(int status, const char* title, const std::string& detail) {
-  return nlohmann::json{{"type", "about:blank"}, {"title", title}, {"status", status}, {"detail", detail}}
+  return nlohmann::json{
+      {"type", problemType(status)}, {"title", title}, {"status", status}, {"detail", detail}}
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -298,12 +299,11 @@ struct HttpServer::Impl {
   // Over the connection limit: a short 503 (in plain text: under TLS there
   // is no handshake to spend on it), then close.
   void refuse(tcp::socket sock) {
+    static const std::string body = problem(503, "Service Unavailable", "too many connections");
     static const std::string answer =
-        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
-        "application/problem+json\r\nRetry-After: 1\r\n"
-        "Connection: close\r\nContent-Length: 97\r\n\r\n"
-        "{\"type\":\"about:blank\",\"title\":\"Service "
-        "Unavailable\",\"status\":503,\"detail\":\"too many connections\"}";
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\n"
+        "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body;
     auto s = std::make_shared<tcp::socket>(std::move(sock));
     if (tls) {
       beast::error_code ec;

@@ -14,7 +14,12 @@ const std::string& openApiDocument() {
       "description": "A token made by `colo token`; roles requester < technician < admin."}},
     "schemas": {
       "Problem": {"type": "object", "description": "RFC 9457 problem details",
-        "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"}}},
+        "required": ["type", "title", "status", "detail"],
+        "properties": {"type": {"type": "string", "format": "uri", "description": "urn:colo:problem: and one of bad-request, invalid-request, unauthorized, forbidden, not-found, method-not-allowed, conflict, body-too-large, unsupported-media-type, does-not-fit-inventory, header-too-large, internal-error, not-implemented, unavailable"},
+          "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"},
+          "errors": {"type": "array", "description": "invalid-request and does-not-fit-inventory: every problem of the body at once",
+            "items": {"type": "object", "required": ["pointer", "detail"],
+              "properties": {"pointer": {"type": "string", "description": "RFC 6901 JSON Pointer to the field (empty: the whole body)"}, "detail": {"type": "string"}}}}}},
       "Request": {"type": "object", "additionalProperties": false,
         "required": ["id", "letter_number", "tenant", "received_at", "servers"],
         "properties": {

@@ -27,18 +27,19 @@ constexpr std::size_t kMaxPoolsPerNic = 4;
 // Collects every schema problem, each with its field path.
 class Problems {
  public:
-  void add(const std::string& field, const std::string& msg) {
-    items_.push_back(field.empty() ? msg : field + ": " + msg);
-  }
+  void add(const std::string& field, const std::string& msg) { items_.push_back({field, msg}); }
   void throwIfAny() const {
     if (items_.empty()) return;
     std::string msg = "invalid request: ";
-    for (std::size_t i = 0; i < items_.size(); ++i) msg += (i ? "; " : "") + items_[i];
-    throw Error(ErrorKind::invalid_input, msg);
+    for (std::size_t i = 0; i < items_.size(); ++i)
+      msg +=
+          (i ? "; " : "") + (items_[i].field.empty() ? items_[i].message
+                                                     : items_[i].field + ": " + items_[i].message);
+    throw InvalidRequest(msg, items_);
   }
 
  private:
-  std::vector<std::string> items_;
+  std::vector<FieldProblem> items_;
 };
 
 std::string typeName(const json& v) {

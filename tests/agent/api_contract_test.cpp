@@ -3,6 +3,7 @@
 // handler, asserting the exact status, headers and body shape.
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -212,4 +213,43 @@ TEST_CASE("racks, pools, requests and a request carry an ETag, and If-None-Match
   // requester's list has its own.
   CHECK(header(site.call("GET", "/v1/requests", kPlanning), "ETag") !=
         header(site.call("GET", "/v1/requests", kAdmin), "ETag"));
+}
+
+TEST_CASE("problems: a type per kind, and every invalid field at once with a JSON Pointer") {
+  Site site;
+  auto r = site.call("POST", "/v1/requests", kPlanning,
+                     R"({"id": "REQ-X", "letter_number": "1/X", "tenant": {"code": "BAPPEDA"},
+                         "received_at": "yesterday", "colour": "blue",
+                         "servers": [{"hostname": "h1", "units": 0, "power_watts": 100},
+                                     {"hostname": "h/2", "units": 1, "power_watts": 100}]})");
+  REQUIRE(r.status == 400);
+  CHECK(r.content_type == "application/problem+json");
+  auto j = json::parse(r.body);
+  CHECK(j["type"] == "urn:colo:problem:invalid-request");
+  CHECK(j["title"] == "Invalid request");
+  CHECK(j["status"] == 400);
+  std::map<std::string, std::string> errors;
+  for (const auto& e : j["errors"]) errors[e["pointer"]] = e["detail"];
+  INFO(j.dump(2));
+  CHECK(errors.count("/colour"));
+  CHECK(errors.count("/tenant/name"));
+  CHECK(errors.count("/received_at"));
+  CHECK(errors.count("/servers/0/units"));
+  CHECK(errors.count("/servers/1/hostname"));
+  CHECK(errors.size() == 5);
+  // The detail still says it all in one line, for logs and people.
+  CHECK(j["detail"].get<std::string>().rfind("invalid request: ", 0) == 0);
+
+  auto type = [&](const colo::agent::ApiResponse& res) {
+    return json::parse(res.body)["type"].get<std::string>();
+  };
+  CHECK(type(site.call("GET", "/v1/requests/REQ-NONE", kAdmin)) == "urn:colo:problem:not-found");
+  CHECK(type(site.call("GET", "/v1/requests", "")) == "urn:colo:problem:unauthorized");
+  CHECK(type(site.call("POST", "/v1/requests/REQ-P1/release", kPlanning)) ==
+        "urn:colo:problem:forbidden");
+  CHECK(type(site.call("GET", "/v1/requests?limit=0", kAdmin)) == "urn:colo:problem:bad-request");
+  CHECK(type(site.call("DELETE", "/v1/requests", kAdmin)) == "urn:colo:problem:method-not-allowed");
+  auto bad = site.call("POST", "/v1/requests", kPlanning, "{\"id\": ");
+  CHECK(type(bad) == "urn:colo:problem:invalid-request");
+  CHECK(json::parse(bad.body)["errors"].size() == 1);
 }

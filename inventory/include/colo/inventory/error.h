@@ -1,8 +1,9 @@
-// The inventory library's one error type.
+// The inventory library's error types.
 #pragma once
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace colo::inventory {
 
@@ -31,6 +32,22 @@ class Error : public std::runtime_error {
 
  private:
   ErrorKind kind_;
+};
+
+// A request that failed validation: every problem at once, each with the
+// field it is about ("servers[0].units"; "" for the whole request).
+struct FieldProblem {
+  std::string field;
+  std::string message;
+};
+class InvalidRequest : public Error {
+ public:
+  InvalidRequest(const std::string& message, std::vector<FieldProblem> problems)
+      : Error(ErrorKind::invalid_input, message), problems_(std::move(problems)) {}
+  const std::vector<FieldProblem>& problems() const noexcept { return problems_; }
+
+ private:
+  std::vector<FieldProblem> problems_;
 };
 
 }  // namespace colo::inventory
