@@ -159,8 +159,7 @@ std::optional<ApiResponse> readListQuery(const Target& t, const std::set<std::st
   }
   if (auto it = t.query.find("limit"); it != t.query.end()) {
     const auto& v = it->second;
-    if (v.empty() || v.size() > 4 || !std::all_of(v.begin(), v.end(), ::isdigit) ||
-        std::stoul(v) < 1 || std::stoul(v) > kMaxLimit)
+    if (!isDigits(v, 4) || std::stoul(v) < 1 || std::stoul(v) > kMaxLimit)
       return problem(400, "Bad Request",
                      "limit: '" + v.substr(0, 20) + "' is not a whole number from 1 to 1000");
     out.limit = std::stoul(v);
@@ -188,15 +187,13 @@ std::string nextLink(const std::string& target, const Target& t, const std::stri
 
 // One page of an inventory list (racks, pools): in inventory order; the
 // cursor is the index to go on from.
-ApiResponse inventoryPage(const std::string& target, const Target& t, const json& items,
-                          const std::string& whole) {
+ApiResponse inventoryPage(const std::string& target, const Target& t,
+                          const std::vector<std::string>& items, const std::string& whole) {
   ListQuery q;
   if (auto bad = readListQuery(t, {}, q)) return *bad;
   std::size_t from = 0;
   if (q.position) {
-    if (q.position->rfind("i:", 0) != 0 || q.position->size() > 12 ||
-        !std::all_of(q.position->begin() + 2, q.position->end(), ::isdigit) ||
-        q.position->size() == 2)
+    if (q.position->rfind("i:", 0) != 0 || !isDigits(q.position->substr(2), 10))
       return problem(400, "Bad Request",
                      "cursor: not one this agent gave out (take it from the Link header)");
     from = std::min<std::size_t>(std::stoul(q.position->substr(2)), items.size());
@@ -205,10 +202,10 @@ ApiResponse inventoryPage(const std::string& target, const Target& t, const json
   if (from == 0 && items.size() <= q.limit) {
     r.body = whole;
   } else {
-    json page = json::array();
+    r.body = "[";
     for (std::size_t i = from; i < std::min(items.size(), from + q.limit); ++i)
-      page.push_back(items[i]);
-    r.body = page.dump();
+      r.body += (i == from ? "" : ",") + items[i];
+    r.body += "]";
     if (from + q.limit < items.size())
       r.headers["Link"] = nextLink(target, t, "i:" + std::to_string(from + q.limit));
   }
@@ -410,8 +407,10 @@ const Api::Views& Api::views() {
   for (const auto& p : inv::poolUsage(*views_.occupancy)) pools.push_back(poolJson(p));
   views_.racks = racks.dump();
   views_.pools = pools.dump();
-  views_.rackItems = std::move(racks);
-  views_.poolItems = std::move(pools);
+  views_.rackItems.clear();
+  views_.poolItems.clear();
+  for (const auto& r : racks) views_.rackItems.push_back(r.dump());
+  for (const auto& p : pools) views_.poolItems.push_back(p.dump());
   views_.generation = generation;
   return views_;
 }

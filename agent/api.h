@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/model.h"
@@ -108,7 +108,7 @@ class Api {
     std::int64_t generation = -1;
     std::shared_ptr<const inventory::Occupancy> occupancy;
     std::string racks, pools;             // whole lists, as JSON text
-    nlohmann::json rackItems, poolItems;  // the same, item by item, for pages
+    std::vector<std::string> rackItems, poolItems;  // the same, item by item, for pages
   };
   const Views& views();  // call with the ledger mutex held
 

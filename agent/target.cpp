@@ -56,6 +56,13 @@ Target parseTarget(const std::string& t) {
   return out;
 }
 
+bool isDigits(const std::string& text, std::size_t maxDigits) {
+  if (text.empty() || text.size() > maxDigits) return false;
+  for (unsigned char c : text)
+    if (!std::isdigit(c)) return false;
+  return true;
+}
+
 std::string encodeCursor(const std::string& position) {
   std::string out(4 * ((position.size() + 2) / 3), '\0');
   int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),

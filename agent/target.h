@@ -18,6 +18,9 @@ Target parseTarget(const std::string& target);
 // "a=1&b=x+y" as {a: 1, b: "x y"}; a name given twice keeps its last value.
 std::map<std::string, std::string> parseQuery(const std::string& text);
 
+// Whether `text` is 1 to `maxDigits` decimal digits (a page number, a limit).
+bool isDigits(const std::string& text, std::size_t maxDigits);
+
 // A listing's cursor: `position` made opaque (base64url, no padding), and
 // back; nullopt for anything this agent did not give out (at most 512 bytes).
 std::string encodeCursor(const std::string& position);

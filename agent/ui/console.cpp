@@ -98,8 +98,7 @@ bool atLeastTechnician(const std::string& role) {
 std::optional<std::size_t> pageNumber(const std::map<std::string, std::string>& q) {
   auto it = q.find("page");
   if (it == q.end() || it->second.empty()) return 1;
-  if (it->second.size() > 6 || !std::all_of(it->second.begin(), it->second.end(), ::isdigit))
-    return std::nullopt;
+  if (!isDigits(it->second, 6)) return std::nullopt;
   return std::max<std::size_t>(1, std::stoul(it->second));
 }
 
@@ -238,6 +237,9 @@ ApiResponse Console::handle(const ApiRequest& req) {
     return html(404, ui::errorPage(&viewer, 404, what));
   };
   const auto& seg = target.segments;  // seg[0] == "ui"
+  // The requests this viewer may see, as the ledger is asked for them.
+  inv::RequestQuery mine;
+  if (!viewer.sees_all) mine.submitted_by = viewer.caller;
   // A request, if this viewer may see it (a requester: its own only).
   auto visible = [&](const std::string& id) -> std::optional<inv::RequestRecord> {
     auto r = ctx_.ledger->request(id);
@@ -275,14 +277,14 @@ ApiResponse Console::handle(const ApiRequest& req) {
     ui::RequestCounts counts;
     {
       std::lock_guard lock(*ctx_.ledgerMutex);
-      for (const auto& r : ctx_.ledger->requestSummaries()) {
-        if (!viewer.sees_all && r.submitted_by != viewer.caller) continue;
+      ctx_.ledger->scanRequests(mine, [&](const inv::RequestRecord& r) {
         ++counts.by_status[r.status];
         if (auto sla = slaOf(r, *ctx_.sla, now); sla && sla->late_seconds > 0) {
           ++counts.late;
           counts.overdue += sla->overdue;
         }
-      }
+        return true;
+      });
     }
     return html(200, ui::overviewPage(viewer, *ctx_.occupancy(), counts));
   }
@@ -328,15 +330,14 @@ ApiResponse Console::handle(const ApiRequest& req) {
     std::set<std::string> tenants;
     {
       std::lock_guard lock(*ctx_.ledgerMutex);
-      auto all = ctx_.ledger->requestSummaries();
-      rows.reserve(all.size());
-      for (auto& r : all) {
-        if (!viewer.sees_all && r.submitted_by != viewer.caller) continue;
+      // All of the viewer's: the tenant filter offers every tenant among them.
+      ctx_.ledger->scanRequests(mine, [&](inv::RequestRecord& r) {
         tenants.insert(r.tenant_code);
         ui::RequestRow row{std::move(r), std::nullopt};
         row.sla = slaOf(row.record, *ctx_.sla, now);
         if (filter.matches(row)) rows.push_back(std::move(row));
-      }
+        return true;
+      });
     }
     // Newest first, by when they were received (each time read once).
     std::vector<std::pair<std::int64_t, std::size_t>> order(rows.size());

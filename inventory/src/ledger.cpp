@@ -573,20 +573,6 @@ std::vector<RequestRecord> Ledger::requests(std::optional<Status> status) {
   return out;
 }
 
-std::vector<RequestRecord> Ledger::requestSummaries(std::optional<Status> status) {
-  // kRequestColumns, with '' for the fingerprint and the body and NULL for
-  // the allocation: all from the requests_summary index.
-  auto st = impl_->sql(
-      "SELECT id, '', '', tenant_code, letter_number, status, received_at, created_at, "
-      "updated_at, error, NULL, submitted_by, completed_at, attempt, owner, release_from "
-      "FROM requests INDEXED BY requests_summary WHERE ?1 = '' OR status = ?1 "
-      "ORDER BY created_at, id");
-  st.bind(1, status ? name(*status) : std::string_view());
-  std::vector<RequestRecord> out;
-  while (st.step()) out.push_back(readRequest(st, impl_->path));
-  return out;
-}
-
 namespace {
 // The WHERE clause of a request query, with its parameters in order: only
 // the conditions asked for, so that SQLite can seek on the index.

@@ -168,12 +168,10 @@ class Ledger {
   Claims claims();
   std::optional<RequestRecord> request(std::string_view id);
   std::vector<RequestRecord> requests(std::optional<Status> status = std::nullopt);
-  // The same without `fingerprint`, `body` and `allocation` (left empty),
-  // read from an index alone: for lists.
-  std::vector<RequestRecord> requestSummaries(std::optional<Status> status = std::nullopt);
-  // The matching requests as summaries, in the order they came into the
-  // ledger, from the query's keyset position on, until `visit` returns false.
-  // Read from the requests_summary index.
+  // The matching requests in the order they came into the ledger, from the
+  // query's keyset position on, until `visit` returns false: summaries,
+  // without `fingerprint`, `body` and `allocation` (left empty), read from
+  // the requests_summary index alone.
   void scanRequests(const RequestQuery& query, const std::function<bool(RequestRecord&)>& visit);
   // How many match (the keyset position ignored).
   std::int64_t countRequests(const RequestQuery& query);
