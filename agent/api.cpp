@@ -123,15 +123,6 @@ const Route* match(const std::string& method, const std::vector<std::string>& se
   return nullptr;
 }
 
-std::string iso(std::int64_t t) {
-  std::time_t tt = t;
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::optional<std::int64_t> parseTime(const std::string& s) {
   if (s.empty()) return std::nullopt;
   auto t = inv::parseRfc3339(s);
@@ -250,7 +241,7 @@ json requestStatusJson(const inv::RequestRecord& r, const SlaCalendar& cal, std:
   json j = requestJson(r);
   if (auto sla = slaOf(r, cal, now))
     j["sla"] = {{"due_date", sla->due_date},
-                {"deadline", iso(sla->deadline)},
+                {"deadline", isoUtc(sla->deadline)},
                 {"met", sla->met ? json(*sla->met) : json(nullptr)},
                 {"overdue", sla->overdue},
                 {"late_seconds", sla->late_seconds}};
@@ -596,7 +587,7 @@ ApiResponse Api::handleSync(const ApiRequest& req, std::optional<std::string>& a
       std::smatch frac;
       if (std::regex_search(it->second, frac, std::regex(R"re(T\d\d:\d\d:\d\d\.(\d{1,3}))re")))
         ms = (frac[1].str() + "00").substr(0, 3);
-      q.updated_after = iso(t->epoch_seconds).substr(0, 19) + "." + ms + "Z";
+      q.updated_after = isoUtc(t->epoch_seconds).substr(0, 19) + "." + ms + "Z";
     }
     if (!seesAll) q.submitted_by = caller->name;
     if (page.position) {
@@ -647,6 +638,8 @@ ApiResponse Api::handleSync(const ApiRequest& req, std::optional<std::string>& a
     json j = requestStatusJson(*r, *ctx_.sla, ctx_.now());
     j["steps"] = json::array();
     for (const auto& e : ledger.events(param)) j["steps"].push_back(eventJson(e));
+    j["deliveries"] = json::array();
+    for (const auto& d : ledger.callbacks(param)) j["deliveries"].push_back(deliveryJson(d));
     return ok(200, j);
   }
   if (pattern == "/v1/requests/{id}/letter") {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 
 namespace colo::agent {
 
@@ -102,6 +103,29 @@ json requestJson(const inv::RequestRecord& r) {
 
 json eventJson(const inv::LedgerEvent& e) {
   return {{"seq", e.seq}, {"at", e.at}, {"actor", e.actor}, {"kind", e.kind}, {"detail", e.detail}};
+}
+
+std::string isoUtc(std::int64_t t) {
+  std::time_t tt = t;
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+json deliveryJson(const inv::CallbackDelivery& d) {
+  json j = {{"delivery_id", d.delivery_id},
+            {"event", d.event},
+            {"url", d.url},
+            {"attempts", d.attempts},
+            {"state", !d.delivered_at.empty() ? "delivered"
+                      : d.given_up            ? "given_up"
+                                              : "pending"}};
+  if (!d.delivered_at.empty()) j["delivered_at"] = d.delivered_at;
+  if (d.delivered_at.empty() && !d.given_up) j["next_attempt_at"] = isoUtc(d.next_attempt_at);
+  if (!d.last_error.empty()) j["last_error"] = d.last_error;
+  return j;
 }
 
 json diagnosticJson(const inv::Diagnostic& d) {

@@ -15,6 +15,11 @@ nlohmann::json elevationJson(const inventory::Occupancy& occ, std::size_t rack);
 nlohmann::json poolJson(const inventory::PoolUsage& pool);
 nlohmann::json requestJson(const inventory::RequestRecord& r);
 nlohmann::json eventJson(const inventory::LedgerEvent& e);
+// "2026-11-30T01:02:03Z".
+std::string isoUtc(std::int64_t epochSeconds);
+// One callback delivery: id, event, url, attempts, state (pending,
+// delivered, given_up), delivered_at or next_attempt_at, last_error.
+nlohmann::json deliveryJson(const inventory::CallbackDelivery& d);
 nlohmann::json diagnosticJson(const inventory::Diagnostic& d);
 
 // What an administrator should look at in a rack, most urgent first: full

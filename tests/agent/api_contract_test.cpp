@@ -253,3 +253,26 @@ TEST_CASE("problems: a type per kind, and every invalid field at once with a JSO
   CHECK(type(bad) == "urn:colo:problem:invalid-request");
   CHECK(json::parse(bad.body)["errors"].size() == 1);
 }
+
+TEST_CASE("a request's status lists its callback deliveries") {
+  Site site;
+  CHECK(json::parse(site.call("GET", "/v1/requests/REQ-H1", kHealth).body)["deliveries"] ==
+        json::array());
+  site.ledger->enqueueCallback(
+      {"REQ-H1-failed-1", "REQ-H1", "http://127.0.0.1:9/cb", "{}", "failed", 0, 1795000060});
+  site.ledger->enqueueCallback(
+      {"REQ-H1-failed-2", "REQ-H1", "http://127.0.0.1:9/cb", "{}", "failed", 0, 1795000060});
+  site.ledger->callbackResult("REQ-H1-failed-1", false, "connection refused", 1795000120, false);
+  site.ledger->callbackResult("REQ-H1-failed-2", true, "", 0, false);
+  auto d = json::parse(site.call("GET", "/v1/requests/REQ-H1", kHealth).body)["deliveries"];
+  REQUIRE(d.size() == 2);
+  CHECK(d[0]["delivery_id"] == "REQ-H1-failed-1");
+  CHECK(d[0]["event"] == "failed");
+  CHECK(d[0]["state"] == "pending");
+  CHECK(d[0]["attempts"] == 1);
+  CHECK(d[0]["last_error"] == "connection refused");
+  CHECK(d[0]["next_attempt_at"] == "2026-11-18T11:08:40Z");
+  CHECK(d[1]["state"] == "delivered");
+  CHECK(d[1].contains("delivered_at"));
+  CHECK_FALSE(d[1].contains("next_attempt_at"));
+}
