@@ -321,12 +321,7 @@ Api::Api(ApiContext context) : ctx_(std::move(context)) {
   if (!ctx_.ledger) return;
   intake_ = std::make_unique<Intake>(*ctx_.ledger, *ctx_.ledgerMutex);
   ConsoleContext c;
-  c.config = ctx_.config;
-  c.inventory = ctx_.inventory;
-  c.ledger = ctx_.ledger;
-  c.ledgerMutex = ctx_.ledgerMutex;
-  c.sla = ctx_.sla;
-  c.now = ctx_.now;
+  static_cast<ApiContext&>(c) = ctx_;
   c.occupancy = [this] {
     std::lock_guard lock(*ctx_.ledgerMutex);
     return views().occupancy;

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "api_context.h"
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/model.h"
 #include "colo/inventory/occupancy.h"
@@ -34,20 +35,6 @@ struct Route {
 const std::vector<Route>& routes();
 // The OpenAPI 3 document served at /v1/openapi.json.
 const std::string& openApiDocument();
-
-// What the routes need. The ledger is shared with the workers: every use is
-// under `ledgerMutex`.
-struct ApiContext {
-  const Config* config = nullptr;
-  const inventory::Inventory* inventory = nullptr;
-  inventory::Ledger* ledger = nullptr;
-  std::mutex* ledgerMutex = nullptr;
-  const SlaCalendar* sla = nullptr;
-  std::function<std::int64_t()> now;       // epoch seconds
-  std::function<void()> wakeWorkers;       // a request was queued or released
-  std::function<std::string()> metrics;    // Prometheus text
-  std::function<bool()> ready;
-};
 
 // Stores accepted requests with group commit: handlers hand requests over
 // and wait; one thread writes everything pending in one transaction (one

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 
+#include "api_context.h"
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/occupancy.h"
 #include "config.h"
@@ -18,13 +19,8 @@
 
 namespace colo::agent {
 
-struct ConsoleContext {
-  const Config* config = nullptr;
-  const inventory::Inventory* inventory = nullptr;
-  inventory::Ledger* ledger = nullptr;
-  std::mutex* ledgerMutex = nullptr;
-  const SlaCalendar* sla = nullptr;
-  std::function<std::int64_t()> now;  // epoch seconds
+// The API's context, and two things the console asks of the API.
+struct ConsoleContext : ApiContext {
   // What is taken now; call without the ledger mutex.
   std::function<std::shared_ptr<const inventory::Occupancy>()> occupancy;
   // The API's release: status 202 (state "released" or "releasing"), else
