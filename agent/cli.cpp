@@ -181,7 +181,7 @@ class Session {
 
   // The ledger, which must exist: only `colo init` creates one.
   inv::Ledger& ledger(inv::Ledger::Open mode = inv::Ledger::Open::must_exist) {
-    if (!ledger_) ledger_ = std::make_unique<inv::Ledger>(config_.state, mode);
+    if (!ledger_) ledger_ = std::make_unique<inv::Ledger>(config_.state, mode, config_.clock);
     return *ledger_;
   }
 
@@ -191,7 +191,8 @@ class Session {
   const SlaCalendar& sla() {
     if (!sla_) {
       std::set<std::string> holidays(config_.holidays.begin(), config_.holidays.end());
-      sla_ = std::make_unique<SlaCalendar>(utcOffsetOf(inventory().site.timezone), holidays);
+      sla_ =
+          std::make_unique<SlaCalendar>(inv::TimeZone::named(inventory().site.timezone), holidays);
     }
     return *sla_;
   }
@@ -421,7 +422,7 @@ int cmdValidate(Session& s, bool online) {
 
 int cmdInit(Session& s) {
   bool existed = std::filesystem::exists(s.config().state);
-  inv::Ledger ledger(s.config().state, inv::Ledger::Open::create);
+  inv::Ledger ledger(s.config().state, inv::Ledger::Open::create, s.config().clock);
   ::chmod(s.config().state.c_str(), 0600);
   if (s.options().json)
     print({{"ledger", s.config().state},
@@ -760,7 +761,7 @@ int cmdRequests(Session& s, const std::string& status, bool lateOnly) {
                            (meant.empty() ? "" : " (did you mean '" + meant + "'?)"));
     }
   }
-  auto now = nowMs() / 1000;
+  auto now = s.config().clock() / 1000;
   std::vector<std::pair<inv::RequestRecord, std::optional<Sla>>> rows;
   for (auto& r : s.ledger().requests(only)) {
     auto sla = slaOf(r, s.sla(), now);
@@ -781,9 +782,11 @@ int cmdRequests(Session& s, const std::string& status, bool lateOnly) {
       {"REQUEST", "TENANT", "LETTER", "STATUS", "SERVERS", "RECEIVED", "DUE", "LATE", "UPDATED"});
   for (const auto& [r, sla] : rows) {
     std::string late = sla ? lateText(sla->late_seconds) : "-";
+    const auto& zone = s.sla().zone();
     t.row({r.id, r.tenant_code, r.letter_number, std::string(inv::name(r.status)),
-           std::to_string(r.allocation ? r.allocation->servers.size() : 0), r.received_at,
-           sla ? sla->due_date : "-", late, r.updated_at});
+           std::to_string(r.allocation ? r.allocation->servers.size() : 0),
+           inv::localText(r.received_at, zone), sla ? sla->due_date : "-", late,
+           inv::localText(r.updated_at, zone)});
   }
   std::cout << t.str();
   return 0;
@@ -793,7 +796,7 @@ int cmdLetter(Session& s, const std::string& id, const std::string& out) {
   auto& ledger = s.ledger();
   auto rec = ledger.request(id);
   if (!rec) throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
-  auto now = nowMs() / 1000;
+  auto now = s.config().clock() / 1000;
   auto html = confirmationLetter(ledger, s.config().letter, s.sla(), *rec, now);
   if (out.empty() || out == "-") {
     std::cout << html;

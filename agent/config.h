@@ -10,6 +10,7 @@
 #include "callback_url.h"
 #include "colo/inventory/diagnostics.h"
 #include "colo/inventory/loader.h"
+#include "colo/inventory/time.h"
 #include "ui/letter.h"
 
 namespace colo::agent {
@@ -30,6 +31,9 @@ struct Token {
 };
 
 struct Config {
+  // Not from the file: what every part of colo asks for the time (tests
+  // replace it).
+  inventory::Clock clock = inventory::systemClock();
   std::string file;  // where it was read from; empty for defaults
   std::string inventory;
   std::string state = "var/colo.db";

@@ -65,13 +65,11 @@ class JobStats {
   double sum_ = 0;
 };
 
-std::string metricsText(inv::Ledger& ledger, const inv::Inventory& inventory, const SlaCalendar& sla,
-                        const JobStats& stats) {
+std::string metricsText(inv::Ledger& ledger, const inv::Inventory& inventory,
+                        const SlaCalendar& sla, const JobStats& stats, std::int64_t now) {
   std::string out = "# HELP colo_requests Requests in the ledger, by status.\n# TYPE colo_requests gauge\n";
   std::map<inv::Status, long> byStatus;
   long overdue = 0, missed = 0;
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch()).count();
   for (const auto& r : ledger.requests()) {
     ++byStatus[r.status];
     if (auto s = slaOf(r, sla, now)) {
@@ -150,8 +148,8 @@ class RateLimit {
 int runAgent(const Config& config, const inv::Inventory& inventory, const Playbooks& playbooks,
              const std::string& lockDir) {
   std::set<std::string> holidays(config.holidays.begin(), config.holidays.end());
-  SlaCalendar sla(utcOffsetOf(inventory.site.timezone), holidays);
-  inv::Ledger ledger(config.state, inv::Ledger::Open::create);
+  SlaCalendar sla(inv::TimeZone::named(inventory.site.timezone), holidays);
+  inv::Ledger ledger(config.state, inv::Ledger::Open::create, config.clock);
   std::mutex ledgerMutex;
   std::atomic<bool> stopping{false};
   ledger.setWaitAbort([&] { return stopping.load(); });
@@ -181,7 +179,7 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   // Every ended request's callback is in the outbox (again: idempotent by
   // delivery id), so a crash between the end and the enqueue loses nothing.
   for (const auto& r : ledger.requests())
-    if (auto entry = callbackFor(r, sla, nowMs(), config.public_url))
+    if (auto entry = callbackFor(r, sla, config.clock(), config.public_url))
       ledger.enqueueCallback(*entry);
   Deliverer deliverer(config, secret);
 
@@ -204,13 +202,11 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   ctx.ledger = &ledger;
   ctx.ledgerMutex = &ledgerMutex;
   ctx.sla = &sla;
-  ctx.now = [] {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  };
+  ctx.now = [&] { return config.clock() / 1000; };
   ctx.wakeWorkers = [&] { workers.wake(); };
   ctx.metrics = [&] {
     std::lock_guard lock(ledgerMutex);
-    return metricsText(ledger, inventory, sla, stats);
+    return metricsText(ledger, inventory, sla, stats, config.clock() / 1000);
   };
   ctx.ready = [&] { return workers.running(); };
   // Destroyed before the server: the API's intake may still hold replies to

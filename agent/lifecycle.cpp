@@ -24,7 +24,7 @@ void Lifecycle::announce(const std::string& id) {
   // the status change matters more, and the log says why no callback left.
   std::optional<inv::OutboxEntry> entry;
   try {
-    entry = callbackFor(*rec, sla_, nowMs(), publicUrl_);
+    entry = callbackFor(*rec, sla_, ledger_.nowMs(), publicUrl_);
   } catch (const std::exception& e) {
     logEvent({{"level", "error"},
               {"event", "callback.unbuildable"},

@@ -68,14 +68,6 @@ std::string webhookKey(const std::string& secret) {
   return out;
 }
 
-namespace {}  // namespace
-
-std::int64_t nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // What the confirmation letter states, for a request that ended.
 std::optional<inv::OutboxEntry> callbackFor(const inv::RequestRecord& r, const SlaCalendar& sla,
                                             std::int64_t now, const std::string& publicUrl) {
@@ -144,7 +136,8 @@ class Deliverer::Impl {
       std::optional<std::int64_t> next;
       try {
         if (!ledger) {
-          ledger = std::make_unique<inv::Ledger>(cfg_.state);
+          ledger =
+              std::make_unique<inv::Ledger>(cfg_.state, inv::Ledger::Open::must_exist, cfg_.clock);
           ledger->setWaitAbort([this] { return stopping_.load(); });
         }
         while (!stopping_ && deliverOne(*ledger, rng)) {
@@ -156,7 +149,7 @@ class Deliverer::Impl {
       }
       auto wait = std::chrono::milliseconds(1000);
       if (next)
-        wait = std::chrono::milliseconds(std::clamp<std::int64_t>(*next - nowMs(), 1, 1000));
+        wait = std::chrono::milliseconds(std::clamp<std::int64_t>(*next - cfg_.clock(), 1, 1000));
       std::unique_lock lock(m_);
       cv_.wait_for(lock, wait, [this] { return stopping_ || woken_; });
       woken_ = false;
@@ -169,7 +162,7 @@ class Deliverer::Impl {
     std::optional<inv::OutboxEntry> e;
     {
       std::lock_guard lock(m_);
-      for (auto& due : ledger.dueCallbacks(nowMs(), 64))
+      for (auto& due : ledger.dueCallbacks(cfg_.clock(), 64))
         if (inFlight_.insert(due.delivery_id).second) {
           e = std::move(due);
           break;
@@ -187,7 +180,7 @@ class Deliverer::Impl {
     // Checked again when sending: a callback queued by a CLI, or before the
     // config changed, goes only where the config allows now.
     if (std::string why; !callbackUrlAllowed(e->url, cfg_.callback_allowed, why)) {
-      ledger.callbackResult(e->delivery_id, false, "callback_url " + why, nowMs(), true);
+      ledger.callbackResult(e->delivery_id, false, "callback_url " + why, cfg_.clock(), true);
       logEvent({{"level", "warn"},
                 {"event", "callback.refused"},
                 {"request_id", e->request_id},
@@ -195,7 +188,7 @@ class Deliverer::Impl {
                 {"error", why}});
       return true;
     }
-    auto timestamp = std::to_string(nowMs() / 1000);
+    auto timestamp = std::to_string(cfg_.clock() / 1000);
     auto res =
         httpPost(e->url,
                  {{"webhook-id", e->delivery_id},
@@ -216,8 +209,8 @@ class Deliverer::Impl {
     // 10 minutes, then a random half to all of it.
     double delay = std::min(600000.0, cfg_.callback_retry_base_ms * std::pow(2.0, attempts - 1));
     delay *= std::uniform_real_distribution<double>(0.5, 1.0)(rng);
-    ledger.callbackResult(e->delivery_id, ok, error, nowMs() + static_cast<std::int64_t>(delay),
-                          giveUp);
+    ledger.callbackResult(e->delivery_id, ok, error,
+                          cfg_.clock() + static_cast<std::int64_t>(delay), giveUp);
     logEvent({{"level", ok ? "info" : "warn"},
               {"event", ok       ? "callback.delivered"
                         : giveUp ? "callback.given_up"

@@ -22,8 +22,6 @@ std::optional<inventory::OutboxEntry> callbackFor(const inventory::RequestRecord
                                                   const SlaCalendar& sla, std::int64_t nowMs,
                                                   const std::string& publicUrl);
 
-std::int64_t nowMs();
-
 // The HMAC key of a callback secret, as Standard Webhooks libraries read it:
 // a "whsec_" secret is the base64-decoded rest, any other its own bytes.
 std::string webhookKey(const std::string& secret);

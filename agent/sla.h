@@ -7,6 +7,8 @@
 #include <set>
 #include <string>
 
+#include "colo/inventory/time.h"
+
 namespace colo::agent {
 
 struct Sla {
@@ -22,25 +24,23 @@ std::string lateText(std::int64_t seconds);
 
 class SlaCalendar {
  public:
-  // `utcOffsetSeconds`: the site's offset from UTC (Asia/Pontianak: +7 h,
-  // no daylight saving). `holidays`: YYYY-MM-DD dates.
-  SlaCalendar(int utcOffsetSeconds, std::set<std::string> holidays, int workingDays = 3);
+  // `zone`: the site's timezone (its daylight-saving rules decide where each
+  // local day begins). `holidays`: YYYY-MM-DD dates.
+  SlaCalendar(inventory::TimeZone zone, std::set<std::string> holidays, int workingDays = 3);
 
-  // For a request received at `receivedAt` (epoch seconds), completed at
-  // `completedAt` if it is, judged at `now`.
-  Sla evaluate(std::int64_t receivedAt, std::optional<std::int64_t> completedAt, std::int64_t now) const;
+  // For a request received at `receivedAt` (epoch seconds), answered
+  // (completed, failed, or otherwise ended) at `endedAt` if it has been,
+  // judged at `now`. An ended request is never overdue.
+  Sla evaluate(std::int64_t receivedAt, std::optional<std::int64_t> endedAt,
+               std::int64_t now) const;
 
   bool workingDay(std::int64_t localDay) const;  // days since the epoch, local
-  int utcOffset() const { return offset_; }
+  const inventory::TimeZone& zone() const { return zone_; }
 
  private:
-  int offset_;
+  inventory::TimeZone zone_;
   std::set<std::int64_t> holidays_;  // local days since the epoch
   int days_;
 };
-
-// The UTC offset of an IANA timezone now (from the system's zoneinfo).
-int utcOffsetOf(const std::string& timezone);
-std::string civilDate(std::int64_t daysSinceEpoch);
 
 }  // namespace colo::agent

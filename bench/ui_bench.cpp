@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   agent::Config config;
   config.tokens = {{"bench", "admin", inv::sha256Hex(token)}};
   std::mutex ledgerMutex;
-  agent::SlaCalendar sla(7 * 3600, {});
+  agent::SlaCalendar sla(inv::TimeZone::named("Asia/Pontianak"), {});
   agent::ApiContext ctx;
   ctx.config = &config;
   ctx.inventory = &inventory;

@@ -102,12 +102,13 @@ std::optional<std::size_t> pageNumber(const std::map<std::string, std::string>& 
   return std::max<std::size_t>(1, std::stoul(it->second));
 }
 
-// "Asia/Pontianak, UTC+07:00".
-std::string zoneText(const std::string& zone, int offset) {
+// "Asia/Pontianak, now WIB (UTC+07:00)".
+std::string zoneText(const inv::TimeZone& zone, std::int64_t now) {
+  int offset = zone.offsetAt(now), a = offset < 0 ? -offset : offset;
   char buf[16];
-  int a = offset < 0 ? -offset : offset;
   std::snprintf(buf, sizeof buf, "UTC%c%02d:%02d", offset < 0 ? '-' : '+', a / 3600, a % 3600 / 60);
-  return zone.empty() ? buf : zone + ", " + buf;
+  std::string abbrev = zone.abbreviationAt(now);
+  return zone.name() + ", now " + (abbrev.rfind("UTC", 0) == 0 ? buf : abbrev + " (" + buf + ")");
 }
 
 }  // namespace
@@ -226,13 +227,13 @@ ApiResponse Console::handle(const ApiRequest& req) {
     std::string next = safeNext(req.target);
     return redirect(next == "/ui/" ? "/ui/login" : "/ui/login?next=" + urlEncode(next));
   }
-  const int offset = ctx_.sla->utcOffset();
+  const auto& zone = ctx_.sla->zone();
   ui::Viewer viewer{session->caller,
                     session->role,
                     session->csrf,
                     atLeastTechnician(session->role),
                     atLeastTechnician(session->role),
-                    zoneText(ctx_.inventory->site.timezone, offset)};
+                    zoneText(zone, ctx_.now())};
   auto notFound = [&](const std::string& what) {
     return html(404, ui::errorPage(&viewer, 404, what));
   };
@@ -354,7 +355,7 @@ ApiResponse Console::handle(const ApiRequest& req) {
     for (const auto& o : order) sorted.push_back(std::move(rows[o.second]));
     rows = std::move(sorted);
     return html(200,
-                ui::requestsPage(viewer, rows, filter, {tenants.begin(), tenants.end()}, offset));
+                ui::requestsPage(viewer, rows, filter, {tenants.begin(), tenants.end()}, zone));
   }
   if (seg[1] == "requests" && (seg.size() == 3 || (seg.size() == 4 && seg[3] == "letter"))) {
     const std::string& id = seg[2];
@@ -381,7 +382,7 @@ ApiResponse Console::handle(const ApiRequest& req) {
                : done->second == "releasing" ? "Release requested: a worker returns its switch "
                                                "ports to unused, then frees everything."
                                              : "";
-    return html(200, ui::requestPage(viewer, detail, offset, notice));
+    return html(200, ui::requestPage(viewer, detail, zone, notice));
   }
   return notFound("no such page: " + path.substr(0, 200));
 }

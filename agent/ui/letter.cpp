@@ -61,15 +61,10 @@ std::string tanggal(const std::string& iso) {
   return std::to_string(d) + " " + kBulan[m - 1] + " " + std::to_string(y);
 }
 
-std::string localDate(const std::string& ts, int offset) {
+std::string localDate(const std::string& ts, const inv::TimeZone& zone) {
   auto epoch = epochOf(ts);
   if (!epoch) return ts.substr(0, 10);
-  std::time_t local = static_cast<std::time_t>(*epoch + offset);
-  std::tm tm{};
-  gmtime_r(&local, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
+  return inv::civilDate(zone.localDay(*epoch));
 }
 
 std::string confirmationLetter(inv::Ledger& ledger, const LetterConfig& config,
@@ -79,23 +74,21 @@ std::string confirmationLetter(inv::Ledger& ledger, const LetterConfig& config,
     throw inv::Error(inv::ErrorKind::conflict,
                      "request " + r.id + " is " + std::string(inv::name(r.status)) +
                          ": a confirmation letter is written only for a completed request");
-  std::time_t done =
-      static_cast<std::time_t>(epochOf(r.completed_at).value_or(now) + calendar.utcOffset());
-  std::tm tm{};
-  gmtime_r(&done, &tm);
-  int year = tm.tm_year + 1900;
+  const auto& zone = calendar.zone();
+  int year =
+      std::stoi(inv::civilDate(zone.localDay(epochOf(r.completed_at).value_or(now))).substr(0, 4));
   auto number = ledger.issueLetter(
       r.id, year, [&](int seq, int y) { return letterNumber(config.number_pattern, seq, y); });
   Sla sla = calendar.evaluate(epochOf(r.received_at).value_or(now), epochOf(r.completed_at), now);
-  return letterHtml(config, r, number, sla, calendar.utcOffset());
+  return letterHtml(config, r, number, sla, zone);
 }
 
 std::string letterHtml(const LetterConfig& c, const inv::RequestRecord& r,
-                       const inv::LetterRecord& number, const Sla& sla, int offset) {
+                       const inv::LetterRecord& number, const Sla& sla, const inv::TimeZone& zone) {
   const auto& plan = *r.allocation;
   std::string dept = tenantName(r);
-  std::string issued = tanggal(localDate(number.issued_at, offset));
-  std::string completed = tanggal(localDate(r.completed_at, offset));
+  std::string issued = tanggal(localDate(number.issued_at, zone));
+  std::string completed = tanggal(localDate(r.completed_at, zone));
   bool onTime = sla.met.value_or(false);
 
   std::string rows;

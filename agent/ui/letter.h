@@ -33,7 +33,7 @@ std::string tanggal(const std::string& isoDate);
 
 // YYYY-MM-DD in the site's time of a UTC timestamp as the ledger writes it
 // ("2026-11-26T03:04:05.678Z"), or of an RFC 3339 time with an offset.
-std::string localDate(const std::string& timestamp, int utcOffsetSeconds);
+std::string localDate(const std::string& timestamp, const inventory::TimeZone& zone);
 
 // The letter of request `r`, its number issued in the ledger on first use
 // (the year of its completion, site time). Throws Error(conflict) saying why
@@ -44,6 +44,7 @@ std::string confirmationLetter(inventory::Ledger& ledger, const LetterConfig& co
 
 // The letter of a completed request. `r.allocation` must be set.
 std::string letterHtml(const LetterConfig& config, const inventory::RequestRecord& r,
-                       const inventory::LetterRecord& number, const Sla& sla, int utcOffsetSeconds);
+                       const inventory::LetterRecord& number, const Sla& sla,
+                       const inventory::TimeZone& zone);
 
 }  // namespace colo::agent

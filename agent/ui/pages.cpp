@@ -246,15 +246,8 @@ const std::string& contentSecurityPolicy() {
   return csp;
 }
 
-std::string localTime(const std::string& ts, int offset) {
-  auto t = inv::parseRfc3339(ts);
-  if (!t) return ts;
-  std::time_t local = static_cast<std::time_t>(t->epoch_seconds + offset);
-  std::tm tm{};
-  gmtime_r(&local, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
-  return buf;
+std::string localTime(const std::string& ts, const inv::TimeZone& zone) {
+  return inv::localText(ts, zone, false);
 }
 
 std::string loginPage(const std::string& csrf, const std::string& next,
@@ -522,7 +515,7 @@ bool RequestFilter::matches(const RequestRow& row) const {
 
 std::string requestsPage(const Viewer& viewer, const std::vector<RequestRow>& rows,
                          const RequestFilter& filter, const std::vector<std::string>& tenants,
-                         int offset) {
+                         const inv::TimeZone& zone) {
   std::string b =
       "<h1>Requests</h1>\n<form class=\"filters\" method=\"get\" action=\"/ui/requests\">"
       "<label>Status<select name=\"status\"><option value=\"\">any</option>";
@@ -559,9 +552,9 @@ std::string requestsPage(const Viewer& viewer, const std::vector<RequestRow>& ro
     b += "<tr data-id=\"" + h(r.id) + "\" data-late=\"" + (row.late() ? "1" : "0") + "\"" +
          (row.late() ? " class=\"late-row\"" : "") + "><td>" + requestLink(r.id) + "</td><td>" +
          statusBadge(r.status) + "</td><td>" + h(r.tenant_code) + "</td><td>" + h(r.letter_number) +
-         "</td><td>" + h(localTime(r.received_at, offset)) + "</td><td>" +
+         "</td><td>" + h(localTime(r.received_at, zone)) + "</td><td>" +
          (row.sla ? h(row.sla->due_date) : std::string()) + "</td><td>" +
-         h(localTime(r.completed_at, offset)) + "</td><td>";
+         h(localTime(r.completed_at, zone)) + "</td><td>";
     if (row.late())
       b += std::string("<span class=\"late\">") + (row.sla->overdue ? "overdue " : "late ") +
            h(lateText(row.sla->late_seconds)) + "</span>";
@@ -580,7 +573,7 @@ std::string requestsPage(const Viewer& viewer, const std::vector<RequestRow>& ro
   return layout("Requests", &viewer, "Requests", b);
 }
 
-std::string requestPage(const Viewer& viewer, const RequestDetail& d, int offset,
+std::string requestPage(const Viewer& viewer, const RequestDetail& d, const inv::TimeZone& zone,
                         const std::string& notice) {
   const auto& r = d.row.record;
   std::string tenantName;
@@ -592,7 +585,7 @@ std::string requestPage(const Viewer& viewer, const RequestDetail& d, int offset
   b += "<dl class=\"facts\"><dt>Tenant</dt><dd>" +
        h(tenantName.empty() ? r.tenant_code : tenantName) + " <small>(" + h(r.tenant_code) +
        ")</small></dd><dt>Request letter</dt><dd>" + h(r.letter_number) +
-       "</dd><dt>Received</dt><dd>" + h(localTime(r.received_at, offset)) + "</dd>";
+       "</dd><dt>Received</dt><dd>" + h(localTime(r.received_at, zone)) + "</dd>";
   if (const auto& sla = d.row.sla) {
     b += "<dt>Due</dt><dd id=\"due\">" + h(sla->due_date) + " <small>(3 working days)</small>";
     if (d.row.late())
@@ -603,8 +596,8 @@ std::string requestPage(const Viewer& viewer, const RequestDetail& d, int offset
     b += "</dd>";
   }
   if (!r.completed_at.empty())
-    b += "<dt>Ended</dt><dd>" + h(localTime(r.completed_at, offset)) + "</dd>";
-  b += "<dt>Last change</dt><dd>" + h(localTime(r.updated_at, offset)) + "</dd>";
+    b += "<dt>Ended</dt><dd>" + h(localTime(r.completed_at, zone)) + "</dd>";
+  b += "<dt>Last change</dt><dd>" + h(localTime(r.updated_at, zone)) + "</dd>";
   if (!r.submitted_by.empty()) b += "<dt>Sent by</dt><dd>" + h(r.submitted_by) + "</dd>";
   if (!r.error.empty())
     b += "<dt>Why it failed</dt><dd class=\"error\" id=\"error\">" + h(r.error) + "</dd>";
@@ -658,7 +651,7 @@ std::string requestPage(const Viewer& viewer, const RequestDetail& d, int offset
        "id=\"steps\"><thead><tr><th>When</th><th>Who</th>"
        "<th>Step</th><th>Detail</th></tr></thead><tbody>";
   for (const auto& e : d.events)
-    b += "<tr><td>" + h(localTime(e.at, offset)) + "</td><td>" + h(e.actor) + "</td><td>" +
+    b += "<tr><td>" + h(localTime(e.at, zone)) + "</td><td>" + h(e.actor) + "</td><td>" +
          h(e.kind) + "</td><td>" + h(e.detail) + "</td></tr>";
   b += "</tbody></table></div>";
   b += "<h2>Callbacks</h2>";
@@ -668,7 +661,7 @@ std::string requestPage(const Viewer& viewer, const RequestDetail& d, int offset
     b += "<div class=\"scroll\"><table id=\"callbacks\"><thead><tr><th>Event</th><th>To</th>"
          "<th class=\"num\">Attempts</th><th>State</th></tr></thead><tbody>";
     for (const auto& c : d.callbacks) {
-      std::string state = !c.delivered_at.empty() ? "delivered " + localTime(c.delivered_at, offset)
+      std::string state = !c.delivered_at.empty() ? "delivered " + localTime(c.delivered_at, zone)
                           : c.given_up            ? "given up"
                                                   : "pending";
       b += "<tr><td>" + h(c.event) + "</td><td class=\"mono\">" + h(c.url) +

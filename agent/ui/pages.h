@@ -13,6 +13,7 @@
 
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/occupancy.h"
+#include "colo/inventory/time.h"
 #include "sla.h"
 
 namespace colo::agent::ui {
@@ -71,7 +72,7 @@ constexpr std::size_t kRowsPerPage = 100;
 // filter by.
 std::string requestsPage(const Viewer& viewer, const std::vector<RequestRow>& rows,
                          const RequestFilter& filter, const std::vector<std::string>& tenants,
-                         int utcOffsetSeconds);
+                         const inventory::TimeZone& zone);
 
 struct RequestDetail {
   RequestRow row;
@@ -79,14 +80,14 @@ struct RequestDetail {
   std::vector<inventory::CallbackDelivery> callbacks;
 };
 // `notice`: one line shown above the request (after a release, say).
-std::string requestPage(const Viewer& viewer, const RequestDetail& detail, int utcOffsetSeconds,
-                        const std::string& notice);
+std::string requestPage(const Viewer& viewer, const RequestDetail& detail,
+                        const inventory::TimeZone& zone, const std::string& notice);
 
 // 404 and friends, inside the console's frame when someone is logged in.
 std::string errorPage(const Viewer* viewer, int status, const std::string& detail);
 
 // "2026-11-23 08:30" in the site's time, from an RFC 3339 timestamp; the
 // input unchanged when it is not one.
-std::string localTime(const std::string& timestamp, int utcOffsetSeconds);
+std::string localTime(const std::string& timestamp, const inventory::TimeZone& zone);
 
 }  // namespace colo::agent::ui

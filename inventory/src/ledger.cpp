@@ -211,20 +211,6 @@ std::vector<std::string> migrations() {
   return out;
 }
 
-std::string nowUtc() {
-  using namespace std::chrono;
-  auto now = time_point_cast<milliseconds>(system_clock::now());
-  std::time_t t = system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  auto ms = static_cast<int>(now.time_since_epoch().count() % 1000);
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, ms);
-  return out;
-}
-
 // A prepared statement with bound parameters; finalized on destruction.
 class Statement {
  public:
@@ -314,6 +300,9 @@ struct Ledger::Impl {
   sqlite3* db = nullptr;
   bool inWrite = false;
   std::function<bool()> abortWait;
+  Clock clock;
+
+  std::string now() const { return isoUtcMs(clock()); }
 
   ~Impl() { sqlite3_close_v2(db); }
 
@@ -347,8 +336,13 @@ struct Ledger::Impl {
   void bumpGeneration() { exec("UPDATE meta SET value = value + 1 WHERE key = 'generation'"); }
 };
 
-Ledger::Ledger(const std::string& path, Open mode) : impl_(std::make_unique<Impl>()) {
+std::int64_t Ledger::nowMs() const {
+  return impl_->clock();
+}
+
+Ledger::Ledger(const std::string& path, Open mode, Clock clock) : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
+  impl_->clock = clock ? std::move(clock) : systemClock();
   namespace fs = std::filesystem;
   std::error_code ec;
   bool exists = fs::exists(path, ec);
@@ -756,7 +750,7 @@ LetterRecord Ledger::issueLetter(const std::string& request_id, int year,
     auto st = impl_->sql("SELECT coalesce(max(seq), 0) + 1 FROM letters WHERE year = ?1");
     st.bind(1, year);
     st.step();
-    out = {request_id, year, static_cast<int>(st.integer(0)), "", nowUtc()};
+    out = {request_id, year, static_cast<int>(st.integer(0)), "", impl_->now()};
     out.number = number(out.seq, year);
     impl_
         ->sql(
@@ -808,12 +802,14 @@ std::optional<std::int64_t> Ledger::nextCallbackAt() {
 void Ledger::callbackResult(const std::string& deliveryId, bool delivered, const std::string& error,
                             std::int64_t nextAttemptAt, bool giveUp) {
   write([&] {
-    impl_->sql(
-             "UPDATE outbox SET attempts = attempts + 1, delivered_at = CASE WHEN ?2 THEN ?3 ELSE '' END, "
-             "last_error = ?4, next_attempt_at = ?5, given_up = ?6 WHERE delivery_id = ?1")
+    impl_
+        ->sql(
+            "UPDATE outbox SET attempts = attempts + 1, delivered_at = CASE WHEN ?2 THEN ?3 ELSE "
+            "'' END, "
+            "last_error = ?4, next_attempt_at = ?5, given_up = ?6 WHERE delivery_id = ?1")
         .bind(1, deliveryId)
         .bind(2, delivered ? 1 : 0)
-        .bind(3, nowUtc())
+        .bind(3, impl_->now())
         .bind(4, error)
         .bind(5, nextAttemptAt)
         .bind(6, giveUp ? 1 : 0)
@@ -847,7 +843,7 @@ bool Ledger::holdsClaims(std::string_view request_id) {
 void Ledger::insertRequest(const Request& r, Status initial, std::string_view submittedBy,
                            std::string_view owner) {
   impl_->requireWrite("insertRequest");
-  auto now = nowUtc();
+  auto now = impl_->now();
   impl_
       ->sql(
           "INSERT INTO requests (id, fingerprint, body, tenant_code, letter_number, status, "
@@ -933,7 +929,7 @@ void Ledger::claim(const Plan& plan, std::string_view tenant) {
   impl_->sql("UPDATE requests SET allocation = ?2, updated_at = ?3 WHERE id = ?1")
       .bind(1, plan.request_id)
       .bind(2, toJson(plan).dump())
-      .bind(3, nowUtc())
+      .bind(3, impl_->now())
       .run();
   impl_->bumpGeneration();
 }
@@ -952,7 +948,7 @@ void Ledger::transition(std::string_view request_id, Status from, Status to, con
   if (!allowed(from, to))
     throw std::logic_error("no transition " + std::string(name(from)) + " -> " +
                            std::string(name(to)) + " in the lifecycle table");
-  auto now = nowUtc();
+  auto now = impl_->now();
   // Compare-and-set: the row changes only if it is still `from`.
   auto st = impl_->sql(
       "UPDATE requests SET status = ?3, updated_at = ?4, "
@@ -988,7 +984,7 @@ void Ledger::appendEvent(std::string_view actor, std::string_view request_id,
                          std::string_view kind, std::string_view detail) {
   impl_->requireWrite("appendEvent");
   impl_->sql("INSERT INTO events (at, actor, request_id, kind, detail) VALUES (?1,?2,?3,?4,?5)")
-      .bind(1, nowUtc())
+      .bind(1, impl_->now())
       .bind(2, actor)
       .bind(3, request_id)
       .bind(4, kind)

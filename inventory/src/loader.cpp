@@ -6,6 +6,7 @@
 #include <set>
 
 #include "colo/inventory/ports.h"
+#include "colo/inventory/time.h"
 #include "colo/inventory/yaml_reader.h"
 
 namespace colo::inventory {
@@ -56,7 +57,7 @@ class FileParser {
     if (auto v = f.string("name", true)) inv_.site.name = *v;
     if (auto v = f.string("timezone", false)) {
       inv_.site.timezone = *v;
-      if (!fs::exists("/usr/share/zoneinfo/" + *v) || v->find("..") != std::string::npos)
+      if (!TimeZone::find(*v))
         f.error(f.where("timezone"), "site: unknown timezone " + q(*v) +
                                          " (expected an IANA name such as Asia/Pontianak)");
     }

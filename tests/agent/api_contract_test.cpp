@@ -115,19 +115,22 @@ TEST_CASE("listing requests: filters are checked, unknown parameters are 400") {
 TEST_CASE("listing requests: late=true and updated_after") {
   Site site;
   // Received Monday 2026-11-16, due Thursday 2026-11-19 (site time); it is
-  // Wednesday: nothing open is late yet.
+  // Wednesday: nothing is late yet.
   auto late = site.call("GET", "/v1/requests?late=true", kAdmin);
-  // (REQ-H1 failed: it is judged by when it failed, which the ledger took
-  // from the wall clock.)
-  CHECK(ids(late) == std::vector<std::string>{"REQ-H1"});
+  CHECK(ids(late).empty());
+  // Saturday: REQ-P1 (reserved) is overdue. REQ-H1 failed on Wednesday, on
+  // time: an ended request is judged by when it ended, so it never is.
   site.now += 3 * 86400;
+  CHECK(ids(site.call("GET", "/v1/requests?late=true", kAdmin)) ==
+        std::vector<std::string>{"REQ-P1"});
+  site.add("REQ-P2", "BAPPEDA", "sikd-bappeda", inv::Status::failed);  // failed on Saturday
   late = site.call("GET", "/v1/requests?late=true&limit=1", kAdmin);
   CHECK(header(late, "X-Total-Count") == "2");
   auto both = ids(late);
   REQUIRE(!next(late).empty());
   for (const auto& id : ids(site.call("GET", next(late), kAdmin))) both.push_back(id);
   CHECK(std::set<std::string>(both.begin(), both.end()) ==
-        std::set<std::string>{"REQ-P1", "REQ-H1"});
+        std::set<std::string>{"REQ-P1", "REQ-P2"});
   CHECK(both.size() == 2);
 
   // updated_after: as the ledger wrote it, with milliseconds.
@@ -136,7 +139,38 @@ TEST_CASE("listing requests: late=true and updated_after") {
     newest = std::max(newest, r["updated_at"].get<std::string>());
   CHECK(ids(site.call("GET", "/v1/requests?updated_after=" + newest, kAdmin)).empty());
   CHECK(ids(site.call("GET", "/v1/requests?updated_after=2026-01-01T08:00:00%2B07:00", kAdmin))
-            .size() == 2);
+            .size() == 3);
+}
+
+TEST_CASE("SLA fields for every status: an ended request is never overdue") {
+  Site site;
+  using S = inv::Status;
+  // Received Monday 2026-11-16 08:00 +07:00, due Thursday 2026-11-19.
+  site.walk("REQ-P1", {S::configuring, S::completed});  // Wednesday: on time
+  site.now += 30 * 86400;
+  site.walk("REQ-P1", {S::releasing, S::released});  // a month later
+  auto sla = json::parse(site.call("GET", "/v1/requests/REQ-P1", kAdmin).body)["sla"];
+  CHECK(sla == json{{"due_date", "2026-11-19"},
+                    {"deadline", "2026-11-19T16:59:59Z"},
+                    {"met", true},
+                    {"overdue", false},
+                    {"late_seconds", 0}});
+  // Failed on Wednesday: met, whatever the date is now.
+  sla = json::parse(site.call("GET", "/v1/requests/REQ-H1", kAdmin).body)["sla"];
+  CHECK(sla["met"] == true);
+  CHECK(sla["overdue"] == false);
+  // Still open a month on: overdue by exactly the time since the deadline.
+  site.add("REQ-P3", "BAPPEDA", "sikd-bappeda", S::reserved);
+  sla = json::parse(site.call("GET", "/v1/requests/REQ-P3", kAdmin).body)["sla"];
+  CHECK(sla["overdue"] == true);
+  CHECK(sla["met"] == false);
+  CHECK(sla["late_seconds"] == site.now - 1795107599);  // 2026-11-19T16:59:59Z
+  // Failed late (now): missed, by as much, and not overdue.
+  site.walk("REQ-P3", {S::configuring, S::failed});
+  sla = json::parse(site.call("GET", "/v1/requests/REQ-P3", kAdmin).body)["sla"];
+  CHECK(sla["overdue"] == false);
+  CHECK(sla["met"] == false);
+  CHECK(sla["late_seconds"] == site.now - 1795107599);
 }
 
 TEST_CASE("racks and pools are listed the same way") {

@@ -138,7 +138,7 @@ TEST_CASE(
   CHECK(page.headers["X-Content-Type-Options"] == "nosniff");
   CHECK(page.headers["Cache-Control"] == "no-store");
   CHECK(page.body.find("ops (admin)") != std::string::npos);
-  CHECK(b.get("/ui/requests").body.find("Times in Asia/Pontianak, UTC+07:00.") !=
+  CHECK(b.get("/ui/requests").body.find("Times in Asia/Pontianak, now WIB (UTC+07:00).") !=
         std::string::npos);
   // Already logged in: the form leads to the console.
   CHECK(location(b.get("/ui/login")) == "/ui/");

@@ -3,9 +3,10 @@
 #include "sla.h"
 
 using namespace colo::agent;
+using colo::inventory::TimeZone;
 
 namespace {
-constexpr int kPontianak = 7 * 3600;
+const TimeZone kPontianak = TimeZone::named("Asia/Pontianak");
 // 2026-11-23T08:30:00+07:00, a Monday.
 constexpr std::int64_t kMonday0830 = 1795397400;
 constexpr std::int64_t kHour = 3600, kDay = 86400;
@@ -50,8 +51,56 @@ TEST_CASE("the receipt day is taken in the site's timezone") {
   // 2026-11-22T20:00:00Z is Monday 03:00 in Pontianak: counts from Monday.
   std::int64_t sundayUtcMondayLocal = kMonday0830 - 5 * kHour - 30 * 60;
   CHECK(cal.evaluate(sundayUtcMondayLocal, std::nullopt, 0).due_date == "2026-11-26");
-  CHECK(utcOffsetOf("Asia/Pontianak") == kPontianak);
-  CHECK(utcOffsetOf("UTC") == 0);
+  CHECK(kPontianak.offsetAt(kMonday0830) == 7 * kHour);
+  CHECK(kPontianak.abbreviationAt(kMonday0830) == "WIB");
+  CHECK(TimeZone::named("UTC").offsetAt(kMonday0830) == 0);
+  CHECK_FALSE(TimeZone::find("Asia/Nowhere"));
+  CHECK_FALSE(TimeZone::find("../../etc/passwd"));
+  CHECK_FALSE(TimeZone::find("zone.tab"));  // a file beside the zones, not one
+  CHECK_THROWS_WITH(TimeZone::named("Asia/Pontianac"),
+                    Catch::Contains("unknown timezone 'Asia/Pontianac'"));
+}
+
+TEST_CASE("where daylight saving exists, each day is judged with that day's offset") {
+  const TimeZone amsterdam = TimeZone::named("Europe/Amsterdam");
+  SlaCalendar cal(amsterdam, {});
+  // Received Monday 2026-06-01 10:00 CEST (+02:00): due Thursday, the end
+  // of that day in summer time, whatever the offset is today.
+  auto summer = cal.evaluate(1780300800, std::nullopt, 0);
+  CHECK(summer.due_date == "2026-06-04");
+  CHECK(summer.deadline == 1780610399);  // 2026-06-04T21:59:59Z = 23:59:59 CEST
+  // Received Friday 2026-10-23 10:00 CEST; the clocks go back on Sunday 25:
+  // due Wednesday 28 at the end of the day in winter time (+01:00).
+  auto autumn = cal.evaluate(1792742400, std::nullopt, 0);
+  CHECK(autumn.due_date == "2026-10-28");
+  CHECK(autumn.deadline == 1793228399);  // 2026-10-28T22:59:59Z = 23:59:59 CET
+  CHECK(amsterdam.abbreviationAt(1780300800) == "CEST");
+  CHECK(amsterdam.abbreviationAt(1793228399) == "CET");
+  // Saturday 2026-10-24 22:30Z is already Sunday 00:30 CEST locally; the
+  // night of the change has 25 hours.
+  CHECK(amsterdam.localDay(1792881000) == *colo::inventory::dayNumber("2026-10-25"));
+  auto day25 = *colo::inventory::dayNumber("2026-10-25");
+  CHECK(amsterdam.startOfDay(day25 + 1) - amsterdam.startOfDay(day25) == 25 * kHour);
+  // Where the clocks jump at midnight (Chile, first Sunday of September),
+  // the day begins when they jump: 01:00 -03, not a midnight that never was.
+  const TimeZone santiago = TimeZone::named("America/Santiago");
+  CHECK(santiago.startOfDay(*colo::inventory::dayNumber("2026-09-06")) == 1788667200);
+  CHECK(colo::inventory::localText(1788667200, santiago) == "2026-09-06 01:00 UTC-03");
+}
+
+TEST_CASE("an ended request is judged by when it ended and is never overdue") {
+  SlaCalendar cal(kPontianak, {});
+  auto due = cal.evaluate(kMonday0830, std::nullopt, kMonday0830).deadline;
+  // Completed (or failed) on time, then released long after: met, not late.
+  auto onTime = cal.evaluate(kMonday0830, kMonday0830 + kDay, due + 30 * kDay);
+  CHECK(onTime.met == true);
+  CHECK_FALSE(onTime.overdue);
+  CHECK(onTime.late_seconds == 0);
+  // Ended late: missed by exactly that much, however long ago.
+  auto late = cal.evaluate(kMonday0830, due + kHour, due + 30 * kDay);
+  CHECK(late.met == false);
+  CHECK_FALSE(late.overdue);
+  CHECK(late.late_seconds == kHour);
 }
 
 #include "callback_url.h"
@@ -119,13 +168,14 @@ TEST_CASE("large counts read as powers of two") {
 TEST_CASE(
     "letter dates are written the Indonesian way, in site time, and numbers follow the pattern") {
   using namespace colo::agent;
+  using colo::inventory::TimeZone;
   CHECK(tanggal("2026-11-29") == "29 November 2026");
   CHECK(tanggal("2027-01-05") == "5 Januari 2027");
   CHECK(tanggal("2026-08-17T10:00:00+07:00") == "17 Agustus 2026");
   CHECK(tanggal("not a date") == "not a date");
   // 2026-12-31T20:00Z is already 1 January in Pontianak (+7).
-  CHECK(localDate("2026-12-31T20:00:00.000Z", 7 * 3600) == "2027-01-01");
-  CHECK(localDate("2026-12-31T20:00:00+00:00", 0) == "2026-12-31");
+  CHECK(localDate("2026-12-31T20:00:00.000Z", TimeZone::named("Asia/Pontianak")) == "2027-01-01");
+  CHECK(localDate("2026-12-31T20:00:00+00:00", TimeZone::named("UTC")) == "2026-12-31");
   CHECK(letterNumber("{seq}/COLO/DISKOMINFO/{year}", 7, 2026) == "7/COLO/DISKOMINFO/2026");
   CHECK(letterNumber("555/{seq}/{seq}-{year}", 12, 2027) == "555/12/12-2027");
 }

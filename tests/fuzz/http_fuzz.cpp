@@ -47,7 +47,8 @@ struct Server {
     config.callback_allowed = {*agent::parseAllowedUrl("http://127.0.0.1:9000/", why)};
     auto db = colo::fuzz::scratchDir() / "colo.db";
     ledger = std::make_unique<inv::Ledger>(db.string(), inv::Ledger::Open::create);
-    sla = std::make_unique<agent::SlaCalendar>(7 * 3600, std::set<std::string>{"2026-12-25"});
+    sla = std::make_unique<agent::SlaCalendar>(inv::TimeZone::fixed(7 * 3600, "WIB"),
+                                               std::set<std::string>{"2026-12-25"});
     agent::ApiContext ctx;
     ctx.config = &config;
     ctx.inventory = &inventory;

@@ -30,8 +30,9 @@ struct Site {
   colo::inventory::Inventory inventory;
   std::unique_ptr<colo::inventory::Ledger> ledger;
   std::mutex ledgerMutex;
-  colo::agent::SlaCalendar sla{7 * 3600, {}};
-  std::int64_t now = 1795000000;  // 2026-11-19
+  colo::agent::SlaCalendar sla{colo::inventory::TimeZone::named("Asia/Pontianak"), {}};
+  std::int64_t now = 1795000000;  // 2026-11-18T11:06:40Z, a Wednesday
+  std::int64_t ticks = 0;
   std::unique_ptr<Api> api;
 
   Site() {
@@ -42,8 +43,11 @@ struct Site {
                      {"budi", "technician", colo::inventory::sha256Hex(kTech)},
                      {"sikd-bappeda", "requester", colo::inventory::sha256Hex(kPlanning)},
                      {"sikd-dinkes", "requester", colo::inventory::sha256Hex(kHealth)}};
+    // The ledger stamps what happens by the API's clock, a millisecond on
+    // at each reading so that what came first is stamped first.
     ledger = std::make_unique<colo::inventory::Ledger>(dir.file("colo.db"),
-                                                       colo::inventory::Ledger::Open::create);
+                                                       colo::inventory::Ledger::Open::create,
+                                                       [this] { return now * 1000 + ticks++; });
     colo::agent::ApiContext ctx;
     ctx.config = &config;
     ctx.inventory = &inventory;
@@ -69,6 +73,15 @@ struct Site {
           id, colo::inventory::Status::planning, status,
           {"test", "set up", status == colo::inventory::Status::failed ? "no room" : "", ""});
     });
+  }
+
+  // Walks a request through the lifecycle, one transition per status.
+  void walk(const std::string& id, std::initializer_list<colo::inventory::Status> path) {
+    auto from = ledger->request(id)->status;
+    for (auto to : path) {
+      ledger->write([&] { ledger->transition(id, from, to, {"test", "walked", "", ""}); });
+      from = to;
+    }
   }
 
   // An API call with a bearer token (none when empty) and a JSON body.

@@ -18,6 +18,7 @@
 #include "colo/inventory/lifecycle.h"
 #include "colo/inventory/plan.h"
 #include "colo/inventory/request.h"
+#include "colo/inventory/time.h"
 
 namespace colo::inventory {
 
@@ -146,12 +147,15 @@ class Ledger {
   // Opens the ledger at `path`, creating (Open::create) or migrating its
   // schema. Throws Error(invalid_input) for a missing file (must_exist), a
   // file that is not a colo ledger or one from a newer schema, naming the path.
-  explicit Ledger(const std::string& path, Open mode = Open::must_exist);
+  // `clock` stamps what the ledger records (the system's when empty).
+  explicit Ledger(const std::string& path, Open mode = Open::must_exist, Clock clock = {});
   ~Ledger();
   Ledger(const Ledger&) = delete;
   Ledger& operator=(const Ledger&) = delete;
 
   const std::string& path() const;
+  // The time by the ledger's clock, in milliseconds since the epoch.
+  std::int64_t nowMs() const;
 
   // While `abort` returns true, waiting for another writer's lock gives up
   // at once (Error(storage), "database is locked"): a process that is
