@@ -305,8 +305,10 @@ void Intake::loop() {
             outcomes[i] = {same ? 202 : 409, same ? std::string(inv::name(existing->status)) : ""};
             continue;
           }
-          ledger_.insertRequest(r, inv::Status::queued, batch[i]->caller);
-          ledger_.appendEvent("api:" + batch[i]->caller, r.id, "queued", "accepted from " + batch[i]->remote);
+          ledger_.insertRequest(
+              r, inv::Status::queued,
+              {"api:" + batch[i]->caller, "accepted from " + batch[i]->remote, "", ""},
+              batch[i]->caller);
           outcomes[i] = {202, "queued"};
         }
       });

@@ -17,6 +17,7 @@
 #include "http_server.h"
 #include "jobs.h"
 #include "log.h"
+#include "metrics.h"
 #include "outbox.h"
 #include "switch_access.h"
 
@@ -64,51 +65,6 @@ class JobStats {
   long n_ = 0;
   double sum_ = 0;
 };
-
-std::string metricsText(inv::Ledger& ledger, const inv::Inventory& inventory,
-                        const SlaCalendar& sla, const JobStats& stats, std::int64_t now) {
-  std::string out = "# HELP colo_requests Requests in the ledger, by status.\n# TYPE colo_requests gauge\n";
-  std::map<inv::Status, long> byStatus;
-  long overdue = 0, missed = 0;
-  for (const auto& r : ledger.requests()) {
-    ++byStatus[r.status];
-    if (auto s = slaOf(r, sla, now)) {
-      if (s->overdue) ++overdue;
-      if (s->met == false) ++missed;
-    }
-  }
-  for (auto s : inv::allStatuses())
-    out += "colo_requests{status=\"" + std::string(inv::name(s)) + "\"} " +
-           std::to_string(byStatus[s]) + "\n";
-  out += "# HELP colo_sla_missed Requests that missed (or are past) their due date.\n# TYPE colo_sla_missed gauge\n";
-  out += "colo_sla_missed " + std::to_string(missed) + "\n";
-  out += "# HELP colo_sla_overdue Unfinished requests past their due date.\n# TYPE colo_sla_overdue gauge\n";
-  out += "colo_sla_overdue " + std::to_string(overdue) + "\n";
-  inv::Occupancy occ(inventory, ledger.claims(), ledger.generation());
-  out += "# HELP colo_rack_units Rack units by state.\n# TYPE colo_rack_units gauge\n";
-  out += "# HELP colo_feed_watts Watts drawn and usable per power feed.\n# TYPE colo_feed_watts gauge\n";
-  for (const auto& r : inv::rackUsage(occ)) {
-    for (auto [state, n] : {std::pair{"free", r.units_free}, std::pair{"device", r.units_device},
-                            std::pair{"claimed", r.units_claimed}, std::pair{"reserved", r.units_reserved}})
-      out += "colo_rack_units{rack=\"" + r.name + "\",state=\"" + state + "\"} " + std::to_string(n) + "\n";
-    for (const auto& f : r.feeds) {
-      out += "colo_feed_watts{rack=\"" + r.name + "\",feed=\"" + f.name + "\",kind=\"drawn\"} " + std::to_string(f.drawn_watts) + "\n";
-      out += "colo_feed_watts{rack=\"" + r.name + "\",feed=\"" + f.name + "\",kind=\"usable\"} " + std::to_string(f.usable_watts) + "\n";
-    }
-  }
-  out += "# HELP colo_pool_addresses Addresses per pool: held by requests, and free.\n# TYPE colo_pool_addresses gauge\n";
-  for (const auto& p : inv::poolUsage(occ)) {
-    out += "colo_pool_addresses{pool=\"" + p.name + "\",kind=\"held\"} " + inv::toDecimal(p.held) + "\n";
-    out += "colo_pool_addresses{pool=\"" + p.name + "\",kind=\"free\"} " + inv::toDecimal(p.free) + "\n";
-  }
-  auto cb = ledger.callbackCounts();
-  out += "# HELP colo_callbacks Completion callbacks by state.\n# TYPE colo_callbacks gauge\n";
-  for (const char* k : {"delivered", "backlog", "given_up"})
-    out += std::string("colo_callbacks{state=\"") + k + "\"} " + std::to_string(cb[k]) + "\n";
-  out += "# HELP colo_callback_failures_total Failed delivery attempts.\n# TYPE colo_callback_failures_total counter\n";
-  out += "colo_callback_failures_total " + std::to_string(cb["failed_attempts"]) + "\n";
-  return out + stats.text() + switchLatencyMetrics();
-}
 
 // At most `perSecond` admitted a second; counts what it turned away.
 class RateLimit {
@@ -204,9 +160,14 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   ctx.sla = &sla;
   ctx.now = [&] { return config.clock() / 1000; };
   ctx.wakeWorkers = [&] { workers.wake(); };
+  LedgerMetrics ledgerMetrics(inventory, sla);
   ctx.metrics = [&] {
-    std::lock_guard lock(ledgerMutex);
-    return metricsText(ledger, inventory, sla, stats, config.clock() / 1000);
+    std::string out;
+    {
+      std::lock_guard lock(ledgerMutex);
+      out = ledgerMetrics.text(ledger, config.clock() / 1000);
+    }
+    return out + stats.text() + switchLatencyMetrics();
   };
   ctx.ready = [&] { return workers.running(); };
   // Destroyed before the server: the API's intake may still hold replies to

@@ -210,7 +210,7 @@ class Deliverer::Impl {
     double delay = std::min(600000.0, cfg_.callback_retry_base_ms * std::pow(2.0, attempts - 1));
     delay *= std::uniform_real_distribution<double>(0.5, 1.0)(rng);
     ledger.callbackResult(e->delivery_id, ok, error,
-                          cfg_.clock() + static_cast<std::int64_t>(delay), giveUp);
+                          cfg_.clock() + static_cast<std::int64_t>(delay), giveUp, res.status);
     logEvent({{"level", ok ? "info" : "warn"},
               {"event", ok       ? "callback.delivered"
                         : giveUp ? "callback.given_up"

@@ -97,8 +97,7 @@ ProvisionOutcome Provisioner::provision(const inv::Request& req) {
   ledger_.write([&] {
     rec = ledger_.request(req.id);
     if (!rec) {
-      ledger_.insertRequest(req, Status::planning, "", ctx_.owner);
-      ledger_.appendEvent(ctx_.actor, req.id, "planning", "colo provision");
+      ledger_.insertRequest(req, Status::planning, {ctx_.actor, "colo provision", "", ctx_.owner});
       return;
     }
     if (rec->fingerprint != req.fingerprint)

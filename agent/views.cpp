@@ -123,7 +123,10 @@ json deliveryJson(const inv::CallbackDelivery& d) {
                       : d.given_up            ? "given_up"
                                               : "pending"}};
   if (!d.delivered_at.empty()) j["delivered_at"] = d.delivered_at;
-  if (d.delivered_at.empty() && !d.given_up) j["next_attempt_at"] = isoUtc(d.next_attempt_at);
+  if (d.delivered_at.empty() && !d.given_up)
+    j["next_attempt_at"] = isoUtc(d.next_attempt_at / 1000);
+  if (!d.last_attempt_at.empty()) j["last_attempt_at"] = d.last_attempt_at;
+  if (d.last_status != 0) j["last_status"] = d.last_status;
   if (!d.last_error.empty()) j["last_error"] = d.last_error;
   return j;
 }

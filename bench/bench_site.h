@@ -96,7 +96,7 @@ inline void fillLedger(inv::Ledger& ledger, const inv::Inventory& inventory) {
       }
       s.nics.push_back(std::move(nic));
       plan.servers.push_back(std::move(s));
-      ledger.insertRequest(req, inv::Status::planning);
+      ledger.insertRequest(req, inv::Status::planning, {"bench", "bench site", "", ""});
       ledger.claim(plan, "BENCH");
     }
   });

@@ -376,8 +376,7 @@ Reservation reserve(Ledger& ledger, const Inventory& inv, const Request& req,
       }
       ledger.transition(req.id, Status::failed, Status::planning, {actor, "reserve again", "", ""});
     } else {
-      ledger.insertRequest(req, Status::planning);
-      ledger.appendEvent(actor, req.id, "planning", "colo reserve");
+      ledger.insertRequest(req, Status::planning, {actor, "colo reserve", "", ""});
     }
     claimed = claimNewPlan(ledger, inv, req, cache);
     out.plan = claimed->plan;

@@ -203,11 +203,98 @@ CREATE INDEX requests_summary ON requests(created_at, id, status, tenant_code, l
   received_at, updated_at, submitted_by, completed_at, attempt, owner, release_from, error);
 )sql";
 
+// 6: what /metrics reports, kept as the ledger changes instead of counted
+// from its whole history on each scrape (issue 10): requests by status,
+// units and watts claimed per rack and feed, addresses held per pool,
+// callbacks by state. Triggers keep them in the same transaction as the
+// change, whoever makes it. And each delivery's last HTTP status and time.
+const char* const kTalliesMigration = R"sql(
+CREATE TABLE tallies (
+  kind TEXT NOT NULL, a TEXT NOT NULL, b TEXT NOT NULL DEFAULT '',
+  value INTEGER NOT NULL,
+  PRIMARY KEY (kind, a, b)
+) STRICT, WITHOUT ROWID;
+INSERT INTO tallies SELECT 'status', status, '', count(*) FROM requests GROUP BY status;
+INSERT INTO tallies SELECT 'units', rack, '', count(*) FROM unit_claims GROUP BY rack;
+INSERT INTO tallies SELECT 'watts', rack, feed, sum(watts) FROM power_claims GROUP BY rack, feed;
+INSERT INTO tallies SELECT 'addresses', pool, '', count(*) FROM address_claims GROUP BY pool;
+-- A delivery's state and failed attempts, as the tallies count them.
+ALTER TABLE outbox ADD COLUMN state TEXT GENERATED ALWAYS AS (CASE WHEN delivered_at != ''
+  THEN 'delivered' WHEN given_up THEN 'given_up' ELSE 'backlog' END) VIRTUAL;
+ALTER TABLE outbox ADD COLUMN failed_attempts INTEGER GENERATED ALWAYS AS (
+  CASE WHEN delivered_at = '' THEN attempts ELSE attempts - 1 END) VIRTUAL;
+INSERT INTO tallies SELECT 'callbacks', state, '', count(*) FROM outbox GROUP BY state;
+INSERT INTO tallies SELECT 'callbacks', 'failed_attempts', '', coalesce(sum(failed_attempts), 0)
+  FROM outbox;
+
+CREATE TRIGGER tally_request_in AFTER INSERT ON requests BEGIN
+  INSERT INTO tallies VALUES ('status', NEW.status, '', 1)
+    ON CONFLICT DO UPDATE SET value = value + 1;
+END;
+CREATE TRIGGER tally_request_status AFTER UPDATE OF status ON requests
+  WHEN NEW.status != OLD.status BEGIN
+  UPDATE tallies SET value = value - 1 WHERE kind = 'status' AND a = OLD.status AND b = '';
+  INSERT INTO tallies VALUES ('status', NEW.status, '', 1)
+    ON CONFLICT DO UPDATE SET value = value + 1;
+END;
+CREATE TRIGGER tally_request_out AFTER DELETE ON requests BEGIN
+  UPDATE tallies SET value = value - 1 WHERE kind = 'status' AND a = OLD.status AND b = '';
+END;
+CREATE TRIGGER tally_units_in AFTER INSERT ON unit_claims BEGIN
+  INSERT INTO tallies VALUES ('units', NEW.rack, '', 1) ON CONFLICT DO UPDATE SET value = value + 1;
+END;
+CREATE TRIGGER tally_units_out AFTER DELETE ON unit_claims BEGIN
+  UPDATE tallies SET value = value - 1 WHERE kind = 'units' AND a = OLD.rack AND b = '';
+END;
+CREATE TRIGGER tally_watts_in AFTER INSERT ON power_claims BEGIN
+  INSERT INTO tallies VALUES ('watts', NEW.rack, NEW.feed, NEW.watts)
+    ON CONFLICT DO UPDATE SET value = value + excluded.value;
+END;
+CREATE TRIGGER tally_watts_out AFTER DELETE ON power_claims BEGIN
+  UPDATE tallies SET value = value - OLD.watts WHERE kind = 'watts' AND a = OLD.rack AND b = OLD.feed;
+END;
+CREATE TRIGGER tally_addresses_in AFTER INSERT ON address_claims BEGIN
+  INSERT INTO tallies VALUES ('addresses', NEW.pool, '', 1) ON CONFLICT DO UPDATE SET value = value + 1;
+END;
+CREATE TRIGGER tally_addresses_out AFTER DELETE ON address_claims BEGIN
+  UPDATE tallies SET value = value - 1 WHERE kind = 'addresses' AND a = OLD.pool AND b = '';
+END;
+CREATE TRIGGER claims_fixed_units BEFORE UPDATE ON unit_claims
+  BEGIN SELECT RAISE(ABORT, 'claims are inserted and deleted, never changed'); END;
+CREATE TRIGGER claims_fixed_power BEFORE UPDATE ON power_claims
+  BEGIN SELECT RAISE(ABORT, 'claims are inserted and deleted, never changed'); END;
+CREATE TRIGGER claims_fixed_addresses BEFORE UPDATE ON address_claims
+  BEGIN SELECT RAISE(ABORT, 'claims are inserted and deleted, never changed'); END;
+
+CREATE TRIGGER tally_outbox_in AFTER INSERT ON outbox BEGIN
+  INSERT INTO tallies VALUES ('callbacks', NEW.state, '', 1)
+    ON CONFLICT DO UPDATE SET value = value + 1;
+  UPDATE tallies SET value = value + NEW.failed_attempts
+    WHERE kind = 'callbacks' AND a = 'failed_attempts' AND b = '';
+END;
+CREATE TRIGGER tally_outbox_change AFTER UPDATE ON outbox BEGIN
+  UPDATE tallies SET value = value - 1 WHERE kind = 'callbacks' AND a = OLD.state AND b = '';
+  INSERT INTO tallies VALUES ('callbacks', NEW.state, '', 1)
+    ON CONFLICT DO UPDATE SET value = value + 1;
+  UPDATE tallies SET value = value + NEW.failed_attempts - OLD.failed_attempts
+    WHERE kind = 'callbacks' AND a = 'failed_attempts' AND b = '';
+END;
+CREATE TRIGGER tally_outbox_out AFTER DELETE ON outbox BEGIN
+  UPDATE tallies SET value = value - 1 WHERE kind = 'callbacks' AND a = OLD.state AND b = '';
+  UPDATE tallies SET value = value - OLD.failed_attempts
+    WHERE kind = 'callbacks' AND a = 'failed_attempts' AND b = '';
+END;
+
+ALTER TABLE outbox ADD COLUMN last_status INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN last_attempt_at TEXT NOT NULL DEFAULT '';
+)sql";
+
 std::vector<std::string> migrations() {
   std::vector<std::string> out(std::begin(kStaticMigrations), std::end(kStaticMigrations));
   out.push_back(lifecycleMigration());
   out.push_back(kLettersMigration);
   out.push_back(kRequestListMigration);
+  out.push_back(kTalliesMigration);
   return out;
 }
 
@@ -424,7 +511,7 @@ Ledger::Ledger(const std::string& path, Open mode, Clock clock) : impl_(std::mak
       Identity now = impl_->identity();
       checkIdentity(now, path);
       auto steps = migrations();
-      static_assert(std::size(kStaticMigrations) + 3 == Ledger::kSchemaVersion);
+      static_assert(std::size(kStaticMigrations) + 4 == Ledger::kSchemaVersion);
       for (auto v = now.version; v < kSchemaVersion; ++v)
         impl_->exec(steps[static_cast<std::size_t>(v)].c_str());
       if (now.version > 0) {
@@ -783,13 +870,13 @@ std::vector<OutboxEntry> Ledger::dueCallbacks(std::int64_t now, int limit) {
 std::vector<CallbackDelivery> Ledger::callbacks(std::string_view request_id) {
   auto st = impl_->sql(
       "SELECT delivery_id, url, event, attempts, next_attempt_at, delivered_at, last_error, "
-      "given_up "
-      "FROM outbox WHERE request_id = ?1 ORDER BY rowid");
+      "given_up, last_status, last_attempt_at FROM outbox WHERE request_id = ?1 ORDER BY rowid");
   st.bind(1, request_id);
   std::vector<CallbackDelivery> out;
   while (st.step())
     out.push_back({st.text(0), st.text(1), st.text(2), static_cast<int>(st.integer(3)),
-                   st.integer(4), st.text(5), st.text(6), st.integer(7) != 0});
+                   st.integer(4), st.text(5), st.text(6), st.integer(7) != 0,
+                   static_cast<int>(st.integer(8)), st.text(9)});
   return out;
 }
 
@@ -800,13 +887,14 @@ std::optional<std::int64_t> Ledger::nextCallbackAt() {
 }
 
 void Ledger::callbackResult(const std::string& deliveryId, bool delivered, const std::string& error,
-                            std::int64_t nextAttemptAt, bool giveUp) {
+                            std::int64_t nextAttemptAt, bool giveUp, int httpStatus) {
   write([&] {
     impl_
         ->sql(
             "UPDATE outbox SET attempts = attempts + 1, delivered_at = CASE WHEN ?2 THEN ?3 ELSE "
-            "'' END, "
-            "last_error = ?4, next_attempt_at = ?5, given_up = ?6 WHERE delivery_id = ?1")
+            "'' END, last_error = ?4, next_attempt_at = ?5, given_up = ?6, last_status = ?7, "
+            "last_attempt_at = ?3 WHERE delivery_id = ?1")
+        .bind(7, httpStatus)
         .bind(1, deliveryId)
         .bind(2, delivered ? 1 : 0)
         .bind(3, impl_->now())
@@ -817,18 +905,37 @@ void Ledger::callbackResult(const std::string& deliveryId, bool delivered, const
   });
 }
 
-std::map<std::string, std::int64_t> Ledger::callbackCounts() {
-  std::map<std::string, std::int64_t> out;
-  auto st = impl_->sql(
-      "SELECT sum(delivered_at != ''), sum(delivered_at = '' AND given_up = 0), sum(given_up), "
-      "sum(CASE WHEN delivered_at = '' THEN attempts ELSE attempts - 1 END) FROM outbox");
-  if (st.step()) {
-    out["delivered"] = st.integer(0);
-    out["backlog"] = st.integer(1);
-    out["given_up"] = st.integer(2);
-    out["failed_attempts"] = st.integer(3);
+Tallies Ledger::tallies() {
+  Tallies out;
+  auto st = impl_->sql("SELECT kind, a, b, value FROM tallies");
+  while (st.step()) {
+    auto kind = st.text(0);
+    auto value = st.integer(3);
+    if (kind == "status")
+      out.requests[st.text(1)] = value;
+    else if (kind == "units")
+      out.units[st.text(1)] = value;
+    else if (kind == "watts")
+      out.watts[{st.text(1), st.text(2)}] = value;
+    else if (kind == "addresses")
+      out.addresses[st.text(1)] = value;
+    else if (kind == "callbacks")
+      out.callbacks[st.text(1)] = value;
   }
   return out;
+}
+
+std::int64_t Ledger::changesSince(std::int64_t seq,
+                                  const std::function<void(const std::string& id)>& visit) {
+  auto st =
+      impl_->sql("SELECT request_id, max(seq) FROM events WHERE seq > ?1 GROUP BY request_id");
+  st.bind(1, seq);
+  std::int64_t newest = seq;
+  while (st.step()) {
+    newest = std::max(newest, st.integer(1));
+    visit(st.text(0));
+  }
+  return newest;
 }
 
 bool Ledger::holdsClaims(std::string_view request_id) {
@@ -840,8 +947,8 @@ bool Ledger::holdsClaims(std::string_view request_id) {
   return st.step() && st.integer(0) != 0;
 }
 
-void Ledger::insertRequest(const Request& r, Status initial, std::string_view submittedBy,
-                           std::string_view owner) {
+void Ledger::insertRequest(const Request& r, Status initial, const StepNote& note,
+                           std::string_view submittedBy) {
   impl_->requireWrite("insertRequest");
   auto now = impl_->now();
   impl_
@@ -850,7 +957,7 @@ void Ledger::insertRequest(const Request& r, Status initial, std::string_view su
           "received_at, created_at, updated_at, submitted_by, owner, attempt) VALUES (?1, ?2, ?3, "
           "?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?11)")
       .bind(9, submittedBy)
-      .bind(10, owner)
+      .bind(10, note.owner)
       .bind(11, initial == Status::planning ? 1 : 0)
       .bind(1, r.id)
       .bind(2, r.fingerprint)
@@ -861,6 +968,7 @@ void Ledger::insertRequest(const Request& r, Status initial, std::string_view su
       .bind(7, r.received_at)
       .bind(8, now)
       .run();
+  appendEvent(note.actor, r.id, name(initial), note.detail);
 }
 
 void Ledger::claim(const Plan& plan, std::string_view tenant) {

@@ -293,20 +293,29 @@ TEST_CASE("a request's status lists its callback deliveries") {
   CHECK(json::parse(site.call("GET", "/v1/requests/REQ-H1", kHealth).body)["deliveries"] ==
         json::array());
   site.ledger->enqueueCallback(
-      {"REQ-H1-failed-1", "REQ-H1", "http://127.0.0.1:9/cb", "{}", "failed", 0, 1795000060});
+      {"REQ-H1-failed-1", "REQ-H1", "http://127.0.0.1:9/cb", "{}", "failed", 0, 1795000060000});
   site.ledger->enqueueCallback(
-      {"REQ-H1-failed-2", "REQ-H1", "http://127.0.0.1:9/cb", "{}", "failed", 0, 1795000060});
-  site.ledger->callbackResult("REQ-H1-failed-1", false, "connection refused", 1795000120, false);
-  site.ledger->callbackResult("REQ-H1-failed-2", true, "", 0, false);
+      {"REQ-H1-failed-2", "REQ-H1", "http://127.0.0.1:9/cb", "{}", "failed", 0, 1795000060000});
+  site.ledger->enqueueCallback(
+      {"REQ-H1-failed-3", "REQ-H1", "http://127.0.0.1:9/cb", "{}", "failed", 0, 1795000060000});
+  site.ledger->callbackResult("REQ-H1-failed-1", false, "connection refused", 1795000120000, false);
+  site.ledger->callbackResult("REQ-H1-failed-2", true, "", 0, false, 204);
+  site.ledger->callbackResult("REQ-H1-failed-3", false, "HTTP 503", 1795000120000, true, 503);
   auto d = json::parse(site.call("GET", "/v1/requests/REQ-H1", kHealth).body)["deliveries"];
-  REQUIRE(d.size() == 2);
+  REQUIRE(d.size() == 3);
   CHECK(d[0]["delivery_id"] == "REQ-H1-failed-1");
   CHECK(d[0]["event"] == "failed");
   CHECK(d[0]["state"] == "pending");
   CHECK(d[0]["attempts"] == 1);
   CHECK(d[0]["last_error"] == "connection refused");
   CHECK(d[0]["next_attempt_at"] == "2026-11-18T11:08:40Z");
+  CHECK_FALSE(d[0].contains("last_status"));  // no answer came
+  CHECK(d[0]["last_attempt_at"].get<std::string>().rfind("2026-11-18T11:06:40.", 0) == 0);
   CHECK(d[1]["state"] == "delivered");
-  CHECK(d[1].contains("delivered_at"));
+  CHECK(d[1]["last_status"] == 204);
+  CHECK(d[1]["delivered_at"] == d[1]["last_attempt_at"]);
   CHECK_FALSE(d[1].contains("next_attempt_at"));
+  CHECK(d[2]["state"] == "given_up");
+  CHECK(d[2]["last_status"] == 503);
+  CHECK(d[2]["last_error"] == "HTTP 503");
 }

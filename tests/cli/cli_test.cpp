@@ -118,11 +118,11 @@ TEST_CASE("a mistyped ledger path is an error, and nothing is created") {
   // `colo init` creates it, owner-only, and says so; again, it is a no-op.
   auto r = colo({"--state", typo, "init"});
   CHECK(r.exit_code == 0);
-  CHECK(r.out == "created ledger " + typo + " (schema version 5)\n");
+  CHECK(r.out == "created ledger " + typo + " (schema version 6)\n");
   CHECK((std::filesystem::status(typo).permissions() & std::filesystem::perms::others_read) ==
         std::filesystem::perms::none);
   CHECK(colo({"--state", typo, "init"}).out ==
-        "ledger " + typo + " is up to date (schema version 5)\n");
+        "ledger " + typo + " is up to date (schema version 6)\n");
   CHECK(colo({"--state", typo, "racks"}).exit_code == 0);
 }
 
@@ -274,7 +274,7 @@ TEST_CASE("a ledger that is not colo's, or is newer, is refused and left untouch
   r = colo({"release", "REQ-2026-0142"});
   CHECK(r.exit_code == 2);
   CHECK(r.err == "colo: ledger " + colo.state +
-                     " has schema version 7, newer than this colo understands (5); upgrade colo, "
+                     " has schema version 7, newer than this colo understands (6); upgrade colo, "
                      "do not downgrade the ledger\n");
   CHECK(colo.dump() == before);
 }

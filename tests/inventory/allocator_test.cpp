@@ -239,7 +239,7 @@ TEST_CASE("the ledger's unique keys refuse a double claim even if the caller is 
   auto req = request("REQ-1", {{"a", 2, 300, false, {{"pub-v4"}}}});
   Plan p = plan(inv, req);
   ledger.write([&] {
-    ledger.insertRequest(req, Status::planning);
+    ledger.insertRequest(req, Status::planning, {"test", "test", "", ""});
     ledger.claim(p, "BAPPEDA");
   });
   // A stale planner hands out the same thing again under another id.
@@ -249,7 +249,7 @@ TEST_CASE("the ledger's unique keys refuse a double claim even if the caller is 
   p2.servers[0].hostname = "b";
   auto gen = ledger.generation();
   CHECK_THROWS_WITH(ledger.write([&] {
-    ledger.insertRequest(req2, Status::planning);
+    ledger.insertRequest(req2, Status::planning, {"test", "test", "", ""});
     ledger.claim(p2, "BAPPEDA");
   }),
                     "reserve REQ-2 <- unit 1 of rack R02 is already held by request REQ-1 (a)");
@@ -263,7 +263,7 @@ TEST_CASE("the ledger's unique keys refuse a double claim even if the caller is 
     std::string cmd = "sqlite3 " + dir.file("colo.db") + " \"" + sql + "\" 2>/dev/null";
     CHECK(std::system(cmd.c_str()) != 0);
   }
-  CHECK(ledger.events("REQ-1").size() == 1);
+  CHECK(ledger.events("REQ-1").size() == 2);  // "planning" when inserted, and the note
 }
 
 TEST_CASE("the cached occupancy notices another writer") {
@@ -296,7 +296,7 @@ TEST_CASE("a file that is not a colo ledger is refused and left alone") {
   REQUIRE(std::system(cmd.c_str()) == 0);
   CHECK_THROWS_WITH(Ledger(dir.file("newer.db")),
                     "ledger " + dir.file("newer.db") +
-                        " has schema version 99, newer than this colo understands (5); upgrade "
+                        " has schema version 99, newer than this colo understands (6); upgrade "
                         "colo, do not downgrade the ledger");
   cmd = "sqlite3 " + dir.file("other.db") + " 'CREATE TABLE t(x)'";
   REQUIRE(std::system(cmd.c_str()) == 0);
@@ -351,7 +351,22 @@ TEST_CASE("an older ledger is migrated in place, keeping what it holds") {
   CHECK(releasing->owner.empty());
   CHECK(l.captures("REQ-2026-0142", 0).size() == 1);
   CHECK(std::to_string(l.claims().units.size()) + "\n" == unitsBefore);
-  CHECK(colo::test::run({"/usr/bin/sqlite3", db, "PRAGMA user_version"}, dir).out == "5\n");
+  CHECK(colo::test::run({"/usr/bin/sqlite3", db, "PRAGMA user_version"}, dir).out == "6\n");
+  // Schema 6 counted what the old ledger held, as the metrics read it.
+  auto tallies = l.tallies();
+  auto sql = [&](const std::string& q) {
+    return std::stoll(colo::test::run({"/usr/bin/sqlite3", db, q}, dir).out);
+  };
+  CHECK(tallies.units["R01"] == sql("SELECT count(*) FROM unit_claims WHERE rack = 'R01'"));
+  CHECK(tallies.requests["reserved"] ==
+        sql("SELECT count(*) FROM requests WHERE status = 'reserved'"));
+  CHECK(tallies.requests["releasing"] == 1);
+  std::int64_t held = 0;
+  for (const auto& [pool, n] : tallies.addresses) held += n;
+  CHECK(held == sql("SELECT count(*) FROM address_claims"));
+  std::int64_t watts = 0;
+  for (const auto& [feed, w] : tallies.watts) watts += w;
+  CHECK(watts == sql("SELECT coalesce(sum(watts), 0) FROM power_claims"));
   CHECK(colo::test::run({"/usr/bin/sqlite3", db, "PRAGMA foreign_key_check"}, dir).out.empty());
   // The lifecycle now holds for the migrated rows too.
   CHECK_THROWS_WITH(l.write([&] {

@@ -68,7 +68,8 @@ struct Site {
         R"( office"}, "received_at": "2026-11-16T08:00:00+07:00",
                                    "servers": [{"hostname": "h1", "units": 1, "power_watts": 100}]})");
     ledger->write([&] {
-      ledger->insertRequest(r, colo::inventory::Status::planning, by, "test");
+      ledger->insertRequest(r, colo::inventory::Status::planning, {"test", "set up", "", "test"},
+                            by);
       ledger->transition(
           id, colo::inventory::Status::planning, status,
           {"test", "set up", status == colo::inventory::Status::failed ? "no room" : "", ""});

@@ -109,7 +109,7 @@ struct OutboxEntry {
   std::string body;
   std::string event;  // completed, failed, released
   int attempts = 0;
-  std::int64_t next_attempt_at = 0;  // epoch seconds
+  std::int64_t next_attempt_at = 0;  // epoch milliseconds
 };
 
 // What became of one callback delivery, for people.
@@ -118,10 +118,21 @@ struct CallbackDelivery {
   std::string url;
   std::string event;
   int attempts = 0;
-  std::int64_t next_attempt_at = 0;  // epoch seconds, while pending
+  std::int64_t next_attempt_at = 0;  // epoch milliseconds, while pending
   std::string delivered_at;          // UTC, once delivered
   std::string last_error;
   bool given_up = false;
+  int last_status = 0;          // the receiver's last HTTP status (0: none)
+  std::string last_attempt_at;  // UTC, once tried
+};
+
+// Counters the ledger keeps as it changes (schema 6).
+struct Tallies {
+  std::map<std::string, std::int64_t> requests;  // by status name
+  std::map<std::string, std::int64_t> units;     // units held by requests, by rack
+  std::map<std::pair<std::string, std::string>, std::int64_t> watts;  // by (rack, feed)
+  std::map<std::string, std::int64_t> addresses;                      // held, by pool
+  std::map<std::string, std::int64_t> callbacks;  // delivered, backlog, given_up, failed_attempts
 };
 
 // Which requests a listing wants, and where it goes on from.
@@ -137,7 +148,7 @@ struct RequestQuery {
 
 class Ledger {
  public:
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   enum class Open {
     create,      // `colo init` (and the agent): create the file when missing
@@ -218,17 +229,28 @@ class Ledger {
   // Every delivery of a request's callbacks, oldest first.
   std::vector<CallbackDelivery> callbacks(std::string_view request_id);
   std::optional<std::int64_t> nextCallbackAt();
+  // One attempt's outcome: `httpStatus` is the receiver's answer (0 when
+  // none came: refused, timed out, not allowed).
   void callbackResult(const std::string& deliveryId, bool delivered, const std::string& error,
-                      std::int64_t nextAttemptAt, bool giveUp);
-  // delivered, backlog, given_up, failed_attempts.
-  std::map<std::string, std::int64_t> callbackCounts();
+                      std::int64_t nextAttemptAt, bool giveUp, int httpStatus = 0);
+
+  // What /metrics reports, kept by the ledger as it changes (reading it
+  // costs the number of racks, feeds and pools, not the history).
+  Tallies tallies();
+  // The requests changed (inserted, or given an event) after event `seq`,
+  // each once; returns the newest event seen (`seq` when nothing changed).
+  std::int64_t changesSince(std::int64_t seq,
+                            const std::function<void(const std::string& id)>& visit);
 
   // Whether the request still holds anything (units, power, ports, addresses).
   bool holdsClaims(std::string_view request_id);
 
   // The following run inside write().
-  void insertRequest(const Request& request, Status initial, std::string_view submittedBy = {},
-                     std::string_view owner = {});
+  // A new request in status `initial` (queued or planning), owned by
+  // `note.owner`, with its first event (note.actor, note.detail): every
+  // change to a request appends an event, which changesSince() relies on.
+  void insertRequest(const Request& request, Status initial, const StepNote& note,
+                     std::string_view submittedBy = {});
   // Claims everything in `plan`. A unit, port or address already held makes
   // it throw Error(conflict) naming the thing and its holder.
   void claim(const Plan& plan, std::string_view tenant);
