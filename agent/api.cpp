@@ -1,4 +1,5 @@
 #include "api.h"
+#include "log.h"
 
 #include <algorithm>
 #include <regex>
@@ -216,6 +217,7 @@ const std::vector<Route>& routes() {
       {"GET", "/v1/requests", "requester"},
       {"GET", "/v1/requests/{id}", "requester"},
       {"POST", "/v1/requests/{id}/release", "technician"},
+      {"POST", "/v1/requests/{id}/redeliver", "technician"},
       {"GET", "/v1/requests/{id}/letter", "requester"},
       {"GET", "/v1/racks", "requester"},
       {"GET", "/v1/racks/{name}", "requester"},
@@ -660,6 +662,23 @@ ApiResponse Api::handleSync(const ApiRequest& req, std::optional<std::string>& a
     return ok(202, {{"id", param},
                     {"status", out.state},
                     {"release", out.state == "released" ? "done" : "requested"}});
+  }
+  if (pattern == "/v1/requests/{id}/redeliver") {
+    if (!ledger.request(param))
+      return problem(404, "Not Found", "request " + param + " does not exist");
+    auto d = ledger.redeliver(param);
+    if (!d)
+      return problem(409, "Conflict",
+                     "request " + param +
+                         " has no callback to deliver again: it has not ended, or it names no "
+                         "callback_url");
+    logEvent({{"level", "info"},
+              {"event", "callback.redeliver"},
+              {"request_id", param},
+              {"delivery", d->delivery_id},
+              {"caller", caller->name}});
+    if (ctx_.callbackQueued) ctx_.callbackQueued();
+    return ok(202, deliveryJson(*d));
   }
   const Views& v = views();
   if (pattern == "/v1/racks") return inventoryPage(req.target, target, v.rackItems, v.racks);

@@ -23,6 +23,7 @@ struct ApiContext {
   const SlaCalendar* sla = nullptr;
   std::function<std::int64_t()> now;     // epoch seconds
   std::function<void()> wakeWorkers;     // a request was queued or released
+  std::function<void()> callbackQueued;  // a delivery was queued
   std::function<std::string()> metrics;  // Prometheus text
   std::function<bool()> ready;
 };

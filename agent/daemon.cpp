@@ -160,6 +160,7 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   ctx.sla = &sla;
   ctx.now = [&] { return config.clock() / 1000; };
   ctx.wakeWorkers = [&] { workers.wake(); };
+  ctx.callbackQueued = [&] { deliverer.wake(); };
   LedgerMetrics ledgerMetrics(inventory, sla);
   ctx.metrics = [&] {
     std::string out;

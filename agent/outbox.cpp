@@ -76,7 +76,8 @@ std::optional<inv::OutboxEntry> callbackFor(const inv::RequestRecord& r, const S
   if (!req.contains("callback_url")) return std::nullopt;
   auto status = requestStatusJson(r, sla, now / 1000);
   std::string event(inv::name(r.status));
-  json body = {{"request_id", r.id},
+  json body = {{"type", "request." + event},
+               {"request_id", r.id},
                {"letter_number", r.letter_number},
                {"tenant", req["tenant"]},
                {"event", event},

@@ -905,6 +905,34 @@ void Ledger::callbackResult(const std::string& deliveryId, bool delivered, const
   });
 }
 
+std::optional<CallbackDelivery> Ledger::redeliver(std::string_view request_id) {
+  std::optional<CallbackDelivery> out;
+  write([&] {
+    auto all = callbacks(request_id);
+    if (all.empty()) return;
+    const auto& last = all.back();
+    if (last.delivered_at.empty() && !last.given_up) {
+      out = last;
+      return;
+    }
+    // The original's id, then ~r1, ~r2, ... ('~' is in no request id).
+    std::string original = last.delivery_id.substr(0, last.delivery_id.find('~'));
+    std::size_t n = 1;
+    for (const auto& d : all)
+      if (d.delivery_id.rfind(original + "~r", 0) == 0) ++n;
+    impl_
+        ->sql(
+            "INSERT INTO outbox (delivery_id, request_id, url, body, next_attempt_at, event) "
+            "SELECT ?1, request_id, url, body, ?2, event FROM outbox WHERE delivery_id = ?3")
+        .bind(1, original + "~r" + std::to_string(n))
+        .bind(2, impl_->clock())
+        .bind(3, last.delivery_id)
+        .run();
+    out = callbacks(request_id).back();
+  });
+  return out;
+}
+
 Tallies Ledger::tallies() {
   Tallies out;
   auto st = impl_->sql("SELECT kind, a, b, value FROM tallies");

@@ -411,8 +411,36 @@ TEST_CASE("a callback is delivered once, signed, after the receiver was down acr
   CHECK(srv["nics"][0]["addresses"][0] ==
         json{{"pool", "pub-v4"}, {"address", "192.0.2.2"}, {"prefix_length", 24}, {"family", "ipv4"},
              {"gateway", "192.0.2.1"}});
+  CHECK(body["type"] == "request.completed");
   auto metrics = site.call("GET", "/metrics").body;
   CHECK(metrics.find("colo_callbacks{state=\"delivered\"} 1") != std::string::npos);
+  auto deliveries = site.call("GET", "/v1/requests/REQ-C", kRequester).j()["deliveries"];
+  REQUIRE(deliveries.size() == 1);
+  CHECK(deliveries[0]["last_status"] == 200);
+
+  // A release sends its own event; a technician can have the last one sent again.
+  auto waitForCallbacks = [&](std::size_t n) {
+    for (int i = 0; i < 500 && receiver.got().size() < n; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return receiver.got();
+  };
+  REQUIRE(site.call("POST", "/v1/requests/REQ-C/release", kTechnician).status == 202);
+  site.waitFor("REQ-C", {"released"});
+  got = waitForCallbacks(2);
+  REQUIRE(got.size() == 2);
+  auto released = json::parse(got[1].body);
+  CHECK(released["type"] == "request.released");
+  CHECK(released["event"] == "released");
+  CHECK(got[1].headers.at("webhook-id") == "REQ-C-released-2");
+  auto again = site.call("POST", "/v1/requests/REQ-C/redeliver", kTechnician);
+  REQUIRE(again.status == 202);
+  CHECK(again.j()["delivery_id"] == "REQ-C-released-2~r1");
+  got = waitForCallbacks(3);
+  REQUIRE(got.size() == 3);
+  CHECK(got[2].body == got[1].body);
+  CHECK(got[2].headers.at("webhook-id") == "REQ-C-released-2~r1");
+  CHECK(got[2].headers.at("x-colo-signature") ==
+        "sha256=" + hmacHex("callback-secret", got[2].body));
 }
 
 TEST_CASE("TLS: the agent serves HTTPS, and https callbacks verify the receiver") {

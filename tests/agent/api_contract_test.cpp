@@ -319,3 +319,45 @@ TEST_CASE("a request's status lists its callback deliveries") {
   CHECK(d[2]["last_status"] == 503);
   CHECK(d[2]["last_error"] == "HTTP 503");
 }
+
+TEST_CASE("a technician asks for a callback again: a new delivery of the last event") {
+  Site site;
+  auto redeliver = [&](const std::string& id, const std::string& token) {
+    return site.call("POST", "/v1/requests/" + id + "/redeliver", token);
+  };
+  CHECK(redeliver("REQ-H1", kHealth).status == 403);  // a requester may not
+  CHECK(redeliver("REQ-NONE", kTech).status == 404);
+  auto none = redeliver("REQ-P1", kTech);  // nothing was ever sent for it
+  CHECK(none.status == 409);
+  CHECK(json::parse(none.body)["detail"] ==
+        "request REQ-P1 has no callback to deliver again: it has not ended, or it names no "
+        "callback_url");
+
+  site.ledger->enqueueCallback(
+      {"REQ-H1-failed-1", "REQ-H1", "http://127.0.0.1:9/cb", "{\"a\":1}", "failed", 0, 0});
+  // Still being tried: that delivery is the answer, nothing more is queued.
+  auto pending = redeliver("REQ-H1", kTech);
+  CHECK(pending.status == 202);
+  CHECK(json::parse(pending.body)["delivery_id"] == "REQ-H1-failed-1");
+  site.ledger->callbackResult("REQ-H1-failed-1", false, "HTTP 500", 0, true, 500);  // given up
+  auto again = redeliver("REQ-H1", kTech);
+  CHECK(again.status == 202);
+  auto d = json::parse(again.body);
+  CHECK(d["delivery_id"] == "REQ-H1-failed-1~r1");
+  CHECK(d["event"] == "failed");
+  CHECK(d["state"] == "pending");
+  CHECK(d["attempts"] == 0);
+  CHECK(d["next_attempt_at"] == "2026-11-18T11:06:40Z");  // due at once
+  CHECK(redeliver("REQ-H1", kTech).body == again.body);   // asked twice: queued once
+  site.ledger->callbackResult("REQ-H1-failed-1~r1", true, "", 0, false, 200);
+  CHECK(json::parse(redeliver("REQ-H1", kAdmin).body)["delivery_id"] == "REQ-H1-failed-1~r2");
+  auto all = json::parse(site.call("GET", "/v1/requests/REQ-H1", kHealth).body)["deliveries"];
+  REQUIRE(all.size() == 3);
+  CHECK(all[1]["state"] == "delivered");
+  CHECK(all[2]["state"] == "pending");
+  // The same body and URL as the original.
+  auto due = site.ledger->dueCallbacks(site.now * 1000 + 10000, 10);
+  REQUIRE(due.size() == 1);
+  CHECK(due[0].body == "{\"a\":1}");
+  CHECK(due[0].url == "http://127.0.0.1:9/cb");
+}

@@ -234,6 +234,12 @@ class Ledger {
   void callbackResult(const std::string& deliveryId, bool delivered, const std::string& error,
                       std::int64_t nextAttemptAt, bool giveUp, int httpStatus = 0);
 
+  // Queues the request's last callback again, as a new delivery (its own
+  // id, `<original id>~r<n>`, the same body and URL) due at once: nullopt when
+  // the request has had no callback. While the last one is still being
+  // tried, that one is returned and nothing is queued.
+  std::optional<CallbackDelivery> redeliver(std::string_view request_id);
+
   // What /metrics reports, kept by the ledger as it changes (reading it
   // costs the number of racks, feeds and pools, not the history).
   Tallies tallies();
