@@ -61,12 +61,15 @@ std::string jsonPointer(const std::string& field) {
 }
 
 // A request body that failed validation: 400, every field's problem at once.
-ApiResponse invalidRequest(const inv::InvalidRequest& e) {
+// Every field's problem at once: 400 for a body that breaks the format, 422
+// for a valid one this inventory cannot hold (a pool it does not have, a
+// server taller than every rack).
+ApiResponse invalidRequest(const inv::InvalidRequest& e, int status = 400) {
   json errors = json::array();
   for (const auto& p : e.problems())
     errors.push_back({{"pointer", jsonPointer(p.field)}, {"detail", p.message}});
-  return problem(400, "Invalid request", e.what(),
-                 {{"type", problemType(400, true)}, {"errors", errors}});
+  return problem(status, status == 400 ? "Invalid request" : "Does not fit the inventory", e.what(),
+                 {{"type", problemType(status, true)}, {"errors", errors}});
 }
 
 ApiResponse ok(int status, const json& body) {
@@ -341,7 +344,6 @@ void Api::acceptRequest(const ApiRequest& req, const std::string& caller, std::f
   inv::Request r;
   try {
     r = inv::parseRequestJson(req.body);
-    inv::checkRequestAgainst(r, *ctx_.inventory);
   } catch (const inv::InvalidRequest& e) {
     return reply(invalidRequest(e));
   } catch (const inv::Error& e) {
@@ -350,6 +352,11 @@ void Api::acceptRequest(const ApiRequest& req, const std::string& caller, std::f
                          syntax ? "Invalid request" : "Does not fit the inventory", e.what(),
                          {{"type", problemType(syntax ? 400 : 422, syntax)},
                           {"errors", json::array({{{"pointer", ""}, {"detail", e.what()}}})}}));
+  }
+  try {
+    inv::checkRequestAgainst(r, *ctx_.inventory);
+  } catch (const inv::InvalidRequest& e) {
+    return reply(invalidRequest(e, 422));
   }
   if (!r.callback_url.empty()) {
     std::string why;

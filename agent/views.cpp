@@ -10,7 +10,6 @@ using nlohmann::json;
 namespace inv = colo::inventory;
 
 json countJson(inv::u128 n) {
-  if (n < (inv::u128{1} << 53)) return static_cast<std::uint64_t>(n);
   return inv::toDecimal(n);
 }
 

@@ -37,7 +37,9 @@ std::vector<RackWarning> rackWarnings(const inventory::RackUsage& rack);
 // units and power together; "-" when none does.
 std::string fitsText(const inventory::RackUsage& rack);
 
-// A u128 count as a JSON number when it fits 53 bits, else as a string.
+// An address count as a JSON string of decimal digits, always: an IPv6
+// pool's exceed what JSON numbers carry exactly (2^53), and one field has
+// one type ("254", "18446744073709551614").
 nlohmann::json countJson(inventory::u128 n);
 // A count for people: digits up to 2^40, then in powers of two ("2^64",
 // "2^64 - 3", "~2^63.8"), as IPv6 sizes are spoken of.

@@ -3,6 +3,7 @@
 
 #include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
+#include <algorithm>
 
 #include <charconv>
 #include <filesystem>
@@ -240,7 +241,12 @@ Request fromJson(const json& doc) {
                   problems.add(ppath, "must be a pool name");
                   continue;
                 }
-                nic.pools.push_back(pv.get<std::string>());
+                const auto& name = pv.get_ref<const std::string&>();
+                if (std::find(nic.pools.begin(), nic.pools.end(), name) != nic.pools.end()) {
+                  problems.add(ppath, "pool '" + name + "' is listed twice");
+                  continue;
+                }
+                nic.pools.push_back(name);
               }
             }
             s.nics.push_back(std::move(nic));
@@ -387,8 +393,6 @@ void checkRequestAgainst(const Request& r, const Inventory& inv) {
                                   ", but the NIC's other pools are on vlan " +
                                   std::to_string(*vlan) + " (one port carries one vlan)");
         vlan = pool->vlan;
-        for (std::size_t q = 0; q < p; ++q)
-          if (s.nics[n].pools[q] == name) problems.add(ppath, "pool '" + name + "' is listed twice");
       }
     }
   }

@@ -144,7 +144,7 @@ TEST_CASE("reserve commits once, is idempotent, and release frees everything") {
 
   auto pools = colo.jsonOf({"pools"});
   CHECK(pools[0]["name"] == "colo-public-v4");
-  CHECK(pools[0]["held"] == 1);
+  CHECK(pools[0]["held"] == "1");
   CHECK(pools[0]["next_free"] == "203.0.113.11");
 
   auto rack = colo.jsonOf({"rack", "R01"});
@@ -169,7 +169,7 @@ TEST_CASE("reserve commits once, is idempotent, and release frees everything") {
 
   auto r = colo({"release", "REQ-2026-0142"});
   CHECK(r.exit_code == 0);
-  CHECK(colo.jsonOf({"pools"})[0]["held"] == 0);
+  CHECK(colo.jsonOf({"pools"})[0]["held"] == "0");
   auto rec = colo.jsonOf({"request", "REQ-2026-0142"});
   CHECK(rec["status"] == "released");
   REQUIRE(rec["events"].size() == 3);
@@ -639,7 +639,7 @@ TEST_CASE(
                                 {"request_id", "REQ-2026-0142"},
                                 {"hostname", "bappeda-web01"}});
   CHECK(j["free_ranges"][0]["first"] == "203.0.113.11");
-  CHECK(j["free_ranges"][0]["size"] == 244);
+  CHECK(j["free_ranges"][0]["size"] == "244");
   CHECK(colo({"pools", "nope"}).exit_code == 1);
 }
 
