@@ -591,9 +591,8 @@ int cmdPools(Session& s, const std::string& name) {
 
 // A request file, valid in itself and against the inventory; errors name the file.
 inv::Request loadRequest(Session& s, const std::string& file) {
-  auto req = inv::loadRequestFile(file);
+  auto req = inv::loadRequestFile(file, &s.inventory());
   try {
-    inv::checkRequestAgainst(req, s.inventory());
     // With a config, the request must name a receiver it allows (without one
     // nothing is ever sent: the agent's deliverer checks again).
     if (std::string why; !req.callback_url.empty() && !s.config().file.empty() &&

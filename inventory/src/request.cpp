@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include <charconv>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,8 @@
 #include <sstream>
 
 #include "colo/inventory/error.h"
+#include "colo/inventory/model.h"
+#include "colo/inventory/names.h"
 #include "colo/inventory/utf8.h"
 
 namespace colo::inventory {
@@ -29,6 +32,7 @@ constexpr std::size_t kMaxPoolsPerNic = 4;
 class Problems {
  public:
   void add(const std::string& field, const std::string& msg) { items_.push_back({field, msg}); }
+  const std::vector<FieldProblem>& items() const { return items_; }
   void throwIfAny() const {
     if (items_.empty()) return;
     std::string msg = "invalid request: ";
@@ -60,9 +64,11 @@ class ObjectReader {
   ~ObjectReader() {
     if (!ok_) return;
     for (const auto& [key, value] : obj_.items())
-      if (!known_.count(key))
+      if (!known_.count(key)) {
+        auto meant = closestName(key, {known_.begin(), known_.end()});
         problems_.add(field(key.size() > 64 ? key.substr(0, 64) + "..." : key),
-                      "unknown field");
+                      "unknown field" + (meant.empty() ? "" : " (did you mean '" + meant + "'?)"));
+      }
   }
   bool ok() const { return ok_; }
   std::string field(const std::string& key) const {
@@ -182,8 +188,8 @@ bool isUrl(const std::string& s) {
   return true;
 }
 
-Request fromJson(const json& doc) {
-  Problems problems;
+// Reads what it can of a request, every problem into `problems`.
+Request readRequest(const json& doc, Problems& problems) {
   Request r;
   {
     ObjectReader top(doc, "", problems);
@@ -256,9 +262,15 @@ Request fromJson(const json& doc) {
       }
     }
   }
-  problems.throwIfAny();
   r.canonical = doc.dump();
   r.fingerprint = sha256Hex(r.canonical);
+  return r;
+}
+
+Request fromJson(const json& doc) {
+  Problems problems;
+  Request r = readRequest(doc, problems);
+  problems.throwIfAny();
   return r;
 }
 
@@ -302,9 +314,7 @@ json yamlToJson(const YAML::Node& n, int depth) {
   }
 }
 
-}  // namespace
-
-Request parseRequestJson(std::string_view text) {
+json parseJsonDocument(std::string_view text) {
   json doc;
   try {
     // Depth is limited before anything is built: a hostile body of nested
@@ -314,18 +324,22 @@ Request parseRequestJson(std::string_view text) {
       return true;
     });
   } catch (const json::parse_error& e) {
-    throw Error(ErrorKind::invalid_input,
-                "invalid request: bad JSON at byte " + std::to_string(e.byte) + ": " +
-                    std::string(e.what()).substr(std::string(e.what()).find(':') + 2));
+    // nlohmann counts bytes from 1, up to the one it stopped at.
+    auto at = positionOf(text, e.byte > 0 ? std::min<std::size_t>(e.byte - 1, text.size()) : 0);
+    std::string what = e.what();
+    what = what.substr(what.find(':', what.find("parse error")) + 2);
+    throw Error(ErrorKind::invalid_input, "invalid request: bad JSON at line " +
+                                              std::to_string(at.line) + ", column " +
+                                              std::to_string(at.column) + ": " + what);
   } catch (const json::exception& e) {  // e.g. a number too large for a double
     throw Error(ErrorKind::invalid_input, "invalid request: bad JSON: " +
                                               std::string(e.what()).substr(
                                                   std::string(e.what()).find(']') + 2));
   }
-  return fromJson(doc);
+  return doc;
 }
 
-Request parseRequestYaml(std::string_view text) {
+YAML::Node parseYamlDocument(std::string_view text) {
   if (auto bad = firstInvalidUtf8(text)) {
     auto at = positionOf(text, *bad);
     throw Error(ErrorKind::invalid_input, "invalid request: line " + std::to_string(at.line) +
@@ -345,30 +359,212 @@ Request parseRequestYaml(std::string_view text) {
                 "invalid request: the YAML expands to more than " +
                     std::to_string(std::max<std::size_t>(10000, text.size())) +
                     " nodes (aliases used as a multiplier?)");
-  return fromJson(yamlToJson(node, 0));
+  return node;
 }
 
-Request loadRequestFile(const std::string& path) {
+// Where each field of a document starts, named as problems name them
+// ("servers[0].units"); a map member by its key.
+using Positions = std::map<std::string, TextPosition>;
+
+// Walks JSON text the parser has accepted, counting lines and columns.
+class JsonPositions {
+ public:
+  explicit JsonPositions(std::string_view t) : t_(t) {}
+  Positions scan() {
+    value("");
+    return std::move(out_);
+  }
+
+ private:
+  void next() {
+    if (i_ >= t_.size()) return;
+    if (t_[i_] == '\n') {
+      ++line_;
+      col_ = 1;
+    } else if ((static_cast<unsigned char>(t_[i_]) & 0xC0) != 0x80) {
+      ++col_;  // a character, not a UTF-8 continuation byte
+    }
+    ++i_;
+  }
+  char peek() const { return i_ < t_.size() ? t_[i_] : '\0'; }
+  void space() {
+    while (peek() == ' ' || peek() == '\t' || peek() == '\r' || peek() == '\n') next();
+  }
+  std::string string() {
+    std::string out;
+    next();  // the opening quote
+    while (i_ < t_.size() && peek() != '"') {
+      if (peek() == '\\') {
+        next();
+        char c = peek();
+        out += c == 'n' ? '\n' : c == 't' ? '\t' : c;
+      } else {
+        out += peek();
+      }
+      next();
+    }
+    next();
+    return out;
+  }
+  void value(const std::string& path) {
+    space();
+    if (peek() == '{') {
+      next();
+      while (true) {
+        space();
+        if (peek() != '"') break;  // '}' (or the end)
+        TextPosition at{line_, col_};
+        std::string field = path.empty() ? string() : path + "." + string();
+        out_.emplace(field, at);
+        space();
+        next();  // ':'
+        value(field);
+        space();
+        if (peek() != ',') break;
+        next();
+      }
+      next();  // '}'
+    } else if (peek() == '[') {
+      next();
+      for (std::size_t n = 0;; ++n) {
+        space();
+        if (peek() == ']') break;
+        std::string item = path + "[" + std::to_string(n) + "]";
+        out_.emplace(item, TextPosition{line_, col_});
+        value(item);
+        space();
+        if (peek() != ',') break;
+        next();
+      }
+      next();  // ']'
+    } else if (peek() == '"') {
+      string();
+    } else {
+      while (i_ < t_.size() && !std::strchr(",]} \t\r\n", peek())) next();
+    }
+  }
+
+  std::string_view t_;
+  std::size_t i_ = 0;
+  int line_ = 1, col_ = 1;
+  Positions out_;
+};
+
+void yamlPositions(const YAML::Node& n, const std::string& path, Positions& out, int depth) {
+  if (depth > 32) return;
+  if (n.IsMap()) {
+    for (const auto& kv : n) {
+      if (!kv.first.IsScalar()) continue;
+      std::string field = path.empty() ? kv.first.Scalar() : path + "." + kv.first.Scalar();
+      out.emplace(field, TextPosition{kv.first.Mark().line + 1, kv.first.Mark().column + 1});
+      yamlPositions(kv.second, field, out, depth + 1);
+    }
+  } else if (n.IsSequence()) {
+    for (std::size_t i = 0; i < n.size(); ++i) {
+      std::string item = path + "[" + std::to_string(i) + "]";
+      out.emplace(item, TextPosition{n[i].Mark().line + 1, n[i].Mark().column + 1});
+      yamlPositions(n[i], item, out, depth + 1);
+    }
+  }
+}
+
+// Where a problem's field is, or the nearest enclosing one there is (a
+// missing field: the object that lacks it).
+TextPosition locate(const Positions& at, std::string field) {
+  while (!field.empty()) {
+    if (auto it = at.find(field); it != at.end()) return it->second;
+    auto cut = field.find_last_of(".[");
+    field = cut == std::string::npos ? "" : field.substr(0, cut);
+  }
+  return {1, 1};
+}
+
+void checkAgainst(const Request& r, const Inventory& inv, Problems& problems);
+
+}  // namespace
+
+Request parseRequestJson(std::string_view text) {
+  return fromJson(parseJsonDocument(text));
+}
+
+Request parseRequestYaml(std::string_view text) {
+  return fromJson(yamlToJson(parseYamlDocument(text), 0));
+}
+
+Request loadRequestFile(const std::string& path, const Inventory* inventory) {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  if (auto size = std::filesystem::file_size(path, ec); !ec && size > (1u << 20))
+  auto status = fs::status(path, ec);
+  if (!fs::exists(status))
+    throw Error(
+        ErrorKind::invalid_input,
+        path + ": no such request file" +
+            (ec && ec != std::errc::no_such_file_or_directory ? " (" + ec.message() + ")" : ""));
+  if (fs::is_directory(status))
+    throw Error(ErrorKind::invalid_input, path + ": is a directory, not a request file");
+  if (auto size = fs::file_size(path, ec); !ec && size > (1u << 20))
     throw Error(ErrorKind::invalid_input, path + ": request file is larger than 1 MiB");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorKind::invalid_input, "cannot read request file " + path);
+  if (!in)
+    throw Error(ErrorKind::invalid_input,
+                path + ": cannot read the request file: " + std::generic_category().message(errno));
   std::ostringstream buf;
   buf << in.rdbuf();
   std::string text = buf.str();
   if (text.size() > (1u << 20))
     throw Error(ErrorKind::invalid_input, path + ": request file is larger than 1 MiB");
+
+  bool yaml = path.ends_with(".yaml") || path.ends_with(".yml");
+  json doc;
+  Positions at;
   try {
-    bool yaml = path.ends_with(".yaml") || path.ends_with(".yml");
-    return yaml ? parseRequestYaml(text) : parseRequestJson(text);
+    if (yaml) {
+      auto node = parseYamlDocument(text);
+      doc = yamlToJson(node, 0);
+      yamlPositions(node, "", at, 0);
+    } else {
+      doc = parseJsonDocument(text);
+      at = JsonPositions(text).scan();
+    }
   } catch (const Error& e) {
     throw e.within(path);
   }
+  // Every problem at once: the request's own and, with an inventory, what
+  // it asks of that inventory; each where it is in the file.
+  Problems problems;
+  Request r = readRequest(doc, problems);
+  if (inventory) checkAgainst(r, *inventory, problems);
+  if (problems.items().empty()) return r;
+  struct Located {
+    TextPosition at;
+    std::size_t order;
+    std::string text;
+  };
+  std::vector<Located> lines;
+  for (const auto& p : problems.items())
+    lines.push_back({locate(at, p.field), lines.size(),
+                     p.field.empty() ? p.message : p.field + ": " + p.message});
+  std::stable_sort(lines.begin(), lines.end(), [](const Located& a, const Located& b) {
+    return std::pair(a.at.line, a.at.column) < std::pair(b.at.line, b.at.column);
+  });
+  std::size_t n = lines.size();
+  std::string msg =
+      path + ": invalid request, " + std::to_string(n) + (n == 1 ? " problem:" : " problems:");
+  for (const auto& l : lines)
+    msg += "\n  " + path + ":" + std::to_string(l.at.line) + ":" + std::to_string(l.at.column) +
+           ": " + l.text;
+  throw InvalidRequest(msg, problems.items());
 }
 
 void checkRequestAgainst(const Request& r, const Inventory& inv) {
   Problems problems;
+  checkAgainst(r, inv, problems);
+  problems.throwIfAny();
+}
+
+namespace {
+
+void checkAgainst(const Request& r, const Inventory& inv, Problems& problems) {
   int tallest = 0;
   for (const auto& rack : inv.racks) tallest = std::max(tallest, rack.height);
   for (std::size_t i = 0; i < r.servers.size(); ++i) {
@@ -385,7 +581,11 @@ void checkRequestAgainst(const Request& r, const Inventory& inv) {
         const auto& name = s.nics[n].pools[p];
         const IpPool* pool = inv.pool(name);
         if (!pool) {
-          problems.add(ppath, "pool '" + name + "' does not exist");
+          std::vector<std::string> names;
+          for (const auto& known : inv.pools) names.push_back(known.name);
+          auto meant = closestName(name, names);
+          problems.add(ppath, "pool '" + name + "' does not exist" +
+                                  (meant.empty() ? "" : " (did you mean '" + meant + "'?)"));
           continue;
         }
         if (vlan && *vlan != pool->vlan)
@@ -396,8 +596,9 @@ void checkRequestAgainst(const Request& r, const Inventory& inv) {
       }
     }
   }
-  problems.throwIfAny();
 }
+
+}  // namespace
 
 std::optional<Timestamp> parseRfc3339(std::string_view t) {
   // YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)

@@ -269,8 +269,8 @@ TEST_CASE("malformed and hostile bodies get 4xx with a useful detail, and nothin
     std::string detail;  // a part of it
   };
   std::vector<Case> cases = {
-      {"", 400, "bad JSON at byte 1"},
-      {"{", 400, "bad JSON at byte 2"},
+      {"", 400, "bad JSON at line 1, column 1"},
+      {"{", 400, "bad JSON at line 1, column 2"},
       {"[]", 400, "must be an object"},
       {"null", 400, "must be an object"},
       {"\"text\"", 400, "must be an object"},

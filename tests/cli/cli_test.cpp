@@ -224,31 +224,79 @@ TEST_CASE("bad input gets a clear error, exit 2, and the ledger is unchanged") {
     std::string file, message;
   };
   std::vector<Case> cases = {
-      {colo.dir.write("bad.json", "{\"id\": \"REQ-1\", "),
-       "invalid request: bad JSON at byte 17: syntax error while parsing object key - "
+      {colo.dir.write("bad.json", "{\"id\": \"REQ-1\",\n  "),
+       " <- invalid request: bad JSON at line 2, column 3: syntax error while parsing object key - "
        "unexpected end of input; expected string literal"},
       {variant("\"units\": 2", "\"units\": 2, \"rack\": \"R05\""),
-       "invalid request: servers[0].rack: unknown field"},
+       ": invalid request, 1 problem:\n  FILE:7:47: servers[0].rack: unknown field"},
       {variant("REQ-2026-0142", "REQ-2026-0199\\n"),
-       "invalid request: id: must not contain control characters or line breaks"},
+       ": invalid request, 1 problem:\n  FILE:2:3: id: must not contain control characters or line "
+       "breaks"},
       {variant("bappeda-web01", "bappeda web01"),
-       "invalid request: servers[0].hostname: 'bappeda web01' may only hold letters, digits, "
-       "'.', '_' and '-' (1 to 63)"},
-      {variant("\"colo-private-v4\"", "\"colo-private-v9\""),
-       "invalid request: servers[0].nics[1].pools[0]: pool 'colo-private-v9' does not exist"},
+       ": invalid request, 1 problem:\n  FILE:7:6: servers[0].hostname: 'bappeda web01' may only "
+       "hold letters, digits, '.', '_' and '-' (1 to 63)"},
+      {variant("\"colo-private-v4\"", "\"colo-privat-v4\""),
+       ": invalid request, 1 problem:\n  FILE:10:26: servers[0].nics[1].pools[0]: pool "
+       "'colo-privat-v4' does not exist (did you mean 'colo-private-v4'?)"},
       {variant("\"units\": 2", "\"units\": 48"),
-       "invalid request: servers[0].units: server bappeda-web01 needs 48 units; the tallest "
-       "rack has 42"},
+       ": invalid request, 1 problem:\n  FILE:7:35: servers[0].units: server bappeda-web01 needs "
+       "48 "
+       "units; the tallest rack has 42"},
   };
   for (const auto& c : cases) {
     for (const char* cmd : {"plan", "reserve"}) {
       auto r = colo({cmd, c.file});
       INFO(cmd << " " << c.message);
       CHECK(r.exit_code == 2);
-      CHECK(r.err == "colo: " + c.file + " <- " + c.message + "\n");
+      std::string expected = c.message;
+      for (auto at = expected.find("FILE"); at != std::string::npos; at = expected.find("FILE"))
+        expected.replace(at, 4, c.file);
+      CHECK(r.err == "colo: " + c.file + expected + "\n");
       CHECK(colo.dump() == before);
     }
   }
+  // Every problem of a file at once, JSON and YAML alike, in the order they
+  // stand in the file, each at its line and column; and the inventory's too.
+  std::string jsonFile = colo.dir.write(
+      "many.json",
+      "{\n  \"id\": \"REQ-MANY\",\n  \"letter_numbr\": \"1/X\",\n  \"tenant\": {\"code\": \"B\"},\n"
+      "  \"servers\": [{\"hostname\": \"h\", \"units\": 0, \"power_watts\": 1,\n"
+      "                \"nics\": [{\"pools\": [\"colo-publik-v4\"]}]}]\n}\n");
+  std::string yamlFile =
+      colo.dir.write("many.yaml",
+                     "id: REQ-MANY\nletter_numbr: 1/X\ntenant: {code: B}\nservers:\n"
+                     "  - {hostname: h, units: 0, power_watts: 1,\n"
+                     "     nics: [{pools: [colo-publik-v4]}]}\n");
+  auto many = colo({"plan", jsonFile});
+  CHECK(many.exit_code == 2);
+  CHECK(many.err == "colo: " + jsonFile + ": invalid request, 6 problems:\n" + "  " + jsonFile +
+                        ":1:1: letter_number: missing\n" + "  " + jsonFile +
+                        ":1:1: received_at: missing\n" + "  " + jsonFile +
+                        ":3:3: letter_numbr: unknown field (did you mean 'letter_number'?)\n" +
+                        "  " + jsonFile + ":4:3: tenant.name: missing\n" + "  " + jsonFile +
+                        ":5:33: servers[0].units: is 0, must be between 1 and 60\n" + "  " +
+                        jsonFile +
+                        ":6:37: servers[0].nics[0].pools[0]: pool 'colo-publik-v4' does not " +
+                        "exist (did you mean 'colo-public-v4'?)\n");
+  many = colo({"plan", yamlFile});
+  CHECK(many.exit_code == 2);
+  CHECK(many.err == "colo: " + yamlFile + ": invalid request, 6 problems:\n" + "  " + yamlFile +
+                        ":1:1: letter_number: missing\n" + "  " + yamlFile +
+                        ":1:1: received_at: missing\n" + "  " + yamlFile +
+                        ":2:1: letter_numbr: unknown field (did you mean 'letter_number'?)\n" +
+                        "  " + yamlFile + ":3:1: tenant.name: missing\n" + "  " + yamlFile +
+                        ":5:19: servers[0].units: is 0, must be between 1 and 60\n" + "  " +
+                        yamlFile +
+                        ":6:22: servers[0].nics[0].pools[0]: pool 'colo-publik-v4' does " +
+                        "not exist (did you mean 'colo-public-v4'?)\n");
+  // A file that cannot be read says why.
+  auto missing = colo({"plan", colo.dir.file("nope.json")});
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.err == "colo: " + colo.dir.file("nope.json") + ": no such request file\n");
+  std::filesystem::create_directory(colo.dir.file("folder.json"));
+  auto folder = colo({"plan", colo.dir.file("folder.json")});
+  CHECK(folder.err ==
+        "colo: " + colo.dir.file("folder.json") + ": is a directory, not a request file\n");
   // Same id, other body: a conflict, not a second reservation.
   auto r = colo({"reserve", variant("\"power_watts\": 450", "\"power_watts\": 500")});
   CHECK(r.exit_code == 1);

@@ -71,7 +71,8 @@ callback_url: http://127.0.0.1:9000/colo/callback
 
 TEST_CASE("bad requests are refused naming the field") {
   CHECK(errorOf("{\"id\": ") ==
-        "invalid request: bad JSON at byte 8: syntax error while parsing value - unexpected "
+        "invalid request: bad JSON at line 1, column 8: syntax error while parsing value - "
+        "unexpected "
         "end of input; expected '[', '{', or a literal");
   CHECK(errorOf(with("\"units\": 2", "\"units\": 2, \"colour\": \"red\"")) ==
         "invalid request: servers[0].colour: unknown field");

@@ -47,8 +47,13 @@ struct Request {
 Request parseRequestJson(std::string_view text);
 // The same for YAML text (a technician's file); scalars keep YAML's types.
 Request parseRequestYaml(std::string_view text);
-// Reads a request file, JSON or YAML by its extension (.json, .yaml, .yml).
-Request loadRequestFile(const std::string& path);
+// Reads a request file, JSON or YAML by its extension (.json, .yaml, .yml),
+// and checks it in itself and, given an `inventory`, against it: every
+// problem at once in one InvalidRequest, whose message has a line per
+// problem with its place in the file ("a.json:3:3: letter_numbr: unknown
+// field (did you mean 'letter_number'?)"). A file that cannot be read, or
+// bad JSON or YAML, is an Error that says why and where.
+Request loadRequestFile(const std::string& path, const Inventory* inventory = nullptr);
 
 // Checks a valid request against the inventory: the pools exist and the pools
 // of one NIC share a VLAN, and no server is taller than every rack. Throws
