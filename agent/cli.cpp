@@ -826,13 +826,15 @@ int cmdRequest(Session& s, const std::string& id) {
   }
   std::cout << "request " << rec->id << ": " << inv::name(rec->status) << "\n"
             << "tenant " << rec->tenant_code << ", letter " << rec->letter_number << ", received "
-            << rec->received_at << "\n";
+            << inv::localText(rec->received_at, s.sla().zone()) << "\n";
   if (!rec->error.empty()) std::cout << "error: " << rec->error << "\n";
   if (rec->allocation)
     std::cout << (rec->status == inv::Status::released ? "held until released:\n" : "")
               << planText(*rec->allocation);
   Table t({"#", "AT", "ACTOR", "STEP", "DETAIL"});
-  for (const auto& e : events) t.row({std::to_string(e.seq), e.at, e.actor, e.kind, e.detail});
+  for (const auto& e : events)
+    t.row({std::to_string(e.seq), inv::localText(e.at, s.sla().zone(), true, true), e.actor, e.kind,
+           e.detail});
   std::cout << "steps:\n" << t.str();
   return 0;
 }
@@ -866,6 +868,77 @@ int cmdToken(Session& s, const std::string& name, const std::string& role) {
   std::cout << "token (shown once; give it to the client):\n  " << token << "\n"
             << "add under tokens: in the config (only the hash is stored):\n  " << entry << "\n";
   return 0;
+}
+
+// A bash completion script for `app`, made from its own subcommands and
+// options, so it cannot fall behind them: subcommands, each one's options and
+// the global ones; files where a file is asked for, the statuses after
+// --status, the roles after --role.
+std::string bashCompletion(const CLI::App& app) {
+  auto words = [](const CLI::App& a, bool positional) {
+    std::string out;
+    for (const auto* o : a.get_options()) {
+      if (o->get_name() == "--help" || o->get_name().empty()) continue;
+      if (positional != (o->get_lnames().empty() && o->get_snames().empty())) continue;
+      if (positional) {
+        out += (out.empty() ? "" : " ") + o->get_name();
+        continue;
+      }
+      for (const auto& l : o->get_lnames()) out += (out.empty() ? "--" : " --") + l;
+      for (const auto& sn : o->get_snames()) out += (out.empty() ? "-" : " -") + sn;
+    }
+    return out;
+  };
+  std::string statuses;
+  for (auto st : inv::allStatuses())
+    statuses += (statuses.empty() ? "" : " ") + std::string(inv::name(st));
+  std::string names, cases;
+  for (const auto* c : app.get_subcommands({})) {
+    names += (names.empty() ? "" : " ") + c->get_name();
+    std::string positional = words(*c, true);
+    cases += "    " + c->get_name() + ") opts=\"" + words(*c, false) + "\"; files=" +
+             (positional.find("REQUEST") != std::string::npos && positional != "REQUEST_ID" ? "1"
+                                                                                            : "0") +
+             ";;\n";
+  }
+  return "# bash completion for colo (made by `colo completion bash`)\n"
+         "_colo() {\n"
+         "  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
+         "  local commands=\"" +
+         names +
+         "\"\n"
+         "  local global=\"" +
+         words(app, false) +
+         "\"\n"
+         "  case $prev in\n"
+         "    --config|--inventory|--state|--playbooks|-o|--output)\n"
+         "      COMPREPLY=($(compgen -f -- \"$cur\")); return;;\n"
+         "    --status) COMPREPLY=($(compgen -W \"" +
+         statuses +
+         "\" -- \"$cur\")); return;;\n"
+         "    --role) COMPREPLY=($(compgen -W \"requester technician admin\" -- \"$cur\")); "
+         "return;;\n"
+         "    --name) return;;\n"
+         "  esac\n"
+         "  local sub=\"\" i\n"
+         "  for ((i = 1; i < COMP_CWORD; i++)); do\n"
+         "    case \" $commands \" in *\" ${COMP_WORDS[i]} \"*) sub=${COMP_WORDS[i]}; break;; "
+         "esac\n"
+         "  done\n"
+         "  if [[ -z $sub ]]; then\n"
+         "    COMPREPLY=($(compgen -W \"$commands $global\" -- \"$cur\")); return\n"
+         "  fi\n"
+         "  local opts=\"\" files=0\n"
+         "  case $sub in\n" +
+         cases +
+         "  esac\n"
+         "  if [[ $cur == -* || $files == 0 ]]; then\n"
+         "    COMPREPLY=($(compgen -W \"$opts $global\" -- \"$cur\"))\n"
+         "  else\n"
+         "    COMPREPLY=($(compgen -f -- \"$cur\"))\n"
+         "  fi\n"
+         "}\n"
+         "complete -o filenames -F _colo colo\n";
 }
 
 int exitCodeOf(inv::ErrorKind k) { return k == inv::ErrorKind::invalid_input ? 2 : 1; }
@@ -966,6 +1039,17 @@ int runCli(int argc, char** argv) {
                        [&](Session& s) { return cmdToken(s, tokenName, tokenRole); });
   tokenCmd->add_option("--name", tokenName, "who uses it (default request-system)");
   tokenCmd->add_option("--role", tokenRole, "requester (default), technician or admin");
+  std::string shell;
+  auto* completion = app.add_subcommand(
+      "completion", "print a shell completion script (bash): source <(colo completion bash)");
+  completion->add_option("SHELL", shell, "bash")->required()->check(CLI::IsMember({"bash"}));
+  completion->footer(kFooter);
+  completion->callback([&] {
+    run = [&](Session&) {
+      std::cout << bashCompletion(app);
+      return 0;
+    };
+  });
   sub("agent", "run the HTTP daemon (needs --config)", [&](Session& s) {
     if (s.config().file.empty())
       throw inv::Error(inv::ErrorKind::invalid_input, "colo agent needs --config FILE (listen, tokens, credentials)");

@@ -138,18 +138,19 @@ std::optional<std::int64_t> dayNumber(const std::string& date) {
   return day;
 }
 
-std::string localText(std::int64_t t, const TimeZone& zone, bool withZone) {
+std::string localText(std::int64_t t, const TimeZone& zone, bool withZone, bool withSeconds) {
   auto local = static_cast<std::time_t>(t + zone.offsetAt(t));
   std::tm tm{};
   gmtime_r(&local, &tm);
   char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+  std::strftime(buf, sizeof buf, withSeconds ? "%Y-%m-%d %H:%M:%S" : "%Y-%m-%d %H:%M", &tm);
   return withZone ? std::string(buf) + " " + zone.abbreviationAt(t) : std::string(buf);
 }
 
-std::string localText(const std::string& ts, const TimeZone& zone, bool withZone) {
+std::string localText(const std::string& ts, const TimeZone& zone, bool withZone,
+                      bool withSeconds) {
   auto t = parseRfc3339(ts);
-  return t ? localText(t->epoch_seconds, zone, withZone) : ts;
+  return t ? localText(t->epoch_seconds, zone, withZone, withSeconds) : ts;
 }
 
 }  // namespace colo::inventory

@@ -646,6 +646,11 @@ TEST_CASE("requests shows each one's due date and how late it is, and --late lis
   line = line.substr(0, line.find('\n'));
   CHECK(line.find("2026-11-26") != std::string::npos);
   CHECK(std::regex_search(line, std::regex(R"(2026-11-26 +\d+d \d+h )")));  // late by days
+  // Times as the site reads them (Asia/Pontianak), not as stored.
+  CHECK(line.find("2026-11-23 08:30 WIB") != std::string::npos);
+  auto steps = colo({"request", "REQ-2026-0142"}).out;
+  CHECK(steps.find("received 2026-11-23 08:30 WIB") != std::string::npos);
+  CHECK(std::regex_search(steps, std::regex(R"(\n1 +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d WIB +cli:)")));
   // 2099-06-01 is a Monday: due Thursday 2099-06-04, not late.
   CHECK(std::regex_search(r.out, std::regex(R"(REQ-2026-0153 .* 2099-06-04 +- )")));
 
@@ -718,4 +723,34 @@ TEST_CASE("letter: only for a completed request, and the letter section of the c
   CHECK(r.exit_code == 2);
   CHECK(r.err.find(":2:5: credential set names must be plain names") != std::string::npos);
   CHECK(r.err.find(":4:13: 'public_url' must start with http:// or https://") != std::string::npos);
+}
+
+TEST_CASE("cmake --install puts the binary, its bash completion and its man page in place") {
+  TempDir prefix;
+  auto r = colo::test::run(
+      {"/usr/bin/cmake", "--install", COLO_BUILD_DIR, "--prefix", prefix.path()}, prefix);
+  REQUIRE(r.exit_code == 0);
+  CHECK(std::filesystem::exists(prefix.file("bin/colo")));
+  std::string man = Child::slurp(prefix.file("share/man/man1/colo.1"));
+  CHECK(man.find(".TH COLO \"1\"") != std::string::npos);
+  for (const char* section : {".SS reserve", ".SS requests", ".SS completion", "EXIT STATUS"})
+    CHECK(man.find(section) != std::string::npos);
+  // Completion as bash does it: the words so far, the cursor's word.
+  auto complete = [&](const std::string& line) {
+    auto c = colo::test::run(
+        {"/bin/bash", "-c",
+         "source " + prefix.file("share/bash-completion/completions/colo") +
+             "; read -ra COMP_WORDS <<< \"$1\"; [[ $1 == *' ' ]] && COMP_WORDS+=(''); "
+             "COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _colo; echo \"${COMPREPLY[*]}\"",
+         "_", line},
+        prefix);
+    REQUIRE(c.exit_code == 0);
+    return c.out.substr(0, c.out.size() - 1);
+  };
+  CHECK(complete("colo res") == "reserve");
+  CHECK(complete("colo --config x.yaml req") == "requests request");
+  CHECK(complete("colo requests --status c") == "configuring completed");
+  CHECK(complete("colo provision --d") == "--dry-run");
+  CHECK(complete("colo token --role t") == "technician");
+  CHECK(complete("colo requests --j") == "--json");
 }

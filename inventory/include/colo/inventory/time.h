@@ -51,8 +51,11 @@ std::string civilDate(std::int64_t daysSinceEpoch);
 std::optional<std::int64_t> dayNumber(const std::string& yyyyMmDd);
 
 // "2026-11-30 11:15 WIB": an instant as a person at the site reads it.
-std::string localText(std::int64_t epochSeconds, const TimeZone& zone, bool withZone = true);
+// With `withSeconds`, "2026-11-30 11:15:02 WIB".
+std::string localText(std::int64_t epochSeconds, const TimeZone& zone, bool withZone = true,
+                      bool withSeconds = false);
 // The same of an RFC 3339 timestamp; the input unchanged when it is not one.
-std::string localText(const std::string& timestamp, const TimeZone& zone, bool withZone = true);
+std::string localText(const std::string& timestamp, const TimeZone& zone, bool withZone = true,
+                      bool withSeconds = false);
 
 }  // namespace colo::inventory
