@@ -329,10 +329,7 @@ Api::Api(ApiContext context) : ctx_(std::move(context)) {
   intake_ = std::make_unique<Intake>(*ctx_.ledger, *ctx_.ledgerMutex);
   ConsoleContext c;
   static_cast<ApiContext&>(c) = ctx_;
-  c.occupancy = [this] {
-    std::lock_guard lock(*ctx_.ledgerMutex);
-    return views().occupancy;
-  };
+  c.occupancy = [this] { return views()->occupancy; };
   c.release = [this](const std::string& id, const std::string& actor, const std::string& remote) {
     auto out = release(id, actor, remote);
     return ConsoleContext::Released{out.status, out.state, out.detail};
@@ -393,22 +390,31 @@ void Api::acceptRequest(const ApiRequest& req, const std::string& caller, std::f
                   });
 }
 
-const Api::Views& Api::views() {
-  auto& ledger = *ctx_.ledger;
-  auto generation = ledger.generation();
-  if (generation == views_.generation && views_.occupancy) return views_;
-  views_.occupancy =
-      std::make_shared<const inv::Occupancy>(*ctx_.inventory, ledger.claims(), generation);
+std::shared_ptr<const Api::Views> Api::views() {
+  std::lock_guard lock(viewsMutex_);
+  if (!viewLedger_)
+    viewLedger_ = std::make_unique<inv::Ledger>(ctx_.ledger->path(), inv::Ledger::Open::must_exist,
+                                                ctx_.config ? ctx_.config->clock : inv::Clock{});
+  // The generation and the claims in one read transaction: what was read
+  // is what that generation holds.
+  std::shared_ptr<Views> fresh;
+  viewLedger_->read([&] {
+    auto generation = viewLedger_->generation();
+    if (views_ && generation == views_->generation) return;
+    fresh = std::make_shared<Views>();
+    fresh->generation = generation;
+    fresh->occupancy =
+        std::make_shared<const inv::Occupancy>(*ctx_.inventory, viewLedger_->claims(), generation);
+  });
+  if (!fresh) return views_;
   json racks = json::array(), pools = json::array();
-  for (const auto& u : inv::rackUsage(*views_.occupancy)) racks.push_back(rackJson(u));
-  for (const auto& p : inv::poolUsage(*views_.occupancy)) pools.push_back(poolJson(p));
-  views_.racks = racks.dump();
-  views_.pools = pools.dump();
-  views_.rackItems.clear();
-  views_.poolItems.clear();
-  for (const auto& r : racks) views_.rackItems.push_back(r.dump());
-  for (const auto& p : pools) views_.poolItems.push_back(p.dump());
-  views_.generation = generation;
+  for (const auto& u : inv::rackUsage(*fresh->occupancy)) racks.push_back(rackJson(u));
+  for (const auto& p : inv::poolUsage(*fresh->occupancy)) pools.push_back(poolJson(p));
+  fresh->racks = racks.dump();
+  fresh->pools = pools.dump();
+  for (const auto& r : racks) fresh->rackItems.push_back(r.dump());
+  for (const auto& p : pools) fresh->poolItems.push_back(p.dump());
+  views_ = fresh;
   return views_;
 }
 
@@ -550,6 +556,8 @@ ApiResponse Api::handleSync(const ApiRequest& req, std::optional<std::string>& a
     acceptAs = caller->name;
     return {};
   }
+  if (pattern.rfind("/v1/racks", 0) == 0 || pattern == "/v1/pools")
+    return inventoryRoute(req, target, pattern, param);
   bool seesAll = rank(caller->role) >= rank("technician");
   std::lock_guard lock(*ctx_.ledgerMutex);
   auto& ledger = *ctx_.ledger;
@@ -687,7 +695,13 @@ ApiResponse Api::handleSync(const ApiRequest& req, std::optional<std::string>& a
     if (ctx_.callbackQueued) ctx_.callbackQueued();
     return ok(202, deliveryJson(*d));
   }
-  const Views& v = views();
+  return problem(500, "Internal Server Error", "route " + pattern + " has no handler");
+}
+
+ApiResponse Api::inventoryRoute(const ApiRequest& req, const Target& target,
+                                const std::string& pattern, const std::string& param) {
+  auto shared = views();
+  const Views& v = *shared;
   if (pattern == "/v1/racks") return inventoryPage(req.target, target, v.rackItems, v.racks);
   if (pattern == "/v1/racks/{name}") {
     const auto* rack = ctx_.inventory->rack(param);

@@ -25,6 +25,8 @@
 
 namespace colo::agent {
 
+struct Target;  // target.h
+
 struct Route {
   std::string method;
   std::string pattern;  // OpenAPI style: /v1/requests/{id}
@@ -87,20 +89,27 @@ class Api {
   Release releaseLocked(const std::string& id, const std::string& actor, const std::string& remote);
   // Every route but accepting; for that it names the caller in `acceptAs`.
   ApiResponse handleSync(const ApiRequest& request, std::optional<std::string>& acceptAs);
+  // Racks and pools: from the views, without the ledger mutex.
+  ApiResponse inventoryRoute(const ApiRequest& req, const Target& target,
+                             const std::string& pattern, const std::string& param);
   void acceptRequest(const ApiRequest& req, const std::string& caller, std::function<void(ApiResponse)> reply);
 
   // The inventory views, rendered once per ledger generation: reads are
-  // frequent, changes rare.
+  // frequent, changes rare. Built from a ledger connection of their own,
+  // under their own lock: rebuilding them after a change never holds up
+  // the routes that use the shared ledger (accepting a request, say).
   struct Views {
     std::int64_t generation = -1;
     std::shared_ptr<const inventory::Occupancy> occupancy;
     std::string racks, pools;             // whole lists, as JSON text
     std::vector<std::string> rackItems, poolItems;  // the same, item by item, for pages
   };
-  const Views& views();  // call with the ledger mutex held
+  std::shared_ptr<const Views> views();  // without the ledger mutex
 
   ApiContext ctx_;
-  Views views_;
+  std::mutex viewsMutex_;
+  std::unique_ptr<inventory::Ledger> viewLedger_;
+  std::shared_ptr<const Views> views_;
   std::unique_ptr<Intake> intake_;
   std::unique_ptr<Console> console_;
 };

@@ -65,40 +65,43 @@ inline std::string requestJson(const std::string& id, int units, bool redundant)
          (redundant ? "true" : "false") + R"(, "nics": [{"pools": ["big-v4", "big-v6"]}]}]})";
 }
 
-// The 20,000 reservations, written straight into the ledger in one
-// transaction: request i holds one unit, one port and 5 addresses in each of
-// the big pools (the first 100,000 addresses of each, a worst case for a
-// scanning allocator).
+// Request i, written straight into the ledger (inside a write): one unit,
+// one port and 5 addresses in each of the big pools, 40 to a rack (units
+// 2..41) for the first 20,000, above them for later ones.
+inline void placeRequest(inv::Ledger& ledger, const inv::Inventory& inventory, int i) {
+  int r = i % kRacks, slot = i / kRacks;
+  auto id = "PRE-" + std::to_string(i);
+  auto req = inv::parseRequestJson(requestJson(id, 1, true));
+  inv::Plan plan;
+  plan.request_id = id;
+  inv::ServerPlacement s;
+  s.hostname = "h-" + id;
+  s.rack = rackName(r);
+  s.first_unit = 2 + slot;
+  s.height = 1;
+  s.power_watts = 250;
+  s.redundant_power = true;
+  s.feeds = {{s.rack + "-A", 250}, {s.rack + "-B", 250}};
+  const inv::Switch& sw = *inventory.switchNamed("tor-" + s.rack);
+  inv::NicAssignment nic{0, sw.name, sw.access_ports[static_cast<std::size_t>(slot)], 120, {}};
+  const auto* v4 = inventory.pool("big-v4");
+  const auto* v6 = inventory.pool("big-v6");
+  for (int k = 0; k < kAddressesPerPreReserved; ++k) {
+    inv::u128 off = static_cast<inv::u128>(2 + i * kAddressesPerPreReserved + k);
+    nic.addresses.push_back({"big-v4", {v4->prefix.first() + off, false}, 8, v4->gateway});
+    nic.addresses.push_back({"big-v6", {v6->prefix.first() + off, true}, 64, v6->gateway});
+  }
+  s.nics.push_back(std::move(nic));
+  plan.servers.push_back(std::move(s));
+  ledger.insertRequest(req, inv::Status::planning, {"bench", "bench site", "", ""});
+  ledger.claim(plan, "BENCH");
+}
+
+// The 20,000 reservations, in one transaction (the first 100,000 addresses
+// of each big pool: a worst case for a scanning allocator).
 inline void fillLedger(inv::Ledger& ledger, const inv::Inventory& inventory) {
   ledger.write([&] {
-    for (int i = 0; i < kPreReserved; ++i) {
-      int r = i % kRacks, slot = i / kRacks;  // 40 per rack: units 2..41
-      auto id = "PRE-" + std::to_string(i);
-      auto req = inv::parseRequestJson(requestJson(id, 1, true));
-      inv::Plan plan;
-      plan.request_id = id;
-      inv::ServerPlacement s;
-      s.hostname = "h-" + id;
-      s.rack = rackName(r);
-      s.first_unit = 2 + slot;
-      s.height = 1;
-      s.power_watts = 250;
-      s.redundant_power = true;
-      s.feeds = {{s.rack + "-A", 250}, {s.rack + "-B", 250}};
-      const inv::Switch& sw = *inventory.switchNamed("tor-" + s.rack);
-      inv::NicAssignment nic{0, sw.name, sw.access_ports[static_cast<std::size_t>(slot)], 120, {}};
-      const auto* v4 = inventory.pool("big-v4");
-      const auto* v6 = inventory.pool("big-v6");
-      for (int k = 0; k < kAddressesPerPreReserved; ++k) {
-        inv::u128 off = static_cast<inv::u128>(2 + i * kAddressesPerPreReserved + k);
-        nic.addresses.push_back({"big-v4", {v4->prefix.first() + off, false}, 8, v4->gateway});
-        nic.addresses.push_back({"big-v6", {v6->prefix.first() + off, true}, 64, v6->gateway});
-      }
-      s.nics.push_back(std::move(nic));
-      plan.servers.push_back(std::move(s));
-      ledger.insertRequest(req, inv::Status::planning, {"bench", "bench site", "", ""});
-      ledger.claim(plan, "BENCH");
-    }
+    for (int i = 0; i < kPreReserved; ++i) placeRequest(ledger, inventory, i);
   });
 }
 

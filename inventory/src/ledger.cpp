@@ -555,6 +555,21 @@ void Ledger::write(const std::function<void()>& work) {
   }
 }
 
+void Ledger::read(const std::function<void()>& work) {
+  if (impl_->inWrite) {
+    work();
+    return;
+  }
+  impl_->exec("BEGIN");
+  try {
+    work();
+    impl_->exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(impl_->db, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
 std::int64_t Ledger::generation() {
   auto st = impl_->sql("SELECT value FROM meta WHERE key = 'generation'");
   return st.step() ? st.integer(0) : 0;

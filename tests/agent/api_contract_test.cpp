@@ -361,3 +361,24 @@ TEST_CASE("a technician asks for a callback again: a new delivery of the last ev
   CHECK(due[0].body == "{\"a\":1}");
   CHECK(due[0].url == "http://127.0.0.1:9/cb");
 }
+
+TEST_CASE("racks and pools are answered while the shared ledger is busy storing requests") {
+  Site site;
+  // As while the intake stores a batch: the API's ledger is taken. Rack and
+  // pool views come from a connection of their own and do not wait for it.
+  std::unique_lock busy(site.ledgerMutex);
+  auto racks =
+      std::async(std::launch::async, [&] { return site.call("GET", "/v1/racks", kAdmin); });
+  auto rack =
+      std::async(std::launch::async, [&] { return site.call("GET", "/v1/racks/R01", kAdmin); });
+  auto pools =
+      std::async(std::launch::async, [&] { return site.call("GET", "/v1/pools", kAdmin); });
+  bool answered = true;
+  for (auto* f : {&racks, &rack, &pools})
+    answered = answered && f->wait_for(std::chrono::seconds(20)) == std::future_status::ready;
+  busy.unlock();  // before any check can fail, so that nothing is left waiting
+  REQUIRE(answered);
+  CHECK(racks.get().status == 200);
+  CHECK(rack.get().status == 200);
+  CHECK(pools.get().status == 200);
+}

@@ -176,6 +176,9 @@ class Ledger {
   // Runs `work` in one write transaction. Other writers, in this process or
   // another, wait for it (busy timeout). Rolls back if `work` throws.
   void write(const std::function<void()>& work);
+  // Runs `work` in one read transaction: everything it reads is one
+  // snapshot, whatever other connections commit meanwhile.
+  void read(const std::function<void()>& work);
 
   // Increases with every change to what is claimed; lets a cache of claims
   // know it is stale.
