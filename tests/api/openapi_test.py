@@ -2,7 +2,7 @@
 """The OpenAPI document against a real OpenAPI validator and a real agent
 (issue 10, point 4).
 
-- `redocly lint` (@redocly/cli, pinned in tests/api/package.json and
+- `redocly lint` (@redocly/cli, pinned in tools/openapi/package.json and
   installed by scripts/setup) with its strictest ruleset;
 - a real `colo agent` on the sample data center and the switch simulator,
   called over HTTP on every route with the answers a client meets (2xx,
@@ -14,7 +14,7 @@
 Run by CTest (tests/CMakeLists.txt) as
 
     /usr/bin/python3 tests/api/openapi_test.py --colo BUILD/colo \
-        --switchsim BUILD/tests/switchsim --redocly tests/api/node_modules/.bin/redocly
+        --switchsim BUILD/tests/switchsim --redocly tools/openapi/node_modules/.bin/redocly
 """
 
 import argparse
