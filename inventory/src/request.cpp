@@ -262,6 +262,12 @@ Request readRequest(const json& doc, Problems& problems) {
       }
     }
   }
+  return r;
+}
+
+// A request without problems: its canonical form and fingerprint (only
+// then: a document with problems may hold what JSON cannot print).
+Request finished(Request r, const json& doc) {
   r.canonical = doc.dump();
   r.fingerprint = sha256Hex(r.canonical);
   return r;
@@ -271,7 +277,7 @@ Request fromJson(const json& doc) {
   Problems problems;
   Request r = readRequest(doc, problems);
   problems.throwIfAny();
-  return r;
+  return finished(std::move(r), doc);
 }
 
 json yamlToJson(const YAML::Node& n, int depth) {
@@ -345,6 +351,15 @@ YAML::Node parseYamlDocument(std::string_view text) {
     throw Error(ErrorKind::invalid_input, "invalid request: line " + std::to_string(at.line) +
                                               ", column " + std::to_string(at.column) +
                                               ": not UTF-8 text");
+  }
+  // YAML text holds no NUL; yaml-cpp would take leading ones for UTF-16 or
+  // UTF-32 and decode the rest into what is not UTF-8 (found by
+  // tests/fuzz/request_fuzz).
+  if (auto nul = text.find('\0'); nul != std::string_view::npos) {
+    auto at = positionOf(text, nul);
+    throw Error(ErrorKind::invalid_input, "invalid request: line " + std::to_string(at.line) +
+                                              ", column " + std::to_string(at.column) +
+                                              ": a NUL byte (YAML text has none)");
   }
   YAML::Node node;
   try {
@@ -534,7 +549,7 @@ Request loadRequestFile(const std::string& path, const Inventory* inventory) {
   Problems problems;
   Request r = readRequest(doc, problems);
   if (inventory) checkAgainst(r, *inventory, problems);
-  if (problems.items().empty()) return r;
+  if (problems.items().empty()) return finished(std::move(r), doc);
   struct Located {
     TextPosition at;
     std::size_t order;

@@ -150,3 +150,13 @@ TEST_CASE("a YAML request that is not UTF-8 is refused with its line") {
     CHECK(std::string(e.what()) == "invalid request: line 2, column 31: not UTF-8 text");
   }
 }
+
+TEST_CASE("a YAML request with NUL bytes is refused before yaml-cpp takes it for UTF-32") {
+  // Found by tests/fuzz/request_fuzz: leading NULs made yaml-cpp decode the
+  // rest as UTF-32, into text that is not UTF-8, and printing it threw.
+  const std::string text("\0\0\0\0\0\0\0/? \n: 1x\n,", 14);
+  CHECK_THROWS_WITH(parseRequestYaml(text),
+                    "invalid request: line 1, column 1: a NUL byte (YAML text has none)");
+  CHECK_THROWS_WITH(parseRequestYaml(std::string("id: R-1\nx: a\0b\n", 15)),
+                    "invalid request: line 2, column 5: a NUL byte (YAML text has none)");
+}
