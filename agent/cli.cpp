@@ -1044,12 +1044,9 @@ int runCli(int argc, char** argv) {
       "completion", "print a shell completion script (bash): source <(colo completion bash)");
   completion->add_option("SHELL", shell, "bash")->required()->check(CLI::IsMember({"bash"}));
   completion->footer(kFooter);
-  completion->callback([&] {
-    run = [&](Session&) {
-      std::cout << bashCompletion(app);
-      return 0;
-    };
-  });
+  // Needs no config, ledger or inventory: answered before any is read.
+  bool completing = false;
+  completion->callback([&] { completing = true; });
   sub("agent", "run the HTTP daemon (needs --config)", [&](Session& s) {
     if (s.config().file.empty())
       throw inv::Error(inv::ErrorKind::invalid_input, "colo agent needs --config FILE (listen, tokens, credentials)");
@@ -1082,6 +1079,10 @@ int runCli(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
+  }
+  if (completing) {
+    std::cout << bashCompletion(app);
+    return 0;
   }
   try {
     Session session(opt);

@@ -753,4 +753,10 @@ TEST_CASE("cmake --install puts the binary, its bash completion and its man page
   CHECK(complete("colo provision --d") == "--dry-run");
   CHECK(complete("colo token --role t") == "technician");
   CHECK(complete("colo requests --j") == "--json");
+  // The script needs no config: a broken $COLO_CONFIG does not stop it.
+  auto script = colo::test::run({"/usr/bin/env", "COLO_CONFIG=" + prefix.file("missing.yaml"),
+                                 COLO_BINARY, "completion", "bash"},
+                                prefix);
+  CHECK(script.exit_code == 0);
+  CHECK(script.out.find("complete -o filenames -F _colo colo") != std::string::npos);
 }
