@@ -896,9 +896,8 @@ std::string bashCompletion(const CLI::App& app) {
   for (const auto* c : app.get_subcommands({})) {
     names += (names.empty() ? "" : " ") + c->get_name();
     std::string positional = words(*c, true);
-    cases += "    " + c->get_name() + ") opts=\"" + words(*c, false) + "\"; files=" +
-             (positional.find("REQUEST") != std::string::npos && positional != "REQUEST_ID" ? "1"
-                                                                                            : "0") +
+    cases += "    " + c->get_name() + ") opts=\"" + words(*c, false) +
+             "\"; files=" + (positional == "REQUEST" ? "1" : "0") +  // a request file
              ";;\n";
   }
   return "# bash completion for colo (made by `colo completion bash`)\n"

@@ -21,6 +21,7 @@ import argparse
 import http.client
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -167,6 +168,22 @@ class DocumentTest(unittest.TestCase):
         _, _, text = call("GET", "/v1/openapi.json", "/v1/openapi.json", expect=200)
         self.assertEqual(json.loads(text), DOC)
         self.assertEqual(DOC["openapi"], "3.1.0")
+
+    def test_the_problem_types_are_the_ones_the_agent_sends(self):
+        # problemType() in agent/http_types.h names every kind the agent
+        # answers with; the document lists exactly those, no more.
+        with open(os.path.join(SOURCE, "agent", "http_types.h")) as f:
+            source = f.read()
+        kinds = set(re.findall(r'kind = (?:invalid \? "[a-z-]+" : )?"([a-z-]+)"', source))
+        kinds |= set(re.findall(r'invalid \? "([a-z-]+)"', source))
+        documented = {t[len("urn:colo:problem:"):] for t in
+                      DOC["components"]["schemas"]["Problem"]["properties"]["type"]["enum"]}
+        self.assertEqual(documented, kinds)
+        # Every status the agent's server layer answers on any route is listed on every operation.
+        for template, item in DOC["paths"].items():
+            for method, op in item.items():
+                for status in ("405", "431", "500", "501", "503"):
+                    self.assertIn(status, op["responses"], (method, template))
 
     def test_every_operation_has_an_id_and_typed_bodies(self):
         ids = []

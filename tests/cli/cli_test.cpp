@@ -267,28 +267,24 @@ TEST_CASE("bad input gets a clear error, exit 2, and the ledger is unchanged") {
                      "id: REQ-MANY\nletter_numbr: 1/X\ntenant: {code: B}\nservers:\n"
                      "  - {hostname: h, units: 0, power_watts: 1,\n"
                      "     nics: [{pools: [colo-publik-v4]}]}\n");
-  auto many = colo({"plan", jsonFile});
-  CHECK(many.exit_code == 2);
-  CHECK(many.err == "colo: " + jsonFile + ": invalid request, 6 problems:\n" + "  " + jsonFile +
-                        ":1:1: letter_number: missing\n" + "  " + jsonFile +
-                        ":1:1: received_at: missing\n" + "  " + jsonFile +
-                        ":3:3: letter_numbr: unknown field (did you mean 'letter_number'?)\n" +
-                        "  " + jsonFile + ":4:3: tenant.name: missing\n" + "  " + jsonFile +
-                        ":5:33: servers[0].units: is 0, must be between 1 and 60\n" + "  " +
-                        jsonFile +
-                        ":6:37: servers[0].nics[0].pools[0]: pool 'colo-publik-v4' does not " +
-                        "exist (did you mean 'colo-public-v4'?)\n");
-  many = colo({"plan", yamlFile});
-  CHECK(many.exit_code == 2);
-  CHECK(many.err == "colo: " + yamlFile + ": invalid request, 6 problems:\n" + "  " + yamlFile +
-                        ":1:1: letter_number: missing\n" + "  " + yamlFile +
-                        ":1:1: received_at: missing\n" + "  " + yamlFile +
-                        ":2:1: letter_numbr: unknown field (did you mean 'letter_number'?)\n" +
-                        "  " + yamlFile + ":3:1: tenant.name: missing\n" + "  " + yamlFile +
-                        ":5:19: servers[0].units: is 0, must be between 1 and 60\n" + "  " +
-                        yamlFile +
-                        ":6:22: servers[0].nics[0].pools[0]: pool 'colo-publik-v4' does " +
-                        "not exist (did you mean 'colo-public-v4'?)\n");
+  // The same problems, each where it stands in its file.
+  struct Where {
+    std::string file, missing, typo, name, units, pool;
+  };
+  for (const auto& w : {Where{jsonFile, "1:1", "3:3", "4:3", "5:33", "6:37"},
+                        Where{yamlFile, "1:1", "2:1", "3:1", "5:19", "6:22"}}) {
+    auto many = colo({"plan", w.file});
+    CHECK(many.exit_code == 2);
+    auto at = [&](const std::string& pos) { return "  " + w.file + ":" + pos + ": "; };
+    CHECK(many.err == "colo: " + w.file + ": invalid request, 6 problems:\n" + at(w.missing) +
+                          "letter_number: missing\n" + at(w.missing) + "received_at: missing\n" +
+                          at(w.typo) +
+                          "letter_numbr: unknown field (did you mean 'letter_number'?)\n" +
+                          at(w.name) + "tenant.name: missing\n" + at(w.units) +
+                          "servers[0].units: is 0, must be between 1 and 60\n" + at(w.pool) +
+                          "servers[0].nics[0].pools[0]: pool 'colo-publik-v4' does not exist (did "
+                          "you mean 'colo-public-v4'?)\n");
+  }
   // A file that cannot be read says why.
   auto missing = colo({"plan", colo.dir.file("nope.json")});
   CHECK(missing.exit_code == 2);

@@ -25,7 +25,6 @@ class TimeZone {
   static TimeZone named(const std::string& iana);
   static std::optional<TimeZone> find(const std::string& iana);
   static TimeZone fixed(int offsetSeconds, std::string name);
-  TimeZone() : TimeZone(fixed(0, "UTC")) {}
 
   const std::string& name() const { return name_; }
   // The offset from UTC at that instant, in seconds (+07:00 -> 25200).
