@@ -393,8 +393,10 @@ void Api::acceptRequest(const ApiRequest& req, const std::string& caller, std::f
 std::shared_ptr<const Api::Views> Api::views() {
   std::lock_guard lock(viewsMutex_);
   if (!viewLedger_)
-    viewLedger_ = std::make_unique<inv::Ledger>(ctx_.ledger->path(), inv::Ledger::Open::must_exist,
-                                                ctx_.config ? ctx_.config->clock : inv::Clock{});
+    viewLedger_ =
+        std::make_unique<inv::Ledger>(ctx_.ledger->path(), inv::Ledger::Open::must_exist,
+                                      ctx_.config ? ctx_.config->clock : inv::Clock{},
+                                      ctx_.config ? ctx_.config->statePassword() : std::string());
   // The generation and the claims in one read transaction: what was read
   // is what that generation holds.
   std::shared_ptr<Views> fresh;

@@ -148,6 +148,10 @@ class Session {
 
   // Lock files, one per switch, beside the ledger.
   std::string lockDir() const {
+    if (isPostgresState(config_.state))
+      return (std::filesystem::temp_directory_path() /
+              ("colo-locks-" + inv::sha256Hex(config_.state).substr(0, 16)))
+          .string();
     auto dir = std::filesystem::path(config_.state).parent_path();
     return (dir.empty() ? std::filesystem::path("locks") : dir / "locks").string();
   }
@@ -181,7 +185,7 @@ class Session {
 
   // The ledger, which must exist: only `colo init` creates one.
   inv::Ledger& ledger(inv::Ledger::Open mode = inv::Ledger::Open::must_exist) {
-    if (!ledger_) ledger_ = std::make_unique<inv::Ledger>(config_.state, mode, config_.clock);
+    if (!ledger_) ledger_ = openLedger(config_, mode);
     return *ledger_;
   }
 
@@ -421,16 +425,20 @@ int cmdValidate(Session& s, bool online) {
 }
 
 int cmdInit(Session& s) {
-  bool existed = std::filesystem::exists(s.config().state);
-  inv::Ledger ledger(s.config().state, inv::Ledger::Open::create, s.config().clock);
-  ::chmod(s.config().state.c_str(), 0600);
+  auto ledger = openLedger(s.config(), inv::Ledger::Open::create);
+  if (!isPostgresState(s.config().state)) ::chmod(s.config().state.c_str(), 0600);
+  auto found = ledger->foundVersion();
   if (s.options().json)
     print({{"ledger", s.config().state},
-           {"created", !existed},
+           {"created", found == 0},
+           {"migrated_from", found},
            {"schema", inv::Ledger::kSchemaVersion}});
   else
-    std::cout << (existed ? "ledger " + s.config().state + " is up to date"
-                          : "created ledger " + s.config().state)
+    std::cout << (found == 0 ? "created ledger " + s.config().state
+                  : found < inv::Ledger::kSchemaVersion
+                      ? "migrated ledger " + s.config().state + " from schema version " +
+                            std::to_string(found)
+                      : "ledger " + s.config().state + " is up to date")
               << " (schema version " << inv::Ledger::kSchemaVersion << ")\n";
   return 0;
 }

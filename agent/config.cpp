@@ -32,6 +32,20 @@ bool isEnvName(const std::string& s) {
 
 }  // namespace
 
+bool isPostgresState(const std::string& state) {
+  return state.rfind("postgresql://", 0) == 0 || state.rfind("postgres://", 0) == 0;
+}
+
+std::string Config::statePassword() const {
+  if (state_password_env.empty()) return {};
+  const char* v = std::getenv(state_password_env.c_str());
+  return v ? v : "";
+}
+
+std::unique_ptr<inventory::Ledger> openLedger(const Config& c, inventory::Ledger::Open mode) {
+  return std::make_unique<inventory::Ledger>(c.state, mode, c.clock, c.statePassword());
+}
+
 namespace {
 void readConfig(const YAML::Node& root, const std::string& path, Config& c,
                 inventory::Diagnostics& errs);
@@ -61,8 +75,31 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
     if (auto v = f.string(key, false)) into = resolve(base, *v);
   };
   pathField("inventory", c.inventory);
-  pathField("state", c.state);
-  if (!f.string("state", false)) c.state = resolve(base, "var/colo.db");
+  // state: a path (SQLite), a postgresql:// URI, or {uri: ..., password_env: ...}.
+  if (auto st = f.node("state"); st.IsDefined() && st.IsMap()) {
+    YamlFields sf(st, path, errs, "state");
+    if (auto v = sf.string("uri", true)) c.state = *v;
+    if (auto v = sf.string("password_env", false)) {
+      if (!isEnvName(*v))
+        sf.error(sf.where("password_env"),
+                 "state: 'password_env' must name an environment variable");
+      c.state_password_env = *v;
+    }
+    if (!isPostgresState(c.state))
+      sf.error(sf.where("uri"),
+               "state: 'uri' must be a postgresql:// URI (a SQLite ledger is a plain path)");
+  } else if (auto v = f.string("state", false)) {
+    c.state = isPostgresState(*v) ? *v : resolve(base, *v);
+  } else {
+    c.state = resolve(base, "var/colo.db");
+  }
+  if (auto v = f.string("agent_id", false)) {
+    if (!inventory::isSafeName(*v) && v->find(':') == std::string::npos)
+      f.error(f.where("agent_id"),
+              "'agent_id' may only hold letters, digits, '.', '_', '-' and ':'");
+    c.agent_id = *v;
+  }
+  if (auto v = f.integer("lease_s", false, 5, 3600)) c.lease_s = static_cast<int>(*v);
   pathField("playbooks", c.playbooks);
   pathField("known_hosts", c.known_hosts);
   if (auto v = f.boolean("accept_new_host_keys", false)) c.accept_new_host_keys = *v;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,6 +10,7 @@
 
 #include "callback_url.h"
 #include "colo/inventory/diagnostics.h"
+#include "colo/inventory/ledger.h"
 #include "colo/inventory/loader.h"
 #include "colo/inventory/time.h"
 #include "ui/letter.h"
@@ -36,7 +38,16 @@ struct Config {
   inventory::Clock clock = inventory::systemClock();
   std::string file;  // where it was read from; empty for defaults
   std::string inventory;
+  // The ledger: a SQLite file, or a postgresql:// URI (SPEC §12) whose
+  // password, if any, is in the environment variable state_password_env
+  // (or PGPASSWORD, ~/.pgpass).
   std::string state = "var/colo.db";
+  std::string state_password_env;
+  // This agent among several on one PostgreSQL ledger (host:pid when not
+  // set), and how long a job it takes stays its own without a renewal.
+  std::string agent_id;
+  int lease_s = 30;
+  std::string statePassword() const;
   std::string playbooks;
   std::string known_hosts;
   bool accept_new_host_keys = false;
@@ -83,5 +94,11 @@ const Token* findToken(const Config& config, std::string_view token);
 // Reads and checks a config file; every path in it is made relative to the
 // file's own folder.
 ConfigResult loadConfig(const std::string& path);
+
+// Whether `state` names a PostgreSQL ledger rather than a SQLite file.
+bool isPostgresState(const std::string& state);
+
+// The ledger the config names, with its password.
+std::unique_ptr<inventory::Ledger> openLedger(const Config& config, inventory::Ledger::Open mode);
 
 }  // namespace colo::agent

@@ -105,7 +105,8 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
              const std::string& lockDir) {
   std::set<std::string> holidays(config.holidays.begin(), config.holidays.end());
   SlaCalendar sla(inv::TimeZone::named(inventory.site.timezone), holidays);
-  inv::Ledger ledger(config.state, inv::Ledger::Open::create, config.clock);
+  auto ledgerOwner = openLedger(config, inv::Ledger::Open::create);
+  inv::Ledger& ledger = *ledgerOwner;
   std::mutex ledgerMutex;
   std::atomic<bool> stopping{false};
   ledger.setWaitAbort([&] { return stopping.load(); });

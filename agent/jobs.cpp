@@ -120,8 +120,7 @@ class Workers::Impl {
       std::optional<inv::Job> job;
       try {
         if (!provisioner) {
-          ledger = std::make_unique<inv::Ledger>(s_.config->state, inv::Ledger::Open::must_exist,
-                                                 s_.config->clock);
+          ledger = openLedger(*s_.config, inv::Ledger::Open::must_exist);
           ledger->setWaitAbort([this] { return stopping_.load(); });
           opener = sshOpener(*s_.config, s_.lockDir);
           life = std::make_unique<Lifecycle>(*ledger, *s_.sla, s_.config->public_url);

@@ -137,8 +137,7 @@ class Deliverer::Impl {
       std::optional<std::int64_t> next;
       try {
         if (!ledger) {
-          ledger =
-              std::make_unique<inv::Ledger>(cfg_.state, inv::Ledger::Open::must_exist, cfg_.clock);
+          ledger = openLedger(cfg_, inv::Ledger::Open::must_exist);
           ledger->setWaitAbort([this] { return stopping_.load(); });
         }
         while (!stopping_ && deliverOne(*ledger, rng)) {

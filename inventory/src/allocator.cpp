@@ -324,12 +324,15 @@ ClaimedPlan claimNewPlan(Ledger& ledger, const Inventory& inv, const Request& re
     cache = std::make_unique<Occupancy>(inv, ledger.claims(), out.generation);
   out.plan = allocate(*cache, req);
   if (check) check(out.plan);
-  ledger.claim(out.plan, req.tenant.code);
+  out.claimedAt = ledger.claim(out.plan, req.tenant.code, out.generation);
   return out;
 }
 
 void ClaimedPlan::committed(std::unique_ptr<Occupancy>& cache, const std::string& tenant) const {
-  if (cache && cache->generation() == generation) cache->add(plan, tenant, generation + 1);
+  // Nobody else claimed or freed anything in between (PostgreSQL lets other
+  // agents commit meanwhile): the cache plus this plan is the ledger.
+  if (cache && cache->generation() == generation && claimedAt == generation + 1)
+    cache->add(plan, tenant, claimedAt);
 }
 
 std::string placementSummary(const Plan& plan) {
@@ -345,6 +348,8 @@ Reservation reserve(Ledger& ledger, const Inventory& inv, const Request& req,
   Reservation out;
   std::optional<ClaimedPlan> claimed;
   ledger.write([&] {
+    out = {};  // PostgreSQL may run this again
+    claimed.reset();
     auto existing = ledger.request(req.id);
     if (existing) {
       if (existing->fingerprint != req.fingerprint)

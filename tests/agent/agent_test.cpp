@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "../support/agent.h"
+#include "../support/ledger_state.h"
 #include "../support/process.h"
 #include "../support/receiver.h"
 #include "../support/switchsim.h"
@@ -51,6 +52,7 @@ struct Http {
 
 struct Site {
   TempDir dir;
+  std::string state = colo::test::ledgerState(dir, "var/colo.db");
   std::unique_ptr<SwitchSim> sim;
   std::string config;
   std::unique_ptr<Agent> agent;
@@ -74,9 +76,8 @@ struct Site {
                   "gateway: 192.0.2.1, vlan: 120}\n");
     config = dir.write(
         "colo.yaml",
-        "inventory: inventory.yaml\nstate: var/colo.db\nplaybooks: " COLO_SOURCE_DIR
-        "/playbooks\nknown_hosts: " +
-            sim->knownHosts() +
+        "inventory: inventory.yaml\nstate: " + state +
+            "\nplaybooks: " COLO_SOURCE_DIR "/playbooks\nknown_hosts: " + sim->knownHosts() +
             "\ncredentials:\n  lab: {username: colo, password_env: COLO_TEST_SW_PASSWORD}\n"
             "listen: 127.0.0.1:0\nworkers: 2\n"
             "tokens:\n  - {name: request-system, role: requester, sha256: \"" +
@@ -126,9 +127,7 @@ struct Site {
     return {};
   }
 
-  std::string sql(const std::string& q) {
-    return colo::test::run({"/usr/bin/sqlite3", dir.file("var/colo.db"), q}, dir).out;
-  }
+  std::string sql(const std::string& q) { return colo::test::ledgerSql(state, q, dir); }
 };
 
 }  // namespace

@@ -139,7 +139,7 @@ TEST_CASE("SIGTERM stops the agent within 5 s while a switch hangs and a receive
         "4|4\n");
 }
 
-TEST_CASE("SIGTERM while a request waits for a locked ledger ends cleanly within 5 s") {
+TEST_CASE("SIGTERM while a request waits for a locked ledger ends cleanly within 5 s", "[sqlite]") {
   TwoSwitchSite site;
   site.startAgent();
   // Someone else holds the ledger's write lock for a while.

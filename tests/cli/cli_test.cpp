@@ -7,6 +7,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "../support/ledger_state.h"
 #include "../support/process.h"
 
 using colo::test::Child;
@@ -22,7 +23,7 @@ const std::string kInventory = kExamples + "/inventory.yaml";
 
 struct Cli {
   TempDir dir;
-  std::string state = dir.file("colo.db");
+  std::string state = colo::test::ledgerState(dir);
 
   Cli() {
     auto r = colo::test::run({kColo, "--state", state, "init"}, dir);
@@ -42,9 +43,7 @@ struct Cli {
     return json::parse(r.out);
   }
   // Everything the ledger holds, as SQL text: equal dumps mean nothing changed.
-  std::string dump() {
-    return colo::test::run({"/usr/bin/sqlite3", state, ".dump"}, dir).out;
-  }
+  std::string dump() { return colo::test::ledgerDump(state, dir); }
 };
 
 std::string request(const std::string& name) { return kExamples + "/requests/" + name; }
@@ -301,7 +300,7 @@ TEST_CASE("bad input gets a clear error, exit 2, and the ledger is unchanged") {
   CHECK(colo.dump() == before);
 }
 
-TEST_CASE("a ledger that is not colo's, or is newer, is refused and left untouched") {
+TEST_CASE("a ledger that is not colo's, or is newer, is refused and left untouched", "[sqlite]") {
   Cli colo;
   colo.dir.write("colo.db", "accounting spreadsheet\n");
   auto r = colo({"reserve", request("bappeda-web.json")});
@@ -338,7 +337,7 @@ TEST_CASE("validate finds a device put where colo reserved") {
   CHECK(r.err.find("1 error (1 with the ledger)") != std::string::npos);
 }
 
-TEST_CASE("the config file is honoured, flags override it, and a bad one is refused") {
+TEST_CASE("the config file is honoured, flags override it, and a bad one is refused", "[sqlite]") {
   TempDir dir;
   auto run = [&](std::vector<std::string> args) {
     args.insert(args.begin(), kColo);
@@ -456,8 +455,8 @@ TEST_CASE("tokens are one name and one hash each") {
   CHECK(r.err.find(cfg + ":4:38: token 'noc': this sha256 is listed twice") != std::string::npos);
 }
 
-TEST_CASE(
-    "what colo creates is its owner's only, and a disk problem is not called a foreign file") {
+TEST_CASE("what colo creates is its owner's only, and a disk problem is not called a foreign file",
+          "[sqlite]") {
   Cli colo;  // made the ledger
   REQUIRE(colo({"reserve", request("bappeda-web.json")}).exit_code == 0);
   namespace fs = std::filesystem;
@@ -588,8 +587,9 @@ racks:
     devices:
       - {name: heater, position: 1, height: 1, power_watts: 800}
 )");
+  auto state = colo::test::ledgerState(dir);
   auto run = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {kColo, "--inventory", inv, "--state", dir.file("colo.db")});
+    args.insert(args.begin(), {kColo, "--inventory", inv, "--state", state});
     return colo::test::run(args, dir);
   };
   REQUIRE(run({"init"}).exit_code == 0);

@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "../support/ledger_state.h"
 #include "../support/process.h"
 
 using colo::test::Child;
@@ -40,7 +41,7 @@ std::string requestFor(int i) {
 }
 
 std::string sql(const TempDir& dir, const std::string& db, const std::string& query) {
-  return colo::test::run({"/usr/bin/sqlite3", db, query}, dir).out;
+  return colo::test::ledgerSql(db, query, dir);
 }
 
 }  // namespace
@@ -52,7 +53,7 @@ TEST_CASE("racing reserve processes never hand anything out twice") {
   for (int round = 0; round < 3; ++round) {
     TempDir dir;
     auto inv = dir.write("inventory.yaml", kScarce);
-    auto db = dir.file("colo.db");
+    auto db = colo::test::ledgerState(dir);
     std::vector<std::string> files;
     for (int i = 0; i < kProcesses; ++i)
       files.push_back(dir.write("req" + std::to_string(i) + ".json", requestFor(i)));
@@ -104,7 +105,8 @@ TEST_CASE("racing reserve processes never hand anything out twice") {
               "u.request_id = r.id) != 2 OR (SELECT count(*) FROM address_claims a WHERE "
               "a.request_id = r.id) != 1") == "0\n");
     // The lowest addresses were handed out, without gaps.
-    CHECK(sql(dir, db, "SELECT group_concat(address, ' ') FROM (SELECT address FROM "
-                       "address_claims ORDER BY address)") == "192.0.2.2 192.0.2.3 192.0.2.4\n");
+    CHECK(sql(dir, db,
+              "SELECT group_concat(address, ' ') FROM (SELECT address FROM "
+              "address_claims ORDER BY address) AS a") == "192.0.2.2 192.0.2.3 192.0.2.4\n");
   }
 }

@@ -75,5 +75,5 @@ TEST_CASE(
   CHECK(site.ports("b") == beforeB);
   auto shown = site.colo({"request", "REQ-E"});
   CHECK(shown.out.find('\x1b') == std::string::npos);
-  CHECK(site.sql("SELECT count(*) FROM events WHERE instr(detail, char(27)) > 0") == "0\n");
+  CHECK(site.sql("SELECT detail FROM events").find('\x1b') == std::string::npos);
 }

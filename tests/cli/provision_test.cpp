@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 
+#include "../support/ledger_state.h"
 #include "../support/process.h"
 #include "../support/switchsim.h"
 
@@ -32,6 +33,7 @@ struct Site {
   TempDir dir;
   std::unique_ptr<SwitchSim> sim;
   std::string config, inventory;
+  std::string state = colo::test::ledgerState(dir, "var/colo.db");
 
   explicit Site(Switches switches, const std::string& playbooks = COLO_SOURCE_DIR "/playbooks",
                 int commandTimeout = 5) {
@@ -54,11 +56,12 @@ struct Site {
                                                 "ip_pools:\n  - {name: pub-v4, prefix: "
                                                 "192.0.2.0/24, gateway: 192.0.2.1, vlan: 120}\n");
     config = dir.write("colo.yaml",
-                       "inventory: inventory.yaml\nstate: var/colo.db\nplaybooks: " + playbooks +
+                       "inventory: inventory.yaml\nstate: " + state + "\nplaybooks: " + playbooks +
                            "\nknown_hosts: " + sim->knownHosts() +
                            "\ncredentials:\n  lab: {username: colo, password_env: "
                            "COLO_TEST_SW_PASSWORD, enable_password_env: COLO_TEST_SW_ENABLE}\n"
-                           "timeouts: {connect_s: 5, command_s: " + std::to_string(commandTimeout) + "}\n");
+                           "timeouts: {connect_s: 5, command_s: " +
+                           std::to_string(commandTimeout) + "}\n");
     auto r = colo({"init"});
     if (r.exit_code != 0) throw std::runtime_error("colo init failed: " + r.err);
   }
@@ -78,9 +81,7 @@ struct Site {
       "servers": [)" + s + "]}");
   }
 
-  std::string sql(const std::string& q) {
-    return colo::test::run({"/usr/bin/sqlite3", dir.file("var/colo.db"), q}, dir).out;
-  }
+  std::string sql(const std::string& q) { return colo::test::ledgerSql(state, q, dir); }
 };
 
 }  // namespace
@@ -103,7 +104,8 @@ TEST_CASE("provision configures, verifies and saves on each vendor, and release 
       CHECK(st[which][port]["enabled"] == true);
     }
     CHECK(site.sql("SELECT status FROM requests") == "completed\n");
-    auto steps = site.sql("SELECT group_concat(kind, ' ') FROM events");
+    auto steps =
+        site.sql("SELECT group_concat(kind, ' ') FROM (SELECT kind FROM events ORDER BY seq) AS e");
     CHECK(steps == "planning configuring connect capture apply verify save completed\n");
 
     // Provisioning again is a no-op.

@@ -1,14 +1,19 @@
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <filesystem>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
+#include "../support/ledger_state.h"
 #include "../support/process.h"
 #include "../support/temp_dir.h"
 #include "colo/inventory/allocator.h"
 #include "colo/inventory/error.h"
 #include "colo/inventory/loader.h"
+#include "colo/inventory/usage.h"
 
 using namespace colo::inventory;
 using colo::test::TempDir;
@@ -174,10 +179,10 @@ TEST_CASE("pools that do not exist or mix vlans are refused naming the field") {
   }
 }
 
-TEST_CASE("reserving is idempotent per request id and release frees everything") {
+TEST_CASE("reserving is idempotent per request id and release frees everything", "[ledger]") {
   TempDir dir;
   auto inv = smallInventory();
-  Ledger ledger(dir.file("colo.db"), Ledger::Open::create);
+  Ledger ledger(colo::test::ledgerState(dir), Ledger::Open::create);
   std::unique_ptr<Occupancy> cache;
   auto req = request("REQ-1", {{"a", 2, 300, true, {{"pub-v4"}}}});
   auto first = reserve(ledger, inv, req, "test", cache);
@@ -232,10 +237,12 @@ TEST_CASE("reserving is idempotent per request id and release frees everything")
   CHECK(third.plan.servers[0].nics[0].addresses[0].address.str() == "192.0.2.2");
 }
 
-TEST_CASE("the ledger's unique keys refuse a double claim even if the caller is wrong") {
+TEST_CASE("the ledger's unique keys refuse a double claim even if the caller is wrong",
+          "[ledger]") {
   TempDir dir;
   auto inv = smallInventory();
-  Ledger ledger(dir.file("colo.db"), Ledger::Open::create);
+  auto state = colo::test::ledgerState(dir);
+  Ledger ledger(state, Ledger::Open::create);
   auto req = request("REQ-1", {{"a", 2, 300, false, {{"pub-v4"}}}});
   Plan p = plan(inv, req);
   ledger.write([&] {
@@ -259,17 +266,16 @@ TEST_CASE("the ledger's unique keys refuse a double claim even if the caller is 
   CHECK(ledger.generation() == gen);
   // The event log cannot be rewritten, not even with SQL behind colo's back.
   ledger.write([&] { ledger.appendEvent("t", "REQ-1", "note", "x"); });
-  for (const char* sql : {"UPDATE events SET detail = 'x'", "DELETE FROM events"}) {
-    std::string cmd = "sqlite3 " + dir.file("colo.db") + " \"" + sql + "\" 2>/dev/null";
-    CHECK(std::system(cmd.c_str()) != 0);
-  }
+  for (const char* sql : {"UPDATE events SET detail = 'x'", "DELETE FROM events"})
+    CHECK(colo::test::ledgerSqlResult(state, sql, dir).exit_code != 0);
   CHECK(ledger.events("REQ-1").size() == 2);  // "planning" when inserted, and the note
 }
 
-TEST_CASE("the cached occupancy notices another writer") {
+TEST_CASE("the cached occupancy notices another writer", "[ledger]") {
   TempDir dir;
   auto inv = smallInventory();
-  Ledger a(dir.file("colo.db"), Ledger::Open::create), b(dir.file("colo.db"));
+  auto state = colo::test::ledgerState(dir);
+  Ledger a(state, Ledger::Open::create), b(state);
   std::unique_ptr<Occupancy> cacheA, cacheB;
   auto first = reserve(a, inv, request("REQ-1", {{"a", 1, 100, false, {{"pub-v4"}}}}), "a", cacheA);
   auto second = reserve(b, inv, request("REQ-2", {{"b", 1, 100, false, {{"pub-v4"}}}}), "b", cacheB);
@@ -279,7 +285,7 @@ TEST_CASE("the cached occupancy notices another writer") {
   CHECK(third.plan.servers[0].nics[0].addresses[0].address.str() == "192.0.2.4");
 }
 
-TEST_CASE("a file that is not a colo ledger is refused and left alone") {
+TEST_CASE("a file that is not a colo ledger is refused and left alone", "[sqlite]") {
   TempDir dir;
   auto text = dir.write("notes.db", "these are my notes\n");
   CHECK_THROWS_WITH(Ledger(text, Ledger::Open::create),
@@ -330,7 +336,7 @@ TEST_CASE("claims that no longer fit the inventory are reported where the admin 
         "for request REQ-1 (web01)");
 }
 
-TEST_CASE("an older ledger is migrated in place, keeping what it holds") {
+TEST_CASE("an older ledger is migrated in place, keeping what it holds", "[sqlite]") {
   // A schema-2 ledger as colo 0.1 left it (tests/data/ledger-v2.sql).
   TempDir dir;
   auto db = dir.file("colo.db");
@@ -375,10 +381,10 @@ TEST_CASE("an older ledger is migrated in place, keeping what it holds") {
                     Catch::Contains("no transition reserved -> completed"));
 }
 
-TEST_CASE("statuses change only along the lifecycle table, as a compare-and-set") {
+TEST_CASE("statuses change only along the lifecycle table, as a compare-and-set", "[ledger]") {
   TempDir dir;
   auto inv = smallInventory();
-  auto db = dir.file("colo.db");
+  auto db = colo::test::ledgerState(dir);
   Ledger l(db, Ledger::Open::create);
   std::unique_ptr<Occupancy> cache;
   reserve(l, inv, request("REQ-1", {{"a", 2, 300, false, {{"pub-v4"}}}}), "test", cache);
@@ -412,9 +418,7 @@ TEST_CASE("statuses change only along the lifecycle table, as a compare-and-set"
   CHECK(l.captures("REQ-1", rec->attempt).size() == 1);
 
   // The database refuses what the table does not allow, whoever writes it.
-  auto sql = [&](const std::string& q) {
-    return colo::test::run({"/usr/bin/sqlite3", db, q}, dir);
-  };
+  auto sql = [&](const std::string& q) { return colo::test::ledgerSqlResult(db, q, dir); };
   auto bad =
       sql("UPDATE requests SET status = 'completed' WHERE id = 'REQ-1'");  // planning -> completed
   CHECK(bad.exit_code != 0);
@@ -433,11 +437,140 @@ TEST_CASE("statuses change only along the lifecycle table, as a compare-and-set"
   CHECK_FALSE(allowed(Status::completed, Status::configuring));
 }
 
-TEST_CASE("a ledger is created only on purpose") {
+TEST_CASE("a ledger is created only on purpose", "[sqlite]") {
   TempDir dir;
   auto missing = dir.file("typo/colo.db");
   CHECK_THROWS_WITH(Ledger(missing),
                     "no ledger at " + missing +
                         "; create it with `colo init` (check --state and the config's state:)");
   CHECK_FALSE(std::filesystem::exists(dir.file("typo")));
+}
+
+// PostgreSQL alone (SPEC §12): run by the suite's PostgreSQL pass.
+
+TEST_CASE("a PostgreSQL database that is not colo's, or is newer, is refused", "[postgres]") {
+  TempDir dir;
+  auto empty = colo::test::ledgerState(dir);
+  CHECK_THROWS_WITH(Ledger(empty), "no colo ledger in the PostgreSQL database " + empty +
+                                       "; create it with `colo init` (check --state and the "
+                                       "config's state:)");
+  auto other = colo::test::ledgerState(dir);
+  REQUIRE(colo::test::ledgerSqlResult(other, "CREATE TABLE accounts (x int)", dir).exit_code == 0);
+  CHECK_THROWS_WITH(Ledger(other, Ledger::Open::create),
+                    "the PostgreSQL database " + other +
+                        " is not a colo ledger (it holds other tables); refusing to touch it");
+  CHECK(colo::test::ledgerSql(other, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+                              dir) == "1\n");
+  auto newer = colo::test::ledgerState(dir);
+  {
+    Ledger l(newer, Ledger::Open::create);
+    CHECK(l.foundVersion() == 0);
+  }
+  CHECK(Ledger(newer).foundVersion() == Ledger::kSchemaVersion);
+  REQUIRE(colo::test::ledgerSqlResult(
+              newer, "UPDATE meta SET value = 99 WHERE key = 'schema_version'", dir)
+              .exit_code == 0);
+  CHECK_THROWS_WITH(Ledger(newer), "ledger " + newer +
+                                       " has schema version 99, newer than this colo understands "
+                                       "(6); upgrade colo, do not downgrade the ledger");
+}
+
+TEST_CASE("a password in the URI is refused, and an unreachable server is named", "[postgres]") {
+  try {
+    Ledger l("postgresql://colo:hunter2@127.0.0.1:1/colo");
+    FAIL("opened");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::invalid_input);
+    CHECK(std::string(e.what()) ==
+          "state: the PostgreSQL URI carries a password; remove it and give it in PGPASSWORD, "
+          "~/.pgpass or the config's password_env");
+  }
+  // Port 1 of loopback: nothing listens, the answer comes at once.
+  try {
+    Ledger l("postgresql://colo@127.0.0.1:1/colo");
+    FAIL("opened");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::storage);
+    CHECK_THAT(e.what(), Catch::StartsWith("cannot reach the PostgreSQL ledger "
+                                           "postgresql://colo@127.0.0.1:1/colo: ") &&
+                             Catch::Contains("Connection refused"));
+  }
+}
+
+TEST_CASE("connections reserving at once hand out nothing twice and never fail for each other",
+          "[postgres]") {
+  TempDir dir;
+  auto inv = smallInventory();
+  auto state = colo::test::ledgerState(dir);
+  { Ledger init(state, Ledger::Open::create); }
+  // More servers than the racks' power carries (1U, 500 W on two feeds
+  // each): some must be told "exhausted", and nobody anything else (a
+  // deadlock or a lost race would be another error).
+  constexpr int kThreads = 8, kEach = 6;
+  std::atomic<int> won{0}, exhausted{0};
+  std::vector<std::string> other;
+  std::mutex otherMutex;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      Ledger l(state);
+      std::unique_ptr<Occupancy> cache;
+      for (int i = 0; i < kEach; ++i) {
+        auto id = "REQ-" + std::to_string(t) + "-" + std::to_string(i);
+        try {
+          reserve(l, inv, request(id, {{"h" + id, 1, 500, true, {{"pub-v4"}}}}), "t", cache);
+          ++won;
+        } catch (const Error& e) {
+          if (e.kind() == ErrorKind::exhausted) {
+            ++exhausted;
+            continue;
+          }
+          std::lock_guard lock(otherMutex);
+          other.push_back(e.what());
+        }
+      }
+    });
+  for (auto& th : threads) th.join();
+  CHECK(other.empty());
+  for (const auto& o : other) UNSCOPED_INFO(o);
+  Ledger l(state);
+  auto claims = l.claims();
+  std::set<std::pair<std::string, int>> units;
+  for (const auto& u : claims.units) CHECK(units.insert({u.rack, u.unit}).second);
+  std::set<std::string> addresses;
+  for (const auto& a : claims.addresses) CHECK(addresses.insert(a.address.str()).second);
+  CHECK(won + exhausted == kThreads * kEach);
+  CHECK(won > 0);
+  CHECK(exhausted > 0);
+  CHECK(static_cast<int>(claims.units.size()) == won);
+  // What fits after all of them is what one process alone would have found.
+  Occupancy occ(inv, claims, 0);
+  CHECK(occ.conflicts().empty());
+  // No feed carries more than it may: the power a claim checked was not
+  // taken by another connection meanwhile (units and addresses have unique
+  // keys; power has only the locks).
+  for (const auto& rack : rackUsage(occ))
+    for (const auto& f : rack.feeds) CHECK(f.drawn_watts <= f.usable_watts);
+  CHECK_THROWS_AS(allocate(occ, request("REQ-LAST", {{"last", 1, 500, true, {{"pub-v4"}}}})),
+                  Error);
+}
+
+TEST_CASE("the change feed sees a transaction that commits after a later one", "[postgres]") {
+  TempDir dir;
+  auto state = colo::test::ledgerState(dir);
+  Ledger a(state, Ledger::Open::create), b(state), reader(state);
+  auto cursor = reader.changesSince(0, [](const std::string&) {});
+  std::set<std::string> seen;
+  a.write([&] {
+    a.insertRequest(request("REQ-EARLY", {{"e", 1, 100}}), Status::queued, {"t", "", "", ""});
+    // Another connection inserts after it, with a later seq, and commits first.
+    b.write([&] {
+      b.insertRequest(request("REQ-LATE", {{"l", 1, 100}}), Status::queued, {"t", "", "", ""});
+    });
+    cursor = reader.changesSince(cursor, [&](const std::string& id) { seen.insert(id); });
+    CHECK(seen == std::set<std::string>{"REQ-LATE"});
+  });
+  seen.clear();
+  reader.changesSince(cursor, [&](const std::string& id) { seen.insert(id); });
+  CHECK(seen.count("REQ-EARLY") == 1);
 }

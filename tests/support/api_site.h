@@ -14,6 +14,7 @@
 #include "api.h"
 #include "colo/inventory/loader.h"
 #include "colo/inventory/request.h"
+#include "ledger_state.h"
 #include "temp_dir.h"
 
 namespace colo::test {
@@ -45,7 +46,7 @@ struct Site {
                      {"sikd-dinkes", "requester", colo::inventory::sha256Hex(kHealth)}};
     // The ledger stamps what happens by the API's clock, a millisecond on
     // at each reading so that what came first is stamped first.
-    ledger = std::make_unique<colo::inventory::Ledger>(dir.file("colo.db"),
+    ledger = std::make_unique<colo::inventory::Ledger>(ledgerState(dir),
                                                        colo::inventory::Ledger::Open::create,
                                                        [this] { return now * 1000 + ticks++; });
     colo::agent::ApiContext ctx;

@@ -100,6 +100,15 @@ class Site:
                     return lines[:i + 1]
         raise RuntimeError("no '%s' within %d s: %s" % (until, DEADLINE_S, text))
 
+    def ledger_state(self):
+        """A file here; under the suite's PostgreSQL run, a new database."""
+        cluster = os.environ.get("COLO_TEST_POSTGRES")
+        if not cluster:
+            return "colo.db"
+        name = "py%d_%d" % (os.getpid(), int(time.time() * 1000) % 10**9)
+        return subprocess.run([os.path.join(SOURCE, "scripts/pg-cluster"), "createdb", cluster, name],
+                              check=True, capture_output=True, text=True, timeout=DEADLINE_S).stdout.strip()
+
     def write_config(self):
         with open(os.path.join(SOURCE, "examples/inventory.yaml")) as f:
             inventory = f.read()
@@ -119,7 +128,7 @@ class Site:
         with open(self.config, "w") as f:
             f.write("\n".join([
                 "inventory: inventory.yaml",
-                "state: colo.db",
+                "state: " + self.ledger_state(),
                 "playbooks: " + os.path.join(SOURCE, "playbooks"),
                 "known_hosts: known_hosts",
                 "credentials:",

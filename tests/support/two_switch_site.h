@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "agent.h"
+#include "ledger_state.h"
 #include "process.h"
 #include "switchsim.h"
 
@@ -46,6 +47,7 @@ inline std::string allowedUrls(std::vector<int> ports) {
 
 struct TwoSwitchSite {
   TempDir dir;
+  std::string state = ledgerState(dir, "var/colo.db");
   std::unique_ptr<SwitchSim> sim;
   std::string config;
   std::unique_ptr<Agent> agent;
@@ -82,7 +84,7 @@ struct TwoSwitchSite {
         run({"/bin/sh", "-c", "printf %s '" + kSiteToken + "' | sha256sum"}, dir).out.substr(0, 64);
     config = dir.write(
         "colo.yaml",
-        "inventory: inventory.yaml\nstate: var/colo.db\nplaybooks: " + o.playbooks +
+        "inventory: inventory.yaml\nstate: " + state + "\nplaybooks: " + o.playbooks +
             "\nknown_hosts: " + knownHosts +
             "\ncredentials:\n  lab: {username: colo, password_env: " + o.passwordEnv +
             "}\nlisten: 127.0.0.1:0\nworkers: " + std::to_string(o.workers) +
@@ -134,9 +136,7 @@ struct TwoSwitchSite {
     return std::atoi(r.out.c_str());
   }
 
-  std::string sql(const std::string& q) {
-    return run({"/usr/bin/sqlite3", dir.file("var/colo.db"), q}, dir).out;
-  }
+  std::string sql(const std::string& q) { return ledgerSql(state, q, dir); }
   std::string status(const std::string& id) {
     auto s = sql("SELECT status FROM requests WHERE id = '" + id + "'");
     return s.empty() ? "" : s.substr(0, s.size() - 1);

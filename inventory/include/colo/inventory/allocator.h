@@ -21,7 +21,8 @@ Plan allocate(const Occupancy& occupancy, const Request& request);
 // A plan claimed inside a ledger transaction.
 struct ClaimedPlan {
   Plan plan;
-  std::int64_t generation = 0;  // the ledger's generation before the claim
+  std::int64_t generation = 0;  // the ledger's generation the plan was made from
+  std::int64_t claimedAt = 0;   // the ledger's generation after the claim
   // After the transaction committed: lets the cache follow without a rebuild.
   void committed(std::unique_ptr<Occupancy>& cache, const std::string& tenant) const;
 };

@@ -1,9 +1,12 @@
-// The reservation ledger: one SQLite file (WAL, foreign keys, busy timeout)
-// holding requests, what each one holds, and an append-only event log.
+// The reservation ledger: requests, what each one holds, and an append-only
+// event log. Either one SQLite file (the default: a path) or a PostgreSQL 15
+// database shared by several agents (a postgresql:// URI, SPEC §12).
 //
 // Unique keys on (rack, unit), (switch, port) and address make it impossible
 // to hand anything out twice, whatever the code above does and however many
-// processes write at once. Writers are serialized by BEGIN IMMEDIATE.
+// processes write at once. On SQLite writers take turns (BEGIN IMMEDIATE); on
+// PostgreSQL they run at once, and a claim locks the racks, switches and
+// pools it touches, in one global order.
 #pragma once
 
 #include <cstdint>
@@ -148,23 +151,31 @@ struct RequestQuery {
 
 class Ledger {
  public:
-  static constexpr int kSchemaVersion = 6;
+  static constexpr int kSchemaVersion = 6;  // ledger::kSchemaVersion
 
   enum class Open {
     create,      // `colo init` (and the agent): create the file when missing
     must_exist,  // everything else: a missing file is an error, nothing is created
   };
 
-  // Opens the ledger at `path`, creating (Open::create) or migrating its
+  // Opens the ledger at `state` (a file path, or a postgresql:// URI with no
+  // password in it), creating (Open::create: a missing file) or migrating its
   // schema. Throws Error(invalid_input) for a missing file (must_exist), a
-  // file that is not a colo ledger or one from a newer schema, naming the path.
-  // `clock` stamps what the ledger records (the system's when empty).
-  explicit Ledger(const std::string& path, Open mode = Open::must_exist, Clock clock = {});
+  // file or database that is not a colo ledger or one from a newer schema,
+  // naming it; Error(storage) when the database cannot be reached. `clock`
+  // stamps what the ledger records (the system's when empty). `password`
+  // goes to PostgreSQL beside the URI (PGPASSWORD and ~/.pgpass work too).
+  explicit Ledger(const std::string& state, Open mode = Open::must_exist, Clock clock = {},
+                  std::string password = {});
   ~Ledger();
   Ledger(const Ledger&) = delete;
   Ledger& operator=(const Ledger&) = delete;
 
+  // The state it was opened with: a path or a URI (never with a password).
   const std::string& path() const;
+  // The schema version opening found: 0 for a ledger it created, less than
+  // kSchemaVersion for one it migrated.
+  std::int64_t foundVersion() const;
   // The time by the ledger's clock, in milliseconds since the epoch.
   std::int64_t nowMs() const;
 
@@ -174,7 +185,10 @@ class Ledger {
   void setWaitAbort(std::function<bool()> abort);
 
   // Runs `work` in one write transaction. Other writers, in this process or
-  // another, wait for it (busy timeout). Rolls back if `work` throws.
+  // another, wait for it (busy timeout). Rolls back if `work` throws. On
+  // PostgreSQL, `work` runs again after a deadlock, a serialization failure
+  // or a claim whose plan went stale: it must assign what it computes, not
+  // accumulate it.
   void write(const std::function<void()>& work);
   // Runs `work` in one read transaction: everything it reads is one
   // snapshot, whatever other connections commit meanwhile.
@@ -246,9 +260,12 @@ class Ledger {
   // What /metrics reports, kept by the ledger as it changes (reading it
   // costs the number of racks, feeds and pools, not the history).
   Tallies tallies();
-  // The requests changed (inserted, or given an event) after event `seq`,
-  // each once; returns the newest event seen (`seq` when nothing changed).
-  std::int64_t changesSince(std::int64_t seq,
+  // The requests changed (inserted, or given an event) since `cursor` (0:
+  // all of them); returns the cursor to pass next time. Opaque: on SQLite
+  // the newest event's seq, on PostgreSQL a transaction horizon, so that a
+  // transaction that commits after a later one is not missed. A request may
+  // be visited again on the next call.
+  std::int64_t changesSince(std::int64_t cursor,
                             const std::function<void(const std::string& id)>& visit);
 
   // Whether the request still holds anything (units, power, ports, addresses).
@@ -260,9 +277,12 @@ class Ledger {
   // change to a request appends an event, which changesSince() relies on.
   void insertRequest(const Request& request, Status initial, const StepNote& note,
                      std::string_view submittedBy = {});
-  // Claims everything in `plan`. A unit, port or address already held makes
-  // it throw Error(conflict) naming the thing and its holder.
-  void claim(const Plan& plan, std::string_view tenant);
+  // Claims everything in `plan`, first locking its racks, switches and pools.
+  // `basedOn` is the generation the plan was made from (-1: unchecked): when
+  // the claims changed since, the transaction runs again. A unit, port or
+  // address already held makes it throw Error(conflict) naming the thing and
+  // its holder. Returns the generation after the claim.
+  std::int64_t claim(const Plan& plan, std::string_view tenant, std::int64_t basedOn = -1);
   // Frees everything `request_id` holds; its recorded allocation stays.
   void unclaim(std::string_view request_id);
   // The one way a status changes: a compare-and-set from `from` to `to`
