@@ -146,16 +146,6 @@ class Session {
     return *playbooks_;
   }
 
-  // Lock files, one per switch, beside the ledger.
-  std::string lockDir() const {
-    if (isPostgresState(config_.state))
-      return (std::filesystem::temp_directory_path() /
-              ("colo-locks-" + inv::sha256Hex(config_.state).substr(0, 16)))
-          .string();
-    auto dir = std::filesystem::path(config_.state).parent_path();
-    return (dir.empty() ? std::filesystem::path("locks") : dir / "locks").string();
-  }
-
   const Options& options() const { return opt_; }
 
   inv::LoadResult loadInventory() const {
@@ -234,26 +224,28 @@ class Session {
 // their owner, the switches, and the operator's interrupt.
 struct CliJobs {
   inv::Ledger& ledger;  // first: a missing ledger is reported before anything is created
-  ProcessOwner owner;
+  std::shared_ptr<Ownership> owner;
   std::unique_ptr<SwitchOpener> opener;
   Lifecycle lifecycle;
   Provisioner provisioner;
 
   explicit CliJobs(Session& s)
       : ledger(s.ledger()),
-        owner(s.lockDir(), "cli"),
-        opener(sshOpener(s.config(), s.lockDir())),
+        owner(makeOwnership(s.config(), "cli")),
+        opener(sshOpener(s.config(), owner)),
         lifecycle(ledger, s.sla(), s.config().public_url),
-        provisioner(lifecycle, s.inventory(), s.playbooks(), *opener, context(s, owner)) {}
+        provisioner(lifecycle, s.inventory(), s.playbooks(), *opener, context(owner)) {
+    ledger.setFence(owner->id());
+  }
 
-  static JobContext context(Session& s, const ProcessOwner& owner) {
+  static JobContext context(const std::shared_ptr<Ownership>& owner) {
     JobContext c;
     c.actor = Session::actor();
-    c.owner = owner.id();
-    c.ownerAlive = [dir = s.lockDir()](const std::string& o) {
-      return ProcessOwner::alive(dir, o);
-    };
+    c.owner = owner->id();
+    c.ownerAlive = [owner](const std::string& o) { return owner->alive(o); };
     c.interrupt = [] { return InterruptGuard::interrupted(); };
+    // A lease that may have lapsed (PostgreSQL) stops the commands too.
+    c.shutdown = owner->watch();
     c.progress = isatty(2);
     return c;
   }
@@ -324,7 +316,7 @@ std::vector<std::string> onlineDrift(Session& s, const inv::Inventory& inventory
     for (auto& c : portChanges(*r.allocation, r.tenant_code, pb))
       held[{c.switch_name, c.port}] = {c, r.status == inv::Status::completed};
   }
-  auto opener = sshOpener(s.config(), s.lockDir());
+  auto opener = sshOpener(s.config(), makeOwnership(s.config(), "cli"));
   auto check = [&](const inv::Switch& sw) {
     std::vector<std::string> out;
     try {
@@ -1057,7 +1049,7 @@ int runCli(int argc, char** argv) {
   sub("agent", "run the HTTP daemon (needs --config)", [&](Session& s) {
     if (s.config().file.empty())
       throw inv::Error(inv::ErrorKind::invalid_input, "colo agent needs --config FILE (listen, tokens, credentials)");
-    return runAgent(s.config(), s.inventory(), s.playbooks(), s.lockDir());
+    return runAgent(s.config(), s.inventory(), s.playbooks());
   });
 
   // A mistyped subcommand: say which one was meant.

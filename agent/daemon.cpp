@@ -101,8 +101,7 @@ class RateLimit {
 
 }  // namespace
 
-int runAgent(const Config& config, const inv::Inventory& inventory, const Playbooks& playbooks,
-             const std::string& lockDir) {
+int runAgent(const Config& config, const inv::Inventory& inventory, const Playbooks& playbooks) {
   std::set<std::string> holidays(config.holidays.begin(), config.holidays.end());
   SlaCalendar sla(inv::TimeZone::named(inventory.site.timezone), holidays);
   auto ledgerOwner = openLedger(config, inv::Ledger::Open::create);
@@ -110,11 +109,12 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   std::mutex ledgerMutex;
   std::atomic<bool> stopping{false};
   ledger.setWaitAbort([&] { return stopping.load(); });
-  ProcessOwner owner(lockDir, "agent");
-  // Jobs whose process died (this agent before a crash, or a CLI) are
-  // continued from where they stood: resumed, or rolled back.
-  auto adopted = ledger.adoptOrphans(
-      owner.id(), [&](const std::string& o) { return ProcessOwner::alive(lockDir, o); });
+  auto ownership = makeOwnership(config, "agent");
+  // Jobs whose process died (this agent before a crash, or a CLI, or another
+  // agent whose lease lapsed) are continued from where they stood: resumed,
+  // or rolled back.
+  auto adopted = ledger.adoptOrphans(ownership->id(),
+                                     [&](const std::string& o) { return ownership->alive(o); });
   for (const auto& j : adopted)
     logEvent(
         {{"level", "warn"},
@@ -146,8 +146,7 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   setup.inventory = &inventory;
   setup.playbooks = &playbooks;
   setup.sla = &sla;
-  setup.lockDir = lockDir;
-  setup.owner = owner.id();
+  setup.ownership = ownership;
   setup.callbackQueued = [&] { deliverer.wake(); };
   setup.recordJob = [&](const std::string& outcome, double seconds) {
     stats.record(outcome, seconds);
@@ -171,7 +170,30 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
     }
     return out + stats.text() + switchLatencyMetrics();
   };
-  ctx.ready = [&] { return workers.running(); };
+  // Ready: the workers run, this agent's lease is current, and the ledger
+  // answers (asked at most once a second; a PostgreSQL server that went
+  // away makes it not ready until the agent has reconnected).
+  std::mutex probeMutex;
+  std::chrono::steady_clock::time_point probedAt{};
+  bool reachable = true;
+  ctx.ready = [&] {
+    if (!workers.running() || !ownership->current()) return false;
+    std::lock_guard probe(probeMutex);
+    auto now = std::chrono::steady_clock::now();
+    if (now - probedAt >= std::chrono::seconds(1)) {
+      probedAt = now;
+      try {
+        std::lock_guard lock(ledgerMutex);
+        ledger.generation();
+        reachable = true;
+      } catch (const std::exception& e) {
+        if (reachable)
+          logEvent({{"level", "error"}, {"event", "ledger.unreachable"}, {"error", e.what()}});
+        reachable = false;
+      }
+    }
+    return reachable;
+  };
   // Destroyed before the server: the API's intake may still hold replies to
   // connections, which must go while the server's I/O context exists.
   auto api = std::make_unique<Api>(ctx);

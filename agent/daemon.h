@@ -9,7 +9,7 @@
 namespace colo::agent {
 
 // Serves until SIGINT/SIGTERM; returns the exit code.
-int runAgent(const Config& config, const inventory::Inventory& inventory, const Playbooks& playbooks,
-             const std::string& lockDir);
+int runAgent(const Config& config, const inventory::Inventory& inventory,
+             const Playbooks& playbooks);
 
 }  // namespace colo::agent

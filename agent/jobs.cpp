@@ -1,17 +1,14 @@
 #include "jobs.h"
 
-#include <fcntl.h>
-#include <openssl/rand.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "colo/inventory/error.h"
@@ -24,55 +21,6 @@ namespace colo::agent {
 
 namespace inv = colo::inventory;
 using nlohmann::json;
-
-namespace {
-
-std::string ownerFile(const std::string& lockDir, const std::string& owner) {
-  std::string name;
-  for (char c : owner)
-    name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ? c : '_';
-  return lockDir + "/owners/" + name + ".lock";
-}
-
-std::string hostName() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof buf - 1) != 0) return "host";
-  std::string h = buf;
-  return inv::isSafeName(h) ? h : "host";
-}
-
-}  // namespace
-
-ProcessOwner::ProcessOwner(const std::string& lockDir, const std::string& kind) {
-  unsigned char nonce[4];
-  if (RAND_bytes(nonce, sizeof nonce) != 1)
-    throw inv::Error(inv::ErrorKind::storage, "no randomness available");
-  char hex[9];
-  std::snprintf(hex, sizeof hex, "%02x%02x%02x%02x", nonce[0], nonce[1], nonce[2], nonce[3]);
-  id_ = kind + ":" + hostName() + ":" + std::to_string(getpid()) + ":" + hex;
-  path_ = ownerFile(lockDir, id_);
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path_).parent_path(), ec);
-  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd_ < 0 || flock(fd_, LOCK_EX | LOCK_NB) != 0)
-    throw inv::Error(inv::ErrorKind::storage,
-                     "cannot create the owner lock " + path_ + ": " + std::strerror(errno));
-}
-
-ProcessOwner::~ProcessOwner() {
-  ::unlink(path_.c_str());
-  ::close(fd_);
-}
-
-bool ProcessOwner::alive(const std::string& lockDir, const std::string& owner) {
-  auto path = ownerFile(lockDir, owner);
-  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0) return false;  // gone, or never on this machine's lock directory
-  bool held = flock(fd, LOCK_EX | LOCK_NB) != 0;
-  if (!held) ::unlink(path.c_str());  // a dead owner's file: tidy it away
-  ::close(fd);
-  return held;
-}
 
 class Workers::Impl {
  public:
@@ -116,21 +64,24 @@ class Workers::Impl {
     std::unique_ptr<SwitchOpener> opener;
     std::unique_ptr<Lifecycle> life;
     std::unique_ptr<Provisioner> provisioner;
+    std::function<bool()> leaseLost = [] { return false; };
     while (!stopping_) {
       std::optional<inv::Job> job;
       try {
         if (!provisioner) {
           ledger = openLedger(*s_.config, inv::Ledger::Open::must_exist);
           ledger->setWaitAbort([this] { return stopping_.load(); });
-          opener = sshOpener(*s_.config, s_.lockDir);
+          // Its writes about its jobs hold only while they are still its.
+          ledger->setFence(s_.ownership->id());
+          opener = sshOpener(*s_.config, s_.ownership);
           life = std::make_unique<Lifecycle>(*ledger, *s_.sla, s_.config->public_url);
           JobContext ctx;
           ctx.actor = actor;
-          ctx.owner = s_.owner;
-          ctx.ownerAlive = [dir = s_.lockDir](const std::string& o) {
-            return ProcessOwner::alive(dir, o);
-          };
-          ctx.shutdown = [this] { return stopping_.load(); };
+          ctx.owner = s_.ownership->id();
+          ctx.ownerAlive = [o = s_.ownership](const std::string& other) { return o->alive(other); };
+          // Stopping, or a lease that may have lapsed since the job began:
+          // the job is left as it stands, for whoever owns it next.
+          ctx.shutdown = [this, &leaseLost] { return stopping_.load() || leaseLost(); };
           provisioner =
               std::make_unique<Provisioner>(*life, *s_.inventory, *s_.playbooks, *opener, ctx);
         }
@@ -149,12 +100,14 @@ class Workers::Impl {
         if (wakes_ > 0) --wakes_;
         continue;
       }
+      leaseLost = s_.ownership->watch();
       run(*job, *provisioner, *ledger);
     }
   }
 
   // The next job: one adopted earlier, a queued one, or an orphan.
   std::optional<inv::Job> next(inv::Ledger& ledger, const std::string& actor) {
+    if (!s_.ownership->current()) return std::nullopt;  // no lease: take nothing
     {
       std::lock_guard lock(m_);
       if (!queue_.empty()) {
@@ -163,7 +116,7 @@ class Workers::Impl {
         return j;
       }
     }
-    if (auto j = ledger.takeJob(s_.owner, actor)) return j;
+    if (auto j = ledger.takeJob(s_.ownership->id(), actor)) return j;
     bool scan = false;
     {
       std::lock_guard lock(m_);
@@ -175,7 +128,13 @@ class Workers::Impl {
     }
     if (!scan) return std::nullopt;
     auto adopted = ledger.adoptOrphans(
-        s_.owner, [this](const std::string& o) { return ProcessOwner::alive(s_.lockDir, o); });
+        s_.ownership->id(), [this](const std::string& o) { return s_.ownership->alive(o); });
+    // Its own jobs no worker runs: left when its lease lapsed, or when a
+    // worker could not give one up.
+    for (auto& j : ledger.ownedJobs(s_.ownership->id())) {
+      std::lock_guard lock(m_);
+      if (!running_.count(j.id)) adopted.push_back(std::move(j));
+    }
     if (adopted.empty()) return std::nullopt;
     for (const auto& j : adopted)
       logEvent({{"level", "warn"},
@@ -189,6 +148,18 @@ class Workers::Impl {
   }
 
   void run(const inv::Job& job, Provisioner& provisioner, inv::Ledger& ledger) {
+    {
+      std::lock_guard lock(m_);
+      if (!running_.insert(job.id).second) return;  // another worker has it
+    }
+    struct Done {
+      Impl* self;
+      std::string id;
+      ~Done() {
+        std::lock_guard lock(self->m_);
+        self->running_.erase(id);
+      }
+    } done{this, job.id};
     auto start = std::chrono::steady_clock::now();
     std::string kind = job.status == inv::Status::releasing ? "release" : "provision";
     logEvent({{"level", "info"},
@@ -214,7 +185,7 @@ class Workers::Impl {
       // Unexpected: leave the job to be adopted and continued (or rolled
       // back) by the next orphan scan, and carry on.
       try {
-        ledger.disown(job.id, s_.owner);
+        ledger.disown(job.id, s_.ownership->id());
       } catch (const std::exception&) {
       }
     }
@@ -236,6 +207,7 @@ class Workers::Impl {
   std::mutex m_;
   std::condition_variable cv_;
   std::deque<inv::Job> queue_;
+  std::set<std::string> running_;  // the jobs the workers run now
   std::chrono::steady_clock::time_point lastScan_{};
   int wakes_ = 0;
   std::atomic<bool> stopping_{false};

@@ -1,11 +1,11 @@
-// Jobs: who owns them, and the agent's workers that run them.
+// The agent's workers, which run jobs.
 //
 // A request in progress (planning, configuring, releasing) names its owner,
-// a colo process. Each process holds a lock file under LOCKDIR/owners/ for
-// its lifetime, so any other process can tell whether an owner is alive: a
-// job whose owner died (kill -9, a crash, a power cut) is adopted and
-// continued from where it stood, by the agent's workers (at start and every
-// few seconds) or by `colo provision`/`colo release` of that request.
+// a colo process (ownership.h says how others tell whether it lives). A job
+// whose owner is gone (kill -9, a crash, a power cut, a lapsed lease) is
+// adopted and continued from where it stood, by an agent's workers (at start
+// and every few seconds) or by `colo provision`/`colo release` of that
+// request.
 #pragma once
 
 #include <functional>
@@ -16,36 +16,18 @@
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/model.h"
 #include "config.h"
+#include "ownership.h"
 #include "playbook.h"
 #include "sla.h"
 
 namespace colo::agent {
-
-// This process, as the owner of the jobs it works on.
-class ProcessOwner {
- public:
-  // `kind`: "agent" or "cli". Creates and locks LOCKDIR/owners/<id>.lock.
-  ProcessOwner(const std::string& lockDir, const std::string& kind);
-  ~ProcessOwner();  // unlocks and removes the file
-  ProcessOwner(const ProcessOwner&) = delete;
-  ProcessOwner& operator=(const ProcessOwner&) = delete;
-
-  const std::string& id() const { return id_; }
-  // Whether the process that is `owner` still runs (its lock is held).
-  static bool alive(const std::string& lockDir, const std::string& owner);
-
- private:
-  std::string id_, path_;
-  int fd_ = -1;
-};
 
 struct WorkerSetup {
   const Config* config = nullptr;
   const inventory::Inventory* inventory = nullptr;
   const Playbooks* playbooks = nullptr;
   const SlaCalendar* sla = nullptr;
-  std::string lockDir;
-  std::string owner;                                          // ProcessOwner::id()
+  std::shared_ptr<Ownership> ownership;                       // this agent
   std::function<void()> callbackQueued;                       // a job ended: wake the deliverer
   std::function<void(const std::string&, double)> recordJob;  // outcome, seconds
 };

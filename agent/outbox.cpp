@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -159,24 +160,14 @@ class Deliverer::Impl {
   // Takes one due delivery no other thread is sending and sends it; false
   // when there is none.
   bool deliverOne(inv::Ledger& ledger, std::mt19937_64& rng) {
-    std::optional<inv::OutboxEntry> e;
-    {
-      std::lock_guard lock(m_);
-      for (auto& due : ledger.dueCallbacks(cfg_.clock(), 64))
-        if (inFlight_.insert(due.delivery_id).second) {
-          e = std::move(due);
-          break;
-        }
-    }
-    if (!e) return false;
-    struct Done {
-      Impl* self;
-      std::string id;
-      ~Done() {
-        std::lock_guard lock(self->m_);
-        self->inFlight_.erase(id);
-      }
-    } done{this, e->delivery_id};
+    // Claimed in the ledger for longer than an attempt can take: no other
+    // thread, and no other agent on the same ledger, sends it meanwhile; if
+    // this process dies, it is sent again once the claim runs out.
+    auto now = cfg_.clock();
+    auto claimed =
+        ledger.claimCallbacks(now, 1, claimer_, now + (cfg_.callback_timeout_s + 30) * 1000LL);
+    if (claimed.empty()) return false;
+    std::optional<inv::OutboxEntry> e = std::move(claimed.front());
     // Checked again when sending: a callback queued by a CLI, or before the
     // config changed, goes only where the config allows now.
     if (std::string why; !callbackUrlAllowed(e->url, cfg_.callback_allowed, why)) {
@@ -199,8 +190,10 @@ class Deliverer::Impl {
                   {"X-Colo-Delivery", e->delivery_id}},
                  e->body, std::chrono::seconds(cfg_.callback_timeout_s), cfg_.callback_ca_file,
                  [this] { return stopping_.load(); });
-    if (stopping_ && res.status == 0)
+    if (stopping_ && res.status == 0) {
+      ledger.unclaimCallback(e->delivery_id);
       return false;  // not an attempt: tried again after the restart
+    }
     bool ok = res.status >= 200 && res.status < 300;
     std::string error = ok ? "" : res.status ? "HTTP " + std::to_string(res.status) : res.error;
     int attempts = e->attempts + 1;
@@ -227,7 +220,7 @@ class Deliverer::Impl {
   std::vector<std::thread> threads_;
   std::mutex m_;
   std::condition_variable cv_;
-  std::set<std::string> inFlight_;
+  std::string claimer_ = "callbacks:" + std::to_string(getpid());
   std::atomic<bool> stopping_{false};
   bool woken_ = false;
 };

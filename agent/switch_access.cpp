@@ -1,7 +1,5 @@
 #include "switch_access.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -77,42 +75,10 @@ Secrets resolve(const Config& cfg, const std::string& name) {
 }
 
 // An exclusive lock on one switch, held while a job works on it.
-class SwitchLock {
+// Every switch of a job, held in one global order.
+class Holds final : public SwitchLocks {
  public:
-  SwitchLock(const std::string& dir, const std::string& name, std::chrono::seconds wait,
-             const std::function<bool()>& interrupt) {
-    std::filesystem::create_directories(dir);
-    std::string path = dir + "/" + name + ".lock";
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ < 0) throw DriverError(DriverErrorKind::protocol, "cannot open lock file " + path);
-    auto deadline = std::chrono::steady_clock::now() + wait;
-    // Another colo process is working on this switch: wait for it, bounded.
-    while (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      if (interrupt && interrupt()) {
-        ::close(fd_);
-        throw DriverError(DriverErrorKind::interrupted,
-                          "interrupted while waiting for switch " + name);
-      }
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::close(fd_);
-        throw DriverError(DriverErrorKind::timeout,
-                          "switch " + name + " is busy: another colo process has held it for " +
-                              std::to_string(wait.count()) + " s");
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }
-  ~SwitchLock() { ::close(fd_); }  // closing releases the lock
-  SwitchLock(const SwitchLock&) = delete;
-  SwitchLock& operator=(const SwitchLock&) = delete;
-
- private:
-  int fd_ = -1;
-};
-
-class FileLocks final : public SwitchLocks {
- public:
-  std::vector<std::unique_ptr<SwitchLock>> held;
+  std::vector<std::unique_ptr<SwitchHold>> held;
 };
 
 class SshSession final : public SwitchSession {
@@ -173,7 +139,8 @@ class SwitchLatency {
 
 class SshOpener final : public SwitchOpener {
  public:
-  SshOpener(const Config& c, std::string lockDir) : cfg_(c), lockDir_(std::move(lockDir)) {}
+  SshOpener(const Config& c, std::shared_ptr<Ownership> ownership)
+      : cfg_(c), ownership_(std::move(ownership)) {}
 
   void preflight(const inventory::Switch& sw) override {
     try {
@@ -197,9 +164,8 @@ class SshOpener final : public SwitchOpener {
     names.erase(std::unique(names.begin(), names.end()), names.end());
     // Long enough for another job on the same switch to finish its work.
     auto wait = std::chrono::seconds(cfg_.connect_timeout_s + 8 * cfg_.command_timeout_s);
-    auto locks = std::make_unique<FileLocks>();
-    for (const auto& n : names)
-      locks->held.push_back(std::make_unique<SwitchLock>(lockDir_, n, wait, interrupt));
+    auto locks = std::make_unique<Holds>();
+    for (const auto& n : names) locks->held.push_back(ownership_->hold(n, wait, interrupt));
     return locks;
   }
 
@@ -235,13 +201,14 @@ class SshOpener final : public SwitchOpener {
 
  private:
   Config cfg_;
-  std::string lockDir_;
+  std::shared_ptr<Ownership> ownership_;
 };
 
 }  // namespace
 
-std::unique_ptr<SwitchOpener> sshOpener(const Config& config, std::string lockDir) {
-  return std::make_unique<SshOpener>(config, std::move(lockDir));
+std::unique_ptr<SwitchOpener> sshOpener(const Config& config,
+                                        std::shared_ptr<Ownership> ownership) {
+  return std::make_unique<SshOpener>(config, std::move(ownership));
 }
 
 std::string switchLatencyMetrics() { return SwitchLatency::instance().text(); }

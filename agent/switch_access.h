@@ -1,6 +1,6 @@
 // Reaching a switch: credentials from the config (environment or 0600
-// files), SSH with host-key checks, and a per-switch lock so that commands to
-// one switch are serialized, also across colo processes.
+// files), SSH with host-key checks, and a hold per switch (ownership.h) so
+// that commands to one switch are serialized, also across colo processes.
 #pragma once
 
 #include <functional>
@@ -11,6 +11,7 @@
 #include "colo/drivers/device.h"
 #include "colo/inventory/model.h"
 #include "config.h"
+#include "ownership.h"
 
 namespace colo::agent {
 
@@ -48,8 +49,8 @@ class SwitchOpener {
                                               std::function<bool()> interrupt = {}) = 0;
 };
 
-// Opens switches over SSH as the config says. Lock files live in `lockDir`.
-std::unique_ptr<SwitchOpener> sshOpener(const Config& config, std::string lockDir);
+// Opens switches over SSH as the config says; `ownership` holds them.
+std::unique_ptr<SwitchOpener> sshOpener(const Config& config, std::shared_ptr<Ownership> ownership);
 
 // Switch command latency, per switch, as a Prometheus histogram (text).
 std::string switchLatencyMetrics();

@@ -90,7 +90,10 @@ class ChangeFailed : public std::runtime_error {
 // restore. The job stays in progress, and its stored captures let the next
 // start continue it, exactly as after a crash.
 struct JobAbandoned : std::runtime_error {
-  JobAbandoned() : std::runtime_error("abandoned: colo is stopping; the next start continues it") {}
+  JobAbandoned()
+      : std::runtime_error(
+            "abandoned: colo is stopping, or its lease may have lapsed; the job's next owner "
+            "continues it") {}
 };
 
 struct SwitchWorkOptions {

@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "playbooks: %s\n", pb.errors[0].str().c_str());
     return 1;
   }
-  auto opener = agent::sshOpener(cfg, dir.file("locks"));
+  auto opener = agent::sshOpener(cfg, agent::fileOwnership(dir.file("locks"), "bench"));
   NoSteps steps;
 
   auto change = [&](const std::string& sw, const std::string& port, int n) {
@@ -232,7 +232,7 @@ int main(int argc, char** argv) {
   auto slowInv = inv;
   for (auto& sw : slowInv.switches) sw.port = slowSim.port(sw.name);
   slowInv.index();
-  opener = agent::sshOpener(cfg, dir.file("locks"));
+  opener = agent::sshOpener(cfg, agent::fileOwnership(dir.file("locks"), "bench"));
   fanout(slowSim, slowInv, "simulated switches taking 20 ms per command (latency-bound, like real switches)");
   return 0;
 }

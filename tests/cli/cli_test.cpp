@@ -117,11 +117,11 @@ TEST_CASE("a mistyped ledger path is an error, and nothing is created") {
   // `colo init` creates it, owner-only, and says so; again, it is a no-op.
   auto r = colo({"--state", typo, "init"});
   CHECK(r.exit_code == 0);
-  CHECK(r.out == "created ledger " + typo + " (schema version 6)\n");
+  CHECK(r.out == "created ledger " + typo + " (schema version 7)\n");
   CHECK((std::filesystem::status(typo).permissions() & std::filesystem::perms::others_read) ==
         std::filesystem::perms::none);
   CHECK(colo({"--state", typo, "init"}).out ==
-        "ledger " + typo + " is up to date (schema version 6)\n");
+        "ledger " + typo + " is up to date (schema version 7)\n");
   CHECK(colo({"--state", typo, "racks"}).exit_code == 0);
 }
 
@@ -311,13 +311,13 @@ TEST_CASE("a ledger that is not colo's, or is newer, is refused and left untouch
   std::filesystem::remove(colo.state);
   REQUIRE(colo({"init"}).exit_code == 0);
   REQUIRE(colo({"reserve", request("bappeda-web.json")}).exit_code == 0);
-  REQUIRE(colo::test::run({"/usr/bin/sqlite3", colo.state, "PRAGMA user_version = 7"}, colo.dir)
+  REQUIRE(colo::test::run({"/usr/bin/sqlite3", colo.state, "PRAGMA user_version = 8"}, colo.dir)
               .exit_code == 0);
   auto before = colo.dump();
   r = colo({"release", "REQ-2026-0142"});
   CHECK(r.exit_code == 2);
   CHECK(r.err == "colo: ledger " + colo.state +
-                     " has schema version 7, newer than this colo understands (6); upgrade colo, "
+                     " has schema version 8, newer than this colo understands (7); upgrade colo, "
                      "do not downgrade the ledger\n");
   CHECK(colo.dump() == before);
 }
@@ -755,4 +755,36 @@ TEST_CASE("cmake --install puts the binary, its bash completion and its man page
                                 prefix);
   CHECK(script.exit_code == 0);
   CHECK(script.out.find("complete -o filenames -F _colo colo") != std::string::npos);
+}
+
+TEST_CASE("a PostgreSQL state is checked before it is used, and no password shows") {
+  TempDir dir;
+  auto run = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {kColo, "--inventory", kInventory});
+    return colo::test::run(args, dir);
+  };
+  auto r = run({"--state", "postgresql://colo:s3cret@127.0.0.1:1/colo", "racks"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err ==
+        "colo: state: the PostgreSQL URI carries a password; remove it and give it in "
+        "PGPASSWORD, ~/.pgpass or the config's password_env\n");
+  // Nothing listens on port 1: the server is named, on one line.
+  r = run({"--state", "postgresql://colo@127.0.0.1:1/colo", "racks"});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::StartsWith("colo: cannot reach the PostgreSQL ledger "
+                                      "postgresql://colo@127.0.0.1:1/colo: ") &&
+                        Catch::Contains("Connection refused"));
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  // The map form names where the password comes from; both fields checked.
+  auto cfg =
+      dir.write("colo.yaml", "inventory: " + kInventory +
+                                 "\nstate: {uri: var/colo.db, password_env: \"not a name\"}\n");
+  r = colo::test::run({kColo, "--config", cfg, "racks"}, dir);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == cfg +
+                     ":2:14: state: 'uri' must be a postgresql:// URI (a SQLite ledger is a "
+                     "plain path)\n" +
+                     cfg + ":2:41: state: 'password_env' must name an environment variable\n" +
+                     "colo: config " + cfg + " is invalid (2 errors)\n");
+  CHECK_FALSE(std::filesystem::exists(dir.file("var")));
 }

@@ -3,6 +3,7 @@
 // it with any signal at any moment.
 #pragma once
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,7 +21,7 @@ class Agent {
  public:
   explicit Agent(const std::string& config) {
     int out[2];
-    if (pipe(out) != 0) throw std::runtime_error("pipe");
+    if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
     pid_ = fork();
     if (pid_ == 0) {
       dup2(out[1], 1);

@@ -28,7 +28,7 @@ struct Result {
 class Gate {
  public:
   Gate() {
-    if (pipe(fds_) != 0) throw std::runtime_error("pipe failed");
+    if (pipe2(fds_, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   }
   ~Gate() { release(); }
   Gate(const Gate&) = delete;

@@ -3,6 +3,7 @@
 // standard input, so a crashed test leaves nothing running.
 #pragma once
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,7 +34,9 @@ class SwitchSim {
                              {"switches", switches}};
     auto cfg = dir_.write("sim.json", config.dump(2));
     int in[2], out[2];
-    if (pipe(in) != 0 || pipe(out) != 0) throw std::runtime_error("pipe failed");
+    // Close-on-exec: no other child (a database server a test starts) keeps them open.
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
+      throw std::runtime_error("pipe failed");
     pid_ = fork();
     if (pid_ == 0) {
       dup2(in[0], 0);

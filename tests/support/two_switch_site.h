@@ -34,6 +34,7 @@ struct SiteOptions {
   std::string extraConfig;  // more top-level config lines
   std::vector<int>
       callbackPorts;  // receivers on 127.0.0.1 that callbacks may go to (besides port 1)
+  std::string state;  // the ledger; a new one (ledger_state.h) when empty
 };
 
 inline std::string allowedUrls(std::vector<int> ports) {
@@ -47,13 +48,14 @@ inline std::string allowedUrls(std::vector<int> ports) {
 
 struct TwoSwitchSite {
   TempDir dir;
-  std::string state = ledgerState(dir, "var/colo.db");
+  std::string state;
   std::unique_ptr<SwitchSim> sim;
   std::string config;
   std::unique_ptr<Agent> agent;
   int callbackPort = 1;  // nothing listens there: callbacks stay in the outbox
 
-  explicit TwoSwitchSite(const SiteOptions& o = {}) {
+  explicit TwoSwitchSite(const SiteOptions& o = {})
+      : state(o.state.empty() ? ledgerState(dir, "var/colo.db") : o.state) {
     setenv("COLO_TEST_SW_PASSWORD", "s3cret-pw", 1);
     setenv("COLO_TEST_CB_SECRET", "callback-secret", 1);
     sim = std::make_unique<SwitchSim>(

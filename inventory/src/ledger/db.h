@@ -84,6 +84,9 @@ struct Dialect {
   std::string insertionOrder;
   // After a SELECT that takes a job: skip the rows other agents are taking.
   std::string skipLocked;
+  // After a SELECT in a write transaction: keep the rows read as they are
+  // until it ends (writers that already exclude each other need nothing).
+  std::string forUpdate;
   // The requests changed since a cursor (?1): rows of (request id, and with
   // no changesCursor, the event's seq, whose largest is the next cursor).
   std::string changesSince;
@@ -127,6 +130,6 @@ std::unique_ptr<Db> openSqlite(const std::string& path, bool create,
 std::unique_ptr<Db> openPostgres(const std::string& uri, const std::string& password, bool create);
 
 // The schema version both backends migrate to (Ledger::kSchemaVersion).
-constexpr std::int64_t kSchemaVersion = 6;
+constexpr std::int64_t kSchemaVersion = 7;
 
 }  // namespace colo::inventory::ledger

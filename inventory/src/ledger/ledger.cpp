@@ -3,10 +3,12 @@
 // (sqlite/, postgres/) own their schema and their SQL differences.
 #include "colo/inventory/ledger.h"
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
+#include <tuple>
 
 #include "colo/inventory/error.h"
 #include "db.h"
@@ -19,6 +21,7 @@ struct Ledger::Impl {
   std::unique_ptr<ledger::Db> db;
   bool inWrite = false;
   bool inRead = false;
+  std::string fence;  // setFence()
   std::function<bool()> abortWait;
   Clock clock;
 
@@ -31,6 +34,34 @@ struct Ledger::Impl {
   void requireWrite(const char* what) const {
     if (!inWrite)
       throw std::logic_error(std::string("Ledger::") + what + " called outside Ledger::write");
+  }
+
+  void insertEvent(std::string_view actor, std::string_view request_id, std::string_view kind,
+                   std::string_view detail) {
+    sql("INSERT INTO events (at, actor, request_id, kind, detail) VALUES (?1,?2,?3,?4,?5)")
+        .bind(1, now())
+        .bind(2, actor)
+        .bind(3, request_id)
+        .bind(4, kind)
+        .bind(5, detail)
+        .run();
+  }
+
+  // With a fence set: refuses (Error(moved)) a write about `id` unless it is
+  // in progress under the fence's owner (a job's writes, while it is still
+  // that owner's job); the row stays locked until the transaction ends (on
+  // PostgreSQL), so nobody adopts it in between.
+  void checkFence(std::string_view id) {
+    if (fence.empty()) return;
+    auto st = sql("SELECT status, owner FROM requests WHERE id = ?1" + dialect().forUpdate);
+    st.bind(1, id);
+    if (!st.step()) return;
+    auto status = parseStatus(st.text(0));
+    auto owner = st.text(1);
+    if (!status || !inProgress(*status) || owner != fence)
+      throw Error(ErrorKind::moved, "request " + std::string(id) + " is " + st.text(0) + " under " +
+                                        (owner.empty() ? "no owner" : owner) + ", not " + fence +
+                                        ": its lease moved on to another process; left as it is");
   }
 
   // Returns the new generation.
@@ -354,6 +385,7 @@ void Ledger::disown(std::string_view id, const std::string& owner) {
 void Ledger::saveCapture(std::string_view request_id, int attempt, std::string_view sw,
                          std::string_view port, const std::vector<std::string>& lines) {
   write([&] {
+    impl_->checkFence(request_id);
     impl_
         ->sql(
             "INSERT INTO port_captures (request_id, attempt, switch, port, lines) "
@@ -476,7 +508,7 @@ void Ledger::callbackResult(const std::string& deliveryId, bool delivered, const
             "UPDATE outbox SET attempts = attempts + 1, delivered_at = CASE WHEN ?2 = 1 THEN ?3 "
             "ELSE "
             "'' END, last_error = ?4, next_attempt_at = ?5, given_up = ?6, last_status = ?7, "
-            "last_attempt_at = ?3 WHERE delivery_id = ?1")
+            "last_attempt_at = ?3, claimed_by = '', claimed_until = 0 WHERE delivery_id = ?1")
         .bind(7, httpStatus)
         .bind(1, deliveryId)
         .bind(2, delivered ? 1 : 0)
@@ -586,7 +618,7 @@ void Ledger::insertRequest(const Request& r, Status initial, const StepNote& not
       .bind(7, r.received_at)
       .bind(8, now)
       .run();
-  appendEvent(note.actor, r.id, name(initial), note.detail);
+  impl_->insertEvent(note.actor, r.id, name(initial), note.detail);
 }
 
 std::int64_t Ledger::claim(const Plan& plan, std::string_view tenant, std::int64_t basedOn) {
@@ -704,7 +736,9 @@ void Ledger::transition(std::string_view request_id, Status from, Status to, con
     throw std::logic_error("no transition " + std::string(name(from)) + " -> " +
                            std::string(name(to)) + " in the lifecycle table");
   auto now = impl_->now();
-  // Compare-and-set: the row changes only if it is still `from`.
+  // Compare-and-set: the row changes only if it is still `from` (and, with a
+  // fence, from a status in progress, still held by the fence's owner).
+  std::string holder = inProgress(from) ? impl_->fence : std::string();
   auto st = impl_->sql(
       "UPDATE requests SET status = ?3, updated_at = ?4, "
       "error = CASE WHEN ?3 = 'failed' THEN ?5 WHEN ?3 IN ('planning', 'completed', 'released') "
@@ -714,16 +748,22 @@ void Ledger::transition(std::string_view request_id, Status from, Status to, con
       "attempt = attempt + CASE WHEN ?3 IN ('planning', 'releasing') THEN 1 ELSE 0 END, "
       "release_from = CASE WHEN ?3 = 'releasing' THEN ?2 ELSE '' END, "
       "owner = CASE WHEN ?3 IN ('planning', 'configuring', 'releasing') THEN ?6 ELSE '' END "
-      "WHERE id = ?1 AND status = ?2");
+      "WHERE id = ?1 AND status = ?2 AND (?7 = '' OR owner = ?7)");
   auto changed = st.bind(1, request_id)
                      .bind(2, name(from))
                      .bind(3, name(to))
                      .bind(4, now)
                      .bind(5, note.error)
                      .bind(6, note.owner)
+                     .bind(7, holder)
                      .run();
   if (changed != 1) {
     auto current = request(request_id);
+    if (current && current->status == from && !holder.empty())
+      throw Error(ErrorKind::moved,
+                  "request " + std::string(request_id) + " is " + std::string(name(from)) +
+                      " under " + (current->owner.empty() ? "no owner" : current->owner) +
+                      ", not " + holder + ": its lease moved on to another process; left as it is");
     throw Error(ErrorKind::moved, "request " + std::string(request_id) +
                                       (current ? " is " + std::string(name(current->status))
                                                : std::string(" is not in the ledger")) +
@@ -732,19 +772,150 @@ void Ledger::transition(std::string_view request_id, Status from, Status to, con
   }
   std::string detail = note.detail;
   if (!note.error.empty()) detail += (detail.empty() ? "" : ": ") + note.error;
-  appendEvent(note.actor, request_id, name(to), detail);
+  impl_->insertEvent(note.actor, request_id, name(to), detail);
 }
 
 void Ledger::appendEvent(std::string_view actor, std::string_view request_id, std::string_view kind,
                          std::string_view detail) {
   impl_->requireWrite("appendEvent");
-  impl_->sql("INSERT INTO events (at, actor, request_id, kind, detail) VALUES (?1,?2,?3,?4,?5)")
-      .bind(1, impl_->now())
-      .bind(2, actor)
-      .bind(3, request_id)
-      .bind(4, kind)
-      .bind(5, detail)
-      .run();
+  impl_->checkFence(request_id);
+  impl_->insertEvent(actor, request_id, kind, detail);
+}
+
+std::vector<OutboxEntry> Ledger::claimCallbacks(std::int64_t now, int limit,
+                                                std::string_view claimer, std::int64_t claimUntil) {
+  std::vector<OutboxEntry> out;
+  write([&] {
+    out.clear();
+    auto st = impl_->sql(
+        "UPDATE outbox SET claimed_by = ?3, claimed_until = ?4 WHERE delivery_id IN ("
+        "SELECT delivery_id FROM outbox WHERE delivered_at = '' AND given_up = 0 AND "
+        "next_attempt_at <= ?1 AND claimed_until <= ?1 ORDER BY next_attempt_at LIMIT ?2" +
+        impl_->dialect().skipLocked +
+        ") RETURNING delivery_id, request_id, url, body, event, attempts, next_attempt_at");
+    st.bind(1, now).bind(2, limit).bind(3, claimer).bind(4, claimUntil);
+    while (st.step())
+      out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4),
+                     static_cast<int>(st.integer(5)), st.integer(6)});
+  });
+  std::sort(out.begin(), out.end(), [](const OutboxEntry& a, const OutboxEntry& b) {
+    return std::tie(a.next_attempt_at, a.delivery_id) < std::tie(b.next_attempt_at, b.delivery_id);
+  });
+  return out;
+}
+
+void Ledger::renewLease(const Lease& l) {
+  write([&] {
+    impl_
+        ->sql(
+            "INSERT INTO agents (owner, agent_id, host, pid, started_at, lease_until) VALUES "
+            "(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (owner) DO UPDATE SET lease_until = "
+            "excluded.lease_until")
+        .bind(1, l.owner)
+        .bind(2, l.agent_id)
+        .bind(3, l.host)
+        .bind(4, l.pid)
+        .bind(5, l.started_at)
+        .bind(6, l.until)
+        .run();
+  });
+}
+
+void Ledger::endLease(std::string_view owner) {
+  write([&] {
+    impl_->sql("DELETE FROM switch_locks WHERE owner = ?1").bind(1, owner).run();
+    impl_->sql("DELETE FROM agents WHERE owner = ?1").bind(1, owner).run();
+  });
+}
+
+namespace {
+constexpr const char* kLeaseColumns = "owner, agent_id, host, pid, started_at, lease_until";
+Lease readLease(Statement& st) {
+  return {st.text(0), st.text(1), st.text(2), st.integer(3), st.text(4), st.integer(5)};
+}
+}  // namespace
+
+std::optional<Lease> Ledger::lease(std::string_view owner) {
+  auto st = impl_->sql(std::string("SELECT ") + kLeaseColumns + " FROM agents WHERE owner = ?1");
+  st.bind(1, owner);
+  if (!st.step()) return std::nullopt;
+  return readLease(st);
+}
+
+std::vector<Lease> Ledger::leases() {
+  auto st =
+      impl_->sql(std::string("SELECT ") + kLeaseColumns + " FROM agents ORDER BY agent_id, owner");
+  std::vector<Lease> out;
+  while (st.step()) out.push_back(readLease(st));
+  return out;
+}
+
+bool Ledger::takeSwitch(std::string_view sw, std::string_view holder, std::string_view owner,
+                        std::string_view replacing) {
+  bool taken = false;
+  write([&] {
+    auto now = impl_->now();
+    if (replacing.empty())
+      taken = impl_
+                  ->sql(
+                      "INSERT INTO switch_locks (switch, holder, owner, taken_at) VALUES (?1, ?2, "
+                      "?3, ?4) ON CONFLICT DO NOTHING")
+                  .bind(1, sw)
+                  .bind(2, holder)
+                  .bind(3, owner)
+                  .bind(4, now)
+                  .run() == 1;
+    else
+      taken = impl_
+                  ->sql(
+                      "UPDATE switch_locks SET holder = ?2, owner = ?3, taken_at = ?4 WHERE "
+                      "switch = ?1 AND holder = ?5")
+                  .bind(1, sw)
+                  .bind(2, holder)
+                  .bind(3, owner)
+                  .bind(4, now)
+                  .bind(5, replacing)
+                  .run() == 1;
+  });
+  return taken;
+}
+
+std::optional<Ledger::SwitchHolder> Ledger::switchHolder(std::string_view sw) {
+  auto st = impl_->sql("SELECT holder, owner FROM switch_locks WHERE switch = ?1");
+  st.bind(1, sw);
+  if (!st.step()) return std::nullopt;
+  return SwitchHolder{st.text(0), st.text(1)};
+}
+
+void Ledger::releaseSwitch(std::string_view sw, std::string_view holder) {
+  write([&] {
+    impl_->sql("DELETE FROM switch_locks WHERE switch = ?1 AND holder = ?2")
+        .bind(1, sw)
+        .bind(2, holder)
+        .run();
+  });
+}
+
+std::vector<Job> Ledger::ownedJobs(const std::string& owner) {
+  auto st = impl_->sql(
+      "SELECT id, status FROM requests WHERE owner = ?1 AND status IN ('planning', "
+      "'configuring', 'releasing') ORDER BY created_at, id");
+  st.bind(1, owner);
+  std::vector<Job> out;
+  while (st.step()) out.push_back({st.text(0), statusOf(st.text(1), impl_->path()), owner});
+  return out;
+}
+
+void Ledger::setFence(std::string owner) {
+  impl_->fence = std::move(owner);
+}
+
+void Ledger::unclaimCallback(std::string_view deliveryId) {
+  write([&] {
+    impl_->sql("UPDATE outbox SET claimed_by = '', claimed_until = 0 WHERE delivery_id = ?1")
+        .bind(1, deliveryId)
+        .run();
+  });
 }
 
 }  // namespace colo::inventory

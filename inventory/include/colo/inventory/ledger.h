@@ -138,6 +138,16 @@ struct Tallies {
   std::map<std::string, std::int64_t> callbacks;  // delivered, backlog, given_up, failed_attempts
 };
 
+// A process that owns jobs, alive until `until` unless it renews (SPEC §12).
+struct Lease {
+  std::string owner;     // the id its jobs name
+  std::string agent_id;  // the agent's configured name, or "cli"
+  std::string host;
+  std::int64_t pid = 0;
+  std::string started_at;  // UTC
+  std::int64_t until = 0;  // epoch milliseconds, by the renewer's clock
+};
+
 // Which requests a listing wants, and where it goes on from.
 struct RequestQuery {
   std::optional<Status> status;
@@ -151,7 +161,7 @@ struct RequestQuery {
 
 class Ledger {
  public:
-  static constexpr int kSchemaVersion = 6;  // ledger::kSchemaVersion
+  static constexpr int kSchemaVersion = 7;  // ledger::kSchemaVersion
 
   enum class Open {
     create,      // `colo init` (and the agent): create the file when missing
@@ -243,6 +253,13 @@ class Ledger {
                            const std::function<std::string(int seq, int year)>& number);
   std::optional<LetterRecord> letter(const std::string& request_id);
   std::vector<OutboxEntry> dueCallbacks(std::int64_t now, int limit);
+  // Takes up to `limit` due deliveries nobody else is sending, for
+  // `claimer` until `claimUntil` (ms): several agents never send one at the
+  // same time, and one whose sender died is taken again after that.
+  std::vector<OutboxEntry> claimCallbacks(std::int64_t now, int limit, std::string_view claimer,
+                                          std::int64_t claimUntil);
+  // Gives a claimed delivery back unsent (the sender is stopping).
+  void unclaimCallback(std::string_view deliveryId);
   // Every delivery of a request's callbacks, oldest first.
   std::vector<CallbackDelivery> callbacks(std::string_view request_id);
   std::optional<std::int64_t> nextCallbackAt();
@@ -267,6 +284,32 @@ class Ledger {
   // be visited again on the next call.
   std::int64_t changesSince(std::int64_t cursor,
                             const std::function<void(const std::string& id)>& visit);
+
+  // Leases of the owners of jobs (SPEC §12). renewLease writes the row
+  // (creating it); endLease removes it and the switches its owner holds.
+  void renewLease(const Lease& lease);
+  void endLease(std::string_view owner);
+  std::optional<Lease> lease(std::string_view owner);
+  std::vector<Lease> leases();
+  // A switch held by one job at a time, across processes and machines:
+  // takeSwitch succeeds when nobody holds it, or when its holder is still
+  // `replacing` (a holder whose owner is gone); releaseSwitch lets go of it
+  // if `holder` still has it.
+  bool takeSwitch(std::string_view sw, std::string_view holder, std::string_view owner,
+                  std::string_view replacing = {});
+  struct SwitchHolder {
+    std::string holder, owner;
+  };
+  std::optional<SwitchHolder> switchHolder(std::string_view sw);
+  void releaseSwitch(std::string_view sw, std::string_view holder);
+  // The jobs in progress `owner` holds.
+  std::vector<Job> ownedJobs(const std::string& owner);
+  // From now on, this connection's job writes are refused with Error(moved)
+  // unless `owner` still holds the request, in progress: transition from a
+  // status in progress, appendEvent and saveCapture. An owner whose lease
+  // lapsed while it was paused or cut off writes nothing over the one that
+  // took its job over, nor after it ended the job.
+  void setFence(std::string owner);
 
   // Whether the request still holds anything (units, power, ports, addresses).
   bool holdsClaims(std::string_view request_id);

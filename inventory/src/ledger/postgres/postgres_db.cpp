@@ -67,6 +67,23 @@ std::int64_t lockNumber(std::string_view key) {
   return static_cast<std::int64_t>(h);
 }
 
+// libpq's messages span lines ("...failed: Connection refused\n\tIs the
+// server running..."): one line, for a terminal and a JSON log alike.
+std::string oneLine(std::string_view text) {
+  std::string out;
+  bool space = false;
+  for (char c : text) {
+    if (c == '\n' || c == '\t' || c == '\r' || c == ' ') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
 bool connectionLost(const char* state) {
   // 08: connection exceptions; 57P01-57P03: the server shut down or is
   // starting; no SQLSTATE at all: libpq lost the connection itself.
@@ -129,6 +146,7 @@ class PgDb : public Db {
     checkUri();
     dialect_.insertionOrder = "seq";
     dialect_.skipLocked = " FOR UPDATE SKIP LOCKED";
+    dialect_.forUpdate = " FOR UPDATE";
     // Transactions commit in an order their seqs do not follow: a reader
     // goes back to the oldest transaction still running when it last read.
     dialect_.changesSince =
@@ -260,9 +278,8 @@ class PgDb : public Db {
     prepared_.clear();
     conn_ = PQconnectdbParams(keys.data(), values.data(), 1);
     if (PQstatus(conn_) != CONNECTION_OK) {
-      std::string why = PQerrorMessage(conn_);
-      while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
-      throw Error(ErrorKind::storage, "cannot reach the PostgreSQL ledger " + uri_ + ": " + why);
+      throw Error(ErrorKind::storage, "cannot reach the PostgreSQL ledger " + uri_ + ": " +
+                                          oneLine(PQerrorMessage(conn_)));
     }
     // Notices (e.g. "relation exists, skipping") are not errors: not printed.
     PQsetNoticeProcessor(
@@ -285,10 +302,8 @@ class PgDb : public Db {
     auto status = PQresultStatus(r);
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
     const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
-    std::string message = r ? PQresultErrorMessage(r) : PQerrorMessage(conn_);
-    if (message.empty()) message = PQerrorMessage(conn_);
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
-      message.pop_back();
+    std::string message = oneLine(r ? PQresultErrorMessage(r) : PQerrorMessage(conn_));
+    if (message.empty()) message = oneLine(PQerrorMessage(conn_));
     std::string code = state ? state : "";
     PQclear(r);
     std::string where = "ledger " + uri_ + ": ";

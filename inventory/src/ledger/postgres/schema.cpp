@@ -227,10 +227,33 @@ CREATE TRIGGER tally_outbox AFTER INSERT OR DELETE OR UPDATE ON outbox
 )sql";
 }
 
+// 7: several agents (SPEC §12): leases of the owners of jobs, switches held
+// by one job at a time, callback deliveries claimed by one sender.
+std::string schema7() {
+  return withCollation(R"sql(
+CREATE TABLE agents (
+  owner TEXT PRIMARY KEY,
+  agent_id TEXT NOT NULL,
+  host TEXT NOT NULL,
+  pid BIGINT NOT NULL,
+  started_at TEXT NOT NULL,
+  lease_until BIGINT NOT NULL
+);
+CREATE TABLE switch_locks (
+  switch TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  taken_at TEXT NOT NULL
+);
+ALTER TABLE outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN claimed_until BIGINT NOT NULL DEFAULT 0;
+)sql");
+}
+
 }  // namespace
 
 std::vector<Step> migrations() {
-  return {{6, schema6()}};
+  return {{6, schema6()}, {7, schema7()}};
 }
 
 }  // namespace colo::inventory::ledger::postgres

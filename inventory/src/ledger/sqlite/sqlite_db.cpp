@@ -291,12 +291,36 @@ ALTER TABLE outbox ADD COLUMN last_status INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE outbox ADD COLUMN last_attempt_at TEXT NOT NULL DEFAULT '';
 )sql";
 
+// 7: several processes (SPEC §12): each owner of jobs holds a lease, a
+// switch is held by one job at a time through a row, and a callback
+// delivery is claimed by one sender at a time. (On SQLite, one machine's
+// kernel locks do the first two; the tables are there for the same schema.)
+const char* const kSeveralAgentsMigration = R"sql(
+CREATE TABLE agents (
+  owner TEXT PRIMARY KEY,
+  agent_id TEXT NOT NULL,
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  started_at TEXT NOT NULL,
+  lease_until INTEGER NOT NULL
+) STRICT;
+CREATE TABLE switch_locks (
+  switch TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  taken_at TEXT NOT NULL
+) STRICT;
+ALTER TABLE outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN claimed_until INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 std::vector<std::string> migrations() {
   std::vector<std::string> out(std::begin(kStaticMigrations), std::end(kStaticMigrations));
   out.push_back(lifecycleMigration());
   out.push_back(kLettersMigration);
   out.push_back(kRequestListMigration);
   out.push_back(kTalliesMigration);
+  out.push_back(kSeveralAgentsMigration);
   return out;
 }
 
@@ -510,7 +534,7 @@ class SqliteDb : public Db {
         checkIdentity(now, path_);
         found_ = now.version;
         auto steps = migrations();
-        static_assert(std::size(kStaticMigrations) + 4 == kSchemaVersion);
+        static_assert(std::size(kStaticMigrations) + 5 == kSchemaVersion);
         for (auto v = now.version; v < kSchemaVersion; ++v)
           exec(steps[static_cast<std::size_t>(v)].c_str());
         if (now.version > 0) {

@@ -1,0 +1,134 @@
+// The ledger's backends side by side (SPEC §12): reserve latency on SQLite
+// and on PostgreSQL 15, with one process reserving and with two at once (as
+// two agents do), on the 500-rack data center with 20,000 reservations
+// already held. PostgreSQL runs durable (fsync on, as SQLite's synchronous =
+// FULL) in a throwaway cluster on 127.0.0.1 (scripts/pg-cluster).
+//
+//   build/bench/backends_bench [REQUESTS]   (default 400 reserves per run)
+//   build/bench/backends_bench --write-inventory PATH   (the inventory only)
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench_site.h"
+#include "colo/inventory/allocator.h"
+#include "colo/inventory/loader.h"
+
+namespace inv = colo::inventory;
+using namespace colo::bench;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
+}
+
+std::string shell(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char buf[512];
+  while (fgets(buf, sizeof buf, p)) out += buf;
+  if (pclose(p) != 0) throw std::runtime_error("failed: " + cmd);
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+struct Run {
+  std::vector<double> ms;
+  double seconds = 0;
+};
+
+// `processes` reservers at once, each with its own connection and cache,
+// together `n` requests (1 to 4 units, every other one redundant).
+Run reserveRun(const std::string& state, const inv::Inventory& inventory, int n, int processes,
+               const std::string& tag) {
+  std::vector<Run> parts(static_cast<std::size_t>(processes));
+  auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < processes; ++t)
+    threads.emplace_back([&, t] {
+      inv::Ledger ledger(state);
+      std::unique_ptr<inv::Occupancy> cache;
+      for (int i = t; i < n; i += processes) {
+        auto id = tag + "-" + std::to_string(i);
+        auto r = inv::parseRequestJson(requestJson(id, 1 + i % 4, i % 2 == 0));
+        auto a = Clock::now();
+        inv::reserve(ledger, inventory, r, "bench", cache);
+        parts[static_cast<std::size_t>(t)].ms.push_back(
+            std::chrono::duration<double, std::milli>(Clock::now() - a).count());
+      }
+    });
+  for (auto& th : threads) th.join();
+  Run out;
+  out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  for (auto& p : parts) out.ms.insert(out.ms.end(), p.ms.begin(), p.ms.end());
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // For bench/acceptance_bench: the same 500-rack inventory, written out.
+  if (argc == 3 && std::string(argv[1]) == "--write-inventory") {
+    writeInventory(argv[2]);
+    return 0;
+  }
+  int n = argc > 1 ? std::atoi(argv[1]) : 400;
+  std::string tmpl = (std::filesystem::temp_directory_path() / "colo-backends-XXXXXX").string();
+  std::string dir = mkdtemp(tmpl.data());
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all |
+                                        std::filesystem::perms::group_exec |
+                                        std::filesystem::perms::others_exec);
+  auto invPath = dir + "/inventory.yaml";
+  writeInventory(invPath);
+  auto loaded = inv::loadInventory(invPath);
+  if (!loaded.ok()) return 1;
+  const auto& inventory = loaded.inventory;
+
+  std::string cluster = dir + "/pg";
+  std::printf("starting a durable PostgreSQL 15 cluster (scripts/pg-cluster) ...\n");
+  std::string base = shell(COLO_SOURCE_DIR "/scripts/pg-cluster start " + cluster + " --durable");
+  struct Stop {
+    std::string cluster, dir;
+    ~Stop() {
+      std::system((COLO_SOURCE_DIR "/scripts/pg-cluster stop " + cluster).c_str());
+      std::filesystem::remove_all(dir);
+    }
+  } stop{cluster, dir};
+
+  std::printf("reserve on each backend: %d racks, %d reservations held, %d reserves a run\n\n",
+              kRacks, kPreReserved, n);
+  std::printf("%-12s %-10s %10s %10s %12s\n", "backend", "reservers", "p50 ms", "p99 ms",
+              "reserves/s");
+  for (const std::string backend : {"sqlite", "postgresql"}) {
+    std::string state =
+        backend == "sqlite"
+            ? dir + "/colo.db"
+            : shell(COLO_SOURCE_DIR "/scripts/pg-cluster createdb " + cluster + " bench");
+    auto t0 = Clock::now();
+    {
+      inv::Ledger ledger(state, inv::Ledger::Open::create);
+      fillLedger(ledger, inventory);
+    }
+    std::printf("%-12s (setup: %d reservations written in %.1f s)\n", backend.c_str(), kPreReserved,
+                std::chrono::duration<double>(Clock::now() - t0).count());
+    for (int processes : {1, 2}) {
+      auto run =
+          reserveRun(state, inventory, n, processes, backend + "-" + std::to_string(processes));
+      std::printf("%-12s %-10d %10.2f %10.2f %12.0f\n", backend.c_str(), processes,
+                  percentile(run.ms, 0.5), percentile(run.ms, 0.99),
+                  static_cast<double>(run.ms.size()) / run.seconds);
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,272 @@
+// Several agents on one PostgreSQL ledger (SPEC §12): racing for scarce
+// room, an agent killed or paused mid-job, the database restarted under
+// load. Run by the suite's PostgreSQL pass only ([postgres]).
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "../support/two_switch_site.h"
+
+using colo::test::Agent;
+using colo::test::Child;
+using colo::test::Gate;
+using colo::test::SiteOptions;
+using colo::test::TwoSwitchSite;
+using nlohmann::json;
+
+namespace {
+
+// The site's config for a second agent: the same ledger and switches, its
+// own agent_id.
+std::string secondConfig(TwoSwitchSite& site, const std::string& from, const std::string& to) {
+  std::string text = Child::slurp(site.config);
+  auto at = text.find("agent_id: " + from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size() + 10, "agent_id: " + to);
+  return site.dir.write("colo-" + to + ".yaml", text);
+}
+
+// One 2U server with one NIC: each rack of the site has room for one.
+std::string oneServer(const std::string& id) {
+  return R"({"id": ")" + id +
+         R"(", "letter_number": "1/T/2026", "tenant": {"code": "BAPPEDA", "name": "Bappeda"},
+      "received_at": "2026-11-23T08:30:00+07:00", "servers": [{"hostname": "s-)" +
+         id + R"(", "units": 2, "power_watts": 300, "redundant_power": true,
+      "nics": [{"pools": ["pub-v4"]}]}]})";
+}
+
+int postTo(TwoSwitchSite& site, Agent& agent, const std::string& body) {
+  auto r =
+      colo::test::run({"/usr/bin/curl", "-s", "-m", "20", "-o", "/dev/null", "-w", "%{http_code}",
+                       "-X", "POST", "-H", "Authorization: Bearer " + colo::test::kSiteToken, "-H",
+                       "Content-Type: application/json", "--data-binary",
+                       "@" + site.dir.write("post-" + std::to_string(rand()) + ".json", body),
+                       "http://127.0.0.1:" + std::to_string(agent.port()) + "/v1/requests"},
+                      site.dir);
+  return std::atoi(r.out.c_str());
+}
+
+int getStatus(TwoSwitchSite& site, Agent& agent, const std::string& path) {
+  auto r =
+      colo::test::run({"/usr/bin/curl", "-s", "-m", "5", "-o", "/dev/null", "-w", "%{http_code}",
+                       "http://127.0.0.1:" + std::to_string(agent.port()) + path},
+                      site.dir);
+  return std::atoi(r.out.c_str());
+}
+
+// Agent "one" (lease 5 s) whose first `description` command on switch a
+// hangs: it stands mid-configure, holding switch a, until something happens.
+SiteOptions hangingSite(int commandTimeout) {
+  SiteOptions o;
+  o.faultsA = {{"hang", {{"match", "description"}, {"times", 1}}}};
+  o.commandTimeout = commandTimeout;
+  o.extraConfig = "agent_id: one\nlease_s: 5\n";
+  return o;
+}
+
+int commandsOn(TwoSwitchSite& site, const std::string& sw) {
+  return static_cast<int>(site.sim->state(sw)["commands"].size());
+}
+
+}  // namespace
+
+TEST_CASE("two agents and eight CLI processes race for scarce room: exact winners, no deadlock",
+          "[postgres]") {
+  SiteOptions o;
+  o.racks = {{"ra", "a"}, {"rb", "a"}, {"rc", "b"}, {"rd", "b"}};  // room for four servers
+  o.workers = 2;
+  o.extraConfig = "agent_id: one\nlease_s: 10\n";
+  TwoSwitchSite site(o);
+  site.startAgent();
+  Agent other(secondConfig(site, "one", "two"));
+
+  // Twelve requests posted to the two agents at once, eight reserved by CLI
+  // processes at the same moment.
+  Gate gate;
+  std::vector<std::unique_ptr<Child>> clis;
+  for (int i = 0; i < 8; ++i)
+    clis.push_back(std::make_unique<Child>(
+        std::vector<std::string>{COLO_BINARY, "--config", site.config, "reserve",
+                                 site.dir.write("cli" + std::to_string(i) + ".json",
+                                                oneServer("REQ-CLI-" + std::to_string(i)))},
+        site.dir, &gate));
+  std::vector<std::thread> posters;
+  std::atomic<int> accepted{0};
+  for (int i = 0; i < 12; ++i)
+    posters.emplace_back([&, i] {
+      Agent& to = i % 2 ? other : *site.agent;
+      if (postTo(site, to, oneServer("REQ-API-" + std::to_string(i))) == 202) ++accepted;
+    });
+  gate.release();
+  for (auto& t : posters) t.join();
+  CHECK(accepted == 12);
+  int cliWon = 0;
+  for (auto& c : clis) {
+    auto r = c->wait();
+    INFO(r.err);
+    if (r.exit_code == 0) {
+      ++cliWon;
+    } else {
+      CHECK(r.exit_code == 1);
+      CHECK(r.err.find("no rack has") != std::string::npos);  // exhausted, nothing else
+    }
+  }
+  for (int i = 0; i < 12; ++i) CHECK(site.waitEnded("REQ-API-" + std::to_string(i)));
+  // Exactly the room there is was handed out, each unit, port and address once.
+  CHECK(site.sql("SELECT count(DISTINCT request_id) FROM unit_claims") == "4\n");
+  CHECK(site.sql("SELECT count(*), count(DISTINCT rack || ':' || unit) FROM unit_claims") ==
+        "8|8\n");
+  CHECK(site.sql("SELECT count(*), count(DISTINCT address) FROM address_claims") == "4|4\n");
+  CHECK(site.sql("SELECT count(*), count(DISTINCT switch || port) FROM port_claims") == "4|4\n");
+  auto won =
+      std::stoi(site.sql("SELECT count(*) FROM requests WHERE status IN ('completed', "
+                         "'reserved')"));
+  CHECK(won == 4);
+  CHECK(won ==
+        cliWon + std::stoi(site.sql("SELECT count(*) FROM requests WHERE status = 'completed'")));
+  // Whoever lost was told there is no room; no deadlock, retry or lock error
+  // surfaced anywhere.
+  CHECK(site.sql("SELECT count(*) FROM requests WHERE status = 'failed' AND error NOT LIKE "
+                 "'%no rack has%'") == "0\n");
+  for (auto* a : {site.agent.get(), &other}) {
+    auto log = a->log();
+    INFO(log);
+    CHECK(log.find("deadlock") == std::string::npos);
+    CHECK(log.find("\"level\":\"error\"") == std::string::npos);
+  }
+  // Both agents worked: the jobs were shared out.
+  CHECK(site.sql("SELECT count(DISTINCT actor) > 0 FROM events WHERE actor LIKE 'agent:%'") ==
+        "1\n");
+}
+
+TEST_CASE("kill -9 of an agent mid-configure: another agent finishes or undoes its job",
+          "[postgres]") {
+  TwoSwitchSite site(hangingSite(20));
+  auto beforeA = site.ports("a"), beforeB = site.ports("b");
+  site.startAgent();
+  REQUIRE(site.post(site.request("REQ-K")) == 202);
+  REQUIRE(site.waitHung("a"));
+  REQUIRE(site.status("REQ-K") == "configuring");
+  site.agent->stop(SIGKILL);
+  // Another agent on the same ledger: the job's owner is gone (its process
+  // on this host no longer exists, or its lease runs out): adopted.
+  Agent other(secondConfig(site, "one", "two"));
+  REQUIRE(site.waitEnded("REQ-K"));
+  INFO(other.log());
+  CHECK(site.disagreements("REQ-K", beforeA, beforeB).empty());
+  CHECK(other.log().find("job.interrupted") != std::string::npos);
+  CHECK(site.sql("SELECT count(*) FROM switch_locks") == "0\n");
+}
+
+TEST_CASE("an agent paused beyond its lease does not act on the job another agent took over",
+          "[postgres]") {
+  TwoSwitchSite site(hangingSite(30));
+  auto beforeA = site.ports("a"), beforeB = site.ports("b");
+  site.startAgent();
+  REQUIRE(site.post(site.request("REQ-S")) == 202);
+  REQUIRE(site.waitHung("a"));
+  auto owner = site.sql("SELECT owner FROM requests WHERE id = 'REQ-S'");
+  // Paused (a hung VM, a stop-the-world pause) beyond its lease.
+  REQUIRE(kill(site.agent->pid(), SIGSTOP) == 0);
+  Agent other(secondConfig(site, "one", "two"));
+  REQUIRE(TwoSwitchSite::eventually(
+      [&] {
+        auto s = site.status("REQ-S");
+        return s == "completed" || s == "failed";
+      },
+      std::chrono::seconds(40)));
+  auto ended = site.status("REQ-S");
+  CHECK(site.sql("SELECT owner FROM requests WHERE id = 'REQ-S'") == "\n");
+  CHECK(site.disagreements("REQ-S", beforeA, beforeB).empty());
+  auto commandsA = commandsOn(site, "a"), commandsB = commandsOn(site, "b");
+  auto events = site.sql("SELECT count(*) FROM events WHERE request_id = 'REQ-S'");
+  // Resumed: it finds its lease gone and sends nothing more, writes nothing.
+  REQUIRE(kill(site.agent->pid(), SIGCONT) == 0);
+  REQUIRE(TwoSwitchSite::eventually([&] {
+    auto log = site.agent->log();
+    return log.find("provision.left") != std::string::npos ||
+           log.find("provision.moved") != std::string::npos;
+  }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // room to misbehave
+  INFO(site.agent->log());
+  CHECK(commandsOn(site, "a") == commandsA);
+  CHECK(commandsOn(site, "b") == commandsB);
+  CHECK(site.sql("SELECT count(*) FROM events WHERE request_id = 'REQ-S'") == events);
+  CHECK(site.status("REQ-S") == ended);
+  CHECK(site.disagreements("REQ-S", beforeA, beforeB).empty());
+  CHECK(owner != "\n");
+}
+
+TEST_CASE("the database restarted under load: no accepted request is lost", "[postgres]") {
+  // A cluster of its own: restarting the shared one would upset other tests.
+  colo::test::TempDir pg;
+  // The server runs as `postgres`, which must reach the cluster's directory.
+  std::filesystem::permissions(pg.path(), std::filesystem::perms::owner_all |
+                                              std::filesystem::perms::group_exec |
+                                              std::filesystem::perms::others_exec);
+  auto cluster = (pg.path() / "cluster").string();
+  auto start = colo::test::run({COLO_SOURCE_DIR "/scripts/pg-cluster", "start", cluster}, pg);
+  REQUIRE(start.exit_code == 0);
+  struct Stop {
+    std::string dir;
+    colo::test::TempDir& pg;
+    ~Stop() { colo::test::run({COLO_SOURCE_DIR "/scripts/pg-cluster", "stop", dir}, pg); }
+  } stop{cluster, pg};
+  auto created =
+      colo::test::run({COLO_SOURCE_DIR "/scripts/pg-cluster", "createdb", cluster, "restarts"}, pg);
+  REQUIRE(created.exit_code == 0);
+  SiteOptions o;
+  o.state = colo::test::trimmed(created.out);
+  o.workers = 2;
+  TwoSwitchSite site(o);
+  site.startAgent();
+
+  // A client that posts 40 requests, each until it is accepted (as the
+  // request system would), while the server restarts twice.
+  std::map<std::string, int> answers;  // id -> the non-202 answers it got
+  std::atomic<bool> posting{true};
+  std::thread client([&] {
+    for (int i = 0; i < 40; ++i) {
+      auto id = "REQ-R" + std::to_string(i);
+      auto body = R"({"id": ")" + id +
+                  R"(", "letter_number": "1/T/2026", "tenant": {"code": )"
+                  R"("BAPPEDA", "name": "Bappeda"}, "received_at": "2026-11-23T08:30:00+07:00", )"
+                  R"("servers": [{"hostname": "h)" +
+                  std::to_string(i) + R"(", "units": 1, "power_watts": 100}]})";
+      for (int attempt = 0; attempt < 200; ++attempt) {
+        int code = site.post(body);
+        if (code == 202) break;
+        ++answers[id];
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+    posting = false;
+  });
+  int readyDown = 0;
+  for (int restart = 0; restart < 2 && posting; ++restart) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    auto r = colo::test::run({COLO_SOURCE_DIR "/scripts/pg-cluster", "restart", cluster}, pg);
+    CHECK(r.exit_code == 0);
+    if (getStatus(site, *site.agent, "/readyz") != 200) ++readyDown;
+  }
+  client.join();
+  // Every request is in the ledger once, accepted or not on its first try.
+  CHECK(site.sql("SELECT count(*), count(DISTINCT id) FROM requests") == "40|40\n");
+  REQUIRE(TwoSwitchSite::eventually([&] { return getStatus(site, *site.agent, "/readyz") == 200; },
+                                    std::chrono::seconds(20)));
+  for (int i = 0; i < 40; ++i) CHECK(site.waitEnded("REQ-R" + std::to_string(i)));
+  UNSCOPED_INFO("requests that needed more than one POST: " << answers.size()
+                                                            << "; /readyz not ready after a "
+                                                               "restart: "
+                                                            << readyDown);
+  CHECK(site.sql("SELECT count(*) FROM requests WHERE status = 'failed' AND error NOT LIKE "
+                 "'%no rack has%'") == "0\n");
+}
