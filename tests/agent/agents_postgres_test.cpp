@@ -270,3 +270,26 @@ TEST_CASE("the database restarted under load: no accepted request is lost", "[po
   CHECK(site.sql("SELECT count(*) FROM requests WHERE status = 'failed' AND error NOT LIKE "
                  "'%no rack has%'") == "0\n");
 }
+
+TEST_CASE("the same new request posted to two agents at once is accepted by both, stored once",
+          "[postgres]") {
+  SiteOptions o;
+  o.extraConfig = "agent_id: one\n";
+  TwoSwitchSite site(o);
+  site.startAgent();
+  Agent other(secondConfig(site, "one", "two"));
+  // A request system retrying through a load balancer: the same id and body
+  // reach both agents within microseconds, 20 times over.
+  for (int i = 0; i < 20; ++i) {
+    auto body = oneServer("REQ-TWICE-" + std::to_string(i));
+    int first = 0, second = 0;
+    std::thread a([&] { first = postTo(site, *site.agent, body); });
+    std::thread b([&] { second = postTo(site, other, body); });
+    a.join();
+    b.join();
+    CHECK(first == 202);
+    CHECK(second == 202);
+  }
+  CHECK(site.sql("SELECT count(*), count(DISTINCT id) FROM requests") == "20|20\n");
+  CHECK(site.sql("SELECT count(*) FROM events WHERE kind = 'queued'") == "20\n");
+}

@@ -5,7 +5,8 @@
 //   interleave is locked explicitly: lock() takes transaction-scoped
 //   advisory locks in the order of their keys' numbers, so two writers never
 //   wait for each other in a circle. A deadlock or serialization failure the
-//   server reports anyway (40P01, 40001) becomes Retry: the ledger runs the
+//   server reports anyway (40P01, 40001), or a unique key another
+//   transaction filled meanwhile (23505), becomes Retry: the ledger runs the
 //   transaction again.
 // - Read transactions are REPEATABLE READ, READ ONLY: one snapshot.
 // - A lost connection is reconnected at the next transaction; a statement
@@ -308,6 +309,11 @@ class PgDb : public Db {
     PQclear(r);
     std::string where = "ledger " + uri_ + ": ";
     if (code == "40001" || code == "40P01") throw Retry(where + message);
+    // A unique key another transaction filled since this one read (two
+    // agents given the same new request at once): run again, and the
+    // second reads what the first wrote. Claims and letters are locked and
+    // checked first, so this does not happen to them.
+    if (code == "23505" && inTransaction_) throw Retry(where + message);
     if (connectionLost(state) || PQstatus(conn_) != CONNECTION_OK) {
       if (committing_)
         throw Error(ErrorKind::storage,
