@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "../support/receiver.h"
 #include "../support/two_switch_site.h"
 
 using colo::test::Agent;
@@ -263,6 +264,19 @@ TEST_CASE("the database restarted under load: no accepted request is lost", "[po
   REQUIRE(TwoSwitchSite::eventually([&] { return getStatus(site, *site.agent, "/readyz") == 200; },
                                     std::chrono::seconds(20)));
   for (int i = 0; i < 40; ++i) CHECK(site.waitEnded("REQ-R" + std::to_string(i)));
+  // The database away: not ready, and a POST is refused, not lost; back:
+  // ready again, and the POST is accepted.
+  REQUIRE(colo::test::run({COLO_SOURCE_DIR "/scripts/pg-cluster", "down", cluster}, pg).exit_code ==
+          0);
+  CHECK(TwoSwitchSite::eventually([&] { return getStatus(site, *site.agent, "/readyz") == 503; },
+                                  std::chrono::seconds(10)));
+  CHECK(site.post(oneServer("REQ-AWAY")) == 503);
+  REQUIRE(colo::test::run({COLO_SOURCE_DIR "/scripts/pg-cluster", "up", cluster}, pg).exit_code ==
+          0);
+  CHECK(TwoSwitchSite::eventually([&] { return getStatus(site, *site.agent, "/readyz") == 200; },
+                                  std::chrono::seconds(20)));
+  CHECK(site.post(oneServer("REQ-AWAY")) == 202);
+  CHECK(site.sql("SELECT count(*) FROM requests WHERE id = 'REQ-AWAY'") == "1\n");
   UNSCOPED_INFO("requests that needed more than one POST: " << answers.size()
                                                             << "; /readyz not ready after a "
                                                                "restart: "
@@ -292,4 +306,34 @@ TEST_CASE("the same new request posted to two agents at once is accepted by both
   }
   CHECK(site.sql("SELECT count(*), count(DISTINCT id) FROM requests") == "20|20\n");
   CHECK(site.sql("SELECT count(*) FROM events WHERE kind = 'queued'") == "20\n");
+}
+
+TEST_CASE("two agents send each callback once, with its stable webhook-id", "[postgres]") {
+  int port = colo::test::Receiver(0).port();
+  colo::test::Receiver receiver(port);
+  SiteOptions o;
+  o.racks = {{"ra", "a"}, {"rb", "a"}, {"rc", "b"}, {"rd", "b"}};
+  o.callbackPorts = {port};
+  o.extraConfig = "agent_id: one\n";
+  TwoSwitchSite site(o);
+  site.startAgent();
+  Agent other(secondConfig(site, "one", "two"));
+  // Eight requests with a callback: four fit and complete, four fail; each
+  // ends once, and both agents' deliverers see every delivery come due.
+  for (int i = 0; i < 8; ++i) {
+    auto body = oneServer("REQ-CB-" + std::to_string(i));
+    body.insert(body.rfind('}'),
+                R"(, "callback_url": "http://127.0.0.1:)" + std::to_string(port) + R"(/cb")");
+    CHECK(postTo(site, i % 2 ? other : *site.agent, body) == 202);
+  }
+  REQUIRE(TwoSwitchSite::eventually([&] { return receiver.got().size() >= 8; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // room for a second send
+  std::map<std::string, int> byId;
+  for (const auto& r : receiver.got()) ++byId[r.headers.at("webhook-id")];
+  CHECK(byId.size() == 8);
+  for (const auto& [id, n] : byId) {
+    INFO(id);
+    CHECK(n == 1);
+  }
+  CHECK(site.sql("SELECT count(*) FROM outbox WHERE delivered_at != '' AND attempts = 1") == "8\n");
 }
