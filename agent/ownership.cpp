@@ -37,6 +37,20 @@ std::string hostName() {
   return inv::isSafeName(h) ? h : "host";
 }
 
+// Where a pid means this process's pid: the host and its pid namespace
+// ("vm/4026531836"). Two containers may share a host name; a pid from
+// another namespace says nothing here.
+std::string pidSpace() {
+  std::string where = hostName();
+  char link[64] = {};
+  auto n = ::readlink("/proc/self/ns/pid", link, sizeof link - 1);
+  std::string ns(link, n > 0 ? static_cast<std::size_t>(n) : 0);  // "pid:[4026531836]"
+  auto open = ns.find('['), close = ns.find(']');
+  if (open != std::string::npos && close > open)
+    where += "/" + ns.substr(open + 1, close - open - 1);
+  return where;
+}
+
 std::string nonce() {
   unsigned char bytes[4];
   if (RAND_bytes(bytes, sizeof bytes) != 1)
@@ -145,11 +159,11 @@ class LeaseOwnership final : public Ownership, public std::enable_shared_from_th
       : config_(config),
         ledger_(openLedger(config, inv::Ledger::Open::must_exist)),
         lease_(std::chrono::seconds(config.lease_s)) {
-    host_ = hostName();
+    host_ = pidSpace();
     std::string agentId =
-        kind == "agent"
-            ? (config.agent_id.empty() ? host_ + ":" + std::to_string(getpid()) : config.agent_id)
-            : kind;
+        kind == "agent" ? (config.agent_id.empty() ? hostName() + ":" + std::to_string(getpid())
+                                                   : config.agent_id)
+                        : kind;
     id_ = (kind == "agent" ? "agent:" : "cli:") + agentId + "#" + nonce();
     if (kind == "agent") {
       for (const auto& other : ledger_->leases())
@@ -190,7 +204,8 @@ class LeaseOwnership final : public Ownership, public std::enable_shared_from_th
       lease = ledger_->lease(owner);
     }
     if (!lease || lease->until < config_.clock()) return false;
-    // A process of this host that no longer exists needs no lease to end.
+    // A process of this host (and pid namespace) that no longer exists
+    // needs no lease to end.
     if (lease->host == host_ && lease->pid > 0 && ::kill(static_cast<pid_t>(lease->pid), 0) != 0 &&
         errno == ESRCH)
       return false;
