@@ -104,9 +104,12 @@ class FileOwnership final : public Ownership {
     std::error_code ec;
     std::filesystem::create_directories(std::filesystem::path(path_).parent_path(), ec);
     fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ < 0 || flock(fd_, LOCK_EX | LOCK_NB) != 0)
+    if (fd_ < 0 || flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      std::string why = std::strerror(errno);
+      if (fd_ >= 0) ::close(fd_);
       throw inv::Error(inv::ErrorKind::storage,
-                       "cannot create the owner lock " + path_ + ": " + std::strerror(errno));
+                       "cannot create the owner lock " + path_ + ": " + why);
+    }
   }
   ~FileOwnership() override {
     ::unlink(path_.c_str());

@@ -161,7 +161,7 @@ class PgDb : public Db {
     connect();
     prepare(create);
   }
-  ~PgDb() override { PQfinish(conn_); }
+  ~PgDb() override = default;
 
   const std::string& name() const override { return uri_; }
   const Dialect& dialect() const override { return dialect_; }
@@ -275,9 +275,9 @@ class PgDb : public Db {
     }
     keys.push_back(nullptr);
     values.push_back(nullptr);
-    PQfinish(conn_);
     prepared_.clear();
-    conn_ = PQconnectdbParams(keys.data(), values.data(), 1);
+    owner_.reset(PQconnectdbParams(keys.data(), values.data(), 1));  // closed however it ends
+    conn_ = owner_.get();
     if (PQstatus(conn_) != CONNECTION_OK) {
       throw Error(ErrorKind::storage, "cannot reach the PostgreSQL ledger " + uri_ + ": " +
                                           oneLine(PQerrorMessage(conn_)));
@@ -394,8 +394,12 @@ class PgDb : public Db {
     }
   }
 
+  struct Finish {
+    void operator()(PGconn* c) const { PQfinish(c); }
+  };
   std::string uri_, password_;
-  PGconn* conn_ = nullptr;
+  std::unique_ptr<PGconn, Finish> owner_;
+  PGconn* conn_ = nullptr;  // owner_'s
   Dialect dialect_;
   std::unordered_map<std::string, Prepared> prepared_;
   bool inTransaction_ = false;

@@ -424,7 +424,11 @@ class SqliteDb : public Db {
                   "ledger " + path + " is a directory, not a colo ledger file");
     }
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK)
+    sqlite3* handle = nullptr;
+    int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
+    owner_.reset(handle);  // closed however this constructor ends
+    db_ = handle;
+    if (rc != SQLITE_OK)
       throw Error(ErrorKind::storage, "cannot open ledger " + path + ": " + sqlite3_errmsg(db_));
     // Another connection holds the write lock: retry in short steps until the
     // deadline. SQLite's own busy_timeout sleeps in steps of up to 100 ms,
@@ -443,7 +447,7 @@ class SqliteDb : public Db {
     sqlite3_extended_result_codes(db_, 1);
     prepare();
   }
-  ~SqliteDb() override { sqlite3_close_v2(db_); }
+  ~SqliteDb() override = default;
 
   const std::string& name() const override { return path_; }
   const Dialect& dialect() const override { return dialect_; }
@@ -557,8 +561,12 @@ class SqliteDb : public Db {
     exec("PRAGMA foreign_keys = ON;");
   }
 
+  struct Close {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+  };
   std::string path_;
-  sqlite3* db_ = nullptr;
+  std::unique_ptr<sqlite3, Close> owner_;
+  sqlite3* db_ = nullptr;  // owner_'s
   const std::function<bool()>* abortWait_;
   Dialect dialect_;
   std::int64_t found_ = 0;
