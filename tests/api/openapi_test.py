@@ -244,6 +244,15 @@ class ContractTest(unittest.TestCase):
         got = RECEIVER.wait_for(before + 2)
         released = json.loads(got[before + 1][1])
         self.assertEqual(released["type"], "request.released")
+        # The receiver has it; the agent records the answer a moment later.
+        # Until then the delivery is still being tried, and a redelivery
+        # would be that delivery itself.
+        deadline = time.monotonic() + DEADLINE_S
+        while time.monotonic() < deadline:
+            _, _, text = call("GET", "/v1/requests/{id}", "/v1/requests/REQ-OA-1", "ops-alice", expect=200)
+            if json.loads(text)["deliveries"][-1]["state"] == "delivered":
+                break
+            time.sleep(0.05)
 
         call("POST", "/v1/requests/{id}/redeliver", "/v1/requests/REQ-OA-1/redeliver", "sikd-bappeda",
              expect=403)
