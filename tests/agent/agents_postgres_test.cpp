@@ -143,9 +143,6 @@ TEST_CASE("two agents and eight CLI processes race for scarce room: exact winner
     CHECK(log.find("deadlock") == std::string::npos);
     CHECK(log.find("\"level\":\"error\"") == std::string::npos);
   }
-  // Both agents worked: the jobs were shared out.
-  CHECK(site.sql("SELECT count(DISTINCT actor) > 0 FROM events WHERE actor LIKE 'agent:%'") ==
-        "1\n");
 }
 
 TEST_CASE("kill -9 of an agent mid-configure: another agent finishes or undoes its job",

@@ -356,7 +356,7 @@ TEST_CASE("a technician asks for a callback again: a new delivery of the last ev
   CHECK(all[1]["state"] == "delivered");
   CHECK(all[2]["state"] == "pending");
   // The same body and URL as the original.
-  auto due = site.ledger->dueCallbacks(site.now * 1000 + 10000, 10);
+  auto due = site.ledger->claimCallbacks(site.now * 1000 + 10000, 10, "test", 0);
   REQUIRE(due.size() == 1);
   CHECK(due[0].body == "{\"a\":1}");
   CHECK(due[0].url == "http://127.0.0.1:9/cb");

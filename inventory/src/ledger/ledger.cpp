@@ -465,20 +465,6 @@ LetterRecord Ledger::issueLetter(const std::string& request_id, int year,
   return out;
 }
 
-std::vector<OutboxEntry> Ledger::dueCallbacks(std::int64_t now, int limit) {
-  auto st = impl_->sql(
-      "SELECT delivery_id, request_id, url, body, event, attempts, next_attempt_at FROM outbox "
-      "WHERE "
-      "delivered_at = '' AND given_up = 0 AND next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT "
-      "?2");
-  st.bind(1, now).bind(2, limit);
-  std::vector<OutboxEntry> out;
-  while (st.step())
-    out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4),
-                   static_cast<int>(st.integer(5)), st.integer(6)});
-  return out;
-}
-
 std::vector<CallbackDelivery> Ledger::callbacks(std::string_view request_id) {
   auto st = impl_->sql(
       "SELECT delivery_id, url, event, attempts, next_attempt_at, delivered_at, last_error, "

@@ -252,7 +252,6 @@ class Ledger {
   LetterRecord issueLetter(const std::string& request_id, int year,
                            const std::function<std::string(int seq, int year)>& number);
   std::optional<LetterRecord> letter(const std::string& request_id);
-  std::vector<OutboxEntry> dueCallbacks(std::int64_t now, int limit);
   // Takes up to `limit` due deliveries nobody else is sending, for
   // `claimer` until `claimUntil` (ms): several agents never send one at the
   // same time, and one whose sender died is taken again after that.

@@ -205,10 +205,10 @@ class PgDb : public Db {
     if (it == prepared_.end()) {
       std::string id = "colo_" + std::to_string(prepared_.size() + 1);
       PGresult* r = PQprepare(conn_, id.c_str(), placeholders(text).c_str(), 0, nullptr);
-      check(r, text);
+      check(r);
       PQclear(r);
       r = PQdescribePrepared(conn_, id.c_str());
-      check(r, text);
+      check(r);
       int n = PQnparams(r);
       PQclear(r);
       it = prepared_.emplace(text, Prepared{id, n}).first;
@@ -218,7 +218,7 @@ class PgDb : public Db {
       if (params[i]) values[i] = params[i]->c_str();
     PGresult* r = PQexecPrepared(conn_, it->second.id.c_str(), it->second.params, values.data(),
                                  nullptr, nullptr, 0);
-    check(r, text);
+    check(r);
     return r;
   }
 
@@ -294,12 +294,12 @@ class PgDb : public Db {
 
   void exec(const char* text) {
     PGresult* r = PQexec(conn_, text);
-    check(r, text);
+    check(r);
     PQclear(r);
   }
 
   // Throws for a result that is not a success, saying what the server said.
-  void check(PGresult* r, std::string_view what) {
+  void check(PGresult* r) {
     auto status = PQresultStatus(r);
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
     const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
@@ -327,7 +327,6 @@ class PgDb : public Db {
     if (code.rfind("23", 0) == 0) throw Error(ErrorKind::conflict, where + message);
     if (code == "55P03")
       throw Error(ErrorKind::storage, where + "gave up waiting for a lock: " + message);
-    (void)what;
     throw Error(ErrorKind::storage, where + message);
   }
 
