@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "../support/agent.h"
+#include "../support/dates.h"
 #include "../support/ledger_state.h"
 #include "../support/process.h"
 #include "../support/receiver.h"
@@ -104,11 +105,15 @@ struct Site {
     return {std::atoi(r.out.c_str()), Child::slurp(dir.file("body"))};
   }
 
+  // Two weeks before the test's now: late whatever day the suite runs.
+  const std::string received = colo::test::receivedDaysAgo(14);
   std::string request(const std::string& id, const std::string& extra = "") {
     return R"({"id": ")" + id + R"(", "letter_number": "027/142/APTIKA/2026",
-      "tenant": {"code": "BAPPEDA", "name": "Badan Perencanaan"}, "received_at": "2026-11-23T08:30:00+07:00",
+      "tenant": {"code": "BAPPEDA", "name": "Badan Perencanaan"}, "received_at": ")" +
+           received + R"(",
       "servers": [{"hostname": "web01", "units": 2, "power_watts": 450, "redundant_power": true,
-                   "nics": [{"pools": ["pub-v4"]}]}])" + extra + "}";
+                   "nics": [{"pools": ["pub-v4"]}]}])" +
+           extra + "}";
   }
 
   // Waits (bounded) until the request reaches one of `statuses`.
@@ -132,7 +137,8 @@ struct Site {
 
 }  // namespace
 
-TEST_CASE("the whole path: POST, provisioned in the background, status with SLA, release") {
+TEST_CASE("the whole path: POST, provisioned in the background, status with SLA, release",
+          "[dates]") {
   Site site;
   auto r = site.call("POST", "/v1/requests", kRequester, site.request("REQ-1"));
   REQUIRE(r.status == 202);
@@ -143,7 +149,7 @@ TEST_CASE("the whole path: POST, provisioned in the background, status with SLA,
   CHECK(done["status"] == "completed");
   CHECK(done["allocation"][0]["nics"][0]["port"] == "GigabitEthernet1/0/1");
   CHECK(done["allocation"][0]["nics"][0]["addresses"][0]["address"] == "192.0.2.2");
-  CHECK(done["sla"]["due_date"] == "2026-11-26");
+  CHECK(done["sla"]["due_date"] == colo::test::dueDate(site.received));
   // Met when it completed by the deadline (both UTC, so they compare as
   // text); the SLA's arithmetic has its own tests with an injected clock.
   CHECK(done["sla"]["met"] ==
@@ -160,7 +166,8 @@ TEST_CASE("the whole path: POST, provisioned in the background, status with SLA,
   for (std::string fact :
        {std::string("<td id=\"letter-number\">") + number + "</td>",
         std::string("Yth. Kepala Badan Perencanaan<br>"), std::string("027/142/APTIKA/2026"),
-        std::string("23 November 2026"), std::string("batas waktu 26 November 2026"),
+        colo::test::tanggal(site.received),
+        "batas waktu " + colo::test::tanggal(colo::test::dueDate(site.received)),
         std::string("melewati batas waktu layanan 3 (tiga) hari kerja"), std::string("REQ-1"),
         std::string("<td>web01</td>"), std::string("R1 U1\u20132 (2U)"),
         std::string("450 W<br>A, B (redundan)"),
@@ -175,13 +182,16 @@ TEST_CASE("the whole path: POST, provisioned in the background, status with SLA,
   CHECK(site.sql("SELECT count(*), max(seq) FROM letters") == "1|1\n");
   CHECK(site.call("GET", "/v1/requests/REQ-404/letter", kRequester).status == 404);
   {
-    // Printed by a real browser: exactly one A4 page.
+    // Printed by a real browser: exactly one A4 page. (On the real clock:
+    // under libfaketime, Chromium's own timers crawl.)
     auto html = site.dir.write("letter.html", letter.body);
     auto pdf = site.dir.file("letter.pdf");
-    auto printed =
-        colo::test::run({"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                         "--no-pdf-header-footer", "--print-to-pdf=" + pdf, "file://" + html},
-                        site.dir);
+    auto printed = colo::test::run(
+        {"/usr/bin/env", "-u", "LD_PRELOAD", "-u", "FAKETIME", "/usr/bin/chromium", "--headless",
+         "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--user-data-dir=" + site.dir.file("chromium"), "--no-pdf-header-footer",
+         "--print-to-pdf=" + pdf, "file://" + html},
+        site.dir);
     INFO(printed.err);
     REQUIRE(std::filesystem::exists(pdf));
     auto info = colo::test::run({"/usr/bin/pdfinfo", pdf}, site.dir).out;
@@ -294,7 +304,7 @@ TEST_CASE("malformed and hostile bodies get 4xx with a useful detail, and nothin
       {with("\"pub-v4\"", "\"nope\""), 422, "pool 'nope' does not exist"},
       {with("\"pub-v4\"", "\"pub-v4\", \"pub-v4\""), 400, "listed twice"},
       {with("\"units\": 2", "\"units\": 11"), 422, "tallest rack has 10"},
-      {with("2026-11-23T08:30:00+07:00", "yesterday"), 400, "received_at: must be an RFC 3339"},
+      {with(site.received, "yesterday"), 400, "received_at: must be an RFC 3339"},
       {with("\"servers\": [", "\"servers\": [], \"x\": ["), 400,
        "servers: must hold 1 to 64 items"},
       {with("\"nics\": [", "\"nics\": \"eth0\", \"n\": ["), 400, "nics: must be a list"},
@@ -371,7 +381,8 @@ std::string hmacHex(const std::string& key, const std::string& data) {
 
 }  // namespace
 
-TEST_CASE("a callback is delivered once, signed, after the receiver was down across a restart") {
+TEST_CASE("a callback is delivered once, signed, after the receiver was down across a restart",
+          "[dates]") {
   int port = Receiver(0).port();  // a free port, with nothing on it now
   Site site(json::object(), 5, "", "", "\"http://127.0.0.1:" + std::to_string(port) + "/colo\"");
   std::string url = "http://127.0.0.1:" + std::to_string(port) + "/colo/callback";
@@ -402,7 +413,7 @@ TEST_CASE("a callback is delivered once, signed, after the receiver was down acr
   CHECK(body["tenant"]["name"] == "Badan Perencanaan");
   CHECK(body["status"] == "completed");
   CHECK_FALSE(body["completed_at"].get<std::string>().empty());
-  CHECK(body["sla"]["due_date"] == "2026-11-26");
+  CHECK(body["sla"]["due_date"] == colo::test::dueDate(site.received));
   CHECK(body["letter_url"] == "http://127.0.0.1:0/v1/requests/REQ-C/letter");  // public_url unset
   const auto& srv = body["servers"][0];
   CHECK(srv["rack"] == "R1");
@@ -446,7 +457,7 @@ TEST_CASE("a callback is delivered once, signed, after the receiver was down acr
         "sha256=" + hmacHex("callback-secret", got[2].body));
 }
 
-TEST_CASE("TLS: the agent serves HTTPS, and https callbacks verify the receiver") {
+TEST_CASE("TLS: the agent serves HTTPS, and https callbacks verify the receiver", "[dates]") {
   TempDir certs;
   std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " +
                     certs.file("key.pem") + " -out " + certs.file("cert.pem") +

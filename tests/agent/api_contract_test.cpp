@@ -112,7 +112,7 @@ TEST_CASE("listing requests: filters are checked, unknown parameters are 400") {
         std::vector<std::string>{"REQ-H1"});
 }
 
-TEST_CASE("listing requests: late=true and updated_after") {
+TEST_CASE("listing requests: late=true and updated_after", "[dates]") {
   Site site;
   // Received Monday 2026-11-16, due Thursday 2026-11-19 (site time); it is
   // Wednesday: nothing is late yet.
@@ -142,7 +142,7 @@ TEST_CASE("listing requests: late=true and updated_after") {
             .size() == 3);
 }
 
-TEST_CASE("SLA fields for every status: an ended request is never overdue") {
+TEST_CASE("SLA fields for every status: an ended request is never overdue", "[dates]") {
   Site site;
   using S = inv::Status;
   // Received Monday 2026-11-16 08:00 +07:00, due Thursday 2026-11-19.

@@ -76,7 +76,8 @@ std::string location(const ApiResponse& r) {
 
 }  // namespace
 
-TEST_CASE("console: without a session every page is a 303 to the login, with nothing of the page") {
+TEST_CASE("console: without a session every page is a 303 to the login, with nothing of the page",
+          "[dates]") {
   Site c;
   Browser b(c);
   for (std::string path :
@@ -207,7 +208,8 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("console: releasing takes a technician, the session's CSRF token and this origin") {
+TEST_CASE("console: releasing takes a technician, the session's CSRF token and this origin",
+          "[dates]") {
   Site c;
   Browser planner(c), tech(c);
   REQUIRE(planner.login(kPlanning).status == 303);
@@ -240,7 +242,7 @@ TEST_CASE("console: releasing takes a technician, the session's CSRF token and t
   CHECK(tech.post("/ui/requests/REQ-NONE/release", "csrf=" + csrf).status == 404);
 }
 
-TEST_CASE("console: a requester sees its own requests only, as over the API") {
+TEST_CASE("console: a requester sees its own requests only, as over the API", "[dates]") {
   Site c;
   Browser planner(c);
   REQUIRE(planner.login(kPlanning).status == 303);
@@ -278,7 +280,7 @@ TEST_CASE("console: a requester sees its own requests only, as over the API") {
   CHECK(late.body.find("overdue 1d") != std::string::npos);
 }
 
-TEST_CASE("console: only GET and POST, forms are small, names in pages are escaped") {
+TEST_CASE("console: only GET and POST, forms are small, names in pages are escaped", "[dates]") {
   Site c;
   Browser b(c);
   REQUIRE(b.login(kAdmin).status == 303);
@@ -290,7 +292,7 @@ TEST_CASE("console: only GET and POST, forms are small, names in pages are escap
   CHECK(r.body.find("rack &lt;script&gt; does not exist") != std::string::npos);
 }
 
-TEST_CASE("session store: the least recently used session ends beyond the limit") {
+TEST_CASE("session store: the least recently used session ends beyond the limit", "[dates]") {
   SessionStore store({1800, 43200, 2});
   auto a = store.open({"a", "admin", "h", "c", 0, 0}, 100);
   auto b = store.open({"b", "admin", "h", "c", 0, 0}, 200);
@@ -305,7 +307,7 @@ TEST_CASE("session store: the least recently used session ends beyond the limit"
   CHECK_FALSE(store.use(std::string(64, '0'), 500, valid));
 }
 
-TEST_CASE("console: long lists come a hundred rows a page") {
+TEST_CASE("console: long lists come a hundred rows a page", "[dates]") {
   Site c;
   for (int i = 0; i < 120; ++i)
     c.add("REQ-X" + std::to_string(1000 + i), "BAPPEDA", "sikd-bappeda", inv::Status::failed);

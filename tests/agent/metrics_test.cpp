@@ -100,7 +100,8 @@ TEST_CASE(
   CHECK(sample(text, "colo_callback_failures_total") == 2);
 }
 
-TEST_CASE("metrics: the SLA follows each change, and an ended request is never overdue") {
+TEST_CASE("metrics: the SLA follows each change, and an ended request is never overdue",
+          "[dates]") {
   Site site;  // REQ-P1 reserved, REQ-H1 failed on Wednesday 2026-11-18; due Thursday
   using S = inv::Status;
   colo::agent::LedgerMetrics metrics(site.inventory, site.sla);

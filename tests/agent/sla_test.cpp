@@ -12,7 +12,7 @@ constexpr std::int64_t kMonday0830 = 1795397400;
 constexpr std::int64_t kHour = 3600, kDay = 86400;
 }  // namespace
 
-TEST_CASE("due three working days after receipt, end of day, site time") {
+TEST_CASE("due three working days after receipt, end of day, site time", "[dates]") {
   SlaCalendar cal(kPontianak, {});
   auto sla = cal.evaluate(kMonday0830, std::nullopt, kMonday0830);
   CHECK(sla.due_date == "2026-11-26");  // Thursday
@@ -35,7 +35,7 @@ TEST_CASE("due three working days after receipt, end of day, site time") {
   CHECK(lateText(3 * kDay + 4 * kHour + 59) == "3d 4h");
 }
 
-TEST_CASE("weekends and holidays do not count") {
+TEST_CASE("weekends and holidays do not count", "[dates]") {
   SlaCalendar cal(kPontianak, {"2026-12-25"});
   // Thursday 2026-11-26 -> Fri, Mon, Tue: due 2026-12-01.
   CHECK(cal.evaluate(kMonday0830 + 3 * kDay, std::nullopt, 0).due_date == "2026-12-01");
@@ -46,7 +46,7 @@ TEST_CASE("weekends and holidays do not count") {
   CHECK(cal.evaluate(dec23, std::nullopt, 0).due_date == "2026-12-29");
 }
 
-TEST_CASE("the receipt day is taken in the site's timezone") {
+TEST_CASE("the receipt day is taken in the site's timezone", "[dates]") {
   SlaCalendar cal(kPontianak, {});
   // 2026-11-22T20:00:00Z is Monday 03:00 in Pontianak: counts from Monday.
   std::int64_t sundayUtcMondayLocal = kMonday0830 - 5 * kHour - 30 * 60;
@@ -61,7 +61,7 @@ TEST_CASE("the receipt day is taken in the site's timezone") {
                     Catch::Contains("unknown timezone 'Asia/Pontianac'"));
 }
 
-TEST_CASE("where daylight saving exists, each day is judged with that day's offset") {
+TEST_CASE("where daylight saving exists, each day is judged with that day's offset", "[dates]") {
   const TimeZone amsterdam = TimeZone::named("Europe/Amsterdam");
   SlaCalendar cal(amsterdam, {});
   // Received Monday 2026-06-01 10:00 CEST (+02:00): due Thursday, the end
@@ -88,7 +88,7 @@ TEST_CASE("where daylight saving exists, each day is judged with that day's offs
   CHECK(colo::inventory::localText(1788667200, santiago) == "2026-09-06 01:00 UTC-03");
 }
 
-TEST_CASE("an ended request is judged by when it ended and is never overdue") {
+TEST_CASE("an ended request is judged by when it ended and is never overdue", "[dates]") {
   SlaCalendar cal(kPontianak, {});
   auto due = cal.evaluate(kMonday0830, std::nullopt, kMonday0830).deadline;
   // Completed (or failed) on time, then released long after: met, not late.
@@ -105,7 +105,8 @@ TEST_CASE("an ended request is judged by when it ended and is never overdue") {
 
 #include "callback_url.h"
 
-TEST_CASE("callback URLs match an allowed origin exactly and a path on segment boundaries") {
+TEST_CASE("callback URLs match an allowed origin exactly and a path on segment boundaries",
+          "[dates]") {
   using colo::agent::AllowedUrl;
   using colo::agent::callbackUrlAllowed;
   using colo::agent::parseAllowedUrl;
@@ -150,7 +151,7 @@ TEST_CASE("callback URLs match an allowed origin exactly and a path on segment b
 
 #include "views.h"
 
-TEST_CASE("large counts read as powers of two") {
+TEST_CASE("large counts read as powers of two", "[dates]") {
   using colo::agent::countText;
   using colo::inventory::u128;
   CHECK(countText(254) == "254");

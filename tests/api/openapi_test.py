@@ -25,7 +25,6 @@ import re
 import subprocess
 import sys
 import threading
-import time
 import unittest
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -33,7 +32,7 @@ import jsonschema
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "support"))
-from site_under_test import DEADLINE_S, SOURCE, Site, example  # noqa: E402
+from site_under_test import DEADLINE_S, SOURCE, Site, example, poll  # noqa: E402
 from site_under_test import http as request  # noqa: E402
 
 DOCUMENT = os.path.join(SOURCE, "agent", "openapi.json")
@@ -247,12 +246,10 @@ class ContractTest(unittest.TestCase):
         # The receiver has it; the agent records the answer a moment later.
         # Until then the delivery is still being tried, and a redelivery
         # would be that delivery itself.
-        deadline = time.monotonic() + DEADLINE_S
-        while time.monotonic() < deadline:
+        def last_delivered():
             _, _, text = call("GET", "/v1/requests/{id}", "/v1/requests/REQ-OA-1", "ops-alice", expect=200)
-            if json.loads(text)["deliveries"][-1]["state"] == "delivered":
-                break
-            time.sleep(0.05)
+            return json.loads(text)["deliveries"][-1]["state"] == "delivered"
+        poll(last_delivered, "the released callback recorded as delivered")
 
         call("POST", "/v1/requests/{id}/redeliver", "/v1/requests/REQ-OA-1/redeliver", "sikd-bappeda",
              expect=403)
@@ -263,14 +260,11 @@ class ContractTest(unittest.TestCase):
         self.assertEqual(got[before + 2][1], got[before + 1][1])
         call("POST", "/v1/requests/{id}/redeliver", "/v1/requests/REQ-NOPE/redeliver", "tech-budi", expect=404)
         # The callbacks a receiver got, as the deliveries list says.
-        _, _, text = call("GET", "/v1/requests/{id}", "/v1/requests/REQ-OA-1", "ops-alice", expect=200)
-        states = [d["state"] for d in json.loads(text)["deliveries"]]
-        deadline = time.monotonic() + DEADLINE_S
-        while states != ["delivered"] * 3 and time.monotonic() < deadline:
-            time.sleep(0.05)
-            states = [d["state"] for d in json.loads(call("GET", "/v1/requests/{id}", "/v1/requests/REQ-OA-1",
-                                                          "ops-alice", expect=200)[2])["deliveries"]]
-        self.assertEqual(states, ["delivered"] * 3)
+        def states():
+            _, _, text = call("GET", "/v1/requests/{id}", "/v1/requests/REQ-OA-1", "ops-alice", expect=200)
+            return [d["state"] for d in json.loads(text)["deliveries"]]
+        poll(lambda: states() == ["delivered"] * 3, "three deliveries, each delivered")
+        self.assertEqual(states(), ["delivered"] * 3)
 
     def test_a_request_without_a_callback_cannot_be_redelivered(self):
         req = example("dispendik-lms.json")

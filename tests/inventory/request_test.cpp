@@ -109,7 +109,7 @@ TEST_CASE("bad requests are refused naming the field") {
         "servers[0].power_watts: is 0, must be between 1 and 100000");
 }
 
-TEST_CASE("RFC 3339 timestamps carry their offset") {
+TEST_CASE("RFC 3339 timestamps carry their offset", "[dates]") {
   auto t = parseRfc3339("2026-11-23T08:30:00+07:00");
   REQUIRE(t);
   CHECK(t->epoch_seconds == 1795397400);  // 2026-11-23T01:30:00Z

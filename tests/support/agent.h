@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -53,15 +54,30 @@ class Agent {
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
   // Sends `sig` and waits for the agent to exit; its exit code, or 128 +
-  // the signal that ended it.
+  // the signal that ended it. An agent still there after kHangGuard is
+  // wedged: it is killed, and the answer is kWedged (a test fails with its
+  // log rather than hanging the suite).
+  static constexpr int kWedged = -2;
+  static constexpr auto kHangGuard = std::chrono::seconds(120);
   int stop(int sig) {
     if (pid_ <= 0) return -1;
     kill(pid_, sig);
     int status = 0;
-    waitpid(pid_, &status, 0);
+    bool wedged = false;
+    auto deadline = std::chrono::steady_clock::now() + kHangGuard;
+    while (waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        wedged = true;
+        kill(pid_, SIGKILL);
+        waitpid(pid_, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     pid_ = -1;
     if (reader_.joinable()) reader_.join();
     close(fd_);
+    if (wedged) return kWedged;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
   std::string log() {

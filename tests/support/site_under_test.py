@@ -13,9 +13,33 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from datetime import datetime, timedelta, timezone
 
 SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEADLINE_S = 60  # any wait below gives up after this
+
+
+WIB = timezone(timedelta(hours=7))  # the sample site's zone (Asia/Pontianak, no DST)
+MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+          "Oktober", "November", "Desember"]
+
+
+def tanggal(day):
+    """A date as the confirmation letter writes it: "23 November 2026"."""
+    return "%d %s %d" % (day.day, MONTHS[day.month - 1], day.year)
+
+
+def poll(check, what, deadline_s=None):
+    """Calls `check` until it returns something true, and returns that; fails
+    the test naming `what` when DEADLINE_S passes first."""
+    end = time.monotonic() + (deadline_s or DEADLINE_S)
+    while True:
+        got = check()
+        if got:
+            return got
+        if time.monotonic() > end:
+            raise AssertionError("%s: not within %d s" % (what, deadline_s or DEADLINE_S))
+        time.sleep(0.05)
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -43,6 +67,9 @@ class Site:
 
     def __init__(self, colo, switchsim, callback_urls=("http://127.0.0.1:9/",)):
         self.colo, self.switchsim, self.callback_urls = colo, switchsim, callback_urls
+        # The one "now" every date a test sends or expects is computed from
+        # (in the sample site's zone), never a fixed day that later passes.
+        self.now = datetime.now(WIB).replace(microsecond=0)
         self.dir = tempfile.mkdtemp(prefix="colo-site-")
         self.procs = []
         try:
@@ -52,6 +79,10 @@ class Site:
         except BaseException:
             self.close()
             raise
+
+    def received(self, days_ago=0):
+        """A received_at `days_ago` days before the test's now (RFC 3339)."""
+        return (self.now - timedelta(days=days_ago)).isoformat(timespec="seconds")
 
     def run(self, *args):
         return subprocess.run([self.colo, "--config", self.config, *args], check=True,

@@ -31,6 +31,7 @@ struct SiteOptions {
   bool knownHosts = true;  // false: an empty known_hosts file
   int workers = 1;
   int commandTimeout = 2;
+  int callbackTimeout = 10;  // callback.timeout_s
   std::string extraConfig;  // more top-level config lines
   std::vector<int>
       callbackPorts;  // receivers on 127.0.0.1 that callbacks may go to (besides port 1)
@@ -93,8 +94,8 @@ struct TwoSwitchSite {
             "\ntokens:\n  - {name: request-system, role: requester, sha256: \"" + hash +
             "\"}\n"
             "callback: {secret_env: COLO_TEST_CB_SECRET, retry_base_ms: 100, max_attempts: 50, "
-            "allowed_urls: [" +
-            allowedUrls(o.callbackPorts) +
+            "timeout_s: " +
+            std::to_string(o.callbackTimeout) + ", allowed_urls: [" + allowedUrls(o.callbackPorts) +
             "]}\n"
             "timeouts: {connect_s: 2, command_s: " +
             std::to_string(o.commandTimeout) + "}\n" + o.extraConfig);

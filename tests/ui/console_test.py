@@ -18,7 +18,7 @@ import re
 import subprocess
 import sys
 import unittest
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -27,7 +27,7 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
-from site_under_test import DEADLINE_S, Site, example, http  # noqa: E402
+from site_under_test import DEADLINE_S, Site, example, http, tanggal  # noqa: E402
 
 ARGS = None
 SITE = None
@@ -37,19 +37,23 @@ def setUpModule():
     global SITE
     SITE = Site(ARGS.colo, ARGS.switchsim)
     # The department of planning's request system sends two requests: one
-    # received a week ago (late by now), one received now (on time).
+    # received two weeks ago (late by now, whatever the weekends and
+    # holidays), one received now (on time). Every date is the site's now
+    # or computed from it: the suite passes on any day.
     late = example("bappeda-web.json")
     late["callback_url"] = "http://127.0.0.1:9/colo"  # nobody listens: the delivery is retried
+    late["received_at"] = SITE.received(days_ago=14)
     SITE.late_id = SITE.post("sikd-bappeda", late)
     fresh = example("bappeda-web.json")
     fresh.pop("callback_url")
     fresh["id"] = "REQ-UI-FRESH"
-    fresh["received_at"] = datetime.now(timezone(timedelta(hours=7))).isoformat(timespec="seconds")
+    fresh["received_at"] = SITE.received()
     fresh["servers"][0]["hostname"] = "bappeda-web09"
     SITE.fresh_id = SITE.post("sikd-bappeda", fresh)
-    # The health office's own request system: another tenant.
+    # The health office's own request system: another tenant, received now.
     other = example("dispendik-lms.json")
     other.pop("callback_url", None)
+    other["received_at"] = SITE.received()
     SITE.other_id = SITE.post("sikd-dinkes", other)
     # One a technician will release (received now: never late).
     one = dict(fresh, id="REQ-UI-RELEASE", servers=[{"hostname": "bappeda-tmp01", "units": 1,
@@ -348,7 +352,8 @@ class ConsoleTest(unittest.TestCase):
         text = re.sub(r"\s+", " ", text)
         r = SITE.api("/v1/requests/" + SITE.late_id)
         server = r["allocation"][0]
-        facts = ["Badan Perencanaan Pembangunan Daerah", r["letter_number"], "23 November 2026", SITE.late_id,
+        received = tanggal(SITE.now.date() - timedelta(days=14))
+        facts = ["Badan Perencanaan Pembangunan Daerah", r["letter_number"], received, SITE.late_id,
                  server["hostname"], server["rack"], "%d W" % server["power_watts"]]
         for nic in server["nics"]:
             facts += [nic["switch"], nic["port"], "VLAN %d" % nic["vlan"]]
