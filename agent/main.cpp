@@ -1,6 +1,6 @@
 #include <sys/stat.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 int main(int argc, char** argv) {
   // The ledger (with its WAL files), lock files and anything else colo

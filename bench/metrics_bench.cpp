@@ -20,11 +20,11 @@
 #include <thread>
 #include <vector>
 
-#include "api.h"
+#include "http/api.h"
 #include "bench_site.h"
 #include "colo/inventory/occupancy.h"
 #include "colo/inventory/usage.h"
-#include "metrics.h"
+#include "core/metrics.h"
 
 namespace inv = colo::inventory;
 namespace agent = colo::agent;

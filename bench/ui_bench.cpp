@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "api.h"
+#include "http/api.h"
 #include "bench_site.h"
 #include "ui/pages.h"
 

@@ -7,11 +7,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api.h"
+#include "http/api.h"
 #include "colo/inventory/error.h"
 #include "colo/inventory/request.h"
-#include "log.h"
-#include "target.h"
+#include "core/log.h"
+#include "http/target.h"
 #include "ui/elevation.h"
 #include "ui/letter.h"
 #include "ui/pages.h"

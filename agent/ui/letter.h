@@ -6,7 +6,7 @@
 #include <string>
 
 #include "colo/inventory/ledger.h"
-#include "sla.h"
+#include "core/sla.h"
 
 namespace colo::agent {
 

@@ -10,7 +10,7 @@
 #include "colo/inventory/request.h"
 #include "colo/inventory/usage.h"
 #include "ui/elevation.h"
-#include "views.h"
+#include "core/views.h"
 
 namespace colo::agent::ui {
 

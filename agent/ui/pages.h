@@ -14,7 +14,7 @@
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/occupancy.h"
 #include "colo/inventory/time.h"
-#include "sla.h"
+#include "core/sla.h"
 
 namespace colo::agent::ui {
 

@@ -18,8 +18,8 @@
 #include "../support/process.h"
 #include "../support/receiver.h"
 #include "../support/switchsim.h"
-#include "api.h"
-#include "http_server.h"
+#include "http/api.h"
+#include "http/server.h"
 
 #include <openssl/hmac.h>
 

@@ -8,7 +8,7 @@
 #include <set>
 
 #include "../support/api_site.h"
-#include "api.h"
+#include "http/api.h"
 #include "colo/inventory/loader.h"
 #include "colo/inventory/request.h"
 #include "ui/sessions.h"

@@ -8,7 +8,7 @@
 #include "colo/inventory/allocator.h"
 #include "colo/inventory/occupancy.h"
 #include "colo/inventory/usage.h"
-#include "metrics.h"
+#include "core/metrics.h"
 
 namespace inv = colo::inventory;
 using colo::test::Site;

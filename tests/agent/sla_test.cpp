@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "sla.h"
+#include "core/sla.h"
 
 using namespace colo::agent;
 using colo::inventory::TimeZone;
@@ -103,7 +103,7 @@ TEST_CASE("an ended request is judged by when it ended and is never overdue", "[
   CHECK(late.late_seconds == kHour);
 }
 
-#include "callback_url.h"
+#include "core/callback_url.h"
 
 TEST_CASE("callback URLs match an allowed origin exactly and a path on segment boundaries",
           "[dates]") {
@@ -149,7 +149,7 @@ TEST_CASE("callback URLs match an allowed origin exactly and a path on segment b
   }
 }
 
-#include "views.h"
+#include "core/views.h"
 
 TEST_CASE("large counts read as powers of two", "[dates]") {
   using colo::agent::countText;

@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "support"))
 from site_under_test import DEADLINE_S, SOURCE, Site, example, poll  # noqa: E402
 from site_under_test import http as request  # noqa: E402
 
-DOCUMENT = os.path.join(SOURCE, "agent", "openapi.json")
+DOCUMENT = os.path.join(SOURCE, "agent", "http", "openapi.json")
 ARGS = None
 SITE = None
 RECEIVER = None
@@ -169,9 +169,9 @@ class DocumentTest(unittest.TestCase):
         self.assertEqual(DOC["openapi"], "3.1.0")
 
     def test_the_problem_types_are_the_ones_the_agent_sends(self):
-        # problemType() in agent/http_types.h names every kind the agent
+        # problemType() in agent/http/types.h names every kind the agent
         # answers with; the document lists exactly those, no more.
-        with open(os.path.join(SOURCE, "agent", "http_types.h")) as f:
+        with open(os.path.join(SOURCE, "agent", "http", "types.h")) as f:
             source = f.read()
         kinds = set(re.findall(r'kind = (?:invalid \? "[a-z-]+" : )?"([a-z-]+)"', source))
         kinds |= set(re.findall(r'invalid \? "([a-z-]+)"', source))

@@ -4,9 +4,9 @@
 #include <string>
 #include <string_view>
 
-#include "callback_url.h"
+#include "core/callback_url.h"
 #include "colo/inventory/error.h"
-#include "config.h"
+#include "core/config.h"
 #include "fuzz_support.h"
 
 namespace {

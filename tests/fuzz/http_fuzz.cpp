@@ -15,12 +15,12 @@
 #include <string>
 #include <thread>
 
-#include "api.h"
+#include "http/api.h"
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/loader.h"
 #include "colo/inventory/request.h"
 #include "fuzz_support.h"
-#include "http_server.h"
+#include "http/server.h"
 
 namespace agent = colo::agent;
 namespace inv = colo::inventory;

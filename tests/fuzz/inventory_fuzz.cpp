@@ -12,7 +12,7 @@
 #include "colo/inventory/occupancy.h"
 #include "colo/inventory/usage.h"
 #include "fuzz_support.h"
-#include "views.h"
+#include "core/views.h"
 
 namespace inv = colo::inventory;
 

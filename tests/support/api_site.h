@@ -11,7 +11,7 @@
 #include <mutex>
 #include <string>
 
-#include "api.h"
+#include "http/api.h"
 #include "colo/inventory/loader.h"
 #include "colo/inventory/request.h"
 #include "ledger_state.h"

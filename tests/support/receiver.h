@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "http_server.h"
+#include "http/server.h"
 
 namespace colo::test {
 

@@ -1,0 +1,253 @@
+#include "cli/daemon.h"
+
+#include <sys/resource.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <utility>
+
+#include "http/api.h"
+#include "colo/inventory/error.h"
+#include "colo/inventory/occupancy.h"
+#include "colo/inventory/usage.h"
+#include "http/server.h"
+#include "jobs/workers.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "jobs/outbox.h"
+#include "engine/switch_access.h"
+
+namespace colo::agent {
+
+namespace inv = colo::inventory;
+using nlohmann::json;
+
+namespace {
+
+// Job durations, for /metrics.
+class JobStats {
+ public:
+  void record(const std::string& outcome, double seconds) {
+    std::lock_guard lock(m_);
+    ++count_[outcome];
+    sum_ += seconds;
+    ++n_;
+    for (std::size_t i = 0; i < kBuckets.size(); ++i)
+      if (seconds <= kBuckets[i]) ++buckets_[i];
+  }
+  std::string text() const {
+    std::lock_guard lock(m_);
+    std::string out = "# HELP colo_jobs_total Jobs finished, by outcome.\n# TYPE colo_jobs_total counter\n";
+    for (const auto& [k, v] : count_) out += "colo_jobs_total{outcome=\"" + k + "\"} " + std::to_string(v) + "\n";
+    out += "# HELP colo_job_duration_seconds Time from taking a job to its end.\n"
+           "# TYPE colo_job_duration_seconds histogram\n";
+    for (std::size_t i = 0; i < kBuckets.size(); ++i)
+      out += "colo_job_duration_seconds_bucket{le=\"" + fmt(kBuckets[i]) + "\"} " + std::to_string(buckets_[i]) + "\n";
+    out += "colo_job_duration_seconds_bucket{le=\"+Inf\"} " + std::to_string(n_) + "\n";
+    out += "colo_job_duration_seconds_sum " + fmt(sum_) + "\ncolo_job_duration_seconds_count " + std::to_string(n_) + "\n";
+    return out;
+  }
+
+ private:
+  static std::string fmt(double d) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%g", d);
+    return b;
+  }
+  static constexpr std::array<double, 8> kBuckets = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  mutable std::mutex m_;
+  std::map<std::string, long> count_;
+  std::array<long, 8> buckets_{};
+  long n_ = 0;
+  double sum_ = 0;
+};
+
+// At most `perSecond` admitted a second; counts what it turned away.
+class RateLimit {
+ public:
+  explicit RateLimit(int perSecond) : perSecond_(perSecond) {}
+  bool admit() {
+    std::lock_guard lock(m_);
+    auto now = std::chrono::steady_clock::now();
+    if (now - windowStart_ >= std::chrono::seconds(1)) {
+      windowStart_ = now;
+      reported_ = dropped_;
+      dropped_ = 0;
+      used_ = 0;
+    }
+    if (used_ >= perSecond_) {
+      ++dropped_;
+      return false;
+    }
+    ++used_;
+    return true;
+  }
+  // How many were turned away in the window before this one.
+  long suppressed() {
+    std::lock_guard lock(m_);
+    return std::exchange(reported_, 0);
+  }
+
+ private:
+  std::mutex m_;
+  int perSecond_, used_ = 0;
+  long dropped_ = 0, reported_ = 0;
+  std::chrono::steady_clock::time_point windowStart_{};
+};
+
+}  // namespace
+
+int runAgent(const Config& config, const inv::Inventory& inventory, const Playbooks& playbooks) {
+  std::set<std::string> holidays(config.holidays.begin(), config.holidays.end());
+  SlaCalendar sla(inv::TimeZone::named(inventory.site.timezone), holidays);
+  auto ledgerOwner = openLedger(config, inv::Ledger::Open::create);
+  inv::Ledger& ledger = *ledgerOwner;
+  std::mutex ledgerMutex;
+  std::atomic<bool> stopping{false};
+  ledger.setWaitAbort([&] { return stopping.load(); });
+  auto ownership = makeOwnership(config, "agent");
+  // Jobs whose process died (this agent before a crash, or a CLI, or another
+  // agent whose lease lapsed) are continued from where they stood: resumed,
+  // or rolled back.
+  auto adopted = ledger.adoptOrphans(ownership->id(),
+                                     [&](const std::string& o) { return ownership->alive(o); });
+  for (const auto& j : adopted)
+    logEvent(
+        {{"level", "warn"},
+         {"event", "job.interrupted"},
+         {"request_id", j.id},
+         {"status", inv::name(j.status)},
+         {"previous_owner", j.previous_owner},
+         {"message", "its process stopped; continuing it from this attempt's stored captures"}});
+
+  std::string secret;
+  if (!config.callback_secret_env.empty())
+    if (const char* v = std::getenv(config.callback_secret_env.c_str())) secret = v;
+  if (!config.callback_allowed_urls.empty() && secret.empty())
+    throw inv::Error(inv::ErrorKind::invalid_input,
+                     "callbacks are allowed (callback.allowed_urls) but callback.secret_env " +
+                         (config.callback_secret_env.empty() ? std::string("is not set in the config")
+                                                             : "names " + config.callback_secret_env +
+                                                                   ", which is not set"));
+  // Every ended request's callback is in the outbox (again: idempotent by
+  // delivery id), so a crash between the end and the enqueue loses nothing.
+  for (const auto& r : ledger.requests())
+    if (auto entry = callbackFor(r, sla, config.clock(), config.public_url))
+      ledger.enqueueCallback(*entry);
+  Deliverer deliverer(config, secret);
+
+  JobStats stats;
+  WorkerSetup setup;
+  setup.config = &config;
+  setup.inventory = &inventory;
+  setup.playbooks = &playbooks;
+  setup.sla = &sla;
+  setup.ownership = ownership;
+  setup.callbackQueued = [&] { deliverer.wake(); };
+  setup.recordJob = [&](const std::string& outcome, double seconds) {
+    stats.record(outcome, seconds);
+  };
+  Workers workers(setup);
+  ApiContext ctx;
+  ctx.config = &config;
+  ctx.inventory = &inventory;
+  ctx.ledger = &ledger;
+  ctx.ledgerMutex = &ledgerMutex;
+  ctx.sla = &sla;
+  ctx.now = [&] { return config.clock() / 1000; };
+  ctx.wakeWorkers = [&] { workers.wake(); };
+  ctx.callbackQueued = [&] { deliverer.wake(); };
+  LedgerMetrics ledgerMetrics(inventory, sla);
+  ctx.metrics = [&] {
+    std::string out;
+    {
+      std::lock_guard lock(ledgerMutex);
+      out = ledgerMetrics.text(ledger, config.clock() / 1000);
+    }
+    return out + stats.text() + switchLatencyMetrics();
+  };
+  // Ready: the workers run, this agent's lease is current, and the ledger
+  // answers (asked at most once a second; a PostgreSQL server that went
+  // away makes it not ready until the agent has reconnected).
+  std::mutex probeMutex;
+  std::chrono::steady_clock::time_point probedAt{};
+  bool reachable = true;
+  ctx.ready = [&] {
+    if (!workers.running() || !ownership->current()) return false;
+    std::lock_guard probe(probeMutex);
+    auto now = std::chrono::steady_clock::now();
+    if (now - probedAt >= std::chrono::seconds(1)) {
+      probedAt = now;
+      try {
+        std::lock_guard lock(ledgerMutex);
+        ledger.generation();
+        reachable = true;
+      } catch (const std::exception& e) {
+        if (reachable)
+          logEvent({{"level", "error"}, {"event", "ledger.unreachable"}, {"error", e.what()}});
+        reachable = false;
+      }
+    }
+    return reachable;
+  };
+  // Destroyed before the server: the API's intake may still hold replies to
+  // connections, which must go while the server's I/O context exists.
+  auto api = std::make_unique<Api>(ctx);
+
+  HttpServerOptions opt;
+  auto colon = config.listen.rfind(':');
+  opt.host = config.listen.substr(0, colon);
+  if (opt.host.size() > 2 && opt.host.front() == '[') opt.host = opt.host.substr(1, opt.host.size() - 2);
+  opt.port = std::stoi(config.listen.substr(colon + 1));
+  opt.threads = 2;
+  opt.max_connections = config.max_connections;
+  // Room for every connection allowed, the ledger and the switches' sessions.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
+  opt.tls_cert = config.tls_cert;
+  opt.tls_key = config.tls_key;
+  RateLimit refusals(20);
+  HttpServer server(opt,
+                    HttpServer::AsyncHandler([&](const ApiRequest& r, HttpServer::Reply reply) {
+                      std::string method = r.method.substr(0, 16),
+                                  path = r.target.substr(0, r.target.find('?')).substr(0, 200);
+                      std::string remote = r.remote;
+                      api->handle(r, [reply, method, path, remote, &refusals](ApiResponse res) {
+                        // Every refusal leaves a line (never the token), at most 20 a second:
+                        // a client guessing tokens cannot flood the log.
+                        if (res.status >= 400 && res.status != 404 && refusals.admit())
+                          logEvent({{"level", res.status >= 500                        ? "error"
+                                              : res.status == 401 || res.status == 403 ? "warn"
+                                                                                       : "info"},
+                                    {"event", res.status == 401 ? "auth.failed" : "http"},
+                                    {"method", method},
+                                    {"path", path},
+                                    {"remote", remote},
+                                    {"status", res.status},
+                                    {"suppressed_before", refusals.suppressed()}});
+                        reply(std::move(res));
+                      });
+                    }));
+  workers.start(adopted);
+  deliverer.start();
+  logEvent({{"level", "info"}, {"event", "listening"},
+            {"address", opt.host + ":" + std::to_string(server.port())},
+            {"tls", !opt.tls_cert.empty()}, {"workers", config.workers}});
+  server.run();
+  stopping = true;  // nothing waits on another writer's lock from here on
+  api.reset();
+  logEvent({{"level", "info"}, {"event", "stopping"}, {"message", "finishing running jobs"}});
+  workers.stop();
+  deliverer.stop();
+  logEvent({{"level", "info"}, {"event", "stopped"}});
+  return 0;
+}
+
+}  // namespace colo::agent

@@ -1,0 +1,15 @@
+// `colo agent`: the HTTP API, a pool of workers running durable jobs from
+// the ledger, recovery of interrupted jobs at start-up, structured logs.
+#pragma once
+
+#include "colo/inventory/model.h"
+#include "core/config.h"
+#include "engine/playbook.h"
+
+namespace colo::agent {
+
+// Serves until SIGINT/SIGTERM; returns the exit code.
+int runAgent(const Config& config, const inventory::Inventory& inventory,
+             const Playbooks& playbooks);
+
+}  // namespace colo::agent

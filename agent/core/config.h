@@ -1,0 +1,104 @@
+// The configuration file shared by the CLI and the agent (SPEC §8).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/callback_url.h"
+#include "colo/inventory/diagnostics.h"
+#include "colo/inventory/ledger.h"
+#include "colo/inventory/loader.h"
+#include "colo/inventory/time.h"
+#include "ui/letter.h"
+
+namespace colo::agent {
+
+struct CredentialSet {
+  std::string username;
+  std::string password_env;   // exactly one of password_env, password_file, key_file
+  std::string password_file;  // absolute (resolved against the config's folder)
+  std::string key_file;
+  std::string passphrase_env;  // optional, for an encrypted key
+  std::string enable_password_env;
+};
+
+struct Token {
+  std::string name;
+  std::string role;    // requester | technician | admin
+  std::string sha256;  // lowercase hex of the token
+};
+
+struct Config {
+  // Not from the file: what every part of colo asks for the time (tests
+  // replace it).
+  inventory::Clock clock = inventory::systemClock();
+  std::string file;  // where it was read from; empty for defaults
+  std::string inventory;
+  // The ledger: a SQLite file, or a postgresql:// URI (SPEC §12) whose
+  // password, if any, is in the environment variable state_password_env
+  // (or PGPASSWORD, ~/.pgpass).
+  std::string state = "var/colo.db";
+  std::string state_password_env;
+  // This agent among several on one PostgreSQL ledger (host:pid when not
+  // set), and how long a job it takes stays its own without a renewal.
+  std::string agent_id;
+  int lease_s = 30;
+  std::string statePassword() const;
+  std::string playbooks;
+  std::string known_hosts;
+  bool accept_new_host_keys = false;
+  std::map<std::string, CredentialSet> credentials;
+  std::string listen = "127.0.0.1:8080";
+  int max_connections = 1024;  // HTTP connections at once; more get 503
+  std::string tls_cert, tls_key;
+  // How receivers reach this agent (the letter's URL in callbacks); from
+  // `listen` when not set.
+  std::string public_url = "http://127.0.0.1:8080";
+  LetterConfig letter;
+  // The web console's sessions (console: idle_timeout_s, max_age_s,
+  // max_sessions): a session ends after this long unused, or this long after
+  // login, whichever comes first; beyond max_sessions the oldest ends.
+  int console_idle_timeout_s = 30 * 60;
+  int console_max_age_s = 12 * 60 * 60;
+  int console_max_sessions = 1000;
+  std::vector<Token> tokens;
+  std::string callback_secret_env;
+  int callback_max_attempts = 12;
+  int callback_retry_base_ms = 2000;  // first retry after about this; doubles, up to 10 min
+  std::vector<std::string> callback_allowed_urls;
+  std::vector<AllowedUrl> callback_allowed;  // the same, parsed
+  std::string callback_ca_file;  // extra CA for https callbacks (a private CA)
+  int callback_timeout_s = 10;   // one delivery, connect to answer
+  int callback_parallel = 4;     // deliveries at once
+  std::vector<std::string> holidays;  // YYYY-MM-DD
+  int workers = 4;
+  int connect_timeout_s = 10;
+  int command_timeout_s = 30;
+  std::size_t command_output_bytes = 4 << 20;  // limits.command_output_bytes
+  std::uintmax_t inventory_bytes = inventory::kDefaultInventoryBytes;  // limits.inventory_bytes
+};
+
+struct ConfigResult {
+  Config config;
+  inventory::Diagnostics errors;
+};
+
+// The token's entry in the config, comparing SHA-256 hashes in constant
+// time; nullptr when no entry has it.
+const Token* findToken(const Config& config, std::string_view token);
+
+// Reads and checks a config file; every path in it is made relative to the
+// file's own folder.
+ConfigResult loadConfig(const std::string& path);
+
+// Whether `state` names a PostgreSQL ledger rather than a SQLite file.
+bool isPostgresState(const std::string& state);
+
+// The ledger the config names, with its password.
+std::unique_ptr<inventory::Ledger> openLedger(const Config& config, inventory::Ledger::Open mode);
+
+}  // namespace colo::agent

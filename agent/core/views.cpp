@@ -1,0 +1,175 @@
+#include "core/views.h"
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+
+namespace colo::agent {
+
+using nlohmann::json;
+namespace inv = colo::inventory;
+
+json countJson(inv::u128 n) {
+  return inv::toDecimal(n);
+}
+
+std::string countText(inv::u128 n) {
+  if (n < (inv::u128{1} << 40)) return inv::toDecimal(n);
+  int k = 127;
+  while (!((n >> k) & 1)) --k;  // 2^k <= n < 2^(k+1)
+  inv::u128 below = n - (inv::u128{1} << k);
+  constexpr inv::u128 kNear = 1 << 20;
+  if (below == 0) return "2^" + std::to_string(k);
+  if (below < kNear) return "2^" + std::to_string(k) + " + " + inv::toDecimal(below);
+  // 2^(k+1) - n; for k = 127, 2^128 - n is ~n + 1 in 128 bits.
+  inv::u128 above = k < 127 ? (inv::u128{1} << (k + 1)) - n : ~n + 1;
+  if (above < kNear) return "2^" + std::to_string(k + 1) + " - " + inv::toDecimal(above);
+  // One decimal of log2: the fraction of the way to the next power.
+  double frac = static_cast<double>(below >> (k - 20)) / static_cast<double>(1 << 20);
+  int tenth = static_cast<int>(std::log2(1.0 + frac) * 10);
+  return "~2^" + std::to_string(k) + "." + std::to_string(tenth);
+}
+
+json rackJson(const inv::RackUsage& r) {
+  json feeds = json::array();
+  for (const auto& f : r.feeds)
+    feeds.push_back({{"name", f.name},
+                     {"capacity_watts", f.capacity_watts},
+                     {"usable_watts", f.usable_watts},
+                     {"drawn_watts", f.drawn_watts},
+                     {"free_watts", f.usable_watts - f.drawn_watts},
+                     {"percent", f.percent()},
+                     {"level", f.level() == inv::FeedUsage::Level::critical ? "critical"
+                               : f.level() == inv::FeedUsage::Level::high   ? "high"
+                                                                            : "ok"}});
+  return {{"name", r.name},
+          {"room", r.room},
+          {"height", r.height},
+          {"units",
+           {{"device", r.units_device},
+            {"reserved", r.units_reserved},
+            {"claimed", r.units_claimed},
+            {"free", r.units_free},
+            {"largest_free_run", r.largest_gap}}},
+          {"feeds", std::move(feeds)},
+          {"fits",
+           {{"units", r.fit_units},
+            {"watts_single_feed", r.fit_watts_single},
+            {"watts_redundant", r.fit_watts_redundant}}},
+          {"single_fed", r.single_fed}};
+}
+
+json elevationJson(const inv::Occupancy& occ, std::size_t r) {
+  json units = json::array();
+  const auto& us = occ.units(r);
+  for (std::size_t u = us.size() - 1; u >= 1; --u) {
+    const auto& o = us[u];
+    static const char* kinds[] = {"free", "reserved", "device", "claimed"};
+    json row = {{"unit", u}, {"state", kinds[static_cast<int>(o.kind)]}};
+    if (!o.name.empty()) row["occupant"] = o.name;
+    if (!o.tenant.empty()) row["tenant"] = o.tenant;
+    if (!o.request_id.empty()) row["request_id"] = o.request_id;
+    units.push_back(std::move(row));
+  }
+  json out = rackJson(inv::rackUsage(occ, r));
+  out["elevation"] = std::move(units);
+  return out;
+}
+
+json poolJson(const inv::PoolUsage& p) {
+  return {{"name", p.name},
+          {"prefix", p.prefix},
+          {"vlan", p.vlan},
+          {"usable", countJson(p.usable)},
+          {"excluded", countJson(p.excluded)},
+          {"held", countJson(p.held)},
+          {"free", countJson(p.free)},
+          {"next_free", p.next_free ? json(p.next_free->str()) : json(nullptr)}};
+}
+
+json requestJson(const inv::RequestRecord& r) {
+  json out = {{"id", r.id},
+              {"letter_number", r.letter_number},
+              {"tenant", r.tenant_code},
+              {"status", inv::name(r.status)},
+              {"received_at", r.received_at},
+              {"created_at", r.created_at},
+              {"updated_at", r.updated_at}};
+  if (!r.error.empty()) out["error"] = r.error;
+  if (r.allocation) out["allocation"] = inv::toJson(*r.allocation)["servers"];
+  return out;
+}
+
+json eventJson(const inv::LedgerEvent& e) {
+  return {{"seq", e.seq}, {"at", e.at}, {"actor", e.actor}, {"kind", e.kind}, {"detail", e.detail}};
+}
+
+std::string isoUtc(std::int64_t t) {
+  std::time_t tt = t;
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+json deliveryJson(const inv::CallbackDelivery& d) {
+  json j = {{"delivery_id", d.delivery_id},
+            {"event", d.event},
+            {"url", d.url},
+            {"attempts", d.attempts},
+            {"state", !d.delivered_at.empty() ? "delivered"
+                      : d.given_up            ? "given_up"
+                                              : "pending"}};
+  if (!d.delivered_at.empty()) j["delivered_at"] = d.delivered_at;
+  if (d.delivered_at.empty() && !d.given_up)
+    j["next_attempt_at"] = isoUtc(d.next_attempt_at / 1000);
+  if (!d.last_attempt_at.empty()) j["last_attempt_at"] = d.last_attempt_at;
+  if (d.last_status != 0) j["last_status"] = d.last_status;
+  if (!d.last_error.empty()) j["last_error"] = d.last_error;
+  return j;
+}
+
+json diagnosticJson(const inv::Diagnostic& d) {
+  return {{"file", d.where.file},
+          {"line", d.where.line},
+          {"column", d.where.column},
+          {"message", d.message}};
+}
+
+std::vector<RackWarning> rackWarnings(const inv::RackUsage& r) {
+  using L = RackWarning::Level;
+  std::vector<RackWarning> out;
+  for (const auto& f : r.feeds) {
+    if (f.level() == inv::FeedUsage::Level::ok) continue;
+    auto level = f.level() == inv::FeedUsage::Level::critical ? L::critical : L::warning;
+    // Every device is charged its full draw on each of its feeds: that is
+    // what one feed carries when the other fails.
+    if (r.feeds.size() > 1 && f.drawn_watts > f.usable_watts)
+      out.push_back({level, "feed " + f.name + " could not carry the redundant load alone: " +
+                                std::to_string(f.drawn_watts) + " W on " +
+                                std::to_string(f.usable_watts) + " W usable"});
+    else
+      out.push_back({level, "feed " + f.name + " at " + std::to_string(f.percent()) +
+                                "% of usable (" + std::to_string(f.drawn_watts) + "/" +
+                                std::to_string(f.usable_watts) + " W)"});
+  }
+  if (r.units_free > 0 && r.fit_units == 0)
+    out.push_back({L::critical, std::to_string(r.units_free) +
+                                    " free units, but no feed has power left for them"});
+  for (const auto& name : r.single_fed)
+    out.push_back({L::warning, name + " draws from one feed only"});
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.level > b.level; });
+  return out;
+}
+
+std::string fitsText(const inv::RackUsage& r) {
+  if (r.fit_units == 0) return "-";
+  std::string s = std::to_string(r.fit_units) + "U, " + std::to_string(r.fit_watts_single) + " W";
+  if (r.fit_watts_redundant == 0) return s + " (one feed)";
+  if (r.fit_watts_redundant == r.fit_watts_single) return s + ", redundant too";
+  return s + " (" + std::to_string(r.fit_watts_redundant) + " W redundant)";
+}
+
+}  // namespace colo::agent

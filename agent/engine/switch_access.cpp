@@ -1,0 +1,216 @@
+#include "engine/switch_access.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "colo/drivers/error.h"
+#include "colo/drivers/ssh.h"
+
+namespace colo::agent {
+
+namespace {
+
+using drivers::DriverError;
+using drivers::DriverErrorKind;
+
+struct Secrets {
+  std::string username, password, key_file, passphrase, enable_password;
+};
+
+std::string fromEnv(const std::string& set, const std::string& var) {
+  const char* v = std::getenv(var.c_str());
+  if (!v || !*v)
+    throw DriverError(DriverErrorKind::auth, "credentials '" + set + "': environment variable " +
+                                                 var + " is not set");
+  return v;
+}
+
+// A secret file must be readable by its owner only, like OpenSSH insists.
+void checkPrivate(const std::string& set, const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0)
+    throw DriverError(DriverErrorKind::auth, "credentials '" + set + "': cannot read " + path);
+  if (st.st_mode & 077)
+    throw DriverError(DriverErrorKind::auth, "credentials '" + set + "': " + path +
+                                                 " is readable by others; chmod 600 it");
+}
+
+Secrets resolve(const Config& cfg, const std::string& name) {
+  auto it = cfg.credentials.find(name);
+  if (it == cfg.credentials.end())
+    throw DriverError(DriverErrorKind::auth, "credentials '" + name + "' are not in the config" +
+                                                 (cfg.file.empty() ? " (no --config given)" : " " + cfg.file));
+  const CredentialSet& c = it->second;
+  Secrets s;
+  s.username = c.username;
+  if (!c.password_env.empty()) s.password = fromEnv(name, c.password_env);
+  if (!c.password_file.empty()) {
+    checkPrivate(name, c.password_file);
+    std::ifstream in(c.password_file);
+    std::getline(in, s.password);
+    if (s.password.empty())
+      throw DriverError(DriverErrorKind::auth, "credentials '" + name + "': " + c.password_file + " is empty");
+  }
+  if (!c.key_file.empty()) {
+    checkPrivate(name, c.key_file);
+    s.key_file = c.key_file;
+    if (!c.passphrase_env.empty()) s.passphrase = fromEnv(name, c.passphrase_env);
+  }
+  if (!c.enable_password_env.empty()) {
+    const char* v = std::getenv(c.enable_password_env.c_str());
+    if (v) s.enable_password = v;  // optional: only needed at a '>' prompt
+  }
+  return s;
+}
+
+// An exclusive lock on one switch, held while a job works on it.
+// Every switch of a job, held in one global order.
+class Holds final : public SwitchLocks {
+ public:
+  std::vector<std::unique_ptr<SwitchHold>> held;
+};
+
+class SshSession final : public SwitchSession {
+ public:
+  explicit SshSession(std::unique_ptr<drivers::Device> device) : device_(std::move(device)) {}
+  drivers::Device& device() override { return *device_; }
+
+ private:
+  std::unique_ptr<drivers::Device> device_;
+};
+
+// Command latency per switch, for /metrics; process-wide, like the switches.
+class SwitchLatency {
+ public:
+  static SwitchLatency& instance() {
+    static SwitchLatency s;
+    return s;
+  }
+  void record(const std::string& sw, double seconds) {
+    std::lock_guard lock(m_);
+    auto& h = bySwitch_[sw];
+    for (std::size_t i = 0; i < kBuckets.size(); ++i)
+      if (seconds <= kBuckets[i]) ++h.buckets[i];
+    ++h.count;
+    h.sum += seconds;
+  }
+  std::string text() {
+    std::lock_guard lock(m_);
+    std::string out =
+        "# HELP colo_switch_command_seconds Time from sending a command to the switch's prompt.\n"
+        "# TYPE colo_switch_command_seconds histogram\n";
+    for (const auto& [sw, h] : bySwitch_) {
+      for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+        char le[32];
+        std::snprintf(le, sizeof le, "%g", kBuckets[i]);
+        out += "colo_switch_command_seconds_bucket{switch=\"" + sw + "\",le=\"" + le + "\"} " +
+               std::to_string(h.buckets[i]) + "\n";
+      }
+      out += "colo_switch_command_seconds_bucket{switch=\"" + sw + "\",le=\"+Inf\"} " + std::to_string(h.count) + "\n";
+      char sum[32];
+      std::snprintf(sum, sizeof sum, "%g", h.sum);
+      out += "colo_switch_command_seconds_sum{switch=\"" + sw + "\"} " + sum + "\n";
+      out += "colo_switch_command_seconds_count{switch=\"" + sw + "\"} " + std::to_string(h.count) + "\n";
+    }
+    return out;
+  }
+
+ private:
+  static constexpr std::array<double, 8> kBuckets = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5};
+  struct Histogram {
+    std::array<long, 8> buckets{};
+    long count = 0;
+    double sum = 0;
+  };
+  std::mutex m_;
+  std::map<std::string, Histogram> bySwitch_;
+};
+
+class SshOpener final : public SwitchOpener {
+ public:
+  SshOpener(const Config& c, std::shared_ptr<Ownership> ownership)
+      : cfg_(c), ownership_(std::move(ownership)) {}
+
+  void preflight(const inventory::Switch& sw) override {
+    try {
+      resolve(cfg_, sw.credentials);
+      if (!cfg_.accept_new_host_keys &&
+          !drivers::hostKeyListed(cfg_.known_hosts, sw.address, sw.port))
+        throw DriverError(
+            DriverErrorKind::host_key,
+            "no host key for " + sw.address + ":" + std::to_string(sw.port) + " in known_hosts " +
+                (cfg_.known_hosts.empty() ? std::string("(none configured)") : cfg_.known_hosts) +
+                "; add it (ssh-keyscan -p " + std::to_string(sw.port) + " " + sw.address +
+                ", after checking its fingerprint) or set accept_new_host_keys: true");
+    } catch (const DriverError& e) {
+      throw e.within("switch " + sw.name);
+    }
+  }
+
+  std::unique_ptr<SwitchLocks> lock(std::vector<std::string> names,
+                                    std::function<bool()> interrupt) override {
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    // Long enough for another job on the same switch to finish its work.
+    auto wait = std::chrono::seconds(cfg_.connect_timeout_s + 8 * cfg_.command_timeout_s);
+    auto locks = std::make_unique<Holds>();
+    for (const auto& n : names) locks->held.push_back(ownership_->hold(n, wait, interrupt));
+    return locks;
+  }
+
+  std::unique_ptr<SwitchSession> open(const inventory::Switch& sw,
+                                      std::function<bool()> interrupt) override {
+    try {
+      const drivers::Dialect* dialect = drivers::dialectFor(sw.vendor);
+      if (!dialect) throw DriverError(DriverErrorKind::protocol, "no dialect for vendor " + sw.vendor);
+      auto secrets = resolve(cfg_, sw.credentials);
+      drivers::SshOptions o;
+      o.interrupt = std::move(interrupt);
+      o.host = sw.address;
+      o.port = sw.port;
+      o.username = secrets.username;
+      o.password = secrets.password;
+      o.key_file = secrets.key_file;
+      o.key_passphrase = secrets.passphrase;
+      o.known_hosts = cfg_.known_hosts;
+      o.accept_new_host_key = cfg_.accept_new_host_keys;
+      o.connect_timeout = std::chrono::seconds(cfg_.connect_timeout_s);
+      auto device = std::make_unique<drivers::Device>(
+          sw.name, drivers::openSsh(o), *dialect, std::chrono::seconds(cfg_.command_timeout_s),
+          secrets.enable_password, cfg_.command_output_bytes);
+      device->setCommandTimer(
+          [](const std::string& name, double seconds) { SwitchLatency::instance().record(name, seconds); });
+      device->open();
+      return std::make_unique<SshSession>(std::move(device));
+    } catch (const DriverError& e) {
+      if (std::string(e.what()).rfind("switch " + sw.name, 0) == 0) throw;
+      throw e.within("switch " + sw.name);
+    }
+  }
+
+ private:
+  Config cfg_;
+  std::shared_ptr<Ownership> ownership_;
+};
+
+}  // namespace
+
+std::unique_ptr<SwitchOpener> sshOpener(const Config& config,
+                                        std::shared_ptr<Ownership> ownership) {
+  return std::make_unique<SshOpener>(config, std::move(ownership));
+}
+
+std::string switchLatencyMetrics() { return SwitchLatency::instance().text(); }
+
+}  // namespace colo::agent

@@ -1,0 +1,59 @@
+// Reaching a switch: credentials from the config (environment or 0600
+// files), SSH with host-key checks, and a hold per switch (ownership.h) so
+// that commands to one switch are serialized, also across colo processes.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "colo/drivers/device.h"
+#include "colo/inventory/model.h"
+#include "core/config.h"
+#include "jobs/ownership.h"
+
+namespace colo::agent {
+
+// An open, locked CLI session on one switch.
+class SwitchSession {
+ public:
+  virtual ~SwitchSession() = default;
+  virtual drivers::Device& device() = 0;
+};
+
+// Exclusive use of some switches, across colo processes, while it lives.
+class SwitchLocks {
+ public:
+  virtual ~SwitchLocks() = default;
+};
+
+// The seam between the provisioning engine and the network: production opens
+// SSH sessions; tests may substitute their own.
+class SwitchOpener {
+ public:
+  virtual ~SwitchOpener() = default;
+  // Everything about reaching `sw` that can be known without connecting:
+  // its credentials resolve, its host key is known (unless new keys are
+  // accepted). Throws DriverError(auth/host_key) saying what to fix.
+  virtual void preflight(const inventory::Switch& sw) = 0;
+  // Locks the named switches for the caller, one at a time in one global
+  // order (sorted by name, whatever order they are given in), so that two
+  // jobs sharing switches never wait on each other in a cycle. Waiting gives
+  // up with DriverError(interrupted) soon after `interrupt` says so.
+  virtual std::unique_ptr<SwitchLocks> lock(std::vector<std::string> names,
+                                            std::function<bool()> interrupt = {}) = 0;
+  // A logged-in session. The caller holds the switch's lock. `interrupt`,
+  // when given, stops the session's commands (see CliChannel::setInterrupt).
+  virtual std::unique_ptr<SwitchSession> open(const inventory::Switch& sw,
+                                              std::function<bool()> interrupt = {}) = 0;
+};
+
+// Opens switches over SSH as the config says; `ownership` holds them.
+std::unique_ptr<SwitchOpener> sshOpener(const Config& config, std::shared_ptr<Ownership> ownership);
+
+// Switch command latency, per switch, as a Prometheus histogram (text).
+std::string switchLatencyMetrics();
+
+
+}  // namespace colo::agent

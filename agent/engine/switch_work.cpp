@@ -1,0 +1,379 @@
+#include "engine/switch_work.h"
+
+#include <algorithm>
+#include <mutex>
+#include <thread>
+
+#include "colo/drivers/error.h"
+
+namespace colo::agent {
+
+namespace {
+
+using drivers::DriverError;
+using drivers::DriverErrorKind;
+
+const VendorTemplates& vendorTemplates(const Playbooks& pb, const std::string& vendor) {
+  auto it = pb.vendors.find(vendor);
+  if (it == pb.vendors.end())
+    throw DriverError(DriverErrorKind::invalid_value,
+                      "no templates for vendor " + vendor + " in " + pb.dir + "/templates/");
+  return it->second;
+}
+
+const PortTemplate& templateFor(const Playbooks& pb, const std::string& vendor, PortAction action) {
+  const auto& v = vendorTemplates(pb, vendor);
+  return action == PortAction::configure ? v.configure : v.unconfigure;
+}
+
+const char* templateName(PortAction a) {
+  return a == PortAction::configure ? "configure_port" : "unconfigure_port";
+}
+
+using Expect = std::map<std::string, std::string>;
+
+Expect renderExpect(const PortTemplate& t, PortAction action,
+                    const drivers::TemplateValues& values) {
+  Expect out;
+  for (const auto& [k, v] : t.expect) out[k] = drivers::renderLine(templateName(action), v, values);
+  return out;
+}
+
+// Differences between what the template expects and what the port shows.
+std::string mismatch(const Expect& expect, const drivers::PortState& got) {
+  std::string out;
+  auto differs = [&](const std::string& key, const std::string& want, const std::string& have) {
+    if (want != have)
+      out += (out.empty() ? "" : ", ") + key + " is '" + have + "', expected '" + want + "'";
+  };
+  for (const auto& [key, want] : expect) {
+    if (key == "description") differs(key, want, got.description);
+    if (key == "mode") differs(key, want, got.mode);
+    if (key == "vlan") differs(key, want, got.vlan ? std::to_string(got.vlan) : "");
+    if (key == "enabled") differs(key, want, got.enabled ? "true" : "false");
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string describePort(const drivers::PortState& s) {
+  std::string out = s.enabled ? "up" : "shut";
+  if (!s.description.empty()) out += ", description '" + s.description + "'";
+  if (!s.mode.empty()) out += ", mode " + s.mode;
+  if (s.vlan) out += ", vlan " + std::to_string(s.vlan);
+  return out;
+}
+
+namespace {
+
+struct PortWork {
+  const PortChange* change;
+  std::vector<std::string> commands;
+  Expect expect;
+  drivers::PortState captured;
+};
+
+struct SwitchWork {
+  const inventory::Switch* sw = nullptr;
+  std::vector<PortWork> ports;
+  std::unique_ptr<SwitchSession> session;
+  bool touched = false;        // a configuration command may have been sent
+  bool saveAttempted = false;  // `write memory` may have been sent: possibly saved
+  std::string error;           // empty while all goes well
+};
+
+// Runs `f` on every switch at once and waits for all; a switch's failure is
+// kept in its `error`, never thrown past here.
+template <typename F>
+void inParallel(std::vector<SwitchWork>& work, F&& f) {
+  std::vector<std::thread> threads;
+  for (auto& w : work)
+    threads.emplace_back([&w, &f] {
+      try {
+        f(w);
+      } catch (const DriverError& e) {
+        w.error = e.what();
+      } catch (const std::exception& e) {
+        w.error = std::string("switch ") + w.sw->name + ": " + e.what();
+      }
+    });
+  for (auto& t : threads) t.join();
+}
+
+bool allOk(const std::vector<SwitchWork>& work) {
+  return std::all_of(work.begin(), work.end(), [](const SwitchWork& w) { return w.error.empty(); });
+}
+
+std::string firstError(const std::vector<SwitchWork>& work) {
+  for (const auto& w : work)
+    if (!w.error.empty()) return w.error;
+  return {};
+}
+
+// Puts every touched port back as captured, on a fresh session (the old one
+// may be what broke). Returns the ports it could not restore.
+void restore(std::vector<SwitchWork>& work, SwitchOpener& opener, StepSink& sink,
+             bool possiblySaved, const std::function<bool()>& abandon,
+             std::vector<std::string>& restored, std::vector<std::string>& unrestored) {
+  std::mutex m;
+  for (auto& w : work) w.error.clear();
+  inParallel(work, [&](SwitchWork& w) {
+    if (!w.touched) return;
+    try {
+      w.session.reset();
+      for (int attempt = 1;; ++attempt) {
+        try {
+          // An operator's interrupt does not stop a restore; only the
+          // process stopping does, and its next start restores from the
+          // stored captures.
+          w.session = opener.open(*w.sw, abandon);
+          break;
+        } catch (const DriverError& e) {
+          if (attempt == 3 || e.kind() == DriverErrorKind::host_key ||
+              e.kind() == DriverErrorKind::auth)
+            throw;
+          sink.step(w.sw->name, "reconnect", e.what());
+          std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
+        }
+      }
+      auto& dev = w.session->device();
+      std::vector<std::string> cmds;
+      for (const auto& p : w.ports) {
+        auto r = dev.dialect().restorePort(p.change->port, p.captured);
+        cmds.insert(cmds.end(), r.begin(), r.end());
+      }
+      dev.configure(cmds);
+      for (const auto& p : w.ports) {
+        auto now = dev.readPort(p.change->port);
+        if (now.lines != p.captured.lines)
+          throw DriverError(DriverErrorKind::verify,
+                            "port " + p.change->port + " does not read back as captured");
+      }
+      // Save where the startup configuration may hold colo's change: never
+      // otherwise, so someone else's unsaved work is not made permanent.
+      if (w.saveAttempted || possiblySaved) dev.save();
+      sink.step(w.sw->name, "restore",
+                std::to_string(w.ports.size()) + " port(s) restored as captured" +
+                    (w.saveAttempted || possiblySaved ? " and saved" : ""));
+      std::lock_guard lock(m);
+      for (const auto& p : w.ports) restored.push_back(w.sw->name + " " + p.change->port);
+    } catch (const std::exception& e) {
+      std::lock_guard lock(m);
+      for (const auto& p : w.ports) unrestored.push_back(w.sw->name + " " + p.change->port);
+      sink.step(w.sw->name, "restore-failed", e.what());
+      throw;
+    }
+  });
+}
+
+}  // namespace
+
+std::vector<PortChange> portChanges(const inventory::Plan& plan, const std::string& tenant,
+                                    const Playbooks& playbooks) {
+  std::vector<PortChange> out;
+  for (const auto& s : plan.servers) {
+    for (const auto& n : s.nics) {
+      PortChange c;
+      c.switch_name = n.switch_name;
+      c.port = n.port;
+      drivers::TemplateValues base = {{"tenant", tenant},
+                                      {"hostname", s.hostname},
+                                      {"request_id", plan.request_id},
+                                      {"nic", std::to_string(n.index)}};
+      c.values = base;
+      c.values["port"] = n.port;
+      c.values["vlan"] = std::to_string(n.vlan);
+      c.values["description"] =
+          drivers::renderLine("port_description", playbooks.port_description, base);
+      for (const auto& [k, v] : c.values) drivers::checkCliValue(k, v);
+      out.push_back(std::move(c));
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::vector<std::string>> commandsBySwitch(
+    const inventory::Inventory& inv, const Playbooks& pb, const std::vector<PortChange>& changes,
+    PortAction action) {
+  std::map<std::string, std::vector<std::string>> body;
+  for (const auto& c : changes) {
+    const auto* sw = inv.switchNamed(c.switch_name);
+    if (!sw)
+      throw DriverError(DriverErrorKind::invalid_value,
+                        "switch " + c.switch_name + " is not in the inventory");
+    const auto& t = templateFor(pb, sw->vendor, action);
+    auto lines = drivers::renderTemplate(templateName(action), t.commands, c.values);
+    renderExpect(t, action, c.values);  // an expectation that does not render fails here too
+    auto& cmds = body[c.switch_name];
+    cmds.insert(cmds.end(), lines.begin(), lines.end());
+  }
+  std::map<std::string, std::vector<std::string>> out;
+  for (auto& [name, cmds] : body) {
+    const auto* d = drivers::dialectFor(inv.switchNamed(name)->vendor);
+    auto& all = out[name];
+    for (const auto& c : d->enterConfig()) all.push_back(c);
+    all.insert(all.end(), cmds.begin(), cmds.end());
+    for (const auto& c : d->commitConfig()) all.push_back(c);
+    if (pb.has("save"))
+      for (const auto& c : d->save()) all.push_back(c);
+  }
+  return out;
+}
+
+bool portUnused(const inventory::Switch& sw, const Playbooks& pb,
+                const drivers::TemplateValues& values, const drivers::PortState& state) {
+  if (state.lines.empty()) return true;                          // never configured
+  if (!state.enabled && state.description.empty()) return true;  // shut, nobody's
+  const auto& t = vendorTemplates(pb, sw.vendor);
+  return mismatch(renderExpect(t.unconfigure, PortAction::unconfigure, values), state).empty();
+}
+
+bool portIsColos(const inventory::Switch& sw, const Playbooks& pb, const PortChange& change,
+                 const drivers::PortState& state) {
+  const auto& t = vendorTemplates(pb, sw.vendor);
+  return mismatch(renderExpect(t.configure, PortAction::configure, change.values), state).empty();
+}
+
+std::optional<std::string> notColosToChange(const inventory::Switch& sw, const Playbooks& pb,
+                                            const PortChange& change,
+                                            const drivers::PortState& state) {
+  if (portUnused(sw, pb, change.values, state) || portIsColos(sw, pb, change, state))
+    return std::nullopt;
+  return "switch " + sw.name + " port " + change.port +
+         " is in use by something colo did not put there (" + describePort(state) +
+         "); colo changes only unused ports and its own for " + change.values.at("request_id") +
+         ". Free the port by hand (shut, no description) or mark it in_use in the inventory";
+}
+
+void applyPortChanges(const inventory::Inventory& inv, const Playbooks& pb, SwitchOpener& opener,
+                      StepSink& sink, const std::vector<PortChange>& changes, PortAction action,
+                      const SwitchWorkOptions& options) {
+  // Group by switch; render everything before any connection.
+  std::vector<SwitchWork> work;
+  for (const auto& c : changes) {
+    const auto* sw = inv.switchNamed(c.switch_name);
+    if (!sw)
+      throw DriverError(DriverErrorKind::invalid_value,
+                        "switch " + c.switch_name + " is not in the inventory");
+    auto it =
+        std::find_if(work.begin(), work.end(), [&](const SwitchWork& w) { return w.sw == sw; });
+    if (it == work.end()) {
+      work.push_back({});
+      work.back().sw = sw;
+      it = work.end() - 1;
+    }
+    const auto& t = templateFor(pb, sw->vendor, action);
+    PortWork pw;
+    pw.change = &c;
+    pw.commands = drivers::renderTemplate(templateName(action), t.commands, c.values);
+    pw.expect = renderExpect(t, action, c.values);
+    it->ports.push_back(std::move(pw));
+  }
+  auto abandoning = [&] { return options.abandon && options.abandon(); };
+  auto interrupted = [&] { return (options.interrupt && options.interrupt()) || abandoning(); };
+  std::function<bool()> stopSessions = interrupted;
+  auto stopIfInterrupted = [&] {
+    if (interrupted())
+      throw DriverError(DriverErrorKind::interrupted,
+                        "interrupted by the operator; no further command sent");
+  };
+
+  // Every switch of the change, locked for the whole job (restore included)
+  // in one global order.
+  std::vector<std::string> names;
+  for (const auto& w : work) names.push_back(w.sw->name);
+  stopIfInterrupted();
+  auto locks = opener.lock(names, stopSessions);
+
+  // Phase 1, every switch: capture each port and check it is colo's to
+  // change. Nothing is changed anywhere until every port passed.
+  inParallel(work, [&](SwitchWork& w) {
+    stopIfInterrupted();
+    sink.step(w.sw->name, "connect", w.sw->address + ":" + std::to_string(w.sw->port));
+    w.session = opener.open(*w.sw, stopSessions);
+    auto& dev = w.session->device();
+    for (auto& p : w.ports) {
+      // A port captured earlier in this attempt (by a run that was
+      // interrupted) keeps that capture: what it shows now may be half our
+      // own doing.
+      bool earlier = false;
+      if (auto it = options.prior.find({w.sw->name, p.change->port}); it != options.prior.end()) {
+        p.captured = dev.dialect().parsePort(it->second);
+        earlier = true;
+      } else {
+        p.captured = dev.readPort(p.change->port);
+      }
+      if (auto why = notColosToChange(*w.sw, pb, *p.change, p.captured))
+        throw DriverError(DriverErrorKind::verify, *why);
+      sink.captured(w.sw->name, p.change->port, p.captured.lines);
+      sink.step(w.sw->name, "capture",
+                p.change->port + ": " + (earlier ? "as captured before the interruption, " : "") +
+                    (p.captured.lines.empty() ? "(no configuration)" : describePort(p.captured)));
+    }
+  });
+
+  // Phase 2, only when every port may be changed: apply and verify.
+  if (allOk(work)) {
+    inParallel(work, [&](SwitchWork& w) {
+      stopIfInterrupted();
+      auto& dev = w.session->device();
+      std::vector<std::string> all;
+      for (const auto& p : w.ports) all.insert(all.end(), p.commands.begin(), p.commands.end());
+      // A port captured before an interruption may already carry our change.
+      w.touched = true;  // from the first command on, the switch may have changed
+      dev.configure(all);
+      sink.step(w.sw->name, "apply",
+                std::to_string(all.size()) + " commands on " + std::to_string(w.ports.size()) +
+                    " port(s)");
+      if (pb.has("verify")) {
+        for (const auto& p : w.ports) {
+          auto got = dev.readPort(p.change->port);
+          auto diff = mismatch(p.expect, got);
+          if (!diff.empty())
+            throw DriverError(DriverErrorKind::verify,
+                              "switch " + w.sw->name + " port " + p.change->port +
+                                  " does not read back as configured: " + diff);
+          sink.step(w.sw->name, "verify", p.change->port + ": as expected");
+        }
+      }
+    });
+  } else if (!options.prior.empty()) {
+    // A resumed attempt may have changed ports before the interruption,
+    // even though nothing was sent in this run.
+    for (auto& w : work)
+      w.touched = std::any_of(w.ports.begin(), w.ports.end(), [&](const PortWork& p) {
+        return options.prior.count({w.sw->name, p.change->port}) != 0;
+      });
+  }
+
+  // Phase 3, only when every switch got this far: save everywhere.
+  if (allOk(work) && pb.has("save")) {
+    inParallel(work, [&](SwitchWork& w) {
+      stopIfInterrupted();
+      // Once `write memory` is sent its outcome may be unknown (a timeout, a
+      // dropped session): count it as saved from here on.
+      w.saveAttempted = true;
+      w.session->device().save();
+      sink.step(w.sw->name, "save", "configuration saved");
+    });
+  }
+  if (allOk(work)) return;
+
+  if (abandoning()) throw JobAbandoned();
+  std::string error = firstError(work);
+  if (options.prior.empty() &&
+      std::none_of(work.begin(), work.end(), [](const SwitchWork& w) { return w.touched; }))
+    throw ChangeFailed(error + "; no switch was changed", true, {});
+  std::vector<std::string> restored, unrestored;
+  restore(work, opener, sink, options.possibly_saved, options.abandon, restored, unrestored);
+  if (abandoning()) throw JobAbandoned();
+  if (!unrestored.empty()) {
+    error += "; RESTORE FAILED for";
+    for (const auto& u : unrestored) error += " " + u;
+    error += ": check these ports by hand";
+  }
+  throw ChangeFailed(error, unrestored.empty(), restored);
+}
+
+}  // namespace colo::agent

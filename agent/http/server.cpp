@@ -1,0 +1,492 @@
+#include "http/server.h"
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace colo::agent {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// The errors this layer answers itself (malformed HTTP, 413, a handler that
+// threw); the routes build theirs in api.cpp, in the same RFC 9457 shape.
+std::string problem(int status, const char* title, const std::string& detail) {
+  return nlohmann::json{
+      {"type", problemType(status)}, {"title", title}, {"status", status}, {"detail", detail}}
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Everything one request may make the server hold, beyond its body: the
+// request line and header fields, chunk-size lines with their extensions,
+// and trailers. Beast 1.81 bounds only the header; the read below counts the
+// rest.
+constexpr std::size_t kHeaderLimit = 16 * 1024;
+constexpr std::size_t kFramingSlack = 64 * 1024;
+
+// One connection: read a request (with a deadline and limits on every part),
+// hand it to the handler, write the answer, repeat while the client keeps
+// alive. Bytes that arrive early (pipelining) stay in the buffer for the next
+// request.
+template <typename Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(Stream stream, const HttpServerOptions& opt, const HttpServer::AsyncHandler& handler,
+          std::string remote, std::shared_ptr<std::atomic<int>> open)
+      : stream_(std::move(stream)),
+        opt_(opt),
+        handler_(handler),
+        remote_(std::move(remote)),
+        buffer_(opt.body_limit + kHeaderLimit + kFramingSlack),
+        open_(std::move(open)) {}
+  ~Session() { --*open_; }
+
+  void start() {
+    if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+      beast::get_lowest_layer(stream_).expires_after(opt_.read_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (!ec) self->read();
+                              });
+    } else {
+      read();
+    }
+  }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(opt_.body_limit);
+    parser_->header_limit(kHeaderLimit);
+    consumed_ = 0;
+    // One deadline for the whole request, however it trickles in.
+    beast::get_lowest_layer(stream_).expires_after(opt_.read_timeout);
+    advance();  // a pipelined request may be buffered already
+  }
+
+  // Beast's own read loop (http::async_read_some), except that the parser is
+  // fed here: Beast 1.81 throws std::length_error for a trailer field over
+  // 64 KiB (no limit covers trailers), which must cost the client its
+  // request, not end the process.
+  void readSome() {
+    auto room = buffer_.max_size() - buffer_.size();
+    if (room == 0) return onRead(http::error::buffer_overflow);
+    stream_.async_read_some(buffer_.prepare(std::min<std::size_t>(room, 16 * 1024)),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->buffer_.commit(n);
+                              self->consumed_ += n;
+                              self->onBytes(ec);
+                            });
+  }
+
+  void onBytes(beast::error_code ec) {
+    if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
+      if (!parser_->got_some()) return onRead(http::error::end_of_stream);
+      ec = {};
+      parser_->put_eof(ec);
+      return onRead(ec ? ec : beast::error_code(http::error::partial_message));
+    }
+    if (ec) return onRead(ec);
+    advance();
+  }
+
+  void advance() {
+    beast::error_code ec;
+    if (!parse(ec)) return onRead(ec);
+    if (parser_->is_done()) return onRead({});
+    if (consumed_ > opt_.body_limit + kHeaderLimit + kFramingSlack)
+      return onRead(http::error::body_limit);
+    readSome();
+  }
+
+  // Feeds what is buffered to the parser; false with `ec` on an error.
+  bool parse(beast::error_code& ec) {
+    try {
+      while (buffer_.size() > 0 && !parser_->is_done()) {
+        auto used = parser_->put(buffer_.data(), ec);
+        buffer_.consume(used);
+        if (ec == http::error::need_more) {
+          ec = {};
+          return true;
+        }
+        if (ec) return false;
+        if (used == 0) break;  // it needs more bytes
+      }
+      return true;
+    } catch (const std::length_error&) {
+      ec = http::error::header_limit;
+    } catch (const std::exception&) {
+      ec = http::error::bad_value;
+    }
+    return false;
+  }
+
+  void onRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
+      return close();
+    if (ec == http::error::body_limit)
+      return reply(413,
+                   problem(413, "Payload Too Large",
+                           "the request is larger than " + std::to_string(opt_.body_limit) +
+                               " bytes of body (or its framing is unreasonably long)"),
+                   false);
+    if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
+      return reply(431,
+                   problem(431, "Request Header Fields Too Large",
+                           "the request line and header fields exceed " +
+                               std::to_string(kHeaderLimit) + " bytes"),
+                   false);
+    if (ec)
+      return reply(400, problem(400, "Bad Request", "malformed HTTP: " + ec.message()), false);
+    auto& req = parser_->get();
+    if (req.version() >= 11 && req.find(http::field::host) == req.end())
+      return reply(400, problem(400, "Bad Request", "HTTP/1.1 requires a Host header"), false);
+    if (req.find(http::field::transfer_encoding) != req.end() && !parser_->chunked())
+      return reply(
+          501, problem(501, "Not Implemented", "only the chunked transfer coding is understood"),
+          false);
+    ApiRequest in;
+    in.method = std::string(req.method_string());
+    in.target = std::string(req.target());
+    in.authorization = std::string(req[http::field::authorization]);
+    in.content_type = std::string(req[http::field::content_type]);
+    in.body = std::move(req.body());
+    in.remote = remote_;
+    for (const auto& f : req) {
+      std::string name(f.name_string());
+      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+      in.headers[name] = std::string(f.value());
+    }
+    keepAlive_ = req.keep_alive();
+    head_ = req.method() == http::verb::head;
+    // The answer may come later, from another thread: back onto this
+    // connection's strand before touching the stream.
+    auto self = this->shared_from_this();
+    HttpServer::Reply reply = [self](ApiResponse out) {
+      asio::dispatch(self->stream_.get_executor(),
+                     [self, out = std::move(out)]() mutable { self->respond(std::move(out)); });
+    };
+    try {
+      handler_(in, reply);
+    } catch (const std::exception& e) {
+      ApiResponse out;
+      out.status = 500;
+      out.content_type = "application/problem+json";
+      out.body = problem(500, "Internal Server Error", e.what());
+      reply(std::move(out));
+    }
+  }
+
+  void respond(ApiResponse out) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(out.status), 11);
+    res->set(http::field::server, "colo");
+    res->set(http::field::content_type, out.content_type);
+    for (const auto& [k, v] : out.headers) res->set(k, v);
+    res->keep_alive(keepAlive_);
+    if (head_) {
+      res->content_length(out.body.size());  // what GET would send, without it
+    } else {
+      res->body() = std::move(out.body);
+      res->prepare_payload();
+    }
+    write(res);
+  }
+
+  void reply(int status, std::string body, bool keepAlive) {
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
+    res->set(http::field::server, "colo");
+    res->set(http::field::content_type, "application/problem+json");
+    res->body() = std::move(body);
+    res->keep_alive(keepAlive);
+    keepAlive_ = keepAlive;
+    res->prepare_payload();
+    write(res);
+  }
+
+  void write(std::shared_ptr<http::response<http::string_body>> res) {
+    beast::get_lowest_layer(stream_).expires_after(opt_.read_timeout);
+    http::async_write(stream_, *res,
+                      [self = this->shared_from_this(), res](beast::error_code ec, std::size_t) {
+                        if (ec || !self->keepAlive_) return self->close();
+                        self->read();
+                      });
+  }
+
+  void close() {
+    beast::error_code ec;
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  Stream stream_;
+  const HttpServerOptions& opt_;
+  const HttpServer::AsyncHandler& handler_;
+  std::string remote_;
+  beast::flat_buffer buffer_;  // bounded, and kept between requests
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::size_t consumed_ = 0;
+  bool keepAlive_ = false, head_ = false;
+  std::shared_ptr<std::atomic<int>> open_;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  HttpServerOptions opt;
+  AsyncHandler handler;
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  std::unique_ptr<asio::ssl::context> tls;
+  asio::signal_set signals{ioc, SIGINT, SIGTERM};
+
+  std::shared_ptr<std::atomic<int>> open = std::make_shared<std::atomic<int>>(0);
+  asio::steady_timer backoff{ioc};
+
+  void accept() {
+    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket sock) {
+      if (ec) {
+        // Out of file descriptors, say: pause instead of spinning.
+        if (!acceptor.is_open()) return;
+        backoff.expires_after(std::chrono::milliseconds(50));
+        backoff.async_wait([this](beast::error_code) { accept(); });
+        return;
+      }
+      beast::error_code pe;
+      if (*open >= opt.max_connections) {
+        refuse(std::move(sock));
+        return accept();
+      }
+      ++*open;
+      auto ep = sock.remote_endpoint(pe);
+      std::string remote = pe ? "?" : ep.address().to_string();
+      sock.set_option(tcp::no_delay(true), pe);
+      if (tls) {
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+            beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(sock)), *tls), opt,
+            handler, remote, open)
+            ->start();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(sock)), opt,
+                                                     handler, remote, open)
+            ->start();
+      }
+      accept();
+    });
+  }
+
+  // Over the connection limit: a short 503 (in plain text: under TLS there
+  // is no handshake to spend on it), then close.
+  void refuse(tcp::socket sock) {
+    static const std::string body = problem(503, "Service Unavailable", "too many connections");
+    static const std::string answer =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\n"
+        "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body;
+    auto s = std::make_shared<tcp::socket>(std::move(sock));
+    if (tls) {
+      beast::error_code ec;
+      s->close(ec);
+      return;
+    }
+    asio::async_write(*s, asio::buffer(answer), [s](beast::error_code, std::size_t) {
+      beast::error_code ec;
+      s->shutdown(tcp::socket::shutdown_both, ec);
+      s->close(ec);
+    });
+  }
+};
+
+HttpServer::HttpServer(const HttpServerOptions& options, Handler handler)
+    : HttpServer(options, AsyncHandler([h = std::move(handler)](const ApiRequest& r, Reply reply) {
+        reply(h(r));
+      })) {}
+
+HttpServer::HttpServer(const HttpServerOptions& options, AsyncHandler handler) : impl_(std::make_unique<Impl>()) {
+  impl_->opt = options;
+  impl_->handler = std::move(handler);
+  auto& a = impl_->acceptor;
+  beast::error_code ec;
+  auto addr = asio::ip::make_address(options.host, ec);
+  if (ec) throw std::runtime_error("listen: '" + options.host + "' is not an IP address");
+  tcp::endpoint ep(addr, static_cast<unsigned short>(options.port));
+  a.open(ep.protocol(), ec);
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(ep, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    throw std::runtime_error("cannot listen on " + options.host + ":" + std::to_string(options.port) +
+                             ": " + ec.message());
+  if (!options.tls_cert.empty()) {
+    impl_->tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    impl_->tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                            asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                            asio::ssl::context::no_tlsv1_1);
+    try {
+      impl_->tls->use_certificate_chain_file(options.tls_cert);
+      impl_->tls->use_private_key_file(options.tls_key, asio::ssl::context::pem);
+    } catch (const std::exception& e) {
+      throw std::runtime_error("tls: cannot load " + options.tls_cert + " / " + options.tls_key + ": " + e.what());
+    }
+  }
+}
+
+HttpServer::~HttpServer() = default;
+
+int HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void HttpServer::run() {
+  impl_->signals.async_wait([this](beast::error_code, int) { stop(); });
+  impl_->accept();
+  std::vector<std::thread> threads;
+  for (int i = 1; i < impl_->opt.threads; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
+  impl_->ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+void HttpServer::stop() {
+  // Stop accepting at once; give exchanges in flight a moment to finish
+  // (idle keep-alive connections would otherwise hold the loop until their
+  // read timeout), then stop.
+  asio::post(impl_->ioc, [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+    impl_->signals.cancel(ec);
+    auto grace = std::make_shared<asio::steady_timer>(impl_->ioc, std::chrono::milliseconds(500));
+    grace->async_wait([this, grace](beast::error_code) { impl_->ioc.stop(); });
+  });
+}
+
+namespace {
+
+struct Target {
+  bool tls = false;
+  std::string host, port, hostport, path;
+};
+
+std::optional<Target> parseTarget(const std::string& url) {
+  Target t;
+  t.tls = url.rfind("https://", 0) == 0;
+  if (!t.tls && url.rfind("http://", 0) != 0) return std::nullopt;
+  std::string rest = url.substr(t.tls ? 8 : 7);
+  auto slash = rest.find('/');
+  t.hostport = rest.substr(0, slash);
+  t.path = slash == std::string::npos ? "/" : rest.substr(slash);
+  t.host = t.hostport;
+  t.port = t.tls ? "443" : "80";
+  if (auto colon = t.hostport.rfind(':');
+      colon != std::string::npos && t.hostport.find(']') == std::string::npos) {
+    t.host = t.hostport.substr(0, colon);
+    t.port = t.hostport.substr(colon + 1);
+  }
+  if (!t.host.empty() && t.host.front() == '[' && t.host.back() == ']')
+    t.host = t.host.substr(1, t.host.size() - 2);
+  return t;
+}
+
+// One POST, every step asynchronous under the stream's deadline (Beast's
+// blocking calls ignore it), with a bounded answer.
+template <typename Stream>
+asio::awaitable<int> exchange(Stream& stream, http::request<http::string_body>& req,
+                              std::chrono::milliseconds timeout) {
+  auto& tcp = beast::get_lowest_layer(stream);
+  tcp.expires_after(timeout);
+  co_await http::async_write(stream, req, asio::use_awaitable);
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> res;
+  res.header_limit(16 * 1024);
+  res.body_limit(64 * 1024);  // a receiver has nothing long to say
+  co_await http::async_read(stream, buffer, res, asio::use_awaitable);
+  co_return static_cast<int>(res.get().result_int());
+}
+
+asio::awaitable<int> post(const Target& t, http::request<http::string_body>& req,
+                          std::chrono::milliseconds timeout, const std::string& caFile) {
+  auto ex = co_await asio::this_coro::executor;
+  tcp::resolver resolver(ex);
+  auto endpoints = co_await resolver.async_resolve(t.host, t.port, asio::use_awaitable);
+  if (!t.tls) {
+    beast::tcp_stream stream(ex);
+    stream.expires_after(timeout);
+    co_await stream.async_connect(endpoints, asio::use_awaitable);
+    int status = co_await exchange(stream, req, timeout);
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    co_return status;
+  }
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  ctx.set_default_verify_paths();
+  if (!caFile.empty()) ctx.load_verify_file(caFile);
+  ctx.set_verify_mode(asio::ssl::verify_peer);
+  beast::ssl_stream<beast::tcp_stream> stream(ex, ctx);
+  // SNI (the SSL_set_tlsext_host_name macro, without its C cast).
+  SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+           const_cast<char*>(t.host.c_str()));
+  stream.set_verify_callback(asio::ssl::host_name_verification(t.host));
+  beast::get_lowest_layer(stream).expires_after(timeout);
+  co_await beast::get_lowest_layer(stream).async_connect(endpoints, asio::use_awaitable);
+  co_await stream.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
+  co_return co_await exchange(stream, req, timeout);
+}
+
+}  // namespace
+
+HttpResult httpPost(const std::string& url, const std::map<std::string, std::string>& headers,
+                    const std::string& body, std::chrono::milliseconds timeout,
+                    const std::string& caFile, const std::function<bool()>& cancelled) {
+  auto t = parseTarget(url);
+  if (!t) return {0, "not an http(s) URL"};
+  http::request<http::string_body> req{http::verb::post, t->path, 11};
+  req.set(http::field::host, t->hostport);
+  req.set(http::field::user_agent, "colo");
+  req.set(http::field::content_type, "application/json");
+  for (const auto& [k, v] : headers) req.set(k, v);
+  req.body() = body;
+  req.prepare_payload();
+  // Its own loop: nothing this receiver does can hold any other delivery,
+  // and the whole exchange ends by its deadline or on `cancelled`.
+  asio::io_context ioc;
+  std::optional<HttpResult> result;
+  asio::co_spawn(ioc, post(*t, req, timeout, caFile), [&](std::exception_ptr e, int status) {
+    if (!e) return result.emplace(HttpResult{status, ""}), void();
+    try {
+      std::rethrow_exception(e);
+    } catch (const boost::system::system_error& x) {
+      result.emplace(HttpResult{0, x.code().message()});  // without Beast's source location
+    } catch (const std::exception& x) {
+      result.emplace(HttpResult{0, x.what()});
+    }
+  });
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!result) {
+    if (cancelled && cancelled()) return {0, "cancelled: colo is stopping"};
+    if (std::chrono::steady_clock::now() >= deadline)
+      return {0, "no answer within " + std::to_string(timeout.count()) + " ms"};
+    ioc.run_for(std::chrono::milliseconds(50));
+    if (ioc.stopped() && !result) ioc.restart();
+  }
+  return *result;
+}
+
+}  // namespace colo::agent

@@ -1,0 +1,62 @@
+// The HTTP/1.1 server of `colo agent` (Boost.Beast, kept out of this header).
+// It only moves bytes: routes are a plain function from request to response.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "http/types.h"
+
+namespace colo::agent {
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0: any free port (see HttpServer::port())
+  int threads = 2;
+  std::size_t body_limit = 1 << 20;                 // larger bodies get 413
+  std::chrono::seconds read_timeout{15};            // slow clients are cut off
+  int max_connections = 1024;                       // beyond it: 503 and close
+  std::string tls_cert, tls_key;                    // both set: HTTPS only
+};
+
+class HttpServer {
+ public:
+  using Handler = std::function<ApiResponse(const ApiRequest&)>;
+  // Answers by calling `reply`, possibly later and from another thread (the
+  // I/O thread is not held while, say, a write reaches the disk).
+  using Reply = std::function<void(ApiResponse)>;
+  using AsyncHandler = std::function<void(const ApiRequest&, Reply reply)>;
+  // Binds immediately; throws std::runtime_error naming host and port.
+  HttpServer(const HttpServerOptions& options, Handler handler);
+  HttpServer(const HttpServerOptions& options, AsyncHandler handler);
+  ~HttpServer();
+  int port() const;
+  // Serves until stop() or SIGINT/SIGTERM; exchanges in flight get 500 ms to
+  // finish.
+  void run();
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+struct HttpResult {
+  int status = 0;     // 0 when there was no answer
+  std::string error;  // why, when there was none
+};
+
+// One POST, done by `timeout` whatever the receiver does (resolve, connect,
+// TLS handshake, write and read are each under that deadline, and so is the
+// whole), or as soon as `cancelled` says so. Redirects are not followed; the
+// answer's body is read up to 64 KiB. https URLs verify the server's
+// certificate and name against the system's CAs and, if given, `caFile` (a
+// private CA).
+HttpResult httpPost(const std::string& url, const std::map<std::string, std::string>& headers,
+                    const std::string& body, std::chrono::milliseconds timeout,
+                    const std::string& caFile = {}, const std::function<bool()>& cancelled = {});
+
+}  // namespace colo::agent

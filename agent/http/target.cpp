@@ -1,0 +1,100 @@
+#include "http/target.h"
+
+#include <openssl/evp.h>
+
+#include <cctype>
+
+namespace colo::agent {
+
+namespace {
+
+std::string percentDecode(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i] == '+' ? ' ' : s[i]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> parseQuery(const std::string& qs) {
+  std::map<std::string, std::string> out;
+  std::size_t i = 0;
+  while (i <= qs.size()) {
+    auto amp = qs.find('&', i);
+    auto kv = qs.substr(i, amp == std::string::npos ? std::string::npos : amp - i);
+    auto eq = kv.find('=');
+    if (!kv.empty())
+      out[percentDecode(kv.substr(0, eq))] =
+          eq == std::string::npos ? "" : percentDecode(kv.substr(eq + 1));
+    if (amp == std::string::npos) break;
+    i = amp + 1;
+  }
+  return out;
+}
+
+Target parseTarget(const std::string& t) {
+  Target out;
+  auto q = t.find('?');
+  std::string path = t.substr(0, q);
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    auto slash = path.find('/', start);
+    auto seg = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (!seg.empty()) out.segments.push_back(percentDecode(seg));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  if (q != std::string::npos) out.query = parseQuery(t.substr(q + 1));
+  return out;
+}
+
+bool isDigits(const std::string& text, std::size_t maxDigits) {
+  if (text.empty() || text.size() > maxDigits) return false;
+  for (unsigned char c : text)
+    if (!std::isdigit(c)) return false;
+  return true;
+}
+
+std::string encodeCursor(const std::string& position) {
+  std::string out(4 * ((position.size() + 2) / 3), '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(position.data()),
+                          static_cast<int>(position.size()));
+  out.resize(static_cast<std::size_t>(n));
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  return out;
+}
+
+std::optional<std::string> decodeCursor(const std::string& cursor) {
+  if (cursor.empty() || cursor.size() > 512 || cursor.size() % 4 == 1) return std::nullopt;
+  std::string b64 = cursor;
+  for (char& c : b64) {
+    if (c == '-')
+      c = '+';
+    else if (c == '_')
+      c = '/';
+    else if (!std::isalnum(static_cast<unsigned char>(c)))
+      return std::nullopt;
+  }
+  std::size_t pad = (4 - b64.size() % 4) % 4;
+  b64.append(pad, '=');
+  std::string out(b64.size() / 4 * 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(b64.data()),
+                          static_cast<int>(b64.size()));
+  if (n < 0) return std::nullopt;
+  out.resize(static_cast<std::size_t>(n) - pad);
+  if (encodeCursor(out) != cursor) return std::nullopt;  // only what encodeCursor writes
+  return out;
+}
+
+}  // namespace colo::agent

@@ -1,0 +1,241 @@
+#include "jobs/outbox.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "http/api.h"
+#include "http/server.h"
+#include "core/log.h"
+
+namespace colo::agent {
+
+namespace inv = colo::inventory;
+using nlohmann::json;
+
+namespace {
+
+std::string hmac(const std::string& key, const std::string& data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+  return std::string(reinterpret_cast<const char*>(out), len);
+}
+
+std::string hmacHex(const std::string& key, const std::string& data) {
+  static const char* hex = "0123456789abcdef";
+  std::string s;
+  for (unsigned char b : hmac(key, data)) s += {hex[b >> 4], hex[b & 15]};
+  return s;
+}
+
+std::string base64(const std::string& bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()),
+                          static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+}  // namespace
+
+std::string webhookKey(const std::string& secret) {
+  // Standard Webhooks: a "whsec_" secret is base64; anything else is used
+  // as its bytes.
+  if (secret.rfind("whsec_", 0) != 0) return secret;
+  std::string b64 = secret.substr(6);
+  std::string out(3 * (b64.size() / 4) + 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(b64.data()),
+                          static_cast<int>(b64.size()));
+  if (n < 0 || b64.size() % 4 != 0) return secret;  // not base64 after all: use it as it is
+  out.resize(static_cast<std::size_t>(n));
+  // EVP_DecodeBlock counts '=' padding as zero bytes.
+  for (auto it = b64.rbegin(); it != b64.rend() && *it == '='; ++it) out.pop_back();
+  return out;
+}
+
+// What the confirmation letter states, for a request that ended.
+std::optional<inv::OutboxEntry> callbackFor(const inv::RequestRecord& r, const SlaCalendar& sla,
+                                            std::int64_t now, const std::string& publicUrl) {
+  if (!inv::ended(r.status)) return std::nullopt;
+  auto req = json::parse(r.body);
+  if (!req.contains("callback_url")) return std::nullopt;
+  auto status = requestStatusJson(r, sla, now / 1000);
+  std::string event(inv::name(r.status));
+  json body = {{"type", "request." + event},
+               {"request_id", r.id},
+               {"letter_number", r.letter_number},
+               {"tenant", req["tenant"]},
+               {"event", event},
+               {"status", event},
+               {"received_at", r.received_at},
+               {"completed_at", r.completed_at},
+               {"sla", status.value("sla", json::object())},
+               {"servers", r.status != inv::Status::failed && r.allocation
+                               ? inv::toJson(*r.allocation)["servers"]
+                               : json::array()}};
+  if (!r.error.empty()) body["error"] = r.error;
+  if (r.status == inv::Status::completed)
+    body["letter_url"] = publicUrl + "/v1/requests/" + r.id + "/letter";
+  return inv::OutboxEntry{r.id + "-" + event + "-" + std::to_string(r.attempt),
+                          r.id,
+                          req["callback_url"],
+                          body.dump(),
+                          event,
+                          0,
+                          now};
+}
+
+// Delivers completion callbacks from the ledger's outbox.
+class Deliverer::Impl {
+ public:
+  Impl(const Config& cfg, std::string secret)
+      : cfg_(cfg), secret_(std::move(secret)), key_(webhookKey(secret_)) {}
+  ~Impl() { stop(); }
+
+  void start() {
+    for (int i = 0; i < cfg_.callback_parallel; ++i) threads_.emplace_back([this] { loop(); });
+  }
+  void wake() {
+    {
+      std::lock_guard lock(m_);
+      woken_ = true;
+    }
+    cv_.notify_all();
+  }
+  // Deliveries in flight give up within about 50 ms; they are tried again
+  // after the next start.
+  void stop() {
+    stopping_ = true;
+    cv_.notify_all();
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+    threads_.clear();
+  }
+
+ private:
+  void loop() {
+    std::unique_ptr<inv::Ledger> ledger;
+    std::mt19937_64 rng(std::random_device{}());
+    while (!stopping_) {
+      // One delivery's trouble (a bad row, a ledger error) is logged and
+      // retried later; it never ends the thread.
+      std::optional<std::int64_t> next;
+      try {
+        if (!ledger) {
+          ledger = openLedger(cfg_, inv::Ledger::Open::must_exist);
+          ledger->setWaitAbort([this] { return stopping_.load(); });
+        }
+        while (!stopping_ && deliverOne(*ledger, rng)) {
+        }
+        next = ledger->nextCallbackAt();
+      } catch (const std::exception& e) {
+        logEvent({{"level", "error"}, {"event", "callback.error"}, {"error", e.what()}});
+        ledger.reset();
+      }
+      auto wait = std::chrono::milliseconds(1000);
+      if (next)
+        wait = std::chrono::milliseconds(std::clamp<std::int64_t>(*next - cfg_.clock(), 1, 1000));
+      std::unique_lock lock(m_);
+      cv_.wait_for(lock, wait, [this] { return stopping_ || woken_; });
+      woken_ = false;
+    }
+  }
+
+  // Takes one due delivery no other thread is sending and sends it; false
+  // when there is none.
+  bool deliverOne(inv::Ledger& ledger, std::mt19937_64& rng) {
+    // Claimed in the ledger for longer than an attempt can take: no other
+    // thread, and no other agent on the same ledger, sends it meanwhile; if
+    // this process dies, it is sent again once the claim runs out.
+    auto now = cfg_.clock();
+    auto claimed =
+        ledger.claimCallbacks(now, 1, claimer_, now + (cfg_.callback_timeout_s + 30) * 1000LL);
+    if (claimed.empty()) return false;
+    std::optional<inv::OutboxEntry> e = std::move(claimed.front());
+    // Checked again when sending: a callback queued by a CLI, or before the
+    // config changed, goes only where the config allows now.
+    if (std::string why; !callbackUrlAllowed(e->url, cfg_.callback_allowed, why)) {
+      ledger.callbackResult(e->delivery_id, false, "callback_url " + why, cfg_.clock(), true);
+      logEvent({{"level", "warn"},
+                {"event", "callback.refused"},
+                {"request_id", e->request_id},
+                {"delivery", e->delivery_id},
+                {"error", why}});
+      return true;
+    }
+    auto timestamp = std::to_string(cfg_.clock() / 1000);
+    auto res =
+        httpPost(e->url,
+                 {{"webhook-id", e->delivery_id},
+                  {"webhook-timestamp", timestamp},
+                  {"webhook-signature",
+                   "v1," + base64(hmac(key_, e->delivery_id + "." + timestamp + "." + e->body))},
+                  {"X-Colo-Signature", "sha256=" + hmacHex(secret_, e->body)},
+                  {"X-Colo-Delivery", e->delivery_id}},
+                 e->body, std::chrono::seconds(cfg_.callback_timeout_s), cfg_.callback_ca_file,
+                 [this] { return stopping_.load(); });
+    if (stopping_ && res.status == 0) {
+      ledger.unclaimCallback(e->delivery_id);
+      return false;  // not an attempt: tried again after the restart
+    }
+    bool ok = res.status >= 200 && res.status < 300;
+    std::string error = ok ? "" : res.status ? "HTTP " + std::to_string(res.status) : res.error;
+    int attempts = e->attempts + 1;
+    bool giveUp = !ok && attempts >= cfg_.callback_max_attempts;
+    // Exponential backoff with jitter: base x 2^(attempts-1), capped at
+    // 10 minutes, then a random half to all of it.
+    double delay = std::min(600000.0, cfg_.callback_retry_base_ms * std::pow(2.0, attempts - 1));
+    delay *= std::uniform_real_distribution<double>(0.5, 1.0)(rng);
+    ledger.callbackResult(e->delivery_id, ok, error,
+                          cfg_.clock() + static_cast<std::int64_t>(delay), giveUp, res.status);
+    logEvent({{"level", ok ? "info" : "warn"},
+              {"event", ok       ? "callback.delivered"
+                        : giveUp ? "callback.given_up"
+                                 : "callback.retry"},
+              {"request_id", e->request_id},
+              {"delivery", e->delivery_id},
+              {"attempt", attempts},
+              {"error", error}});
+    return true;
+  }
+
+  const Config& cfg_;
+  std::string secret_, key_;
+  std::vector<std::thread> threads_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::string claimer_ = "callbacks:" + std::to_string(getpid());
+  std::atomic<bool> stopping_{false};
+  bool woken_ = false;
+};
+
+Deliverer::Deliverer(const Config& cfg, std::string secret)
+    : impl_(std::make_unique<Impl>(cfg, std::move(secret))) {}
+Deliverer::~Deliverer() = default;
+void Deliverer::start() {
+  impl_->start();
+}
+void Deliverer::wake() {
+  impl_->wake();
+}
+void Deliverer::stop() {
+  impl_->stop();
+}
+
+}  // namespace colo::agent

@@ -1,0 +1,48 @@
+// Callbacks to the request system (SPEC §7): what a callback says, and the
+// deliverer that POSTs them from the ledger's durable outbox, with retries.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "colo/inventory/ledger.h"
+#include "core/config.h"
+#include "core/sla.h"
+
+namespace colo::agent {
+
+// The callback for a request's current status when that status ends it
+// (completed, failed, released) and the request names a callback_url:
+// everything the confirmation letter states. Its delivery id is stable per
+// event and attempt, so enqueueing it twice sends it once.
+// A completed request's callback carries `letter_url`, under `publicUrl`.
+std::optional<inventory::OutboxEntry> callbackFor(const inventory::RequestRecord& r,
+                                                  const SlaCalendar& sla, std::int64_t nowMs,
+                                                  const std::string& publicUrl);
+
+// The HMAC key of a callback secret, as Standard Webhooks libraries read it:
+// a "whsec_" secret is the base64-decoded rest, any other its own bytes.
+std::string webhookKey(const std::string& secret);
+
+// Delivers callbacks from the ledger's outbox until stopped, several at once
+// (callback.parallel), each with its own deadline (callback.timeout_s), so no
+// receiver delays another. Signed twice: Standard Webhooks (webhook-id,
+// webhook-timestamp, webhook-signature "v1,<base64 HMAC-SHA256 of
+// id.timestamp.body>") and, for receivers written before,
+// X-Colo-Signature "sha256=<hex HMAC-SHA256 of the body>" and X-Colo-Delivery.
+class Deliverer {
+ public:
+  Deliverer(const Config& cfg, std::string secret);
+  ~Deliverer();
+  void start();
+  void wake();  // a callback was queued
+  void stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace colo::agent

@@ -1,0 +1,356 @@
+#include "jobs/ownership.h"
+
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
+
+#include "colo/drivers/error.h"
+#include "colo/inventory/error.h"
+#include "colo/inventory/ledger.h"
+#include "colo/inventory/model.h"
+#include "core/log.h"
+
+namespace colo::agent {
+
+namespace inv = colo::inventory;
+using drivers::DriverError;
+using drivers::DriverErrorKind;
+
+namespace {
+
+std::string hostName() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "host";
+  std::string h = buf;
+  return inv::isSafeName(h) ? h : "host";
+}
+
+// Where a pid means this process's pid: the host and its pid namespace
+// ("vm/4026531836"). Two containers may share a host name; a pid from
+// another namespace says nothing here.
+std::string pidSpace() {
+  std::string where = hostName();
+  char link[64] = {};
+  auto n = ::readlink("/proc/self/ns/pid", link, sizeof link - 1);
+  std::string ns(link, n > 0 ? static_cast<std::size_t>(n) : 0);  // "pid:[4026531836]"
+  auto open = ns.find('['), close = ns.find(']');
+  if (open != std::string::npos && close > open)
+    where += "/" + ns.substr(open + 1, close - open - 1);
+  return where;
+}
+
+std::string nonce() {
+  unsigned char bytes[4];
+  if (RAND_bytes(bytes, sizeof bytes) != 1)
+    throw inv::Error(inv::ErrorKind::storage, "no randomness available");
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%02x%02x%02x%02x", bytes[0], bytes[1], bytes[2], bytes[3]);
+  return hex;
+}
+
+// Waits for `ready` in short steps until `wait` has passed or `interrupt`
+// says so, naming the switch in the error.
+template <class Try>
+void waitFor(const std::string& name, std::chrono::seconds wait,
+             const std::function<bool()>& interrupt, Try ready) {
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  while (!ready()) {
+    if (interrupt && interrupt())
+      throw DriverError(DriverErrorKind::interrupted,
+                        "interrupted while waiting for switch " + name);
+    if (std::chrono::steady_clock::now() > deadline)
+      throw DriverError(DriverErrorKind::timeout,
+                        "switch " + name + " is busy: another colo job has held it for " +
+                            std::to_string(wait.count()) + " s");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+// ---- SQLite: lock files, released by the kernel when a process dies.
+
+std::string ownerFile(const std::string& lockDir, const std::string& owner) {
+  std::string name;
+  for (char c : owner)
+    name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ? c : '_';
+  return lockDir + "/owners/" + name + ".lock";
+}
+
+class FileSwitchHold final : public SwitchHold {
+ public:
+  explicit FileSwitchHold(int fd) : fd_(fd) {}
+  ~FileSwitchHold() override { ::close(fd_); }  // closing releases the lock
+
+ private:
+  int fd_;
+};
+
+class FileOwnership final : public Ownership {
+ public:
+  FileOwnership(std::string lockDir, const std::string& kind) : dir_(std::move(lockDir)) {
+    id_ = kind + ":" + hostName() + ":" + std::to_string(getpid()) + ":" + nonce();
+    path_ = ownerFile(dir_, id_);
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(path_).parent_path(), ec);
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0 || flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      std::string why = std::strerror(errno);
+      if (fd_ >= 0) ::close(fd_);
+      throw inv::Error(inv::ErrorKind::storage,
+                       "cannot create the owner lock " + path_ + ": " + why);
+    }
+  }
+  ~FileOwnership() override {
+    ::unlink(path_.c_str());
+    ::close(fd_);
+  }
+
+  const std::string& id() const override { return id_; }
+
+  bool alive(const std::string& owner) override {
+    if (owner == id_) return true;
+    auto path = ownerFile(dir_, owner);
+    int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return false;  // gone, or never on this machine's lock directory
+    bool held = flock(fd, LOCK_EX | LOCK_NB) != 0;
+    if (!held) ::unlink(path.c_str());  // a dead owner's file: tidy it away
+    ::close(fd);
+    return held;
+  }
+
+  bool current() const override { return true; }
+  std::function<bool()> watch() override {
+    return [] { return false; };
+  }
+
+  std::unique_ptr<SwitchHold> hold(const std::string& name, std::chrono::seconds wait,
+                                   const std::function<bool()>& interrupt) override {
+    std::filesystem::create_directories(dir_);
+    std::string path = dir_ + "/" + name + ".lock";
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) throw DriverError(DriverErrorKind::protocol, "cannot open lock file " + path);
+    try {
+      waitFor(name, wait, interrupt, [&] { return flock(fd, LOCK_EX | LOCK_NB) == 0; });
+    } catch (...) {
+      ::close(fd);
+      throw;
+    }
+    return std::make_unique<FileSwitchHold>(fd);
+  }
+
+ private:
+  std::string dir_, id_, path_;
+  int fd_ = -1;
+};
+
+// ---- PostgreSQL: leases in the ledger.
+
+class LeaseOwnership final : public Ownership, public std::enable_shared_from_this<LeaseOwnership> {
+ public:
+  LeaseOwnership(const Config& config, const std::string& kind)
+      : config_(config),
+        ledger_(openLedger(config, inv::Ledger::Open::must_exist)),
+        lease_(std::chrono::seconds(config.lease_s)) {
+    host_ = pidSpace();
+    std::string agentId =
+        kind == "agent" ? (config.agent_id.empty() ? hostName() + ":" + std::to_string(getpid())
+                                                   : config.agent_id)
+                        : kind;
+    id_ = (kind == "agent" ? "agent:" : "cli:") + agentId + "#" + nonce();
+    if (kind == "agent") {
+      for (const auto& other : ledger_->leases())
+        if (other.agent_id == agentId && alive(other.owner))
+          throw inv::Error(inv::ErrorKind::invalid_input,
+                           "agent_id " + agentId + " is in use by process " +
+                               std::to_string(other.pid) + " on " + other.host +
+                               " (its lease runs until " + inv::isoUtcMs(other.until) +
+                               "); give each agent its own agent_id");
+    }
+    record_ = {id_, agentId, host_, getpid(), inv::isoUtcMs(config_.clock()), 0};
+    renew();  // a database that cannot be reached stops the start here
+    renewer_ = std::thread([this] { loop(); });
+  }
+
+  ~LeaseOwnership() override {
+    {
+      std::lock_guard lock(m_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (renewer_.joinable()) renewer_.join();
+    try {
+      std::lock_guard lock(ledgerMutex_);
+      ledger_->endLease(id_);  // its jobs are orphans for the others at once
+    } catch (const std::exception&) {
+      // The lease lapses by itself.
+    }
+  }
+
+  const std::string& id() const override { return id_; }
+
+  bool alive(const std::string& owner) override {
+    if (owner == id_) return true;
+    std::optional<inv::Lease> lease;
+    {
+      std::lock_guard lock(ledgerMutex_);
+      lease = ledger_->lease(owner);
+    }
+    if (!lease || lease->until < config_.clock()) return false;
+    // A process of this host (and pid namespace) that no longer exists
+    // needs no lease to end.
+    if (lease->host == host_ && lease->pid > 0 && ::kill(static_cast<pid_t>(lease->pid), 0) != 0 &&
+        errno == ESRCH)
+      return false;
+    return true;
+  }
+
+  // Renewed less than two thirds of a lease ago, by this process's own
+  // steady clock: a process that was paused or cut off finds it false
+  // before it sends anything more, while the others wait a whole lease.
+  bool current() const override {
+    auto since = std::chrono::steady_clock::now() -
+                 std::chrono::steady_clock::time_point(
+                     std::chrono::steady_clock::duration(lastRenewed_.load()));
+    return since < lease_ * 2 / 3;
+  }
+
+  std::function<bool()> watch() override {
+    auto self = shared_from_this();
+    auto epoch = lapses_.load();
+    return [self, epoch] { return !self->current() || self->lapses_.load() != epoch; };
+  }
+
+  std::unique_ptr<SwitchHold> hold(const std::string& name, std::chrono::seconds wait,
+                                   const std::function<bool()>& interrupt) override;
+
+  // A switch let go of later when the ledger could not be reached then.
+  void release(const std::string& sw, const std::string& holder) {
+    try {
+      std::lock_guard lock(ledgerMutex_);
+      ledger_->releaseSwitch(sw, holder);
+    } catch (const std::exception&) {
+      std::lock_guard lock(m_);
+      unreleased_.push_back({sw, holder});
+    }
+  }
+
+  std::string newHolder() { return id_ + "/" + std::to_string(++holds_); }
+
+  bool tryTake(const std::string& sw, const std::string& holder) {
+    std::optional<inv::Ledger::SwitchHolder> current;
+    {
+      std::lock_guard lock(ledgerMutex_);
+      if (ledger_->takeSwitch(sw, holder, id_)) return true;
+      current = ledger_->switchHolder(sw);
+    }
+    // Held by a process that is gone: taken over, if still that holder's.
+    if (!current || alive(current->owner)) return false;
+    std::lock_guard lock(ledgerMutex_);
+    return ledger_->takeSwitch(sw, holder, id_, current->holder);
+  }
+
+ private:
+  void renew() {
+    auto started = std::chrono::steady_clock::now();
+    record_.until = config_.clock() + std::chrono::milliseconds(lease_).count();
+    {
+      std::lock_guard lock(ledgerMutex_);
+      ledger_->renewLease(record_);
+    }
+    // Renewed after it may have lapsed: the jobs it had may be others' now.
+    if (lastRenewed_.load() != 0 && !current()) ++lapses_;
+    lastRenewed_ = started.time_since_epoch().count();
+  }
+
+  void loop() {
+    bool failing = false;
+    std::unique_lock lock(m_);
+    while (!stopping_) {
+      cv_.wait_for(lock, lease_ / 3, [this] { return stopping_; });
+      if (stopping_) break;
+      auto retry = std::move(unreleased_);
+      unreleased_.clear();
+      lock.unlock();
+      try {
+        renew();
+        for (const auto& [sw, holder] : retry) release(sw, holder);
+        if (failing) logEvent({{"level", "info"}, {"event", "lease.renewed"}, {"owner", id_}});
+        failing = false;
+      } catch (const std::exception& e) {
+        if (!failing)
+          logEvent({{"level", "error"},
+                    {"event", "lease.renew_failed"},
+                    {"owner", id_},
+                    {"error", e.what()},
+                    {"message", "jobs stop sending commands once the lease may have lapsed"}});
+        failing = true;
+        std::lock_guard relock(m_);
+        unreleased_.insert(unreleased_.end(), retry.begin(), retry.end());
+      }
+      lock.lock();
+    }
+  }
+
+  Config config_;
+  std::unique_ptr<inv::Ledger> ledger_;
+  std::mutex ledgerMutex_;  // the ledger connection is one thread's at a time
+  std::chrono::milliseconds lease_;
+  std::string host_, id_;
+  inv::Lease record_;
+  std::atomic<std::chrono::steady_clock::rep> lastRenewed_{0};
+  std::atomic<long> holds_{0};
+  std::atomic<long> lapses_{0};  // renewals that came after the lease may have lapsed
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::vector<std::pair<std::string, std::string>> unreleased_;
+  std::thread renewer_;
+};
+
+class LeaseSwitchHold final : public SwitchHold {
+ public:
+  LeaseSwitchHold(std::shared_ptr<LeaseOwnership> owner, std::string sw, std::string holder)
+      : owner_(std::move(owner)), sw_(std::move(sw)), holder_(std::move(holder)) {}
+  ~LeaseSwitchHold() override { owner_->release(sw_, holder_); }
+
+ private:
+  std::shared_ptr<LeaseOwnership> owner_;
+  std::string sw_, holder_;
+};
+
+std::unique_ptr<SwitchHold> LeaseOwnership::hold(const std::string& name, std::chrono::seconds wait,
+                                                 const std::function<bool()>& interrupt) {
+  auto holder = newHolder();
+  waitFor(name, wait, interrupt, [&] { return tryTake(name, holder); });
+  return std::make_unique<LeaseSwitchHold>(shared_from_this(), name, holder);
+}
+
+// Lock files live beside a SQLite ledger.
+std::string lockDirFor(const Config& config) {
+  auto dir = std::filesystem::path(config.state).parent_path();
+  return (dir.empty() ? std::filesystem::path("locks") : dir / "locks").string();
+}
+
+}  // namespace
+
+std::shared_ptr<Ownership> makeOwnership(const Config& config, const std::string& kind) {
+  if (isPostgresState(config.state)) return std::make_shared<LeaseOwnership>(config, kind);
+  return std::make_shared<FileOwnership>(lockDirFor(config), kind);
+}
+
+std::shared_ptr<Ownership> fileOwnership(const std::string& lockDir, const std::string& kind) {
+  return std::make_shared<FileOwnership>(lockDir, kind);
+}
+
+}  // namespace colo::agent

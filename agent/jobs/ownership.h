@@ -1,0 +1,61 @@
+// Who owns jobs and switches, across colo processes (SPEC §10, §12).
+//
+// A request in progress names its owner, a colo process. Other processes
+// must be able to tell whether that owner still lives, and commands to one
+// switch must come from one job at a time.
+//
+// - On SQLite (one machine) the kernel says both, at once and exactly: each
+//   process holds a lock file for its lifetime, each job a lock file per
+//   switch, under the lock directory beside the ledger.
+// - On PostgreSQL (several machines) leases in the ledger do: each process
+//   renews its row every lease_s/3; one that has not renewed for lease_s
+//   (it died, hung, or lost the database) is gone: its jobs are adopted and
+//   its switches taken over by others, and it acts on none of them again
+//   (Ledger::setFence refuses its writes; current() stops its commands).
+//   A process on the same host that no longer exists is gone at once.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/config.h"
+
+namespace colo::agent {
+
+// Exclusive use of one switch while it lives.
+class SwitchHold {
+ public:
+  virtual ~SwitchHold() = default;
+};
+
+class Ownership {
+ public:
+  virtual ~Ownership() = default;
+  // This process, as its jobs name it.
+  virtual const std::string& id() const = 0;
+  // Whether the process `owner` still lives (this one does).
+  virtual bool alive(const std::string& owner) = 0;
+  // Whether this process may still act for its jobs: false once its lease
+  // may have lapsed (never on SQLite).
+  virtual bool current() const = 0;
+  // For a job starting now: a test that turns true, and stays true, once
+  // this process's lease may have lapsed (not current(), or current again
+  // only after a lapse, when others may have taken its jobs over).
+  virtual std::function<bool()> watch() = 0;
+  // Holds switch `name`, waiting while another job has it, up to `wait`
+  // (DriverError(timeout)), or until `interrupt` says so
+  // (DriverError(interrupted)).
+  virtual std::unique_ptr<SwitchHold> hold(const std::string& name, std::chrono::seconds wait,
+                                           const std::function<bool()>& interrupt) = 0;
+};
+
+// For the ledger `config` names: lock files beside a SQLite ledger, leases in
+// a PostgreSQL one (the agent's named by config.agent_id; refused when
+// another live agent already uses that id). `kind`: "agent" or "cli".
+std::shared_ptr<Ownership> makeOwnership(const Config& config, const std::string& kind);
+// Lock files in `lockDir` (SQLite's way), for tools and benchmarks.
+std::shared_ptr<Ownership> fileOwnership(const std::string& lockDir, const std::string& kind);
+
+}  // namespace colo::agent

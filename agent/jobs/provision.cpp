@@ -1,0 +1,341 @@
+#include "jobs/provision.h"
+
+#include <iostream>
+#include <mutex>
+#include <set>
+
+#include "colo/drivers/error.h"
+#include "colo/inventory/allocator.h"
+#include "colo/inventory/error.h"
+
+namespace colo::agent {
+
+namespace inv = colo::inventory;
+using inv::Status;
+
+namespace {
+
+// Records each step in the ledger's step log and, on a terminal, shows it;
+// keeps each capture with the attempt it belongs to.
+class LedgerSteps final : public StepSink {
+ public:
+  LedgerSteps(inv::Ledger& ledger, std::string requestId, int attempt, std::string actor, bool show)
+      : ledger_(ledger),
+        id_(std::move(requestId)),
+        attempt_(attempt),
+        actor_(std::move(actor)),
+        show_(show) {}
+
+  void step(const std::string& sw, const std::string& kind, const std::string& detail) override {
+    std::lock_guard lock(m_);
+    ledger_.write([&] { ledger_.appendEvent(actor_, id_, kind, sw + ": " + detail); });
+    if (show_) std::cerr << "  " << sw << "  " << kind << "  " << detail << "\n";
+  }
+
+  void captured(const std::string& sw, const std::string& port,
+                const std::vector<std::string>& lines) override {
+    std::lock_guard lock(m_);
+    ledger_.saveCapture(id_, attempt_, sw, port, lines);
+  }
+
+ private:
+  inv::Ledger& ledger_;
+  std::string id_;
+  int attempt_;
+  std::string actor_;
+  bool show_;
+  std::mutex m_;
+};
+
+inv::Error conflict(const std::string& message) {
+  return inv::Error(inv::ErrorKind::conflict, message);
+}
+
+bool hasSwitchWork(const inv::Plan& plan) {
+  for (const auto& s : plan.servers)
+    if (!s.nics.empty()) return true;
+  return false;
+}
+
+}  // namespace
+
+Provisioner::Provisioner(Lifecycle& lifecycle, const inv::Inventory& inv,
+                         const Playbooks& playbooks, SwitchOpener& opener, JobContext context)
+    : life_(lifecycle),
+      ledger_(lifecycle.ledger()),
+      inv_(inv),
+      playbooks_(playbooks),
+      opener_(opener),
+      ctx_(std::move(context)) {}
+
+void Provisioner::checkPlan(const inv::Plan& plan, const std::string& tenant) {
+  auto changes = portChanges(plan, tenant, playbooks_);
+  commandsBySwitch(inv_, playbooks_, changes, PortAction::configure);
+  commandsBySwitch(inv_, playbooks_, changes, PortAction::unconfigure);
+  std::set<std::string> switches;
+  for (const auto& c : changes) switches.insert(c.switch_name);
+  for (const auto& name : switches) opener_.preflight(*inv_.switchNamed(name));
+}
+
+ProvisionOutcome Provisioner::fail(const std::string& id, Status from, const std::string& why,
+                                   bool invalidInput) {
+  life_.move(id, from, Status::failed,
+             {ctx_.actor, "nothing reserved, no switch touched", why, ""});
+  ProvisionOutcome out;
+  out.id = id;
+  out.failed = true;
+  out.error = why;
+  out.invalid_input = invalidInput;
+  return out;
+}
+
+ProvisionOutcome Provisioner::provision(const inv::Request& req) {
+  enum class Next { run, resume, configureReserved, done } next = Next::run;
+  ProvisionOutcome out;
+  out.id = req.id;
+  std::optional<inv::RequestRecord> rec;
+  ledger_.write([&] {
+    rec = ledger_.request(req.id);
+    if (!rec) {
+      ledger_.insertRequest(req, Status::planning, {ctx_.actor, "colo provision", "", ctx_.owner});
+      return;
+    }
+    if (rec->fingerprint != req.fingerprint)
+      throw conflict(
+          "request " + req.id +
+          " was already received with a different body; a changed request needs a new id");
+    bool holds = ledger_.holdsClaims(req.id);
+    switch (rec->status) {
+      case Status::completed:
+        out.plan = *rec->allocation;
+        out.already_completed = true;
+        next = Next::done;
+        return;
+      case Status::queued:
+        life_.move(req.id, Status::queued, Status::planning,
+                   {ctx_.actor, "taken by colo provision", "", ctx_.owner});
+        return;
+      case Status::failed:
+        if (holds)
+          throw conflict("request " + req.id +
+                         " failed and still holds ports it could not restore (" + rec->error +
+                         "); fix them, then 'colo release " + req.id + "'");
+        life_.move(req.id, Status::failed, Status::planning,
+                   {ctx_.actor, "provision again", "", ctx_.owner});
+        return;
+      case Status::reserved:
+        next = Next::configureReserved;
+        return;
+      case Status::released:
+        throw conflict("request " + req.id +
+                       " was released; it cannot be provisioned again (use a new id)");
+      case Status::planning:
+      case Status::configuring:
+      case Status::releasing:
+        if (!rec->owner.empty() && ctx_.ownerAlive(rec->owner))
+          throw conflict("request " + req.id + " is " + std::string(inv::name(rec->status)) + ": " +
+                         rec->owner + " is working on it; see 'colo request " + req.id + "'");
+        if (rec->status == Status::releasing)
+          throw conflict("request " + req.id + " is being released; finish it with 'colo release " +
+                         req.id + "'");
+        // Its process is gone: take the job over where it stands.
+        ledger_.adoptOrphans(ctx_.owner, ctx_.ownerAlive, req.id);
+        next = rec->status == Status::planning ? Next::run : Next::resume;
+        return;
+    }
+  });
+  switch (next) {
+    case Next::done:
+      return out;
+    case Next::run:
+      return run(req.id);
+    case Next::resume:
+      return resume(req.id);
+    case Next::configureReserved: {
+      // Checked before anything moves: a reservation whose switch work
+      // cannot start stays a reservation.
+      checkPlan(*rec->allocation, req.tenant.code);
+      life_.move(req.id, Status::reserved, Status::configuring,
+                 {ctx_.actor, "colo provision of the reservation", "", ctx_.owner});
+      return configure(*ledger_.request(req.id), req, *rec->allocation, false);
+    }
+  }
+  return out;
+}
+
+ProvisionOutcome Provisioner::run(const std::string& id) {
+  auto rec = ledger_.request(id);
+  if (!rec || rec->status != Status::planning)
+    throw inv::Error(inv::ErrorKind::moved, "request " + id + " is not planning");
+  std::optional<inv::ClaimedPlan> claimed;
+  inv::Request req;
+  try {
+    req = inv::parseRequestJson(rec->body);
+    inv::checkRequestAgainst(req, inv_);
+    if (ctx_.interrupt && ctx_.interrupt())
+      throw std::runtime_error("interrupted by the operator before reserving");
+    // Planning, every check and the claims commit with the move to
+    // configuring, or not at all.
+    ledger_.write([&] {
+      claimed = inv::claimNewPlan(ledger_, inv_, req, cache_,
+                                  [&](const inv::Plan& p) { checkPlan(p, req.tenant.code); });
+      life_.move(id, Status::planning, Status::configuring,
+                 {ctx_.actor, inv::placementSummary(claimed->plan), "", ctx_.owner});
+    });
+  } catch (const inv::Error& e) {
+    if (e.kind() == inv::ErrorKind::moved) throw;
+    return fail(id, Status::planning, e.what(), e.kind() == inv::ErrorKind::invalid_input);
+  } catch (const drivers::DriverError& e) {
+    return fail(id, Status::planning, e.what(),
+                e.kind() == drivers::DriverErrorKind::invalid_value);
+  } catch (const std::exception& e) {
+    return fail(id, Status::planning, e.what());
+  }
+  claimed->committed(cache_, req.tenant.code);
+  return configure(*ledger_.request(id), req, claimed->plan, false);
+}
+
+ProvisionOutcome Provisioner::resume(const std::string& id) {
+  auto rec = ledger_.request(id);
+  if (!rec || rec->status != Status::configuring || !rec->allocation)
+    throw inv::Error(inv::ErrorKind::moved,
+                     "request " + id + " is not configuring; nothing to resume");
+  ledger_.write([&] {
+    ledger_.appendEvent(ctx_.actor, id, "resuming",
+                        "after an interruption, from this attempt's stored captures");
+  });
+  return configure(*rec, inv::parseRequestJson(rec->body), *rec->allocation, true);
+}
+
+ProvisionOutcome Provisioner::configure(const inv::RequestRecord& rec, const inv::Request& req,
+                                        inv::Plan plan, bool resumed) {
+  ProvisionOutcome out;
+  out.id = rec.id;
+  out.plan = std::move(plan);
+  LedgerSteps steps(ledger_, rec.id, rec.attempt, ctx_.actor, ctx_.progress);
+  auto changes = portChanges(out.plan, req.tenant.code, playbooks_);
+  if (ctx_.progress)
+    std::cerr << "provisioning " << rec.id << ": " << changes.size() << " port(s)\n";
+  SwitchWorkOptions options;
+  options.interrupt = ctx_.interrupt;
+  options.abandon = ctx_.shutdown;
+  if (resumed) {
+    options.prior = ledger_.captures(rec.id, rec.attempt);
+    options.possibly_saved = !options.prior.empty();
+  }
+  try {
+    applyPortChanges(inv_, playbooks_, opener_, steps, changes, PortAction::configure, options);
+  } catch (const ChangeFailed& e) {
+    out.failed = true;
+    out.restored = e.restoredPorts();
+    if (e.restored()) {
+      out.error = std::string(e.what()) + "; every touched port was restored and the reservation released";
+      ledger_.write([&] {
+        ledger_.unclaim(rec.id);
+        life_.move(rec.id, Status::configuring, Status::failed,
+                   {ctx_.actor, "every touched port restored; reservation released", e.what(), ""});
+      });
+    } else {
+      out.error = std::string(e.what()) + "; the reservation is kept until 'colo release " +
+                  rec.id + "' succeeds";
+      life_.move(rec.id, Status::configuring, Status::failed,
+                 {ctx_.actor, "some ports could not be restored; reservation kept", e.what(), ""});
+    }
+    return out;
+  }
+  life_.move(rec.id, Status::configuring, Status::completed,
+             {ctx_.actor, "ports configured, verified and saved", "", ""});
+  return out;
+}
+
+ProvisionOutcome Provisioner::release(const std::string& id) {
+  bool finish = false;
+  ledger_.write([&] {
+    auto rec = ledger_.request(id);
+    if (!rec)
+      throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
+    switch (rec->status) {
+      case Status::released:
+        throw conflict("request " + id + " was already released");
+      case Status::reserved:
+        // Nothing was configured: free it at once.
+        inv::release(ledger_, id, Status::reserved, ctx_.actor);
+        life_.announce(id);
+        return;
+      case Status::completed:
+      case Status::failed:
+        life_.move(id, rec->status, Status::releasing,
+                   {ctx_.actor, "colo release", "", ctx_.owner});
+        finish = true;
+        return;
+      case Status::releasing:
+        if (!rec->owner.empty() && ctx_.ownerAlive(rec->owner))
+          throw conflict("request " + id + " is being released by " + rec->owner);
+        ledger_.adoptOrphans(ctx_.owner, ctx_.ownerAlive, id);
+        finish = true;
+        return;
+      default:
+        throw conflict("request " + id + " is " + std::string(inv::name(rec->status)) +
+                       "; release it once it has ended");
+    }
+  });
+  if (!finish) {
+    ProvisionOutcome out;
+    out.id = id;
+    return out;
+  }
+  return finishRelease(id);
+}
+
+ProvisionOutcome Provisioner::finishRelease(const std::string& id) {
+  auto rec = ledger_.request(id);
+  if (!rec || rec->status != Status::releasing)
+    throw inv::Error(inv::ErrorKind::moved, "request " + id + " is not releasing");
+  ProvisionOutcome out;
+  out.id = id;
+  Status back = rec->release_from.value_or(Status::completed);
+  // Ports were configured (or may have been): return them to unused first.
+  if (rec->allocation && ledger_.holdsClaims(id) && hasSwitchWork(*rec->allocation)) {
+    out.plan = *rec->allocation;
+    LedgerSteps steps(ledger_, id, rec->attempt, ctx_.actor, ctx_.progress);
+    SwitchWorkOptions options;
+    options.interrupt = ctx_.interrupt;
+    options.abandon = ctx_.shutdown;
+    options.prior = ledger_.captures(id, rec->attempt);  // a release resumed after a crash
+    options.possibly_saved = !options.prior.empty();
+    try {
+      auto changes = portChanges(*rec->allocation, rec->tenant_code, playbooks_);
+      applyPortChanges(inv_, playbooks_, opener_, steps, changes, PortAction::unconfigure, options);
+    } catch (const ChangeFailed& e) {
+      out.failed = true;
+      out.error = e.what();
+      out.restored = e.restoredPorts();
+      life_.move(id, Status::releasing, back,
+                 {ctx_.actor, std::string("release failed, nothing freed: ") + e.what(),
+                  back == Status::failed ? rec->error : "", ""});
+      return out;
+    }
+  }
+  ledger_.write([&] {
+    inv::release(ledger_, id, Status::releasing, ctx_.actor);
+    life_.announce(id);
+  });
+  return out;
+}
+
+ProvisionOutcome Provisioner::continueJob(const std::string& id, Status status) {
+  switch (status) {
+    case Status::planning:
+      return run(id);
+    case Status::configuring:
+      return resume(id);
+    case Status::releasing:
+      return finishRelease(id);
+    default:
+      throw inv::Error(
+          inv::ErrorKind::moved,
+          "request " + id + " is " + std::string(inv::name(status)) + ": no job to continue");
+  }
+}
+
+}  // namespace colo::agent

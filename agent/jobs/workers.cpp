@@ -1,0 +1,232 @@
+#include "jobs/workers.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "colo/inventory/error.h"
+#include "jobs/lifecycle.h"
+#include "core/log.h"
+#include "jobs/provision.h"
+#include "engine/switch_access.h"
+
+namespace colo::agent {
+
+namespace inv = colo::inventory;
+using nlohmann::json;
+
+class Workers::Impl {
+ public:
+  explicit Impl(WorkerSetup s) : s_(std::move(s)) {}
+  ~Impl() { stop(); }
+
+  void start(std::vector<inv::Job> adopted) {
+    queue_.assign(adopted.begin(), adopted.end());
+    for (int i = 0; i < s_.config->workers; ++i) threads_.emplace_back([this, i] { loop(i); });
+  }
+
+  void wake() {
+    {
+      std::lock_guard lock(m_);
+      ++wakes_;
+    }
+    cv_.notify_one();
+  }
+
+  void stop() {
+    {
+      std::lock_guard lock(m_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+    threads_.clear();
+  }
+
+  bool running() const { return !threads_.empty() && !stopping_; }
+
+ private:
+  static constexpr auto kOrphanScan = std::chrono::seconds(5);
+
+  void loop(int index) {
+    std::string actor = "agent:worker-" + std::to_string(index);
+    // Everything a worker holds is its own: its ledger connection, its SSH
+    // sessions, its provisioner.
+    std::unique_ptr<inv::Ledger> ledger;
+    std::unique_ptr<SwitchOpener> opener;
+    std::unique_ptr<Lifecycle> life;
+    std::unique_ptr<Provisioner> provisioner;
+    std::function<bool()> leaseLost = [] { return false; };
+    while (!stopping_) {
+      std::optional<inv::Job> job;
+      try {
+        if (!provisioner) {
+          ledger = openLedger(*s_.config, inv::Ledger::Open::must_exist);
+          ledger->setWaitAbort([this] { return stopping_.load(); });
+          // Its writes about its jobs hold only while they are still its.
+          ledger->setFence(s_.ownership->id());
+          opener = sshOpener(*s_.config, s_.ownership);
+          life = std::make_unique<Lifecycle>(*ledger, *s_.sla, s_.config->public_url);
+          JobContext ctx;
+          ctx.actor = actor;
+          ctx.owner = s_.ownership->id();
+          ctx.ownerAlive = [o = s_.ownership](const std::string& other) { return o->alive(other); };
+          // Stopping, or a lease that may have lapsed since the job began:
+          // the job is left as it stands, for whoever owns it next.
+          ctx.shutdown = [this, &leaseLost] { return stopping_.load() || leaseLost(); };
+          provisioner =
+              std::make_unique<Provisioner>(*life, *s_.inventory, *s_.playbooks, *opener, ctx);
+        }
+        job = next(*ledger, actor);
+      } catch (const std::exception& e) {
+        logEvent({{"level", "error"},
+                  {"event", "worker.ledger"},
+                  {"worker", index},
+                  {"error", e.what()}});
+        provisioner.reset();  // start afresh after a pause
+      }
+      if (!job) {
+        std::unique_lock lock(m_);
+        // Woken by the API; the timeout also picks up work queued by others.
+        cv_.wait_for(lock, std::chrono::seconds(2), [this] { return stopping_ || wakes_ > 0; });
+        if (wakes_ > 0) --wakes_;
+        continue;
+      }
+      leaseLost = s_.ownership->watch();
+      run(*job, *provisioner, *ledger);
+    }
+  }
+
+  // The next job: one adopted earlier, a queued one, or an orphan.
+  std::optional<inv::Job> next(inv::Ledger& ledger, const std::string& actor) {
+    if (!s_.ownership->current()) return std::nullopt;  // no lease: take nothing
+    {
+      std::lock_guard lock(m_);
+      if (!queue_.empty()) {
+        auto j = queue_.front();
+        queue_.pop_front();
+        return j;
+      }
+    }
+    if (auto j = ledger.takeJob(s_.ownership->id(), actor)) return j;
+    bool scan = false;
+    {
+      std::lock_guard lock(m_);
+      auto now = std::chrono::steady_clock::now();
+      if (now - lastScan_ >= kOrphanScan) {
+        lastScan_ = now;
+        scan = true;
+      }
+    }
+    if (!scan) return std::nullopt;
+    auto adopted = ledger.adoptOrphans(
+        s_.ownership->id(), [this](const std::string& o) { return s_.ownership->alive(o); });
+    // Its own jobs no worker runs: left when its lease lapsed, or when a
+    // worker could not give one up.
+    for (auto& j : ledger.ownedJobs(s_.ownership->id())) {
+      std::lock_guard lock(m_);
+      if (!running_.count(j.id)) adopted.push_back(std::move(j));
+    }
+    if (adopted.empty()) return std::nullopt;
+    for (const auto& j : adopted)
+      logEvent({{"level", "warn"},
+                {"event", "job.adopted"},
+                {"request_id", j.id},
+                {"status", inv::name(j.status)},
+                {"previous_owner", j.previous_owner}});
+    std::lock_guard lock(m_);
+    queue_.insert(queue_.end(), adopted.begin() + 1, adopted.end());
+    return adopted.front();
+  }
+
+  void run(const inv::Job& job, Provisioner& provisioner, inv::Ledger& ledger) {
+    {
+      std::lock_guard lock(m_);
+      if (!running_.insert(job.id).second) return;  // another worker has it
+    }
+    struct Done {
+      Impl* self;
+      std::string id;
+      ~Done() {
+        std::lock_guard lock(self->m_);
+        self->running_.erase(id);
+      }
+    } done{this, job.id};
+    auto start = std::chrono::steady_clock::now();
+    std::string kind = job.status == inv::Status::releasing ? "release" : "provision";
+    logEvent({{"level", "info"},
+              {"event", kind + ".started"},
+              {"request_id", job.id},
+              {"status", inv::name(job.status)}});
+    std::string outcome = "completed", error;
+    try {
+      auto result = provisioner.continueJob(job.id, job.status);
+      if (result.failed) outcome = "failed", error = result.error;
+    } catch (const JobAbandoned& e) {
+      outcome = "left";  // the next start continues it from its captures
+      error = e.what();
+    } catch (const inv::Error& e) {
+      // Another process moved it on: its job now, nothing to undo here.
+      outcome = e.kind() == inv::ErrorKind::moved ? "moved" : "error";
+      error = e.what();
+    } catch (const std::exception& e) {
+      outcome = "error";
+      error = e.what();
+    }
+    if (outcome == "error") {
+      // Unexpected: leave the job to be adopted and continued (or rolled
+      // back) by the next orphan scan, and carry on.
+      try {
+        ledger.disown(job.id, s_.ownership->id());
+      } catch (const std::exception&) {
+      }
+    }
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (s_.recordJob) s_.recordJob(outcome, seconds);
+    json entry = {{"level", outcome == "completed" ? "info"
+                            : outcome == "error"   ? "error"
+                                                   : "warn"},
+                  {"event", kind + "." + outcome},
+                  {"request_id", job.id},
+                  {"duration_ms", static_cast<long>(seconds * 1000)}};
+    if (!error.empty()) entry["error"] = error;
+    logEvent(entry);
+    if (s_.callbackQueued) s_.callbackQueued();
+  }
+
+  WorkerSetup s_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<inv::Job> queue_;
+  std::set<std::string> running_;  // the jobs the workers run now
+  std::chrono::steady_clock::time_point lastScan_{};
+  int wakes_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::vector<std::thread> threads_;
+};
+
+Workers::Workers(WorkerSetup setup) : impl_(std::make_unique<Impl>(std::move(setup))) {}
+Workers::~Workers() = default;
+void Workers::start(std::vector<inv::Job> adopted) {
+  impl_->start(std::move(adopted));
+}
+void Workers::wake() {
+  impl_->wake();
+}
+void Workers::stop() {
+  impl_->stop();
+}
+bool Workers::running() const {
+  return impl_->running();
+}
+
+}  // namespace colo::agent

@@ -1,0 +1,56 @@
+// The agent's workers, which run jobs.
+//
+// A request in progress (planning, configuring, releasing) names its owner,
+// a colo process (ownership.h says how others tell whether it lives). A job
+// whose owner is gone (kill -9, a crash, a power cut, a lapsed lease) is
+// adopted and continued from where it stood, by an agent's workers (at start
+// and every few seconds) or by `colo provision`/`colo release` of that
+// request.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "colo/inventory/ledger.h"
+#include "colo/inventory/model.h"
+#include "core/config.h"
+#include "jobs/ownership.h"
+#include "engine/playbook.h"
+#include "core/sla.h"
+
+namespace colo::agent {
+
+struct WorkerSetup {
+  const Config* config = nullptr;
+  const inventory::Inventory* inventory = nullptr;
+  const Playbooks* playbooks = nullptr;
+  const SlaCalendar* sla = nullptr;
+  std::shared_ptr<Ownership> ownership;                       // this agent
+  std::function<void()> callbackQueued;                       // a job ended: wake the deliverer
+  std::function<void(const std::string&, double)> recordJob;  // outcome, seconds
+};
+
+// The agent's worker pool: takes queued requests and releases from the
+// ledger, and adopts orphaned jobs. One job's failure, expected or not, is
+// logged and never ends a worker.
+class Workers {
+ public:
+  explicit Workers(WorkerSetup setup);
+  ~Workers();
+  // `adopted`: jobs this process took over at start-up.
+  void start(std::vector<inventory::Job> adopted);
+  void wake();  // a request was queued or a release asked for
+  // Running jobs stop sending commands and are left as they stand, for the
+  // next start to continue (as after a crash); then joins. Bounded: within
+  // about 100 ms of the switches' sessions noticing.
+  void stop();
+  bool running() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace colo::agent
