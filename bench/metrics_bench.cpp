@@ -20,11 +20,12 @@
 #include <thread>
 #include <vector>
 
-#include "http/api.h"
 #include "bench_site.h"
+#include "colo/encoding/encoding.h"
 #include "colo/inventory/occupancy.h"
 #include "colo/inventory/usage.h"
 #include "core/metrics.h"
+#include "http/api.h"
 
 namespace inv = colo::inventory;
 namespace agent = colo::agent;
@@ -104,7 +105,7 @@ int main(int argc, char** argv) {
   // POSTs while something scrapes once a second, as Prometheus does.
   const std::string token = "colo_metrics-bench-token";
   agent::Config config;
-  config.tokens = {{"bench", "admin", inv::sha256Hex(token)}};
+  config.tokens = {{"bench", colo::agent::Role::admin, colo::encoding::sha256Hex(token)}};
   std::mutex ledgerMutex;
   agent::ApiContext ctx;
   ctx.config = &config;

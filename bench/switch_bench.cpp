@@ -27,6 +27,7 @@
 #include "colo/drivers/device.h"
 #include "colo/drivers/ssh.h"
 #include "colo/drivers/template.h"
+#include "jobs/ownership.h"
 #include "jobs/provision.h"
 
 using Clock = std::chrono::steady_clock;

@@ -15,8 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "http/api.h"
 #include "bench_site.h"
+#include "colo/encoding/encoding.h"
+#include "http/api.h"
 #include "ui/pages.h"
 
 namespace inv = colo::inventory;
@@ -65,7 +66,7 @@ int main(int argc, char** argv) {
 
   const std::string token = "colo_ui-bench-token";
   agent::Config config;
-  config.tokens = {{"bench", "admin", inv::sha256Hex(token)}};
+  config.tokens = {{"bench", colo::agent::Role::admin, colo::encoding::sha256Hex(token)}};
   std::mutex ledgerMutex;
   agent::SlaCalendar sla(inv::TimeZone::named("Asia/Pontianak"), {});
   agent::ApiContext ctx;
@@ -136,7 +137,8 @@ int main(int argc, char** argv) {
   {
     std::vector<double> read, render;
     inv::Occupancy occ(inventory, ledger.claims(), ledger.generation());
-    agent::ui::Viewer viewer{"bench", "admin", "x", true, true, "Asia/Pontianak, UTC+07:00"};
+    agent::ui::Viewer viewer{"bench", colo::agent::Role::admin,   "x", true,
+                             true,    "Asia/Pontianak, UTC+07:00"};
     for (int i = 0; i < n; ++i) {
       auto t0 = Clock::now();
       std::size_t rows = 0;

@@ -1,6 +1,5 @@
 #include "cli/cli.h"
 
-#include <openssl/rand.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -19,23 +18,24 @@
 #include <mutex>
 #include <set>
 
-#include "http/api.h"
+#include "cli/daemon.h"
+#include "cli/table.h"
 #include "colo/drivers/dialect.h"
 #include "colo/drivers/error.h"
+#include "colo/encoding/encoding.h"
 #include "colo/inventory/allocator.h"
 #include "colo/inventory/error.h"
 #include "colo/inventory/loader.h"
 #include "colo/inventory/names.h"
 #include "core/config.h"
-#include "cli/daemon.h"
-#include "jobs/workers.h"
+#include "core/views.h"
+#include "http/api.h"
 #include "jobs/lifecycle.h"
 #include "jobs/outbox.h"
 #include "jobs/provision.h"
-#include "cli/table.h"
+#include "jobs/workers.h"
 #include "ui/elevation.h"
 #include "ui/letter.h"
-#include "core/views.h"
 
 namespace colo::agent {
 
@@ -418,7 +418,7 @@ int cmdValidate(Session& s, bool online) {
 
 int cmdInit(Session& s) {
   auto ledger = openLedger(s.config(), inv::Ledger::Open::create);
-  if (!isPostgresState(s.config().state)) ::chmod(s.config().state.c_str(), 0600);
+  if (!inv::isPostgresUri(s.config().state)) ::chmod(s.config().state.c_str(), 0600);
   auto found = ledger->foundVersion();
   if (s.options().json)
     print({{"ledger", s.config().state},
@@ -843,19 +843,14 @@ int cmdToken(Session& s, const std::string& name, const std::string& role) {
   if (!inv::isSafeName(name))
     throw inv::Error(inv::ErrorKind::invalid_input,
                      "--name '" + name + "': 1-63 of letters, digits, '.', '_' and '-'");
-  if (role != "requester" && role != "technician" && role != "admin") {
-    auto meant = inv::closestName(role, {"requester", "technician", "admin"});
+  if (!parseRole(role)) {
+    auto meant = inv::closestName(role, roleNames());
     throw inv::Error(inv::ErrorKind::invalid_input,
                      "--role '" + role + "' is not one of requester, technician, admin" +
                          (meant.empty() ? "" : " (did you mean '" + meant + "'?)"));
   }
-  unsigned char bytes[32];
-  if (RAND_bytes(bytes, sizeof bytes) != 1)
-    throw inv::Error(inv::ErrorKind::storage, "no randomness available for a token");
-  static const char* hex = "0123456789abcdef";
-  std::string token = "colo_";
-  for (unsigned char b : bytes) token += {hex[b >> 4], hex[b & 15]};
-  std::string hash = inv::sha256Hex(token);
+  std::string token = "colo_" + encoding::hex(encoding::randomBytes(32));
+  std::string hash = encoding::sha256Hex(token);
   std::string entry = "- {name: " + name + ", role: " + role + ", sha256: \"" + hash + "\"}";
   if (s.options().json) {
     print({{"token", token},
@@ -892,6 +887,8 @@ std::string bashCompletion(const CLI::App& app) {
   std::string statuses;
   for (auto st : inv::allStatuses())
     statuses += (statuses.empty() ? "" : " ") + std::string(inv::name(st));
+  std::string roles;
+  for (const auto& r : roleNames()) roles += (roles.empty() ? "" : " ") + r;
   std::string names, cases;
   for (const auto* c : app.get_subcommands({})) {
     names += (names.empty() ? "" : " ") + c->get_name();
@@ -915,7 +912,9 @@ std::string bashCompletion(const CLI::App& app) {
          "    --status) COMPREPLY=($(compgen -W \"" +
          statuses +
          "\" -- \"$cur\")); return;;\n"
-         "    --role) COMPREPLY=($(compgen -W \"requester technician admin\" -- \"$cur\")); "
+         "    --role) COMPREPLY=($(compgen -W \"" +
+         roles +
+         "\" -- \"$cur\")); "
          "return;;\n"
          "    --name) return;;\n"
          "  esac\n"

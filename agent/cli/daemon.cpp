@@ -2,7 +2,6 @@
 
 #include <sys/resource.h>
 
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -10,16 +9,17 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
-#include "http/api.h"
 #include "colo/inventory/error.h"
 #include "colo/inventory/occupancy.h"
 #include "colo/inventory/usage.h"
-#include "http/server.h"
-#include "jobs/workers.h"
 #include "core/log.h"
 #include "core/metrics.h"
-#include "jobs/outbox.h"
+#include "core/prometheus.h"
 #include "engine/switch_access.h"
+#include "http/api.h"
+#include "http/server.h"
+#include "jobs/outbox.h"
+#include "jobs/workers.h"
 
 namespace colo::agent {
 
@@ -28,42 +28,33 @@ using nlohmann::json;
 
 namespace {
 
-// Job durations, for /metrics.
+// Jobs finished, by outcome, and how long they took, for /metrics.
 class JobStats {
  public:
   void record(const std::string& outcome, double seconds) {
-    std::lock_guard lock(m_);
-    ++count_[outcome];
-    sum_ += seconds;
-    ++n_;
-    for (std::size_t i = 0; i < kBuckets.size(); ++i)
-      if (seconds <= kBuckets[i]) ++buckets_[i];
+    {
+      std::lock_guard lock(m_);
+      ++count_[outcome];
+    }
+    durations_.observe(seconds);
   }
   std::string text() const {
-    std::lock_guard lock(m_);
-    std::string out = "# HELP colo_jobs_total Jobs finished, by outcome.\n# TYPE colo_jobs_total counter\n";
-    for (const auto& [k, v] : count_) out += "colo_jobs_total{outcome=\"" + k + "\"} " + std::to_string(v) + "\n";
-    out += "# HELP colo_job_duration_seconds Time from taking a job to its end.\n"
-           "# TYPE colo_job_duration_seconds histogram\n";
-    for (std::size_t i = 0; i < kBuckets.size(); ++i)
-      out += "colo_job_duration_seconds_bucket{le=\"" + fmt(kBuckets[i]) + "\"} " + std::to_string(buckets_[i]) + "\n";
-    out += "colo_job_duration_seconds_bucket{le=\"+Inf\"} " + std::to_string(n_) + "\n";
-    out += "colo_job_duration_seconds_sum " + fmt(sum_) + "\ncolo_job_duration_seconds_count " + std::to_string(n_) + "\n";
-    return out;
+    std::string out =
+        "# HELP colo_jobs_total Jobs finished, by outcome.\n# TYPE colo_jobs_total counter\n";
+    {
+      std::lock_guard lock(m_);
+      for (const auto& [k, v] : count_)
+        out += "colo_jobs_total{outcome=\"" + promLabel(k) + "\"} " + std::to_string(v) + "\n";
+    }
+    return out + durations_.text();
   }
 
  private:
-  static std::string fmt(double d) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%g", d);
-    return b;
-  }
-  static constexpr std::array<double, 8> kBuckets = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
   mutable std::mutex m_;
   std::map<std::string, long> count_;
-  std::array<long, 8> buckets_{};
-  long n_ = 0;
-  double sum_ = 0;
+  Histogram durations_{"colo_job_duration_seconds",
+                       "Time from taking a job to its end.",
+                       {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}};
 };
 
 // At most `perSecond` admitted a second; counts what it turned away.

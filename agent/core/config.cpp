@@ -8,6 +8,7 @@
 #include <regex>
 #include <set>
 
+#include "colo/encoding/encoding.h"
 #include "colo/inventory/model.h"
 #include "colo/inventory/request.h"
 #include "colo/inventory/yaml_reader.h"
@@ -31,10 +32,6 @@ bool isEnvName(const std::string& s) {
 }
 
 }  // namespace
-
-bool isPostgresState(const std::string& state) {
-  return state.rfind("postgresql://", 0) == 0 || state.rfind("postgres://", 0) == 0;
-}
 
 std::string Config::statePassword() const {
   if (state_password_env.empty()) return {};
@@ -85,11 +82,11 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
                  "state: 'password_env' must name an environment variable");
       c.state_password_env = *v;
     }
-    if (!isPostgresState(c.state))
+    if (!inventory::isPostgresUri(c.state))
       sf.error(sf.where("uri"),
                "state: 'uri' must be a postgresql:// URI (a SQLite ledger is a plain path)");
   } else if (auto v = f.string("state", false)) {
-    c.state = isPostgresState(*v) ? *v : resolve(base, *v);
+    c.state = inventory::isPostgresUri(*v) ? *v : resolve(base, *v);
   } else {
     c.state = resolve(base, "var/colo.db");
   }
@@ -196,9 +193,10 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
         Token t;
         if (auto v = tf.string("name", true)) t.name = *v;
         if (auto v = tf.string("role", true)) {
-          t.role = *v;
-          if (t.role != "requester" && t.role != "technician" && t.role != "admin")
-            tf.error(tf.where("role"), "token '" + t.name + "': role '" + t.role +
+          if (auto role = parseRole(*v))
+            t.role = *role;
+          else
+            tf.error(tf.where("role"), "token '" + t.name + "': role '" + *v +
                                            "' is not one of requester, technician, admin");
         }
         if (auto v = tf.string("sha256", true)) {
@@ -283,7 +281,7 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
 }  // namespace
 
 const Token* findToken(const Config& cfg, std::string_view token) {
-  std::string presented = inventory::sha256Hex(token);
+  std::string presented = encoding::sha256Hex(token);
   const Token* found = nullptr;
   for (const auto& t : cfg.tokens)  // every entry, whichever matches
     if (t.sha256.size() == presented.size() &&

@@ -8,11 +8,12 @@
 #include <string_view>
 #include <vector>
 
-#include "core/callback_url.h"
 #include "colo/inventory/diagnostics.h"
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/loader.h"
 #include "colo/inventory/time.h"
+#include "core/roles.h"
+#include "core/url.h"
 #include "ui/letter.h"
 
 namespace colo::agent {
@@ -28,7 +29,7 @@ struct CredentialSet {
 
 struct Token {
   std::string name;
-  std::string role;    // requester | technician | admin
+  Role role = Role::requester;
   std::string sha256;  // lowercase hex of the token
 };
 
@@ -70,7 +71,7 @@ struct Config {
   int callback_max_attempts = 12;
   int callback_retry_base_ms = 2000;  // first retry after about this; doubles, up to 10 min
   std::vector<std::string> callback_allowed_urls;
-  std::vector<AllowedUrl> callback_allowed;  // the same, parsed
+  std::vector<HttpUrl> callback_allowed;  // the same, parsed
   std::string callback_ca_file;  // extra CA for https callbacks (a private CA)
   int callback_timeout_s = 10;   // one delivery, connect to answer
   int callback_parallel = 4;     // deliveries at once
@@ -94,9 +95,6 @@ const Token* findToken(const Config& config, std::string_view token);
 // Reads and checks a config file; every path in it is made relative to the
 // file's own folder.
 ConfigResult loadConfig(const std::string& path);
-
-// Whether `state` names a PostgreSQL ledger rather than a SQLite file.
-bool isPostgresState(const std::string& state);
 
 // The ledger the config names, with its password.
 std::unique_ptr<inventory::Ledger> openLedger(const Config& config, inventory::Ledger::Open mode);

@@ -4,29 +4,16 @@
 #include <unordered_set>
 #include <vector>
 
-#include "http/api.h"
 #include "colo/inventory/occupancy.h"
 #include "colo/inventory/usage.h"
+#include "core/prometheus.h"
+#include "http/api.h"
 
 namespace colo::agent {
 
 namespace inv = colo::inventory;
 
 namespace {
-
-// A label value as Prometheus reads it.
-std::string label(const std::string& v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
 
 template <class Map, class Key>
 std::int64_t valueOf(const Map& m, const Key& k) {
@@ -122,7 +109,7 @@ std::string LedgerMetrics::text(inv::Ledger& ledger, std::int64_t now) {
       "# HELP colo_feed_watts Watts drawn and usable per power feed.\n# TYPE colo_feed_watts "
       "gauge\n";
   for (const auto& r : impl_->racks) {
-    const std::string rack = label(r.name);
+    const std::string rack = promLabel(r.name);
     auto claimed = static_cast<int>(valueOf(t.units, r.name));
     for (auto [state, n] :
          {std::pair{"free", r.units_free - claimed}, std::pair{"device", r.units_device},
@@ -132,7 +119,7 @@ std::string LedgerMetrics::text(inv::Ledger& ledger, std::int64_t now) {
     for (const auto& f : r.feeds) {
       auto drawn = f.drawn_watts + valueOf(t.watts, std::pair{r.name, f.name});
       const std::string feed =
-          "colo_feed_watts{rack=\"" + rack + "\",feed=\"" + label(f.name) + "\",kind=\"";
+          "colo_feed_watts{rack=\"" + rack + "\",feed=\"" + promLabel(f.name) + "\",kind=\"";
       out += feed + "drawn\"} " + std::to_string(drawn) + "\n";
       out += feed + "usable\"} " + std::to_string(f.usable_watts) + "\n";
     }
@@ -142,7 +129,7 @@ std::string LedgerMetrics::text(inv::Ledger& ledger, std::int64_t now) {
       "# TYPE colo_pool_addresses gauge\n";
   for (const auto& p : impl_->pools) {
     auto held = static_cast<inv::u128>(valueOf(t.addresses, p.name));
-    const std::string pool = "colo_pool_addresses{pool=\"" + label(p.name) + "\",kind=\"";
+    const std::string pool = "colo_pool_addresses{pool=\"" + promLabel(p.name) + "\",kind=\"";
     out += pool + "held\"} " + inv::toDecimal(held) + "\n";
     out += pool + "free\"} " + inv::toDecimal(p.free > held ? p.free - held : 0) + "\n";
   }

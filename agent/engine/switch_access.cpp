@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +15,7 @@
 
 #include "colo/drivers/error.h"
 #include "colo/drivers/ssh.h"
+#include "core/prometheus.h"
 
 namespace colo::agent {
 
@@ -74,13 +74,6 @@ Secrets resolve(const Config& cfg, const std::string& name) {
   return s;
 }
 
-// An exclusive lock on one switch, held while a job works on it.
-// Every switch of a job, held in one global order.
-class Holds final : public SwitchLocks {
- public:
-  std::vector<std::unique_ptr<SwitchHold>> held;
-};
-
 class SshSession final : public SwitchSession {
  public:
   explicit SshSession(std::unique_ptr<drivers::Device> device) : device_(std::move(device)) {}
@@ -91,56 +84,17 @@ class SshSession final : public SwitchSession {
 };
 
 // Command latency per switch, for /metrics; process-wide, like the switches.
-class SwitchLatency {
- public:
-  static SwitchLatency& instance() {
-    static SwitchLatency s;
-    return s;
-  }
-  void record(const std::string& sw, double seconds) {
-    std::lock_guard lock(m_);
-    auto& h = bySwitch_[sw];
-    for (std::size_t i = 0; i < kBuckets.size(); ++i)
-      if (seconds <= kBuckets[i]) ++h.buckets[i];
-    ++h.count;
-    h.sum += seconds;
-  }
-  std::string text() {
-    std::lock_guard lock(m_);
-    std::string out =
-        "# HELP colo_switch_command_seconds Time from sending a command to the switch's prompt.\n"
-        "# TYPE colo_switch_command_seconds histogram\n";
-    for (const auto& [sw, h] : bySwitch_) {
-      for (std::size_t i = 0; i < kBuckets.size(); ++i) {
-        char le[32];
-        std::snprintf(le, sizeof le, "%g", kBuckets[i]);
-        out += "colo_switch_command_seconds_bucket{switch=\"" + sw + "\",le=\"" + le + "\"} " +
-               std::to_string(h.buckets[i]) + "\n";
-      }
-      out += "colo_switch_command_seconds_bucket{switch=\"" + sw + "\",le=\"+Inf\"} " + std::to_string(h.count) + "\n";
-      char sum[32];
-      std::snprintf(sum, sizeof sum, "%g", h.sum);
-      out += "colo_switch_command_seconds_sum{switch=\"" + sw + "\"} " + sum + "\n";
-      out += "colo_switch_command_seconds_count{switch=\"" + sw + "\"} " + std::to_string(h.count) + "\n";
-    }
-    return out;
-  }
-
- private:
-  static constexpr std::array<double, 8> kBuckets = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5};
-  struct Histogram {
-    std::array<long, 8> buckets{};
-    long count = 0;
-    double sum = 0;
-  };
-  std::mutex m_;
-  std::map<std::string, Histogram> bySwitch_;
-};
+Histogram& switchLatency() {
+  static Histogram h("colo_switch_command_seconds",
+                     "Time from sending a command to the switch's prompt.",
+                     {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5}, "switch");
+  return h;
+}
 
 class SshOpener final : public SwitchOpener {
  public:
-  SshOpener(const Config& c, std::shared_ptr<Ownership> ownership)
-      : cfg_(c), ownership_(std::move(ownership)) {}
+  SshOpener(const Config& c, std::shared_ptr<SwitchKeeper> keeper)
+      : cfg_(c), keeper_(std::move(keeper)) {}
 
   void preflight(const inventory::Switch& sw) override {
     try {
@@ -158,15 +112,14 @@ class SshOpener final : public SwitchOpener {
     }
   }
 
-  std::unique_ptr<SwitchLocks> lock(std::vector<std::string> names,
-                                    std::function<bool()> interrupt) override {
+  SwitchHolds lock(std::vector<std::string> names, std::function<bool()> interrupt) override {
     std::sort(names.begin(), names.end());
     names.erase(std::unique(names.begin(), names.end()), names.end());
     // Long enough for another job on the same switch to finish its work.
     auto wait = std::chrono::seconds(cfg_.connect_timeout_s + 8 * cfg_.command_timeout_s);
-    auto locks = std::make_unique<Holds>();
-    for (const auto& n : names) locks->held.push_back(ownership_->hold(n, wait, interrupt));
-    return locks;
+    SwitchHolds holds;
+    for (const auto& n : names) holds.push_back(keeper_->hold(n, wait, interrupt));
+    return holds;
   }
 
   std::unique_ptr<SwitchSession> open(const inventory::Switch& sw,
@@ -190,7 +143,7 @@ class SshOpener final : public SwitchOpener {
           sw.name, drivers::openSsh(o), *dialect, std::chrono::seconds(cfg_.command_timeout_s),
           secrets.enable_password, cfg_.command_output_bytes);
       device->setCommandTimer(
-          [](const std::string& name, double seconds) { SwitchLatency::instance().record(name, seconds); });
+          [](const std::string& name, double seconds) { switchLatency().observe(seconds, name); });
       device->open();
       return std::make_unique<SshSession>(std::move(device));
     } catch (const DriverError& e) {
@@ -201,16 +154,18 @@ class SshOpener final : public SwitchOpener {
 
  private:
   Config cfg_;
-  std::shared_ptr<Ownership> ownership_;
+  std::shared_ptr<SwitchKeeper> keeper_;
 };
 
 }  // namespace
 
 std::unique_ptr<SwitchOpener> sshOpener(const Config& config,
-                                        std::shared_ptr<Ownership> ownership) {
-  return std::make_unique<SshOpener>(config, std::move(ownership));
+                                        std::shared_ptr<SwitchKeeper> keeper) {
+  return std::make_unique<SshOpener>(config, std::move(keeper));
 }
 
-std::string switchLatencyMetrics() { return SwitchLatency::instance().text(); }
+std::string switchLatencyMetrics() {
+  return switchLatency().text();
+}
 
 }  // namespace colo::agent

@@ -3,6 +3,7 @@
 // that commands to one switch are serialized, also across colo processes.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -11,7 +12,6 @@
 #include "colo/drivers/device.h"
 #include "colo/inventory/model.h"
 #include "core/config.h"
-#include "jobs/ownership.h"
 
 namespace colo::agent {
 
@@ -22,10 +22,24 @@ class SwitchSession {
   virtual drivers::Device& device() = 0;
 };
 
-// Exclusive use of some switches, across colo processes, while it lives.
-class SwitchLocks {
+// Exclusive use of one switch, across colo processes, while it lives.
+class SwitchHold {
  public:
-  virtual ~SwitchLocks() = default;
+  virtual ~SwitchHold() = default;
+};
+using SwitchHolds = std::vector<std::unique_ptr<SwitchHold>>;
+
+// Who grants holds on switches: the process's ownership of its jobs
+// (jobs/ownership.h: lock files on one machine, the ledger's switch locks
+// across several).
+class SwitchKeeper {
+ public:
+  virtual ~SwitchKeeper() = default;
+  // Holds switch `name`, waiting while another job has it, up to `wait`
+  // (DriverError(timeout)), or until `interrupt` says so
+  // (DriverError(interrupted)).
+  virtual std::unique_ptr<SwitchHold> hold(const std::string& name, std::chrono::seconds wait,
+                                           const std::function<bool()>& interrupt) = 0;
 };
 
 // The seam between the provisioning engine and the network: production opens
@@ -41,16 +55,16 @@ class SwitchOpener {
   // order (sorted by name, whatever order they are given in), so that two
   // jobs sharing switches never wait on each other in a cycle. Waiting gives
   // up with DriverError(interrupted) soon after `interrupt` says so.
-  virtual std::unique_ptr<SwitchLocks> lock(std::vector<std::string> names,
-                                            std::function<bool()> interrupt = {}) = 0;
+  virtual SwitchHolds lock(std::vector<std::string> names,
+                           std::function<bool()> interrupt = {}) = 0;
   // A logged-in session. The caller holds the switch's lock. `interrupt`,
   // when given, stops the session's commands (see CliChannel::setInterrupt).
   virtual std::unique_ptr<SwitchSession> open(const inventory::Switch& sw,
                                               std::function<bool()> interrupt = {}) = 0;
 };
 
-// Opens switches over SSH as the config says; `ownership` holds them.
-std::unique_ptr<SwitchOpener> sshOpener(const Config& config, std::shared_ptr<Ownership> ownership);
+// Opens switches over SSH as the config says; `keeper` holds them.
+std::unique_ptr<SwitchOpener> sshOpener(const Config& config, std::shared_ptr<SwitchKeeper> keeper);
 
 // Switch command latency, per switch, as a Prometheus histogram (text).
 std::string switchLatencyMetrics();

@@ -1,5 +1,6 @@
 #include "http/api.h"
 #include "core/log.h"
+#include "http/problem.h"
 
 #include <algorithm>
 #include <regex>
@@ -7,16 +8,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "colo/encoding/encoding.h"
 #include "colo/inventory/allocator.h"
 #include "colo/inventory/error.h"
 #include "colo/inventory/occupancy.h"
 #include "colo/inventory/request.h"
 #include "colo/inventory/usage.h"
-#include "jobs/lifecycle.h"
+#include "core/views.h"
 #include "http/target.h"
+#include "jobs/lifecycle.h"
 #include "ui/elevation.h"
 #include "ui/letter.h"
-#include "core/views.h"
 
 namespace colo::agent {
 
@@ -24,21 +26,6 @@ namespace inv = colo::inventory;
 using nlohmann::json;
 
 namespace {
-
-ApiResponse problem(int status, const std::string& title, const std::string& detail,
-                    json extra = json::object()) {
-  json body = {
-      {"type", problemType(status)}, {"title", title}, {"status", status}, {"detail", detail}};
-  body.update(extra);
-  ApiResponse r;
-  r.status = status;
-  r.content_type = "application/problem+json";
-  // Details may quote what a client sent: never let bad UTF-8 turn an
-  // answer into a 500.
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  if (status == 401) r.headers["WWW-Authenticate"] = "Bearer realm=\"colo\"";
-  return r;
-}
 
 // "servers[0].nics[1].pools" as an RFC 6901 JSON Pointer:
 // "/servers/0/nics/1/pools" ("" for the whole document).
@@ -79,15 +66,9 @@ ApiResponse ok(int status, const json& body) {
   return r;
 }
 
-int rank(const std::string& role) {
-  if (role == "admin") return 3;
-  if (role == "technician") return 2;
-  if (role == "requester") return 1;
-  return 0;
-}
-
 struct Caller {
-  std::string name, role;
+  std::string name;
+  Role role;
 };
 
 // The bearer token's owner.
@@ -212,20 +193,20 @@ ApiResponse inventoryPage(const std::string& target, const Target& t,
 
 const std::vector<Route>& routes() {
   static const std::vector<Route> r = {
-      {"GET", "/healthz", ""},
-      {"GET", "/readyz", ""},
-      {"GET", "/metrics", ""},
-      {"GET", "/v1/openapi.json", ""},
-      {"POST", "/v1/requests", "requester"},
-      {"GET", "/v1/requests", "requester"},
-      {"GET", "/v1/requests/{id}", "requester"},
-      {"POST", "/v1/requests/{id}/release", "technician"},
-      {"POST", "/v1/requests/{id}/redeliver", "technician"},
-      {"GET", "/v1/requests/{id}/letter", "requester"},
-      {"GET", "/v1/racks", "requester"},
-      {"GET", "/v1/racks/{name}", "requester"},
-      {"GET", "/v1/racks/{name}/elevation.svg", "requester"},
-      {"GET", "/v1/pools", "requester"},
+      {"GET", "/healthz", std::nullopt},
+      {"GET", "/readyz", std::nullopt},
+      {"GET", "/metrics", std::nullopt},
+      {"GET", "/v1/openapi.json", std::nullopt},
+      {"POST", "/v1/requests", Role::requester},
+      {"GET", "/v1/requests", Role::requester},
+      {"GET", "/v1/requests/{id}", Role::requester},
+      {"POST", "/v1/requests/{id}/release", Role::technician},
+      {"POST", "/v1/requests/{id}/redeliver", Role::technician},
+      {"GET", "/v1/requests/{id}/letter", Role::requester},
+      {"GET", "/v1/racks", Role::requester},
+      {"GET", "/v1/racks/{name}", Role::requester},
+      {"GET", "/v1/racks/{name}/elevation.svg", Role::requester},
+      {"GET", "/v1/pools", Role::requester},
   };
   return r;
 }
@@ -486,7 +467,7 @@ void withETag(const ApiRequest& req, ApiResponse& res) {
   if (path.rfind("/v1/requests", 0) != 0 && path.rfind("/v1/racks", 0) != 0 &&
       path.rfind("/v1/pools", 0) != 0)
     return;
-  std::string etag = "\"" + inv::sha256Hex(res.body).substr(0, 32) + "\"";
+  std::string etag = "\"" + encoding::sha256Hex(res.body).substr(0, 32) + "\"";
   res.headers["ETag"] = etag;
   if (auto it = req.headers.find("if-none-match");
       it != req.headers.end() && matches(it->second, etag)) {
@@ -530,11 +511,13 @@ ApiResponse Api::handleSync(const ApiRequest& req, std::optional<std::string>& a
           "the body must be application/json, not '" + req.content_type.substr(0, 80) + "'");
   }
   std::optional<Caller> caller;
-  if (!route->role.empty()) {
+  if (route->role) {
     caller = authenticate(*ctx_.config, req.authorization);
     if (!caller) return problem(401, "Unauthorized", "a valid bearer token is required");
-    if (rank(caller->role) < rank(route->role))
-      return problem(403, "Forbidden", "role " + caller->role + " may not " + route->method + " " + route->pattern);
+    if (!atLeast(caller->role, *route->role))
+      return problem(403, "Forbidden",
+                     "role " + std::string(name(caller->role)) + " may not " + route->method + " " +
+                         route->pattern);
   }
   const std::string& pattern = route->pattern;
   if (pattern == "/healthz") return ok(200, {{"status", "ok"}});
@@ -560,7 +543,7 @@ ApiResponse Api::handleSync(const ApiRequest& req, std::optional<std::string>& a
   }
   if (pattern.rfind("/v1/racks", 0) == 0 || pattern == "/v1/pools")
     return inventoryRoute(req, target, pattern, param);
-  bool seesAll = rank(caller->role) >= rank("technician");
+  bool seesAll = seesEveryRequest(caller->role);
   std::lock_guard lock(*ctx_.ledgerMutex);
   auto& ledger = *ctx_.ledger;
   if (pattern == "/v1/requests" && route->method == "GET") {

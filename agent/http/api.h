@@ -14,13 +14,14 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "http/api_context.h"
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/model.h"
 #include "colo/inventory/occupancy.h"
 #include "core/config.h"
-#include "http/types.h"
+#include "core/roles.h"
 #include "core/sla.h"
+#include "http/api_context.h"
+#include "http/types.h"
 #include "ui/console.h"
 
 namespace colo::agent {
@@ -30,7 +31,7 @@ struct Target;  // target.h
 struct Route {
   std::string method;
   std::string pattern;  // OpenAPI style: /v1/requests/{id}
-  std::string role;     // least role allowed: "" (anyone), requester, technician, admin
+  std::optional<Role> role;  // the least role allowed; none: anyone
 };
 
 // Every route the server answers, for routing and for the OpenAPI test.

@@ -1,5 +1,8 @@
 #include "http/server.h"
 
+#include "core/url.h"
+#include "http/problem.h"
+
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
@@ -31,11 +34,9 @@ using tcp = asio::ip::tcp;
 namespace {
 
 // The errors this layer answers itself (malformed HTTP, 413, a handler that
-// threw); the routes build theirs in api.cpp, in the same RFC 9457 shape.
+// threw) are problem documents like the routes' (http/problem.h).
 std::string problem(int status, const char* title, const std::string& detail) {
-  return nlohmann::json{
-      {"type", problemType(status)}, {"title", title}, {"status", status}, {"detail", detail}}
-      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return problemJson(status, title, detail);
 }
 
 // Everything one request may make the server hold, beyond its body: the
@@ -380,31 +381,6 @@ void HttpServer::stop() {
 
 namespace {
 
-struct Target {
-  bool tls = false;
-  std::string host, port, hostport, path;
-};
-
-std::optional<Target> parseTarget(const std::string& url) {
-  Target t;
-  t.tls = url.rfind("https://", 0) == 0;
-  if (!t.tls && url.rfind("http://", 0) != 0) return std::nullopt;
-  std::string rest = url.substr(t.tls ? 8 : 7);
-  auto slash = rest.find('/');
-  t.hostport = rest.substr(0, slash);
-  t.path = slash == std::string::npos ? "/" : rest.substr(slash);
-  t.host = t.hostport;
-  t.port = t.tls ? "443" : "80";
-  if (auto colon = t.hostport.rfind(':');
-      colon != std::string::npos && t.hostport.find(']') == std::string::npos) {
-    t.host = t.hostport.substr(0, colon);
-    t.port = t.hostport.substr(colon + 1);
-  }
-  if (!t.host.empty() && t.host.front() == '[' && t.host.back() == ']')
-    t.host = t.host.substr(1, t.host.size() - 2);
-  return t;
-}
-
 // One POST, every step asynchronous under the stream's deadline (Beast's
 // blocking calls ignore it), with a bounded answer.
 template <typename Stream>
@@ -421,12 +397,13 @@ asio::awaitable<int> exchange(Stream& stream, http::request<http::string_body>& 
   co_return static_cast<int>(res.get().result_int());
 }
 
-asio::awaitable<int> post(const Target& t, http::request<http::string_body>& req,
+asio::awaitable<int> post(const HttpUrl& t, http::request<http::string_body>& req,
                           std::chrono::milliseconds timeout, const std::string& caFile) {
   auto ex = co_await asio::this_coro::executor;
   tcp::resolver resolver(ex);
-  auto endpoints = co_await resolver.async_resolve(t.host, t.port, asio::use_awaitable);
-  if (!t.tls) {
+  auto endpoints =
+      co_await resolver.async_resolve(t.host, std::to_string(t.port), asio::use_awaitable);
+  if (t.scheme == "http") {
     beast::tcp_stream stream(ex);
     stream.expires_after(timeout);
     co_await stream.async_connect(endpoints, asio::use_awaitable);
@@ -455,10 +432,11 @@ asio::awaitable<int> post(const Target& t, http::request<http::string_body>& req
 HttpResult httpPost(const std::string& url, const std::map<std::string, std::string>& headers,
                     const std::string& body, std::chrono::milliseconds timeout,
                     const std::string& caFile, const std::function<bool()>& cancelled) {
-  auto t = parseTarget(url);
-  if (!t) return {0, "not an http(s) URL"};
-  http::request<http::string_body> req{http::verb::post, t->path, 11};
-  req.set(http::field::host, t->hostport);
+  std::string why;
+  auto t = parseHttpUrl(url, why);
+  if (!t) return {0, "callback_url " + why};
+  http::request<http::string_body> req{http::verb::post, t->target, 11};
+  req.set(http::field::host, t->authority);
   req.set(http::field::user_agent, "colo");
   req.set(http::field::content_type, "application/json");
   for (const auto& [k, v] : headers) req.set(k, v);

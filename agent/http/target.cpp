@@ -1,6 +1,6 @@
 #include "http/target.h"
 
-#include <openssl/evp.h>
+#include "colo/encoding/encoding.h"
 
 #include <cctype>
 
@@ -64,37 +64,12 @@ bool isDigits(const std::string& text, std::size_t maxDigits) {
 }
 
 std::string encodeCursor(const std::string& position) {
-  std::string out(4 * ((position.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(position.data()),
-                          static_cast<int>(position.size()));
-  out.resize(static_cast<std::size_t>(n));
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  return out;
+  return encoding::base64Url(position);
 }
 
 std::optional<std::string> decodeCursor(const std::string& cursor) {
-  if (cursor.empty() || cursor.size() > 512 || cursor.size() % 4 == 1) return std::nullopt;
-  std::string b64 = cursor;
-  for (char& c : b64) {
-    if (c == '-')
-      c = '+';
-    else if (c == '_')
-      c = '/';
-    else if (!std::isalnum(static_cast<unsigned char>(c)))
-      return std::nullopt;
-  }
-  std::size_t pad = (4 - b64.size() % 4) % 4;
-  b64.append(pad, '=');
-  std::string out(b64.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(b64.data()),
-                          static_cast<int>(b64.size()));
-  if (n < 0) return std::nullopt;
-  out.resize(static_cast<std::size_t>(n) - pad);
-  if (encodeCursor(out) != cursor) return std::nullopt;  // only what encodeCursor writes
-  return out;
+  if (cursor.empty() || cursor.size() > 512) return std::nullopt;
+  return encoding::fromBase64Url(cursor);
 }
 
 }  // namespace colo::agent

@@ -1,7 +1,5 @@
 #include "jobs/outbox.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,57 +14,21 @@
 #include <thread>
 #include <vector>
 
+#include "colo/encoding/encoding.h"
+#include "core/log.h"
 #include "http/api.h"
 #include "http/server.h"
-#include "core/log.h"
 
 namespace colo::agent {
 
 namespace inv = colo::inventory;
 using nlohmann::json;
 
-namespace {
-
-std::string hmac(const std::string& key, const std::string& data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
-  return std::string(reinterpret_cast<const char*>(out), len);
-}
-
-std::string hmacHex(const std::string& key, const std::string& data) {
-  static const char* hex = "0123456789abcdef";
-  std::string s;
-  for (unsigned char b : hmac(key, data)) s += {hex[b >> 4], hex[b & 15]};
-  return s;
-}
-
-std::string base64(const std::string& bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()),
-                          static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-}  // namespace
-
 std::string webhookKey(const std::string& secret) {
   // Standard Webhooks: a "whsec_" secret is base64; anything else is used
-  // as its bytes.
+  // as its bytes (so is a "whsec_" one whose rest is not base64 after all).
   if (secret.rfind("whsec_", 0) != 0) return secret;
-  std::string b64 = secret.substr(6);
-  std::string out(3 * (b64.size() / 4) + 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(b64.data()),
-                          static_cast<int>(b64.size()));
-  if (n < 0 || b64.size() % 4 != 0) return secret;  // not base64 after all: use it as it is
-  out.resize(static_cast<std::size_t>(n));
-  // EVP_DecodeBlock counts '=' padding as zero bytes.
-  for (auto it = b64.rbegin(); it != b64.rend() && *it == '='; ++it) out.pop_back();
-  return out;
+  return encoding::fromBase64(std::string_view(secret).substr(6)).value_or(secret);
 }
 
 // What the confirmation letter states, for a request that ended.
@@ -180,16 +142,17 @@ class Deliverer::Impl {
       return true;
     }
     auto timestamp = std::to_string(cfg_.clock() / 1000);
-    auto res =
-        httpPost(e->url,
-                 {{"webhook-id", e->delivery_id},
-                  {"webhook-timestamp", timestamp},
-                  {"webhook-signature",
-                   "v1," + base64(hmac(key_, e->delivery_id + "." + timestamp + "." + e->body))},
-                  {"X-Colo-Signature", "sha256=" + hmacHex(secret_, e->body)},
-                  {"X-Colo-Delivery", e->delivery_id}},
-                 e->body, std::chrono::seconds(cfg_.callback_timeout_s), cfg_.callback_ca_file,
-                 [this] { return stopping_.load(); });
+    auto res = httpPost(
+        e->url,
+        {{"webhook-id", e->delivery_id},
+         {"webhook-timestamp", timestamp},
+         {"webhook-signature",
+          "v1," + encoding::base64(encoding::hmacSha256(
+                      key_, e->delivery_id + "." + timestamp + "." + e->body))},
+         {"X-Colo-Signature", "sha256=" + encoding::hex(encoding::hmacSha256(secret_, e->body))},
+         {"X-Colo-Delivery", e->delivery_id}},
+        e->body, std::chrono::seconds(cfg_.callback_timeout_s), cfg_.callback_ca_file,
+        [this] { return stopping_.load(); });
     if (stopping_ && res.status == 0) {
       ledger.unclaimCallback(e->delivery_id);
       return false;  // not an attempt: tried again after the restart

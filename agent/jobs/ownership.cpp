@@ -1,7 +1,6 @@
 #include "jobs/ownership.h"
 
 #include <fcntl.h>
-#include <openssl/rand.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "colo/drivers/error.h"
+#include "colo/encoding/encoding.h"
 #include "colo/inventory/error.h"
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/model.h"
@@ -52,12 +52,7 @@ std::string pidSpace() {
 }
 
 std::string nonce() {
-  unsigned char bytes[4];
-  if (RAND_bytes(bytes, sizeof bytes) != 1)
-    throw inv::Error(inv::ErrorKind::storage, "no randomness available");
-  char hex[9];
-  std::snprintf(hex, sizeof hex, "%02x%02x%02x%02x", bytes[0], bytes[1], bytes[2], bytes[3]);
-  return hex;
+  return encoding::hex(encoding::randomBytes(4));
 }
 
 // Waits for `ready` in short steps until `wait` has passed or `interrupt`
@@ -345,7 +340,7 @@ std::string lockDirFor(const Config& config) {
 }  // namespace
 
 std::shared_ptr<Ownership> makeOwnership(const Config& config, const std::string& kind) {
-  if (isPostgresState(config.state)) return std::make_shared<LeaseOwnership>(config, kind);
+  if (inv::isPostgresUri(config.state)) return std::make_shared<LeaseOwnership>(config, kind);
   return std::make_shared<FileOwnership>(lockDirFor(config), kind);
 }
 

@@ -21,16 +21,11 @@
 #include <string>
 
 #include "core/config.h"
+#include "engine/switch_access.h"
 
 namespace colo::agent {
 
-// Exclusive use of one switch while it lives.
-class SwitchHold {
- public:
-  virtual ~SwitchHold() = default;
-};
-
-class Ownership {
+class Ownership : public SwitchKeeper {
  public:
   virtual ~Ownership() = default;
   // This process, as its jobs name it.
@@ -44,11 +39,7 @@ class Ownership {
   // this process's lease may have lapsed (not current(), or current again
   // only after a lapse, when others may have taken its jobs over).
   virtual std::function<bool()> watch() = 0;
-  // Holds switch `name`, waiting while another job has it, up to `wait`
-  // (DriverError(timeout)), or until `interrupt` says so
-  // (DriverError(interrupted)).
-  virtual std::unique_ptr<SwitchHold> hold(const std::string& name, std::chrono::seconds wait,
-                                           const std::function<bool()>& interrupt) = 0;
+  // hold(): a switch, for one job at a time (SwitchKeeper).
 };
 
 // For the ledger `config` names: lock files beside a SQLite ledger, leases in

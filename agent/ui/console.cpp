@@ -91,10 +91,6 @@ std::string safeNext(const std::string& next) {
   return next;
 }
 
-bool atLeastTechnician(const std::string& role) {
-  return role == "technician" || role == "admin";
-}
-
 std::optional<std::size_t> pageNumber(const std::map<std::string, std::string>& q) {
   auto it = q.find("page");
   if (it == q.end() || it->second.empty()) return 1;
@@ -197,7 +193,7 @@ ApiResponse Console::handle(const ApiRequest& req) {
     logEvent({{"level", "info"},
               {"event", "console.login"},
               {"caller", t->name},
-              {"role", t->role},
+              {"role", name(t->role)},
               {"remote", req.remote}});
     auto r = redirect(next);
     r.headers["Set-Cookie"] = setCookie(kSessionCookie, id, "/", cfg.console_max_age_s, tls);
@@ -231,8 +227,8 @@ ApiResponse Console::handle(const ApiRequest& req) {
   ui::Viewer viewer{session->caller,
                     session->role,
                     session->csrf,
-                    atLeastTechnician(session->role),
-                    atLeastTechnician(session->role),
+                    seesEveryRequest(session->role),
+                    mayRelease(session->role),
                     zoneText(zone, ctx_.now())};
   auto notFound = [&](const std::string& what) {
     return html(404, ui::errorPage(&viewer, 404, what));
@@ -262,8 +258,9 @@ ApiResponse Console::handle(const ApiRequest& req) {
         if (!visible(id)) return notFound("request " + id + " does not exist");
       }
       if (!viewer.may_release)
-        return html(
-            403, ui::errorPage(&viewer, 403, "role " + viewer.role + " may not release a request"));
+        return html(403, ui::errorPage(&viewer, 403,
+                                       "role " + std::string(name(viewer.role)) +
+                                           " may not release a request"));
       auto out = ctx_.release(id, "ui:" + viewer.caller, req.remote);
       if (out.status != 202)
         return html(out.status, ui::errorPage(&viewer, out.status, out.detail));

@@ -1,16 +1,15 @@
 #include "ui/pages.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
+#include "colo/encoding/encoding.h"
 #include "colo/inventory/request.h"
 #include "colo/inventory/usage.h"
-#include "ui/elevation.h"
 #include "core/views.h"
+#include "ui/elevation.h"
 
 namespace colo::agent::ui {
 
@@ -102,18 +101,8 @@ code,.mono{font-family:ui-monospace,"Liberation Mono",monospace;font-size:.85rem
 @media print{header.top,.actions,.filters{display:none}body{background:#fff}}
 )";
 
-std::string base64(const unsigned char* data, int n) {
-  std::string out(static_cast<std::size_t>(4 * ((n + 2) / 3)), '\0');
-  int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, n);
-  out.resize(static_cast<std::size_t>(len));
-  return out;
-}
-
 std::string cssHash() {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(kCss.data(), kCss.size(), digest, &n, EVP_sha256(), nullptr);
-  return base64(digest, static_cast<int>(n));
+  return encoding::base64(encoding::sha256(kCss));
 }
 
 std::string layout(const std::string& title, const Viewer* viewer, const std::string& current,
@@ -131,7 +120,8 @@ std::string layout(const std::string& title, const Viewer* viewer, const std::st
     };
     s += "<header class=\"top\"><a class=\"brand\" href=\"/ui/\">colo</a><nav>" +
          item("/ui/", "Racks") + item("/ui/requests", "Requests") + item("/ui/pools", "Pools") +
-         "</nav><div class=\"who\"><span id=\"who\">" + h(viewer->caller) + " (" + h(viewer->role) +
+         "</nav><div class=\"who\"><span id=\"who\">" + h(viewer->caller) + " (" +
+         h(std::string(name(viewer->role))) +
          ")</span><form method=\"post\" action=\"/ui/logout\"><input type=\"hidden\" "
          "name=\"csrf\" value=\"" +
          h(viewer->csrf) + "\"><button id=\"logout\">Log out</button></form></div></header>\n";

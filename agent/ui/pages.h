@@ -14,13 +14,15 @@
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/occupancy.h"
 #include "colo/inventory/time.h"
+#include "core/roles.h"
 #include "core/sla.h"
 
 namespace colo::agent::ui {
 
 // Who is looking, and what they may do.
 struct Viewer {
-  std::string caller, role;
+  std::string caller;
+  Role role = Role::requester;
   std::string csrf;       // for the forms that change something
   bool sees_all = false;  // technician and admin: every tenant's requests
   bool may_release = false;

@@ -1,34 +1,23 @@
 #include "ui/sessions.h"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <stdexcept>
 
-#include "colo/inventory/request.h"
+#include "colo/encoding/encoding.h"
 
 namespace colo::agent {
 
 SessionStore::SessionStore(Limits limits) : limits_(limits) {}
 
 std::string SessionStore::randomHex() {
-  unsigned char bytes[32];
-  if (RAND_bytes(bytes, sizeof bytes) != 1)
-    throw std::runtime_error("no random bytes for a session");
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += hex[b >> 4];
-    out += hex[b & 15];
-  }
-  return out;
+  return encoding::hex(encoding::randomBytes(32));
 }
 
 // Sessions are looked up by the SHA-256 of their id: the map's comparisons
 // then say nothing about the ids themselves.
 SessionStore::Map::iterator SessionStore::find(const std::string& id) {
   if (id.size() != 64) return sessions_.end();
-  return sessions_.find(inventory::sha256Hex(id));
+  return sessions_.find(encoding::sha256Hex(id));
 }
 
 bool SessionStore::expired(const ConsoleSession& s, std::int64_t now) const {
@@ -46,7 +35,7 @@ std::string SessionStore::open(ConsoleSession session, std::int64_t now) {
         [](const auto& a, const auto& b) { return a.second.last_used < b.second.last_used; });
     sessions_.erase(oldest);
   }
-  sessions_[inventory::sha256Hex(id)] = std::move(session);
+  sessions_[encoding::sha256Hex(id)] = std::move(session);
   return id;
 }
 

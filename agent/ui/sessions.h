@@ -11,11 +11,13 @@
 #include <optional>
 #include <string>
 
+#include "core/roles.h"
+
 namespace colo::agent {
 
 struct ConsoleSession {
   std::string caller;                       // the token's name
-  std::string role;                         // its role at login
+  Role role = Role::requester;              // its role at login
   std::string token_sha256;                 // which token opened it
   std::string csrf;                         // carried by every form that changes something
   std::int64_t created = 0, last_used = 0;  // epoch seconds

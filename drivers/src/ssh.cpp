@@ -5,7 +5,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/evp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -16,6 +15,7 @@
 #include <mutex>
 
 #include "colo/drivers/error.h"
+#include "colo/encoding/encoding.h"
 #include "text.h"
 
 namespace colo::drivers {
@@ -78,14 +78,6 @@ int connectTcp(const std::string& host, int port, Clock::time_point deadline) {
   if (fd < 0)
     throw DriverError(DriverErrorKind::connect, "cannot connect to " + endpoint(host, port) + ": " + lastError);
   return fd;
-}
-
-std::string base64NoPad(const unsigned char* data, int len) {
-  std::string out(static_cast<std::size_t>(4 * ((len + 2) / 3)) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, len);
-  out.resize(static_cast<std::size_t>(n));
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  return out;
 }
 
 int knownHostKeyMask(int hostkeyType) {
@@ -297,7 +289,7 @@ class SshChannel final : public CliChannel {
     if (!key) throw DriverError(DriverErrorKind::host_key, where_ + " sent no host key");
     const char* hash = libssh2_hostkey_hash(session_, LIBSSH2_HOSTKEY_HASH_SHA256);
     fingerprint_ = std::string(keyTypeName(type)) + " SHA256:" +
-                   base64NoPad(reinterpret_cast<const unsigned char*>(hash), 32);
+                   encoding::base64(std::string_view(hash, 32), encoding::Padding::drop);
 
     LIBSSH2_KNOWNHOSTS* kh = libssh2_knownhost_init(session_);
     struct Free {

@@ -1,7 +1,8 @@
 #include "colo/inventory/request.h"
+
+#include "colo/encoding/encoding.h"
 #include "colo/inventory/yaml_reader.h"
 
-#include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 #include <algorithm>
 
@@ -16,6 +17,7 @@
 #include "colo/inventory/error.h"
 #include "colo/inventory/model.h"
 #include "colo/inventory/names.h"
+#include "colo/inventory/time.h"
 #include "colo/inventory/utf8.h"
 
 namespace colo::inventory {
@@ -269,7 +271,7 @@ Request readRequest(const json& doc, Problems& problems) {
 // then: a document with problems may hold what JSON cannot print).
 Request finished(Request r, const json& doc) {
   r.canonical = doc.dump();
-  r.fingerprint = sha256Hex(r.canonical);
+  r.fingerprint = encoding::sha256Hex(r.canonical);
   return r;
 }
 
@@ -614,68 +616,5 @@ void checkAgainst(const Request& r, const Inventory& inv, Problems& problems) {
 }
 
 }  // namespace
-
-std::optional<Timestamp> parseRfc3339(std::string_view t) {
-  // YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)
-  auto num = [&](std::size_t at, std::size_t len, int& out) {
-    if (at + len > t.size()) return false;
-    auto [p, ec] = std::from_chars(t.data() + at, t.data() + at + len, out);
-    return ec == std::errc{} && p == t.data() + at + len;
-  };
-  int Y, M, D, h, m, s;
-  if (t.size() < 20 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != 't') ||
-      t[13] != ':' || t[16] != ':')
-    return std::nullopt;
-  if (!num(0, 4, Y) || !num(5, 2, M) || !num(8, 2, D) || !num(11, 2, h) || !num(14, 2, m) ||
-      !num(17, 2, s))
-    return std::nullopt;
-  static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (Y % 4 == 0 && Y % 100 != 0) || Y % 400 == 0;
-  if (M < 1 || M > 12 || D < 1 || D > days[M - 1] || (M == 2 && D == 29 && !leap) || h > 23 ||
-      m > 59 || s > 60)
-    return std::nullopt;
-  std::size_t i = 19;
-  if (i < t.size() && t[i] == '.') {
-    ++i;
-    std::size_t start = i;
-    while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
-    if (i == start) return std::nullopt;
-  }
-  int offset = 0;
-  if (i < t.size() && (t[i] == 'Z' || t[i] == 'z')) {
-    ++i;
-  } else if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
-    int oh, om;
-    if (i + 6 != t.size() || t[i + 3] != ':' || !num(i + 1, 2, oh) || !num(i + 4, 2, om) ||
-        oh > 23 || om > 59)
-      return std::nullopt;
-    offset = (oh * 3600 + om * 60) * (t[i] == '-' ? -1 : 1);
-    i += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (i != t.size()) return std::nullopt;
-  // Days from civil (Howard Hinnant's algorithm).
-  int y = Y - (M <= 2);
-  int era = (y >= 0 ? y : y - 399) / 400;
-  int yoe = y - era * 400;
-  int doy = (153 * (M + (M > 2 ? -3 : 9)) + 2) / 5 + D - 1;
-  int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  std::int64_t daysSinceEpoch = std::int64_t{era} * 146097 + doe - 719468;
-  return Timestamp{daysSinceEpoch * 86400 + h * 3600 + m * 60 + std::min(s, 59) - offset, offset};
-}
-
-std::string sha256Hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(hex[digest[i] >> 4]);
-    out.push_back(hex[digest[i] & 15]);
-  }
-  return out;
-}
 
 }  // namespace colo::inventory

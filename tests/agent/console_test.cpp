@@ -203,7 +203,7 @@ TEST_CASE(
     c.config.tokens.erase(c.config.tokens.begin() + 1);  // budi's
     CHECK(b.get("/ui/").status == 303);
     CHECK(other.get("/ui/").status == 200);
-    c.config.tokens[0].role = "requester";
+    c.config.tokens[0].role = colo::agent::Role::requester;
     CHECK(other.get("/ui/").status == 303);
   }
 }
@@ -294,11 +294,11 @@ TEST_CASE("console: only GET and POST, forms are small, names in pages are escap
 
 TEST_CASE("session store: the least recently used session ends beyond the limit", "[dates]") {
   SessionStore store({1800, 43200, 2});
-  auto a = store.open({"a", "admin", "h", "c", 0, 0}, 100);
-  auto b = store.open({"b", "admin", "h", "c", 0, 0}, 200);
+  auto a = store.open({"a", colo::agent::Role::admin, "h", "c", 0, 0}, 100);
+  auto b = store.open({"b", colo::agent::Role::admin, "h", "c", 0, 0}, 200);
   auto valid = [](const ConsoleSession&) { return true; };
   CHECK(store.use(a, 300, valid));  // a is now the most recent
-  auto c = store.open({"c", "admin", "h", "c", 0, 0}, 400);
+  auto c = store.open({"c", colo::agent::Role::admin, "h", "c", 0, 0}, 400);
   CHECK(store.size() == 2);
   CHECK(store.use(a, 500, valid));
   CHECK_FALSE(store.use(b, 500, valid));

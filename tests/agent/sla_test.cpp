@@ -103,15 +103,15 @@ TEST_CASE("an ended request is judged by when it ended and is never overdue", "[
   CHECK(late.late_seconds == kHour);
 }
 
-#include "core/callback_url.h"
+#include "core/url.h"
 
 TEST_CASE("callback URLs match an allowed origin exactly and a path on segment boundaries",
           "[dates]") {
-  using colo::agent::AllowedUrl;
   using colo::agent::callbackUrlAllowed;
+  using colo::agent::HttpUrl;
   using colo::agent::parseAllowedUrl;
   std::string why;
-  std::vector<AllowedUrl> allowed;
+  std::vector<HttpUrl> allowed;
   for (const char* entry : {"http://127.0.0.1:9000", "https://receiver.example/colo/"}) {
     auto a = parseAllowedUrl(entry, why);
     REQUIRE(a);

@@ -169,9 +169,9 @@ class DocumentTest(unittest.TestCase):
         self.assertEqual(DOC["openapi"], "3.1.0")
 
     def test_the_problem_types_are_the_ones_the_agent_sends(self):
-        # problemType() in agent/http/types.h names every kind the agent
+        # problemType() in agent/http/problem.cpp names every kind the agent
         # answers with; the document lists exactly those, no more.
-        with open(os.path.join(SOURCE, "agent", "http", "types.h")) as f:
+        with open(os.path.join(SOURCE, "agent", "http", "problem.cpp")) as f:
             source = f.read()
         kinds = set(re.findall(r'kind = (?:invalid \? "[a-z-]+" : )?"([a-z-]+)"', source))
         kinds |= set(re.findall(r'invalid \? "([a-z-]+)"', source))

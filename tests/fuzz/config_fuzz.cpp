@@ -4,16 +4,16 @@
 #include <string>
 #include <string_view>
 
-#include "core/callback_url.h"
 #include "colo/inventory/error.h"
 #include "core/config.h"
+#include "core/url.h"
 #include "fuzz_support.h"
 
 namespace {
 
-const std::vector<colo::agent::AllowedUrl>& sampleAllowed() {
+const std::vector<colo::agent::HttpUrl>& sampleAllowed() {
   static const auto list = [] {
-    std::vector<colo::agent::AllowedUrl> out;
+    std::vector<colo::agent::HttpUrl> out;
     std::string why;
     for (const char* e : {"http://127.0.0.1:9000/colo", "https://127.0.0.1/hooks/"})
       out.push_back(*colo::agent::parseAllowedUrl(e, why));

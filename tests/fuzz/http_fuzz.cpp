@@ -15,11 +15,12 @@
 #include <string>
 #include <thread>
 
-#include "http/api.h"
+#include "colo/encoding/encoding.h"
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/loader.h"
 #include "colo/inventory/request.h"
 #include "fuzz_support.h"
+#include "http/api.h"
 #include "http/server.h"
 
 namespace agent = colo::agent;
@@ -40,8 +41,10 @@ struct Server {
     auto loaded = inv::loadInventory(COLO_SOURCE_DIR "/examples/inventory.yaml");
     if (!loaded.ok()) colo::fuzz::finding("the sample inventory does not load");
     inventory = std::move(loaded.inventory);
-    config.tokens = {{"fuzz-admin", "admin", inv::sha256Hex("fuzz-admin")},
-                     {"fuzz-requester", "requester", inv::sha256Hex("fuzz-requester")}};
+    config.tokens = {
+        {"fuzz-admin", colo::agent::Role::admin, colo::encoding::sha256Hex("fuzz-admin")},
+        {"fuzz-requester", colo::agent::Role::requester,
+         colo::encoding::sha256Hex("fuzz-requester")}};
     std::string why;
     config.callback_allowed_urls = {"http://127.0.0.1:9000/"};
     config.callback_allowed = {*agent::parseAllowedUrl("http://127.0.0.1:9000/", why)};

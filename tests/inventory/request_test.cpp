@@ -2,6 +2,7 @@
 
 #include "colo/inventory/error.h"
 #include "colo/inventory/request.h"
+#include "colo/inventory/time.h"
 
 using namespace colo::inventory;
 

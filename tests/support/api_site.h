@@ -11,9 +11,10 @@
 #include <mutex>
 #include <string>
 
-#include "http/api.h"
+#include "colo/encoding/encoding.h"
 #include "colo/inventory/loader.h"
 #include "colo/inventory/request.h"
+#include "http/api.h"
 #include "ledger_state.h"
 #include "temp_dir.h"
 
@@ -40,10 +41,11 @@ struct Site {
     auto loaded = colo::inventory::loadInventory(COLO_SOURCE_DIR "/tests/data/small.yaml");
     REQUIRE(loaded.ok());
     inventory = std::move(loaded.inventory);
-    config.tokens = {{"ops", "admin", colo::inventory::sha256Hex(kAdmin)},
-                     {"budi", "technician", colo::inventory::sha256Hex(kTech)},
-                     {"sikd-bappeda", "requester", colo::inventory::sha256Hex(kPlanning)},
-                     {"sikd-dinkes", "requester", colo::inventory::sha256Hex(kHealth)}};
+    config.tokens = {
+        {"ops", colo::agent::Role::admin, colo::encoding::sha256Hex(kAdmin)},
+        {"budi", colo::agent::Role::technician, colo::encoding::sha256Hex(kTech)},
+        {"sikd-bappeda", colo::agent::Role::requester, colo::encoding::sha256Hex(kPlanning)},
+        {"sikd-dinkes", colo::agent::Role::requester, colo::encoding::sha256Hex(kHealth)}};
     // The ledger stamps what happens by the API's clock, a millisecond on
     // at each reading so that what came first is stamped first.
     ledger = std::make_unique<colo::inventory::Ledger>(ledgerState(dir),

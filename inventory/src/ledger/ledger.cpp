@@ -71,11 +71,9 @@ struct Ledger::Impl {
   }
 };
 
-namespace {
-bool isPostgresUri(const std::string& state) {
-  return state.rfind("postgresql://", 0) == 0 || state.rfind("postgres://", 0) == 0;
+bool isPostgresUri(std::string_view location) {
+  return location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0;
 }
-}  // namespace
 
 std::int64_t Ledger::nowMs() const {
   return impl_->clock();

@@ -159,6 +159,10 @@ struct RequestQuery {
   std::string after_created_at, after_id;
 };
 
+// Whether a ledger location names a PostgreSQL database (a postgresql:// or
+// postgres:// URI) rather than a SQLite file.
+bool isPostgresUri(std::string_view location);
+
 class Ledger {
  public:
   static constexpr int kSchemaVersion = 7;  // ledger::kSchemaVersion

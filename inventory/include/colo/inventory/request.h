@@ -60,14 +60,4 @@ Request loadRequestFile(const std::string& path, const Inventory* inventory = nu
 // Error(invalid_input) naming the field.
 void checkRequestAgainst(const Request& request, const Inventory& inventory);
 
-// Seconds since the epoch of an RFC 3339 timestamp with a UTC offset
-// ("2026-11-23T08:30:00+07:00"), and the offset in seconds.
-struct Timestamp {
-  std::int64_t epoch_seconds = 0;
-  int utc_offset_seconds = 0;
-};
-std::optional<Timestamp> parseRfc3339(std::string_view text);
-
-std::string sha256Hex(std::string_view data);
-
 }  // namespace colo::inventory

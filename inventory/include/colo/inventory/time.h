@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace colo::inventory {
 
@@ -56,5 +57,13 @@ std::string localText(std::int64_t epochSeconds, const TimeZone& zone, bool with
 // The same of an RFC 3339 timestamp; the input unchanged when it is not one.
 std::string localText(const std::string& timestamp, const TimeZone& zone, bool withZone = true,
                       bool withSeconds = false);
+
+// Seconds since the epoch of an RFC 3339 timestamp with a UTC offset
+// ("2026-11-23T08:30:00+07:00"), and the offset in seconds.
+struct Timestamp {
+  std::int64_t epoch_seconds = 0;
+  int utc_offset_seconds = 0;
+};
+std::optional<Timestamp> parseRfc3339(std::string_view text);
 
 }  // namespace colo::inventory

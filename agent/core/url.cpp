@@ -1,4 +1,4 @@
-#include "core/callback_url.h"
+#include "core/url.h"
 
 #include <boost/url/parse.hpp>
 #include <boost/url/src.hpp>  // Boost.URL's compiled part, here and nowhere else
@@ -15,7 +15,7 @@ bool startsWithNoCase(const std::string& s, std::string_view prefix) {
   return true;
 }
 
-std::optional<AllowedUrl> parse(const std::string& text, bool entry, std::string& why) {
+std::optional<HttpUrl> parse(const std::string& text, bool entry, std::string& why) {
   // Only http:// and https:// URLs reach Boost.URL: 1.81 miscounts the path
   // of some URLs without an authority ("a: ", "a:?"), an assertion in a
   // debug build (boostorg/url#665, fixed after 1.81; found by
@@ -30,7 +30,7 @@ std::optional<AllowedUrl> parse(const std::string& text, bool entry, std::string
     return std::nullopt;
   }
   const auto& u = *r;
-  AllowedUrl out;
+  HttpUrl out;
   out.scheme = u.scheme();
   for (auto& c : out.scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (out.scheme != "http" && out.scheme != "https") {
@@ -65,6 +65,9 @@ std::optional<AllowedUrl> parse(const std::string& text, bool entry, std::string
   } else {
     out.port = out.scheme == "https" ? 443 : 80;
   }
+  out.authority = u.encoded_host_and_port();
+  out.target = u.encoded_target();
+  if (out.target.empty() || out.target.front() != '/') out.target = "/" + out.target;
   for (auto seg : u.segments()) out.path.emplace_back(seg);
   // "/a/b/" and "/a/b" name the same folder.
   if (!out.path.empty() && out.path.back().empty()) out.path.pop_back();
@@ -78,11 +81,15 @@ std::optional<AllowedUrl> parse(const std::string& text, bool entry, std::string
 
 }  // namespace
 
-std::optional<AllowedUrl> parseAllowedUrl(const std::string& text, std::string& why) {
+std::optional<HttpUrl> parseHttpUrl(const std::string& text, std::string& why) {
+  return parse(text, false, why);
+}
+
+std::optional<HttpUrl> parseAllowedUrl(const std::string& text, std::string& why) {
   return parse(text, true, why);
 }
 
-bool callbackUrlAllowed(const std::string& url, const std::vector<AllowedUrl>& allowed,
+bool callbackUrlAllowed(const std::string& url, const std::vector<HttpUrl>& allowed,
                         std::string& why) {
   auto u = parse(url, false, why);
   if (!u) return false;
