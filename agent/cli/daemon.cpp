@@ -17,6 +17,7 @@
 #include "core/prometheus.h"
 #include "engine/switch_access.h"
 #include "http/api.h"
+#include "http/client.h"
 #include "http/server.h"
 #include "jobs/outbox.h"
 #include "jobs/workers.h"
@@ -129,7 +130,14 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   for (const auto& r : ledger.requests())
     if (auto entry = callbackFor(r, sla, config.clock(), config.public_url))
       ledger.enqueueCallback(*entry);
-  Deliverer deliverer(config, secret);
+  Deliverer deliverer(
+      config, secret,
+      [&config](const std::string& url, const std::map<std::string, std::string>& headers,
+                const std::string& body, std::chrono::milliseconds timeout,
+                const std::function<bool()>& cancelled) {
+        auto r = httpPost(url, headers, body, timeout, config.callback_ca_file, cancelled);
+        return Deliverer::PostResult{r.status, r.error};
+      });
 
   JobStats stats;
   WorkerSetup setup;

@@ -14,9 +14,22 @@
 #include "colo/inventory/time.h"
 #include "core/roles.h"
 #include "core/url.h"
-#include "ui/letter.h"
 
 namespace colo::agent {
+
+// The config's `letter:` section: letterhead, signatory, number pattern.
+struct LetterConfig {
+  std::string government = "PEMERINTAH PROVINSI KALIMANTAN BARAT";
+  std::string office = "DINAS KOMUNIKASI DAN INFORMATIKA";
+  std::string address = "Pontianak, Kalimantan Barat";
+  std::string contact;  // telephone, e-mail, website: one line, optional
+  std::string city = "Pontianak";
+  std::string signatory_title = "Kepala Dinas Komunikasi dan Informatika Provinsi Kalimantan Barat";
+  std::string signatory_name;  // empty: a dotted line to sign and write on
+  std::string signatory_nip;
+  // {seq} is the letter's number in its year, {year} the year.
+  std::string number_pattern = "{seq}/COLO/DISKOMINFO/{year}";
+};
 
 struct CredentialSet {
   std::string username;

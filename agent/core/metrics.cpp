@@ -7,7 +7,7 @@
 #include "colo/inventory/occupancy.h"
 #include "colo/inventory/usage.h"
 #include "core/prometheus.h"
-#include "http/api.h"
+#include "core/sla.h"
 
 namespace colo::agent {
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "colo/inventory/ledger.h"
+
 namespace colo::agent {
 
 namespace inv = colo::inventory;
@@ -47,6 +49,25 @@ std::string lateText(std::int64_t s) {
   if (d > 0) return std::to_string(d) + "d " + std::to_string(h) + "h";
   if (h > 0) return std::to_string(h) + "h " + std::to_string(m) + "m";
   return std::to_string(std::max<std::int64_t>(m, 1)) + "m";
+}
+
+namespace {
+std::optional<std::int64_t> epochOf(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  auto t = inv::parseRfc3339(s);
+  if (!t) return std::nullopt;
+  return t->epoch_seconds;
+}
+}  // namespace
+
+std::optional<Sla> slaOf(const inv::RequestRecord& r, const SlaCalendar& calendar,
+                         std::int64_t now) {
+  auto received = epochOf(r.received_at);
+  if (!received) return std::nullopt;
+  const std::string& answered = !r.completed_at.empty() ? r.completed_at
+                                : inv::ended(r.status)  ? r.updated_at
+                                                        : r.completed_at;
+  return calendar.evaluate(*received, epochOf(answered), now);
 }
 
 }  // namespace colo::agent

@@ -9,6 +9,10 @@
 
 #include "colo/inventory/time.h"
 
+namespace colo::inventory {
+struct RequestRecord;
+}
+
 namespace colo::agent {
 
 struct Sla {
@@ -42,5 +46,12 @@ class SlaCalendar {
   std::set<std::int64_t> holidays_;  // local days since the epoch
   int days_;
 };
+
+// A request's SLA, when its received_at is readable. An ended request is
+// judged by when the department got its answer: when it completed or
+// failed (a release keeps that), or when it was last changed if it ended
+// otherwise (reserved, then released).
+std::optional<Sla> slaOf(const inventory::RequestRecord& r, const SlaCalendar& calendar,
+                         std::int64_t now);
 
 }  // namespace colo::agent

@@ -100,6 +100,18 @@ json requestJson(const inv::RequestRecord& r) {
   return out;
 }
 
+json requestStatusJson(const inv::RequestRecord& r, const SlaCalendar& cal, std::int64_t now) {
+  json j = requestJson(r);
+  if (auto sla = slaOf(r, cal, now))
+    j["sla"] = {{"due_date", sla->due_date},
+                {"deadline", isoUtc(sla->deadline)},
+                {"met", sla->met ? json(*sla->met) : json(nullptr)},
+                {"overdue", sla->overdue},
+                {"late_seconds", sla->late_seconds}};
+  if (!r.completed_at.empty()) j["completed_at"] = r.completed_at;
+  return j;
+}
+
 json eventJson(const inv::LedgerEvent& e) {
   return {{"seq", e.seq}, {"at", e.at}, {"actor", e.actor}, {"kind", e.kind}, {"detail", e.detail}};
 }

@@ -7,6 +7,7 @@
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/occupancy.h"
 #include "colo/inventory/usage.h"
+#include "core/sla.h"
 
 namespace colo::agent {
 
@@ -14,6 +15,10 @@ nlohmann::json rackJson(const inventory::RackUsage& rack);
 nlohmann::json elevationJson(const inventory::Occupancy& occ, std::size_t rack);
 nlohmann::json poolJson(const inventory::PoolUsage& pool);
 nlohmann::json requestJson(const inventory::RequestRecord& r);
+// A request as the API, callbacks and `colo requests --json` show its
+// status: requestJson, its SLA judged at `now`, and when it completed.
+nlohmann::json requestStatusJson(const inventory::RequestRecord& r, const SlaCalendar& calendar,
+                                 std::int64_t now);
 nlohmann::json eventJson(const inventory::LedgerEvent& e);
 // "2026-11-30T01:02:03Z".
 std::string isoUtc(std::int64_t epochSeconds);

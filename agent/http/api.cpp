@@ -108,13 +108,6 @@ const Route* match(const std::string& method, const std::vector<std::string>& se
   return nullptr;
 }
 
-std::optional<std::int64_t> parseTime(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  auto t = inv::parseRfc3339(s);
-  if (!t) return std::nullopt;
-  return t->epoch_seconds;
-}
-
 constexpr std::size_t kDefaultLimit = 100, kMaxLimit = 1000;
 
 // A list route's query: only the parameters it knows (400 names the
@@ -209,30 +202,6 @@ const std::vector<Route>& routes() {
       {"GET", "/v1/pools", Role::requester},
   };
   return r;
-}
-
-std::optional<Sla> slaOf(const inv::RequestRecord& r, const SlaCalendar& cal, std::int64_t now) {
-  auto received = parseTime(r.received_at);
-  if (!received) return std::nullopt;
-  // Judged by when the department got its answer: completed_at is when the
-  // request completed or failed (a release keeps it); a request that ended
-  // otherwise (reserved, then released) ended when it was last changed.
-  const std::string& answered = !r.completed_at.empty() ? r.completed_at
-                                : inv::ended(r.status)  ? r.updated_at
-                                                        : r.completed_at;
-  return cal.evaluate(*received, parseTime(answered), now);
-}
-
-json requestStatusJson(const inv::RequestRecord& r, const SlaCalendar& cal, std::int64_t now) {
-  json j = requestJson(r);
-  if (auto sla = slaOf(r, cal, now))
-    j["sla"] = {{"due_date", sla->due_date},
-                {"deadline", isoUtc(sla->deadline)},
-                {"met", sla->met ? json(*sla->met) : json(nullptr)},
-                {"overdue", sla->overdue},
-                {"late_seconds", sla->late_seconds}};
-  if (!r.completed_at.empty()) j["completed_at"] = r.completed_at;
-  return j;
 }
 
 struct Intake::Item {

@@ -21,8 +21,8 @@
 #include "core/roles.h"
 #include "core/sla.h"
 #include "http/api_context.h"
+#include "http/console.h"
 #include "http/types.h"
-#include "ui/console.h"
 
 namespace colo::agent {
 
@@ -114,10 +114,5 @@ class Api {
   std::unique_ptr<Intake> intake_;
   std::unique_ptr<Console> console_;
 };
-
-// A request's SLA, when its received_at is readable.
-std::optional<Sla> slaOf(const inventory::RequestRecord& r, const SlaCalendar& sla, std::int64_t now);
-// The JSON a request's status is shown as.
-nlohmann::json requestStatusJson(const inventory::RequestRecord& r, const SlaCalendar& sla, std::int64_t now);
 
 }  // namespace colo::agent

@@ -1,5 +1,6 @@
-// The HTTP/1.1 server of `colo agent` (Boost.Beast, kept out of this header).
-// It only moves bytes: routes are a plain function from request to response.
+// The HTTP/1.1 server of `colo agent` (Boost.Beast, kept out of this header;
+// see beast.cpp). It only moves bytes: routes are a plain function from
+// request to response.
 #pragma once
 
 #include <chrono>
@@ -43,20 +44,5 @@ class HttpServer {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-struct HttpResult {
-  int status = 0;     // 0 when there was no answer
-  std::string error;  // why, when there was none
-};
-
-// One POST, done by `timeout` whatever the receiver does (resolve, connect,
-// TLS handshake, write and read are each under that deadline, and so is the
-// whole), or as soon as `cancelled` says so. Redirects are not followed; the
-// answer's body is read up to 64 KiB. https URLs verify the server's
-// certificate and name against the system's CAs and, if given, `caFile` (a
-// private CA).
-HttpResult httpPost(const std::string& url, const std::map<std::string, std::string>& headers,
-                    const std::string& body, std::chrono::milliseconds timeout,
-                    const std::string& caFile = {}, const std::function<bool()>& cancelled = {});
 
 }  // namespace colo::agent

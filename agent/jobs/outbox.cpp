@@ -16,8 +16,7 @@
 
 #include "colo/encoding/encoding.h"
 #include "core/log.h"
-#include "http/api.h"
-#include "http/server.h"
+#include "core/views.h"
 
 namespace colo::agent {
 
@@ -66,8 +65,8 @@ std::optional<inv::OutboxEntry> callbackFor(const inv::RequestRecord& r, const S
 // Delivers completion callbacks from the ledger's outbox.
 class Deliverer::Impl {
  public:
-  Impl(const Config& cfg, std::string secret)
-      : cfg_(cfg), secret_(std::move(secret)), key_(webhookKey(secret_)) {}
+  Impl(const Config& cfg, std::string secret, Post post)
+      : cfg_(cfg), secret_(std::move(secret)), key_(webhookKey(secret_)), post_(std::move(post)) {}
   ~Impl() { stop(); }
 
   void start() {
@@ -142,7 +141,7 @@ class Deliverer::Impl {
       return true;
     }
     auto timestamp = std::to_string(cfg_.clock() / 1000);
-    auto res = httpPost(
+    auto res = post_(
         e->url,
         {{"webhook-id", e->delivery_id},
          {"webhook-timestamp", timestamp},
@@ -151,7 +150,7 @@ class Deliverer::Impl {
                       key_, e->delivery_id + "." + timestamp + "." + e->body))},
          {"X-Colo-Signature", "sha256=" + encoding::hex(encoding::hmacSha256(secret_, e->body))},
          {"X-Colo-Delivery", e->delivery_id}},
-        e->body, std::chrono::seconds(cfg_.callback_timeout_s), cfg_.callback_ca_file,
+        e->body, std::chrono::seconds(cfg_.callback_timeout_s),
         [this] { return stopping_.load(); });
     if (stopping_ && res.status == 0) {
       ledger.unclaimCallback(e->delivery_id);
@@ -180,6 +179,7 @@ class Deliverer::Impl {
 
   const Config& cfg_;
   std::string secret_, key_;
+  Post post_;
   std::vector<std::thread> threads_;
   std::mutex m_;
   std::condition_variable cv_;
@@ -188,8 +188,8 @@ class Deliverer::Impl {
   bool woken_ = false;
 };
 
-Deliverer::Deliverer(const Config& cfg, std::string secret)
-    : impl_(std::make_unique<Impl>(cfg, std::move(secret))) {}
+Deliverer::Deliverer(const Config& cfg, std::string secret, Post post)
+    : impl_(std::make_unique<Impl>(cfg, std::move(secret), std::move(post))) {}
 Deliverer::~Deliverer() = default;
 void Deliverer::start() {
   impl_->start();

@@ -2,7 +2,10 @@
 // deliverer that POSTs them from the ledger's durable outbox, with retries.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,7 +37,20 @@ std::string webhookKey(const std::string& secret);
 // X-Colo-Signature "sha256=<hex HMAC-SHA256 of the body>" and X-Colo-Delivery.
 class Deliverer {
  public:
-  Deliverer(const Config& cfg, std::string secret);
+  // One POST to a receiver, over by `timeout` whatever the receiver does, or
+  // as soon as `cancelled` says so: the HTTP status (0 when none came) and,
+  // without one, why. The agent's is the HTTP client (http/client.h);
+  // tests may substitute their own.
+  struct PostResult {
+    int status = 0;
+    std::string error;
+  };
+  using Post = std::function<PostResult(const std::string& url,
+                                        const std::map<std::string, std::string>& headers,
+                                        const std::string& body, std::chrono::milliseconds timeout,
+                                        const std::function<bool()>& cancelled)>;
+
+  Deliverer(const Config& cfg, std::string secret, Post post);
   ~Deliverer();
   void start();
   void wake();  // a callback was queued

@@ -6,23 +6,10 @@
 #include <string>
 
 #include "colo/inventory/ledger.h"
+#include "core/config.h"
 #include "core/sla.h"
 
 namespace colo::agent {
-
-// The config's `letter:` section: letterhead, signatory, number pattern.
-struct LetterConfig {
-  std::string government = "PEMERINTAH PROVINSI KALIMANTAN BARAT";
-  std::string office = "DINAS KOMUNIKASI DAN INFORMATIKA";
-  std::string address = "Pontianak, Kalimantan Barat";
-  std::string contact;  // telephone, e-mail, website: one line, optional
-  std::string city = "Pontianak";
-  std::string signatory_title = "Kepala Dinas Komunikasi dan Informatika Provinsi Kalimantan Barat";
-  std::string signatory_name;  // empty: a dotted line to sign and write on
-  std::string signatory_nip;
-  // {seq} is the letter's number in its year, {year} the year.
-  std::string number_pattern = "{seq}/COLO/DISKOMINFO/{year}";
-};
 
 // The number pattern with `seq` and `year` filled in.
 std::string letterNumber(const std::string& pattern, int seq, int year);

@@ -4,6 +4,7 @@
 
 #include "../support/receiver.h"
 #include "core/url.h"
+#include "http/client.h"
 #include "http/server.h"
 
 using colo::agent::httpPost;

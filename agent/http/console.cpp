@@ -1,4 +1,4 @@
-#include "ui/console.h"
+#include "http/console.h"
 
 #include <openssl/crypto.h>
 
@@ -7,10 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "http/api.h"
 #include "colo/inventory/error.h"
 #include "colo/inventory/request.h"
 #include "core/log.h"
+#include "http/api.h"
 #include "http/target.h"
 #include "ui/elevation.h"
 #include "ui/letter.h"

@@ -9,12 +9,12 @@
 #include <mutex>
 #include <string>
 
-#include "http/api_context.h"
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/occupancy.h"
 #include "core/config.h"
-#include "http/types.h"
 #include "core/sla.h"
+#include "http/api_context.h"
+#include "http/types.h"
 #include "ui/sessions.h"
 
 namespace colo::agent {

@@ -1,3 +1,6 @@
+// Boost.Beast and Asio live in this one translation unit (build time): the
+// agent's server (server.h) and the callback client (client.h).
+#include "http/client.h"
 #include "http/server.h"
 
 #include "core/url.h"
@@ -177,7 +180,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     in.remote = remote_;
     for (const auto& f : req) {
       std::string name(f.name_string());
-      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
       in.headers[name] = std::string(f.value());
     }
     keepAlive_ = req.keep_alive();
@@ -217,7 +221,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void reply(int status, std::string body, bool keepAlive) {
-    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
+    auto res =
+        std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
     res->set(http::field::server, "colo");
     res->set(http::field::content_type, "application/problem+json");
     res->body() = std::move(body);
@@ -321,10 +326,11 @@ struct HttpServer::Impl {
 
 HttpServer::HttpServer(const HttpServerOptions& options, Handler handler)
     : HttpServer(options, AsyncHandler([h = std::move(handler)](const ApiRequest& r, Reply reply) {
-        reply(h(r));
-      })) {}
+                   reply(h(r));
+                 })) {}
 
-HttpServer::HttpServer(const HttpServerOptions& options, AsyncHandler handler) : impl_(std::make_unique<Impl>()) {
+HttpServer::HttpServer(const HttpServerOptions& options, AsyncHandler handler)
+    : impl_(std::make_unique<Impl>()) {
   impl_->opt = options;
   impl_->handler = std::move(handler);
   auto& a = impl_->acceptor;
@@ -337,8 +343,8 @@ HttpServer::HttpServer(const HttpServerOptions& options, AsyncHandler handler) :
   if (!ec) a.bind(ep, ec);
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
   if (ec)
-    throw std::runtime_error("cannot listen on " + options.host + ":" + std::to_string(options.port) +
-                             ": " + ec.message());
+    throw std::runtime_error("cannot listen on " + options.host + ":" +
+                             std::to_string(options.port) + ": " + ec.message());
   if (!options.tls_cert.empty()) {
     impl_->tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
     impl_->tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
@@ -348,14 +354,17 @@ HttpServer::HttpServer(const HttpServerOptions& options, AsyncHandler handler) :
       impl_->tls->use_certificate_chain_file(options.tls_cert);
       impl_->tls->use_private_key_file(options.tls_key, asio::ssl::context::pem);
     } catch (const std::exception& e) {
-      throw std::runtime_error("tls: cannot load " + options.tls_cert + " / " + options.tls_key + ": " + e.what());
+      throw std::runtime_error("tls: cannot load " + options.tls_cert + " / " + options.tls_key +
+                               ": " + e.what());
     }
   }
 }
 
 HttpServer::~HttpServer() = default;
 
-int HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+int HttpServer::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
 
 void HttpServer::run() {
   impl_->signals.async_wait([this](beast::error_code, int) { stop(); });
