@@ -30,9 +30,9 @@
 #include "core/config.h"
 #include "core/views.h"
 #include "http/api.h"
-#include "jobs/lifecycle.h"
 #include "jobs/outbox.h"
 #include "jobs/provision.h"
+#include "jobs/status_writer.h"
 #include "jobs/workers.h"
 #include "ui/elevation.h"
 #include "ui/letter.h"
@@ -226,15 +226,15 @@ struct CliJobs {
   inv::Ledger& ledger;  // first: a missing ledger is reported before anything is created
   std::shared_ptr<Ownership> owner;
   std::unique_ptr<SwitchOpener> opener;
-  Lifecycle lifecycle;
+  StatusWriter status;
   Provisioner provisioner;
 
   explicit CliJobs(Session& s)
       : ledger(s.ledger()),
         owner(makeOwnership(s.config(), "cli")),
         opener(sshOpener(s.config(), owner)),
-        lifecycle(ledger, s.sla(), s.config().public_url),
-        provisioner(lifecycle, s.inventory(), s.playbooks(), *opener, context(owner)) {
+        status(ledger, s.sla(), s.config().public_url),
+        provisioner(status, s.inventory(), s.playbooks(), *opener, context(owner)) {
     ledger.setFence(owner->id());
   }
 
@@ -634,7 +634,8 @@ int cmdPlan(Session& s, const std::string& file) {
 int cmdReserve(Session& s, const std::string& file) {
   auto req = loadRequest(s, file);
   const auto& inventory = s.inventory();
-  auto result = inv::reserve(s.ledger(), inventory, req, Session::actor(), s.occupancyCache());
+  StatusWriter status(s.ledger(), s.sla(), s.config().public_url);
+  auto result = status.reserve(inventory, req, Session::actor(), s.occupancyCache());
   if (s.options().json) {
     json out = inv::toJson(result.plan);
     out["already_reserved"] = result.existing;

@@ -20,6 +20,7 @@
 #include "http/client.h"
 #include "http/server.h"
 #include "jobs/outbox.h"
+#include "jobs/status_writer.h"
 #include "jobs/workers.h"
 
 namespace colo::agent {
@@ -127,9 +128,7 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
                                                                    ", which is not set"));
   // Every ended request's callback is in the outbox (again: idempotent by
   // delivery id), so a crash between the end and the enqueue loses nothing.
-  for (const auto& r : ledger.requests())
-    if (auto entry = callbackFor(r, sla, config.clock(), config.public_url))
-      ledger.enqueueCallback(*entry);
+  StatusWriter(ledger, sla, config.public_url).queueEndingCallbacks();
   Deliverer deliverer(
       config, secret,
       [&config](const std::string& url, const std::map<std::string, std::string>& headers,

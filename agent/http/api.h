@@ -1,116 +1,93 @@
-// The HTTP API of `colo agent` (SPEC §7) as a plain function from request to
-// response: authentication, routes, problem+json errors. No sockets here.
+// The HTTP API of `colo agent` (docs/design.md, "The API") as a plain
+// function from request to response: authentication, one route table,
+// problem+json errors. No sockets here (server.h moves the bytes).
+//
+// A route is one row of the table in api.cpp: method, path pattern, the
+// least role allowed, and its handler. Adding a route is adding a row (and
+// its handler, and its place in openapi.json).
 #pragma once
 
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <future>
-#include <mutex>
 #include <optional>
-#include <thread>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
-
-#include "colo/inventory/ledger.h"
-#include "colo/inventory/model.h"
-#include "colo/inventory/occupancy.h"
-#include "core/config.h"
+#include "core/inventory_views.h"
 #include "core/roles.h"
-#include "core/sla.h"
 #include "http/api_context.h"
-#include "http/console.h"
 #include "http/types.h"
 
 namespace colo::agent {
 
-struct Target;  // target.h
+class Api;
+class Console;
+class Intake;
+class StatusWriter;
+struct RequestTarget;
+
+// One exchange as a handler sees it.
+struct Call {
+  const ApiRequest& request;
+  const RequestTarget& target;
+  std::string param;   // the path's {parameter}, when the pattern has one
+  std::string caller;  // the token's name ("" on routes anyone may use)
+  Role role = Role::requester;
+  std::function<void(ApiResponse)> reply;  // exactly once, now or later
+};
 
 struct Route {
   std::string method;
-  std::string pattern;  // OpenAPI style: /v1/requests/{id}
+  std::string pattern;       // OpenAPI style: /v1/requests/{id}
   std::optional<Role> role;  // the least role allowed; none: anyone
+  void (Api::*handler)(Call&);
 };
 
-// Every route the server answers, for routing and for the OpenAPI test.
+// Every route the API answers, for routing and for the OpenAPI test.
 const std::vector<Route>& routes();
 // The OpenAPI 3 document served at /v1/openapi.json.
 const std::string& openApiDocument();
 
-// Stores accepted requests with group commit: handlers hand requests over
-// and wait; one thread writes everything pending in one transaction (one
-// fsync), then answers them all. Durable before 202, without one fsync each.
-class Intake {
- public:
-  struct Outcome {
-    int status = 202;        // 202 accepted (new or the same again), 409 other body
-    std::string state;       // the request's status
-  };
-  Intake(inventory::Ledger& ledger, std::mutex& ledgerMutex);
-  ~Intake();
-  Intake(const Intake&) = delete;
-  Intake& operator=(const Intake&) = delete;
-  // Calls `done` once the request is stored (or found), from the intake's
-  // thread; with an exception pointer if the write failed.
-  using Done = std::function<void(Outcome, std::exception_ptr)>;
-  void submit(inventory::Request request, std::string caller, std::string remote, Done done);
-
- private:
-  struct Item;
-  void loop();
-  inventory::Ledger& ledger_;
-  std::mutex& ledgerMutex_;
-  std::mutex m_;
-  std::condition_variable cv_;
-  std::vector<std::unique_ptr<Item>> pending_;
-  bool stopping_ = false;
-  std::thread thread_;
+// What asking for a release over HTTP answers (the API and the console
+// alike): 202 with status "released" (nothing was on a switch) or
+// "releasing" (a worker returns its ports), else 404 or 409 with why. The
+// rule itself is StatusWriter::askRelease.
+struct ReleaseAnswer {
+  int http = 202;
+  std::string status;
+  std::string detail;
 };
+ReleaseAnswer askRelease(const ApiContext& context, const std::string& id, const std::string& actor,
+                         const std::string& remote);
 
 class Api {
  public:
   explicit Api(ApiContext context);
-  // Answers every route; POST /v1/requests answers once the request is
-  // durably stored, without holding the calling thread.
+  ~Api();
+  // Answers every route and the console's pages; POST /v1/requests answers
+  // once the request is durably stored, without holding the calling thread.
   void handle(const ApiRequest& request, std::function<void(ApiResponse)> reply);
 
-  // Releases a request that has ended (SPEC §7): 202 with state "released"
-  // (nothing was on a switch) or "releasing" (a worker returns its ports);
-  // 404 or 409 with why.
-  struct Release {
-    int status = 202;
-    std::string state;
-    std::string detail;
-  };
-  Release release(const std::string& id, const std::string& actor, const std::string& remote);
+  // The handlers (the route table names them).
+  void health(Call& call);
+  void readiness(Call& call);
+  void metrics(Call& call);
+  void openApi(Call& call);
+  void submitRequest(Call& call);
+  void listRequests(Call& call);
+  void getRequest(Call& call);
+  void releaseRequest(Call& call);
+  void redeliver(Call& call);
+  void letter(Call& call);
+  void listRacks(Call& call);
+  void getRack(Call& call);
+  void rackElevation(Call& call);
+  void listPools(Call& call);
 
  private:
-  Release releaseLocked(const std::string& id, const std::string& actor, const std::string& remote);
-  // Every route but accepting; for that it names the caller in `acceptAs`.
-  ApiResponse handleSync(const ApiRequest& request, std::optional<std::string>& acceptAs);
-  // Racks and pools: from the views, without the ledger mutex.
-  ApiResponse inventoryRoute(const ApiRequest& req, const Target& target,
-                             const std::string& pattern, const std::string& param);
-  void acceptRequest(const ApiRequest& req, const std::string& caller, std::function<void(ApiResponse)> reply);
-
-  // The inventory views, rendered once per ledger generation: reads are
-  // frequent, changes rare. Built from a ledger connection of their own,
-  // under their own lock: rebuilding them after a change never holds up
-  // the routes that use the shared ledger (accepting a request, say).
-  struct Views {
-    std::int64_t generation = -1;
-    std::shared_ptr<const inventory::Occupancy> occupancy;
-    std::string racks, pools;             // whole lists, as JSON text
-    std::vector<std::string> rackItems, poolItems;  // the same, item by item, for pages
-  };
-  std::shared_ptr<const Views> views();  // without the ledger mutex
-
   ApiContext ctx_;
-  std::mutex viewsMutex_;
-  std::unique_ptr<inventory::Ledger> viewLedger_;
-  std::shared_ptr<const Views> views_;
+  std::unique_ptr<StatusWriter> status_;  // on the shared ledger, under its mutex
+  std::unique_ptr<InventoryViews> views_;
   std::unique_ptr<Intake> intake_;
   std::unique_ptr<Console> console_;
 };

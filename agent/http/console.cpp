@@ -11,7 +11,7 @@
 #include "colo/inventory/request.h"
 #include "core/log.h"
 #include "http/api.h"
-#include "http/target.h"
+#include "http/request_target.h"
 #include "ui/elevation.h"
 #include "ui/letter.h"
 #include "ui/pages.h"
@@ -121,7 +121,7 @@ bool Console::serves(const std::string& target) {
 
 ApiResponse Console::handle(const ApiRequest& req) {
   const std::string path = req.target.substr(0, req.target.find('?'));
-  const auto target = parseTarget(req.target);
+  const auto target = parseRequestTarget(req.target);
   const bool get = req.method == "GET" || req.method == "HEAD";
   const bool post = req.method == "POST";
   const bool tls = !ctx_.config->tls_cert.empty();
@@ -261,10 +261,9 @@ ApiResponse Console::handle(const ApiRequest& req) {
         return html(403, ui::errorPage(&viewer, 403,
                                        "role " + std::string(name(viewer.role)) +
                                            " may not release a request"));
-      auto out = ctx_.release(id, "ui:" + viewer.caller, req.remote);
-      if (out.status != 202)
-        return html(out.status, ui::errorPage(&viewer, out.status, out.detail));
-      return redirect("/ui/requests/" + urlEncode(id) + "?done=" + out.state);
+      auto out = askRelease(ctx_, id, "ui:" + viewer.caller, req.remote);
+      if (out.http != 202) return html(out.http, ui::errorPage(&viewer, out.http, out.detail));
+      return redirect("/ui/requests/" + urlEncode(id) + "?done=" + out.status);
     }
     auto r = html(405, ui::errorPage(&viewer, 405, "Nothing here takes a form."));
     r.headers["Allow"] = "GET, HEAD";
@@ -284,10 +283,10 @@ ApiResponse Console::handle(const ApiRequest& req) {
         return true;
       });
     }
-    return html(200, ui::overviewPage(viewer, *ctx_.occupancy(), counts));
+    return html(200, ui::overviewPage(viewer, *ctx_.views->current()->occupancy, counts));
   }
   if (seg[1] == "racks" && (seg.size() == 3 || (seg.size() == 4 && seg[3] == "elevation.svg"))) {
-    auto occ = ctx_.occupancy();
+    auto occ = ctx_.views->current()->occupancy;
     const auto* rack = occ->inventory().rack(seg[2]);
     if (!rack) return notFound("rack " + seg[2] + " does not exist");
     auto r = occ->rackIndex(*rack);
@@ -303,7 +302,7 @@ ApiResponse Console::handle(const ApiRequest& req) {
     auto page = pageNumber(target.query);
     if (!page) return html(400, ui::errorPage(&viewer, 400, "page must be a number"));
     std::string pool = target.query.count("pool") ? target.query.at("pool") : "";
-    auto occ = ctx_.occupancy();
+    auto occ = ctx_.views->current()->occupancy;
     std::vector<inv::Claims::Address> held;
     if (!pool.empty()) {
       std::lock_guard lock(*ctx_.ledgerMutex);

@@ -1,6 +1,6 @@
-// The web console under /ui/ (SPEC §11): login and sessions, CSRF, the
-// routes, and what each page reads from the ledger. The pages themselves are
-// in pages.h.
+// The web console's HTTP side, under /ui/ (docs/design.md, "The console"):
+// login and sessions, CSRF, the routes, and what each page reads from the
+// ledger. The pages themselves are ui/pages.h.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/occupancy.h"
 #include "core/config.h"
+#include "core/inventory_views.h"
 #include "core/sla.h"
 #include "http/api_context.h"
 #include "http/types.h"
@@ -19,19 +20,9 @@
 
 namespace colo::agent {
 
-// The API's context, and two things the console asks of the API.
+// The API's context, and the rendered racks and pools it shares.
 struct ConsoleContext : ApiContext {
-  // What is taken now; call without the ledger mutex.
-  std::function<std::shared_ptr<const inventory::Occupancy>()> occupancy;
-  // The API's release: status 202 (state "released" or "releasing"), else
-  // 404 or 409 with why.
-  struct Released {
-    int status;
-    std::string state, detail;
-  };
-  std::function<Released(const std::string& id, const std::string& actor,
-                         const std::string& remote)>
-      release;
+  InventoryViews* views = nullptr;
 };
 
 class Console {

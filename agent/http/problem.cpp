@@ -52,10 +52,59 @@ std::string problemType(int status, bool invalid) {
   return std::string("urn:colo:problem:") + kind;
 }
 
+int httpStatusOf(inventory::ErrorKind kind) {
+  switch (kind) {
+    case inventory::ErrorKind::invalid_input:
+      return 400;
+    case inventory::ErrorKind::not_found:
+      return 404;
+    case inventory::ErrorKind::conflict:
+    case inventory::ErrorKind::moved:
+    case inventory::ErrorKind::exhausted:
+      return 409;
+    case inventory::ErrorKind::storage:
+      return 503;
+  }
+  return 500;
+}
+
+std::string reasonPhrase(int status) {
+  switch (status) {
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Content";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Internal Server Error";
+  }
+}
+
 std::string problemJson(int status, const std::string& title, const std::string& detail,
                         const nlohmann::json& extra) {
-  nlohmann::json body = {
-      {"type", problemType(status)}, {"title", title}, {"status", status}, {"detail", detail}};
+  nlohmann::json body = {{"type", problemType(status)},
+                         {"title", title.empty() ? reasonPhrase(status) : title},
+                         {"status", status},
+                         {"detail", detail}};
   if (extra.is_object()) body.update(extra);
   return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

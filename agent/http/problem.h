@@ -7,6 +7,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 
+#include "colo/inventory/error.h"
 #include "http/types.h"
 
 namespace colo::agent {
@@ -14,6 +15,14 @@ namespace colo::agent {
 // "urn:colo:problem:<kind>" for an answer's status; `invalid` marks a
 // request body that failed validation (400 with an errors array).
 std::string problemType(int status, bool invalid = false);
+
+// The status of an answer to an error of each kind, for every route: bad
+// input 400, not found 404, a conflict with what is stored (or a request
+// another process moved on) 409, nothing fits 409, the ledger 503.
+int httpStatusOf(inventory::ErrorKind kind);
+
+// "Not Found" for 404: the title of a problem whose title is left empty.
+std::string reasonPhrase(int status);
 
 // The problem document as text: type, title, status, detail, then `extra`'s
 // members (which may replace the type). Details may quote what a client

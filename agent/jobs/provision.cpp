@@ -59,10 +59,10 @@ bool hasSwitchWork(const inv::Plan& plan) {
 
 }  // namespace
 
-Provisioner::Provisioner(Lifecycle& lifecycle, const inv::Inventory& inv,
+Provisioner::Provisioner(StatusWriter& status, const inv::Inventory& inv,
                          const Playbooks& playbooks, SwitchOpener& opener, JobContext context)
-    : life_(lifecycle),
-      ledger_(lifecycle.ledger()),
+    : status_(status),
+      ledger_(status.ledger()),
       inv_(inv),
       playbooks_(playbooks),
       opener_(opener),
@@ -79,8 +79,8 @@ void Provisioner::checkPlan(const inv::Plan& plan, const std::string& tenant) {
 
 ProvisionOutcome Provisioner::fail(const std::string& id, Status from, const std::string& why,
                                    bool invalidInput) {
-  life_.move(id, from, Status::failed,
-             {ctx_.actor, "nothing reserved, no switch touched", why, ""});
+  status_.move(id, from, Status::failed,
+               {ctx_.actor, "nothing reserved, no switch touched", why, ""});
   ProvisionOutcome out;
   out.id = id;
   out.failed = true;
@@ -97,7 +97,7 @@ ProvisionOutcome Provisioner::provision(const inv::Request& req) {
   ledger_.write([&] {
     rec = ledger_.request(req.id);
     if (!rec) {
-      ledger_.insertRequest(req, Status::planning, {ctx_.actor, "colo provision", "", ctx_.owner});
+      status_.accept(req, Status::planning, {ctx_.actor, "colo provision", "", ctx_.owner});
       return;
     }
     if (rec->fingerprint != req.fingerprint)
@@ -112,16 +112,16 @@ ProvisionOutcome Provisioner::provision(const inv::Request& req) {
         next = Next::done;
         return;
       case Status::queued:
-        life_.move(req.id, Status::queued, Status::planning,
-                   {ctx_.actor, "taken by colo provision", "", ctx_.owner});
+        status_.move(req.id, Status::queued, Status::planning,
+                     {ctx_.actor, "taken by colo provision", "", ctx_.owner});
         return;
       case Status::failed:
         if (holds)
           throw conflict("request " + req.id +
                          " failed and still holds ports it could not restore (" + rec->error +
                          "); fix them, then 'colo release " + req.id + "'");
-        life_.move(req.id, Status::failed, Status::planning,
-                   {ctx_.actor, "provision again", "", ctx_.owner});
+        status_.move(req.id, Status::failed, Status::planning,
+                     {ctx_.actor, "provision again", "", ctx_.owner});
         return;
       case Status::reserved:
         next = Next::configureReserved;
@@ -155,8 +155,8 @@ ProvisionOutcome Provisioner::provision(const inv::Request& req) {
       // Checked before anything moves: a reservation whose switch work
       // cannot start stays a reservation.
       checkPlan(*rec->allocation, req.tenant.code);
-      life_.move(req.id, Status::reserved, Status::configuring,
-                 {ctx_.actor, "colo provision of the reservation", "", ctx_.owner});
+      status_.move(req.id, Status::reserved, Status::configuring,
+                   {ctx_.actor, "colo provision of the reservation", "", ctx_.owner});
       return configure(*ledger_.request(req.id), req, *rec->allocation, false);
     }
   }
@@ -179,8 +179,8 @@ ProvisionOutcome Provisioner::run(const std::string& id) {
     ledger_.write([&] {
       claimed = inv::claimNewPlan(ledger_, inv_, req, cache_,
                                   [&](const inv::Plan& p) { checkPlan(p, req.tenant.code); });
-      life_.move(id, Status::planning, Status::configuring,
-                 {ctx_.actor, inv::placementSummary(claimed->plan), "", ctx_.owner});
+      status_.move(id, Status::planning, Status::configuring,
+                   {ctx_.actor, inv::placementSummary(claimed->plan), "", ctx_.owner});
     });
   } catch (const inv::Error& e) {
     if (e.kind() == inv::ErrorKind::moved) throw;
@@ -232,57 +232,46 @@ ProvisionOutcome Provisioner::configure(const inv::RequestRecord& rec, const inv
       out.error = std::string(e.what()) + "; every touched port was restored and the reservation released";
       ledger_.write([&] {
         ledger_.unclaim(rec.id);
-        life_.move(rec.id, Status::configuring, Status::failed,
-                   {ctx_.actor, "every touched port restored; reservation released", e.what(), ""});
+        status_.move(
+            rec.id, Status::configuring, Status::failed,
+            {ctx_.actor, "every touched port restored; reservation released", e.what(), ""});
       });
     } else {
       out.error = std::string(e.what()) + "; the reservation is kept until 'colo release " +
                   rec.id + "' succeeds";
-      life_.move(rec.id, Status::configuring, Status::failed,
-                 {ctx_.actor, "some ports could not be restored; reservation kept", e.what(), ""});
+      status_.move(
+          rec.id, Status::configuring, Status::failed,
+          {ctx_.actor, "some ports could not be restored; reservation kept", e.what(), ""});
     }
     return out;
   }
-  life_.move(rec.id, Status::configuring, Status::completed,
-             {ctx_.actor, "ports configured, verified and saved", "", ""});
+  status_.move(rec.id, Status::configuring, Status::completed,
+               {ctx_.actor, "ports configured, verified and saved", "", ""});
   return out;
 }
 
 ProvisionOutcome Provisioner::release(const std::string& id) {
-  bool finish = false;
-  ledger_.write([&] {
-    auto rec = ledger_.request(id);
-    if (!rec)
+  auto asked = status_.askRelease(id, {ctx_.actor, "colo release", "", ctx_.owner});
+  using Outcome = ReleaseAsked::Outcome;
+  switch (asked.outcome) {
+    case Outcome::not_found:
       throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
-    switch (rec->status) {
-      case Status::released:
-        throw conflict("request " + id + " was already released");
-      case Status::reserved:
-        // Nothing was configured: free it at once.
-        inv::release(ledger_, id, Status::reserved, ctx_.actor);
-        life_.announce(id);
-        return;
-      case Status::completed:
-      case Status::failed:
-        life_.move(id, rec->status, Status::releasing,
-                   {ctx_.actor, "colo release", "", ctx_.owner});
-        finish = true;
-        return;
-      case Status::releasing:
-        if (!rec->owner.empty() && ctx_.ownerAlive(rec->owner))
-          throw conflict("request " + id + " is being released by " + rec->owner);
-        ledger_.adoptOrphans(ctx_.owner, ctx_.ownerAlive, id);
-        finish = true;
-        return;
-      default:
-        throw conflict("request " + id + " is " + std::string(inv::name(rec->status)) +
-                       "; release it once it has ended");
+    case Outcome::already_released:
+    case Outcome::not_ended:
+      throw conflict(asked.refusal(id));
+    case Outcome::released: {  // nothing was configured: freed at once
+      ProvisionOutcome out;
+      out.id = id;
+      return out;
     }
-  });
-  if (!finish) {
-    ProvisionOutcome out;
-    out.id = id;
-    return out;
+    case Outcome::already_releasing:
+      // Someone asked before: finish it here, unless a live process does.
+      if (!asked.owner.empty() && ctx_.ownerAlive(asked.owner))
+        throw conflict("request " + id + " is being released by " + asked.owner);
+      ledger_.adoptOrphans(ctx_.owner, ctx_.ownerAlive, id);
+      break;
+    case Outcome::releasing:
+      break;
   }
   return finishRelease(id);
 }
@@ -310,16 +299,13 @@ ProvisionOutcome Provisioner::finishRelease(const std::string& id) {
       out.failed = true;
       out.error = e.what();
       out.restored = e.restoredPorts();
-      life_.move(id, Status::releasing, back,
-                 {ctx_.actor, std::string("release failed, nothing freed: ") + e.what(),
-                  back == Status::failed ? rec->error : "", ""});
+      status_.move(id, Status::releasing, back,
+                   {ctx_.actor, std::string("release failed, nothing freed: ") + e.what(),
+                    back == Status::failed ? rec->error : "", ""});
       return out;
     }
   }
-  ledger_.write([&] {
-    inv::release(ledger_, id, Status::releasing, ctx_.actor);
-    life_.announce(id);
-  });
+  status_.freeAndRelease(id, Status::releasing, ctx_.actor);
   return out;
 }
 

@@ -1,7 +1,7 @@
 // A request's jobs from start to end, as `colo provision`/`colo release` and
 // the agent's workers run them: check, reserve, configure, verify, save,
 // complete; on failure restore, release and fail; release; and resuming any
-// of these after a crash. Every status change goes through Lifecycle; the
+// of these after a crash. Every status change goes through StatusWriter; the
 // switch work itself is switch_work.h.
 #pragma once
 
@@ -14,10 +14,10 @@
 #include "colo/inventory/occupancy.h"
 #include "colo/inventory/plan.h"
 #include "colo/inventory/request.h"
-#include "jobs/lifecycle.h"
 #include "engine/playbook.h"
 #include "engine/switch_access.h"
 #include "engine/switch_work.h"
+#include "jobs/status_writer.h"
 
 namespace colo::agent {
 
@@ -45,7 +45,7 @@ struct JobContext {
 
 class Provisioner {
  public:
-  Provisioner(Lifecycle& lifecycle, const inventory::Inventory& inv, const Playbooks& playbooks,
+  Provisioner(StatusWriter& status, const inventory::Inventory& inv, const Playbooks& playbooks,
               SwitchOpener& opener, JobContext context);
 
   // `colo provision`: stores the request (or takes it where it stands: a
@@ -78,7 +78,7 @@ class Provisioner {
   // Everything about a plan that can be checked before reserving it.
   void checkPlan(const inventory::Plan& plan, const std::string& tenant);
 
-  Lifecycle& life_;
+  StatusWriter& status_;
   inventory::Ledger& ledger_;
   const inventory::Inventory& inv_;
   const Playbooks& playbooks_;

@@ -12,10 +12,10 @@
 #include <thread>
 
 #include "colo/inventory/error.h"
-#include "jobs/lifecycle.h"
 #include "core/log.h"
-#include "jobs/provision.h"
 #include "engine/switch_access.h"
+#include "jobs/provision.h"
+#include "jobs/status_writer.h"
 
 namespace colo::agent {
 
@@ -62,7 +62,7 @@ class Workers::Impl {
     // sessions, its provisioner.
     std::unique_ptr<inv::Ledger> ledger;
     std::unique_ptr<SwitchOpener> opener;
-    std::unique_ptr<Lifecycle> life;
+    std::unique_ptr<StatusWriter> status;
     std::unique_ptr<Provisioner> provisioner;
     std::function<bool()> leaseLost = [] { return false; };
     while (!stopping_) {
@@ -74,7 +74,7 @@ class Workers::Impl {
           // Its writes about its jobs hold only while they are still its.
           ledger->setFence(s_.ownership->id());
           opener = sshOpener(*s_.config, s_.ownership);
-          life = std::make_unique<Lifecycle>(*ledger, *s_.sla, s_.config->public_url);
+          status = std::make_unique<StatusWriter>(*ledger, *s_.sla, s_.config->public_url);
           JobContext ctx;
           ctx.actor = actor;
           ctx.owner = s_.ownership->id();
@@ -83,9 +83,9 @@ class Workers::Impl {
           // the job is left as it stands, for whoever owns it next.
           ctx.shutdown = [this, &leaseLost] { return stopping_.load() || leaseLost(); };
           provisioner =
-              std::make_unique<Provisioner>(*life, *s_.inventory, *s_.playbooks, *opener, ctx);
+              std::make_unique<Provisioner>(*status, *s_.inventory, *s_.playbooks, *opener, ctx);
         }
-        job = next(*ledger, actor);
+        job = next(*status, actor);
       } catch (const std::exception& e) {
         logEvent({{"level", "error"},
                   {"event", "worker.ledger"},
@@ -106,7 +106,8 @@ class Workers::Impl {
   }
 
   // The next job: one adopted earlier, a queued one, or an orphan.
-  std::optional<inv::Job> next(inv::Ledger& ledger, const std::string& actor) {
+  std::optional<inv::Job> next(StatusWriter& status, const std::string& actor) {
+    auto& ledger = status.ledger();
     if (!s_.ownership->current()) return std::nullopt;  // no lease: take nothing
     {
       std::lock_guard lock(m_);
@@ -116,7 +117,7 @@ class Workers::Impl {
         return j;
       }
     }
-    if (auto j = ledger.takeJob(s_.ownership->id(), actor)) return j;
+    if (auto j = status.takeJob(s_.ownership->id(), actor)) return j;
     bool scan = false;
     {
       std::lock_guard lock(m_);

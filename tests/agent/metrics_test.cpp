@@ -9,6 +9,7 @@
 #include "colo/inventory/occupancy.h"
 #include "colo/inventory/usage.h"
 #include "core/metrics.h"
+#include "jobs/status_writer.h"
 
 namespace inv = colo::inventory;
 using colo::test::Site;
@@ -77,14 +78,15 @@ TEST_CASE(
   colo::agent::LedgerMetrics metrics(site.inventory, site.sla);
   matchesFullCount(metrics.text(*site.ledger, site.now), site);
   std::unique_ptr<inv::Occupancy> cache;
-  inv::reserve(*site.ledger, site.inventory, request("REQ-M1", 2), "test", cache);
-  inv::reserve(*site.ledger, site.inventory, request("REQ-M2", 1), "test", cache);
+  colo::agent::StatusWriter status(*site.ledger, site.sla, "http://127.0.0.1:8080");
+  status.reserve(site.inventory, request("REQ-M1", 2), "test", cache);
+  status.reserve(site.inventory, request("REQ-M2", 1), "test", cache);
   auto text = metrics.text(*site.ledger, site.now);
   CHECK(sample(text, "colo_rack_units{rack=\"R02\",state=\"claimed\"}") +
             sample(text, "colo_rack_units{rack=\"R01\",state=\"claimed\"}") ==
         6);
   matchesFullCount(text, site);
-  inv::release(*site.ledger, "REQ-M1", inv::Status::reserved, "test");
+  status.askRelease("REQ-M1", {"test", "release", "", ""});
   matchesFullCount(metrics.text(*site.ledger, site.now), site);
   // Callbacks by state, as they are delivered.
   site.ledger->enqueueCallback({"d1", "REQ-M2", "http://127.0.0.1:9/", "{}", "failed", 0, 0});

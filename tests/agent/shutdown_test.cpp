@@ -186,18 +186,23 @@ TEST_CASE("SIGTERM while a request waits for a locked ledger ends cleanly, the l
     }
   } lockHolder{open(fifo.c_str(), O_RDWR | O_CLOEXEC)};  // O_RDWR: opening does not wait
   REQUIRE(lockHolder.fd >= 0);
+  // It says "held" once its BEGIN IMMEDIATE went through (waiting, if need
+  // be, for the agent's own writes to end).
+  auto held = site.dir.file("held");
   auto holder = std::make_unique<colo::test::Child>(
       std::vector<std::string>{"/bin/sh", "-c",
-                               "(echo 'BEGIN IMMEDIATE;'; cat " + fifo +
-                                   "; echo 'COMMIT;') | /usr/bin/sqlite3 " +
-                                   site.dir.file("var/colo.db")},
+                               "(echo '.bail on'; echo '.timeout 20000'; echo 'BEGIN IMMEDIATE;'; "
+                               "echo \"SELECT 'held';\"; cat " +
+                                   fifo + "; echo 'COMMIT;') | /usr/bin/sqlite3 " +
+                                   site.dir.file("var/colo.db") + " > " + held},
       site.dir);
   auto locked = [&] {
     auto r = colo::test::run(
         {"/usr/bin/sqlite3", site.dir.file("var/colo.db"), "BEGIN IMMEDIATE; ROLLBACK;"}, site.dir);
     return r.exit_code != 0;
   };
-  REQUIRE(TwoSwitchSite::eventually(locked));
+  REQUIRE(TwoSwitchSite::eventually(
+      [&] { return colo::test::Child::slurp(held).find("held") != std::string::npos; }));
   auto post = std::make_unique<colo::test::Child>(
       std::vector<std::string>{
           "/usr/bin/curl", "-s", "-m", "60", "-X", "POST", "-H",

@@ -2,13 +2,16 @@
 
 #include <atomic>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <thread>
 
 #include "../support/ledger_state.h"
 #include "../support/process.h"
+#include "../support/small_site.h"
 #include "../support/temp_dir.h"
 #include "colo/inventory/allocator.h"
 #include "colo/inventory/error.h"
@@ -16,49 +19,31 @@
 #include "colo/inventory/usage.h"
 
 using namespace colo::inventory;
+using colo::test::request;
+using colo::test::Server;
+using colo::test::smallInventory;
 using colo::test::TempDir;
 
 namespace {
 
-Inventory smallInventory() {
-  auto r = loadInventory(COLO_TEST_DATA "/small.yaml");
-  for (const auto& e : r.errors) UNSCOPED_INFO(e.str());
-  REQUIRE(r.ok());
-  return std::move(r.inventory);
-}
-
-struct Server {
-  std::string hostname;
-  int units;
-  int watts;
-  bool redundant = false;
-  std::vector<std::vector<std::string>> nics = {};
-};
-
-Request request(const std::string& id, const std::vector<Server>& servers) {
-  std::string json = R"({"id": ")" + id +
-                     R"(", "letter_number": "027/1/APTIKA/2026", "tenant": {"code": "BAPPEDA",
-      "name": "Bappeda"}, "received_at": "2026-11-23T08:30:00+07:00", "servers": [)";
-  for (std::size_t i = 0; i < servers.size(); ++i) {
-    const auto& s = servers[i];
-    json += std::string(i ? "," : "") + R"({"hostname": ")" + s.hostname +
-            R"(", "units": )" + std::to_string(s.units) +
-            R"(, "power_watts": )" + std::to_string(s.watts) +
-            R"(, "redundant_power": )" + (s.redundant ? "true" : "false") + R"(, "nics": [)";
-    for (std::size_t n = 0; n < s.nics.size(); ++n) {
-      json += std::string(n ? "," : "") + R"({"pools": [)";
-      for (std::size_t p = 0; p < s.nics[n].size(); ++p)
-        json += std::string(p ? "," : "") + "\"" + s.nics[n][p] + "\"";
-      json += "]}";
-    }
-    json += "]}";
-  }
-  return parseRequestJson(json + "]}");
-}
-
 Plan plan(const Inventory& inv, const Request& req, const Claims& claims = {}) {
   Occupancy occ(inv, claims, 0);
   return allocate(occ, req);
+}
+
+// The ledger's side of a reservation (what `colo reserve` does through the
+// jobs' StatusWriter): a new request planned, claimed and reserved in one
+// transaction. What these tests check is the ledger's own promises.
+Plan reserveInLedger(Ledger& ledger, const Inventory& inv, const Request& req,
+                     const std::string& actor, std::unique_ptr<Occupancy>& cache) {
+  std::optional<ClaimedPlan> claimed;
+  ledger.write([&] {
+    ledger.insertRequest(req, Status::planning, {actor, "reserve", "", ""});
+    claimed = claimNewPlan(ledger, inv, req, cache);
+    ledger.transition(req.id, Status::planning, Status::reserved, {actor, "reserved", "", ""});
+  });
+  claimed->committed(cache, req.tenant.code);
+  return claimed->plan;
 }
 
 std::string exhaustedMessage(const Inventory& inv, const Request& req) {
@@ -179,64 +164,6 @@ TEST_CASE("pools that do not exist or mix vlans are refused naming the field") {
   }
 }
 
-TEST_CASE("reserving is idempotent per request id and release frees everything", "[ledger]") {
-  TempDir dir;
-  auto inv = smallInventory();
-  Ledger ledger(colo::test::ledgerState(dir), Ledger::Open::create);
-  std::unique_ptr<Occupancy> cache;
-  auto req = request("REQ-1", {{"a", 2, 300, true, {{"pub-v4"}}}});
-  auto first = reserve(ledger, inv, req, "test", cache);
-  CHECK_FALSE(first.existing);
-  auto again = reserve(ledger, inv, req, "test", cache);
-  CHECK(again.existing);
-  CHECK(toJson(again.plan) == toJson(first.plan));
-  auto claims = ledger.claims();
-  CHECK(claims.units.size() == 2);
-  CHECK(claims.power.size() == 2);
-  CHECK(claims.addresses.size() == 1);
-  CHECK(claims.ports.size() == 1);
-
-  // The same id with another body is a conflict, and changes nothing.
-  auto other = request("REQ-1", {{"a", 3, 300, true, {{"pub-v4"}}}});
-  CHECK_THROWS_WITH(reserve(ledger, inv, other, "test", cache),
-                    "request REQ-1 was already received with a different body; a changed "
-                    "request needs a new id");
-  CHECK(ledger.claims().units.size() == 2);
-
-  // A second request does not get what the first holds.
-  auto second = reserve(ledger, inv, request("REQ-2", {{"b", 2, 300, true, {{"pub-v4"}}}}),
-                        "test", cache);
-  CHECK(second.plan.servers[0].nics[0].addresses[0].address.str() == "192.0.2.3");
-  CHECK(second.plan.servers[0].first_unit != first.plan.servers[0].first_unit);
-
-  release(ledger, "REQ-1", Status::reserved, "test");
-  claims = ledger.claims();
-  CHECK(claims.units.size() == 2);  // REQ-2's
-  CHECK(claims.addresses.size() == 1);
-  auto rec = ledger.request("REQ-1");
-  REQUIRE(rec);
-  CHECK(rec->status == Status::released);
-  CHECK(rec->allocation);  // kept for the record
-  auto events = ledger.events("REQ-1");
-  REQUIRE(events.size() == 3);
-  CHECK(events[0].kind == "planning");
-  CHECK(events[1].kind == "reserved");
-  CHECK(events[2].kind == "released");
-  // A status moves only from the one it is in: nothing is overwritten.
-  CHECK_THROWS_WITH(
-      release(ledger, "REQ-1", Status::reserved, "test"),
-      "request REQ-1 is released, not reserved: another colo process moved it; left as it is");
-  CHECK_THROWS_WITH(release(ledger, "REQ-9", Status::reserved, "test"),
-                    "request REQ-9 is not in the ledger");
-  // A released id is not reused.
-  CHECK_THROWS_WITH(reserve(ledger, inv, req, "test", cache),
-                    "request REQ-1 is released; it cannot be reserved again (use a new id)");
-  // The freed address is the lowest free again.
-  auto third = reserve(ledger, inv, request("REQ-3", {{"c", 1, 100, false, {{"pub-v4"}}}}),
-                       "test", cache);
-  CHECK(third.plan.servers[0].nics[0].addresses[0].address.str() == "192.0.2.2");
-}
-
 TEST_CASE("the ledger's unique keys refuse a double claim even if the caller is wrong",
           "[ledger]") {
   TempDir dir;
@@ -277,12 +204,15 @@ TEST_CASE("the cached occupancy notices another writer", "[ledger]") {
   auto state = colo::test::ledgerState(dir);
   Ledger a(state, Ledger::Open::create), b(state);
   std::unique_ptr<Occupancy> cacheA, cacheB;
-  auto first = reserve(a, inv, request("REQ-1", {{"a", 1, 100, false, {{"pub-v4"}}}}), "a", cacheA);
-  auto second = reserve(b, inv, request("REQ-2", {{"b", 1, 100, false, {{"pub-v4"}}}}), "b", cacheB);
-  auto third = reserve(a, inv, request("REQ-3", {{"c", 1, 100, false, {{"pub-v4"}}}}), "a", cacheA);
-  CHECK(first.plan.servers[0].nics[0].addresses[0].address.str() == "192.0.2.2");
-  CHECK(second.plan.servers[0].nics[0].addresses[0].address.str() == "192.0.2.3");
-  CHECK(third.plan.servers[0].nics[0].addresses[0].address.str() == "192.0.2.4");
+  auto first =
+      reserveInLedger(a, inv, request("REQ-1", {{"a", 1, 100, false, {{"pub-v4"}}}}), "a", cacheA);
+  auto second =
+      reserveInLedger(b, inv, request("REQ-2", {{"b", 1, 100, false, {{"pub-v4"}}}}), "b", cacheB);
+  auto third =
+      reserveInLedger(a, inv, request("REQ-3", {{"c", 1, 100, false, {{"pub-v4"}}}}), "a", cacheA);
+  CHECK(first.servers[0].nics[0].addresses[0].address.str() == "192.0.2.2");
+  CHECK(second.servers[0].nics[0].addresses[0].address.str() == "192.0.2.3");
+  CHECK(third.servers[0].nics[0].addresses[0].address.str() == "192.0.2.4");
 }
 
 TEST_CASE("a file that is not a colo ledger is refused and left alone", "[sqlite]") {
@@ -387,7 +317,7 @@ TEST_CASE("statuses change only along the lifecycle table, as a compare-and-set"
   auto db = colo::test::ledgerState(dir);
   Ledger l(db, Ledger::Open::create);
   std::unique_ptr<Occupancy> cache;
-  reserve(l, inv, request("REQ-1", {{"a", 2, 300, false, {{"pub-v4"}}}}), "test", cache);
+  reserveInLedger(l, inv, request("REQ-1", {{"a", 2, 300, false, {{"pub-v4"}}}}), "test", cache);
   // Expected status wrong: refused, nothing overwritten.
   CHECK_THROWS_WITH(
       l.write([&] {
@@ -518,7 +448,8 @@ TEST_CASE("connections reserving at once hand out nothing twice and never fail f
       for (int i = 0; i < kEach; ++i) {
         auto id = "REQ-" + std::to_string(t) + "-" + std::to_string(i);
         try {
-          reserve(l, inv, request(id, {{"h" + id, 1, 500, true, {{"pub-v4"}}}}), "t", cache);
+          reserveInLedger(l, inv, request(id, {{"h" + id, 1, 500, true, {{"pub-v4"}}}}), "t",
+                          cache);
           ++won;
         } catch (const Error& e) {
           if (e.kind() == ErrorKind::exhausted) {

@@ -324,27 +324,19 @@ std::vector<LedgerEvent> Ledger::events(std::string_view request_id) {
   return out;
 }
 
-std::optional<Job> Ledger::takeJob(const std::string& owner, std::string_view actor) {
-  std::optional<Job> job;
-  write([&] {
-    auto st = impl_->sql(
-        "SELECT id, status FROM requests WHERE status = 'queued' OR "
-        "(status = 'releasing' AND owner = '') ORDER BY updated_at, id LIMIT 1" +
-        impl_->dialect().skipLocked);
-    if (!st.step()) return;
-    job = Job{st.text(0), statusOf(st.text(1), impl_->path()), ""};
-    if (job->status == Status::queued) {
-      transition(job->id, Status::queued, Status::planning,
-                 {std::string(actor), "taken by " + owner, "", owner});
-      job->status = Status::planning;
-    } else {
-      impl_->sql("UPDATE requests SET owner = ?2 WHERE id = ?1")
-          .bind(1, job->id)
-          .bind(2, owner)
-          .run();
-    }
-  });
-  return job;
+std::optional<Job> Ledger::nextJob() {
+  impl_->requireWrite("nextJob");
+  auto st = impl_->sql(
+      "SELECT id, status FROM requests WHERE status = 'queued' OR "
+      "(status = 'releasing' AND owner = '') ORDER BY updated_at, id LIMIT 1" +
+      impl_->dialect().skipLocked);
+  if (!st.step()) return std::nullopt;
+  return Job{st.text(0), statusOf(st.text(1), impl_->path()), ""};
+}
+
+void Ledger::ownJob(std::string_view id, std::string_view owner) {
+  impl_->requireWrite("ownJob");
+  impl_->sql("UPDATE requests SET owner = ?2 WHERE id = ?1").bind(1, id).bind(2, owner).run();
 }
 
 std::vector<Job> Ledger::adoptOrphans(const std::string& owner,

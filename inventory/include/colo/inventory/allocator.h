@@ -38,21 +38,4 @@ ClaimedPlan claimNewPlan(Ledger& ledger, const Inventory& inventory, const Reque
 // "web01 in R01 U10-11; ...": where a plan puts the servers, for step logs.
 std::string placementSummary(const Plan& plan);
 
-struct Reservation {
-  Plan plan;
-  bool existing = false;  // the request id was reserved before, with this body
-};
-
-// `colo reserve`: plans and claims `request` in one ledger transaction and
-// leaves it `reserved` (no switch work). The same request id with the same
-// body again returns the existing allocation; another body is
-// Error(conflict). A failed request that holds nothing is planned afresh.
-Reservation reserve(Ledger& ledger, const Inventory& inventory, const Request& request,
-                    const std::string& actor, std::unique_ptr<Occupancy>& cache);
-
-// Frees everything the request holds and moves it from `from` (reserved, or
-// releasing once its ports are unconfigured) to released, in one
-// transaction; its recorded allocation stays for the record.
-void release(Ledger& ledger, const std::string& request_id, Status from, const std::string& actor);
-
 }  // namespace colo::inventory

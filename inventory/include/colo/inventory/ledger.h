@@ -225,10 +225,12 @@ class Ledger {
   std::vector<Claims::Address> addressClaims(std::string_view pool);
   std::vector<LedgerEvent> events(std::string_view request_id);
 
-  // Jobs. takeJob() atomically takes the oldest queued request (moving it to
-  // planning) or a release nobody works on, for `owner`; nullopt when there
-  // is none.
-  std::optional<Job> takeJob(const std::string& owner, std::string_view actor);
+  // Jobs. Inside write(): the oldest queued request, or a release nobody
+  // works on, that no other transaction is taking (its row stays locked
+  // until this one ends); nullopt when there is none. The caller moves it
+  // on, or makes it its own with ownJob().
+  std::optional<Job> nextJob();
+  void ownJob(std::string_view id, std::string_view owner);
   // Requests in progress whose owner is gone (`alive` says no, or none is
   // recorded) become `owner`'s, atomically; only `id` when given.
   std::vector<Job> adoptOrphans(const std::string& owner,

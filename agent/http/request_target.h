@@ -9,12 +9,12 @@
 
 namespace colo::agent {
 
-struct Target {
+struct RequestTarget {
   std::vector<std::string> segments;  // the path's non-empty segments
   std::map<std::string, std::string> query;
 };
 
-Target parseTarget(const std::string& target);
+RequestTarget parseRequestTarget(const std::string& target);
 // "a=1&b=x+y" as {a: 1, b: "x y"}; a name given twice keeps its last value.
 std::map<std::string, std::string> parseQuery(const std::string& text);
 

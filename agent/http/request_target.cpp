@@ -1,4 +1,4 @@
-#include "http/target.h"
+#include "http/request_target.h"
 
 #include "colo/encoding/encoding.h"
 
@@ -40,8 +40,8 @@ std::map<std::string, std::string> parseQuery(const std::string& qs) {
   return out;
 }
 
-Target parseTarget(const std::string& t) {
-  Target out;
+RequestTarget parseRequestTarget(const std::string& t) {
+  RequestTarget out;
   auto q = t.find('?');
   std::string path = t.substr(0, q);
   std::size_t start = 1;

@@ -1,0 +1,175 @@
+#include "jobs/status_writer.h"
+
+#include <nlohmann/json.hpp>
+
+#include "colo/inventory/allocator.h"
+#include "colo/inventory/error.h"
+#include "core/log.h"
+#include "jobs/outbox.h"
+
+namespace colo::agent {
+
+namespace inv = colo::inventory;
+using inv::Status;
+
+std::string ReleaseAsked::refusal(const std::string& id) const {
+  switch (outcome) {
+    case Outcome::already_released:
+      return "request " + id + " was already released";
+    case Outcome::not_ended:
+      return "request " + id + " is " + std::string(inv::name(status)) +
+             "; release it once it has ended";
+    case Outcome::not_found:
+      return "request " + id + " does not exist";
+    default:
+      return "";
+  }
+}
+
+void StatusWriter::accept(const inv::Request& request, Status initial, const inv::StepNote& note,
+                          std::string_view submittedBy) {
+  ledger_.insertRequest(request, initial, note, submittedBy);
+}
+
+void StatusWriter::move(const std::string& id, Status from, Status to, const inv::StepNote& note) {
+  ledger_.write([&] {
+    ledger_.transition(id, from, to, note);
+    if (inv::ended(to)) announce(id);
+  });
+}
+
+std::optional<inv::Job> StatusWriter::takeJob(const std::string& owner, const std::string& actor) {
+  std::optional<inv::Job> job;
+  ledger_.write([&] {
+    job = ledger_.nextJob();
+    if (!job) return;
+    if (job->status == Status::queued) {
+      move(job->id, Status::queued, Status::planning, {actor, "taken by " + owner, "", owner});
+      job->status = Status::planning;
+    } else {
+      ledger_.ownJob(job->id, owner);  // a release nobody worked on yet
+    }
+  });
+  return job;
+}
+
+Reservation StatusWriter::reserve(const inv::Inventory& inventory, const inv::Request& req,
+                                  const std::string& actor,
+                                  std::unique_ptr<inv::Occupancy>& cache) {
+  Reservation out;
+  std::optional<inv::ClaimedPlan> claimed;
+  ledger_.write([&] {
+    out = {};  // PostgreSQL may run this again
+    claimed.reset();
+    auto existing = ledger_.request(req.id);
+    if (existing) {
+      if (existing->fingerprint != req.fingerprint)
+        throw inv::Error(inv::ErrorKind::conflict,
+                         "request " + req.id +
+                             " was already received with a different body; a changed request "
+                             "needs a new id");
+      switch (existing->status) {
+        case Status::reserved:
+        case Status::configuring:
+        case Status::completed:
+        case Status::releasing:
+          out.plan = *existing->allocation;
+          out.existing = true;
+          return;
+        case Status::failed:
+          if (!ledger_.holdsClaims(req.id)) break;  // a new attempt
+          throw inv::Error(inv::ErrorKind::conflict,
+                           "request " + req.id +
+                               " failed and still holds ports it could not restore; 'colo "
+                               "release " +
+                               req.id + "' first");
+        default:
+          throw inv::Error(inv::ErrorKind::conflict,
+                           "request " + req.id + " is " + std::string(inv::name(existing->status)) +
+                               (existing->status == Status::released
+                                    ? "; it cannot be reserved again (use a new id)"
+                                    : "; another colo process is working on it"));
+      }
+      move(req.id, Status::failed, Status::planning, {actor, "reserve again", "", ""});
+    } else {
+      accept(req, Status::planning, {actor, "colo reserve", "", ""});
+    }
+    claimed = inv::claimNewPlan(ledger_, inventory, req, cache);
+    out.plan = claimed->plan;
+    move(req.id, Status::planning, Status::reserved,
+         {actor, inv::placementSummary(out.plan), "", ""});
+  });
+  if (claimed) claimed->committed(cache, req.tenant.code);
+  return out;
+}
+
+ReleaseAsked StatusWriter::askRelease(const std::string& id, const inv::StepNote& note) {
+  ReleaseAsked out{ReleaseAsked::Outcome::not_found, Status::queued, ""};
+  ledger_.write([&] {
+    auto r = ledger_.request(id);
+    if (!r) {
+      out = {ReleaseAsked::Outcome::not_found, Status::queued, ""};
+      return;
+    }
+    out = {ReleaseAsked::Outcome::not_ended, r->status, r->owner};
+    switch (r->status) {
+      case Status::released:
+        out.outcome = ReleaseAsked::Outcome::already_released;
+        return;
+      case Status::releasing:
+        out.outcome = ReleaseAsked::Outcome::already_releasing;
+        return;
+      case Status::reserved:
+        // Nothing on any switch: freed at once.
+        ledger_.unclaim(id);
+        move(id, Status::reserved, Status::released,
+             {note.actor, "units, power, ports and addresses freed", "", ""});
+        out.outcome = ReleaseAsked::Outcome::released;
+        return;
+      case Status::completed:
+      case Status::failed:
+        move(id, r->status, Status::releasing, note);
+        out.outcome = ReleaseAsked::Outcome::releasing;
+        return;
+      default:
+        return;
+    }
+  });
+  return out;
+}
+
+void StatusWriter::freeAndRelease(const std::string& id, Status from, const std::string& actor) {
+  ledger_.write([&] {
+    if (!ledger_.request(id))
+      throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
+    ledger_.unclaim(id);
+    move(id, from, Status::released, {actor, "units, power, ports and addresses freed", "", ""});
+  });
+}
+
+void StatusWriter::queueEndingCallbacks() {
+  for (const auto& r : ledger_.requests())
+    if (inv::ended(r.status)) announce(r);
+}
+
+void StatusWriter::announce(const std::string& id) {
+  if (auto rec = ledger_.request(id)) announce(*rec);
+}
+
+void StatusWriter::announce(const inv::RequestRecord& rec) {
+  const auto& id = rec.id;
+  // A request whose callback cannot be built (a damaged row) still ends:
+  // the status change matters more, and the log says why no callback left.
+  std::optional<inv::OutboxEntry> entry;
+  try {
+    entry = callbackFor(rec, sla_, ledger_.nowMs(), publicUrl_);
+  } catch (const std::exception& e) {
+    logEvent({{"level", "error"},
+              {"event", "callback.unbuildable"},
+              {"request_id", id},
+              {"error", e.what()}});
+  }
+  if (entry) ledger_.enqueueCallback(*entry);
+}
+
+}  // namespace colo::agent

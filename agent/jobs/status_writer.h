@@ -1,0 +1,102 @@
+// The one writer of a request's status (docs/design.md, "A request's
+// life"). The statuses and the table of allowed transitions are
+// inventory/lifecycle.h, where the ledger enforces them; this is where colo
+// makes a change, with everything that goes with it in the same ledger
+// transaction: the compare-and-set, its step-log entry, and for a status
+// that ends the request, its callback in the outbox. No other code writes
+// a status (tests/architecture checks it), so no caller can forget a
+// callback, and the rules about which change may happen when (may this be
+// released?) live here once.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "colo/inventory/ledger.h"
+#include "colo/inventory/lifecycle.h"
+#include "colo/inventory/occupancy.h"
+#include "colo/inventory/plan.h"
+#include "colo/inventory/request.h"
+#include "core/sla.h"
+
+namespace colo::agent {
+
+// A reservation made by `colo reserve`.
+struct Reservation {
+  inventory::Plan plan;
+  bool existing = false;  // the request id was reserved before, with this body
+};
+
+// What asking for a release did.
+struct ReleaseAsked {
+  enum class Outcome {
+    released,           // it held nothing on a switch (reserved): freed at once
+    releasing,          // now releasing: its ports are returned, then everything freed
+    already_releasing,  // a release was asked for before; `owner` works on it ("" for nobody yet)
+    already_released,
+    not_ended,  // it is still queued or being worked on: released once it has ended
+    not_found,
+  };
+  Outcome outcome;
+  inventory::Status status = inventory::Status::queued;  // the status it was found in
+  std::string owner;
+  // For people: why nothing was done ("" when something was).
+  std::string refusal(const std::string& id) const;
+};
+
+class StatusWriter {
+ public:
+  // `publicUrl`: how receivers reach the agent, for the letter's URL in a
+  // completion callback (Config::public_url).
+  StatusWriter(inventory::Ledger& ledger, const SlaCalendar& sla, std::string publicUrl)
+      : ledger_(ledger), sla_(sla), publicUrl_(std::move(publicUrl)) {}
+
+  inventory::Ledger& ledger() { return ledger_; }
+
+  // A new request in status `initial` (queued, or planning when the caller
+  // works on it at once), owned by `note.owner`. Inside a Ledger::write.
+  void accept(const inventory::Request& request, inventory::Status initial,
+              const inventory::StepNote& note, std::string_view submittedBy = {});
+
+  // Moves `id` from `from` to `to` (Error(moved) when it is no longer
+  // `from`). Inside or outside a Ledger::write.
+  void move(const std::string& id, inventory::Status from, inventory::Status to,
+            const inventory::StepNote& note);
+
+  // The oldest queued request (moved to planning) or a release nobody works
+  // on, taken for `owner`; nullopt when there is none.
+  std::optional<inventory::Job> takeJob(const std::string& owner, const std::string& actor);
+
+  // `colo reserve`: plans and claims `request` and leaves it reserved (no
+  // switch work), in one transaction. The same request id with the same
+  // body again returns the existing allocation; another body is
+  // Error(conflict); a failed request that holds nothing is planned afresh.
+  Reservation reserve(const inventory::Inventory& inventory, const inventory::Request& request,
+                      const std::string& actor, std::unique_ptr<inventory::Occupancy>& cache);
+
+  // The release rule: a request may be released once it has ended
+  // (completed or failed), or while it is only reserved. A reservation is
+  // freed at once; an ended request moves to releasing, for whoever
+  // returns its ports (`note.owner`, or the next worker when empty).
+  ReleaseAsked askRelease(const std::string& id, const inventory::StepNote& note);
+
+  // Frees everything `id` holds and moves it from `from` (releasing, once
+  // its ports are unconfigured) to released.
+  void freeAndRelease(const std::string& id, inventory::Status from, const std::string& actor);
+
+  // Queues again the callback of each ended request's ending (idempotent by
+  // delivery id): a crash between an ending and its callback loses nothing.
+  void queueEndingCallbacks();
+
+ private:
+  // Queues the callback of the status `id` ended in, if it asks for one.
+  void announce(const std::string& id);
+  void announce(const inventory::RequestRecord& request);
+
+  inventory::Ledger& ledger_;
+  const SlaCalendar& sla_;
+  std::string publicUrl_;
+};
+
+}  // namespace colo::agent

@@ -1,0 +1,158 @@
+// The one writer of statuses (jobs/status_writer.h): reservations, the
+// release rule, and an ending's callback queued with every ending, whoever
+// causes it.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "../support/ledger_state.h"
+#include "../support/small_site.h"
+#include "../support/temp_dir.h"
+#include "colo/inventory/error.h"
+#include "jobs/status_writer.h"
+
+using namespace colo::inventory;
+using colo::agent::ReleaseAsked;
+using colo::agent::SlaCalendar;
+using colo::agent::StatusWriter;
+using colo::test::request;
+using colo::test::smallInventory;
+using colo::test::TempDir;
+
+namespace {
+
+const SlaCalendar& calendar() {
+  static const SlaCalendar cal(TimeZone::named("Asia/Pontianak"), {});
+  return cal;
+}
+
+}  // namespace
+
+TEST_CASE("reserving is idempotent per request id and release frees everything") {
+  TempDir dir;
+  auto inv = smallInventory();
+  Ledger ledger(colo::test::ledgerState(dir), Ledger::Open::create);
+  StatusWriter status(ledger, calendar(), "http://127.0.0.1:8080");
+  std::unique_ptr<Occupancy> cache;
+  auto req = request("REQ-1", {{"a", 2, 300, true, {{"pub-v4"}}}});
+  auto first = status.reserve(inv, req, "test", cache);
+  CHECK_FALSE(first.existing);
+  auto again = status.reserve(inv, req, "test", cache);
+  CHECK(again.existing);
+  CHECK(toJson(again.plan) == toJson(first.plan));
+  auto claims = ledger.claims();
+  CHECK(claims.units.size() == 2);
+  CHECK(claims.power.size() == 2);
+  CHECK(claims.addresses.size() == 1);
+  CHECK(claims.ports.size() == 1);
+
+  // The same id with another body is a conflict, and changes nothing.
+  auto other = request("REQ-1", {{"a", 3, 300, true, {{"pub-v4"}}}});
+  CHECK_THROWS_WITH(status.reserve(inv, other, "test", cache),
+                    "request REQ-1 was already received with a different body; a changed "
+                    "request needs a new id");
+  CHECK(ledger.claims().units.size() == 2);
+
+  // A second request does not get what the first holds.
+  auto second =
+      status.reserve(inv, request("REQ-2", {{"b", 2, 300, true, {{"pub-v4"}}}}), "test", cache);
+  CHECK(second.plan.servers[0].nics[0].addresses[0].address.str() == "192.0.2.3");
+  CHECK(second.plan.servers[0].first_unit != first.plan.servers[0].first_unit);
+
+  // A reservation touched no switch: asking for its release frees it at once.
+  auto asked = status.askRelease("REQ-1", {"test", "release", "", ""});
+  CHECK(asked.outcome == ReleaseAsked::Outcome::released);
+  claims = ledger.claims();
+  CHECK(claims.units.size() == 2);  // REQ-2's
+  CHECK(claims.addresses.size() == 1);
+  auto rec = ledger.request("REQ-1");
+  REQUIRE(rec);
+  CHECK(rec->status == Status::released);
+  CHECK(rec->allocation);  // kept for the record
+  auto events = ledger.events("REQ-1");
+  REQUIRE(events.size() == 3);
+  CHECK(events[0].kind == "planning");
+  CHECK(events[1].kind == "reserved");
+  CHECK(events[2].kind == "released");
+  // Asked again: nothing to do, and it says so.
+  asked = status.askRelease("REQ-1", {"test", "release", "", ""});
+  CHECK(asked.outcome == ReleaseAsked::Outcome::already_released);
+  CHECK(asked.refusal("REQ-1") == "request REQ-1 was already released");
+  CHECK(status.askRelease("REQ-9", {"test", "", "", ""}).outcome ==
+        ReleaseAsked::Outcome::not_found);
+  // A status moves only from the one it is in: nothing is overwritten.
+  CHECK_THROWS_WITH(
+      status.freeAndRelease("REQ-1", Status::releasing, "test"),
+      "request REQ-1 is released, not releasing: another colo process moved it; left as it is");
+  CHECK_THROWS_WITH(status.freeAndRelease("REQ-9", Status::releasing, "test"),
+                    "request REQ-9 is not in the ledger");
+  // A released id is not reused.
+  CHECK_THROWS_WITH(status.reserve(inv, req, "test", cache),
+                    "request REQ-1 is released; it cannot be reserved again (use a new id)");
+  // The freed address is the lowest free again.
+  auto third =
+      status.reserve(inv, request("REQ-3", {{"c", 1, 100, false, {{"pub-v4"}}}}), "test", cache);
+  CHECK(third.plan.servers[0].nics[0].addresses[0].address.str() == "192.0.2.2");
+}
+
+TEST_CASE("the release rule: only what has ended, or is only reserved, may be released") {
+  TempDir dir;
+  Ledger ledger(colo::test::ledgerState(dir), Ledger::Open::create);
+  StatusWriter status(ledger, calendar(), "http://127.0.0.1:8080");
+  auto req = request("REQ-Q", {{"q", 1, 100, false, {}}});
+  ledger.write([&] { status.accept(req, Status::queued, {"test", "accepted", "", ""}); });
+  auto asked = status.askRelease("REQ-Q", {"test", "", "", ""});
+  CHECK(asked.outcome == ReleaseAsked::Outcome::not_ended);
+  CHECK(asked.refusal("REQ-Q") == "request REQ-Q is queued; release it once it has ended");
+  CHECK(ledger.request("REQ-Q")->status == Status::queued);
+  // Taken by a worker, then completed: now it may, and a worker returns its
+  // ports (the release stays unowned until one takes it).
+  auto job = status.takeJob("agent:test#1", "agent:worker-0");
+  REQUIRE(job);
+  CHECK(job->id == "REQ-Q");
+  CHECK(job->status == Status::planning);
+  status.move("REQ-Q", Status::planning, Status::failed, {"test", "", "no room", ""});
+  asked = status.askRelease("REQ-Q", {"api:ops", "release asked", "", ""});
+  CHECK(asked.outcome == ReleaseAsked::Outcome::releasing);
+  CHECK(ledger.request("REQ-Q")->status == Status::releasing);
+  CHECK(status.askRelease("REQ-Q", {"test", "", "", ""}).outcome ==
+        ReleaseAsked::Outcome::already_releasing);
+  job = status.takeJob("agent:test#1", "agent:worker-0");
+  REQUIRE(job);
+  CHECK(job->status == Status::releasing);
+  CHECK(ledger.request("REQ-Q")->owner == "agent:test#1");
+}
+
+TEST_CASE("every ending queues its callback, whichever way the request ends") {
+  TempDir dir;
+  auto inv = smallInventory();
+  Ledger ledger(colo::test::ledgerState(dir), Ledger::Open::create);
+  StatusWriter status(ledger, calendar(), "http://127.0.0.1:8080");
+  std::unique_ptr<Occupancy> cache;
+  auto withCallback = [](Request r) {
+    auto body = nlohmann::json::parse(r.canonical);
+    body["callback_url"] = "http://127.0.0.1:9000/cb";
+    return parseRequestJson(body.dump());
+  };
+  // Reserved, then released (before: a caller had to remember this one).
+  status.reserve(inv, withCallback(request("REQ-R", {{"r", 1, 100, false, {}}})), "t", cache);
+  REQUIRE(status.askRelease("REQ-R", {"t", "", "", ""}).outcome == ReleaseAsked::Outcome::released);
+  // Failed while planning.
+  ledger.write([&] {
+    status.accept(withCallback(request("REQ-F", {{"f", 1, 100, false, {}}})), Status::planning,
+                  {"t", "", "", "cli:t"});
+  });
+  status.move("REQ-F", Status::planning, Status::failed, {"t", "", "nothing fits", ""});
+  auto events = [&](const std::string& id) {
+    std::vector<std::string> out;
+    for (const auto& d : ledger.callbacks(id)) out.push_back(d.event);
+    return out;
+  };
+  CHECK(events("REQ-R") == std::vector<std::string>{"released"});
+  CHECK(events("REQ-F") == std::vector<std::string>{"failed"});
+  // Queued again at a start (a crash between an ending and its callback):
+  // the same delivery, not a second one.
+  status.queueEndingCallbacks();
+  CHECK(events("REQ-R").size() == 1);
+  CHECK(events("REQ-F").size() == 1);
+}
