@@ -93,8 +93,8 @@ inline void placeRequest(inv::Ledger& ledger, const inv::Inventory& inventory, i
   }
   s.nics.push_back(std::move(nic));
   plan.servers.push_back(std::move(s));
-  ledger.insertRequest(req, inv::Status::planning, {"bench", "bench site", "", ""});
-  ledger.claim(plan, "BENCH");
+  ledger.requests().insert(req, inv::Status::planning, {"bench", "bench site", "", ""});
+  ledger.claims().claim(plan, "BENCH");
 }
 
 // The 20,000 reservations, in one transaction (the first 100,000 addresses

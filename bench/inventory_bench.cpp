@@ -96,9 +96,10 @@ int main(int argc, char** argv) {
   auto loaded = inv::loadInventory(invPath);
   auto tYaml = Clock::now();
   inv::Ledger ledger(dbPath);
-  auto claims = ledger.claims();
+  auto claims = ledger.claims().all();
   auto tClaims = Clock::now();
-  auto cache = std::make_unique<inv::Occupancy>(loaded.inventory, claims, ledger.generation());
+  auto cache =
+      std::make_unique<inv::Occupancy>(loaded.inventory, claims, ledger.claims().generation());
   auto tOcc = Clock::now();
   std::printf("\nload (as a fresh process does):\n");
   std::printf("  inventory YAML parse + validate   %8.1f ms\n", ms(tYaml - tLoad));

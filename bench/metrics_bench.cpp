@@ -48,9 +48,9 @@ double percentile(std::vector<double> v, double p) {
 std::size_t countEverything(inv::Ledger& ledger, const inv::Inventory& inventory,
                             const agent::SlaCalendar& sla, std::int64_t now) {
   std::size_t n = 0;
-  for (const auto& r : ledger.requests())
+  for (const auto& r : ledger.requests().all())
     if (auto s = agent::slaOf(r, sla, now)) n += s->overdue;
-  inv::Occupancy occ(inventory, ledger.claims(), ledger.generation());
+  inv::Occupancy occ(inventory, ledger.claims().all(), ledger.claims().generation());
   for (const auto& r : inv::rackUsage(occ)) n += static_cast<std::size_t>(r.units_free);
   for (const auto& p : inv::poolUsage(occ)) n += static_cast<std::size_t>(p.held);
   return n;

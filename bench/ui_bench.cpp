@@ -136,13 +136,13 @@ int main(int argc, char** argv) {
   // and rendering the page from the cached occupancy.
   {
     std::vector<double> read, render;
-    inv::Occupancy occ(inventory, ledger.claims(), ledger.generation());
+    inv::Occupancy occ(inventory, ledger.claims().all(), ledger.claims().generation());
     agent::ui::Viewer viewer{"bench", colo::agent::Role::admin,   "x", true,
                              true,    "Asia/Pontianak, UTC+07:00"};
     for (int i = 0; i < n; ++i) {
       auto t0 = Clock::now();
       std::size_t rows = 0;
-      ledger.scanRequests({}, [&](inv::RequestRecord&) { return ++rows > 0; });
+      ledger.requests().scan({}, [&](inv::RequestRecord&) { return ++rows > 0; });
       auto t1 = Clock::now();
       auto html = agent::ui::overviewPage(viewer, occ, {});
       auto t2 = Clock::now();

@@ -194,7 +194,8 @@ class Session {
   const inv::Occupancy& occupancy() {
     if (!occupancy_) {
       auto& l = ledger();
-      occupancy_ = std::make_unique<inv::Occupancy>(inventory(), l.claims(), l.generation());
+      occupancy_ =
+          std::make_unique<inv::Occupancy>(inventory(), l.claims().all(), l.claims().generation());
     }
     return *occupancy_;
   }
@@ -311,8 +312,8 @@ std::vector<std::string> onlineDrift(Session& s, const inv::Inventory& inventory
   const auto& pb = s.playbooks();
   // (switch, port) -> the change colo made there, and whether it must be there.
   std::map<std::pair<std::string, std::string>, std::pair<PortChange, bool>> held;
-  for (const auto& r : ledger.requests()) {
-    if (!r.allocation || !ledger.holdsClaims(r.id)) continue;
+  for (const auto& r : ledger.requests().all()) {
+    if (!r.allocation || !ledger.claims().holds(r.id)) continue;
     for (auto& c : portChanges(*r.allocation, r.tenant_code, pb))
       held[{c.switch_name, c.port}] = {c, r.status == inv::Status::completed};
   }
@@ -369,7 +370,7 @@ int cmdValidate(Session& s, bool online) {
   bool withLedger = s.ledgerNamed();
   if (r.ok() && withLedger) {
     auto& l = s.ledger();
-    inv::Occupancy occ(r.inventory, l.claims(), l.generation());
+    inv::Occupancy occ(r.inventory, l.claims().all(), l.claims().generation());
     ledgerConflicts = occ.conflicts().size();
     all.insert(all.end(), occ.conflicts().begin(), occ.conflicts().end());
   }
@@ -530,7 +531,7 @@ int cmdPool(Session& s, const std::string& name) {
   constexpr std::size_t kRanges = 20;
   auto free = occ.addressesTaken(p).gaps(pool.firstUsable(), pool.lastUsable(), kRanges + 1);
   std::vector<inv::Claims::Address> held;
-  for (auto& a : s.ledger().claims().addresses)
+  for (auto& a : s.ledger().claims().all().addresses)
     if (a.pool == name) held.push_back(std::move(a));
   std::sort(held.begin(), held.end(),
             [](const auto& a, const auto& b) { return a.address.value < b.address.value; });
@@ -608,8 +609,9 @@ inv::Request loadRequest(Session& s, const std::string& file) {
 // would get now; nothing is written.
 inv::Plan currentOrNewPlan(Session& s, const inv::Request& req, bool& existing) {
   auto& ledger = s.ledger();
-  auto rec = ledger.request(req.id);
-  existing = rec && rec->allocation && rec->fingerprint == req.fingerprint && ledger.holdsClaims(req.id);
+  auto rec = ledger.requests().find(req.id);
+  existing = rec && rec->allocation && rec->fingerprint == req.fingerprint &&
+             ledger.claims().holds(req.id);
   if (existing) return *rec->allocation;
   return inv::allocate(s.occupancy(), req);
 }
@@ -724,7 +726,7 @@ int cmdProvision(Session& s, const std::string& file, bool dryRun) {
 
 int cmdRelease(Session& s, const std::string& id) {
   auto& ledger = s.ledger();
-  auto r = ledger.request(id);
+  auto r = ledger.requests().find(id);
   if (!r) throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
   // Asked again: done already, as `provision` of a completed request is.
   if (r->status == inv::Status::released) {
@@ -739,7 +741,7 @@ int cmdRelease(Session& s, const std::string& id) {
   auto outcome = jobs.provisioner.release(id);
   if (outcome.failed) return failedJob("release " + id, outcome, "; nothing was freed");
   if (s.options().json)
-    print(requestJson(*ledger.request(id)));
+    print(requestJson(*ledger.requests().find(id)));
   else
     std::cout << "released " << id << ": its units, power, ports and addresses are free\n";
   return 0;
@@ -763,7 +765,7 @@ int cmdRequests(Session& s, const std::string& status, bool lateOnly) {
   }
   auto now = s.config().clock() / 1000;
   std::vector<std::pair<inv::RequestRecord, std::optional<Sla>>> rows;
-  for (auto& r : s.ledger().requests(only)) {
+  for (auto& r : s.ledger().requests().all(only)) {
     auto sla = slaOf(r, s.sla(), now);
     if (lateOnly && !(sla && sla->late_seconds > 0)) continue;
     rows.emplace_back(std::move(r), sla);
@@ -794,7 +796,7 @@ int cmdRequests(Session& s, const std::string& status, bool lateOnly) {
 
 int cmdLetter(Session& s, const std::string& id, const std::string& out) {
   auto& ledger = s.ledger();
-  auto rec = ledger.request(id);
+  auto rec = ledger.requests().find(id);
   if (!rec) throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
   auto now = s.config().clock() / 1000;
   auto html = confirmationLetter(ledger, s.config().letter, s.sla(), *rec, now);
@@ -815,9 +817,9 @@ int cmdLetter(Session& s, const std::string& id, const std::string& out) {
 
 int cmdRequest(Session& s, const std::string& id) {
   auto& ledger = s.ledger();
-  auto rec = ledger.request(id);
+  auto rec = ledger.requests().find(id);
   if (!rec) throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
-  auto events = ledger.events(id);
+  auto events = ledger.requests().events(id);
   if (s.options().json) {
     json out = requestJson(*rec);
     out["events"] = json::array();

@@ -106,8 +106,8 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   // Jobs whose process died (this agent before a crash, or a CLI, or another
   // agent whose lease lapsed) are continued from where they stood: resumed,
   // or rolled back.
-  auto adopted = ledger.adoptOrphans(ownership->id(),
-                                     [&](const std::string& o) { return ownership->alive(o); });
+  auto adopted = ledger.jobs().adoptOrphans(
+      ownership->id(), [&](const std::string& o) { return ownership->alive(o); });
   for (const auto& j : adopted)
     logEvent(
         {{"level", "warn"},
@@ -182,7 +182,7 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
       probedAt = now;
       try {
         std::lock_guard lock(ledgerMutex);
-        ledger.generation();
+        ledger.claims().generation();
         reachable = true;
       } catch (const std::exception& e) {
         if (reachable)

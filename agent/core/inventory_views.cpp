@@ -21,12 +21,12 @@ std::shared_ptr<const InventoryViews::Snapshot> InventoryViews::current() {
   // is what that generation holds.
   std::shared_ptr<Snapshot> fresh;
   ledger_->read([&] {
-    auto generation = ledger_->generation();
+    auto generation = ledger_->claims().generation();
     if (current_ && generation == current_->generation) return;
     fresh = std::make_shared<Snapshot>();
     fresh->generation = generation;
     fresh->occupancy =
-        std::make_shared<const inv::Occupancy>(inventory_, ledger_->claims(), generation);
+        std::make_shared<const inv::Occupancy>(inventory_, ledger_->claims().all(), generation);
   });
   if (!fresh) return current_;
   json racks = json::array(), pools = json::array();

@@ -57,17 +57,17 @@ struct LedgerMetrics::Impl {
     if (!primed) {
       // Once: every request, from the list index (no bodies). Changes made
       // meanwhile are seen again below, which is harmless.
-      seq = ledger.changesSince(0, [](const std::string&) {});
-      ledger.scanRequests({}, [&](inv::RequestRecord& r) {
+      seq = ledger.feed().changesSince(0, [](const std::string&) {});
+      ledger.requests().scan({}, [&](inv::RequestRecord& r) {
         note(r, now);
         return true;
       });
       primed = true;
     } else {
       std::vector<std::string> changed;
-      seq = ledger.changesSince(seq, [&](const std::string& id) { changed.push_back(id); });
+      seq = ledger.feed().changesSince(seq, [&](const std::string& id) { changed.push_back(id); });
       for (const auto& id : changed)
-        if (auto r = ledger.request(id)) note(*r, now);
+        if (auto r = ledger.requests().find(id)) note(*r, now);
     }
     SlaCounts out;
     for (const auto& [id, deadline] : open)
@@ -86,7 +86,7 @@ LedgerMetrics::SlaCounts LedgerMetrics::sla(inv::Ledger& ledger, std::int64_t no
 }
 
 std::string LedgerMetrics::text(inv::Ledger& ledger, std::int64_t now) {
-  auto t = ledger.tallies();
+  auto t = ledger.feed().tallies();
   auto sla = impl_->count(ledger, now);
   std::string out;
   out.reserve(256 * (impl_->racks.size() + impl_->pools.size()) + 2048);

@@ -253,7 +253,7 @@ struct ETagCheck {
 // The request the call names, if the caller may see it (a requester: its
 // own only). Under the ledger mutex.
 std::optional<inv::RequestRecord> visibleRequest(inv::Ledger& ledger, const Call& call) {
-  auto r = ledger.request(call.param);
+  auto r = ledger.requests().find(call.param);
   if (!r || (!seesEveryRequest(call.role) && r->submitted_by != call.caller)) return std::nullopt;
   return r;
 }
@@ -501,7 +501,7 @@ void Api::listRequests(Call& call) {
   };
   json out = json::array();
   std::string more;  // the position after the last item, when there is more
-  ctx_.ledger->scanRequests(q, [&](inv::RequestRecord& r) {
+  ctx_.ledger->requests().scan(q, [&](inv::RequestRecord& r) {
     if (late && !isLate(r)) return true;
     if (out.size() == page.limit) {
       more =
@@ -515,12 +515,12 @@ void Api::listRequests(Call& call) {
   if (late) {
     inv::RequestQuery all = q;
     all.after_created_at.clear();
-    ctx_.ledger->scanRequests(all, [&](inv::RequestRecord& r) {
+    ctx_.ledger->requests().scan(all, [&](inv::RequestRecord& r) {
       total += isLate(r);
       return true;
     });
   } else {
-    total = ctx_.ledger->countRequests(q);
+    total = ctx_.ledger->requests().count(q);
   }
   auto res = ok(200, out);
   res.headers["X-Total-Count"] = std::to_string(total);
@@ -535,9 +535,10 @@ void Api::getRequest(Call& call) {
   if (!r) return call.reply(problem(404, "Not Found", "request " + call.param + " does not exist"));
   json j = requestStatusJson(*r, *ctx_.sla, ctx_.now());
   j["steps"] = json::array();
-  for (const auto& e : ledger.events(call.param)) j["steps"].push_back(eventJson(e));
+  for (const auto& e : ledger.requests().events(call.param)) j["steps"].push_back(eventJson(e));
   j["deliveries"] = json::array();
-  for (const auto& d : ledger.callbacks(call.param)) j["deliveries"].push_back(deliveryJson(d));
+  for (const auto& d : ledger.outbox().deliveries(call.param))
+    j["deliveries"].push_back(deliveryJson(d));
   call.reply(ok(200, j));
 }
 
@@ -565,9 +566,9 @@ void Api::redeliver(Call& call) {
   std::optional<inv::CallbackDelivery> d;
   {
     std::lock_guard lock(*ctx_.ledgerMutex);
-    if (!ctx_.ledger->request(id))
+    if (!ctx_.ledger->requests().find(id))
       return call.reply(problem(404, "Not Found", "request " + id + " does not exist"));
-    d = ctx_.ledger->redeliver(id);
+    d = ctx_.ledger->outbox().redeliver(id);
   }
   if (!d)
     return call.reply(problem(409, "Conflict",

@@ -239,7 +239,7 @@ ApiResponse Console::handle(const ApiRequest& req) {
   if (!viewer.sees_all) mine.submitted_by = viewer.caller;
   // A request, if this viewer may see it (a requester: its own only).
   auto visible = [&](const std::string& id) -> std::optional<inv::RequestRecord> {
-    auto r = ctx_.ledger->request(id);
+    auto r = ctx_.ledger->requests().find(id);
     if (!r || (!viewer.sees_all && r->submitted_by != viewer.caller)) return std::nullopt;
     return r;
   };
@@ -274,7 +274,7 @@ ApiResponse Console::handle(const ApiRequest& req) {
     ui::RequestCounts counts;
     {
       std::lock_guard lock(*ctx_.ledgerMutex);
-      ctx_.ledger->scanRequests(mine, [&](const inv::RequestRecord& r) {
+      ctx_.ledger->requests().scan(mine, [&](const inv::RequestRecord& r) {
         ++counts.by_status[r.status];
         if (auto sla = slaOf(r, *ctx_.sla, now); sla && sla->late_seconds > 0) {
           ++counts.late;
@@ -306,7 +306,7 @@ ApiResponse Console::handle(const ApiRequest& req) {
     std::vector<inv::Claims::Address> held;
     if (!pool.empty()) {
       std::lock_guard lock(*ctx_.ledgerMutex);
-      held = ctx_.ledger->addressClaims(pool);
+      held = ctx_.ledger->claims().inPool(pool);
     }
     return html(pool.empty() || occ->inventory().pool(pool) ? 200 : 404,
                 ui::poolsPage(viewer, *occ, held, pool, *page));
@@ -328,7 +328,7 @@ ApiResponse Console::handle(const ApiRequest& req) {
     {
       std::lock_guard lock(*ctx_.ledgerMutex);
       // All of the viewer's: the tenant filter offers every tenant among them.
-      ctx_.ledger->scanRequests(mine, [&](inv::RequestRecord& r) {
+      ctx_.ledger->requests().scan(mine, [&](inv::RequestRecord& r) {
         tenants.insert(r.tenant_code);
         ui::RequestRow row{std::move(r), std::nullopt};
         row.sla = slaOf(row.record, *ctx_.sla, now);
@@ -370,8 +370,9 @@ ApiResponse Console::handle(const ApiRequest& req) {
         return html(409, ui::errorPage(&viewer, 409, e.what()));
       }
     }
-    ui::RequestDetail detail{
-        {*r, slaOf(*r, *ctx_.sla, now)}, ctx_.ledger->events(id), ctx_.ledger->callbacks(id)};
+    ui::RequestDetail detail{{*r, slaOf(*r, *ctx_.sla, now)},
+                             ctx_.ledger->requests().events(id),
+                             ctx_.ledger->outbox().deliveries(id)};
     std::string notice;
     if (auto done = target.query.find("done"); done != target.query.end())
       notice = done->second == "released"    ? "Released: everything it held is free again."

@@ -55,7 +55,7 @@ void Intake::loop() {
       ledger.write([&] {
         for (std::size_t i = 0; i < batch.size(); ++i) {
           const auto& r = batch[i]->request;
-          if (auto existing = ledger.request(r.id)) {
+          if (auto existing = ledger.requests().find(r.id)) {
             // The same request again from the same sender: the same answer.
             // Anything else, including another sender's id, is one conflict
             // that says nothing of whose it is (no existence oracle).

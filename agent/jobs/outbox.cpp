@@ -104,7 +104,7 @@ class Deliverer::Impl {
         }
         while (!stopping_ && deliverOne(*ledger, rng)) {
         }
-        next = ledger->nextCallbackAt();
+        next = ledger->outbox().nextDue();
       } catch (const std::exception& e) {
         logEvent({{"level", "error"}, {"event", "callback.error"}, {"error", e.what()}});
         ledger.reset();
@@ -121,18 +121,18 @@ class Deliverer::Impl {
   // Takes one due delivery no other thread is sending and sends it; false
   // when there is none.
   bool deliverOne(inv::Ledger& ledger, std::mt19937_64& rng) {
-    // Claimed in the ledger for longer than an attempt can take: no other
+    // Taken in the ledger for longer than an attempt can take: no other
     // thread, and no other agent on the same ledger, sends it meanwhile; if
-    // this process dies, it is sent again once the claim runs out.
+    // this process dies, it is sent again once that time runs out.
     auto now = cfg_.clock();
-    auto claimed =
-        ledger.claimCallbacks(now, 1, claimer_, now + (cfg_.callback_timeout_s + 30) * 1000LL);
-    if (claimed.empty()) return false;
-    std::optional<inv::OutboxEntry> e = std::move(claimed.front());
+    auto taken =
+        ledger.outbox().take(now, 1, sender_, now + (cfg_.callback_timeout_s + 30) * 1000LL);
+    if (taken.empty()) return false;
+    std::optional<inv::OutboxEntry> e = std::move(taken.front());
     // Checked again when sending: a callback queued by a CLI, or before the
     // config changed, goes only where the config allows now.
     if (std::string why; !callbackUrlAllowed(e->url, cfg_.callback_allowed, why)) {
-      ledger.callbackResult(e->delivery_id, false, "callback_url " + why, cfg_.clock(), true);
+      ledger.outbox().result(e->delivery_id, false, "callback_url " + why, cfg_.clock(), true);
       logEvent({{"level", "warn"},
                 {"event", "callback.refused"},
                 {"request_id", e->request_id},
@@ -153,7 +153,7 @@ class Deliverer::Impl {
         e->body, std::chrono::seconds(cfg_.callback_timeout_s),
         [this] { return stopping_.load(); });
     if (stopping_ && res.status == 0) {
-      ledger.unclaimCallback(e->delivery_id);
+      ledger.outbox().giveBack(e->delivery_id);
       return false;  // not an attempt: tried again after the restart
     }
     bool ok = res.status >= 200 && res.status < 300;
@@ -164,8 +164,8 @@ class Deliverer::Impl {
     // 10 minutes, then a random half to all of it.
     double delay = std::min(600000.0, cfg_.callback_retry_base_ms * std::pow(2.0, attempts - 1));
     delay *= std::uniform_real_distribution<double>(0.5, 1.0)(rng);
-    ledger.callbackResult(e->delivery_id, ok, error,
-                          cfg_.clock() + static_cast<std::int64_t>(delay), giveUp, res.status);
+    ledger.outbox().result(e->delivery_id, ok, error,
+                           cfg_.clock() + static_cast<std::int64_t>(delay), giveUp, res.status);
     logEvent({{"level", ok ? "info" : "warn"},
               {"event", ok       ? "callback.delivered"
                         : giveUp ? "callback.given_up"
@@ -183,7 +183,7 @@ class Deliverer::Impl {
   std::vector<std::thread> threads_;
   std::mutex m_;
   std::condition_variable cv_;
-  std::string claimer_ = "callbacks:" + std::to_string(getpid());
+  std::string sender_ = "callbacks:" + std::to_string(getpid());
   std::atomic<bool> stopping_{false};
   bool woken_ = false;
 };

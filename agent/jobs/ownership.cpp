@@ -164,7 +164,7 @@ class LeaseOwnership final : public Ownership, public std::enable_shared_from_th
                         : kind;
     id_ = (kind == "agent" ? "agent:" : "cli:") + agentId + "#" + nonce();
     if (kind == "agent") {
-      for (const auto& other : ledger_->leases())
+      for (const auto& other : ledger_->leases().all())
         if (other.agent_id == agentId && alive(other.owner))
           throw inv::Error(inv::ErrorKind::invalid_input,
                            "agent_id " + agentId + " is in use by process " +
@@ -186,7 +186,7 @@ class LeaseOwnership final : public Ownership, public std::enable_shared_from_th
     if (renewer_.joinable()) renewer_.join();
     try {
       std::lock_guard lock(ledgerMutex_);
-      ledger_->endLease(id_);  // its jobs are orphans for the others at once
+      ledger_->leases().end(id_);  // its jobs are orphans for the others at once
     } catch (const std::exception&) {
       // The lease lapses by itself.
     }
@@ -199,7 +199,7 @@ class LeaseOwnership final : public Ownership, public std::enable_shared_from_th
     std::optional<inv::Lease> lease;
     {
       std::lock_guard lock(ledgerMutex_);
-      lease = ledger_->lease(owner);
+      lease = ledger_->leases().find(owner);
     }
     if (!lease || lease->until < config_.clock()) return false;
     // A process of this host (and pid namespace) that no longer exists
@@ -233,7 +233,7 @@ class LeaseOwnership final : public Ownership, public std::enable_shared_from_th
   void release(const std::string& sw, const std::string& holder) {
     try {
       std::lock_guard lock(ledgerMutex_);
-      ledger_->releaseSwitch(sw, holder);
+      ledger_->leases().releaseSwitch(sw, holder);
     } catch (const std::exception&) {
       std::lock_guard lock(m_);
       unreleased_.push_back({sw, holder});
@@ -243,16 +243,16 @@ class LeaseOwnership final : public Ownership, public std::enable_shared_from_th
   std::string newHolder() { return id_ + "/" + std::to_string(++holds_); }
 
   bool tryTake(const std::string& sw, const std::string& holder) {
-    std::optional<inv::Ledger::SwitchHolder> current;
+    std::optional<inv::SwitchHolder> current;
     {
       std::lock_guard lock(ledgerMutex_);
-      if (ledger_->takeSwitch(sw, holder, id_)) return true;
-      current = ledger_->switchHolder(sw);
+      if (ledger_->leases().takeSwitch(sw, holder, id_)) return true;
+      current = ledger_->leases().switchHolder(sw);
     }
     // Held by a process that is gone: taken over, if still that holder's.
     if (!current || alive(current->owner)) return false;
     std::lock_guard lock(ledgerMutex_);
-    return ledger_->takeSwitch(sw, holder, id_, current->holder);
+    return ledger_->leases().takeSwitch(sw, holder, id_, current->holder);
   }
 
  private:
@@ -261,7 +261,7 @@ class LeaseOwnership final : public Ownership, public std::enable_shared_from_th
     record_.until = config_.clock() + std::chrono::milliseconds(lease_).count();
     {
       std::lock_guard lock(ledgerMutex_);
-      ledger_->renewLease(record_);
+      ledger_->leases().renew(record_);
     }
     // Renewed after it may have lapsed: the jobs it had may be others' now.
     if (lastRenewed_.load() != 0 && !current()) ++lapses_;

@@ -28,14 +28,14 @@ class LedgerSteps final : public StepSink {
 
   void step(const std::string& sw, const std::string& kind, const std::string& detail) override {
     std::lock_guard lock(m_);
-    ledger_.write([&] { ledger_.appendEvent(actor_, id_, kind, sw + ": " + detail); });
+    ledger_.write([&] { ledger_.requests().appendEvent(actor_, id_, kind, sw + ": " + detail); });
     if (show_) std::cerr << "  " << sw << "  " << kind << "  " << detail << "\n";
   }
 
   void captured(const std::string& sw, const std::string& port,
                 const std::vector<std::string>& lines) override {
     std::lock_guard lock(m_);
-    ledger_.saveCapture(id_, attempt_, sw, port, lines);
+    ledger_.jobs().saveCapture(id_, attempt_, sw, port, lines);
   }
 
  private:
@@ -95,7 +95,7 @@ ProvisionOutcome Provisioner::provision(const inv::Request& req) {
   out.id = req.id;
   std::optional<inv::RequestRecord> rec;
   ledger_.write([&] {
-    rec = ledger_.request(req.id);
+    rec = ledger_.requests().find(req.id);
     if (!rec) {
       status_.accept(req, Status::planning, {ctx_.actor, "colo provision", "", ctx_.owner});
       return;
@@ -104,7 +104,7 @@ ProvisionOutcome Provisioner::provision(const inv::Request& req) {
       throw conflict(
           "request " + req.id +
           " was already received with a different body; a changed request needs a new id");
-    bool holds = ledger_.holdsClaims(req.id);
+    bool holds = ledger_.claims().holds(req.id);
     switch (rec->status) {
       case Status::completed:
         out.plan = *rec->allocation;
@@ -139,7 +139,7 @@ ProvisionOutcome Provisioner::provision(const inv::Request& req) {
           throw conflict("request " + req.id + " is being released; finish it with 'colo release " +
                          req.id + "'");
         // Its process is gone: take the job over where it stands.
-        ledger_.adoptOrphans(ctx_.owner, ctx_.ownerAlive, req.id);
+        ledger_.jobs().adoptOrphans(ctx_.owner, ctx_.ownerAlive, req.id);
         next = rec->status == Status::planning ? Next::run : Next::resume;
         return;
     }
@@ -157,14 +157,14 @@ ProvisionOutcome Provisioner::provision(const inv::Request& req) {
       checkPlan(*rec->allocation, req.tenant.code);
       status_.move(req.id, Status::reserved, Status::configuring,
                    {ctx_.actor, "colo provision of the reservation", "", ctx_.owner});
-      return configure(*ledger_.request(req.id), req, *rec->allocation, false);
+      return configure(*ledger_.requests().find(req.id), req, *rec->allocation, false);
     }
   }
   return out;
 }
 
 ProvisionOutcome Provisioner::run(const std::string& id) {
-  auto rec = ledger_.request(id);
+  auto rec = ledger_.requests().find(id);
   if (!rec || rec->status != Status::planning)
     throw inv::Error(inv::ErrorKind::moved, "request " + id + " is not planning");
   std::optional<inv::ClaimedPlan> claimed;
@@ -192,17 +192,17 @@ ProvisionOutcome Provisioner::run(const std::string& id) {
     return fail(id, Status::planning, e.what());
   }
   claimed->committed(cache_, req.tenant.code);
-  return configure(*ledger_.request(id), req, claimed->plan, false);
+  return configure(*ledger_.requests().find(id), req, claimed->plan, false);
 }
 
 ProvisionOutcome Provisioner::resume(const std::string& id) {
-  auto rec = ledger_.request(id);
+  auto rec = ledger_.requests().find(id);
   if (!rec || rec->status != Status::configuring || !rec->allocation)
     throw inv::Error(inv::ErrorKind::moved,
                      "request " + id + " is not configuring; nothing to resume");
   ledger_.write([&] {
-    ledger_.appendEvent(ctx_.actor, id, "resuming",
-                        "after an interruption, from this attempt's stored captures");
+    ledger_.requests().appendEvent(ctx_.actor, id, "resuming",
+                                   "after an interruption, from this attempt's stored captures");
   });
   return configure(*rec, inv::parseRequestJson(rec->body), *rec->allocation, true);
 }
@@ -220,7 +220,7 @@ ProvisionOutcome Provisioner::configure(const inv::RequestRecord& rec, const inv
   options.interrupt = ctx_.interrupt;
   options.abandon = ctx_.shutdown;
   if (resumed) {
-    options.prior = ledger_.captures(rec.id, rec.attempt);
+    options.prior = ledger_.jobs().captures(rec.id, rec.attempt);
     options.possibly_saved = !options.prior.empty();
   }
   try {
@@ -231,7 +231,7 @@ ProvisionOutcome Provisioner::configure(const inv::RequestRecord& rec, const inv
     if (e.restored()) {
       out.error = std::string(e.what()) + "; every touched port was restored and the reservation released";
       ledger_.write([&] {
-        ledger_.unclaim(rec.id);
+        ledger_.claims().unclaim(rec.id);
         status_.move(
             rec.id, Status::configuring, Status::failed,
             {ctx_.actor, "every touched port restored; reservation released", e.what(), ""});
@@ -268,7 +268,7 @@ ProvisionOutcome Provisioner::release(const std::string& id) {
       // Someone asked before: finish it here, unless a live process does.
       if (!asked.owner.empty() && ctx_.ownerAlive(asked.owner))
         throw conflict("request " + id + " is being released by " + asked.owner);
-      ledger_.adoptOrphans(ctx_.owner, ctx_.ownerAlive, id);
+      ledger_.jobs().adoptOrphans(ctx_.owner, ctx_.ownerAlive, id);
       break;
     case Outcome::releasing:
       break;
@@ -277,20 +277,20 @@ ProvisionOutcome Provisioner::release(const std::string& id) {
 }
 
 ProvisionOutcome Provisioner::finishRelease(const std::string& id) {
-  auto rec = ledger_.request(id);
+  auto rec = ledger_.requests().find(id);
   if (!rec || rec->status != Status::releasing)
     throw inv::Error(inv::ErrorKind::moved, "request " + id + " is not releasing");
   ProvisionOutcome out;
   out.id = id;
   Status back = rec->release_from.value_or(Status::completed);
   // Ports were configured (or may have been): return them to unused first.
-  if (rec->allocation && ledger_.holdsClaims(id) && hasSwitchWork(*rec->allocation)) {
+  if (rec->allocation && ledger_.claims().holds(id) && hasSwitchWork(*rec->allocation)) {
     out.plan = *rec->allocation;
     LedgerSteps steps(ledger_, id, rec->attempt, ctx_.actor, ctx_.progress);
     SwitchWorkOptions options;
     options.interrupt = ctx_.interrupt;
     options.abandon = ctx_.shutdown;
-    options.prior = ledger_.captures(id, rec->attempt);  // a release resumed after a crash
+    options.prior = ledger_.jobs().captures(id, rec->attempt);  // a release resumed after a crash
     options.possibly_saved = !options.prior.empty();
     try {
       auto changes = portChanges(*rec->allocation, rec->tenant_code, playbooks_);

@@ -28,12 +28,12 @@ std::string ReleaseAsked::refusal(const std::string& id) const {
 
 void StatusWriter::accept(const inv::Request& request, Status initial, const inv::StepNote& note,
                           std::string_view submittedBy) {
-  ledger_.insertRequest(request, initial, note, submittedBy);
+  ledger_.requests().insert(request, initial, note, submittedBy);
 }
 
 void StatusWriter::move(const std::string& id, Status from, Status to, const inv::StepNote& note) {
   ledger_.write([&] {
-    ledger_.transition(id, from, to, note);
+    ledger_.requests().transition(id, from, to, note);
     if (inv::ended(to)) announce(id);
   });
 }
@@ -41,13 +41,13 @@ void StatusWriter::move(const std::string& id, Status from, Status to, const inv
 std::optional<inv::Job> StatusWriter::takeJob(const std::string& owner, const std::string& actor) {
   std::optional<inv::Job> job;
   ledger_.write([&] {
-    job = ledger_.nextJob();
+    job = ledger_.jobs().next();
     if (!job) return;
     if (job->status == Status::queued) {
       move(job->id, Status::queued, Status::planning, {actor, "taken by " + owner, "", owner});
       job->status = Status::planning;
     } else {
-      ledger_.ownJob(job->id, owner);  // a release nobody worked on yet
+      ledger_.jobs().own(job->id, owner);  // a release nobody worked on yet
     }
   });
   return job;
@@ -61,7 +61,7 @@ Reservation StatusWriter::reserve(const inv::Inventory& inventory, const inv::Re
   ledger_.write([&] {
     out = {};  // PostgreSQL may run this again
     claimed.reset();
-    auto existing = ledger_.request(req.id);
+    auto existing = ledger_.requests().find(req.id);
     if (existing) {
       if (existing->fingerprint != req.fingerprint)
         throw inv::Error(inv::ErrorKind::conflict,
@@ -77,7 +77,7 @@ Reservation StatusWriter::reserve(const inv::Inventory& inventory, const inv::Re
           out.existing = true;
           return;
         case Status::failed:
-          if (!ledger_.holdsClaims(req.id)) break;  // a new attempt
+          if (!ledger_.claims().holds(req.id)) break;  // a new attempt
           throw inv::Error(inv::ErrorKind::conflict,
                            "request " + req.id +
                                " failed and still holds ports it could not restore; 'colo "
@@ -106,7 +106,7 @@ Reservation StatusWriter::reserve(const inv::Inventory& inventory, const inv::Re
 ReleaseAsked StatusWriter::askRelease(const std::string& id, const inv::StepNote& note) {
   ReleaseAsked out{ReleaseAsked::Outcome::not_found, Status::queued, ""};
   ledger_.write([&] {
-    auto r = ledger_.request(id);
+    auto r = ledger_.requests().find(id);
     if (!r) {
       out = {ReleaseAsked::Outcome::not_found, Status::queued, ""};
       return;
@@ -121,7 +121,7 @@ ReleaseAsked StatusWriter::askRelease(const std::string& id, const inv::StepNote
         return;
       case Status::reserved:
         // Nothing on any switch: freed at once.
-        ledger_.unclaim(id);
+        ledger_.claims().unclaim(id);
         move(id, Status::reserved, Status::released,
              {note.actor, "units, power, ports and addresses freed", "", ""});
         out.outcome = ReleaseAsked::Outcome::released;
@@ -140,20 +140,20 @@ ReleaseAsked StatusWriter::askRelease(const std::string& id, const inv::StepNote
 
 void StatusWriter::freeAndRelease(const std::string& id, Status from, const std::string& actor) {
   ledger_.write([&] {
-    if (!ledger_.request(id))
+    if (!ledger_.requests().find(id))
       throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
-    ledger_.unclaim(id);
+    ledger_.claims().unclaim(id);
     move(id, from, Status::released, {actor, "units, power, ports and addresses freed", "", ""});
   });
 }
 
 void StatusWriter::queueEndingCallbacks() {
-  for (const auto& r : ledger_.requests())
+  for (const auto& r : ledger_.requests().all())
     if (inv::ended(r.status)) announce(r);
 }
 
 void StatusWriter::announce(const std::string& id) {
-  if (auto rec = ledger_.request(id)) announce(*rec);
+  if (auto rec = ledger_.requests().find(id)) announce(*rec);
 }
 
 void StatusWriter::announce(const inv::RequestRecord& rec) {
@@ -169,7 +169,7 @@ void StatusWriter::announce(const inv::RequestRecord& rec) {
               {"request_id", id},
               {"error", e.what()}});
   }
-  if (entry) ledger_.enqueueCallback(*entry);
+  if (entry) ledger_.outbox().enqueue(*entry);
 }
 
 }  // namespace colo::agent

@@ -128,11 +128,11 @@ class Workers::Impl {
       }
     }
     if (!scan) return std::nullopt;
-    auto adopted = ledger.adoptOrphans(
+    auto adopted = ledger.jobs().adoptOrphans(
         s_.ownership->id(), [this](const std::string& o) { return s_.ownership->alive(o); });
     // Its own jobs no worker runs: left when its lease lapsed, or when a
     // worker could not give one up.
-    for (auto& j : ledger.ownedJobs(s_.ownership->id())) {
+    for (auto& j : ledger.jobs().owned(s_.ownership->id())) {
       std::lock_guard lock(m_);
       if (!running_.count(j.id)) adopted.push_back(std::move(j));
     }
@@ -186,7 +186,7 @@ class Workers::Impl {
       // Unexpected: leave the job to be adopted and continued (or rolled
       // back) by the next orphan scan, and carry on.
       try {
-        ledger.disown(job.id, s_.ownership->id());
+        ledger.jobs().disown(job.id, s_.ownership->id());
       } catch (const std::exception&) {
       }
     }

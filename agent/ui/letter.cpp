@@ -77,7 +77,7 @@ std::string confirmationLetter(inv::Ledger& ledger, const LetterConfig& config,
   const auto& zone = calendar.zone();
   int year =
       std::stoi(inv::civilDate(zone.localDay(epochOf(r.completed_at).value_or(now))).substr(0, 4));
-  auto number = ledger.issueLetter(
+  auto number = ledger.letters().issue(
       r.id, year, [&](int seq, int y) { return letterNumber(config.number_pattern, seq, y); });
   Sla sla = calendar.evaluate(epochOf(r.received_at).value_or(now), epochOf(r.completed_at), now);
   return letterHtml(config, r, number, sla, zone);

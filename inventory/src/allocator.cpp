@@ -319,12 +319,12 @@ ClaimedPlan claimNewPlan(Ledger& ledger, const Inventory& inv, const Request& re
                          std::unique_ptr<Occupancy>& cache,
                          const std::function<void(const Plan&)>& check) {
   ClaimedPlan out;
-  out.generation = ledger.generation();
+  out.generation = ledger.claims().generation();
   if (!cache || cache->generation() != out.generation)
-    cache = std::make_unique<Occupancy>(inv, ledger.claims(), out.generation);
+    cache = std::make_unique<Occupancy>(inv, ledger.claims().all(), out.generation);
   out.plan = allocate(*cache, req);
   if (check) check(out.plan);
-  out.claimedAt = ledger.claim(out.plan, req.tenant.code, out.generation);
+  out.claimedAt = ledger.claims().claim(out.plan, req.tenant.code, out.generation);
   return out;
 }
 

@@ -292,15 +292,16 @@ TEST_CASE("a request's status lists its callback deliveries") {
   Site site;
   CHECK(json::parse(site.call("GET", "/v1/requests/REQ-H1", kHealth).body)["deliveries"] ==
         json::array());
-  site.ledger->enqueueCallback(
+  site.ledger->outbox().enqueue(
       {"REQ-H1-failed-1", "REQ-H1", "http://127.0.0.1:9/cb", "{}", "failed", 0, 1795000060000});
-  site.ledger->enqueueCallback(
+  site.ledger->outbox().enqueue(
       {"REQ-H1-failed-2", "REQ-H1", "http://127.0.0.1:9/cb", "{}", "failed", 0, 1795000060000});
-  site.ledger->enqueueCallback(
+  site.ledger->outbox().enqueue(
       {"REQ-H1-failed-3", "REQ-H1", "http://127.0.0.1:9/cb", "{}", "failed", 0, 1795000060000});
-  site.ledger->callbackResult("REQ-H1-failed-1", false, "connection refused", 1795000120000, false);
-  site.ledger->callbackResult("REQ-H1-failed-2", true, "", 0, false, 204);
-  site.ledger->callbackResult("REQ-H1-failed-3", false, "HTTP 503", 1795000120000, true, 503);
+  site.ledger->outbox().result("REQ-H1-failed-1", false, "connection refused", 1795000120000,
+                               false);
+  site.ledger->outbox().result("REQ-H1-failed-2", true, "", 0, false, 204);
+  site.ledger->outbox().result("REQ-H1-failed-3", false, "HTTP 503", 1795000120000, true, 503);
   auto d = json::parse(site.call("GET", "/v1/requests/REQ-H1", kHealth).body)["deliveries"];
   REQUIRE(d.size() == 3);
   CHECK(d[0]["delivery_id"] == "REQ-H1-failed-1");
@@ -333,13 +334,13 @@ TEST_CASE("a technician asks for a callback again: a new delivery of the last ev
         "request REQ-P1 has no callback to deliver again: it has not ended, or it names no "
         "callback_url");
 
-  site.ledger->enqueueCallback(
+  site.ledger->outbox().enqueue(
       {"REQ-H1-failed-1", "REQ-H1", "http://127.0.0.1:9/cb", "{\"a\":1}", "failed", 0, 0});
   // Still being tried: that delivery is the answer, nothing more is queued.
   auto pending = redeliver("REQ-H1", kTech);
   CHECK(pending.status == 202);
   CHECK(json::parse(pending.body)["delivery_id"] == "REQ-H1-failed-1");
-  site.ledger->callbackResult("REQ-H1-failed-1", false, "HTTP 500", 0, true, 500);  // given up
+  site.ledger->outbox().result("REQ-H1-failed-1", false, "HTTP 500", 0, true, 500);  // given up
   auto again = redeliver("REQ-H1", kTech);
   CHECK(again.status == 202);
   auto d = json::parse(again.body);
@@ -349,14 +350,14 @@ TEST_CASE("a technician asks for a callback again: a new delivery of the last ev
   CHECK(d["attempts"] == 0);
   CHECK(d["next_attempt_at"] == "2026-11-18T11:06:40Z");  // due at once
   CHECK(redeliver("REQ-H1", kTech).body == again.body);   // asked twice: queued once
-  site.ledger->callbackResult("REQ-H1-failed-1~r1", true, "", 0, false, 200);
+  site.ledger->outbox().result("REQ-H1-failed-1~r1", true, "", 0, false, 200);
   CHECK(json::parse(redeliver("REQ-H1", kAdmin).body)["delivery_id"] == "REQ-H1-failed-1~r2");
   auto all = json::parse(site.call("GET", "/v1/requests/REQ-H1", kHealth).body)["deliveries"];
   REQUIRE(all.size() == 3);
   CHECK(all[1]["state"] == "delivered");
   CHECK(all[2]["state"] == "pending");
   // The same body and URL as the original.
-  auto due = site.ledger->claimCallbacks(site.now * 1000 + 10000, 10, "test", 0);
+  auto due = site.ledger->outbox().take(site.now * 1000 + 10000, 10, "test", 0);
   REQUIRE(due.size() == 1);
   CHECK(due[0].body == "{\"a\":1}");
   CHECK(due[0].url == "http://127.0.0.1:9/cb");

@@ -100,7 +100,7 @@ TEST_CASE("console: without a session every page is a 303 to the login, with not
   CHECK(c.send(bearer).status == 303);
   // Forms without a session do nothing.
   CHECK(location(b.post("/ui/requests/REQ-P1/release", "csrf=x")) == "/ui/login");
-  CHECK(c.ledger->request("REQ-P1")->status == inv::Status::reserved);
+  CHECK(c.ledger->requests().find("REQ-P1")->status == inv::Status::reserved);
 }
 
 TEST_CASE(
@@ -227,13 +227,13 @@ TEST_CASE("console: releasing takes a technician, the session's CSRF token and t
   CHECK(tech.post("/ui/requests/REQ-P1/release", "csrf=" + Browser::csrf(mine.body)).status == 403);
   tech.origin = "https://evil.example";
   CHECK(tech.post("/ui/requests/REQ-P1/release", "csrf=" + csrf).status == 403);
-  CHECK(c.ledger->request("REQ-P1")->status == inv::Status::reserved);
+  CHECK(c.ledger->requests().find("REQ-P1")->status == inv::Status::reserved);
 
   tech.origin = "http://colo.example:8080";
   auto done = tech.post("/ui/requests/REQ-P1/release", "csrf=" + csrf);
   CHECK(done.status == 303);
   CHECK(location(done) == "/ui/requests/REQ-P1?done=released");
-  CHECK(c.ledger->request("REQ-P1")->status == inv::Status::released);
+  CHECK(c.ledger->requests().find("REQ-P1")->status == inv::Status::released);
   CHECK(tech.get(location(done)).body.find("Released: everything it held is free again.") !=
         std::string::npos);
   auto again = tech.post("/ui/requests/REQ-P1/release", "csrf=" + csrf);

@@ -25,7 +25,8 @@ long long sample(const std::string& text, const std::string& series) {
 
 // Every rack, feed and pool figure as counting all claims says it.
 void matchesFullCount(const std::string& text, Site& site) {
-  inv::Occupancy occ(site.inventory, site.ledger->claims(), site.ledger->generation());
+  inv::Occupancy occ(site.inventory, site.ledger->claims().all(),
+                     site.ledger->claims().generation());
   for (const auto& r : inv::rackUsage(occ)) {
     INFO(r.name);
     CHECK(sample(text, "colo_rack_units{rack=\"" + r.name + "\",state=\"free\"}") == r.units_free);
@@ -46,7 +47,7 @@ void matchesFullCount(const std::string& text, Site& site) {
                                             "\",kind=\"free\"}")) == inv::toDecimal(p.free));
   }
   std::map<std::string, long long> byStatus;
-  site.ledger->scanRequests({}, [&](inv::RequestRecord& r) {
+  site.ledger->requests().scan({}, [&](inv::RequestRecord& r) {
     ++byStatus[std::string(inv::name(r.status))];
     return true;
   });
@@ -89,12 +90,12 @@ TEST_CASE(
   status.askRelease("REQ-M1", {"test", "release", "", ""});
   matchesFullCount(metrics.text(*site.ledger, site.now), site);
   // Callbacks by state, as they are delivered.
-  site.ledger->enqueueCallback({"d1", "REQ-M2", "http://127.0.0.1:9/", "{}", "failed", 0, 0});
-  site.ledger->enqueueCallback({"d2", "REQ-M2", "http://127.0.0.1:9/", "{}", "failed", 0, 0});
-  site.ledger->enqueueCallback({"d2", "REQ-M2", "http://127.0.0.1:9/", "{}", "failed", 0, 0});
-  site.ledger->callbackResult("d1", false, "HTTP 500", 0, false, 500);
-  site.ledger->callbackResult("d1", true, "", 0, false, 200);
-  site.ledger->callbackResult("d2", false, "refused", 0, true);
+  site.ledger->outbox().enqueue({"d1", "REQ-M2", "http://127.0.0.1:9/", "{}", "failed", 0, 0});
+  site.ledger->outbox().enqueue({"d2", "REQ-M2", "http://127.0.0.1:9/", "{}", "failed", 0, 0});
+  site.ledger->outbox().enqueue({"d2", "REQ-M2", "http://127.0.0.1:9/", "{}", "failed", 0, 0});
+  site.ledger->outbox().result("d1", false, "HTTP 500", 0, false, 500);
+  site.ledger->outbox().result("d1", true, "", 0, false, 200);
+  site.ledger->outbox().result("d2", false, "refused", 0, true);
   text = metrics.text(*site.ledger, site.now);
   CHECK(sample(text, "colo_callbacks{state=\"delivered\"}") == 1);
   CHECK(sample(text, "colo_callbacks{state=\"given_up\"}") == 1);

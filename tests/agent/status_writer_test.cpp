@@ -40,7 +40,7 @@ TEST_CASE("reserving is idempotent per request id and release frees everything")
   auto again = status.reserve(inv, req, "test", cache);
   CHECK(again.existing);
   CHECK(toJson(again.plan) == toJson(first.plan));
-  auto claims = ledger.claims();
+  auto claims = ledger.claims().all();
   CHECK(claims.units.size() == 2);
   CHECK(claims.power.size() == 2);
   CHECK(claims.addresses.size() == 1);
@@ -51,7 +51,7 @@ TEST_CASE("reserving is idempotent per request id and release frees everything")
   CHECK_THROWS_WITH(status.reserve(inv, other, "test", cache),
                     "request REQ-1 was already received with a different body; a changed "
                     "request needs a new id");
-  CHECK(ledger.claims().units.size() == 2);
+  CHECK(ledger.claims().all().units.size() == 2);
 
   // A second request does not get what the first holds.
   auto second =
@@ -62,14 +62,14 @@ TEST_CASE("reserving is idempotent per request id and release frees everything")
   // A reservation touched no switch: asking for its release frees it at once.
   auto asked = status.askRelease("REQ-1", {"test", "release", "", ""});
   CHECK(asked.outcome == ReleaseAsked::Outcome::released);
-  claims = ledger.claims();
+  claims = ledger.claims().all();
   CHECK(claims.units.size() == 2);  // REQ-2's
   CHECK(claims.addresses.size() == 1);
-  auto rec = ledger.request("REQ-1");
+  auto rec = ledger.requests().find("REQ-1");
   REQUIRE(rec);
   CHECK(rec->status == Status::released);
   CHECK(rec->allocation);  // kept for the record
-  auto events = ledger.events("REQ-1");
+  auto events = ledger.requests().events("REQ-1");
   REQUIRE(events.size() == 3);
   CHECK(events[0].kind == "planning");
   CHECK(events[1].kind == "reserved");
@@ -104,7 +104,7 @@ TEST_CASE("the release rule: only what has ended, or is only reserved, may be re
   auto asked = status.askRelease("REQ-Q", {"test", "", "", ""});
   CHECK(asked.outcome == ReleaseAsked::Outcome::not_ended);
   CHECK(asked.refusal("REQ-Q") == "request REQ-Q is queued; release it once it has ended");
-  CHECK(ledger.request("REQ-Q")->status == Status::queued);
+  CHECK(ledger.requests().find("REQ-Q")->status == Status::queued);
   // Taken by a worker, then completed: now it may, and a worker returns its
   // ports (the release stays unowned until one takes it).
   auto job = status.takeJob("agent:test#1", "agent:worker-0");
@@ -114,13 +114,13 @@ TEST_CASE("the release rule: only what has ended, or is only reserved, may be re
   status.move("REQ-Q", Status::planning, Status::failed, {"test", "", "no room", ""});
   asked = status.askRelease("REQ-Q", {"api:ops", "release asked", "", ""});
   CHECK(asked.outcome == ReleaseAsked::Outcome::releasing);
-  CHECK(ledger.request("REQ-Q")->status == Status::releasing);
+  CHECK(ledger.requests().find("REQ-Q")->status == Status::releasing);
   CHECK(status.askRelease("REQ-Q", {"test", "", "", ""}).outcome ==
         ReleaseAsked::Outcome::already_releasing);
   job = status.takeJob("agent:test#1", "agent:worker-0");
   REQUIRE(job);
   CHECK(job->status == Status::releasing);
-  CHECK(ledger.request("REQ-Q")->owner == "agent:test#1");
+  CHECK(ledger.requests().find("REQ-Q")->owner == "agent:test#1");
 }
 
 TEST_CASE("every ending queues its callback, whichever way the request ends") {
@@ -145,7 +145,7 @@ TEST_CASE("every ending queues its callback, whichever way the request ends") {
   status.move("REQ-F", Status::planning, Status::failed, {"t", "", "nothing fits", ""});
   auto events = [&](const std::string& id) {
     std::vector<std::string> out;
-    for (const auto& d : ledger.callbacks(id)) out.push_back(d.event);
+    for (const auto& d : ledger.outbox().deliveries(id)) out.push_back(d.event);
     return out;
   };
   CHECK(events("REQ-R") == std::vector<std::string>{"released"});

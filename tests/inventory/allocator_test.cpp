@@ -38,9 +38,10 @@ Plan reserveInLedger(Ledger& ledger, const Inventory& inv, const Request& req,
                      const std::string& actor, std::unique_ptr<Occupancy>& cache) {
   std::optional<ClaimedPlan> claimed;
   ledger.write([&] {
-    ledger.insertRequest(req, Status::planning, {actor, "reserve", "", ""});
+    ledger.requests().insert(req, Status::planning, {actor, "reserve", "", ""});
     claimed = claimNewPlan(ledger, inv, req, cache);
-    ledger.transition(req.id, Status::planning, Status::reserved, {actor, "reserved", "", ""});
+    ledger.requests().transition(req.id, Status::planning, Status::reserved,
+                                 {actor, "reserved", "", ""});
   });
   claimed->committed(cache, req.tenant.code);
   return claimed->plan;
@@ -173,29 +174,29 @@ TEST_CASE("the ledger's unique keys refuse a double claim even if the caller is 
   auto req = request("REQ-1", {{"a", 2, 300, false, {{"pub-v4"}}}});
   Plan p = plan(inv, req);
   ledger.write([&] {
-    ledger.insertRequest(req, Status::planning, {"test", "test", "", ""});
-    ledger.claim(p, "BAPPEDA");
+    ledger.requests().insert(req, Status::planning, {"test", "test", "", ""});
+    ledger.claims().claim(p, "BAPPEDA");
   });
   // A stale planner hands out the same thing again under another id.
   auto req2 = request("REQ-2", {{"b", 2, 300, false, {{"pub-v4"}}}});
   Plan p2 = p;
   p2.request_id = "REQ-2";
   p2.servers[0].hostname = "b";
-  auto gen = ledger.generation();
+  auto gen = ledger.claims().generation();
   CHECK_THROWS_WITH(ledger.write([&] {
-    ledger.insertRequest(req2, Status::planning, {"test", "test", "", ""});
-    ledger.claim(p2, "BAPPEDA");
+    ledger.requests().insert(req2, Status::planning, {"test", "test", "", ""});
+    ledger.claims().claim(p2, "BAPPEDA");
   }),
                     "reserve REQ-2 <- unit 1 of rack R02 is already held by request REQ-1 (a)");
   // Rolled back whole: no request, no partial claims.
-  CHECK_FALSE(ledger.request("REQ-2"));
-  CHECK(ledger.claims().units.size() == 2);
-  CHECK(ledger.generation() == gen);
+  CHECK_FALSE(ledger.requests().find("REQ-2"));
+  CHECK(ledger.claims().all().units.size() == 2);
+  CHECK(ledger.claims().generation() == gen);
   // The event log cannot be rewritten, not even with SQL behind colo's back.
-  ledger.write([&] { ledger.appendEvent("t", "REQ-1", "note", "x"); });
+  ledger.write([&] { ledger.requests().appendEvent("t", "REQ-1", "note", "x"); });
   for (const char* sql : {"UPDATE events SET detail = 'x'", "DELETE FROM events"})
     CHECK(colo::test::ledgerSqlResult(state, sql, dir).exit_code != 0);
-  CHECK(ledger.events("REQ-1").size() == 2);  // "planning" when inserted, and the note
+  CHECK(ledger.requests().events("REQ-1").size() == 2);  // "planning" when inserted, and the note
 }
 
 TEST_CASE("the cached occupancy notices another writer", "[ledger]") {
@@ -275,21 +276,21 @@ TEST_CASE("an older ledger is migrated in place, keeping what it holds", "[sqlit
   auto unitsBefore =
       colo::test::run({"/usr/bin/sqlite3", db, "SELECT count(*) FROM unit_claims"}, dir).out;
   Ledger l(db);
-  auto reserved = l.request("REQ-2026-0142");
+  auto reserved = l.requests().find("REQ-2026-0142");
   REQUIRE(reserved);
   CHECK(reserved->status == Status::reserved);
   // A release asked for under schema 2 is the releasing status now, and
   // falls back to what it was if the switches refuse.
-  auto releasing = l.request("REQ-2026-0153");
+  auto releasing = l.requests().find("REQ-2026-0153");
   REQUIRE(releasing);
   CHECK(releasing->status == Status::releasing);
   CHECK(releasing->release_from == Status::completed);
   CHECK(releasing->owner.empty());
-  CHECK(l.captures("REQ-2026-0142", 0).size() == 1);
-  CHECK(std::to_string(l.claims().units.size()) + "\n" == unitsBefore);
+  CHECK(l.jobs().captures("REQ-2026-0142", 0).size() == 1);
+  CHECK(std::to_string(l.claims().all().units.size()) + "\n" == unitsBefore);
   CHECK(colo::test::run({"/usr/bin/sqlite3", db, "PRAGMA user_version"}, dir).out == "7\n");
   // Schema 6 counted what the old ledger held, as the metrics read it.
-  auto tallies = l.tallies();
+  auto tallies = l.feed().tallies();
   auto sql = [&](const std::string& q) {
     return std::stoll(colo::test::run({"/usr/bin/sqlite3", db, q}, dir).out);
   };
@@ -306,7 +307,8 @@ TEST_CASE("an older ledger is migrated in place, keeping what it holds", "[sqlit
   CHECK(colo::test::run({"/usr/bin/sqlite3", db, "PRAGMA foreign_key_check"}, dir).out.empty());
   // The lifecycle now holds for the migrated rows too.
   CHECK_THROWS_WITH(l.write([&] {
-    l.transition("REQ-2026-0142", Status::reserved, Status::completed, {"t", "", "", ""});
+    l.requests().transition("REQ-2026-0142", Status::reserved, Status::completed,
+                            {"t", "", "", ""});
   }),
                     Catch::Contains("no transition reserved -> completed"));
 }
@@ -321,31 +323,35 @@ TEST_CASE("statuses change only along the lifecycle table, as a compare-and-set"
   // Expected status wrong: refused, nothing overwritten.
   CHECK_THROWS_WITH(
       l.write([&] {
-        l.transition("REQ-1", Status::configuring, Status::completed, {"t", "", "", ""});
+        l.requests().transition("REQ-1", Status::configuring, Status::completed, {"t", "", "", ""});
       }),
       "request REQ-1 is reserved, not configuring: another colo process moved it; left as it is");
-  CHECK(l.request("REQ-1")->status == Status::reserved);
+  CHECK(l.requests().find("REQ-1")->status == Status::reserved);
   // An allowed move records the step, the owner and the attempt.
   l.write([&] {
-    l.transition("REQ-1", Status::reserved, Status::configuring, {"t", "go", "", "cli:x"});
+    l.requests().transition("REQ-1", Status::reserved, Status::configuring,
+                            {"t", "go", "", "cli:x"});
   });
-  auto rec = l.request("REQ-1");
+  auto rec = l.requests().find("REQ-1");
   CHECK(rec->status == Status::configuring);
   CHECK(rec->owner == "cli:x");
-  CHECK(l.events("REQ-1").back().kind == "configuring");
+  CHECK(l.requests().events("REQ-1").back().kind == "configuring");
   l.write([&] {
-    l.transition("REQ-1", Status::configuring, Status::failed, {"t", "", "switch on fire", ""});
+    l.requests().transition("REQ-1", Status::configuring, Status::failed,
+                            {"t", "", "switch on fire", ""});
   });
-  rec = l.request("REQ-1");
+  rec = l.requests().find("REQ-1");
   CHECK(rec->error == "switch on fire");
   CHECK(rec->owner.empty());
   CHECK_FALSE(rec->completed_at.empty());
   // A new attempt: captured afresh.
-  l.saveCapture("REQ-1", rec->attempt, "tor-r01", "Ethernet2", {"description old"});
-  l.write([&] { l.transition("REQ-1", Status::failed, Status::planning, {"t", "", "", "cli:y"}); });
-  CHECK(l.request("REQ-1")->attempt == rec->attempt + 1);
-  CHECK(l.captures("REQ-1", rec->attempt + 1).empty());
-  CHECK(l.captures("REQ-1", rec->attempt).size() == 1);
+  l.jobs().saveCapture("REQ-1", rec->attempt, "tor-r01", "Ethernet2", {"description old"});
+  l.write([&] {
+    l.requests().transition("REQ-1", Status::failed, Status::planning, {"t", "", "", "cli:y"});
+  });
+  CHECK(l.requests().find("REQ-1")->attempt == rec->attempt + 1);
+  CHECK(l.jobs().captures("REQ-1", rec->attempt + 1).empty());
+  CHECK(l.jobs().captures("REQ-1", rec->attempt).size() == 1);
 
   // The database refuses what the table does not allow, whoever writes it.
   auto sql = [&](const std::string& q) { return colo::test::ledgerSqlResult(db, q, dir); };
@@ -465,7 +471,7 @@ TEST_CASE("connections reserving at once hand out nothing twice and never fail f
   CHECK(other.empty());
   for (const auto& o : other) UNSCOPED_INFO(o);
   Ledger l(state);
-  auto claims = l.claims();
+  auto claims = l.claims().all();
   std::set<std::pair<std::string, int>> units;
   for (const auto& u : claims.units) CHECK(units.insert({u.rack, u.unit}).second);
   std::set<std::string> addresses;
@@ -490,18 +496,18 @@ TEST_CASE("the change feed sees a transaction that commits after a later one", "
   TempDir dir;
   auto state = colo::test::ledgerState(dir);
   Ledger a(state, Ledger::Open::create), b(state), reader(state);
-  auto cursor = reader.changesSince(0, [](const std::string&) {});
+  auto cursor = reader.feed().changesSince(0, [](const std::string&) {});
   std::set<std::string> seen;
   a.write([&] {
-    a.insertRequest(request("REQ-EARLY", {{"e", 1, 100}}), Status::queued, {"t", "", "", ""});
+    a.requests().insert(request("REQ-EARLY", {{"e", 1, 100}}), Status::queued, {"t", "", "", ""});
     // Another connection inserts after it, with a later seq, and commits first.
     b.write([&] {
-      b.insertRequest(request("REQ-LATE", {{"l", 1, 100}}), Status::queued, {"t", "", "", ""});
+      b.requests().insert(request("REQ-LATE", {{"l", 1, 100}}), Status::queued, {"t", "", "", ""});
     });
-    cursor = reader.changesSince(cursor, [&](const std::string& id) { seen.insert(id); });
+    cursor = reader.feed().changesSince(cursor, [&](const std::string& id) { seen.insert(id); });
     CHECK(seen == std::set<std::string>{"REQ-LATE"});
   });
   seen.clear();
-  reader.changesSince(cursor, [&](const std::string& id) { seen.insert(id); });
+  reader.feed().changesSince(cursor, [&](const std::string& id) { seen.insert(id); });
   CHECK(seen.count("REQ-EARLY") == 1);
 }

@@ -71,9 +71,9 @@ struct Site {
         R"( office"}, "received_at": "2026-11-16T08:00:00+07:00",
                                    "servers": [{"hostname": "h1", "units": 1, "power_watts": 100}]})");
     ledger->write([&] {
-      ledger->insertRequest(r, colo::inventory::Status::planning, {"test", "set up", "", "test"},
-                            by);
-      ledger->transition(
+      ledger->requests().insert(r, colo::inventory::Status::planning,
+                                {"test", "set up", "", "test"}, by);
+      ledger->requests().transition(
           id, colo::inventory::Status::planning, status,
           {"test", "set up", status == colo::inventory::Status::failed ? "no room" : "", ""});
     });
@@ -81,9 +81,11 @@ struct Site {
 
   // Walks a request through the lifecycle, one transition per status.
   void walk(const std::string& id, std::initializer_list<colo::inventory::Status> path) {
-    auto from = ledger->request(id)->status;
+    auto from = ledger->requests().find(id)->status;
     for (auto to : path) {
-      ledger->write([&] { ledger->transition(id, from, to, {"test", "walked", "", ""}); });
+      ledger->write([&] {
+        ledger->requests().transition(id, from, to, {"test", "walked", "", ""});
+      });
       from = to;
     }
   }

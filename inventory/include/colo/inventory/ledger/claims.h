@@ -1,0 +1,77 @@
+// What requests hold: rack units, power on feeds, switch ports and
+// addresses. Unique keys on (rack, unit), (switch, port) and address make it
+// impossible to hand anything out twice, whatever the code above does and
+// however many processes write at once.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "colo/inventory/ip.h"
+#include "colo/inventory/plan.h"
+
+namespace colo::inventory {
+
+namespace ledger {
+class Connection;
+}
+
+// Everything currently held by requests, as stored.
+struct Claims {
+  struct Unit {
+    std::string rack;
+    int unit;
+    std::string request_id, hostname, tenant;
+  };
+  struct Power {
+    std::string rack, feed;
+    int watts;
+    std::string request_id, hostname;
+  };
+  struct Address {
+    std::string pool;
+    IpAddress address;
+    std::string request_id, hostname;
+  };
+  struct Port {
+    std::string switch_name, port;
+    int vlan;
+    std::string request_id, hostname;
+  };
+  std::vector<Unit> units;
+  std::vector<Power> power;
+  std::vector<Address> addresses;
+  std::vector<Port> ports;
+};
+
+class ClaimBook {
+ public:
+  explicit ClaimBook(ledger::Connection& c) : c_(c) {}
+
+  Claims all();
+  // The addresses requests hold in `pool`, in no particular order.
+  std::vector<Claims::Address> inPool(std::string_view pool);
+  // Whether the request still holds anything (units, power, ports, addresses).
+  bool holds(std::string_view request_id);
+  // Increases with every change to what is claimed; lets a cache of claims
+  // know it is stale.
+  std::int64_t generation();
+
+  // The following run inside Ledger::write.
+  // Claims everything in `plan`, first locking its racks, switches and pools
+  // (in one global order, on PostgreSQL). `basedOn` is the generation the
+  // plan was made from (-1: unchecked): when the claims changed since, the
+  // transaction runs again. A unit, port or address already held makes it
+  // throw Error(conflict) naming the thing and its holder. Returns the
+  // generation after the claim.
+  std::int64_t claim(const Plan& plan, std::string_view tenant, std::int64_t basedOn = -1);
+  // Frees everything `request_id` holds; its recorded allocation stays.
+  void unclaim(std::string_view request_id);
+
+ private:
+  ledger::Connection& c_;
+};
+
+}  // namespace colo::inventory

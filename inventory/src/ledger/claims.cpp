@@ -1,0 +1,183 @@
+#include "colo/inventory/ledger/claims.h"
+
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "colo/inventory/plan.h"
+
+#include "colo/inventory/error.h"
+#include "connection.h"
+
+namespace colo::inventory {
+
+using ledger::Statement;
+using ledger::statusOf;
+
+namespace {
+Claims::Address readAddressClaim(Statement& st, const std::string& path) {
+  auto addr = IpAddress::parse(st.text(1));
+  if (!addr)
+    throw Error(ErrorKind::storage, "ledger " + path + ": unreadable address '" + st.text(1) + "'");
+  return {st.text(0), *addr, st.text(2), st.text(3)};
+}
+}  // namespace
+
+Claims ClaimBook::all() {
+  Claims c;
+  {
+    auto st = c_.sql("SELECT rack, unit, request_id, hostname, tenant FROM unit_claims");
+    while (st.step())
+      c.units.push_back(
+          {st.text(0), static_cast<int>(st.integer(1)), st.text(2), st.text(3), st.text(4)});
+  }
+  {
+    auto st = c_.sql("SELECT rack, feed, watts, request_id, hostname FROM power_claims");
+    while (st.step())
+      c.power.push_back(
+          {st.text(0), st.text(1), static_cast<int>(st.integer(2)), st.text(3), st.text(4)});
+  }
+  {
+    auto st = c_.sql("SELECT pool, address, request_id, hostname FROM address_claims");
+    while (st.step()) c.addresses.push_back(readAddressClaim(st, c_.path()));
+  }
+  {
+    auto st = c_.sql("SELECT switch, port, vlan, request_id, hostname FROM port_claims");
+    while (st.step())
+      c.ports.push_back(
+          {st.text(0), st.text(1), static_cast<int>(st.integer(2)), st.text(3), st.text(4)});
+  }
+  return c;
+}
+
+std::vector<Claims::Address> ClaimBook::inPool(std::string_view pool) {
+  auto st =
+      c_.sql("SELECT pool, address, request_id, hostname FROM address_claims WHERE pool = ?1");
+  st.bind(1, pool);
+  std::vector<Claims::Address> out;
+  while (st.step()) out.push_back(readAddressClaim(st, c_.path()));
+  return out;
+}
+
+bool ClaimBook::holds(std::string_view request_id) {
+  auto st = c_.sql(
+      "SELECT EXISTS (SELECT 1 FROM unit_claims WHERE request_id = ?1) OR EXISTS (SELECT 1 FROM "
+      "port_claims WHERE request_id = ?1) OR EXISTS (SELECT 1 FROM address_claims WHERE "
+      "request_id = ?1) OR EXISTS (SELECT 1 FROM power_claims WHERE request_id = ?1)");
+  st.bind(1, request_id);
+  return st.step() && st.integer(0) != 0;
+}
+
+std::int64_t ClaimBook::claim(const Plan& plan, std::string_view tenant, std::int64_t basedOn) {
+  c_.requireWrite("claim");
+  // Every rack, switch and pool the plan touches, locked in one global order
+  // until the transaction ends: whoever else claims in them waits, and
+  // nobody waits in a circle. Then, if anything was claimed or freed since
+  // the plan was made, it is made again from what is held now.
+  std::vector<std::string> keys;
+  for (const auto& s : plan.servers) {
+    keys.push_back("rack:" + s.rack);
+    for (const auto& n : s.nics) {
+      if (!n.switch_name.empty()) keys.push_back("switch:" + n.switch_name);
+      for (const auto& a : n.addresses) keys.push_back("pool:" + a.pool);
+    }
+  }
+  c_.db->lock(std::move(keys));
+  if (basedOn >= 0 && c_.generation() != basedOn)
+    throw ledger::Retry("reserve " + plan.request_id +
+                        ": the claims changed while it was planned; planning again");
+
+  auto units = c_.sql(
+      "INSERT INTO unit_claims (rack, unit, request_id, hostname, tenant) VALUES (?1,?2,?3,?4,?5) "
+      "ON CONFLICT DO NOTHING");
+  auto power = c_.sql(
+      "INSERT INTO power_claims (rack, feed, watts, request_id, hostname) VALUES (?1,?2,?3,?4,?5) "
+      "ON CONFLICT DO NOTHING");
+  auto addrs = c_.sql(
+      "INSERT INTO address_claims (address, pool, request_id, hostname) VALUES (?1,?2,?3,?4) "
+      "ON CONFLICT DO NOTHING");
+  auto ports = c_.sql(
+      "INSERT INTO port_claims (switch, port, vlan, request_id, hostname) VALUES (?1,?2,?3,?4,?5) "
+      "ON CONFLICT DO NOTHING");
+
+  // A unique key refused the row: say what and who holds it.
+  auto conflict = [&](std::string thing, const char* query, std::string_view k1,
+                      std::string_view k2) {
+    auto st = c_.sql(query);
+    st.bind(1, k1);
+    if (!k2.empty()) st.bind(2, k2);
+    std::string who =
+        st.step() ? "request " + st.text(0) + " (" + st.text(1) + ")" : "another request";
+    return Error(ErrorKind::conflict, thing + " is already held by " + who)
+        .within("reserve " + plan.request_id);
+  };
+  // A row a unique key refused is not inserted (and does not abort the
+  // transaction, so that the holder can be named).
+  auto insert = [](Statement& st, const std::function<Error()>& onConflict) {
+    if (st.run() == 0) throw onConflict();
+    st.reset();
+  };
+
+  for (const auto& s : plan.servers) {
+    for (int u = s.first_unit; u <= s.last_unit(); ++u) {
+      units.bind(1, s.rack).bind(2, u).bind(3, plan.request_id).bind(4, s.hostname).bind(5, tenant);
+      insert(units, [&] {
+        return conflict("unit " + std::to_string(u) + " of rack " + s.rack,
+                        "SELECT request_id, hostname FROM unit_claims WHERE rack=?1 AND "
+                        "unit=CAST(?2 AS BIGINT)",
+                        s.rack, std::to_string(u));
+      });
+    }
+    for (const auto& f : s.feeds) {
+      power.bind(1, s.rack)
+          .bind(2, f.feed)
+          .bind(3, f.watts)
+          .bind(4, plan.request_id)
+          .bind(5, s.hostname);
+      insert(power, [&] {
+        return Error(ErrorKind::conflict,
+                     "server " + s.hostname + " is charged twice to feed " + f.feed);
+      });
+    }
+    for (const auto& n : s.nics) {
+      ports.bind(1, n.switch_name)
+          .bind(2, n.port)
+          .bind(3, n.vlan)
+          .bind(4, plan.request_id)
+          .bind(5, s.hostname);
+      insert(ports, [&] {
+        return conflict("port " + n.port + " of switch " + n.switch_name,
+                        "SELECT request_id, hostname FROM port_claims WHERE switch=?1 AND port=?2",
+                        n.switch_name, n.port);
+      });
+      for (const auto& a : n.addresses) {
+        addrs.bind(1, a.address.str()).bind(2, a.pool).bind(3, plan.request_id).bind(4, s.hostname);
+        insert(addrs, [&] {
+          return conflict("address " + a.address.str() + " of pool " + a.pool,
+                          "SELECT request_id, hostname FROM address_claims WHERE address=?1",
+                          a.address.str(), {});
+        });
+      }
+    }
+  }
+  c_.sql("UPDATE requests SET allocation = ?2, updated_at = ?3 WHERE id = ?1")
+      .bind(1, plan.request_id)
+      .bind(2, toJson(plan).dump())
+      .bind(3, c_.now())
+      .run();
+  return c_.bumpGeneration();
+}
+
+void ClaimBook::unclaim(std::string_view request_id) {
+  c_.requireWrite("unclaim");
+  for (const char* table : {"unit_claims", "power_claims", "address_claims", "port_claims"})
+    c_.sql(std::string("DELETE FROM ") + table + " WHERE request_id = ?1")
+        .bind(1, request_id)
+        .run();
+  c_.bumpGeneration();
+}
+
+std::int64_t ClaimBook::generation() {
+  return c_.generation();
+}
+
+}  // namespace colo::inventory

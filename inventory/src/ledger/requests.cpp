@@ -1,0 +1,198 @@
+#include "colo/inventory/ledger/requests.h"
+
+#include <nlohmann/json.hpp>
+
+#include "colo/inventory/error.h"
+#include "connection.h"
+
+namespace colo::inventory {
+
+using ledger::Statement;
+using ledger::statusOf;
+
+namespace {
+constexpr const char* kRequestColumns =
+    "id, fingerprint, body, tenant_code, letter_number, status, received_at, created_at, "
+    "updated_at, error, allocation, submitted_by, completed_at, attempt, owner, release_from";
+
+RequestRecord readRequest(Statement& st, const std::string& path) {
+  RequestRecord r;
+  r.id = st.text(0);
+  r.fingerprint = st.text(1);
+  r.body = st.text(2);
+  r.tenant_code = st.text(3);
+  r.letter_number = st.text(4);
+  r.status = statusOf(st.text(5), path);
+  r.received_at = st.text(6);
+  r.created_at = st.text(7);
+  r.updated_at = st.text(8);
+  r.error = st.text(9);
+  if (!st.isNull(10)) {
+    try {
+      r.allocation = planFromJson(nlohmann::json::parse(st.text(10)));
+    } catch (const std::exception& e) {
+      throw Error(ErrorKind::storage, "ledger " + path + ": request " + r.id +
+                                          ": the stored allocation is unreadable (" + e.what() +
+                                          ")");
+    }
+  }
+  r.submitted_by = st.text(11);
+  r.completed_at = st.text(12);
+  r.attempt = static_cast<int>(st.integer(13));
+  r.owner = st.text(14);
+  if (auto from = st.text(15); !from.empty()) r.release_from = statusOf(from, path);
+  return r;
+}
+}  // namespace
+
+namespace {
+// The WHERE clause of a request query, with its parameters in order: only
+// the conditions asked for, so that SQLite can seek on the index.
+struct QuerySql {
+  std::string where;
+  std::vector<std::string> params;
+  void add(const std::string& condition, std::vector<std::string> values) {
+    where += (where.empty() ? " WHERE " : " AND ") + condition;
+    for (auto& v : values) params.push_back(std::move(v));
+  }
+};
+QuerySql querySql(const RequestQuery& q, bool keyset) {
+  QuerySql out;
+  if (q.status) out.add("status = ?", {std::string(name(*q.status))});
+  if (!q.tenant_code.empty()) out.add("tenant_code = ?", {q.tenant_code});
+  if (q.submitted_by) out.add("submitted_by = ?", {*q.submitted_by});
+  if (!q.updated_after.empty()) out.add("updated_at > ?", {q.updated_after});
+  if (keyset && !q.after_created_at.empty())
+    out.add("(created_at, id) > (?, ?)", {q.after_created_at, q.after_id});
+  return out;
+}
+}  // namespace
+
+std::optional<RequestRecord> RequestBook::find(std::string_view id) {
+  auto st = c_.sql(std::string("SELECT ") + kRequestColumns + " FROM requests WHERE id = ?1");
+  st.bind(1, id);
+  if (!st.step()) return std::nullopt;
+  return readRequest(st, c_.path());
+}
+
+std::vector<RequestRecord> RequestBook::all(std::optional<Status> status) {
+  auto st = c_.sql(std::string("SELECT ") + kRequestColumns +
+                   " FROM requests WHERE ?1 = '' OR status = ?1 ORDER BY created_at, id");
+  st.bind(1, status ? name(*status) : std::string_view());
+  std::vector<RequestRecord> out;
+  while (st.step()) out.push_back(readRequest(st, c_.path()));
+  return out;
+}
+
+void RequestBook::scan(const RequestQuery& q, const std::function<bool(RequestRecord&)>& visit) {
+  auto where = querySql(q, true);
+  auto st = c_.sql(
+      "SELECT id, '', '', tenant_code, letter_number, status, received_at, created_at, "
+      "updated_at, error, NULL, submitted_by, completed_at, attempt, owner, release_from "
+      "FROM requests" +
+      c_.dialect().requestsSummaryIndex + where.where + " ORDER BY created_at, id");
+  for (std::size_t i = 0; i < where.params.size(); ++i)
+    st.bind(static_cast<int>(i + 1), where.params[i]);
+  while (st.step()) {
+    auto r = readRequest(st, c_.path());
+    if (!visit(r)) return;
+  }
+}
+
+std::int64_t RequestBook::count(const RequestQuery& q) {
+  auto where = querySql(q, false);
+  auto st =
+      c_.sql("SELECT count(*) FROM requests" + c_.dialect().requestsSummaryIndex + where.where);
+  for (std::size_t i = 0; i < where.params.size(); ++i)
+    st.bind(static_cast<int>(i + 1), where.params[i]);
+  return st.step() ? st.integer(0) : 0;
+}
+
+std::vector<LedgerEvent> RequestBook::events(std::string_view request_id) {
+  auto st = c_.sql(
+      "SELECT seq, at, actor, request_id, kind, detail FROM events WHERE request_id = ?1 "
+      "ORDER BY seq");
+  st.bind(1, request_id);
+  std::vector<LedgerEvent> out;
+  while (st.step())
+    out.push_back({st.integer(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5)});
+  return out;
+}
+
+void RequestBook::insert(const Request& r, Status initial, const StepNote& note,
+                         std::string_view submittedBy) {
+  c_.requireWrite("insertRequest");
+  auto now = c_.now();
+  c_.sql(
+        "INSERT INTO requests (id, fingerprint, body, tenant_code, letter_number, status, "
+        "received_at, created_at, updated_at, submitted_by, owner, attempt) VALUES (?1, ?2, ?3, "
+        "?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?11)")
+      .bind(9, submittedBy)
+      .bind(10, note.owner)
+      .bind(11, initial == Status::planning ? 1 : 0)
+      .bind(1, r.id)
+      .bind(2, r.fingerprint)
+      .bind(3, r.canonical)
+      .bind(4, r.tenant.code)
+      .bind(5, r.letter_number)
+      .bind(6, name(initial))
+      .bind(7, r.received_at)
+      .bind(8, now)
+      .run();
+  c_.insertEvent(note.actor, r.id, name(initial), note.detail);
+}
+
+void RequestBook::transition(std::string_view request_id, Status from, Status to,
+                             const StepNote& note) {
+  c_.requireWrite("transition");
+  if (!allowed(from, to))
+    throw std::logic_error("no transition " + std::string(name(from)) + " -> " +
+                           std::string(name(to)) + " in the lifecycle table");
+  auto now = c_.now();
+  // Compare-and-set: the row changes only if it is still `from` (and, with a
+  // fence, from a status in progress, still held by the fence's owner).
+  std::string holder = inProgress(from) ? c_.fence : std::string();
+  auto st = c_.sql(
+      "UPDATE requests SET status = ?3, updated_at = ?4, "
+      "error = CASE WHEN ?3 = 'failed' THEN ?5 WHEN ?3 IN ('planning', 'completed', 'released') "
+      "  THEN '' ELSE error END, "
+      "completed_at = CASE WHEN ?3 IN ('completed', 'failed') AND ?2 != 'releasing' THEN ?4 "
+      "  ELSE completed_at END, "
+      "attempt = attempt + CASE WHEN ?3 IN ('planning', 'releasing') THEN 1 ELSE 0 END, "
+      "release_from = CASE WHEN ?3 = 'releasing' THEN ?2 ELSE '' END, "
+      "owner = CASE WHEN ?3 IN ('planning', 'configuring', 'releasing') THEN ?6 ELSE '' END "
+      "WHERE id = ?1 AND status = ?2 AND (?7 = '' OR owner = ?7)");
+  auto changed = st.bind(1, request_id)
+                     .bind(2, name(from))
+                     .bind(3, name(to))
+                     .bind(4, now)
+                     .bind(5, note.error)
+                     .bind(6, note.owner)
+                     .bind(7, holder)
+                     .run();
+  if (changed != 1) {
+    auto current = find(request_id);
+    if (current && current->status == from && !holder.empty())
+      throw Error(ErrorKind::moved,
+                  "request " + std::string(request_id) + " is " + std::string(name(from)) +
+                      " under " + (current->owner.empty() ? "no owner" : current->owner) +
+                      ", not " + holder + ": its lease moved on to another process; left as it is");
+    throw Error(ErrorKind::moved, "request " + std::string(request_id) +
+                                      (current ? " is " + std::string(name(current->status))
+                                               : std::string(" is not in the ledger")) +
+                                      ", not " + std::string(name(from)) +
+                                      ": another colo process moved it; left as it is");
+  }
+  std::string detail = note.detail;
+  if (!note.error.empty()) detail += (detail.empty() ? "" : ": ") + note.error;
+  c_.insertEvent(note.actor, request_id, name(to), detail);
+}
+
+void RequestBook::appendEvent(std::string_view actor, std::string_view request_id,
+                              std::string_view kind, std::string_view detail) {
+  c_.requireWrite("appendEvent");
+  c_.checkFence(request_id);
+  c_.insertEvent(actor, request_id, kind, detail);
+}
+
+}  // namespace colo::inventory
