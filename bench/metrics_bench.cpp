@@ -132,7 +132,7 @@ int main(int argc, char** argv) {
     auto start = Steady::now();
     for (int i = 0; Steady::now() - start < std::chrono::seconds(seconds); ++i) {
       std::this_thread::sleep_until(start + i * std::chrono::milliseconds(10));
-      agent::ApiRequest req;
+      agent::HttpRequest req;
       req.method = "POST";
       req.target = "/v1/requests";
       req.authorization = "Bearer " + token;
@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
       req.body = colo::bench::requestJson("POST-" + std::to_string(serial++), 1, false);
       std::promise<int> answer;
       auto a = Steady::now();
-      api.handle(req, [&](agent::ApiResponse r) { answer.set_value(r.status); });
+      api.handle(req, [&](agent::HttpResponse r) { answer.set_value(r.status); });
       int status = answer.get_future().get();
       times.push_back(ms(Steady::now() - a));
       if (status != 202) std::fprintf(stderr, "POST: %d\n", status);
@@ -174,13 +174,13 @@ int main(int argc, char** argv) {
       std::lock_guard lock(ledgerMutex);  // a worker's claim: the views are stale
       ledger.write([&] { colo::bench::placeRequest(ledger, inventory, placed++); });
     }
-    agent::ApiRequest req;
+    agent::HttpRequest req;
     req.method = "GET";
     req.target = "/v1/racks";
     req.authorization = "Bearer " + token;
     req.remote = "127.0.0.1:1";
     auto a = Steady::now();
-    api.handle(req, [](agent::ApiResponse) {});
+    api.handle(req, [](agent::HttpResponse) {});
     rebuilds.push_back(ms(Steady::now() - a));
   });
   std::printf("  GET /v1/racks after a change (views rebuilt): median %.0f ms\n",

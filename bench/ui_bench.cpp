@@ -31,10 +31,10 @@ double percentile(std::vector<double> v, double p) {
   return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5)];
 }
 
-agent::ApiResponse call(agent::Api& api, const std::string& method, const std::string& target,
-                        const std::string& cookie, const std::string& body = "",
-                        const std::string& bearer = "") {
-  agent::ApiRequest req;
+agent::HttpResponse call(agent::Api& api, const std::string& method, const std::string& target,
+                         const std::string& cookie, const std::string& body = "",
+                         const std::string& bearer = "") {
+  agent::HttpRequest req;
   req.method = method;
   req.target = target;
   req.body = body;
@@ -42,8 +42,8 @@ agent::ApiResponse call(agent::Api& api, const std::string& method, const std::s
   if (!cookie.empty()) req.headers["cookie"] = cookie;
   if (!bearer.empty()) req.authorization = "Bearer " + bearer;
   if (!body.empty()) req.content_type = "application/x-www-form-urlencoded";
-  agent::ApiResponse out;
-  api.handle(req, [&](agent::ApiResponse r) { out = std::move(r); });
+  agent::HttpResponse out;
+  api.handle(req, [&](agent::HttpResponse r) { out = std::move(r); });
   return out;
 }
 

@@ -59,7 +59,7 @@ struct OperationFailed {
 };
 
 struct Options {
-  std::string config, inventory, state, playbooks;
+  std::string config, inventory, ledger, playbooks;
   bool json = false;
 };
 
@@ -109,9 +109,9 @@ class InterruptGuard {
 };
 
 // Loads what a command needs, once, honouring flags over the config file.
-class Session {
+class CommandContext {
  public:
-  explicit Session(Options o) : opt_(std::move(o)) {
+  explicit CommandContext(Options o) : opt_(std::move(o)) {
     if (opt_.config.empty())
       if (const char* env = std::getenv("COLO_CONFIG")) opt_.config = env;
     if (!opt_.config.empty()) {
@@ -120,7 +120,7 @@ class Session {
       config_ = std::move(r.config);
     }
     if (!opt_.inventory.empty()) config_.inventory = opt_.inventory;
-    if (!opt_.state.empty()) config_.state = opt_.state;
+    if (!opt_.ledger.empty()) config_.ledger_location = opt_.ledger;
     if (!opt_.playbooks.empty()) config_.playbooks = opt_.playbooks;
     // Without a config or flag: the playbooks that came with this build.
     if (config_.playbooks.empty()) config_.playbooks = COLO_DEFAULT_PLAYBOOKS;
@@ -180,7 +180,7 @@ class Session {
   }
 
   // Whether a ledger was named (flag or config), rather than the default.
-  bool ledgerNamed() const { return !opt_.state.empty() || !config_.file.empty(); }
+  bool ledgerNamed() const { return !opt_.ledger.empty() || !config_.file.empty(); }
 
   const SlaCalendar& sla() {
     if (!sla_) {
@@ -230,7 +230,7 @@ struct CliJobs {
   StatusWriter status;
   Provisioner provisioner;
 
-  explicit CliJobs(Session& s)
+  explicit CliJobs(CommandContext& s)
       : ledger(s.ledger()),
         owner(makeOwnership(s.config(), "cli")),
         opener(sshOpener(s.config(), owner)),
@@ -241,7 +241,7 @@ struct CliJobs {
 
   static JobContext context(const std::shared_ptr<Ownership>& owner) {
     JobContext c;
-    c.actor = Session::actor();
+    c.actor = CommandContext::actor();
     c.owner = owner->id();
     c.ownerAlive = [owner](const std::string& o) { return owner->alive(o); };
     c.interrupt = [] { return InterruptGuard::interrupted(); };
@@ -307,7 +307,7 @@ std::string planText(const inv::Plan& plan) {
 // `colo validate --online`: every switch, read-only. Its credentials and host
 // key work, and each access port shows what the ledger says it should: a
 // free port unused, a port of a completed request colo's configuration for it.
-std::vector<std::string> onlineDrift(Session& s, const inv::Inventory& inventory) {
+std::vector<std::string> onlineDrift(CommandContext& s, const inv::Inventory& inventory) {
   auto& ledger = s.ledger();
   const auto& pb = s.playbooks();
   // (switch, port) -> the change colo made there, and whether it must be there.
@@ -363,7 +363,7 @@ std::vector<std::string> onlineDrift(Session& s, const inv::Inventory& inventory
   return problems;
 }
 
-int cmdValidate(Session& s, bool online) {
+int cmdValidate(CommandContext& s, bool online) {
   auto r = s.loadInventory();
   inv::Diagnostics all = r.errors;
   std::size_t ledgerConflicts = 0;
@@ -417,26 +417,27 @@ int cmdValidate(Session& s, bool online) {
   return all.empty() && drift.empty() ? 0 : 2;
 }
 
-int cmdInit(Session& s) {
+int cmdInit(CommandContext& s) {
   auto ledger = openLedger(s.config(), inv::Ledger::Open::create);
-  if (!inv::isPostgresUri(s.config().state)) ::chmod(s.config().state.c_str(), 0600);
+  if (!inv::isPostgresUri(s.config().ledger_location))
+    ::chmod(s.config().ledger_location.c_str(), 0600);
   auto found = ledger->foundVersion();
   if (s.options().json)
-    print({{"ledger", s.config().state},
+    print({{"ledger", s.config().ledger_location},
            {"created", found == 0},
            {"migrated_from", found},
            {"schema", inv::Ledger::kSchemaVersion}});
   else
-    std::cout << (found == 0 ? "created ledger " + s.config().state
+    std::cout << (found == 0 ? "created ledger " + s.config().ledger_location
                   : found < inv::Ledger::kSchemaVersion
-                      ? "migrated ledger " + s.config().state + " from schema version " +
+                      ? "migrated ledger " + s.config().ledger_location + " from schema version " +
                             std::to_string(found)
-                      : "ledger " + s.config().state + " is up to date")
+                      : "ledger " + s.config().ledger_location + " is up to date")
               << " (schema version " << inv::Ledger::kSchemaVersion << ")\n";
   return 0;
 }
 
-int cmdRacks(Session& s) {
+int cmdRacks(CommandContext& s) {
   auto usage = inv::rackUsage(s.occupancy());
   if (s.options().json) {
     json out = json::array();
@@ -461,7 +462,7 @@ int cmdRacks(Session& s) {
   return 0;
 }
 
-int cmdRack(Session& s, const std::string& name, bool svg) {
+int cmdRack(CommandContext& s, const std::string& name, bool svg) {
   const auto& occ = s.occupancy();
   const inv::Rack* rack = occ.inventory().rack(name);
   if (!rack) throw inv::Error(inv::ErrorKind::not_found, "no rack named '" + name + "' in the inventory");
@@ -518,7 +519,7 @@ int cmdRack(Session& s, const std::string& name, bool svg) {
 
 // One pool in detail: free ranges (the first 20) and every held address
 // with the request that holds it.
-int cmdPool(Session& s, const std::string& name) {
+int cmdPool(CommandContext& s, const std::string& name) {
   const auto& occ = s.occupancy();
   const auto& pools = occ.inventory().pools;
   auto it = std::find_if(pools.begin(), pools.end(),
@@ -573,7 +574,7 @@ int cmdPool(Session& s, const std::string& name) {
   return 0;
 }
 
-int cmdPools(Session& s, const std::string& name) {
+int cmdPools(CommandContext& s, const std::string& name) {
   if (!name.empty()) return cmdPool(s, name);
   auto usage = inv::poolUsage(s.occupancy());
   if (s.options().json) {
@@ -591,7 +592,7 @@ int cmdPools(Session& s, const std::string& name) {
 }
 
 // A request file, valid in itself and against the inventory; errors name the file.
-inv::Request loadRequest(Session& s, const std::string& file) {
+inv::Request loadRequest(CommandContext& s, const std::string& file) {
   auto req = inv::loadRequestFile(file, &s.inventory());
   try {
     // With a config, the request must name a receiver it allows (without one
@@ -607,7 +608,7 @@ inv::Request loadRequest(Session& s, const std::string& file) {
 
 // What the request holds already (same body, still holding it), else what it
 // would get now; nothing is written.
-inv::Plan currentOrNewPlan(Session& s, const inv::Request& req, bool& existing) {
+inv::Plan currentOrNewPlan(CommandContext& s, const inv::Request& req, bool& existing) {
   auto& ledger = s.ledger();
   auto rec = ledger.requests().find(req.id);
   existing = rec && rec->allocation && rec->fingerprint == req.fingerprint &&
@@ -616,7 +617,7 @@ inv::Plan currentOrNewPlan(Session& s, const inv::Request& req, bool& existing) 
   return inv::allocate(s.occupancy(), req);
 }
 
-int cmdPlan(Session& s, const std::string& file) {
+int cmdPlan(CommandContext& s, const std::string& file) {
   auto req = loadRequest(s, file);
   bool existing = false;
   inv::Plan plan = currentOrNewPlan(s, req, existing);
@@ -633,11 +634,11 @@ int cmdPlan(Session& s, const std::string& file) {
   return 0;
 }
 
-int cmdReserve(Session& s, const std::string& file) {
+int cmdReserve(CommandContext& s, const std::string& file) {
   auto req = loadRequest(s, file);
   const auto& inventory = s.inventory();
   StatusWriter status(s.ledger(), s.sla(), s.config().public_url);
-  auto result = status.reserve(inventory, req, Session::actor(), s.occupancyCache());
+  auto result = status.reserve(inventory, req, CommandContext::actor(), s.occupancyCache());
   if (s.options().json) {
     json out = inv::toJson(result.plan);
     out["already_reserved"] = result.existing;
@@ -675,7 +676,7 @@ int failedJob(const std::string& what, const ProvisionOutcome& outcome, const st
   return outcome.invalid_input ? 2 : 1;
 }
 
-int cmdProvision(Session& s, const std::string& file, bool dryRun) {
+int cmdProvision(CommandContext& s, const std::string& file, bool dryRun) {
   auto req = loadRequest(s, file);
   const auto& inventory = s.inventory();
   const auto& playbooks = s.playbooks();
@@ -724,7 +725,7 @@ int cmdProvision(Session& s, const std::string& file, bool dryRun) {
   return 0;
 }
 
-int cmdRelease(Session& s, const std::string& id) {
+int cmdRelease(CommandContext& s, const std::string& id) {
   auto& ledger = s.ledger();
   auto r = ledger.requests().find(id);
   if (!r) throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
@@ -747,7 +748,7 @@ int cmdRelease(Session& s, const std::string& id) {
   return 0;
 }
 
-int cmdRequests(Session& s, const std::string& status, bool lateOnly) {
+int cmdRequests(CommandContext& s, const std::string& status, bool lateOnly) {
   std::optional<inv::Status> only;
   if (!status.empty()) {
     only = inv::parseStatus(status);
@@ -794,7 +795,7 @@ int cmdRequests(Session& s, const std::string& status, bool lateOnly) {
   return 0;
 }
 
-int cmdLetter(Session& s, const std::string& id, const std::string& out) {
+int cmdLetter(CommandContext& s, const std::string& id, const std::string& out) {
   auto& ledger = s.ledger();
   auto rec = ledger.requests().find(id);
   if (!rec) throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
@@ -815,7 +816,7 @@ int cmdLetter(Session& s, const std::string& id, const std::string& out) {
   return 0;
 }
 
-int cmdRequest(Session& s, const std::string& id) {
+int cmdRequest(CommandContext& s, const std::string& id) {
   auto& ledger = s.ledger();
   auto rec = ledger.requests().find(id);
   if (!rec) throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
@@ -842,7 +843,7 @@ int cmdRequest(Session& s, const std::string& id) {
   return 0;
 }
 
-int cmdToken(Session& s, const std::string& name, const std::string& role) {
+int cmdToken(CommandContext& s, const std::string& name, const std::string& role) {
   if (!inv::isSafeName(name))
     throw inv::Error(inv::ErrorKind::invalid_input,
                      "--name '" + name + "': 1-63 of letters, digits, '.', '_' and '-'");
@@ -979,13 +980,15 @@ int runCli(int argc, char** argv) {
       ->multi_option_policy(last);
   app.add_option("--inventory", opt.inventory, "inventory YAML file or directory")
       ->multi_option_policy(last);
-  app.add_option("--state", opt.state, "SQLite ledger file")->multi_option_policy(last);
+  app.add_option("--state", opt.ledger,
+                 "the ledger: a SQLite file, or a postgresql://USER@HOST:PORT/DB URI")
+      ->multi_option_policy(last);
   app.add_option("--playbooks", opt.playbooks, "playbooks directory (workflow and templates)")
       ->multi_option_policy(last);
   app.add_flag("--json", opt.json, "machine-readable output");
 
   std::string arg, status;
-  std::function<int(Session&)> run;
+  std::function<int(CommandContext&)> run;
   auto sub = [&](const char* name, const char* help, auto fn) {
     auto* c = app.add_subcommand(name, help);
     c->footer(kFooter);
@@ -994,7 +997,7 @@ int runCli(int argc, char** argv) {
   };
   bool online = false;
   sub("validate", "validate the inventory against itself and the ledger",
-      [&](Session& s) { return cmdValidate(s, online); })
+      [&](CommandContext& s) { return cmdValidate(s, online); })
       ->add_flag(
           "--online", online,
           "also connect to every switch, read-only: credentials, host keys, and ports whose real "
@@ -1003,41 +1006,48 @@ int runCli(int argc, char** argv) {
   sub("racks", "utilization per rack: units and power per feed", cmdRacks);
   bool svg = false;
   auto* rackCmd = sub("rack", "one rack's elevation, unit by unit",
-                      [&](Session& s) { return cmdRack(s, arg, svg); });
+                      [&](CommandContext& s) { return cmdRack(s, arg, svg); });
   rackCmd->add_option("NAME", arg, "rack name")->required();
   rackCmd->add_flag("--svg", svg, "print the elevation as an SVG picture (front view)");
   std::string poolName;
   sub("pools", "used and free addresses per pool; with NAME, its free ranges and held addresses",
-      [&](Session& s) { return cmdPools(s, poolName); })
+      [&](CommandContext& s) { return cmdPools(s, poolName); })
       ->add_option("NAME", poolName, "one pool, in detail");
-  sub("plan", "show what would be reserved; changes nothing", [&](Session& s) { return cmdPlan(s, arg); })
-      ->add_option("REQUEST", arg, "request file (.json, .yaml)")->required();
+  sub("plan", "show what would be reserved; changes nothing",
+      [&](CommandContext& s) { return cmdPlan(s, arg); })
+      ->add_option("REQUEST", arg, "request file (.json, .yaml)")
+      ->required();
   sub("reserve", "plan and commit the reservation to the ledger (idempotent per request id)",
-      [&](Session& s) { return cmdReserve(s, arg); })
-      ->add_option("REQUEST", arg, "request file (.json, .yaml)")->required();
+      [&](CommandContext& s) { return cmdReserve(s, arg); })
+      ->add_option("REQUEST", arg, "request file (.json, .yaml)")
+      ->required();
   bool dryRun = false;
-  auto* prov = sub("provision", "reserve, configure, verify, save, complete; on failure restore and release",
-                   [&](Session& s) { return cmdProvision(s, arg, dryRun); });
+  auto* prov =
+      sub("provision", "reserve, configure, verify, save, complete; on failure restore and release",
+          [&](CommandContext& s) { return cmdProvision(s, arg, dryRun); });
   prov->add_option("REQUEST", arg, "request file (.json, .yaml)")->required();
   prov->add_flag("--dry-run", dryRun, "print the plan and the exact commands per switch; touch nothing");
   sub("release", "unconfigure the ports, then free everything a request holds",
-      [&](Session& s) { return cmdRelease(s, arg); })
-      ->add_option("REQUEST_ID", arg, "request id")->required();
+      [&](CommandContext& s) { return cmdRelease(s, arg); })
+      ->add_option("REQUEST_ID", arg, "request id")
+      ->required();
   bool lateOnly = false;
   auto* reqs = sub("requests", "requests with their status, due date and lateness",
-                   [&](Session& s) { return cmdRequests(s, status, lateOnly); });
+                   [&](CommandContext& s) { return cmdRequests(s, status, lateOnly); });
   reqs->add_option("--status", status, "only requests with this status");
   reqs->add_flag("--late", lateOnly, "only requests past their due date (3 working days)");
-  sub("request", "one request's allocations and step log", [&](Session& s) { return cmdRequest(s, arg); })
-      ->add_option("ID", arg, "request id")->required();
+  sub("request", "one request's allocations and step log",
+      [&](CommandContext& s) { return cmdRequest(s, arg); })
+      ->add_option("ID", arg, "request id")
+      ->required();
   std::string letterOut;
   auto* letter = sub("letter", "the confirmation letter of a completed request (HTML, one A4 page)",
-                     [&](Session& s) { return cmdLetter(s, arg, letterOut); });
+                     [&](CommandContext& s) { return cmdLetter(s, arg, letterOut); });
   letter->add_option("ID", arg, "request id")->required();
   letter->add_option("-o,--output", letterOut, "write it to FILE instead of standard output");
   std::string tokenName = "request-system", tokenRole = "requester";
   auto* tokenCmd = sub("token", "make a new API token; print it once, and its line for the config",
-                       [&](Session& s) { return cmdToken(s, tokenName, tokenRole); });
+                       [&](CommandContext& s) { return cmdToken(s, tokenName, tokenRole); });
   tokenCmd->add_option("--name", tokenName, "who uses it (default request-system)");
   tokenCmd->add_option("--role", tokenRole, "requester (default), technician or admin");
   std::string shell;
@@ -1048,7 +1058,7 @@ int runCli(int argc, char** argv) {
   // Needs no config, ledger or inventory: answered before any is read.
   bool completing = false;
   completion->callback([&] { completing = true; });
-  sub("agent", "run the HTTP daemon (needs --config)", [&](Session& s) {
+  sub("agent", "run the HTTP daemon (needs --config)", [&](CommandContext& s) {
     if (s.config().file.empty())
       throw inv::Error(inv::ErrorKind::invalid_input, "colo agent needs --config FILE (listen, tokens, credentials)");
     return runAgent(s.config(), s.inventory(), s.playbooks());
@@ -1086,7 +1096,7 @@ int runCli(int argc, char** argv) {
     return 0;
   }
   try {
-    Session session(opt);
+    CommandContext session(opt);
     return run(session);
   } catch (const InvalidInput& e) {
     for (const auto& d : e.diagnostics) std::cerr << d.str() << "\n";

@@ -213,11 +213,11 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   opt.tls_key = config.tls_key;
   RateLimit refusals(20);
   HttpServer server(opt,
-                    HttpServer::AsyncHandler([&](const ApiRequest& r, HttpServer::Reply reply) {
+                    HttpServer::AsyncHandler([&](const HttpRequest& r, HttpServer::Reply reply) {
                       std::string method = r.method.substr(0, 16),
                                   path = r.target.substr(0, r.target.find('?')).substr(0, 200);
                       std::string remote = r.remote;
-                      api->handle(r, [reply, method, path, remote, &refusals](ApiResponse res) {
+                      api->handle(r, [reply, method, path, remote, &refusals](HttpResponse res) {
                         // Every refusal leaves a line (never the token), at most 20 a second:
                         // a client guessing tokens cannot flood the log.
                         if (res.status >= 400 && res.status != 404 && refusals.admit())

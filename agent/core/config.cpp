@@ -33,14 +33,14 @@ bool isEnvName(const std::string& s) {
 
 }  // namespace
 
-std::string Config::statePassword() const {
-  if (state_password_env.empty()) return {};
-  const char* v = std::getenv(state_password_env.c_str());
+std::string Config::ledgerPassword() const {
+  if (ledger_password_env.empty()) return {};
+  const char* v = std::getenv(ledger_password_env.c_str());
   return v ? v : "";
 }
 
 std::unique_ptr<inventory::Ledger> openLedger(const Config& c, inventory::Ledger::Open mode) {
-  return std::make_unique<inventory::Ledger>(c.state, mode, c.clock, c.statePassword());
+  return std::make_unique<inventory::Ledger>(c.ledger_location, mode, c.clock, c.ledgerPassword());
 }
 
 namespace {
@@ -75,20 +75,20 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
   // state: a path (SQLite), a postgresql:// URI, or {uri: ..., password_env: ...}.
   if (auto st = f.node("state"); st.IsDefined() && st.IsMap()) {
     YamlFields sf(st, path, errs, "state");
-    if (auto v = sf.string("uri", true)) c.state = *v;
+    if (auto v = sf.string("uri", true)) c.ledger_location = *v;
     if (auto v = sf.string("password_env", false)) {
       if (!isEnvName(*v))
         sf.error(sf.where("password_env"),
                  "state: 'password_env' must name an environment variable");
-      c.state_password_env = *v;
+      c.ledger_password_env = *v;
     }
-    if (!inventory::isPostgresUri(c.state))
+    if (!inventory::isPostgresUri(c.ledger_location))
       sf.error(sf.where("uri"),
                "state: 'uri' must be a postgresql:// URI (a SQLite ledger is a plain path)");
   } else if (auto v = f.string("state", false)) {
-    c.state = inventory::isPostgresUri(*v) ? *v : resolve(base, *v);
+    c.ledger_location = inventory::isPostgresUri(*v) ? *v : resolve(base, *v);
   } else {
-    c.state = resolve(base, "var/colo.db");
+    c.ledger_location = resolve(base, "var/colo.db");
   }
   if (auto v = f.string("agent_id", false)) {
     if (!inventory::isSafeName(*v) && v->find(':') == std::string::npos)

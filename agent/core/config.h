@@ -52,16 +52,16 @@ struct Config {
   inventory::Clock clock = inventory::systemClock();
   std::string file;  // where it was read from; empty for defaults
   std::string inventory;
-  // The ledger: a SQLite file, or a postgresql:// URI (SPEC §12) whose
-  // password, if any, is in the environment variable state_password_env
-  // (or PGPASSWORD, ~/.pgpass).
-  std::string state = "var/colo.db";
-  std::string state_password_env;
+  // Where the ledger is (the config's `state:`, --state): a SQLite file, or
+  // a postgresql:// URI whose password, if any, is in the environment
+  // variable ledger_password_env (or PGPASSWORD, ~/.pgpass).
+  std::string ledger_location = "var/colo.db";
+  std::string ledger_password_env;
   // This agent among several on one PostgreSQL ledger (host:pid when not
   // set), and how long a job it takes stays its own without a renewal.
   std::string agent_id;
   int lease_s = 30;
-  std::string statePassword() const;
+  std::string ledgerPassword() const;
   std::string playbooks;
   std::string known_hosts;
   bool accept_new_host_keys = false;

@@ -74,7 +74,7 @@ std::string jsonPointer(const std::string& field) {
 // Every field's problem at once: 400 for a body that breaks the format, 422
 // for a valid one this inventory cannot hold (a pool it does not have, a
 // server taller than every rack).
-ApiResponse invalidRequest(const inv::InvalidRequest& e, int status = 400) {
+HttpResponse invalidRequest(const inv::InvalidRequest& e, int status = 400) {
   json errors = json::array();
   for (const auto& p : e.problems())
     errors.push_back({{"pointer", jsonPointer(p.field)}, {"detail", p.message}});
@@ -82,8 +82,8 @@ ApiResponse invalidRequest(const inv::InvalidRequest& e, int status = 400) {
                  {{"type", problemType(status, true)}, {"errors", errors}});
 }
 
-ApiResponse ok(int status, const json& body) {
-  ApiResponse r;
+HttpResponse ok(int status, const json& body) {
+  HttpResponse r;
   r.status = status;
   r.body = body.dump();
   return r;
@@ -141,8 +141,8 @@ struct ListQuery {
   std::optional<std::string> position;  // the decoded cursor
 };
 
-std::optional<ApiResponse> readListQuery(const RequestTarget& t,
-                                         const std::set<std::string>& filters, ListQuery& out) {
+std::optional<HttpResponse> readListQuery(const RequestTarget& t,
+                                          const std::set<std::string>& filters, ListQuery& out) {
   for (const auto& [k, v] : t.query) {
     if (k == "limit" || k == "cursor" || filters.count(k)) continue;
     std::string known = "limit, cursor";
@@ -181,8 +181,8 @@ std::string nextLink(const std::string& target, const RequestTarget& t,
 
 // One page of an inventory list (racks, pools): in inventory order; the
 // cursor is the index to go on from.
-ApiResponse inventoryPage(const std::string& target, const RequestTarget& t,
-                          const std::vector<std::string>& items, const std::string& whole) {
+HttpResponse inventoryPage(const std::string& target, const RequestTarget& t,
+                           const std::vector<std::string>& items, const std::string& whole) {
   ListQuery q;
   if (auto bad = readListQuery(t, {}, q)) return *bad;
   std::size_t from = 0;
@@ -192,7 +192,7 @@ ApiResponse inventoryPage(const std::string& target, const RequestTarget& t,
                      "cursor: not one this agent gave out (take it from the Link header)");
     from = std::min<std::size_t>(std::stoul(q.position->substr(2)), items.size());
   }
-  ApiResponse r;
+  HttpResponse r;
   if (from == 0 && items.size() <= q.limit) {
     r.body = whole;
   } else {
@@ -231,7 +231,7 @@ struct ETagCheck {
   bool applies = false;
   std::string ifNoneMatch;
 
-  explicit ETagCheck(const ApiRequest& req) {
+  explicit ETagCheck(const HttpRequest& req) {
     auto path = req.target.substr(0, req.target.find('?'));
     applies = (req.method == "GET" || req.method == "HEAD") &&
               (path.rfind("/v1/requests", 0) == 0 || path.rfind("/v1/racks", 0) == 0 ||
@@ -239,7 +239,7 @@ struct ETagCheck {
     if (auto it = req.headers.find("if-none-match"); it != req.headers.end())
       ifNoneMatch = it->second;
   }
-  void operator()(ApiResponse& res) const {
+  void operator()(HttpResponse& res) const {
     if (!applies || res.status != 200) return;
     std::string etag = "\"" + encoding::sha256Hex(res.body).substr(0, 32) + "\"";
     res.headers["ETag"] = etag;
@@ -259,7 +259,7 @@ std::optional<inv::RequestRecord> visibleRequest(inv::Ledger& ledger, const Call
 }
 
 // Whether the body is JSON (or empty): anything else is 415.
-bool jsonBody(const ApiRequest& req) {
+bool jsonBody(const HttpRequest& req) {
   if (req.body.empty()) return true;
   auto type = req.content_type.substr(0, req.content_type.find(';'));
   while (!type.empty() && type.back() == ' ') type.pop_back();
@@ -307,7 +307,7 @@ Api::Api(ApiContext context) : ctx_(std::move(context)) {
   views_ =
       std::make_unique<InventoryViews>(*ctx_.inventory, [cfg = ctx_.config, ledger = ctx_.ledger] {
         return std::make_unique<inv::Ledger>(ledger->path(), inv::Ledger::Open::must_exist,
-                                             cfg->clock, cfg->statePassword());
+                                             cfg->clock, cfg->ledgerPassword());
       });
   ConsoleContext c;
   static_cast<ApiContext&>(c) = ctx_;
@@ -317,7 +317,7 @@ Api::Api(ApiContext context) : ctx_(std::move(context)) {
 
 Api::~Api() = default;
 
-void Api::handle(const ApiRequest& req, std::function<void(ApiResponse)> reply) {
+void Api::handle(const HttpRequest& req, std::function<void(HttpResponse)> reply) {
   if (console_ && Console::serves(req.target)) return reply(console_->handle(req));
   auto target = parseRequestTarget(req.target);
   std::string param, allowed;
@@ -347,7 +347,7 @@ void Api::handle(const ApiRequest& req, std::function<void(ApiResponse)> reply) 
     call.role = caller->role;
   }
   // Resources a client polls carry an ETag.
-  call.reply = [etag = ETagCheck(req), reply](ApiResponse res) {
+  call.reply = [etag = ETagCheck(req), reply](HttpResponse res) {
     etag(res);
     reply(std::move(res));
   };
@@ -369,14 +369,14 @@ void Api::readiness(Call& call) {
 }
 
 void Api::metrics(Call& call) {
-  ApiResponse r;
+  HttpResponse r;
   r.content_type = "text/plain; version=0.0.4";
   r.body = ctx_.metrics ? ctx_.metrics() : "";
   call.reply(std::move(r));
 }
 
 void Api::openApi(Call& call) {
-  ApiResponse r;
+  HttpResponse r;
   r.body = openApiDocument();
   call.reply(std::move(r));
 }
@@ -432,7 +432,7 @@ void Api::submitRequest(Call& call) {
                                    "request needs a new id"));
         if (outcome.status == "queued" && wake) wake();
         std::string location = "/v1/requests/" + id;
-        ApiResponse res = ok(202, {{"id", id}, {"status", outcome.status}, {"url", location}});
+        HttpResponse res = ok(202, {{"id", id}, {"status", outcome.status}, {"url", location}});
         res.headers["Location"] = location;
         reply(std::move(res));
       });
@@ -546,7 +546,7 @@ void Api::letter(Call& call) {
   std::lock_guard lock(*ctx_.ledgerMutex);
   auto r = visibleRequest(*ctx_.ledger, call);
   if (!r) return call.reply(problem(404, "Not Found", "request " + call.param + " does not exist"));
-  ApiResponse out;
+  HttpResponse out;
   out.content_type = "text/html; charset=utf-8";
   // Error(conflict) for a request that did not complete: 409.
   out.body = confirmationLetter(*ctx_.ledger, ctx_.config->letter, *ctx_.sla, *r, ctx_.now());
@@ -601,7 +601,7 @@ void Api::rackElevation(Call& call) {
   const auto* rack = ctx_.inventory->rack(call.param);
   if (!rack) return call.reply(problem(404, "Not Found", "rack " + call.param + " does not exist"));
   auto v = views_->current();
-  ApiResponse r;
+  HttpResponse r;
   r.content_type = "image/svg+xml";
   r.body = elevationSvg(*v->occupancy, v->occupancy->rackIndex(*rack));
   call.reply(std::move(r));

@@ -28,12 +28,12 @@ struct RequestTarget;
 
 // One exchange as a handler sees it.
 struct Call {
-  const ApiRequest& request;
+  const HttpRequest& request;
   const RequestTarget& target;
   std::string param;   // the path's {parameter}, when the pattern has one
   std::string caller;  // the token's name ("" on routes anyone may use)
   Role role = Role::requester;
-  std::function<void(ApiResponse)> reply;  // exactly once, now or later
+  std::function<void(HttpResponse)> reply;  // exactly once, now or later
 };
 
 struct Route {
@@ -66,7 +66,7 @@ class Api {
   ~Api();
   // Answers every route and the console's pages; POST /v1/requests answers
   // once the request is durably stored, without holding the calling thread.
-  void handle(const ApiRequest& request, std::function<void(ApiResponse)> reply);
+  void handle(const HttpRequest& request, std::function<void(HttpResponse)> reply);
 
   // The handlers (the route table names them).
   void health(Call& call);

@@ -54,17 +54,18 @@ constexpr std::size_t kFramingSlack = 64 * 1024;
 // alive. Bytes that arrive early (pipelining) stay in the buffer for the next
 // request.
 template <typename Stream>
-class Session : public std::enable_shared_from_this<Session<Stream>> {
+class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream>> {
  public:
-  Session(Stream stream, const HttpServerOptions& opt, const HttpServer::AsyncHandler& handler,
-          std::string remote, std::shared_ptr<std::atomic<int>> open)
+  HttpConnection(Stream stream, const HttpServerOptions& opt,
+                 const HttpServer::AsyncHandler& handler, std::string remote,
+                 std::shared_ptr<std::atomic<int>> open)
       : stream_(std::move(stream)),
         opt_(opt),
         handler_(handler),
         remote_(std::move(remote)),
         buffer_(opt.body_limit + kHeaderLimit + kFramingSlack),
         open_(std::move(open)) {}
-  ~Session() { --*open_; }
+  ~HttpConnection() { --*open_; }
 
   void start() {
     if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
@@ -171,7 +172,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       return reply(
           501, problem(501, "Not Implemented", "only the chunked transfer coding is understood"),
           false);
-    ApiRequest in;
+    HttpRequest in;
     in.method = std::string(req.method_string());
     in.target = std::string(req.target());
     in.authorization = std::string(req[http::field::authorization]);
@@ -189,14 +190,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // The answer may come later, from another thread: back onto this
     // connection's strand before touching the stream.
     auto self = this->shared_from_this();
-    HttpServer::Reply reply = [self](ApiResponse out) {
+    HttpServer::Reply reply = [self](HttpResponse out) {
       asio::dispatch(self->stream_.get_executor(),
                      [self, out = std::move(out)]() mutable { self->respond(std::move(out)); });
     };
     try {
       handler_(in, reply);
     } catch (const std::exception& e) {
-      ApiResponse out;
+      HttpResponse out;
       out.status = 500;
       out.content_type = "application/problem+json";
       out.body = problem(500, "Internal Server Error", e.what());
@@ -204,7 +205,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
   }
 
-  void respond(ApiResponse out) {
+  void respond(HttpResponse out) {
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(out.status), 11);
     res->set(http::field::server, "colo");
@@ -289,13 +290,13 @@ struct HttpServer::Impl {
       std::string remote = pe ? "?" : ep.address().to_string();
       sock.set_option(tcp::no_delay(true), pe);
       if (tls) {
-        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+        std::make_shared<HttpConnection<beast::ssl_stream<beast::tcp_stream>>>(
             beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(sock)), *tls), opt,
             handler, remote, open)
             ->start();
       } else {
-        std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(sock)), opt,
-                                                     handler, remote, open)
+        std::make_shared<HttpConnection<beast::tcp_stream>>(beast::tcp_stream(std::move(sock)), opt,
+                                                            handler, remote, open)
             ->start();
       }
       accept();
@@ -325,7 +326,7 @@ struct HttpServer::Impl {
 };
 
 HttpServer::HttpServer(const HttpServerOptions& options, Handler handler)
-    : HttpServer(options, AsyncHandler([h = std::move(handler)](const ApiRequest& r, Reply reply) {
+    : HttpServer(options, AsyncHandler([h = std::move(handler)](const HttpRequest& r, Reply reply) {
                    reply(h(r));
                  })) {}
 

@@ -26,7 +26,7 @@ constexpr const char* kSessionCookie = "colo_session";
 constexpr const char* kLoginCookie = "colo_login";  // the login form's CSRF token
 constexpr std::size_t kFormBytes = 4096;            // a login or a button: nothing larger
 
-ApiResponse withHeaders(ApiResponse r, const std::string& csp) {
+HttpResponse withHeaders(HttpResponse r, const std::string& csp) {
   r.headers["Content-Security-Policy"] = csp;
   r.headers["X-Content-Type-Options"] = "nosniff";
   r.headers["X-Frame-Options"] = "DENY";
@@ -35,16 +35,16 @@ ApiResponse withHeaders(ApiResponse r, const std::string& csp) {
   return r;
 }
 
-ApiResponse html(int status, std::string body) {
-  ApiResponse r;
+HttpResponse html(int status, std::string body) {
+  HttpResponse r;
   r.status = status;
   r.content_type = "text/html; charset=utf-8";
   r.body = std::move(body);
   return withHeaders(std::move(r), ui::contentSecurityPolicy());
 }
 
-ApiResponse redirect(const std::string& location) {
-  ApiResponse r;
+HttpResponse redirect(const std::string& location) {
+  HttpResponse r;
   r.status = 303;
   r.content_type = "text/plain; charset=utf-8";
   // No body: nothing of the page asked for, not even its name.
@@ -52,7 +52,7 @@ ApiResponse redirect(const std::string& location) {
   return withHeaders(std::move(r), "default-src 'none'");
 }
 
-std::string cookie(const ApiRequest& req, const std::string& name) {
+std::string cookie(const HttpRequest& req, const std::string& name) {
   auto it = req.headers.find("cookie");
   if (it == req.headers.end()) return "";
   const std::string& all = it->second;
@@ -119,7 +119,7 @@ bool Console::serves(const std::string& target) {
   return path == "/" || path == "/ui" || path.rfind("/ui/", 0) == 0;
 }
 
-ApiResponse Console::handle(const ApiRequest& req) {
+HttpResponse Console::handle(const HttpRequest& req) {
   const std::string path = req.target.substr(0, req.target.find('?'));
   const auto target = parseRequestTarget(req.target);
   const bool get = req.method == "GET" || req.method == "HEAD";
@@ -291,7 +291,7 @@ ApiResponse Console::handle(const ApiRequest& req) {
     if (!rack) return notFound("rack " + seg[2] + " does not exist");
     auto r = occ->rackIndex(*rack);
     if (seg.size() == 4) {
-      ApiResponse svg;
+      HttpResponse svg;
       svg.content_type = "image/svg+xml";
       svg.body = elevationSvg(*occ, r, {true, "/ui/requests/{id}"});
       return withHeaders(std::move(svg), "default-src 'none'");
@@ -360,7 +360,7 @@ ApiResponse Console::handle(const ApiRequest& req) {
     if (!r) return notFound("request " + id + " does not exist");
     if (seg.size() == 4) {
       try {
-        ApiResponse letter;
+        HttpResponse letter;
         letter.content_type = "text/html; charset=utf-8";
         letter.body = confirmationLetter(*ctx_.ledger, cfg.letter, *ctx_.sla, *r, now);
         // The letter is a document of its own, with its own styles.

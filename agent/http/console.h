@@ -30,7 +30,7 @@ class Console {
   explicit Console(ConsoleContext context);
   // Whether `target` is the console's (/ui, /ui/..., and / which leads there).
   static bool serves(const std::string& target);
-  ApiResponse handle(const ApiRequest& request);
+  HttpResponse handle(const HttpRequest& request);
 
  private:
   ConsoleContext ctx_;

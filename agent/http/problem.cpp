@@ -113,9 +113,9 @@ std::string problemJson(int status, const std::string& title, const std::string&
   return problemJson(status, title, detail, nlohmann::json());
 }
 
-ApiResponse problem(int status, const std::string& title, const std::string& detail,
-                    const nlohmann::json& extra) {
-  ApiResponse r;
+HttpResponse problem(int status, const std::string& title, const std::string& detail,
+                     const nlohmann::json& extra) {
+  HttpResponse r;
   r.status = status;
   r.content_type = "application/problem+json";
   r.body = problemJson(status, title, detail, extra);
@@ -123,7 +123,7 @@ ApiResponse problem(int status, const std::string& title, const std::string& det
   return r;
 }
 
-ApiResponse problem(int status, const std::string& title, const std::string& detail) {
+HttpResponse problem(int status, const std::string& title, const std::string& detail) {
   return problem(status, title, detail, nlohmann::json());
 }
 

@@ -32,8 +32,8 @@ std::string problemJson(int status, const std::string& title, const std::string&
                         const nlohmann::json& extra);
 
 // The same as an answer (with WWW-Authenticate on a 401).
-ApiResponse problem(int status, const std::string& title, const std::string& detail);
-ApiResponse problem(int status, const std::string& title, const std::string& detail,
-                    const nlohmann::json& extra);
+HttpResponse problem(int status, const std::string& title, const std::string& detail);
+HttpResponse problem(int status, const std::string& title, const std::string& detail,
+                     const nlohmann::json& extra);
 
 }  // namespace colo::agent

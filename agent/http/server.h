@@ -25,11 +25,11 @@ struct HttpServerOptions {
 
 class HttpServer {
  public:
-  using Handler = std::function<ApiResponse(const ApiRequest&)>;
+  using Handler = std::function<HttpResponse(const HttpRequest&)>;
   // Answers by calling `reply`, possibly later and from another thread (the
   // I/O thread is not held while, say, a write reaches the disk).
-  using Reply = std::function<void(ApiResponse)>;
-  using AsyncHandler = std::function<void(const ApiRequest&, Reply reply)>;
+  using Reply = std::function<void(HttpResponse)>;
+  using AsyncHandler = std::function<void(const HttpRequest&, Reply reply)>;
   // Binds immediately; throws std::runtime_error naming host and port.
   HttpServer(const HttpServerOptions& options, Handler handler);
   HttpServer(const HttpServerOptions& options, AsyncHandler handler);

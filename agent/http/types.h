@@ -6,7 +6,7 @@
 
 namespace colo::agent {
 
-struct ApiRequest {
+struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string target;  // path and query, as sent
   std::string authorization;
@@ -16,7 +16,7 @@ struct ApiRequest {
   std::map<std::string, std::string> headers;  // every header, names in lower case
 };
 
-struct ApiResponse {
+struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;

@@ -333,14 +333,15 @@ std::unique_ptr<SwitchHold> LeaseOwnership::hold(const std::string& name, std::c
 
 // Lock files live beside a SQLite ledger.
 std::string lockDirFor(const Config& config) {
-  auto dir = std::filesystem::path(config.state).parent_path();
+  auto dir = std::filesystem::path(config.ledger_location).parent_path();
   return (dir.empty() ? std::filesystem::path("locks") : dir / "locks").string();
 }
 
 }  // namespace
 
 std::shared_ptr<Ownership> makeOwnership(const Config& config, const std::string& kind) {
-  if (inv::isPostgresUri(config.state)) return std::make_shared<LeaseOwnership>(config, kind);
+  if (inv::isPostgresUri(config.ledger_location))
+    return std::make_shared<LeaseOwnership>(config, kind);
   return std::make_shared<FileOwnership>(lockDirFor(config), kind);
 }
 

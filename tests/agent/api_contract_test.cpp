@@ -17,20 +17,20 @@ using namespace colo::test;
 
 namespace {
 
-std::string header(const colo::agent::ApiResponse& r, const std::string& name) {
+std::string header(const colo::agent::HttpResponse& r, const std::string& name) {
   auto it = r.headers.find(name);
   return it == r.headers.end() ? "" : it->second;
 }
 
 // The target in a Link header's rel="next".
-std::string next(const colo::agent::ApiResponse& r) {
+std::string next(const colo::agent::HttpResponse& r) {
   auto link = header(r, "Link");
   if (link.empty()) return "";
   CHECK(link.substr(link.size() - 13) == ">; rel=\"next\"");
   return link.substr(1, link.find('>') - 1);
 }
 
-std::vector<std::string> ids(const colo::agent::ApiResponse& r) {
+std::vector<std::string> ids(const colo::agent::HttpResponse& r) {
   std::vector<std::string> out;
   for (const auto& j : json::parse(r.body)) out.push_back(j["id"]);
   return out;
@@ -218,7 +218,7 @@ TEST_CASE("racks, pools, requests and a request carry an ETag, and If-None-Match
   Site site;
   auto conditional = [&](const std::string& target, const std::string& token,
                          const std::string& etag) {
-    colo::agent::ApiRequest req;
+    colo::agent::HttpRequest req;
     req.method = "GET";
     req.target = target;
     req.authorization = "Bearer " + token;
@@ -274,7 +274,7 @@ TEST_CASE("problems: a type per kind, and every invalid field at once with a JSO
   // The detail still says it all in one line, for logs and people.
   CHECK(j["detail"].get<std::string>().rfind("invalid request: ", 0) == 0);
 
-  auto type = [&](const colo::agent::ApiResponse& res) {
+  auto type = [&](const colo::agent::HttpResponse& res) {
     return json::parse(res.body)["type"].get<std::string>();
   };
   CHECK(type(site.call("GET", "/v1/requests/REQ-NONE", kAdmin)) == "urn:colo:problem:not-found");

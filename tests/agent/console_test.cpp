@@ -26,9 +26,9 @@ struct Browser {
   std::map<std::string, std::string> cookies;
   std::string origin;
 
-  ApiResponse request(const std::string& method, const std::string& target,
-                      const std::string& form = "") {
-    ApiRequest req;
+  HttpResponse request(const std::string& method, const std::string& target,
+                       const std::string& form = "") {
+    HttpRequest req;
     req.method = method;
     req.target = target;
     req.body = form;
@@ -52,8 +52,8 @@ struct Browser {
     }
     return res;
   }
-  ApiResponse get(const std::string& target) { return request("GET", target); }
-  ApiResponse post(const std::string& target, const std::string& form) {
+  HttpResponse get(const std::string& target) { return request("GET", target); }
+  HttpResponse post(const std::string& target, const std::string& form) {
     return request("POST", target, form);
   }
 
@@ -63,13 +63,13 @@ struct Browser {
       return "";
     return m[1];
   }
-  ApiResponse login(const std::string& token, const std::string& next = "") {
+  HttpResponse login(const std::string& token, const std::string& next = "") {
     auto form = get("/ui/login");
     return post("/ui/login", "token=" + token + "&csrf=" + csrf(form.body) + "&next=" + next);
   }
 };
 
-std::string location(const ApiResponse& r) {
+std::string location(const HttpResponse& r) {
   auto it = r.headers.find("Location");
   return it == r.headers.end() ? "" : it->second;
 }
@@ -93,7 +93,7 @@ TEST_CASE("console: without a session every page is a 303 to the login, with not
   CHECK(location(b.get("/")) == "/ui/");
   CHECK(location(b.get("/ui")) == "/ui/");
   // A bearer token is the API's way in, not the console's.
-  ApiRequest bearer;
+  HttpRequest bearer;
   bearer.method = "GET";
   bearer.target = "/ui/";
   bearer.authorization = "Bearer " + kAdmin;

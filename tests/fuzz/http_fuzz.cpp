@@ -69,9 +69,9 @@ struct Server {
     opt.read_timeout = std::chrono::seconds(5);
     http = std::make_unique<agent::HttpServer>(
         opt, agent::HttpServer::AsyncHandler(
-                 [this](const agent::ApiRequest& r, agent::HttpServer::Reply reply) {
+                 [this](const agent::HttpRequest& r, agent::HttpServer::Reply reply) {
                    colo::fuzz::onlyThrows<>("a route", [&] {
-                     api->handle(r, [reply, target = r.target](agent::ApiResponse res) {
+                     api->handle(r, [reply, target = r.target](agent::HttpResponse res) {
                        if (res.status == 500)
                          colo::fuzz::finding("500 for " + target.substr(0, 200) + ": " + res.body);
                        reply(std::move(res));

@@ -91,9 +91,9 @@ struct Site {
   }
 
   // An API call with a bearer token (none when empty) and a JSON body.
-  colo::agent::ApiResponse call(const std::string& method, const std::string& target,
-                                const std::string& token, const std::string& body = "") {
-    colo::agent::ApiRequest req;
+  colo::agent::HttpResponse call(const std::string& method, const std::string& target,
+                                 const std::string& token, const std::string& body = "") {
+    colo::agent::HttpRequest req;
     req.method = method;
     req.target = target;
     req.remote = "127.0.0.1:6000";
@@ -105,10 +105,10 @@ struct Site {
 
   // Waits for the answer: accepting a request answers from the intake's
   // thread once it is stored (bounded: a test fails rather than hangs).
-  colo::agent::ApiResponse send(colo::agent::ApiRequest req) {
-    auto answer = std::make_shared<std::promise<colo::agent::ApiResponse>>();
+  colo::agent::HttpResponse send(colo::agent::HttpRequest req) {
+    auto answer = std::make_shared<std::promise<colo::agent::HttpResponse>>();
     auto future = answer->get_future();
-    api->handle(req, [answer](colo::agent::ApiResponse r) { answer->set_value(std::move(r)); });
+    api->handle(req, [answer](colo::agent::HttpResponse r) { answer->set_value(std::move(r)); });
     REQUIRE(future.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
     return future.get();
   }

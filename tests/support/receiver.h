@@ -22,10 +22,10 @@ class Receiver {
     o.tls_cert = cert;
     o.tls_key = key;
     server_ =
-        std::make_unique<colo::agent::HttpServer>(o, [this](const colo::agent::ApiRequest& r) {
+        std::make_unique<colo::agent::HttpServer>(o, [this](const colo::agent::HttpRequest& r) {
           std::lock_guard lock(m_);
           got_.push_back(r);
-          colo::agent::ApiResponse res;
+          colo::agent::HttpResponse res;
           res.body = "{}";
           return res;
         });
@@ -36,7 +36,7 @@ class Receiver {
     thread_.join();
   }
   int port() const { return server_->port(); }
-  std::vector<colo::agent::ApiRequest> got() {
+  std::vector<colo::agent::HttpRequest> got() {
     std::lock_guard lock(m_);
     return got_;
   }
@@ -45,7 +45,7 @@ class Receiver {
   std::unique_ptr<colo::agent::HttpServer> server_;
   std::thread thread_;
   std::mutex m_;
-  std::vector<colo::agent::ApiRequest> got_;
+  std::vector<colo::agent::HttpRequest> got_;
 };
 
 }  // namespace colo::test
