@@ -764,7 +764,7 @@ int cmdRequests(CommandContext& s, const std::string& status, bool lateOnly) {
                            (meant.empty() ? "" : " (did you mean '" + meant + "'?)"));
     }
   }
-  auto now = s.config().clock() / 1000;
+  auto now = s.config().time->wallMs() / 1000;
   std::vector<std::pair<inv::RequestRecord, std::optional<Sla>>> rows;
   for (auto& r : s.ledger().requests().all(only)) {
     auto sla = slaOf(r, s.sla(), now);
@@ -799,7 +799,7 @@ int cmdLetter(CommandContext& s, const std::string& id, const std::string& out) 
   auto& ledger = s.ledger();
   auto rec = ledger.requests().find(id);
   if (!rec) throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
-  auto now = s.config().clock() / 1000;
+  auto now = s.config().time->wallMs() / 1000;
   auto html = confirmationLetter(ledger, s.config().letter, s.sla(), *rec, now);
   if (out.empty() || out == "-") {
     std::cout << html;

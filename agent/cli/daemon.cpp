@@ -62,10 +62,10 @@ class JobStats {
 // At most `perSecond` admitted a second; counts what it turned away.
 class RateLimit {
  public:
-  explicit RateLimit(int perSecond) : perSecond_(perSecond) {}
+  RateLimit(int perSecond, TimeSource& time) : perSecond_(perSecond), time_(time) {}
   bool admit() {
     std::lock_guard lock(m_);
-    auto now = std::chrono::steady_clock::now();
+    auto now = time_.now();
     if (now - windowStart_ >= std::chrono::seconds(1)) {
       windowStart_ = now;
       reported_ = dropped_;
@@ -89,7 +89,8 @@ class RateLimit {
   std::mutex m_;
   int perSecond_, used_ = 0;
   long dropped_ = 0, reported_ = 0;
-  std::chrono::steady_clock::time_point windowStart_{};
+  TimeSource& time_;
+  TimeSource::Steady windowStart_{};
 };
 
 }  // namespace
@@ -156,7 +157,7 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   ctx.ledger = &ledger;
   ctx.ledgerMutex = &ledgerMutex;
   ctx.sla = &sla;
-  ctx.now = [&] { return config.clock() / 1000; };
+  ctx.now = [&] { return config.time->wallMs() / 1000; };
   ctx.wakeWorkers = [&] { workers.wake(); };
   ctx.callbackQueued = [&] { deliverer.wake(); };
   LedgerMetrics ledgerMetrics(inventory, sla);
@@ -164,7 +165,7 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
     std::string out;
     {
       std::lock_guard lock(ledgerMutex);
-      out = ledgerMetrics.text(ledger, config.clock() / 1000);
+      out = ledgerMetrics.text(ledger, config.time->wallMs() / 1000);
     }
     return out + stats.text() + switchLatencyMetrics();
   };
@@ -172,12 +173,12 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   // answers (asked at most once a second; a PostgreSQL server that went
   // away makes it not ready until the agent has reconnected).
   std::mutex probeMutex;
-  std::chrono::steady_clock::time_point probedAt{};
+  TimeSource::Steady probedAt{};
   bool reachable = true;
   ctx.ready = [&] {
     if (!workers.running() || !ownership->current()) return false;
     std::lock_guard probe(probeMutex);
-    auto now = std::chrono::steady_clock::now();
+    auto now = config.time->now();
     if (now - probedAt >= std::chrono::seconds(1)) {
       probedAt = now;
       try {
@@ -211,7 +212,7 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   }
   opt.tls_cert = config.tls_cert;
   opt.tls_key = config.tls_key;
-  RateLimit refusals(20);
+  RateLimit refusals(20, *config.time);
   HttpServer server(opt,
                     HttpServer::AsyncHandler([&](const HttpRequest& r, HttpServer::Reply reply) {
                       std::string method = r.method.substr(0, 16),

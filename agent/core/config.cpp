@@ -40,7 +40,8 @@ std::string Config::ledgerPassword() const {
 }
 
 std::unique_ptr<inventory::Ledger> openLedger(const Config& c, inventory::Ledger::Open mode) {
-  return std::make_unique<inventory::Ledger>(c.ledger_location, mode, c.clock, c.ledgerPassword());
+  return std::make_unique<inventory::Ledger>(c.ledger_location, mode, c.wallClock(),
+                                             c.ledgerPassword());
 }
 
 namespace {

@@ -13,6 +13,7 @@
 #include "colo/inventory/loader.h"
 #include "colo/inventory/time.h"
 #include "core/roles.h"
+#include "core/time_source.h"
 #include "core/url.h"
 
 namespace colo::agent {
@@ -48,8 +49,12 @@ struct Token {
 
 struct Config {
   // Not from the file: what every part of colo asks for the time (tests
-  // replace it).
-  inventory::Clock clock = inventory::systemClock();
+  // hand in a ManualTime).
+  std::shared_ptr<TimeSource> time = realTime();
+  // The wall clock of `time`, as the ledger takes it.
+  inventory::Clock wallClock() const {
+    return [t = time] { return t->wallMs(); };
+  }
   std::string file;  // where it was read from; empty for defaults
   std::string inventory;
   // Where the ledger is (the config's `state:`, --state): a SQLite file, or

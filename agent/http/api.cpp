@@ -307,7 +307,7 @@ Api::Api(ApiContext context) : ctx_(std::move(context)) {
   views_ =
       std::make_unique<InventoryViews>(*ctx_.inventory, [cfg = ctx_.config, ledger = ctx_.ledger] {
         return std::make_unique<inv::Ledger>(ledger->path(), inv::Ledger::Open::must_exist,
-                                             cfg->clock, cfg->ledgerPassword());
+                                             cfg->wallClock(), cfg->ledgerPassword());
       });
   ConsoleContext c;
   static_cast<ApiContext&>(c) = ctx_;

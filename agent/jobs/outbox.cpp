@@ -111,9 +111,10 @@ class Deliverer::Impl {
       }
       auto wait = std::chrono::milliseconds(1000);
       if (next)
-        wait = std::chrono::milliseconds(std::clamp<std::int64_t>(*next - cfg_.clock(), 1, 1000));
+        wait = std::chrono::milliseconds(
+            std::clamp<std::int64_t>(*next - cfg_.time->wallMs(), 1, 1000));
       std::unique_lock lock(m_);
-      cv_.wait_for(lock, wait, [this] { return stopping_ || woken_; });
+      cfg_.time->waitFor(lock, cv_, wait, [this] { return stopping_ || woken_; });
       woken_ = false;
     }
   }
@@ -124,7 +125,7 @@ class Deliverer::Impl {
     // Taken in the ledger for longer than an attempt can take: no other
     // thread, and no other agent on the same ledger, sends it meanwhile; if
     // this process dies, it is sent again once that time runs out.
-    auto now = cfg_.clock();
+    auto now = cfg_.time->wallMs();
     auto taken =
         ledger.outbox().take(now, 1, sender_, now + (cfg_.callback_timeout_s + 30) * 1000LL);
     if (taken.empty()) return false;
@@ -132,7 +133,8 @@ class Deliverer::Impl {
     // Checked again when sending: a callback queued by a CLI, or before the
     // config changed, goes only where the config allows now.
     if (std::string why; !callbackUrlAllowed(e->url, cfg_.callback_allowed, why)) {
-      ledger.outbox().result(e->delivery_id, false, "callback_url " + why, cfg_.clock(), true);
+      ledger.outbox().result(e->delivery_id, false, "callback_url " + why, cfg_.time->wallMs(),
+                             true);
       logEvent({{"level", "warn"},
                 {"event", "callback.refused"},
                 {"request_id", e->request_id},
@@ -140,7 +142,7 @@ class Deliverer::Impl {
                 {"error", why}});
       return true;
     }
-    auto timestamp = std::to_string(cfg_.clock() / 1000);
+    auto timestamp = std::to_string(cfg_.time->wallMs() / 1000);
     auto res = post_(
         e->url,
         {{"webhook-id", e->delivery_id},
@@ -165,7 +167,8 @@ class Deliverer::Impl {
     double delay = std::min(600000.0, cfg_.callback_retry_base_ms * std::pow(2.0, attempts - 1));
     delay *= std::uniform_real_distribution<double>(0.5, 1.0)(rng);
     ledger.outbox().result(e->delivery_id, ok, error,
-                           cfg_.clock() + static_cast<std::int64_t>(delay), giveUp, res.status);
+                           cfg_.time->wallMs() + static_cast<std::int64_t>(delay), giveUp,
+                           res.status);
     logEvent({{"level", ok ? "info" : "warn"},
               {"event", ok       ? "callback.delivered"
                         : giveUp ? "callback.given_up"

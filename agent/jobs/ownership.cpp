@@ -58,18 +58,18 @@ std::string nonce() {
 // Waits for `ready` in short steps until `wait` has passed or `interrupt`
 // says so, naming the switch in the error.
 template <class Try>
-void waitFor(const std::string& name, std::chrono::seconds wait,
+void waitFor(TimeSource& time, const std::string& name, std::chrono::seconds wait,
              const std::function<bool()>& interrupt, Try ready) {
-  auto deadline = std::chrono::steady_clock::now() + wait;
+  auto deadline = time.now() + wait;
   while (!ready()) {
     if (interrupt && interrupt())
       throw DriverError(DriverErrorKind::interrupted,
                         "interrupted while waiting for switch " + name);
-    if (std::chrono::steady_clock::now() > deadline)
+    if (time.now() > deadline)
       throw DriverError(DriverErrorKind::timeout,
                         "switch " + name + " is busy: another colo job has held it for " +
                             std::to_string(wait.count()) + " s");
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    time.sleepFor(std::chrono::milliseconds(20));
   }
 }
 
@@ -93,7 +93,8 @@ class FileSwitchHold final : public SwitchHold {
 
 class FileOwnership final : public Ownership {
  public:
-  FileOwnership(std::string lockDir, const std::string& kind) : dir_(std::move(lockDir)) {
+  FileOwnership(std::string lockDir, const std::string& kind, std::shared_ptr<TimeSource> time)
+      : dir_(std::move(lockDir)), time_(std::move(time)) {
     id_ = kind + ":" + hostName() + ":" + std::to_string(getpid()) + ":" + nonce();
     path_ = ownerFile(dir_, id_);
     std::error_code ec;
@@ -136,7 +137,7 @@ class FileOwnership final : public Ownership {
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) throw DriverError(DriverErrorKind::protocol, "cannot open lock file " + path);
     try {
-      waitFor(name, wait, interrupt, [&] { return flock(fd, LOCK_EX | LOCK_NB) == 0; });
+      waitFor(*time_, name, wait, interrupt, [&] { return flock(fd, LOCK_EX | LOCK_NB) == 0; });
     } catch (...) {
       ::close(fd);
       throw;
@@ -146,6 +147,7 @@ class FileOwnership final : public Ownership {
 
  private:
   std::string dir_, id_, path_;
+  std::shared_ptr<TimeSource> time_;
   int fd_ = -1;
 };
 
@@ -172,7 +174,7 @@ class LeaseOwnership final : public Ownership, public std::enable_shared_from_th
                                " (its lease runs until " + inv::isoUtcMs(other.until) +
                                "); give each agent its own agent_id");
     }
-    record_ = {id_, agentId, host_, getpid(), inv::isoUtcMs(config_.clock()), 0};
+    record_ = {id_, agentId, host_, getpid(), inv::isoUtcMs(config_.time->wallMs()), 0};
     renew();  // a database that cannot be reached stops the start here
     renewer_ = std::thread([this] { loop(); });
   }
@@ -201,7 +203,7 @@ class LeaseOwnership final : public Ownership, public std::enable_shared_from_th
       std::lock_guard lock(ledgerMutex_);
       lease = ledger_->leases().find(owner);
     }
-    if (!lease || lease->until < config_.clock()) return false;
+    if (!lease || lease->until < config_.time->wallMs()) return false;
     // A process of this host (and pid namespace) that no longer exists
     // needs no lease to end.
     if (lease->host == host_ && lease->pid > 0 && ::kill(static_cast<pid_t>(lease->pid), 0) != 0 &&
@@ -214,9 +216,8 @@ class LeaseOwnership final : public Ownership, public std::enable_shared_from_th
   // steady clock: a process that was paused or cut off finds it false
   // before it sends anything more, while the others wait a whole lease.
   bool current() const override {
-    auto since = std::chrono::steady_clock::now() -
-                 std::chrono::steady_clock::time_point(
-                     std::chrono::steady_clock::duration(lastRenewed_.load()));
+    auto since =
+        config_.time->now() - TimeSource::Steady(TimeSource::Duration(lastRenewed_.load()));
     return since < lease_ * 2 / 3;
   }
 
@@ -257,22 +258,23 @@ class LeaseOwnership final : public Ownership, public std::enable_shared_from_th
 
  private:
   void renew() {
-    auto started = std::chrono::steady_clock::now();
-    record_.until = config_.clock() + std::chrono::milliseconds(lease_).count();
+    auto started = config_.time->now();
+    record_.until = config_.time->wallMs() + std::chrono::milliseconds(lease_).count();
     {
       std::lock_guard lock(ledgerMutex_);
       ledger_->leases().renew(record_);
     }
     // Renewed after it may have lapsed: the jobs it had may be others' now.
-    if (lastRenewed_.load() != 0 && !current()) ++lapses_;
+    if (renewed_ && !current()) ++lapses_;
     lastRenewed_ = started.time_since_epoch().count();
+    renewed_ = true;
   }
 
   void loop() {
     bool failing = false;
     std::unique_lock lock(m_);
     while (!stopping_) {
-      cv_.wait_for(lock, lease_ / 3, [this] { return stopping_; });
+      config_.time->waitFor(lock, cv_, lease_ / 3, [this] { return stopping_; });
       if (stopping_) break;
       auto retry = std::move(unreleased_);
       unreleased_.clear();
@@ -303,7 +305,8 @@ class LeaseOwnership final : public Ownership, public std::enable_shared_from_th
   std::chrono::milliseconds lease_;
   std::string host_, id_;
   inv::Lease record_;
-  std::atomic<std::chrono::steady_clock::rep> lastRenewed_{0};
+  std::atomic<TimeSource::Duration::rep> lastRenewed_{0};
+  std::atomic<bool> renewed_{false};
   std::atomic<long> holds_{0};
   std::atomic<long> lapses_{0};  // renewals that came after the lease may have lapsed
   std::mutex m_;
@@ -327,7 +330,7 @@ class LeaseSwitchHold final : public SwitchHold {
 std::unique_ptr<SwitchHold> LeaseOwnership::hold(const std::string& name, std::chrono::seconds wait,
                                                  const std::function<bool()>& interrupt) {
   auto holder = newHolder();
-  waitFor(name, wait, interrupt, [&] { return tryTake(name, holder); });
+  waitFor(*config_.time, name, wait, interrupt, [&] { return tryTake(name, holder); });
   return std::make_unique<LeaseSwitchHold>(shared_from_this(), name, holder);
 }
 
@@ -342,11 +345,11 @@ std::string lockDirFor(const Config& config) {
 std::shared_ptr<Ownership> makeOwnership(const Config& config, const std::string& kind) {
   if (inv::isPostgresUri(config.ledger_location))
     return std::make_shared<LeaseOwnership>(config, kind);
-  return std::make_shared<FileOwnership>(lockDirFor(config), kind);
+  return std::make_shared<FileOwnership>(lockDirFor(config), kind, config.time);
 }
 
 std::shared_ptr<Ownership> fileOwnership(const std::string& lockDir, const std::string& kind) {
-  return std::make_shared<FileOwnership>(lockDir, kind);
+  return std::make_shared<FileOwnership>(lockDir, kind, realTime());
 }
 
 }  // namespace colo::agent

@@ -29,6 +29,7 @@ class Workers::Impl {
 
   void start(std::vector<inv::Job> adopted) {
     queue_.assign(adopted.begin(), adopted.end());
+    lastScan_ = time().now();  // the start adopted what was orphaned then
     for (int i = 0; i < s_.config->workers; ++i) threads_.emplace_back([this, i] { loop(i); });
   }
 
@@ -54,7 +55,13 @@ class Workers::Impl {
   bool running() const { return !threads_.empty() && !stopping_; }
 
  private:
+  // How often a worker looks for jobs whose owner is gone, and how long an
+  // idle worker waits before it looks for work others queued (an agent's
+  // own API wakes it at once).
   static constexpr auto kOrphanScan = std::chrono::seconds(5);
+  static constexpr auto kIdle = std::chrono::seconds(2);
+
+  TimeSource& time() { return *s_.config->time; }
 
   void loop(int index) {
     std::string actor = "agent:worker-" + std::to_string(index);
@@ -96,7 +103,7 @@ class Workers::Impl {
       if (!job) {
         std::unique_lock lock(m_);
         // Woken by the API; the timeout also picks up work queued by others.
-        cv_.wait_for(lock, std::chrono::seconds(2), [this] { return stopping_ || wakes_ > 0; });
+        time().waitFor(lock, cv_, kIdle, [this] { return stopping_ || wakes_ > 0; });
         if (wakes_ > 0) --wakes_;
         continue;
       }
@@ -121,7 +128,7 @@ class Workers::Impl {
     bool scan = false;
     {
       std::lock_guard lock(m_);
-      auto now = std::chrono::steady_clock::now();
+      auto now = time().now();
       if (now - lastScan_ >= kOrphanScan) {
         lastScan_ = now;
         scan = true;
@@ -161,7 +168,7 @@ class Workers::Impl {
         self->running_.erase(id);
       }
     } done{this, job.id};
-    auto start = std::chrono::steady_clock::now();
+    auto start = time().now();
     std::string kind = job.status == inv::Status::releasing ? "release" : "provision";
     logEvent({{"level", "info"},
               {"event", kind + ".started"},
@@ -190,8 +197,7 @@ class Workers::Impl {
       } catch (const std::exception&) {
       }
     }
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double seconds = std::chrono::duration<double>(time().now() - start).count();
     if (s_.recordJob) s_.recordJob(outcome, seconds);
     json entry = {{"level", outcome == "completed" ? "info"
                             : outcome == "error"   ? "error"
@@ -209,7 +215,7 @@ class Workers::Impl {
   std::condition_variable cv_;
   std::deque<inv::Job> queue_;
   std::set<std::string> running_;  // the jobs the workers run now
-  std::chrono::steady_clock::time_point lastScan_{};
+  TimeSource::Steady lastScan_{};
   int wakes_ = 0;
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> threads_;

@@ -1,0 +1,169 @@
+// The agent's timed work on an injected clock (core/time_source.h): the
+// workers' orphan scan, a callback's retry after its backoff, a lease that
+// lapses. Each test moves a ManualTime forward by hand and waits for what
+// that makes happen; nothing waits for real time to pass.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "../support/ledger_state.h"
+#include "../support/small_site.h"
+#include "../support/temp_dir.h"
+#include "colo/drivers/dialect.h"
+#include "core/config.h"
+#include "core/url.h"
+#include "jobs/outbox.h"
+#include "jobs/ownership.h"
+#include "jobs/workers.h"
+
+using colo::agent::Config;
+using colo::agent::ManualTime;
+using colo::test::TempDir;
+namespace inv = colo::inventory;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::int64_t kStart = 1795000000000;  // 2026-11-18T11:06:40Z
+
+// Bounded by real time only as a guard: each waits for an event that the
+// clock's advance (or nothing at all) causes.
+template <typename F>
+bool eventually(F&& done) {
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return done();
+}
+
+Config configAt(const TempDir& dir, std::shared_ptr<ManualTime> time) {
+  Config c;
+  c.ledger_location = colo::test::ledgerState(dir);
+  c.time = std::move(time);
+  c.workers = 1;
+  inv::Ledger create(c.ledger_location, inv::Ledger::Open::create, c.wallClock());
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("a worker adopts an orphaned job at its next orphan scan, when the clock says so") {
+  TempDir dir;
+  auto time = std::make_shared<ManualTime>(kStart);
+  Config config = configAt(dir, time);
+  auto inventory = colo::test::smallInventory();
+  auto pb = colo::agent::loadPlaybooks(COLO_SOURCE_DIR "/playbooks", colo::drivers::knownVendors());
+  REQUIRE(pb.errors.empty());
+  colo::agent::SlaCalendar sla(inv::TimeZone::named("Asia/Pontianak"), {});
+  colo::agent::WorkerSetup setup;
+  setup.config = &config;
+  setup.inventory = &inventory;
+  setup.playbooks = &pb.playbooks;
+  setup.sla = &sla;
+  setup.ownership = colo::agent::makeOwnership(config, "agent");
+  colo::agent::Workers workers(setup);
+  workers.start({});
+
+  // A job whose process died after it took it (no switch work: one server
+  // without NICs).
+  inv::Ledger ledger(config.ledger_location, inv::Ledger::Open::must_exist, config.wallClock());
+  ledger.write([&] {
+    ledger.requests().insert(colo::test::request("REQ-O", {{"o", 1, 100}}), inv::Status::planning,
+                             {"cli:gone", "colo provision", "", "cli:nowhere:1:dead"});
+  });
+  auto status = [&] { return ledger.requests().find("REQ-O")->status; };
+  // The clock stands still: no scan is due, the job stays as it is.
+  CHECK(status() == inv::Status::planning);
+  CHECK(ledger.requests().find("REQ-O")->owner == "cli:nowhere:1:dead");
+
+  time->advance(5s);  // the orphan scan's period
+  REQUIRE(eventually([&] { return status() == inv::Status::completed; }));
+  bool byWorker = false;
+  for (const auto& e : ledger.requests().events("REQ-O"))
+    byWorker = byWorker || e.actor == "agent:worker-0";
+  CHECK(byWorker);
+  workers.stop();
+}
+
+TEST_CASE("a failed callback is tried again once its backoff has passed, not before") {
+  TempDir dir;
+  auto time = std::make_shared<ManualTime>(kStart);
+  Config config = configAt(dir, time);
+  std::string why;
+  config.callback_allowed = {*colo::agent::parseAllowedUrl("http://127.0.0.1:9/", why)};
+  config.callback_retry_base_ms = 60000;
+  config.callback_parallel = 1;
+  std::mutex m;
+  int posts = 0;
+  colo::agent::Deliverer deliverer(
+      config, "secret",
+      [&](const std::string&, const std::map<std::string, std::string>&, const std::string&,
+          std::chrono::milliseconds, const std::function<bool()>&) {
+        std::lock_guard lock(m);
+        return ++posts == 1 ? colo::agent::Deliverer::PostResult{503, ""}
+                            : colo::agent::Deliverer::PostResult{204, ""};
+      });
+  inv::Ledger ledger(config.ledger_location, inv::Ledger::Open::must_exist, config.wallClock());
+  ledger.write([&] {
+    ledger.requests().insert(colo::test::request("REQ-B", {{"b", 1, 100}}), inv::Status::queued,
+                             {"test", "", "", ""});
+  });
+  ledger.outbox().enqueue(
+      {"REQ-B-completed-1", "REQ-B", "http://127.0.0.1:9/cb", "{}", "completed", 0, kStart});
+  deliverer.start();
+  auto delivery = [&] { return ledger.outbox().deliveries("REQ-B").at(0); };
+  // The first attempt, answered 503: the next is due within the backoff
+  // (base x 2^0, a random half to all of it).
+  REQUIRE(eventually([&] { return delivery().attempts == 1; }));
+  auto first = delivery();
+  CHECK(first.last_status == 503);
+  CHECK(first.next_attempt_at >= kStart + 30000);
+  CHECK(first.next_attempt_at <= kStart + 60000);
+  {
+    std::lock_guard lock(m);
+    CHECK(posts == 1);  // the clock stands still: nothing more is due
+  }
+  time->advance(60s);
+  REQUIRE(eventually([&] { return !delivery().delivered_at.empty(); }));
+  CHECK(delivery().attempts == 2);
+  std::lock_guard lock(m);
+  CHECK(posts == 2);
+  deliverer.stop();
+}
+
+TEST_CASE("a lease lapses by the clock: others see its owner gone, and its jobs see the lapse",
+          "[postgres]") {
+  TempDir dir;
+  auto timeA = std::make_shared<ManualTime>(kStart);
+  auto timeB = std::make_shared<ManualTime>(kStart);
+  Config a = configAt(dir, timeA);
+  a.agent_id = "a";
+  a.lease_s = 30;
+  Config b = a;
+  b.agent_id = "b";
+  b.time = timeB;
+  auto ownerA = colo::agent::makeOwnership(a, "agent");
+  auto ownerB = colo::agent::makeOwnership(b, "agent");
+  CHECK(ownerB->alive(ownerA->id()));
+  auto lapsed = ownerA->watch();
+  CHECK(ownerA->current());
+  CHECK_FALSE(lapsed());
+
+  // By B's clock, A's lease (until 30 s after its renewal) has run out: A
+  // did not renew, its clock standing still.
+  timeB->advance(31s);
+  CHECK_FALSE(ownerB->alive(ownerA->id()));
+
+  // A's own clock jumps past two thirds of the lease without a renewal (a
+  // pause): it stops acting at once, and a renewal that comes after the
+  // lapse does not give it back the jobs it had.
+  timeA->advance(25s);
+  CHECK(lapsed());
+  REQUIRE(eventually([&] { return ownerA->current(); }));  // renewed
+  CHECK(lapsed());
+  CHECK(ownerA->watch()() == false);  // a job started now may act
+}
