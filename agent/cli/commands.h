@@ -1,0 +1,28 @@
+// The subcommands of `colo`, one function each (cli.cpp's table names
+// them): each returns the exit code, 0 success, 1 the operation failed, 2
+// bad usage or invalid input.
+#pragma once
+
+#include <string>
+
+#include "cli/context.h"
+
+namespace colo::agent {
+
+// inventory_commands.cpp
+int cmdValidate(CommandContext& s, bool online);
+int cmdInit(CommandContext& s);
+int cmdRacks(CommandContext& s);
+int cmdRack(CommandContext& s, const std::string& name, bool svg);
+int cmdPools(CommandContext& s, const std::string& name);
+
+// request_commands.cpp
+int cmdPlan(CommandContext& s, const std::string& file);
+int cmdReserve(CommandContext& s, const std::string& file);
+int cmdProvision(CommandContext& s, const std::string& file, bool dryRun);
+int cmdRelease(CommandContext& s, const std::string& id);
+int cmdRequests(CommandContext& s, const std::string& status, bool lateOnly);
+int cmdRequest(CommandContext& s, const std::string& id);
+int cmdLetter(CommandContext& s, const std::string& id, const std::string& out);
+
+}  // namespace colo::agent

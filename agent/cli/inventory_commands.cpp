@@ -1,0 +1,257 @@
+// The commands about the data center itself: validate, init, racks, rack,
+// pools.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <iostream>
+#include <map>
+
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/table.h"
+#include "colo/inventory/usage.h"
+#include "core/views.h"
+#include "engine/drift.h"
+#include "ui/elevation.h"
+
+namespace colo::agent {
+
+using nlohmann::json;
+
+int cmdValidate(CommandContext& s, bool online) {
+  auto r = s.loadInventory();
+  inv::Diagnostics all = r.errors;
+  std::size_t ledgerConflicts = 0;
+  bool withLedger = s.ledgerNamed();
+  if (r.ok() && withLedger) {
+    auto& l = s.ledger();
+    inv::Occupancy occ(r.inventory, l.claims().all(), l.claims().generation());
+    ledgerConflicts = occ.conflicts().size();
+    all.insert(all.end(), occ.conflicts().begin(), occ.conflicts().end());
+  }
+  auto pb = s.loadPlaybooksChecked();
+  all.insert(all.end(), pb.errors.begin(), pb.errors.end());
+  for (const auto& sw : r.inventory.switches)
+    if (!pb.playbooks.vendors.count(sw.vendor) &&
+        std::none_of(all.begin(), all.end(), [&](const inv::Diagnostic& d) {
+          return d.message.find("templates for " + sw.vendor) != std::string::npos;
+        }))
+      all.push_back({{s.config().playbooks + "/templates/" + sw.vendor + ".yaml", 0, 0},
+                     "missing: switch " + sw.name + " needs templates for " + sw.vendor});
+  std::vector<std::string> drift;
+  if (online && all.empty()) {
+    auto opener = sshOpener(s.config(), makeOwnership(s.config(), "cli"));
+    drift = switchDrift(s.inventory(), s.ledger(), s.playbooks(), *opener);
+  }
+  if (s.options().json) {
+    json errs = json::array();
+    for (const auto& d : all) errs.push_back(diagnosticJson(d));
+    print({{"valid", all.empty() && drift.empty()},
+           {"online", online ? json(drift) : json(nullptr)},
+           {"files", r.inventory.files},
+           {"racks", r.inventory.racks.size()},
+           {"switches", r.inventory.switches.size()},
+           {"pools", r.inventory.pools.size()},
+           {"errors", errs}});
+  } else if (all.empty()) {
+    std::cout << "inventory valid: " << r.inventory.racks.size() << " racks, "
+              << r.inventory.switches.size() << " switches, " << r.inventory.pools.size()
+              << " ip pools, " << r.inventory.vlans.size() << " vlans (" << r.inventory.files.size()
+              << " file" << (r.inventory.files.size() == 1 ? "" : "s")
+              << (withLedger ? "); no conflicts with the ledger\n"
+                             : "); no ledger named, reservations not checked\n");
+    if (online) {
+      for (const auto& d : drift) std::cerr << "drift: " << d << "\n";
+      std::cout << (drift.empty()
+                        ? "online: every switch reachable; every port as the ledger says\n"
+                        : "online: " + std::to_string(drift.size()) + " problem(s)\n");
+    }
+  } else {
+    for (const auto& d : all) std::cerr << d.str() << "\n";
+    std::cerr << all.size() << " error" << (all.size() == 1 ? "" : "s");
+    if (ledgerConflicts) std::cerr << " (" << ledgerConflicts << " with the ledger)";
+    std::cerr << "\n";
+  }
+  return all.empty() && drift.empty() ? 0 : 2;
+}
+
+int cmdInit(CommandContext& s) {
+  auto ledger = openLedger(s.config(), inv::Ledger::Open::create);
+  if (!inv::isPostgresUri(s.config().ledger_location))
+    ::chmod(s.config().ledger_location.c_str(), 0600);
+  auto found = ledger->foundVersion();
+  if (s.options().json)
+    print({{"ledger", s.config().ledger_location},
+           {"created", found == 0},
+           {"migrated_from", found},
+           {"schema", inv::Ledger::kSchemaVersion}});
+  else
+    std::cout << (found == 0 ? "created ledger " + s.config().ledger_location
+                  : found < inv::Ledger::kSchemaVersion
+                      ? "migrated ledger " + s.config().ledger_location + " from schema version " +
+                            std::to_string(found)
+                      : "ledger " + s.config().ledger_location + " is up to date")
+              << " (schema version " << inv::Ledger::kSchemaVersion << ")\n";
+  return 0;
+}
+
+int cmdRacks(CommandContext& s) {
+  auto usage = inv::rackUsage(s.occupancy());
+  if (s.options().json) {
+    json out = json::array();
+    for (const auto& r : usage) out.push_back(rackJson(r));
+    print(out);
+    return 0;
+  }
+  Table t({"RACK", "ROOM", "HEIGHT", "DEVICES", "COLO", "RESERVED", "FREE", "LARGEST GAP", "FITS",
+           "POWER (drawn/usable)"});
+  std::vector<std::string> warnings;
+  for (const auto& r : usage) {
+    std::string power;
+    for (const auto& f : r.feeds) power += (power.empty() ? "" : ", ") + watts(f);
+    t.row({r.name, r.room, std::to_string(r.height), std::to_string(r.units_device),
+           std::to_string(r.units_claimed), std::to_string(r.units_reserved),
+           std::to_string(r.units_free), std::to_string(r.largest_gap), fitsText(r), power});
+    for (auto& w : rackWarningLines(r)) warnings.push_back(std::move(w));
+  }
+  std::cout << t.str();
+  if (!warnings.empty()) std::cout << "\n";
+  for (const auto& w : warnings) std::cout << w << "\n";
+  return 0;
+}
+
+int cmdRack(CommandContext& s, const std::string& name, bool svg) {
+  const auto& occ = s.occupancy();
+  const inv::Rack* rack = occ.inventory().rack(name);
+  if (!rack)
+    throw inv::Error(inv::ErrorKind::not_found, "no rack named '" + name + "' in the inventory");
+  auto r = occ.rackIndex(*rack);
+  if (svg) {
+    std::cout << elevationSvg(occ, r);
+    return 0;
+  }
+  if (s.options().json) {
+    print(elevationJson(occ, r));
+    return 0;
+  }
+  auto u = inv::rackUsage(occ, r);
+  std::cout << "rack " << u.name << (u.room.empty() ? "" : " in " + u.room) << ", " << u.height
+            << "U: " << u.units_free << " free, largest gap " << u.largest_gap << "U; fits "
+            << fitsText(u) << "\n";
+  for (const auto& f : u.feeds) std::cout << "feed " << watts(f) << "\n";
+  // Draw and feeds per occupant, by name (a colo server by request too).
+  std::map<std::pair<std::string, std::string>, const inv::PowerLoad*> loads;
+  for (const auto& l : occ.loads(r)) loads[{l.name, l.request_id}] = &l;
+  auto power = [&](const inv::UnitOccupant& o) -> std::pair<std::string, std::string> {
+    auto it = loads.find({o.name, o.request_id});
+    if (it == loads.end()) return {"-", "-"};
+    std::string feeds;
+    for (auto f : it->second->feeds) feeds += (feeds.empty() ? "" : "+") + rack->feeds[f].name;
+    return {std::to_string(it->second->watts) + " W", feeds.empty() ? "-" : feeds};
+  };
+  // One row per occupant (units top to bottom), free runs as one row each.
+  Table t({"UNITS", "STATE", "OCCUPANT", "TENANT", "REQUEST", "POWER", "FEEDS"});
+  const auto& units = occ.units(r);
+  static const char* kinds[] = {"free", "reserved", "device", "colo"};
+  for (std::size_t top = units.size() - 1; top >= 1;) {
+    const auto& o = units[top];
+    std::size_t low = top;
+    while (low > 1 && units[low - 1].kind == o.kind && units[low - 1].name == o.name &&
+           units[low - 1].request_id == o.request_id)
+      --low;
+    std::string span = low == top ? "U" + std::to_string(top)
+                                  : "U" + std::to_string(low) + "-" + std::to_string(top);
+    std::string what = o.kind == inv::UnitOccupant::Kind::free
+                           ? std::to_string(top - low + 1) + "U free"
+                           : (o.name.empty() ? "-" : o.name);
+    auto [draw, feeds] = power(o);
+    t.row({span, kinds[static_cast<int>(o.kind)], what, o.tenant.empty() ? "-" : o.tenant,
+           o.request_id.empty() ? "-" : o.request_id, draw, feeds});
+    top = low - 1;
+  }
+  std::cout << t.str();
+  auto warnings = rackWarningLines(u);
+  if (!warnings.empty()) std::cout << "\n";
+  for (const auto& w : warnings) std::cout << w << "\n";
+  return 0;
+}
+
+namespace {
+
+// One pool in detail: free ranges (the first 20) and every held address
+// with the request that holds it.
+int cmdPool(CommandContext& s, const std::string& name) {
+  const auto& occ = s.occupancy();
+  const auto& pools = occ.inventory().pools;
+  auto it = std::find_if(pools.begin(), pools.end(),
+                         [&](const inv::IpPool& p) { return p.name == name; });
+  if (it == pools.end())
+    throw inv::Error(inv::ErrorKind::not_found, "no pool named '" + name + "' in the inventory");
+  auto p = static_cast<std::size_t>(it - pools.begin());
+  const auto& pool = *it;
+  auto usage = inv::poolUsage(occ)[p];
+  constexpr std::size_t kRanges = 20;
+  auto free = occ.addressesTaken(p).gaps(pool.firstUsable(), pool.lastUsable(), kRanges + 1);
+  std::vector<inv::Claims::Address> held;
+  for (auto& a : s.ledger().claims().all().addresses)
+    if (a.pool == name) held.push_back(std::move(a));
+  std::sort(held.begin(), held.end(),
+            [](const auto& a, const auto& b) { return a.address.value < b.address.value; });
+  auto addr = [&](inv::u128 v) { return inv::IpAddress{v, pool.prefix.network.v6}.str(); };
+  if (s.options().json) {
+    json j = poolJson(usage);
+    j["free_ranges"] = json::array();
+    for (std::size_t i = 0; i < std::min(free.size(), kRanges); ++i)
+      j["free_ranges"].push_back({{"first", addr(free[i].first)},
+                                  {"last", addr(free[i].second)},
+                                  {"size", countJson(free[i].second - free[i].first + 1)}});
+    j["free_ranges_truncated"] = free.size() > kRanges;
+    j["held_by"] = json::array();
+    for (const auto& a : held)
+      j["held_by"].push_back(
+          {{"address", a.address.str()}, {"request_id", a.request_id}, {"hostname", a.hostname}});
+    print(j);
+    return 0;
+  }
+  std::cout << "pool " << pool.name << " " << usage.prefix << ", VLAN " << usage.vlan
+            << (pool.gateway ? ", gateway " + pool.gateway->str() : "") << "\n"
+            << "usable " << countText(usage.usable) << ", excluded " << countText(usage.excluded)
+            << ", held " << countText(usage.held) << ", free " << countText(usage.free)
+            << "; next free " << (usage.next_free ? usage.next_free->str() : "(none)") << "\n\n";
+  Table f({"FREE FROM", "TO", "SIZE"});
+  for (std::size_t i = 0; i < std::min(free.size(), kRanges); ++i)
+    f.row(
+        {addr(free[i].first), addr(free[i].second), countText(free[i].second - free[i].first + 1)});
+  std::cout << f.str();
+  if (free.size() > kRanges)
+    std::cout << "(more free ranges follow; --json lists the first 20 too)\n";
+  std::cout << "\n";
+  Table h({"HELD", "REQUEST", "HOSTNAME"});
+  for (const auto& a : held) h.row({a.address.str(), a.request_id, a.hostname});
+  if (held.empty())
+    std::cout << "no address held by a request\n";
+  else
+    std::cout << h.str();
+  return 0;
+}
+
+}  // namespace
+
+int cmdPools(CommandContext& s, const std::string& name) {
+  if (!name.empty()) return cmdPool(s, name);
+  auto usage = inv::poolUsage(s.occupancy());
+  if (s.options().json) {
+    json out = json::array();
+    for (const auto& p : usage) out.push_back(poolJson(p));
+    print(out);
+    return 0;
+  }
+  Table t({"POOL", "PREFIX", "VLAN", "USABLE", "EXCLUDED", "HELD", "FREE", "NEXT FREE"});
+  for (const auto& p : usage)
+    t.row({p.name, p.prefix, std::to_string(p.vlan), countText(p.usable), countText(p.excluded),
+           countText(p.held), countText(p.free), p.next_free ? p.next_free->str() : "(none)"});
+  std::cout << t.str();
+  return 0;
+}
+
+}  // namespace colo::agent

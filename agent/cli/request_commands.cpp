@@ -1,0 +1,283 @@
+// The commands about requests: plan, reserve, provision, release, requests,
+// request, letter.
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/table.h"
+#include "colo/inventory/allocator.h"
+#include "core/url.h"
+#include "core/views.h"
+#include "engine/switch_work.h"
+#include "ui/letter.h"
+
+namespace colo::agent {
+
+using nlohmann::json;
+
+namespace {
+
+// A request file, valid in itself and against the inventory; errors name the file.
+inv::Request loadRequest(CommandContext& s, const std::string& file) {
+  auto req = inv::loadRequestFile(file, &s.inventory());
+  try {
+    // With a config, the request must name a receiver it allows (without one
+    // nothing is ever sent: the agent's deliverer checks again).
+    if (std::string why; !req.callback_url.empty() && !s.config().file.empty() &&
+                         !callbackUrlAllowed(req.callback_url, s.config().callback_allowed, why))
+      throw inv::Error(inv::ErrorKind::invalid_input, "callback_url: " + why);
+  } catch (const inv::Error& e) {
+    throw e.within(file);
+  }
+  return req;
+}
+
+// What the request holds already (same body, still holding it), else what it
+// would get now; nothing is written.
+inv::Plan currentOrNewPlan(CommandContext& s, const inv::Request& req, bool& existing) {
+  auto& ledger = s.ledger();
+  auto rec = ledger.requests().find(req.id);
+  existing = rec && rec->allocation && rec->fingerprint == req.fingerprint &&
+             ledger.claims().holds(req.id);
+  if (existing) return *rec->allocation;
+  return inv::allocate(s.occupancy(), req);
+}
+
+}  // namespace
+
+int cmdPlan(CommandContext& s, const std::string& file) {
+  auto req = loadRequest(s, file);
+  bool existing = false;
+  inv::Plan plan = currentOrNewPlan(s, req, existing);
+  if (s.options().json) {
+    json out = inv::toJson(plan);
+    out["already_reserved"] = existing;
+    print(out);
+    return 0;
+  }
+  std::cout << "plan for " << req.id << " (" << req.tenant.code << ", letter " << req.letter_number
+            << ")" << (existing ? ": already reserved" : "") << "\n"
+            << planText(plan);
+  if (!existing) std::cout << "nothing was reserved; run 'colo reserve " << file << "' to commit\n";
+  return 0;
+}
+
+int cmdReserve(CommandContext& s, const std::string& file) {
+  auto req = loadRequest(s, file);
+  const auto& inventory = s.inventory();
+  StatusWriter status(s.ledger(), s.sla(), s.config().public_url);
+  auto result = status.reserve(inventory, req, CommandContext::actor(), s.occupancyCache());
+  if (s.options().json) {
+    json out = inv::toJson(result.plan);
+    out["already_reserved"] = result.existing;
+    print(out);
+    return 0;
+  }
+  std::cout << (result.existing ? "already reserved " : "reserved ") << req.id << " ("
+            << req.tenant.code << ", letter " << req.letter_number << ")\n"
+            << planText(result.plan);
+  return 0;
+}
+
+namespace {
+
+void printCommands(const std::map<std::string, std::vector<std::string>>& bySwitch,
+                   const inv::Inventory& inventory) {
+  for (const auto& [name, cmds] : bySwitch) {
+    const auto* sw = inventory.switchNamed(name);
+    std::cout << "switch " << name << " (" << sw->vendor << ", " << sw->address << ":" << sw->port
+              << "):\n";
+    for (const auto& c : cmds) std::cout << "  " << c << "\n";
+  }
+}
+
+json commandsJson(const std::map<std::string, std::vector<std::string>>& bySwitch) {
+  json out = json::object();
+  for (const auto& [name, cmds] : bySwitch) out[name] = cmds;
+  return out;
+}
+
+// A job that ended failed: what happened and every port put back; exit
+// 130/143 when the operator interrupted it, 2 for a bad value, else 1.
+int failedJob(const std::string& what, const ProvisionOutcome& outcome, const std::string& tail) {
+  std::string msg = what + (InterruptGuard::interrupted() ? " interrupted: " : " failed: ") +
+                    outcome.error + tail;
+  for (const auto& p : outcome.restored) msg += "\n  restored " + p;
+  std::cerr << "colo: " << msg << "\n";
+  if (InterruptGuard::interrupted()) return InterruptGuard::exitCode();
+  return outcome.invalid_input ? 2 : 1;
+}
+
+}  // namespace
+
+int cmdProvision(CommandContext& s, const std::string& file, bool dryRun) {
+  auto req = loadRequest(s, file);
+  const auto& inventory = s.inventory();
+  const auto& playbooks = s.playbooks();
+  if (dryRun) {
+    bool existing = false;
+    inv::Plan plan = currentOrNewPlan(s, req, existing);
+    auto cmds = commandsBySwitch(
+        inventory, playbooks, portChanges(plan, req.tenant.code, playbooks), PortAction::configure);
+    if (s.options().json) {
+      json out = inv::toJson(plan);
+      out["commands"] = commandsJson(cmds);
+      out["dry_run"] = true;
+      print(out);
+    } else {
+      std::cout << "dry run for " << req.id << ": nothing is reserved, no switch is contacted\n"
+                << planText(plan);
+      printCommands(cmds, inventory);
+    }
+    return 0;
+  }
+
+  InterruptGuard guard;
+  CliJobs jobs(s);
+  auto outcome = jobs.provisioner.provision(req);
+  if (outcome.failed) return failedJob("provision " + req.id, outcome, "");
+  if (outcome.already_completed) {
+    if (s.options().json) {
+      json out = inv::toJson(outcome.plan);
+      out["status"] = "completed";
+      out["already_provisioned"] = true;
+      print(out);
+    } else {
+      std::cout << "already provisioned " << req.id << "\n" << planText(outcome.plan);
+    }
+    return 0;
+  }
+  if (s.options().json) {
+    json out = inv::toJson(outcome.plan);
+    out["status"] = "completed";
+    print(out);
+  } else {
+    std::cout << "provisioned " << req.id << " (" << req.tenant.code << ", letter "
+              << req.letter_number << ")\n"
+              << planText(outcome.plan);
+  }
+  return 0;
+}
+
+int cmdRelease(CommandContext& s, const std::string& id) {
+  auto& ledger = s.ledger();
+  auto r = ledger.requests().find(id);
+  if (!r) throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
+  // Asked again: done already, as `provision` of a completed request is.
+  if (r->status == inv::Status::released) {
+    if (s.options().json)
+      print(requestJson(*r));
+    else
+      std::cout << "request " << id << " was already released; nothing to do\n";
+    return 0;
+  }
+  InterruptGuard guard;
+  CliJobs jobs(s);
+  auto outcome = jobs.provisioner.release(id);
+  if (outcome.failed) return failedJob("release " + id, outcome, "; nothing was freed");
+  if (s.options().json)
+    print(requestJson(*ledger.requests().find(id)));
+  else
+    std::cout << "released " << id << ": its units, power, ports and addresses are free\n";
+  return 0;
+}
+
+int cmdRequests(CommandContext& s, const std::string& status, bool lateOnly) {
+  std::optional<inv::Status> only;
+  if (!status.empty()) {
+    only = inv::parseStatus(status);
+    if (!only) {
+      std::string known;
+      for (auto st : inv::allStatuses())
+        known += (known.empty() ? "" : ", ") + std::string(inv::name(st));
+      std::vector<std::string> names;
+      for (auto st : inv::allStatuses()) names.push_back(std::string(inv::name(st)));
+      auto meant = inv::closestName(status, names);
+      throw inv::Error(inv::ErrorKind::invalid_input,
+                       "--status " + status + " is not one of " + known +
+                           (meant.empty() ? "" : " (did you mean '" + meant + "'?)"));
+    }
+  }
+  auto now = s.config().time->wallMs() / 1000;
+  std::vector<std::pair<inv::RequestRecord, std::optional<Sla>>> rows;
+  for (auto& r : s.ledger().requests().all(only)) {
+    auto sla = slaOf(r, s.sla(), now);
+    if (lateOnly && !(sla && sla->late_seconds > 0)) continue;
+    rows.emplace_back(std::move(r), sla);
+  }
+  if (s.options().json) {
+    json out = json::array();
+    for (const auto& [r, sla] : rows) {
+      json j = requestStatusJson(r, s.sla(), now);
+      j.erase("allocation");
+      out.push_back(std::move(j));
+    }
+    print(out);
+    return 0;
+  }
+  Table t(
+      {"REQUEST", "TENANT", "LETTER", "STATUS", "SERVERS", "RECEIVED", "DUE", "LATE", "UPDATED"});
+  for (const auto& [r, sla] : rows) {
+    std::string late = sla ? lateText(sla->late_seconds) : "-";
+    const auto& zone = s.sla().zone();
+    t.row({r.id, r.tenant_code, r.letter_number, std::string(inv::name(r.status)),
+           std::to_string(r.allocation ? r.allocation->servers.size() : 0),
+           inv::localText(r.received_at, zone), sla ? sla->due_date : "-", late,
+           inv::localText(r.updated_at, zone)});
+  }
+  std::cout << t.str();
+  return 0;
+}
+
+int cmdLetter(CommandContext& s, const std::string& id, const std::string& out) {
+  auto& ledger = s.ledger();
+  auto rec = ledger.requests().find(id);
+  if (!rec) throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
+  auto now = s.config().time->wallMs() / 1000;
+  auto html = confirmationLetter(ledger, s.config().letter, s.sla(), *rec, now);
+  if (out.empty() || out == "-") {
+    std::cout << html;
+    return 0;
+  }
+  std::ofstream f(out, std::ios::binary | std::ios::trunc);
+  f << html;
+  f.close();
+  if (!f)
+    throw inv::Error(inv::ErrorKind::storage, "cannot write " + out + ": " + std::strerror(errno));
+  std::cerr << "letter for " << id << " written to " << out
+            << " (print it on A4, or: chromium --headless --print-to-pdf=" << id << ".pdf " << out
+            << ")\n";
+  return 0;
+}
+
+int cmdRequest(CommandContext& s, const std::string& id) {
+  auto& ledger = s.ledger();
+  auto rec = ledger.requests().find(id);
+  if (!rec) throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
+  auto events = ledger.requests().events(id);
+  if (s.options().json) {
+    json out = requestJson(*rec);
+    out["events"] = json::array();
+    for (const auto& e : events) out["events"].push_back(eventJson(e));
+    print(out);
+    return 0;
+  }
+  std::cout << "request " << rec->id << ": " << inv::name(rec->status) << "\n"
+            << "tenant " << rec->tenant_code << ", letter " << rec->letter_number << ", received "
+            << inv::localText(rec->received_at, s.sla().zone()) << "\n";
+  if (!rec->error.empty()) std::cout << "error: " << rec->error << "\n";
+  if (rec->allocation)
+    std::cout << (rec->status == inv::Status::released ? "held until released:\n" : "")
+              << planText(*rec->allocation);
+  Table t({"#", "AT", "ACTOR", "STEP", "DETAIL"});
+  for (const auto& e : events)
+    t.row({std::to_string(e.seq), inv::localText(e.at, s.sla().zone(), true, true), e.actor, e.kind,
+           e.detail});
+  std::cout << "steps:\n" << t.str();
+  return 0;
+}
+
+}  // namespace colo::agent
