@@ -1,4 +1,4 @@
-// The ledger's backends side by side (SPEC §12): reserve latency on SQLite
+// The ledger's backends side by side (design.md §12): reserve latency on SQLite
 // and on PostgreSQL 15, with one process reserving and with two at once (as
 // two agents do), on the 500-rack data center with 20,000 reservations
 // already held. PostgreSQL runs durable (fsync on, as SQLite's synchronous =

@@ -75,7 +75,7 @@ int runCli(int argc, char** argv) {
   Options opt;
   // The last of a repeated option wins, so a wrapper's defaults can be overridden.
   auto last = CLI::MultiOptionPolicy::TakeLast;
-  app.add_option("--config", opt.config, "config file (SPEC §8); also $COLO_CONFIG")
+  app.add_option("--config", opt.config, "config file (docs/formats.md, Config); also $COLO_CONFIG")
       ->multi_option_policy(last);
   app.add_option("--inventory", opt.inventory, "inventory YAML file or directory")
       ->multi_option_policy(last);

@@ -1,4 +1,4 @@
-// The `colo` command line (SPEC §5).
+// The `colo` command line (design.md §14).
 #pragma once
 
 namespace colo::agent {

@@ -1,4 +1,5 @@
-// The configuration file shared by the CLI and the agent (SPEC §8).
+// The configuration file shared by the CLI and the agent (docs/formats.md,
+// "Config").
 #pragma once
 
 #include <map>

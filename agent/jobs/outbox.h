@@ -1,4 +1,4 @@
-// Callbacks to the request system (SPEC §7): what a callback says, and the
+// Callbacks to the request system (design.md §10): what a callback says, and the
 // deliverer that POSTs them from the ledger's durable outbox, with retries.
 #pragma once
 

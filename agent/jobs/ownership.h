@@ -1,4 +1,4 @@
-// Who owns jobs and switches, across colo processes (SPEC §10, §12).
+// Who owns jobs and switches, across colo processes (design.md §7, §12).
 //
 // A request in progress names its owner, a colo process. Other processes
 // must be able to tell whether that owner still lives, and commands to one

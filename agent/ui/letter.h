@@ -1,4 +1,4 @@
-// The confirmation letter (SPEC §11): what goes back to the department once
+// The confirmation letter (design.md §11): what goes back to the department once
 // its servers are in place, in Bahasa Indonesia, one printable A4 page of
 // HTML. `GET /v1/requests/{id}/letter` and `colo letter ID` serve it.
 #pragma once

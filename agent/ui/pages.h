@@ -1,4 +1,4 @@
-// The web console's pages (SPEC §11) as plain functions from data to HTML:
+// The web console's pages (design.md §11) as plain functions from data to HTML:
 // no sockets, no ledger, no sessions here (console.h does those), so tests
 // and bench/ui_bench render them directly. Server-rendered HTML with inline
 // SVG, no JavaScript; one stylesheet, allowed by its hash in the page's

@@ -1,4 +1,4 @@
-// Several agents on one PostgreSQL ledger (SPEC §12): racing for scarce
+// Several agents on one PostgreSQL ledger (design.md §12): racing for scarce
 // room, an agent killed or paused mid-job, the database restarted under
 // load. Run by the suite's PostgreSQL pass only ([postgres]).
 #include <catch2/catch.hpp>

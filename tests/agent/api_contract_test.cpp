@@ -1,4 +1,4 @@
-// The request system's contract (SPEC §7, issue 10): listings with limits,
+// The request system's contract (design.md §9, issue 10): listings with limits,
 // cursors, filters and counts; no existence oracle. Through the API's own
 // handler, asserting the exact status, headers and body shape.
 #include <catch2/catch.hpp>

@@ -1,4 +1,4 @@
-// The console's logins, sessions and forms (SPEC §11), through the API's own
+// The console's logins, sessions and forms (design.md §11), through the API's own
 // handler with an injected clock: what a browser sends, what it gets back.
 // The pages themselves are driven by a real browser in tests/ui/.
 #include <catch2/catch.hpp>

@@ -1,4 +1,4 @@
-// The agent's config loader (SPEC §8): bytes in, a config or diagnostics
+// The agent's config loader (docs/formats.md, "Config"): bytes in, a config or diagnostics
 // out. Every line of the input is also tried as a callback URL against the
 // loaded callback.allowed_urls (or the sample's, when the config has none).
 #include <string>

@@ -1,4 +1,4 @@
-// The inventory loader (SPEC §2): bytes in, an inventory or diagnostics out.
+// The inventory loader (design.md §3): bytes in, an inventory or diagnostics out.
 // An inventory that loads is then used as colo uses it: its occupancy, the
 // administrators' views rendered as JSON, and two requests placed one after
 // the other, which must not share a unit, a port or an address.

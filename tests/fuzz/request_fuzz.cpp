@@ -1,4 +1,4 @@
-// The request parser (SPEC §3), JSON and YAML: bytes in, a valid request or
+// The request parser (design.md §4), JSON and YAML: bytes in, a valid request or
 // Error(invalid_input) out. A request that parses has a canonical form that
 // parses again to the same fingerprint.
 #include <string>

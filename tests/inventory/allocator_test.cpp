@@ -382,7 +382,7 @@ TEST_CASE("a ledger is created only on purpose", "[sqlite]") {
   CHECK_FALSE(std::filesystem::exists(dir.file("typo")));
 }
 
-// PostgreSQL alone (SPEC §12): run by the suite's PostgreSQL pass.
+// PostgreSQL alone (design.md §12): run by the suite's PostgreSQL pass.
 
 TEST_CASE("a PostgreSQL database that is not colo's, or is newer, is refused", "[postgres]") {
   TempDir dir;

@@ -1,4 +1,4 @@
-// Where a test's ledger lives. The suite runs twice (SPEC §12): on SQLite, a
+// Where a test's ledger lives. The suite runs twice (design.md §12): on SQLite, a
 // file in the test's own directory; and as CTest's "postgres" run, where
 // COLO_TEST_POSTGRES names the directory of a throwaway PostgreSQL cluster
 // (scripts/pg-cluster) and every ledger is a new database in it.

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The web console in a real browser (SPEC §11): headless Chromium driven by
+"""The web console in a real browser (design.md §11): headless Chromium driven by
 Selenium against the real `colo agent`, which serves the sample data center
 (examples/) and provisions requests on the real switch simulator.
 

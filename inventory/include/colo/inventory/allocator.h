@@ -1,4 +1,4 @@
-// Allocation (SPEC §4): units, power, ports and addresses for a request.
+// Allocation (design.md §5): units, power, ports and addresses for a request.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// A request's life (SPEC §10): its statuses and the transitions between
+// A request's life (design.md §7): its statuses and the transitions between
 // them. This table is the one place to read it; the ledger enforces it twice
 // (every status change is a compare-and-set on the expected status, and a
 // trigger generated from this table refuses any other change, also one

@@ -1,4 +1,4 @@
-// Reading and validating the inventory (SPEC §2).
+// Reading and validating the inventory (design.md §3).
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// The inventory as administrators describe it in YAML (SPEC §2). Every item
+// The inventory as administrators describe it in YAML (design.md §3). Every item
 // remembers where it was written, so errors can point at file:line:col.
 #pragma once
 

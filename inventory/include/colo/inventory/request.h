@@ -1,4 +1,4 @@
-// An approved colocation request (SPEC §3), strictly validated.
+// An approved colocation request (design.md §4), strictly validated.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // The ledger on PostgreSQL 15 through libpq: several agents and CLIs share
-// one database (SPEC §12).
+// one database (design.md §12).
 //
 // - Write transactions run at READ COMMITTED, concurrently. What must not
 //   interleave is locked explicitly: lock() takes transaction-scoped

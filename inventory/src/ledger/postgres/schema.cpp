@@ -227,7 +227,7 @@ CREATE TRIGGER tally_outbox AFTER INSERT OR DELETE OR UPDATE ON outbox
 )sql";
 }
 
-// 7: several agents (SPEC §12): leases of the owners of jobs, switches held
+// 7: several agents (design.md §12): leases of the owners of jobs, switches held
 // by one job at a time, callback deliveries claimed by one sender.
 std::string schema7() {
   return withCollation(R"sql(

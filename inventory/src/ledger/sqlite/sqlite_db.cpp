@@ -106,7 +106,7 @@ std::string quoted(std::string_view s) {
   return "'" + std::string(s) + "'";
 }
 
-// 3: the request lifecycle (SPEC §10). The allowed transitions are a table
+// 3: the request lifecycle (design.md §7). The allowed transitions are a table
 // the database itself checks on every status change; requests record who
 // works on them (owner) and which attempt they are in, and captures belong to
 // one attempt. `release_requested` becomes the `releasing` status.
@@ -184,7 +184,7 @@ CREATE INDEX outbox_request ON outbox(request_id);
 )sql";
 }
 
-// 4: confirmation letters (SPEC §11): each completed request's letter number,
+// 4: confirmation letters (design.md §11): each completed request's letter number,
 // issued once, a sequence per year.
 const char* const kLettersMigration = R"sql(
 CREATE TABLE letters (
@@ -291,7 +291,7 @@ ALTER TABLE outbox ADD COLUMN last_status INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE outbox ADD COLUMN last_attempt_at TEXT NOT NULL DEFAULT '';
 )sql";
 
-// 7: several processes (SPEC §12): each owner of jobs holds a lease, a
+// 7: several processes (design.md §12): each owner of jobs holds a lease, a
 // switch is held by one job at a time through a row, and a callback
 // delivery is claimed by one sender at a time. (On SQLite, one machine's
 // kernel locks do the first two; the tables are there for the same schema.)
