@@ -93,6 +93,7 @@ class Deliverer::Impl {
   void loop() {
     std::unique_ptr<inv::Ledger> ledger;
     std::mt19937_64 rng(std::random_device{}());
+    bool againAtOnce = false;
     while (!stopping_) {
       // One delivery's trouble (a bad row, a ledger error) is logged and
       // retried later; it never ends the thread.
@@ -110,9 +111,17 @@ class Deliverer::Impl {
         ledger.reset();
       }
       auto wait = std::chrono::milliseconds(1000);
-      if (next)
-        wait = std::chrono::milliseconds(
-            std::clamp<std::int64_t>(*next - cfg_.time->wallMs(), 1, 1000));
+      if (next) {
+        auto until = *next - cfg_.time->wallMs();
+        // Due already (it came due while this looked): once, look again at
+        // once rather than wait for time to pass.
+        if (until <= 0 && !againAtOnce) {
+          againAtOnce = true;
+          continue;
+        }
+        wait = std::chrono::milliseconds(std::clamp<std::int64_t>(until, 1, 1000));
+      }
+      againAtOnce = false;
       std::unique_lock lock(m_);
       cfg_.time->waitFor(lock, cv_, wait, [this] { return stopping_ || woken_; });
       woken_ = false;

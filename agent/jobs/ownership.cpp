@@ -273,9 +273,13 @@ class LeaseOwnership final : public Ownership, public std::enable_shared_from_th
   void loop() {
     bool failing = false;
     std::unique_lock lock(m_);
+    // A third of a lease after the last attempt: a deadline, so an attempt
+    // that came due meanwhile is not put off.
+    auto due = TimeSource::Steady(TimeSource::Duration(lastRenewed_.load())) + lease_ / 3;
     while (!stopping_) {
-      config_.time->waitFor(lock, cv_, lease_ / 3, [this] { return stopping_; });
+      config_.time->waitUntil(lock, cv_, due, [this] { return stopping_; });
       if (stopping_) break;
+      due = config_.time->now() + lease_ / 3;
       auto retry = std::move(unreleased_);
       unreleased_.clear();
       lock.unlock();

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -103,7 +104,10 @@ class Workers::Impl {
       if (!job) {
         std::unique_lock lock(m_);
         // Woken by the API; the timeout also picks up work queued by others.
-        time().waitFor(lock, cv_, kIdle, [this] { return stopping_ || wakes_ > 0; });
+        // Until the next orphan scan is due at the latest: a deadline, so a
+        // scan that came due meanwhile is not put off.
+        auto until = std::min(time().now() + kIdle, lastScan_ + kOrphanScan);
+        time().waitUntil(lock, cv_, until, [this] { return stopping_ || wakes_ > 0; });
         if (wakes_ > 0) --wakes_;
         continue;
       }

@@ -77,8 +77,10 @@ void Outbox::result(const std::string& deliveryId, bool delivered, const std::st
 }
 
 std::optional<std::int64_t> Outbox::nextDue() {
-  auto st =
-      c_.sql("SELECT min(next_attempt_at) FROM outbox WHERE delivered_at = '' AND given_up = 0");
+  // A delivery another sender has taken is due again when its time runs out.
+  auto st = c_.sql(
+      "SELECT min(CASE WHEN claimed_until > next_attempt_at THEN claimed_until ELSE "
+      "next_attempt_at END) FROM outbox WHERE delivered_at = '' AND given_up = 0");
   if (!st.step() || st.isNull(0)) return std::nullopt;
   return st.integer(0);
 }

@@ -57,7 +57,9 @@ class Outbox {
   // none came: refused, timed out, not allowed).
   void result(const std::string& deliveryId, bool delivered, const std::string& error,
               std::int64_t nextAttemptAt, bool giveUp, int httpStatus = 0);
-  // When the next delivery is due (epoch ms); nullopt when none is pending.
+  // When a delivery can next be taken (epoch ms): the earliest due time, or
+  // for one another sender has taken, when that runs out; nullopt when none
+  // is pending.
   std::optional<std::int64_t> nextDue();
   // Every delivery of a request's callbacks, oldest first.
   std::vector<CallbackDelivery> deliveries(std::string_view request_id);
