@@ -20,13 +20,6 @@ class RealTime final : public TimeSource {
 
 }  // namespace
 
-void TimeSource::sleepFor(Duration d) {
-  std::mutex m;
-  std::condition_variable cv;
-  std::unique_lock lock(m);
-  waitFor(lock, cv, d, [] { return false; });
-}
-
 std::shared_ptr<TimeSource> realTime() {
   static const auto real = std::make_shared<RealTime>();
   return real;

@@ -37,8 +37,6 @@ class TimeSource {
                const std::function<bool()>& ready) {
     return waitUntil(lock, cv, now() + d, ready);
   }
-  // Sleeps `d` by this clock.
-  void sleepFor(Duration d);
 };
 
 // The machine's clocks.

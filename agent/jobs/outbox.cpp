@@ -111,6 +111,7 @@ class Deliverer::Impl {
         ledger.reset();
       }
       auto wait = std::chrono::milliseconds(1000);
+      std::optional<std::int64_t> dueAt;  // wall time the wait ends at, if later
       if (next) {
         auto until = *next - cfg_.time->wallMs();
         // Due already (it came due while this looked): once, look again at
@@ -120,10 +121,16 @@ class Deliverer::Impl {
           continue;
         }
         wait = std::chrono::milliseconds(std::clamp<std::int64_t>(until, 1, 1000));
+        if (until > 0) dueAt = next;
       }
       againAtOnce = false;
+      // The wait ends when the wall clock reaches the due time, whatever the
+      // monotonic deadline says: the clock may have moved between reading
+      // the due time and starting to wait.
       std::unique_lock lock(m_);
-      cfg_.time->waitFor(lock, cv_, wait, [this] { return stopping_ || woken_; });
+      cfg_.time->waitFor(lock, cv_, wait, [&] {
+        return stopping_ || woken_ || (dueAt && cfg_.time->wallMs() >= *dueAt);
+      });
       woken_ = false;
     }
   }

@@ -69,7 +69,10 @@ void waitFor(TimeSource& time, const std::string& name, std::chrono::seconds wai
       throw DriverError(DriverErrorKind::timeout,
                         "switch " + name + " is busy: another colo job has held it for " +
                             std::to_string(wait.count()) + " s");
-    time.sleepFor(std::chrono::milliseconds(20));
+    // The poll's step is real time (the lock is another process's); the
+    // deadline is the injected clock's, so a stopped test clock never
+    // stops the polling.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
 

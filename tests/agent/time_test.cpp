@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -12,6 +13,7 @@
 #include "../support/small_site.h"
 #include "../support/temp_dir.h"
 #include "colo/drivers/dialect.h"
+#include "colo/drivers/error.h"
 #include "core/config.h"
 #include "core/url.h"
 #include "jobs/outbox.h"
@@ -133,6 +135,110 @@ TEST_CASE("a failed callback is tried again once its backoff has passed, not bef
   std::lock_guard lock(m);
   CHECK(posts == 2);
   deliverer.stop();
+}
+
+// A clock that moves forward at the moment a wait begins, once armed: the
+// advance lands between the deliverer reading the next due time and
+// computing its wait's deadline, the window a test's advance() can hit.
+class ClockMovingAtWait final : public colo::agent::TimeSource {
+ public:
+  explicit ClockMovingAtWait(std::int64_t wallMs) : inner_(wallMs) {}
+  std::int64_t wallMs() override { return inner_.wallMs(); }
+  Steady now() override {
+    if (armed_.exchange(false)) inner_.advance(step_);
+    return inner_.now();
+  }
+  bool waitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, Steady deadline,
+                 const std::function<bool()>& ready) override {
+    return inner_.waitUntil(lock, cv, deadline, ready);
+  }
+  void moveAtNextWait(Duration step) {
+    step_ = step;
+    armed_ = true;
+  }
+  bool moved() const { return !armed_; }
+
+ private:
+  ManualTime inner_;
+  Duration step_{};
+  std::atomic<bool> armed_{false};
+};
+
+TEST_CASE("a retry comes due even when the clock moves just as the deliverer starts to wait") {
+  TempDir dir;
+  auto time = std::make_shared<ClockMovingAtWait>(kStart);
+  Config config;
+  config.ledger_location = colo::test::ledgerState(dir);
+  config.time = time;
+  { inv::Ledger create(config.ledger_location, inv::Ledger::Open::create, config.wallClock()); }
+  std::string why;
+  config.callback_allowed = {*colo::agent::parseAllowedUrl("http://127.0.0.1:9/", why)};
+  config.callback_retry_base_ms = 60000;
+  config.callback_parallel = 1;
+  std::atomic<int> posts{0};
+  colo::agent::Deliverer deliverer(
+      config, "secret",
+      [&](const std::string&, const std::map<std::string, std::string>&, const std::string&,
+          std::chrono::milliseconds, const std::function<bool()>&) {
+        return ++posts == 1 ? colo::agent::Deliverer::PostResult{503, ""}
+                            : colo::agent::Deliverer::PostResult{204, ""};
+      });
+  inv::Ledger ledger(config.ledger_location, inv::Ledger::Open::must_exist, config.wallClock());
+  ledger.write([&] {
+    ledger.requests().insert(colo::test::request("REQ-M", {{"b", 1, 100}}), inv::Status::queued,
+                             {"test", "", "", ""});
+  });
+  ledger.outbox().enqueue(
+      {"REQ-M-completed-1", "REQ-M", "http://127.0.0.1:9/cb", "{}", "completed", 0, kStart});
+  deliverer.start();
+  auto delivery = [&] { return ledger.outbox().deliveries("REQ-M").at(0); };
+  REQUIRE(eventually([&] { return delivery().attempts == 1; }));
+  // The deliverer reads the retry's due time from the clock as it stands,
+  // then starts a wait: at that moment the clock passes the due time.
+  time->moveAtNextWait(60s);
+  deliverer.wake();
+  REQUIRE(eventually([&] { return time->moved(); }));
+  REQUIRE(eventually([&] { return !delivery().delivered_at.empty(); }));
+  CHECK(posts == 2);
+  deliverer.stop();
+}
+
+TEST_CASE(
+    "a job waiting for a busy switch takes it when the holder lets go, or gives up by the "
+    "clock") {
+  TempDir dir;
+  auto time = std::make_shared<ManualTime>(kStart);
+  Config config = configAt(dir, time);
+  // On PostgreSQL the holder's lease must outlive the clock's moves below
+  // (a lapsed holder's switch is taken over: another test's subject).
+  config.lease_s = 1000000;
+  auto first = colo::agent::makeOwnership(config, "agent");
+  auto second = colo::agent::makeOwnership(config, "cli");
+  auto held = first->hold("sw1", 30s, {});
+
+  // The clock stands still: the holder letting go is what ends the wait.
+  auto waiting = std::async(std::launch::async, [&] { return second->hold("sw1", 30s, {}); });
+  CHECK(waiting.wait_for(50ms) == std::future_status::timeout);
+  held.reset();
+  REQUIRE(waiting.wait_for(60s) == std::future_status::ready);
+  auto taken = waiting.get();
+
+  // Held for good: the wait ends when the clock passes its 30 s.
+  auto giving = std::async(std::launch::async, [&] { return first->hold("sw1", 30s, {}); });
+  // (Moved again until the wait ends: the waiter may read the clock only
+  // after a move, and its 30 s count from then.)
+  auto guard = std::chrono::steady_clock::now() + 60s;
+  while (giving.wait_for(10ms) != std::future_status::ready &&
+         std::chrono::steady_clock::now() < guard)
+    time->advance(31s);
+  REQUIRE(giving.wait_for(0s) == std::future_status::ready);
+  try {
+    giving.get();
+    FAIL("the switch was taken twice");
+  } catch (const colo::drivers::DriverError& e) {
+    CHECK(e.kind() == colo::drivers::DriverErrorKind::timeout);
+    CHECK_THAT(e.what(), Catch::Contains("switch sw1 is busy"));
+  }
 }
 
 TEST_CASE("a lease lapses by the clock: others see its owner gone, and its jobs see the lapse",
