@@ -5,8 +5,8 @@
   drivers/ and encoding/ nothing of what sits above them;
 - no file includes itself through others (no include cycle);
 - only the jobs' StatusWriter writes a request's status in the agent;
-- code and help texts cite docs/design.md, not a document outside the
-  repository.
+- code, help texts, examples and docs cite docs/design.md, not a document
+  outside the repository.
 
 Run by CTest (tests/CMakeLists.txt) as: check.py SOURCE_DIR
 Prints every violation, one per line, and exits 1 when there is any.
@@ -41,6 +41,17 @@ def sources(top):
         for f in files:
             if f.endswith((".h", ".cpp", ".in")):
                 yield os.path.join(base, f)
+
+
+def text_files():
+    """Every file of the tree but build output, local state and this check."""
+    skip = {".git", "var", "node_modules", "__pycache__"}
+    for base, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if d not in skip and not d.startswith("build")]
+        for f in files:
+            path = os.path.join(base, f)
+            if os.path.abspath(path) != os.path.abspath(__file__) and not f.endswith(".png"):
+                yield path
 
 
 def rel(path):
@@ -100,12 +111,10 @@ def main():
                             % (rel(path), line, writer))
 
     # Citations stay inside the repository.
-    for top in ("agent", "inventory", "drivers", "encoding"):
-        for path in sources(top):
-            text = open(path, encoding="utf-8").read()
-            if "SPEC §" in text:
-                problems.append("%s: cites 'SPEC §', a document outside the repository; cite "
-                                "docs/design.md" % rel(path))
+    for path in text_files():
+        if "SPEC §" in open(path, encoding="utf-8", errors="replace").read():
+            problems.append("%s: cites 'SPEC §', a document outside the repository; cite "
+                            "docs/design.md" % rel(path))
 
     for p in problems:
         print(p)
