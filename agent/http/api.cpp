@@ -95,12 +95,21 @@ struct Caller {
 };
 
 // The bearer token's owner. The scheme is case-insensitive (RFC 9110 11.1).
+// credentials = auth-scheme 1*SP token68.
 std::optional<Caller> authenticate(const Config& cfg, const std::string& header) {
-  static const std::string prefix = "Bearer ";
-  if (header.size() <= prefix.size() || header.compare(0, prefix.size(), prefix) != 0)
+  std::string_view h = header;
+  auto space = h.find(' ');
+  if (space == std::string_view::npos) return std::nullopt;
+  std::string_view scheme = h.substr(0, space);
+  if (scheme.size() != 6 || !std::equal(scheme.begin(), scheme.end(), "bearer", [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == b;
+      }))
     return std::nullopt;
-  if (const Token* t = findToken(cfg, std::string_view(header).substr(prefix.size())))
-    return Caller{t->name, t->role};
+  auto token = h.substr(h.find_first_not_of(' ', space) == std::string_view::npos
+                            ? h.size()
+                            : h.find_first_not_of(' ', space));
+  if (token.empty()) return std::nullopt;
+  if (const Token* t = findToken(cfg, token)) return Caller{t->name, t->role};
   return std::nullopt;
 }
 

@@ -19,6 +19,7 @@
 #include "colo/inventory/names.h"
 #include "colo/inventory/time.h"
 #include "colo/inventory/utf8.h"
+#include "json_text.h"
 
 namespace colo::inventory {
 
@@ -31,22 +32,41 @@ constexpr std::size_t kMaxNics = 8;
 constexpr std::size_t kMaxPoolsPerNic = 4;
 
 // Collects every schema problem, each with its field path.
+// At most kMaxListed are listed, then how many more there are: a body of
+// 100,000 unknown keys gets a short answer, not one larger than itself.
 class Problems {
  public:
-  void add(const std::string& field, const std::string& msg) { items_.push_back({field, msg}); }
-  const std::vector<FieldProblem>& items() const { return items_; }
+  static constexpr std::size_t kMaxListed = 50;
+  void add(const std::string& field, const std::string& msg) {
+    if (items_.size() < kMaxListed)
+      items_.push_back({field, msg});
+    else
+      ++more_;
+  }
+  // The listed ones, and a last line with the count of the rest.
+  std::vector<FieldProblem> items() const {
+    auto out = items_;
+    if (more_)
+      out.push_back({"", "and " + std::to_string(more_) + " more problem" +
+                             (more_ == 1 ? "" : "s") + " not listed"});
+    return out;
+  }
+  bool empty() const { return items_.empty(); }
+  const std::vector<FieldProblem>& listed() const { return items_; }
+  std::size_t unlisted() const { return more_; }
   void throwIfAny() const {
     if (items_.empty()) return;
+    auto all = items();
     std::string msg = "invalid request: ";
-    for (std::size_t i = 0; i < items_.size(); ++i)
-      msg +=
-          (i ? "; " : "") + (items_[i].field.empty() ? items_[i].message
-                                                     : items_[i].field + ": " + items_[i].message);
-    throw InvalidRequest(msg, items_);
+    for (std::size_t i = 0; i < all.size(); ++i)
+      msg += (i ? "; " : "") +
+             (all[i].field.empty() ? all[i].message : all[i].field + ": " + all[i].message);
+    throw InvalidRequest(msg, all);
   }
 
  private:
   std::vector<FieldProblem> items_;
+  std::size_t more_ = 0;
 };
 
 std::string typeName(const json& v) {
@@ -126,9 +146,10 @@ class ObjectReader {
       problems_.add(field(key), "must be a whole number, not " + typeName(*v));
       return std::nullopt;
     }
-    if (v->is_number_unsigned() && v->get<unsigned long long>() > static_cast<unsigned long long>(max)) {
-      problems_.add(field(key), "must be between " + std::to_string(min) + " and " +
-                                    std::to_string(max));
+    if (v->is_number_unsigned() &&
+        v->get<unsigned long long>() > static_cast<unsigned long long>(max)) {
+      problems_.add(field(key),
+                    "must be between " + std::to_string(min) + " and " + std::to_string(max));
       return std::nullopt;
     }
     long long n = v->get<long long>();
@@ -158,9 +179,8 @@ class ObjectReader {
       return nullptr;
     }
     if (v->size() < min || v->size() > max) {
-      problems_.add(field(key), "must hold " + std::to_string(min) + " to " +
-                                    std::to_string(max) + " items, not " +
-                                    std::to_string(v->size()));
+      problems_.add(field(key), "must hold " + std::to_string(min) + " to " + std::to_string(max) +
+                                    " items, not " + std::to_string(v->size()));
       return nullptr;
     }
     return v;
@@ -211,8 +231,9 @@ Request readRequest(const json& doc, Problems& problems) {
       if (parseRfc3339(*v))
         r.received_at = *v;
       else
-        problems.add("received_at", "must be an RFC 3339 time with offset, such as "
-                                    "2026-11-23T08:30:00+07:00");
+        problems.add("received_at",
+                     "must be an RFC 3339 time with offset, such as "
+                     "2026-11-23T08:30:00+07:00");
     }
     if (auto v = top.text("callback_url", false, 2048)) {
       if (isUrl(*v))
@@ -322,31 +343,6 @@ json yamlToJson(const YAML::Node& n, int depth) {
   }
 }
 
-json parseJsonDocument(std::string_view text) {
-  json doc;
-  try {
-    // Depth is limited before anything is built: a hostile body of nested
-    // brackets must not cost memory or stack.
-    doc = json::parse(text.begin(), text.end(), [](int depth, json::parse_event_t, json&) {
-      if (depth > 16) throw Error(ErrorKind::invalid_input, "invalid request: nested too deeply");
-      return true;
-    });
-  } catch (const json::parse_error& e) {
-    // nlohmann counts bytes from 1, up to the one it stopped at.
-    auto at = positionOf(text, e.byte > 0 ? std::min<std::size_t>(e.byte - 1, text.size()) : 0);
-    std::string what = e.what();
-    what = what.substr(what.find(':', what.find("parse error")) + 2);
-    throw Error(ErrorKind::invalid_input, "invalid request: bad JSON at line " +
-                                              std::to_string(at.line) + ", column " +
-                                              std::to_string(at.column) + ": " + what);
-  } catch (const json::exception& e) {  // e.g. a number too large for a double
-    throw Error(ErrorKind::invalid_input, "invalid request: bad JSON: " +
-                                              std::string(e.what()).substr(
-                                                  std::string(e.what()).find(']') + 2));
-  }
-  return doc;
-}
-
 YAML::Node parseYamlDocument(std::string_view text) {
   if (auto bad = firstInvalidUtf8(text)) {
     auto at = positionOf(text, *bad);
@@ -389,8 +385,10 @@ class JsonPositions {
   explicit JsonPositions(std::string_view t) : t_(t) {}
   Positions scan() {
     value("");
-    return std::move(out_);
+    return out_;
   }
+  // The keys an object gives more than once, where they are given again.
+  const Positions& repeated() const { return repeated_; }
 
  private:
   void next() {
@@ -432,7 +430,7 @@ class JsonPositions {
         if (peek() != '"') break;  // '}' (or the end)
         TextPosition at{line_, col_};
         std::string field = path.empty() ? string() : path + "." + string();
-        out_.emplace(field, at);
+        if (!out_.emplace(field, at).second) repeated_.emplace(field, at);
         space();
         next();  // ':'
         value(field);
@@ -464,7 +462,7 @@ class JsonPositions {
   std::string_view t_;
   std::size_t i_ = 0;
   int line_ = 1, col_ = 1;
-  Positions out_;
+  Positions out_, repeated_;
 };
 
 void yamlPositions(const YAML::Node& n, const std::string& path, Positions& out, int depth) {
@@ -501,7 +499,7 @@ void checkAgainst(const Request& r, const Inventory& inv, Problems& problems);
 }  // namespace
 
 Request parseRequestJson(std::string_view text) {
-  return fromJson(parseJsonDocument(text));
+  return fromJson(parseJsonText(text));
 }
 
 Request parseRequestYaml(std::string_view text) {
@@ -534,42 +532,54 @@ Request loadRequestFile(const std::string& path, const Inventory* inventory) {
   bool yaml = path.ends_with(".yaml") || path.ends_with(".yml");
   json doc;
   Positions at;
+  Problems problems;
   try {
     if (yaml) {
       auto node = parseYamlDocument(text);
       doc = yamlToJson(node, 0);
       yamlPositions(node, "", at, 0);
     } else {
-      doc = parseJsonDocument(text);
+      doc = parseJsonText(text);
       at = JsonPositions(text).scan();
     }
+  } catch (const InvalidRequest& e) {
+    if (yaml) throw e.within(path);
+    // A key given twice: shown where it is given the second time.
+    JsonPositions scanner(text);
+    at = scanner.scan();
+    for (const auto& [field, pos] : scanner.repeated()) at[field] = pos;
+    for (const auto& p : e.problems()) problems.add(p.field, p.message);
   } catch (const Error& e) {
     throw e.within(path);
   }
   // Every problem at once: the request's own and, with an inventory, what
   // it asks of that inventory; each where it is in the file.
-  Problems problems;
-  Request r = readRequest(doc, problems);
-  if (inventory) checkAgainst(r, *inventory, problems);
-  if (problems.items().empty()) return finished(std::move(r), doc);
+  Request r;
+  if (problems.empty()) {
+    r = readRequest(doc, problems);
+    if (inventory) checkAgainst(r, *inventory, problems);
+    if (problems.empty()) return finished(std::move(r), doc);
+  }
   struct Located {
     TextPosition at;
     std::size_t order;
     std::string text;
   };
   std::vector<Located> lines;
-  for (const auto& p : problems.items())
+  for (const auto& p : problems.listed())
     lines.push_back({locate(at, p.field), lines.size(),
                      p.field.empty() ? p.message : p.field + ": " + p.message});
   std::stable_sort(lines.begin(), lines.end(), [](const Located& a, const Located& b) {
     return std::pair(a.at.line, a.at.column) < std::pair(b.at.line, b.at.column);
   });
-  std::size_t n = lines.size();
+  std::size_t n = lines.size() + problems.unlisted();
   std::string msg =
       path + ": invalid request, " + std::to_string(n) + (n == 1 ? " problem:" : " problems:");
   for (const auto& l : lines)
     msg += "\n  " + path + ":" + std::to_string(l.at.line) + ":" + std::to_string(l.at.column) +
            ": " + l.text;
+  if (problems.unlisted())
+    msg += "\n  (" + std::to_string(problems.unlisted()) + " more not listed)";
   throw InvalidRequest(msg, problems.items());
 }
 
@@ -588,13 +598,13 @@ void checkAgainst(const Request& r, const Inventory& inv, Problems& problems) {
     const auto& s = r.servers[i];
     std::string path = "servers[" + std::to_string(i) + "]";
     if (s.units > tallest)
-      problems.add(path + ".units", "server " + s.hostname + " needs " +
-                                        std::to_string(s.units) + " units; the tallest rack has " +
-                                        std::to_string(tallest));
+      problems.add(path + ".units", "server " + s.hostname + " needs " + std::to_string(s.units) +
+                                        " units; the tallest rack has " + std::to_string(tallest));
     for (std::size_t n = 0; n < s.nics.size(); ++n) {
       std::optional<int> vlan;
       for (std::size_t p = 0; p < s.nics[n].pools.size(); ++p) {
-        std::string ppath = path + ".nics[" + std::to_string(n) + "].pools[" + std::to_string(p) + "]";
+        std::string ppath =
+            path + ".nics[" + std::to_string(n) + "].pools[" + std::to_string(p) + "]";
         const auto& name = s.nics[n].pools[p];
         const IpPool* pool = inv.pool(name);
         if (!pool) {

@@ -65,16 +65,18 @@ struct Site {
                 const std::string& allowedUrls = "\"http://127.0.0.1:9000/\"") {
     setenv("COLO_TEST_SW_PASSWORD", "s3cret-pw", 1);
     setenv("COLO_TEST_CB_SECRET", "callback-secret", 1);
-    sim = std::make_unique<SwitchSim>(Switches{simSwitch("tor", "cisco_ios", "GigabitEthernet1/0/1-8", {{"faults", faults}})});
-    dir.write("inventory.yaml",
-              "site: {name: dc-test, timezone: Asia/Pontianak}\nracks:\n"
-              "  - {name: R1, height: 10, power: {feeds: [{name: A, capacity_watts: 5000}, {name: B, "
-              "capacity_watts: 5000}]}, switches: [tor]}\n"
-              "switches:\n  - {name: tor, vendor: cisco_ios, address: 127.0.0.1, port: " +
-                  std::to_string(sim->port("tor")) +
-                  ", credentials: lab, access_ports: \"GigabitEthernet1/0/1-8\"}\n"
-                  "vlans: [{id: 120, name: pub}]\nip_pools:\n  - {name: pub-v4, prefix: 192.0.2.0/24, "
-                  "gateway: 192.0.2.1, vlan: 120}\n");
+    sim = std::make_unique<SwitchSim>(
+        Switches{simSwitch("tor", "cisco_ios", "GigabitEthernet1/0/1-8", {{"faults", faults}})});
+    dir.write(
+        "inventory.yaml",
+        "site: {name: dc-test, timezone: Asia/Pontianak}\nracks:\n"
+        "  - {name: R1, height: 10, power: {feeds: [{name: A, capacity_watts: 5000}, {name: B, "
+        "capacity_watts: 5000}]}, switches: [tor]}\n"
+        "switches:\n  - {name: tor, vendor: cisco_ios, address: 127.0.0.1, port: " +
+            std::to_string(sim->port("tor")) +
+            ", credentials: lab, access_ports: \"GigabitEthernet1/0/1-8\"}\n"
+            "vlans: [{id: 120, name: pub}]\nip_pools:\n  - {name: pub-v4, prefix: 192.0.2.0/24, "
+            "gateway: 192.0.2.1, vlan: 120}\n");
     config = dir.write(
         "colo.yaml",
         "inventory: inventory.yaml\nstate: " + state +
@@ -94,13 +96,24 @@ struct Site {
   }
   void start() { agent = std::make_unique<Agent>(config); }
 
+  // What call() puts before the token in Authorization.
+  std::string authScheme = "Bearer ";
+
   Http call(const std::string& method, const std::string& path, const std::string& token = "",
             const std::string& body = "") {
-    std::vector<std::string> args = {"/usr/bin/curl", "-s", "-o", dir.file("body"), "-w", "%{http_code}",
-                                     "-X", method, "http://127.0.0.1:" + std::to_string(agent->port()) + path};
-    if (!token.empty()) args.insert(args.end(), {"-H", "Authorization: Bearer " + token});
+    std::vector<std::string> args = {"/usr/bin/curl",
+                                     "-s",
+                                     "-o",
+                                     dir.file("body"),
+                                     "-w",
+                                     "%{http_code}",
+                                     "-X",
+                                     method,
+                                     "http://127.0.0.1:" + std::to_string(agent->port()) + path};
+    if (!token.empty()) args.insert(args.end(), {"-H", "Authorization: " + authScheme + token});
     if (!body.empty() || method == "POST")
-      args.insert(args.end(), {"-H", "Content-Type: application/json", "--data-binary", "@" + dir.write("req.json", body)});
+      args.insert(args.end(), {"-H", "Content-Type: application/json", "--data-binary",
+                               "@" + dir.write("req.json", body)});
     auto r = colo::test::run(args, dir);
     return {std::atoi(r.out.c_str()), Child::slurp(dir.file("body"))};
   }
@@ -117,14 +130,16 @@ struct Site {
   }
 
   // Waits (bounded) until the request reaches one of `statuses`.
-  json waitFor(const std::string& id, std::vector<std::string> statuses, const std::string& step = "") {
+  json waitFor(const std::string& id, std::vector<std::string> statuses,
+               const std::string& step = "") {
     for (int i = 0; i < 1000; ++i) {
       auto r = call("GET", "/v1/requests/" + id, kRequester);
       if (r.status == 200) {
         auto j = r.j();
         bool stepSeen = step.empty();
         for (const auto& s : j["steps"]) stepSeen = stepSeen || s["kind"] == step;
-        if (stepSeen && std::find(statuses.begin(), statuses.end(), j["status"]) != statuses.end()) return j;
+        if (stepSeen && std::find(statuses.begin(), statuses.end(), j["status"]) != statuses.end())
+          return j;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -226,7 +241,8 @@ TEST_CASE("the whole path: POST, provisioned in the background, status with SLA,
   CHECK(site.call("GET", "/v1/pools", kRequester).j()[0]["name"] == "pub-v4");
   auto metrics = site.call("GET", "/metrics");
   CHECK(metrics.body.find("colo_jobs_total{outcome=\"completed\"} 2") != std::string::npos);
-  CHECK(metrics.body.find("colo_switch_command_seconds_count{switch=\"tor\"} ") != std::string::npos);
+  CHECK(metrics.body.find("colo_switch_command_seconds_count{switch=\"tor\"} ") !=
+        std::string::npos);
   CHECK(metrics.body.find("colo_rack_units{rack=\"R1\",state=\"free\"} 10") != std::string::npos);
   CHECK(metrics.body.find("colo_requests{status=\"released\"} 1") != std::string::npos);
   CHECK(site.call("GET", "/healthz").status == 200);
@@ -245,6 +261,16 @@ TEST_CASE("authentication: missing, wrong and under-privileged tokens") {
   CHECK(site.call("POST", "/v1/requests/X/release", kRequester).status == 403);
   CHECK(site.call("DELETE", "/v1/racks", kTechnician).status == 405);
   CHECK(site.call("GET", "/v1/nothing", kTechnician).status == 404);
+  // The scheme's case does not matter, nor how many spaces follow it
+  // (RFC 9110 11.1, 11.4); another scheme or no token is not a bearer token.
+  for (const char* scheme : {"bearer ", "BEARER ", "bEaReR  "}) {
+    site.authScheme = scheme;
+    CHECK(site.call("GET", "/v1/racks", kTechnician).status == 200);
+  }
+  for (const char* scheme : {"Basic ", "Bearer", "Bearerx "}) {
+    site.authScheme = scheme;
+    CHECK(site.call("GET", "/v1/racks", kTechnician).status == 401);
+  }
 }
 
 TEST_CASE("the same request again is the same answer, and another body is 409") {
@@ -255,7 +281,8 @@ TEST_CASE("the same request again is the same answer, and another body is 409") 
   CHECK(a.status == 202);
   CHECK(b.status == 202);
   CHECK(b.j()["id"] == "REQ-7");
-  auto c = site.call("POST", "/v1/requests", kRequester, site.request("REQ-7", R"(, "callback_url": "http://127.0.0.1:9000/cb")"));
+  auto c = site.call("POST", "/v1/requests", kRequester,
+                     site.request("REQ-7", R"(, "callback_url": "http://127.0.0.1:9000/cb")"));
   CHECK(c.status == 409);
   CHECK(c.j()["detail"] ==
         "request id REQ-7 is taken by another request; a changed request needs a new id");
@@ -313,6 +340,29 @@ TEST_CASE("malformed and hostile bodies get 4xx with a useful detail, and nothin
       {good.substr(0, good.size() - 1) + R"(, "callback_url": "file:///etc/passwd"})", 400,
        "callback_url"},
       {std::string(40, '[') + std::string(40, ']'), 400, "nested too deeply"},
+      // A key twice is refused, as in YAML: the first or the last winning
+      // would each surprise someone (a callback_url sent elsewhere).
+      {with("\"id\": \"REQ-H\"", "\"id\": \"REQ-H\", \"id\": \"REQ-I\""), 400, "id: appears twice"},
+      {with("\"units\": 2", "\"units\": 2, \"units\": 2"), 400, "servers[0].units: appears twice"},
+      // Values are counted as they are read: a body of 1 MiB of empty objects
+      // is refused at the bound, long before it is built.
+      {"{\"x\": [{}" +
+           [] {
+             std::string s;
+             for (int i = 0; i < 20000; ++i) s += ",{}";
+             return s;
+           }() +
+           "]}",
+       400, "more than 10000 JSON values"},
+      {"{" +
+           [] {
+             std::string s;
+             for (int i = 0; i < 3000; ++i)
+               s += (i ? "," : "") + ("\"k" + std::to_string(i) + "\":1");
+             return s;
+           }() +
+           "}",
+       400, "and 2955 more problems not listed"},
       {"{\"id\": \"" + std::string(2 << 20, 'a') + "\"}", 413, "larger than 1048576 bytes"},
   };
   REQUIRE(cases.size() >= 30);
@@ -326,6 +376,16 @@ TEST_CASE("malformed and hostile bodies get 4xx with a useful detail, and nothin
     INFO("detail: " << j["detail"]);
     CHECK(j["detail"].get<std::string>().find(c.detail) != std::string::npos);
   }
+  // The second of two keys is named by its JSON pointer; a long list of
+  // problems is cut at 50 and the rest counted.
+  auto twice = site.call("POST", "/v1/requests", kRequester,
+                         with("\"units\": 2", "\"units\": 2, \"units\": 3"));
+  CHECK(twice.j()["errors"][0]["pointer"] == "/servers/0/units");
+  std::string many = "{";
+  for (int i = 0; i < 3000; ++i) many += (i ? "," : "") + ("\"k" + std::to_string(i) + "\":1");
+  auto cut = site.call("POST", "/v1/requests", kRequester, many + "}");
+  CHECK(cut.j()["errors"].size() == 51);
+  CHECK(cut.body.size() < 8000);
   CHECK(site.sql("SELECT count(*) FROM requests") == "0\n");
   CHECK(site.sim->state("tor")["sessions"] == 0);
 }
@@ -387,7 +447,8 @@ TEST_CASE("a callback is delivered once, signed, after the receiver was down acr
   Site site(json::object(), 5, "", "", "\"http://127.0.0.1:" + std::to_string(port) + "/colo\"");
   std::string url = "http://127.0.0.1:" + std::to_string(port) + "/colo/callback";
   REQUIRE(site.call("POST", "/v1/requests", kRequester,
-                    site.request("REQ-C", R"(, "callback_url": ")" + url + "\"")).status == 202);
+                    site.request("REQ-C", R"(, "callback_url": ")" + url + "\""))
+              .status == 202);
   site.waitFor("REQ-C", {"completed"});
   // The receiver is down: attempts fail and are recorded.
   for (int i = 0; i < 500 && site.sql("SELECT attempts > 0 FROM outbox") != "1\n"; ++i)
@@ -422,9 +483,11 @@ TEST_CASE("a callback is delivered once, signed, after the receiver was down acr
   CHECK(srv["nics"][0]["switch"] == "tor");
   CHECK(srv["nics"][0]["port"] == "GigabitEthernet1/0/1");
   CHECK(srv["nics"][0]["vlan"] == 120);
-  CHECK(srv["nics"][0]["addresses"][0] ==
-        json{{"pool", "pub-v4"}, {"address", "192.0.2.2"}, {"prefix_length", 24}, {"family", "ipv4"},
-             {"gateway", "192.0.2.1"}});
+  CHECK(srv["nics"][0]["addresses"][0] == json{{"pool", "pub-v4"},
+                                               {"address", "192.0.2.2"},
+                                               {"prefix_length", 24},
+                                               {"family", "ipv4"},
+                                               {"gateway", "192.0.2.1"}});
   CHECK(body["type"] == "request.completed");
   auto metrics = site.call("GET", "/metrics").body;
   CHECK(metrics.find("colo_callbacks{state=\"delivered\"} 1") != std::string::npos);
@@ -459,9 +522,10 @@ TEST_CASE("a callback is delivered once, signed, after the receiver was down acr
 
 TEST_CASE("TLS: the agent serves HTTPS, and https callbacks verify the receiver", "[dates]") {
   TempDir certs;
-  std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " +
-                    certs.file("key.pem") + " -out " + certs.file("cert.pem") +
-                    " -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null";
+  std::string cmd =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " +
+      certs.file("key.pem") + " -out " + certs.file("cert.pem") +
+      " -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null";
   REQUIRE(std::system(cmd.c_str()) == 0);
   int port = Receiver(0).port();
   Site site(json::object(), 5,
@@ -469,26 +533,38 @@ TEST_CASE("TLS: the agent serves HTTPS, and https callbacks verify the receiver"
             "ca_file: " + certs.file("cert.pem") + ", ",
             "\"https://127.0.0.1:" + std::to_string(port) + "/\"");
   auto https = [&](const std::string& path, std::vector<std::string> extra) {
-    std::vector<std::string> args = {"/usr/bin/curl", "-s", "-o", site.dir.file("tls-body"), "-w", "%{http_code}",
-                                     "--cacert", certs.file("cert.pem")};
+    std::vector<std::string> args = {"/usr/bin/curl",
+                                     "-s",
+                                     "-o",
+                                     site.dir.file("tls-body"),
+                                     "-w",
+                                     "%{http_code}",
+                                     "--cacert",
+                                     certs.file("cert.pem")};
     args.insert(args.end(), extra.begin(), extra.end());
     args.push_back("https://127.0.0.1:" + std::to_string(site.agent->port()) + path);
     return std::atoi(colo::test::run(args, site.dir).out.c_str());
   };
   CHECK(https("/healthz", {}) == 200);
   // Without trusting the certificate, curl refuses; plain HTTP gets no answer.
-  CHECK(std::atoi(colo::test::run({"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
-                                   "https://127.0.0.1:" + std::to_string(site.agent->port()) + "/healthz"},
-                                  site.dir).out.c_str()) == 0);
-  CHECK(std::atoi(colo::test::run({"/usr/bin/curl", "-s", "-m", "5", "-o", "/dev/null", "-w", "%{http_code}",
-                                   "http://127.0.0.1:" + std::to_string(site.agent->port()) + "/healthz"},
-                                  site.dir).out.c_str()) != 200);
+  CHECK(std::atoi(colo::test::run(
+                      {"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                       "https://127.0.0.1:" + std::to_string(site.agent->port()) + "/healthz"},
+                      site.dir)
+                      .out.c_str()) == 0);
+  CHECK(std::atoi(colo::test::run(
+                      {"/usr/bin/curl", "-s", "-m", "5", "-o", "/dev/null", "-w", "%{http_code}",
+                       "http://127.0.0.1:" + std::to_string(site.agent->port()) + "/healthz"},
+                      site.dir)
+                      .out.c_str()) != 200);
 
   // An https callback to a receiver whose certificate only callback.ca_file vouches for.
   Receiver receiver(port, certs.file("cert.pem"), certs.file("key.pem"));
-  auto body = site.request("REQ-T", R"(, "callback_url": "https://127.0.0.1:)" + std::to_string(port) + "/cb\"");
+  auto body = site.request(
+      "REQ-T", R"(, "callback_url": "https://127.0.0.1:)" + std::to_string(port) + "/cb\"");
   REQUIRE(https("/v1/requests", {"-X", "POST", "-H", "Authorization: Bearer " + kRequester, "-H",
-                                 "Content-Type: application/json", "--data-binary", "@" + site.dir.write("t.json", body)}) == 202);
+                                 "Content-Type: application/json", "--data-binary",
+                                 "@" + site.dir.write("t.json", body)}) == 202);
   for (int i = 0; i < 500 && site.sql("SELECT delivered_at != '' FROM outbox") != "1\n"; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   INFO(site.sql("SELECT last_error FROM outbox"));

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "../support/temp_dir.h"
 #include "colo/inventory/error.h"
 #include "colo/inventory/request.h"
 #include "colo/inventory/time.h"
@@ -160,4 +161,67 @@ TEST_CASE("a YAML request with NUL bytes is refused before yaml-cpp takes it for
                     "invalid request: line 1, column 1: a NUL byte (YAML text has none)");
   CHECK_THROWS_WITH(parseRequestYaml(std::string("id: R-1\nx: a\0b\n", 15)),
                     "invalid request: line 2, column 5: a NUL byte (YAML text has none)");
+}
+
+TEST_CASE("a JSON request gives each key once, nests at most 16 deep, and holds bounded values") {
+  // A key twice, as YAML refuses it too: named by its field path.
+  CHECK(errorOf(with("\"id\": \"REQ-2026-0142\"", "\"id\": \"A\", \"id\": \"B\"")) ==
+        "invalid request: id: appears twice in this object; a key is given once");
+  CHECK(errorOf(with("\"units\": 2", "\"units\": 2, \"units\": 2")) ==
+        "invalid request: servers[0].units: appears twice in this object; a key is given once");
+  try {
+    parseRequestJson(with("\"pools\": [\"colo-private-v4\"]",
+                          "\"pools\": [\"colo-private-v4\"], \"pools\": []"));
+    FAIL("accepted");
+  } catch (const InvalidRequest& e) {
+    REQUIRE(e.problems().size() == 1);
+    CHECK(e.problems()[0].field == "servers[0].nics[1].pools");
+  }
+  // The same key in two objects is no repeat.
+  CHECK_NOTHROW(parseRequestJson(with("\"nics\": [{\"pools\"", "\"nics\": [{\"pools\"")));
+
+  // 16 levels are read (then refused as the wrong shape), 17 are not.
+  auto nested = [](int n) { return std::string(n, '[') + std::string(n, ']'); };
+  CHECK(errorOf(nested(16)) == "invalid request: must be an object, not a array");
+  CHECK(errorOf(nested(17)) == "invalid request: nested too deeply");
+
+  // Values are counted as they are read, not after building them: the
+  // object, the list and 9,998 in it are 10,000.
+  auto list = [](int n) {
+    std::string s = "{\"x\": [0";
+    for (int i = 1; i < n; ++i) s += ",{}";
+    return s + "]}";
+  };
+  CHECK(errorOf(list(9998)) ==
+        "invalid request: id: missing; letter_number: missing; "
+        "tenant: missing; received_at: missing; servers: missing; "
+        "x: unknown field (did you mean 'id'?)");
+  CHECK(errorOf(list(200000)) == "invalid request: more than 10000 JSON values");
+}
+
+TEST_CASE("a request with very many problems lists 50 and counts the rest") {
+  std::string many = "{";
+  for (int i = 0; i < 400; ++i) many += (i ? ",\"u" : "\"u") + std::to_string(i) + "\": 1";
+  many += "}";
+  try {
+    parseRequestJson(many);
+    FAIL("accepted");
+  } catch (const InvalidRequest& e) {
+    REQUIRE(e.problems().size() == 51);
+    CHECK(e.problems().back().message == "and 355 more problems not listed");
+    CHECK(std::string(e.what()).size() < 4000);
+  }
+}
+
+TEST_CASE("a request file shows a repeated key where it is given the second time") {
+  colo::test::TempDir dir;
+  auto path = dir.write("r.json", with("\"units\": 2,", "\"units\": 2,\n     \"units\": 3,"));
+  try {
+    loadRequestFile(path, nullptr);
+    FAIL("accepted");
+  } catch (const InvalidRequest& e) {
+    CHECK(std::string(e.what()) ==
+          path + ": invalid request, 1 problem:\n  " + path +
+              ":8:6: servers[0].units: appears twice in this object; a key is given once");
+  }
 }
