@@ -49,6 +49,15 @@ std::string problem(int status, const char* title, const std::string& detail) {
 constexpr std::size_t kHeaderLimit = 16 * 1024;
 constexpr std::size_t kFramingSlack = 64 * 1024;
 
+// Whether a header block (request line, fields, the empty line) folds a
+// field onto the next line: a line break followed by a space or a tab.
+bool hasObsFold(std::string_view header) {
+  for (std::size_t at = header.find('\n'); at != std::string_view::npos && at + 1 < header.size();
+       at = header.find('\n', at + 1))
+    if (header[at + 1] == ' ' || header[at + 1] == '\t') return true;
+  return false;
+}
+
 // One connection: read a request (with a deadline and limits on every part),
 // hand it to the handler, write the answer, repeat while the client keeps
 // alive. Bytes that arrive early (pipelining) stay in the buffer for the next
@@ -81,6 +90,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
 
  private:
   void read() {
+    obsFold_ = headerEndedLine_ = false;
+    headerBytes_ = 0;
     parser_.emplace();
     parser_->body_limit(opt_.body_limit);
     parser_->header_limit(kHeaderLimit);
@@ -129,7 +140,25 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
   bool parse(beast::error_code& ec) {
     try {
       while (buffer_.size() > 0 && !parser_->is_done()) {
+        bool inHeader = !parser_->is_header_done();
         auto used = parser_->put(buffer_.data(), ec);
+        // Beast takes the header a few fields at a time: its bytes are
+        // counted here, however they arrived (Beast's own limit let 30
+        // fields of 1 KiB through), and read for folded lines.
+        if (inHeader && used > 0 && (!ec || ec == http::error::need_more)) {
+          std::string_view part(static_cast<const char*>(buffer_.data().data()), used);
+          headerBytes_ += used;
+          if (headerBytes_ > kHeaderLimit) {
+            ec = http::error::header_limit;
+            return false;
+          }
+          if (hasObsFold(part) || (headerEndedLine_ && (part[0] == ' ' || part[0] == '\t'))) {
+            obsFold_ = true;
+            ec = http::error::bad_field;
+            return false;
+          }
+          headerEndedLine_ = part.back() == '\n';
+        }
         buffer_.consume(used);
         if (ec == http::error::need_more) {
           ec = {};
@@ -163,11 +192,35 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
                            "the request line and header fields exceed " +
                                std::to_string(kHeaderLimit) + " bytes"),
                    false);
+    if (obsFold_)
+      return reply(400,
+                   problem(400, "Bad Request",
+                           "a header field continues on the next line (obsolete line folding, "
+                           "RFC 9112 5.2); send each field on one line"),
+                   false);
     if (ec)
       return reply(400, problem(400, "Bad Request", "malformed HTTP: " + ec.message()), false);
     auto& req = parser_->get();
-    if (req.version() >= 11 && req.find(http::field::host) == req.end())
+    auto hosts = req.equal_range(http::field::host);
+    auto hostCount = std::distance(hosts.first, hosts.second);
+    if (req.version() >= 11 && hostCount == 0)
       return reply(400, problem(400, "Bad Request", "HTTP/1.1 requires a Host header"), false);
+    if (hostCount > 1)
+      return reply(400,
+                   problem(400, "Bad Request", "more than one Host header field (RFC 9112 3.2)"),
+                   false);
+    // The body is taken as it is sent: an encoded one is refused, not
+    // misread (RFC 9110 15.5.16).
+    if (auto ce = req.find(http::field::content_encoding); ce != req.end()) {
+      std::string coding(ce->value());
+      std::transform(coding.begin(), coding.end(), coding.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
+      if (coding != "identity") {
+        auto out = problem(415, "Unsupported Media Type",
+                           "Content-Encoding is not accepted; send the body unencoded");
+        return reply(415, std::move(out), req.keep_alive(), {{"Accept-Encoding", "identity"}});
+      }
+    }
     if (req.find(http::field::transfer_encoding) != req.end() && !parser_->chunked())
       return reply(
           501, problem(501, "Not Implemented", "only the chunked transfer coding is understood"),
@@ -221,10 +274,12 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
     write(res);
   }
 
-  void reply(int status, std::string body, bool keepAlive) {
+  void reply(int status, std::string body, bool keepAlive,
+             const std::vector<std::pair<std::string, std::string>>& headers = {}) {
     auto res =
         std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
     res->set(http::field::server, "colo");
+    for (const auto& [k, v] : headers) res->set(k, v);
     res->set(http::field::content_type, "application/problem+json");
     res->body() = std::move(body);
     res->keep_alive(keepAlive);
@@ -255,6 +310,10 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
   std::optional<http::request_parser<http::string_body>> parser_;
   std::size_t consumed_ = 0;
   bool keepAlive_ = false, head_ = false;
+  // The header read so far: its size, whether it folds a line, whether its
+  // last part ended a line.
+  std::size_t headerBytes_ = 0;
+  bool obsFold_ = false, headerEndedLine_ = false;
   std::shared_ptr<std::atomic<int>> open_;
 };
 

@@ -212,3 +212,72 @@ TEST_CASE(
       [&] { return site.agent->log().find("\"auth.failed\"") != std::string::npos; }));
   CHECK(site.agent->log().find("colo_guess_123") == std::string::npos);
 }
+
+TEST_CASE(
+    "HTTP framing by RFC 9112: no folded lines, one Host, header bytes counted however "
+    "they come, no content codings") {
+  TwoSwitchSite site;
+  site.startAgent();
+  int port = site.agent->port();
+  auto status = [](const std::string& answer) { return answer.substr(0, 12); };
+  auto closes = [](const std::string& answer) {
+    return answer.find("\r\nConnection: close\r\n") != std::string::npos;
+  };
+  // Kept alive unless refused for good: the answer says whether it closes.
+  auto ask = [&](const std::string& head, const std::string& body = "") {
+    return talk(port, head + "\r\n" + body, 500);
+  };
+
+  // A field folded onto the next line: refused, and the connection closed
+  // (what a proxy makes of it is anyone's guess).
+  auto folded = ask("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Foo: a\r\n b\r\n");
+  CHECK(status(folded) == "HTTP/1.1 400");
+  CHECK(folded.find("obsolete line folding") != std::string::npos);
+  CHECK(closes(folded));
+  auto foldedTe =
+      ask("POST /v1/requests HTTP/1.1\r\nHost: x\r\nX-Foo: a\r\n\tTransfer-Encoding: chunked\r\n",
+          "0\r\n\r\n");
+  CHECK(status(foldedTe) == "HTTP/1.1 400");
+  CHECK(closes(foldedTe));
+  CHECK(status(ask("POST /v1/requests HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\r\n chunked\r\n",
+                   "0\r\n\r\n")) == "HTTP/1.1 400");
+
+  auto twoHosts = ask("GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\n");
+  CHECK(status(twoHosts) == "HTTP/1.1 400");
+  CHECK(closes(twoHosts));
+
+  // 16 KiB of header in all, in one field or in thirty, in one write or many.
+  std::string fields;
+  for (int i = 0; i < 30; ++i)
+    fields += "X-P" + std::to_string(i) + ": " + std::string(1000, 'a') + "\r\n";
+  CHECK(status(ask("GET /healthz HTTP/1.1\r\nHost: x\r\n" + fields)) == "HTTP/1.1 431");
+  {
+    int fd = connectTo(port);
+    std::string bytes = "GET /healthz HTTP/1.1\r\nHost: x\r\n" + fields + "\r\n";
+    for (std::size_t at = 0; at < bytes.size(); at += 700)
+      send(fd, bytes.data() + at, std::min<std::size_t>(700, bytes.size() - at), MSG_NOSIGNAL);
+    CHECK(status(readAll(fd, 500)) == "HTTP/1.1 431");
+    close(fd);
+  }
+  std::string some;
+  for (int i = 0; i < 12; ++i)
+    some += "X-P" + std::to_string(i) + ": " + std::string(1000, 'a') + "\r\n";
+  CHECK(status(ask("GET /healthz HTTP/1.1\r\nHost: x\r\n" + some)) == "HTTP/1.1 200");
+
+  // An encoded body is refused, not misread; identity is no coding.
+  auto body = site.request("REQ-CE");
+  auto post = [&](const std::string& coding) {
+    return ask("POST /v1/requests HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                   colo::test::kSiteToken + "\r\nContent-Type: application/json\r\n" + coding +
+                   "Content-Length: " + std::to_string(body.size()) + "\r\n",
+               body);
+  };
+  for (std::string coding : {"gzip", "deflate", "br", "GZIP", "identity, gzip"}) {
+    INFO(coding);
+    auto r = post("Content-Encoding: " + coding + "\r\n");
+    CHECK(status(r) == "HTTP/1.1 415");
+    CHECK(r.find("Accept-Encoding: identity") != std::string::npos);
+  }
+  CHECK(site.sql("SELECT count(*) FROM requests") == "0\n");
+  CHECK(status(post("Content-Encoding: identity\r\n")) == "HTTP/1.1 202");
+}
