@@ -70,7 +70,7 @@ int runCli(int argc, char** argv) {
       "Global options (before or after the subcommand): --config FILE (or $COLO_CONFIG),\n"
       "  --inventory PATH, --state PATH, --playbooks DIR, --json.\n"
       "Exit codes: 0 done; 1 the operation failed (nothing fits, conflict, not found);\n"
-      "  2 bad usage or invalid input; 130/143 interrupted (after restoring the switches).\n";
+      "  2 bad usage or invalid input; 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP (after restoring the switches).\n";
   app.footer(kFooter);
   Options opt;
   // The last of a repeated option wins, so a wrapper's defaults can be overridden.

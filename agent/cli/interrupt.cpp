@@ -32,11 +32,13 @@ InterruptGuard::InterruptGuard() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, &oldInt_);
   sigaction(SIGTERM, &sa, &oldTerm_);
+  sigaction(SIGHUP, &sa, &oldHup_);
 }
 
 InterruptGuard::~InterruptGuard() {
   sigaction(SIGINT, &oldInt_, nullptr);
   sigaction(SIGTERM, &oldTerm_, nullptr);
+  sigaction(SIGHUP, &oldHup_, nullptr);
 }
 
 bool InterruptGuard::interrupted() {

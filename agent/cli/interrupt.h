@@ -1,4 +1,5 @@
-// SIGINT/SIGTERM while a command changes switches: the first stops further
+// SIGINT/SIGTERM/SIGHUP while a command changes switches (SIGHUP: the
+// technician's SSH session dropped, and with it the terminal): the first stops further
 // changes (the engine restores what it touched, then the request fails); a
 // second one only says that the restore is still running. Nothing is
 // abandoned half-done.
@@ -8,7 +9,7 @@
 
 namespace colo::agent {
 
-// Handles SIGINT and SIGTERM while it lives.
+// Handles SIGINT, SIGTERM and SIGHUP while it lives.
 class InterruptGuard {
  public:
   InterruptGuard();
@@ -16,12 +17,12 @@ class InterruptGuard {
   InterruptGuard(const InterruptGuard&) = delete;
   InterruptGuard& operator=(const InterruptGuard&) = delete;
   static bool interrupted();
-  // 130 for SIGINT, 143 for SIGTERM, as shells report them.
+  // 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP, as shells report them.
   static int exitCode();
 
  private:
   struct sigaction oldInt_ {
-  }, oldTerm_{};
+  }, oldTerm_{}, oldHup_{};
 };
 
 }  // namespace colo::agent

@@ -101,7 +101,8 @@ json commandsJson(const std::map<std::string, std::vector<std::string>>& bySwitc
 }
 
 // A job that ended failed: what happened and every port put back; exit
-// 130/143 when the operator interrupted it, 2 for a bad value, else 1.
+// 130/143/129 when the operator interrupted it (or the terminal hung up), 2 for a bad value,
+// else 1.
 int failedJob(const std::string& what, const ProvisionOutcome& outcome, const std::string& tail) {
   std::string msg = what + (InterruptGuard::interrupted() ? " interrupted: " : " failed: ") +
                     outcome.error + tail;

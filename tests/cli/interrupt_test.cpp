@@ -72,6 +72,14 @@ TEST_CASE("SIGTERM at every command of switch b: restored, failed as interrupted
   sweep("b", SIGTERM);
 }
 
+TEST_CASE("SIGHUP (the technician's SSH session dropped) restores like SIGTERM and exits 129") {
+  // Before, SIGHUP's default action ended the process mid-apply: a port
+  // configured in running, not saved, nothing restored.
+  interruptAt("a", {{"hang_at_command", 8}}, SIGHUP, "switch a command 8");
+  interruptAt("b", {{"hang_after", {{"match", "write memory"}, {"times", 1}}}}, SIGHUP,
+              "switch b after save");
+}
+
 TEST_CASE("a second Ctrl-C says the restore goes on, and does not abandon the switch") {
   // The restore itself is slow: the second signal lands while it runs.
   auto o = withLeftovers();
