@@ -26,7 +26,8 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 std::string endpoint(const std::string& host, int port) {
-  return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+         std::to_string(port);
 }
 
 void initOnce() {
@@ -47,8 +48,7 @@ int connectTcp(const std::string& host, int port, Clock::time_point deadline) {
   addrinfo* res = nullptr;
   int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res);
   if (rc != 0)
-    throw DriverError(DriverErrorKind::connect,
-                      "cannot resolve " + host + ": " + gai_strerror(rc));
+    throw DriverError(DriverErrorKind::connect, "cannot resolve " + host + ": " + gai_strerror(rc));
   std::string lastError = "no address";
   int fd = -1;
   for (addrinfo* ai = res; ai && fd < 0; ai = ai->ai_next) {
@@ -61,7 +61,9 @@ int connectTcp(const std::string& host, int port, Clock::time_point deadline) {
     }
     if (errno == EINPROGRESS) {
       pollfd p{s, POLLOUT, 0};
-      int n = poll(&p, 1, msLeft(deadline));
+      int n;
+      do n = poll(&p, 1, msLeft(deadline));  // a signal is not the switch's answer
+      while (n < 0 && errno == EINTR);
       int err = 0;
       socklen_t len = sizeof err;
       if (n > 0 && getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0) {
@@ -76,37 +78,52 @@ int connectTcp(const std::string& host, int port, Clock::time_point deadline) {
   }
   freeaddrinfo(res);
   if (fd < 0)
-    throw DriverError(DriverErrorKind::connect, "cannot connect to " + endpoint(host, port) + ": " + lastError);
+    throw DriverError(DriverErrorKind::connect,
+                      "cannot connect to " + endpoint(host, port) + ": " + lastError);
   return fd;
 }
 
 int knownHostKeyMask(int hostkeyType) {
   switch (hostkeyType) {
-    case LIBSSH2_HOSTKEY_TYPE_RSA: return LIBSSH2_KNOWNHOST_KEY_SSHRSA;
-    case LIBSSH2_HOSTKEY_TYPE_DSS: return LIBSSH2_KNOWNHOST_KEY_SSHDSS;
-    case LIBSSH2_HOSTKEY_TYPE_ECDSA_256: return LIBSSH2_KNOWNHOST_KEY_ECDSA_256;
-    case LIBSSH2_HOSTKEY_TYPE_ECDSA_384: return LIBSSH2_KNOWNHOST_KEY_ECDSA_384;
-    case LIBSSH2_HOSTKEY_TYPE_ECDSA_521: return LIBSSH2_KNOWNHOST_KEY_ECDSA_521;
-    case LIBSSH2_HOSTKEY_TYPE_ED25519: return LIBSSH2_KNOWNHOST_KEY_ED25519;
-    default: return LIBSSH2_KNOWNHOST_KEY_UNKNOWN;
+    case LIBSSH2_HOSTKEY_TYPE_RSA:
+      return LIBSSH2_KNOWNHOST_KEY_SSHRSA;
+    case LIBSSH2_HOSTKEY_TYPE_DSS:
+      return LIBSSH2_KNOWNHOST_KEY_SSHDSS;
+    case LIBSSH2_HOSTKEY_TYPE_ECDSA_256:
+      return LIBSSH2_KNOWNHOST_KEY_ECDSA_256;
+    case LIBSSH2_HOSTKEY_TYPE_ECDSA_384:
+      return LIBSSH2_KNOWNHOST_KEY_ECDSA_384;
+    case LIBSSH2_HOSTKEY_TYPE_ECDSA_521:
+      return LIBSSH2_KNOWNHOST_KEY_ECDSA_521;
+    case LIBSSH2_HOSTKEY_TYPE_ED25519:
+      return LIBSSH2_KNOWNHOST_KEY_ED25519;
+    default:
+      return LIBSSH2_KNOWNHOST_KEY_UNKNOWN;
   }
 }
 
 const char* keyTypeName(int hostkeyType) {
   switch (hostkeyType) {
-    case LIBSSH2_HOSTKEY_TYPE_RSA: return "ssh-rsa";
-    case LIBSSH2_HOSTKEY_TYPE_DSS: return "ssh-dss";
-    case LIBSSH2_HOSTKEY_TYPE_ECDSA_256: return "ecdsa-sha2-nistp256";
-    case LIBSSH2_HOSTKEY_TYPE_ECDSA_384: return "ecdsa-sha2-nistp384";
-    case LIBSSH2_HOSTKEY_TYPE_ECDSA_521: return "ecdsa-sha2-nistp521";
-    case LIBSSH2_HOSTKEY_TYPE_ED25519: return "ssh-ed25519";
-    default: return "unknown";
+    case LIBSSH2_HOSTKEY_TYPE_RSA:
+      return "ssh-rsa";
+    case LIBSSH2_HOSTKEY_TYPE_DSS:
+      return "ssh-dss";
+    case LIBSSH2_HOSTKEY_TYPE_ECDSA_256:
+      return "ecdsa-sha2-nistp256";
+    case LIBSSH2_HOSTKEY_TYPE_ECDSA_384:
+      return "ecdsa-sha2-nistp384";
+    case LIBSSH2_HOSTKEY_TYPE_ECDSA_521:
+      return "ecdsa-sha2-nistp521";
+    case LIBSSH2_HOSTKEY_TYPE_ED25519:
+      return "ssh-ed25519";
+    default:
+      return "unknown";
   }
 }
 
 void kbdintCallback(const char*, int, const char*, int, int numPrompts,
-                    const LIBSSH2_USERAUTH_KBDINT_PROMPT*, LIBSSH2_USERAUTH_KBDINT_RESPONSE* responses,
-                    void** abstract) {
+                    const LIBSSH2_USERAUTH_KBDINT_PROMPT*,
+                    LIBSSH2_USERAUTH_KBDINT_RESPONSE* responses, void** abstract) {
   const auto* password = static_cast<const std::string*>(*abstract);
   for (int i = 0; i < numPrompts; ++i) {
     responses[i].text = strdup(password->c_str());
@@ -149,14 +166,16 @@ class SshChannel final : public CliChannel {
     session_ = libssh2_session_init_ex(nullptr, nullptr, nullptr, abstract);
     if (!session_) throw DriverError(DriverErrorKind::protocol, "cannot create an SSH session");
     libssh2_session_set_blocking(session_, 0);
-    int rc = retry(deadline, "SSH handshake", [&] { return libssh2_session_handshake(session_, fd_); });
+    int rc =
+        retry(deadline, "SSH handshake", [&] { return libssh2_session_handshake(session_, fd_); });
     if (rc != 0) {
       std::string msg = "SSH handshake with " + where_ + " failed: " + lastError();
       // The one known trap of libssh2 1.10 (see README): say it plainly.
       if (rc == LIBSSH2_ERROR_KEX_FAILURE || rc == LIBSSH2_ERROR_HOSTKEY_INIT ||
           rc == LIBSSH2_ERROR_HOSTKEY_SIGN || rc == LIBSSH2_ERROR_METHOD_NOT_SUPPORTED)
-        msg += ". A switch that offers only an RSA host key with SHA-2 signatures cannot be "
-               "verified by libssh2 1.10: give it an Ed25519 or ECDSA host key, or enable ssh-rsa";
+        msg +=
+            ". A switch that offers only an RSA host key with SHA-2 signatures cannot be "
+            "verified by libssh2 1.10: give it an Ed25519 or ECDSA host key, or enable ssh-rsa";
       throw DriverError(DriverErrorKind::protocol, msg);
     }
     checkHostKey();
@@ -164,7 +183,8 @@ class SshChannel final : public CliChannel {
     LIBSSH2_CHANNEL* ch = nullptr;
     while (!(ch = libssh2_channel_open_session(session_))) {
       if (libssh2_session_last_errno(session_) != LIBSSH2_ERROR_EAGAIN)
-        throw DriverError(DriverErrorKind::protocol, "cannot open a session channel on " + where_ + ": " + lastError());
+        throw DriverError(DriverErrorKind::protocol,
+                          "cannot open a session channel on " + where_ + ": " + lastError());
       waitOrTimeout(deadline, "opening a channel");
     }
     channel_ = ch;
@@ -174,7 +194,8 @@ class SshChannel final : public CliChannel {
         }) != 0)
       throw DriverError(DriverErrorKind::protocol, "PTY refused by " + where_ + ": " + lastError());
     if (retry(deadline, "shell request", [&] { return libssh2_channel_shell(channel_); }) != 0)
-      throw DriverError(DriverErrorKind::protocol, "shell refused by " + where_ + ": " + lastError());
+      throw DriverError(DriverErrorKind::protocol,
+                        "shell refused by " + where_ + ": " + lastError());
     libssh2_keepalive_config(session_, 0, static_cast<unsigned>(opt_.keepalive_interval.count()));
   }
 
@@ -267,7 +288,8 @@ class SshChannel final : public CliChannel {
 
   void waitOrTimeout(Clock::time_point deadline, const char* what) {
     if (msLeft(deadline) == 0)
-      throw DriverError(DriverErrorKind::timeout, std::string(what) + " with " + where_ + " timed out");
+      throw DriverError(DriverErrorKind::timeout,
+                        std::string(what) + " with " + where_ + " timed out");
     waitSocket(deadline);
   }
 
@@ -297,8 +319,8 @@ class SshChannel final : public CliChannel {
       ~Free() { libssh2_knownhost_free(kh); }
     } guard{kh};
     bool fileExists = !opt_.known_hosts.empty() && std::ifstream(opt_.known_hosts).good();
-    if (fileExists &&
-        libssh2_knownhost_readfile(kh, opt_.known_hosts.c_str(), LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0)
+    if (fileExists && libssh2_knownhost_readfile(kh, opt_.known_hosts.c_str(),
+                                                 LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0)
       throw DriverError(DriverErrorKind::host_key,
                         "cannot read known_hosts file " + opt_.known_hosts);
     int mask = LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | knownHostKeyMask(type);
@@ -309,16 +331,18 @@ class SshChannel final : public CliChannel {
       throw DriverError(DriverErrorKind::host_key,
                         "host key of " + where_ + " has CHANGED (now " + fingerprint_ +
                             "); refusing to connect. If the switch was replaced, remove its old "
-                            "entry from " + opt_.known_hosts + " and accept the new key");
+                            "entry from " +
+                            opt_.known_hosts + " and accept the new key");
     if (!opt_.accept_new_host_key || opt_.known_hosts.empty())
-      throw DriverError(DriverErrorKind::host_key,
-                        "host key of " + where_ + " is unknown (" + fingerprint_ + "; not in " +
-                            (opt_.known_hosts.empty() ? std::string("any known_hosts file")
-                                                      : opt_.known_hosts) +
-                            "); refusing to connect. Check the fingerprint on the switch console, "
-                            "then accept it explicitly (accept_new_host_keys)");
+      throw DriverError(
+          DriverErrorKind::host_key,
+          "host key of " + where_ + " is unknown (" + fingerprint_ + "; not in " +
+              (opt_.known_hosts.empty() ? std::string("any known_hosts file") : opt_.known_hosts) +
+              "); refusing to connect. Check the fingerprint on the switch console, "
+              "then accept it explicitly (accept_new_host_keys)");
     // Trust on first use, asked for explicitly: append, never rewrite.
-    std::string name = opt_.port == 22 ? opt_.host : "[" + opt_.host + "]:" + std::to_string(opt_.port);
+    std::string name =
+        opt_.port == 22 ? opt_.host : "[" + opt_.host + "]:" + std::to_string(opt_.port);
     libssh2_knownhost* added = nullptr;
     if (libssh2_knownhost_addc(kh, name.c_str(), nullptr, key, len, nullptr, 0, mask, &added) != 0)
       throw DriverError(DriverErrorKind::host_key, "cannot record the host key of " + where_);
@@ -339,7 +363,8 @@ class SshChannel final : public CliChannel {
     while (!(list = libssh2_userauth_list(session_, user.c_str(), ulen))) {
       if (libssh2_userauth_authenticated(session_)) return;  // "none" worked
       if (libssh2_session_last_errno(session_) != LIBSSH2_ERROR_EAGAIN)
-        throw DriverError(DriverErrorKind::auth, where_ + " offers no authentication: " + lastError());
+        throw DriverError(DriverErrorKind::auth,
+                          where_ + " offers no authentication: " + lastError());
       waitOrTimeout(deadline, "authentication");
     }
     std::string methods = list;
@@ -362,11 +387,13 @@ class SshChannel final : public CliChannel {
     } else if (offers("keyboard-interactive")) {
       tried = "keyboard-interactive";
       rc = retry(deadline, "authentication", [&] {
-        return libssh2_userauth_keyboard_interactive_ex(session_, user.c_str(), ulen, kbdintCallback);
+        return libssh2_userauth_keyboard_interactive_ex(session_, user.c_str(), ulen,
+                                                        kbdintCallback);
       });
     } else {
-      throw DriverError(DriverErrorKind::auth, where_ + " offers only " + methods +
-                                                   " authentication, which colo has no credentials for");
+      throw DriverError(DriverErrorKind::auth,
+                        where_ + " offers only " + methods +
+                            " authentication, which colo has no credentials for");
     }
     if (rc != 0)
       throw DriverError(DriverErrorKind::auth, "authentication as '" + user + "' refused by " +

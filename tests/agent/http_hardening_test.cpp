@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <chrono>
 #include <fstream>
 
@@ -33,7 +34,10 @@ std::string readAll(int fd, int quietMs = 1000) {
   std::string out;
   char buf[65536];
   pollfd p{fd, POLLIN, 0};
-  while (poll(&p, 1, quietMs) > 0) {
+  for (;;) {
+    int ready = poll(&p, 1, quietMs);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) break;
     auto n = recv(fd, buf, sizeof buf, 0);
     if (n <= 0) break;
     out.append(buf, static_cast<std::size_t>(n));

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <mutex>
 #include <set>
@@ -107,10 +108,15 @@ bool exchange(std::string_view bytes, std::chrono::milliseconds limit, std::stri
   };
   std::size_t sent = 0;
   bool ok = true;
+  if (bytes.empty()) ::shutdown(fd, SHUT_WR);  // nothing to send: say so at once
   char buf[16384];
   while (ok) {
     pollfd p{fd, static_cast<short>(POLLIN | (sent < bytes.size() ? POLLOUT : 0)), 0};
-    if (::poll(&p, 1, msLeft()) <= 0) {
+    int ready = ::poll(&p, 1, msLeft());
+    // libFuzzer's -timeout alarm (SIGALRM) interrupts the wait: that is
+    // not the server's silence, so wait again for what is left.
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) {
       ok = false;
       break;
     }
