@@ -67,6 +67,14 @@ std::string describePort(const drivers::PortState& s) {
 
 namespace {
 
+// A port's lines for a message: "(no configuration)" or the lines, ';'-joined.
+std::string describeLines(const drivers::PortState& s) {
+  if (s.lines.empty()) return "(no configuration)";
+  std::string out = "'";
+  for (const auto& l : s.lines) out += (out.size() > 1 ? "; " : "") + l;
+  return out + "'";
+}
+
 struct PortWork {
   const PortChange* change;
   std::vector<std::string> commands;
@@ -318,23 +326,44 @@ void applyPortChanges(const inventory::Inventory& inv, const Playbooks& pb, Swit
     inParallel(work, [&](SwitchWork& w) {
       stopIfInterrupted();
       auto& dev = w.session->device();
+      // Changed under our hands: the ports are read again in the session
+      // that changes them, right before the change; anything moved since
+      // the capture (another administrator at work) stops the job with
+      // nothing sent (docs/design.md §8). A port captured before an
+      // interruption may already carry our change: it is not compared.
+      for (const auto& p : w.ports) {
+        if (options.prior.count({w.sw->name, p.change->port})) continue;
+        auto now = dev.readPort(p.change->port);
+        if (now.lines != p.captured.lines)
+          throw DriverError(DriverErrorKind::verify,
+                            "switch " + w.sw->name + " port " + p.change->port +
+                                " changed since colo captured it (now " + describeLines(now) +
+                                ", then " + describeLines(p.captured) +
+                                "); someone else is working on it, so colo changed nothing");
+      }
       std::vector<std::string> all;
       for (const auto& p : w.ports) all.insert(all.end(), p.commands.begin(), p.commands.end());
-      // A port captured before an interruption may already carry our change.
       w.touched = true;  // from the first command on, the switch may have changed
       dev.configure(all);
       sink.step(w.sw->name, "apply",
                 std::to_string(all.size()) + " commands on " + std::to_string(w.ports.size()) +
                     " port(s)");
       if (pb.has("verify")) {
+        // The whole port block: the expected fields, and no line the
+        // template does not set.
         for (const auto& p : w.ports) {
           auto got = dev.readPort(p.change->port);
           auto diff = mismatch(p.expect, got);
+          auto shown = dev.dialect().shownLines(p.commands, p.change->port);
+          for (const auto& line : got.lines)
+            if (std::find(shown.begin(), shown.end(), line) == shown.end())
+              diff += (diff.empty() ? "" : ", ") + std::string("it shows '") + line + "', which " +
+                      templateName(action) + " does not set";
           if (!diff.empty())
             throw DriverError(DriverErrorKind::verify,
                               "switch " + w.sw->name + " port " + p.change->port +
                                   " does not read back as configured: " + diff);
-          sink.step(w.sw->name, "verify", p.change->port + ": as expected");
+          sink.step(w.sw->name, "verify", p.change->port + ": as expected, line by line");
         }
       }
     });

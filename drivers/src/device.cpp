@@ -7,8 +7,14 @@ namespace colo::drivers {
 
 namespace {
 
+// The last line as a person sees it: a title escape (OSC) or colour codes
+// before a prompt are not part of it.
 std::string lastLine(const std::string& s) {
-  return std::string(text::lastLine(s));
+  return text::sanitize(text::lastLine(s));
+}
+
+bool blank(std::string_view s) {
+  return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
 // The output of a command: the echoed command line and the closing prompt
@@ -44,18 +50,51 @@ Device::Device(std::string name, CliChannelPtr channel, const Dialect& dialect,
   channel_->setOutputLimit(outputLimit);
 }
 
+// One deadline for the whole command, however many pages it takes; a
+// pager that shows an empty page, or the same page again, is not paging
+// through output and ends the command (docs/design.md §8).
 std::string Device::readPrompt() {
-  std::string all;
+  using Clock = std::chrono::steady_clock;
+  auto deadline = Clock::now() + timeout_;
+  std::string all, previous;
+  std::size_t pages = 0;
   while (true) {
-    all += channel_->readUntil(promptOrMore_, timeout_);
-    std::string last = lastLine(all);
-    if (!std::regex_search(last, more_)) return all;
-    all.erase(all.size() - last.size());
+    auto left =
+        pages == 0 ? timeout_
+                   : std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    std::string page;
+    try {
+      if (left.count() <= 0)
+        throw DriverError(DriverErrorKind::timeout,
+                          "did not finish within " + std::to_string(timeout_.count()) + " ms");
+      page = channel_->readUntil(promptOrMore_, left);
+    } catch (const DriverError& e) {
+      if (pages == 0 || e.kind() != DriverErrorKind::timeout) throw;
+      throw DriverError(DriverErrorKind::timeout,
+                        std::string(e.what()) + " (after " + std::to_string(pages) +
+                            " pages; limits.command_s bounds the whole command)",
+                        e.deviceOutput());
+    }
+    std::string last = lastLine(page);
+    if (!std::regex_search(last, more_)) return all + page;
+    page.erase(page.size() - text::lastLine(page).size());
+    ++pages;
+    if (blank(page))
+      throw DriverError(DriverErrorKind::protocol, "the pager showed an empty page (page " +
+                                                       std::to_string(pages) +
+                                                       "); giving up on the command");
+    if (page == previous)
+      throw DriverError(DriverErrorKind::protocol,
+                        "the pager showed the same page twice (page " + std::to_string(pages) +
+                            "); giving up on the command",
+                        text::sanitize(page.substr(0, 200)));
+    all += page;
     // Paged output counts against the same limit as unpaged.
     if (all.size() > outputLimit_)
       throw DriverError(DriverErrorKind::protocol,
                         "more than " + std::to_string(outputLimit_) +
                             " bytes of output (limits.command_output_bytes)");
+    previous = std::move(page);
     channel_->send(dialect_.moreKey());
   }
 }
@@ -89,7 +128,8 @@ std::string Device::exchange(std::string_view command) {
   auto start = std::chrono::steady_clock::now();
   channel_->sendLine(command);
   auto out = readPrompt();
-  if (timer_) timer_(name_, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  if (timer_)
+    timer_(name_, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return dialect_.trimOutput(stripEchoAndPrompt(out, command));
 }
 
@@ -113,16 +153,40 @@ std::string Device::run(std::string_view command) {
 }
 
 PortState Device::readPort(std::string_view port) {
-  auto lines = dialect_.portLines(runRaw(dialect_.showPort(port)), port);
+  std::string where = "switch " + name_ + " port " + std::string(port);
+  auto output = runRaw(dialect_.showPort(port));
+  std::vector<std::string> lines;
+  try {
+    lines = dialect_.portLines(output, port);
+    settled();
+  } catch (const DriverError& e) {
+    if (e.kind() != DriverErrorKind::protocol) throw;
+    throw DriverError(DriverErrorKind::protocol,
+                      where + ": cannot read its configuration: " + e.what() +
+                          "; colo does not trust this reading and changes nothing on the port",
+                      text::sanitize(output.substr(0, 2000)));
+  }
   // What colo would replay on a restore must be plain text.
   for (const auto& l : lines)
     if (text::hasControl(l))
       throw DriverError(
           DriverErrorKind::rejected,
-          "switch " + name_ + " port " + std::string(port) +
-              ": its configuration holds control characters ('" + text::sanitize(l) +
+          where + ": its configuration holds control characters ('" + text::sanitize(l) +
               "'); colo will not use it as a restore source, so it does not change the port");
   return dialect_.parsePort(lines);
+}
+
+// An empty line must bring back nothing but the prompt: output still
+// arriving means the last answer ended at a prompt-shaped line inside it.
+void Device::settled() {
+  if (channel_->interrupted())
+    throw DriverError(DriverErrorKind::interrupted, "interrupted before sending it");
+  channel_->sendLine("");
+  auto rest = dialect_.trimOutput(stripEchoAndPrompt(readPrompt(), ""));
+  if (!blank(rest))
+    throw DriverError(DriverErrorKind::protocol, "more output arrived after its prompt ('" +
+                                                     text::sanitize(rest.substr(0, 120)) +
+                                                     "'): the answer held a prompt-shaped line");
 }
 
 void Device::configure(const std::vector<std::string>& commands) {

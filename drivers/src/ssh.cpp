@@ -254,8 +254,9 @@ class SshChannel final : public CliChannel {
 
  private:
   bool matches(const std::regex& prompt) const {
-    auto last = text::lastLine(buffer_);
-    return !last.empty() && std::regex_search(last.begin(), last.end(), prompt);
+    // A title escape (OSC) or colour codes before a prompt are not part of it.
+    auto last = text::sanitize(text::lastLine(buffer_));
+    return !last.empty() && std::regex_search(last, prompt);
   }
 
   DriverError timedOut(milliseconds timeout) const {

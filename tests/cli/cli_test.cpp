@@ -556,7 +556,7 @@ TEST_CASE("validate renders every template and refuses commands that are not por
   auto r = colo({"--playbooks", pb.path().string(), "validate"});
   CHECK(r.exit_code == 2);
   auto ios = pb.file("templates/cisco_ios.yaml");
-  CHECK(r.err.find(ios + ":12:7: template 'configure_port': 'reload' is not a port command colo "
+  CHECK(r.err.find(ios + ":15:7: template 'configure_port': 'reload' is not a port command colo "
                          "sends on its own for "
                          "cisco_ios") != std::string::npos);
   CHECK(r.err.find("'write erase' is not a port command") != std::string::npos);

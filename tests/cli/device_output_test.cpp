@@ -11,14 +11,29 @@ using colo::test::SiteOptions;
 using colo::test::TwoSwitchSite;
 
 TEST_CASE("a 50,000-byte line from a switch is read as text, not a crash") {
-  SiteOptions o;
-  o.faultsA = {{"long_line", {{"match", "show running-config"}}}};
-  TwoSwitchSite site(o);
-  auto r = site.colo({"provision", site.requestFile("REQ-L")});
-  INFO(r.err);
-  CHECK(r.exit_code == 0);  // the junk line is not part of the port's stanza
-  CHECK(site.status("REQ-L") == "completed");
-  CHECK(r.max_rss_kb < 200 * 1024);
+  SECTION("before the answer to a command: read past") {
+    SiteOptions o;
+    o.faultsA = {{"long_line", {{"match", "configure terminal"}}}};
+    TwoSwitchSite site(o);
+    auto r = site.colo({"provision", site.requestFile("REQ-L")});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(site.status("REQ-L") == "completed");
+    CHECK(r.max_rss_kb < 200 * 1024);
+  }
+  SECTION("inside a capture: the reading is not trusted, nothing changes, the message is short") {
+    SiteOptions o;
+    o.faultsA = {{"long_line", {{"match", "show running-config"}}}};
+    TwoSwitchSite site(o);
+    auto beforeA = site.ports("a"), beforeB = site.ports("b");
+    auto r = site.colo({"provision", site.requestFile("REQ-L")});
+    INFO(r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("cannot read its configuration: the output holds 'AAAA") != std::string::npos);
+    CHECK(r.err.size() < 2000);
+    CHECK(site.disagreements("REQ-L", beforeA, beforeB) == "");
+    CHECK(r.max_rss_kb < 200 * 1024);
+  }
 }
 
 TEST_CASE(

@@ -53,14 +53,21 @@ struct Vendor {
 };
 
 const std::vector<Vendor> kVendors = {
-    {"cisco_ios", "GigabitEthernet1/0/1-4", "GigabitEthernet1/0/2",
+    {"cisco_ios",
+     "GigabitEthernet1/0/1-4",
+     "GigabitEthernet1/0/2",
      {"interface GigabitEthernet1/0/2", "description colo BAPPEDA web01 REQ-1",
       "switchport mode access", "switchport access vlan 120", "no shutdown", "exit"}},
-    {"arista_eos", "Ethernet1-4", "Ethernet2",
+    {"arista_eos",
+     "Ethernet1-4",
+     "Ethernet2",
      {"interface Ethernet2", "description colo BAPPEDA web01 REQ-1", "switchport mode access",
       "switchport access vlan 120", "no shutdown", "exit"}},
-    {"juniper_junos", "ge-0/0/0-3", "ge-0/0/2",
-     {"delete interfaces ge-0/0/2", "set interfaces ge-0/0/2 description \"colo BAPPEDA web01 REQ-1\"",
+    {"juniper_junos",
+     "ge-0/0/0-3",
+     "ge-0/0/2",
+     {"delete interfaces ge-0/0/2",
+      "set interfaces ge-0/0/2 description \"colo BAPPEDA web01 REQ-1\"",
       "set interfaces ge-0/0/2 unit 0 family ethernet-switching interface-mode access",
       "set interfaces ge-0/0/2 unit 0 family ethernet-switching vlan members 120"}},
 };
@@ -102,7 +109,8 @@ TEST_CASE("a captured port is restored exactly, including what colo does not mod
         v.vendor == "juniper_junos"
             ? std::vector<std::string>{"set interfaces " + v.port + " description \"old uplink\"",
                                        "set interfaces " + v.port + " disable",
-                                       "set interfaces " + v.port + " unit 0 family ethernet-switching vlan members 99"}
+                                       "set interfaces " + v.port +
+                                           " unit 0 family ethernet-switching vlan members 99"}
             : std::vector<std::string>{"interface " + v.port, "description old uplink",
                                        "switchport access vlan 99", "shutdown", "exit"};
     d.configure(old);
@@ -122,7 +130,8 @@ TEST_CASE("a captured port is restored exactly, including what colo does not mod
 TEST_CASE("a refused command names switch and command and keeps the device's words") {
   for (const auto& v : kVendors) {
     INFO(v.vendor);
-    SwitchSim sim(colo::test::Switches{simSwitch("sw", v.vendor, v.ports, {{"faults", {{"reject", {{"match", "vlan"}}}}}})});
+    SwitchSim sim(colo::test::Switches{
+        simSwitch("sw", v.vendor, v.ports, {{"faults", {{"reject", {{"match", "vlan"}}}}}})});
     auto d = open(sim, "sw", v.vendor);
     auto e = errorOf([&] { d.configure(v.configure); });
     CHECK(e.kind() == DriverErrorKind::rejected);
@@ -141,7 +150,8 @@ TEST_CASE("a refused command names switch and command and keeps the device's wor
 
 TEST_CASE("unknown and changed host keys are refused, and accepting a new one is explicit") {
   TempDir dir;
-  SwitchSim sim(colo::test::Switches{simSwitch("a", "cisco_ios", "Ethernet1-2"), simSwitch("b", "cisco_ios", "Ethernet1-2")},
+  SwitchSim sim(colo::test::Switches{simSwitch("a", "cisco_ios", "Ethernet1-2"),
+                                     simSwitch("b", "cisco_ios", "Ethernet1-2")},
                 dir.file("sim_known_hosts"));
   auto o = options(sim, "a");
   o.known_hosts = dir.write("empty_known_hosts", "");
@@ -161,24 +171,29 @@ TEST_CASE("unknown and changed host keys are refused, and accepting a new one is
   std::string lines = colo::test::Child::slurp(sim.knownHosts());
   auto bLine = lines.substr(lines.find("[127.0.0.1]:" + std::to_string(sim.port("b"))));
   bLine = bLine.substr(bLine.find(' '));
-  auto changed = dir.write("changed_known_hosts",
-                           "[127.0.0.1]:" + std::to_string(sim.port("a")) + bLine);
+  auto changed =
+      dir.write("changed_known_hosts", "[127.0.0.1]:" + std::to_string(sim.port("a")) + bLine);
   o.known_hosts = changed;
   o.accept_new_host_key = true;  // never overrides a changed key
   e = errorOf([&] { openSsh(o); });
   CHECK(e.kind() == DriverErrorKind::host_key);
   CHECK(std::string(e.what()).find("has CHANGED") != std::string::npos);
-  CHECK(colo::test::Child::slurp(changed).find('\n') == colo::test::Child::slurp(changed).rfind('\n'));
+  CHECK(colo::test::Child::slurp(changed).find('\n') ==
+        colo::test::Child::slurp(changed).rfind('\n'));
 }
 
 TEST_CASE("password, keyboard-interactive and public key authentication") {
   TempDir dir;
-  REQUIRE(std::system(("ssh-keygen -q -t ed25519 -N '' -f " + dir.file("id") + " >/dev/null").c_str()) == 0);
+  REQUIRE(std::system(
+              ("ssh-keygen -q -t ed25519 -N '' -f " + dir.file("id") + " >/dev/null").c_str()) ==
+          0);
   std::string pub = colo::test::Child::slurp(dir.file("id.pub"));
-  SwitchSim sim(colo::test::Switches{simSwitch("pw", "arista_eos", "Ethernet1-2"),
-                 simSwitch("kbd", "arista_eos", "Ethernet1-2", {{"auth_methods", {"keyboard-interactive"}}}),
-                 simSwitch("key", "arista_eos", "Ethernet1-2", {{"auth_methods", json::array()}, {"authorized_key", pub}}),
-                 simSwitch("refuse", "arista_eos", "Ethernet1-2", {{"faults", {{"refuse_auth", true}}}})});
+  SwitchSim sim(colo::test::Switches{
+      simSwitch("pw", "arista_eos", "Ethernet1-2"),
+      simSwitch("kbd", "arista_eos", "Ethernet1-2", {{"auth_methods", {"keyboard-interactive"}}}),
+      simSwitch("key", "arista_eos", "Ethernet1-2",
+                {{"auth_methods", json::array()}, {"authorized_key", pub}}),
+      simSwitch("refuse", "arista_eos", "Ethernet1-2", {{"faults", {{"refuse_auth", true}}}})});
   CHECK_NOTHROW(open(sim, "pw", "arista_eos"));
   CHECK_NOTHROW(open(sim, "kbd", "arista_eos"));
   auto o = options(sim, "key");
@@ -198,14 +213,16 @@ TEST_CASE("password, keyboard-interactive and public key authentication") {
 }
 
 TEST_CASE("a hanging switch times out, a dropped session is reported") {
-  SwitchSim sim(colo::test::Switches{simSwitch("hang", "cisco_ios", "Ethernet1-2", {{"faults", {{"hang", {{"match", "write memory"}}}}}}),
-                 simSwitch("drop", "cisco_ios", "Ethernet1-2", {{"faults", {{"drop_after_commands", 2}}}})});
+  SwitchSim sim(colo::test::Switches{
+      simSwitch("hang", "cisco_ios", "Ethernet1-2",
+                {{"faults", {{"hang", {{"match", "write memory"}}}}}}),
+      simSwitch("drop", "cisco_ios", "Ethernet1-2", {{"faults", {{"drop_after_commands", 3}}}})});
   auto d = open(sim, "hang", "cisco_ios", 300ms);
   auto e = errorOf([&] { d.save(); });
   CHECK(e.kind() == DriverErrorKind::timeout);
   CHECK(std::string(e.what()).rfind("switch hang: command 'write memory' <- 127.0.0.1:", 0) == 0);
 
-  auto d2 = open(sim, "drop", "cisco_ios");  // "terminal length 0" is command 1
+  auto d2 = open(sim, "drop", "cisco_ios");  // "terminal length 0" and "terminal no monitor"
   CHECK_NOTHROW(d2.run("show running-config interface Ethernet1"));
   e = errorOf([&] { d2.run("show running-config interface Ethernet2"); });
   CHECK(e.kind() == DriverErrorKind::disconnected);
@@ -239,9 +256,17 @@ TEST_CASE("a pager is paged through when paging could not be turned off") {
     std::vector<std::string> abortConfig() const override { return d.abortConfig(); }
     std::vector<std::string> save() const override { return d.save(); }
     std::string showPort(std::string_view p) const override { return d.showPort(p); }
-    std::vector<std::string> portLines(std::string_view o, std::string_view p) const override { return d.portLines(o, p); }
+    std::vector<std::string> portLines(std::string_view o, std::string_view p) const override {
+      return d.portLines(o, p);
+    }
+    std::vector<std::string> shownLines(const std::vector<std::string>& c,
+                                        std::string_view p) const override {
+      return d.shownLines(c, p);
+    }
     PortState parsePort(const std::vector<std::string>& l) const override { return d.parsePort(l); }
-    std::vector<std::string> restorePort(std::string_view p, const PortState& c) const override { return d.restorePort(p, c); }
+    std::vector<std::string> restorePort(std::string_view p, const PortState& c) const override {
+      return d.restorePort(p, c);
+    }
   } forgetful;
   SwitchSim sim(colo::test::Switches{simSwitch("sw", "arista_eos", "Ethernet1-40")});
   Device d("sw", openSsh(options(sim, "sw")), forgetful, 5000ms);
@@ -250,4 +275,15 @@ TEST_CASE("a pager is paged through when paging could not be turned off") {
   CHECK(out.find("interface Ethernet1\n") != std::string::npos);
   CHECK(out.find("interface Ethernet40") != std::string::npos);
   CHECK(out.find("More") == std::string::npos);
+}
+
+TEST_CASE("a terminal title escape before a prompt is not part of the prompt") {
+  for (const auto& v : kVendors) {
+    INFO(v.vendor);
+    SwitchSim sim(colo::test::Switches{
+        simSwitch("sw", v.vendor, v.ports, {{"faults", {{"osc_title", {{"match", "show"}}}}}})});
+    auto d = open(sim, "sw", v.vendor, 2000ms);
+    auto port = d.readPort(v.port);
+    CHECK(port.lines.empty());
+  }
 }

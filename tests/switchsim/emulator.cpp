@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <fstream>
-#include <tuple>
 #include <sstream>
+#include <tuple>
 
 namespace switchsim {
 
@@ -32,9 +32,11 @@ std::string rest(const std::string& line, std::size_t nWords) {
 
 json portsJson(const PortTable& t) {
   json j = json::object();
-  for (const auto& [name, p] : t)
-    j[name] = {{"description", p.description}, {"mode", p.mode}, {"vlan", p.vlan},
-               {"enabled", p.enabled}};
+  for (const auto& [name, p] : t) {
+    j[name] = {
+        {"description", p.description}, {"mode", p.mode}, {"vlan", p.vlan}, {"enabled", p.enabled}};
+    if (!p.extra.empty()) j[name]["extra"] = p.extra;
+  }
   return j;
 }
 
@@ -60,7 +62,10 @@ Match resolve(const std::string& word, const std::vector<std::string>& choices, 
 
 Device::Device(std::string name, std::string vendor, std::vector<std::string> ports, Faults f,
                std::string stateFile)
-    : faults(f), name_(std::move(name)), vendor_(std::move(vendor)), stateFile_(std::move(stateFile)) {
+    : faults(f),
+      name_(std::move(name)),
+      vendor_(std::move(vendor)),
+      stateFile_(std::move(stateFile)) {
   for (const auto& p : ports) running[p] = Port{};
   saved = running;
   candidate = running;
@@ -108,7 +113,8 @@ class IosSession : public Session {
   }
 
   std::string greeting() override {
-    return std::string(arista_ ? "Arista Networks EOS (simulated)\r\n" : "\r\nUser Access Verification\r\n\r\n") +
+    return std::string(arista_ ? "Arista Networks EOS (simulated)\r\n"
+                               : "\r\nUser Access Verification\r\n\r\n") +
            prompt();
   }
 
@@ -156,7 +162,8 @@ class IosSession : public Session {
   }
 
   std::string invalid() const {
-    return arista_ ? "% Invalid input\r\n" : "                ^\r\n% Invalid input detected at '^' marker.\r\n\r\n";
+    return arista_ ? "% Invalid input\r\n"
+                   : "                ^\r\n% Invalid input detected at '^' marker.\r\n\r\n";
   }
   std::string incomplete() const { return "% Incomplete command.\r\n\r\n"; }
   std::string ambiguous(const std::string& word) const {
@@ -203,6 +210,7 @@ class IosSession : public Session {
     if (!p.mode.empty() && !(arista_ && p.mode == "access"))
       body += ind + "switchport mode " + p.mode + "\r\n";
     if (!p.enabled) body += ind + "shutdown\r\n";
+    for (const auto& x : p.extra) body += ind + x + "\r\n";
     if (arista_) return "interface " + port + "\r\n" + body;
     std::string cfg = "!\r\ninterface " + port + "\r\n" + body + "end\r\n";
     return "Building configuration...\r\n\r\nCurrent configuration : " +
@@ -232,6 +240,9 @@ class IosSession : public Session {
             paging_ = w[2] != "0";
             return "";
           }
+          if ((w.size() == 3 && w[1] == "no" && w[2] == "monitor") ||
+              (w.size() == 2 && w[1] == "monitor"))
+            return "";
           return w.size() < 3 ? incomplete() : invalid();
         }
         if (cmd == "show") {
@@ -253,7 +264,8 @@ class IosSession : public Session {
         if (cmd == "configure") {
           if (w.size() == 1 || (w.size() == 2 && std::string("terminal").rfind(w[1], 0) == 0)) {
             mode_ = Mode::config;
-            return arista_ ? "" : "Enter configuration commands, one per line.  End with CNTL/Z.\r\n";
+            return arista_ ? ""
+                           : "Enter configuration commands, one per line.  End with CNTL/Z.\r\n";
           }
           return invalid();
         }
@@ -276,7 +288,7 @@ class IosSession : public Session {
       case Mode::configIf: {
         std::vector<std::string> choices = {"interface", "default", "end", "exit", "do"};
         if (mode_ == Mode::configIf)
-          choices.insert(choices.end(), {"description", "switchport", "shutdown", "no"});
+          choices.insert(choices.end(), {"description", "switchport", "shutdown", "no", "speed"});
         auto m = resolve(w[0], choices, cmd);
         if (m == Match::ambiguous) return ambiguous(w[0]);
         if (m == Match::none) return invalid();
@@ -314,6 +326,12 @@ class IosSession : public Session {
           p.enabled = false;
           return "";
         }
+        if (cmd == "speed") {
+          if (w.size() != 2) return w.size() < 2 ? incomplete() : invalid();
+          std::erase_if(p.extra, [](const std::string& x) { return x.rfind("speed ", 0) == 0; });
+          p.extra.push_back("speed " + w[1]);
+          return "";
+        }
         if (cmd == "switchport") {
           if (w.size() < 3) return incomplete();
           if (w[1] == "mode") {
@@ -332,11 +350,18 @@ class IosSession : public Session {
         }
         if (cmd == "no") {
           if (w.size() < 2) return incomplete();
-          if (w[1] == "shutdown") p.enabled = true;
-          else if (w[1] == "description") p.description.clear();
-          else if (w.size() >= 4 && w[1] == "switchport" && w[2] == "access" && w[3] == "vlan") p.vlan = 0;
-          else if (w.size() >= 3 && w[1] == "switchport" && w[2] == "mode") p.mode.clear();
-          else return invalid();
+          if (w[1] == "shutdown")
+            p.enabled = true;
+          else if (w[1] == "description")
+            p.description.clear();
+          else if (w.size() >= 4 && w[1] == "switchport" && w[2] == "access" && w[3] == "vlan")
+            p.vlan = 0;
+          else if (w.size() >= 3 && w[1] == "switchport" && w[2] == "mode")
+            p.mode.clear();
+          else if (w[1] == "speed")
+            std::erase_if(p.extra, [](const std::string& x) { return x.rfind("speed ", 0) == 0; });
+          else
+            return invalid();
           return "";
         }
         return invalid();
@@ -405,7 +430,9 @@ class JunosSession : public Session {
     if (!p.mode.empty())
       out += pre + " unit 0 family ethernet-switching interface-mode " + p.mode + "\r\n";
     if (p.vlan)
-      out += pre + " unit 0 family ethernet-switching vlan members " + std::to_string(p.vlan) + "\r\n";
+      out +=
+          pre + " unit 0 family ethernet-switching vlan members " + std::to_string(p.vlan) + "\r\n";
+    for (const auto& x : p.extra) out += pre + " " + x + "\r\n";
     return out;
   }
 
@@ -452,7 +479,8 @@ class JunosSession : public Session {
     if (w[0] == "exit" || w[0] == "quit") {
       configMode_ = false;
       if (d_.candidate != d_.running)
-        return "The configuration has been changed but not committed\r\nExiting configuration mode\r\n";
+        return "The configuration has been changed but not committed\r\nExiting configuration "
+               "mode\r\n";
       return "Exiting configuration mode\r\n";
     }
     if (w[0] == "show" && w.size() >= 3 && w[1] == "interfaces") {
@@ -527,14 +555,43 @@ class FaultySession : public Session {
     std::lock_guard lock(d_.mutex);
     return inner_->greeting();
   }
-  bool awaitingKey() const override { return inner_->awaitingKey(); }
+  bool awaitingKey() const override { return pager_ != Pager::none || inner_->awaitingKey(); }
 
   Reply input(const std::string& line) override {
+    if (pager_ != Pager::none) return nextFaultyPage();
     int slow = 0;
     Reply r;
     {
       std::lock_guard lock(d_.mutex);
       auto& f = d_.faults;
+      auto fires = [&](Fault& fault) {
+        if (line.empty() || !fault.active() || line.find(fault.match) == std::string::npos)
+          return false;
+        if (fault.skip > 0) {
+          --fault.skip;
+          return false;
+        }
+        ++fault.fired;
+        return true;
+      };
+      if (fires(f.intrude) && d_.hasPort(f.intrude_port)) {
+        // Another administrator, between two of colo's commands.
+        Port p{"INTRUDER", "access", 99, true, {"speed 100"}};
+        d_.running[f.intrude_port] = d_.candidate[f.intrude_port] = p;
+        d_.dump();
+      }
+      if (fires(f.sneak) && d_.hasPort(f.intrude_port)) {
+        d_.running[f.intrude_port].extra.push_back("speed 100");
+        d_.candidate[f.intrude_port] = d_.running[f.intrude_port];
+        d_.dump();
+      }
+      for (auto [fault, kind] :
+           {std::pair{&f.endless_pager, Pager::empty}, std::pair{&f.tiny_pages, Pager::tiny}})
+        if (fires(*fault)) {
+          if (!line.empty()) d_.logCommand(line);
+          pager_ = kind;
+          return {morePrompt()};
+        }
       slow = f.slow_ms;
       if (!line.empty()) {
         // What a password prompt receives is not logged, as on a device.
@@ -583,8 +640,9 @@ class FaultySession : public Session {
         ++f.reject.fired;
         r.text = d_.vendor() == "juniper_junos"
                      ? "error: command rejected by policy\r\n" + inner_->input("").text
-                     : (d_.vendor() == "arista_eos" ? "% Invalid input (rejected by policy)\r\n"
-                                                    : "% Invalid input detected at '^' marker.\r\n\r\n") +
+                     : (d_.vendor() == "arista_eos"
+                            ? "% Invalid input (rejected by policy)\r\n"
+                            : "% Invalid input detected at '^' marker.\r\n\r\n") +
                            inner_->input("").text;
         d_.dump();
         return r;
@@ -598,7 +656,23 @@ class FaultySession : public Session {
       } else {
         r = inner_->input(line);
       }
-      bool changed = before != std::make_tuple(d_.running, d_.saved, d_.candidate, d_.saves, d_.commits);
+      if (fires(f.async_line))
+        insertAfterPortLine(r.text, "*Dec  4 10:00:01.123: %LINK-3-UPDOWN: Interface " +
+                                        d_.running.begin()->first + ", changed state to down\r\n");
+      if (fires(f.prompt_line)) insertAfterPortLine(r.text, promptLike() + "\r\n");
+      if (fires(f.osc_title)) {
+        auto nl = r.text.rfind('\n');
+        r.text.insert(nl == std::string::npos ? 0 : nl + 1, "\x1b]0;" + d_.name() + ": colo\x07");
+      }
+      if (fires(f.prompt_pause)) {
+        // The write ends with a prompt-shaped line; the rest comes later.
+        auto at = afterPortLine(r.text);
+        r.later = "\r\n" + r.text.substr(at);
+        r.text = r.text.substr(0, at) + promptLike();
+        r.pause_ms = 300;
+      }
+      bool changed =
+          before != std::make_tuple(d_.running, d_.saved, d_.candidate, d_.saves, d_.commits);
       secretNext_ = !r.text.empty() && r.text.size() >= 10 &&
                     r.text.compare(r.text.size() - 10, 10, "Password: ") == 0;
       if (changed) d_.dump();
@@ -608,10 +682,46 @@ class FaultySession : public Session {
   }
 
  private:
+  bool junos() const { return d_.vendor() == "juniper_junos"; }
+  std::string promptLike() const { return junos() ? "colo@" + d_.name() + "> " : d_.name() + "#"; }
+  std::string morePrompt() const { return junos() ? "---(more)---" : " --More-- "; }
+
+  // Where the line after the port's first configuration line starts (the
+  // "interface" line, or Junos's first "set" line), else the start.
+  static std::size_t afterPortLine(const std::string& text) {
+    for (const char* first : {"\ninterface ", "\nset interfaces "}) {
+      auto at = ("\n" + text).find(first);
+      if (at == std::string::npos) continue;
+      auto eol = text.find('\n', at);
+      return eol == std::string::npos ? text.size() : eol + 1;
+    }
+    return 0;
+  }
+  static void insertAfterPortLine(std::string& text, const std::string& line) {
+    text.insert(afterPortLine(text), line);
+  }
+
+  // A pager that never ends: empty pages, or one short line each; bounded
+  // (a million pages) should the client never leave.
+  Reply nextFaultyPage() {
+    Reply r;
+    r.echo = false;
+    if (++pages_ > 1000000) {
+      r.close = true;
+      return r;
+    }
+    r.text = "\r\n" + (pager_ == Pager::tiny ? "line " + std::to_string(pages_) + "\r\n" : "") +
+             morePrompt();
+    return r;
+  }
+
+  enum class Pager { none, empty, tiny };
   Device& d_;
   std::unique_ptr<Session> inner_;
   bool drop_ = false, secretNext_ = false;
   int count_ = 0;
+  Pager pager_ = Pager::none;
+  long pages_ = 0;
 };
 
 }  // namespace

@@ -18,6 +18,8 @@ struct Port {
   std::string mode;  // "", "access", "trunk"
   int vlan = 0;      // access vlan, 0 = unset
   bool enabled = true;
+  // Lines colo does not model ("speed 100"), shown as they are (IOS, EOS).
+  std::vector<std::string> extra;
   friend bool operator==(const Port&, const Port&) = default;
 };
 
@@ -28,6 +30,7 @@ using PortTable = std::map<std::string, Port>;
 struct Fault {
   std::string match;  // substring of a command ("" = none)
   int times = 0;
+  int skip = 0;  // matches let through before it fires
   int fired = 0;
   bool active() const { return !match.empty() && (times == 0 || fired < times); }
 };
@@ -37,12 +40,23 @@ struct Faults {
   int drop_after_commands = 0;  // per session; 0 = never
   int drop_times = 0;           // sessions to drop (0 = every one)
   int dropped = 0;
-  Fault reject;  // answer the command with the vendor's error
-  Fault ignore;  // accept the command but do not apply it
-  Fault hang;    // never answer
+  Fault reject;      // answer the command with the vendor's error
+  Fault ignore;      // accept the command but do not apply it
+  Fault hang;        // never answer
   Fault hang_after;  // apply the command, then never answer (its outcome unknown to the client)
   Fault long_line;   // answer with a 50,000-byte line before the real answer
   Fault flood;       // answer with endless output (bounded: 256 MiB or the client leaving)
+  // What a hostile or busy switch does to the output of a command
+  // (docs/design.md §8):
+  Fault async_line;    // a log message inside it, after its "interface" line
+  Fault prompt_line;   // a prompt-shaped line inside it, in the same write
+  Fault prompt_pause;  // ... at the end of a write, the rest 300 ms later
+  Fault intrude;       // before the command, another admin changes intrude_port
+  Fault sneak;         // ... only adds "speed 100" to it
+  Fault osc_title;     // a terminal title escape right before the prompt
+  std::string intrude_port;
+  Fault endless_pager;      // a pager whose every page is empty
+  Fault tiny_pages;         // a pager with one short line per page, without end
   int hang_at_command = 0;  // the device's k-th command (over all sessions) hangs, once; 0 = never
   int hung = 0;             // how many commands hung so far
   int slow_ms = 0;
@@ -74,12 +88,17 @@ class Device {
 
 // What a session says back for one input line.
 struct Reply {
-  std::string text;       // output, including the next prompt
-  bool close = false;     // the session ends (logout)
-  bool drop = false;      // the connection is cut without a word (fault)
-  bool hang = false;      // never answer again (fault)
-  bool echo = true;       // echo the input line (not for passwords)
-  bool flood = false;     // send output without end (fault)
+  Reply() = default;
+  Reply(std::string t, bool closes = false, bool drops = false, bool hangs = false)
+      : text(std::move(t)), close(closes), drop(drops), hang(hangs) {}
+  std::string text;    // output, including the next prompt
+  bool close = false;  // the session ends (logout)
+  bool drop = false;   // the connection is cut without a word (fault)
+  bool hang = false;   // never answer again (fault)
+  bool echo = true;    // echo the input line (not for passwords)
+  bool flood = false;  // send output without end (fault)
+  std::string later;   // sent after pause_ms (fault)
+  int pause_ms = 0;
 };
 
 // One CLI session on a device.

@@ -51,7 +51,8 @@ void writeAll(ssh_channel chan, const std::string& s) {
   if (!s.empty()) ssh_channel_write(chan, s.data(), static_cast<uint32_t>(s.size()));
 }
 
-bool authenticate(ssh_session s, const SwitchConfig& cfg, switchsim::Device& dev, std::string& user) {
+bool authenticate(ssh_session s, const SwitchConfig& cfg, switchsim::Device& dev,
+                  std::string& user) {
   int methods = 0;
   if (cfg.allowPassword) methods |= SSH_AUTH_METHOD_PASSWORD;
   if (cfg.allowInteractive) methods |= SSH_AUTH_METHOD_INTERACTIVE;
@@ -172,6 +173,10 @@ void serve(ssh_session s, const SwitchConfig* cfg, switchsim::Device* dev) {
         if (session->awaitingKey() && !hung) {  // a pager takes one key
           auto reply = session->input(std::string(1, c));
           writeAll(chan, reply.text);
+          if (reply.close) {
+            ssh_channel_send_eof(chan);
+            done = true;
+          }
           continue;
         }
         if (c == '\n' && lastCr) {
@@ -211,6 +216,10 @@ void serve(ssh_session s, const SwitchConfig* cfg, switchsim::Device* dev) {
           break;
         }
         writeAll(chan, (reply.echo ? line + "\r\n" : std::string()) + reply.text);
+        if (reply.pause_ms > 0) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(reply.pause_ms));
+          writeAll(chan, reply.later);
+        }
         line.clear();
         if (reply.close) {
           ssh_channel_send_eof(chan);
@@ -228,7 +237,8 @@ void serve(ssh_session s, const SwitchConfig* cfg, switchsim::Device* dev) {
 
 ssh_key loadOrMakeHostKey(const std::string& path) {
   ssh_key key = nullptr;
-  if (!path.empty() && ssh_pki_import_privkey_file(path.c_str(), nullptr, nullptr, nullptr, &key) == SSH_OK)
+  if (!path.empty() &&
+      ssh_pki_import_privkey_file(path.c_str(), nullptr, nullptr, nullptr, &key) == SSH_OK)
     return key;
   if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &key) != SSH_OK) {
     std::cerr << "switchsim: cannot generate a host key\n";
@@ -243,6 +253,7 @@ switchsim::Fault fault(const json& j) {
   if (j.is_null()) return f;
   f.match = j.value("match", "");
   f.times = j.value("times", 0);
+  f.skip = j.value("skip", 0);
   return f;
 }
 
@@ -264,7 +275,8 @@ int main(int argc, char** argv) {
   ssh_init();
   std::string stateDir = config.value("state_dir", "");
   std::ofstream knownHosts;
-  if (config.contains("known_hosts")) knownHosts.open(config["known_hosts"].get<std::string>(), std::ios::app);
+  if (config.contains("known_hosts"))
+    knownHosts.open(config["known_hosts"].get<std::string>(), std::ios::app);
 
   std::vector<std::unique_ptr<SwitchConfig>> configs;
   std::vector<std::unique_ptr<switchsim::Device>> devices;
@@ -303,6 +315,15 @@ int main(int argc, char** argv) {
       faults.hang_after = fault(fj.value("hang_after", json()));
       faults.long_line = fault(fj.value("long_line", json()));
       faults.flood = fault(fj.value("flood", json()));
+      faults.async_line = fault(fj.value("async_line", json()));
+      faults.prompt_line = fault(fj.value("prompt_line", json()));
+      faults.prompt_pause = fault(fj.value("prompt_pause", json()));
+      faults.intrude = fault(fj.value("intrude", json()));
+      faults.sneak = fault(fj.value("sneak", json()));
+      faults.osc_title = fault(fj.value("osc_title", json()));
+      faults.intrude_port = fj.value("intrude_port", "");
+      faults.endless_pager = fault(fj.value("endless_pager", json()));
+      faults.tiny_pages = fault(fj.value("tiny_pages", json()));
       faults.hang_at_command = fj.value("hang_at_command", 0);
       faults.slow_ms = fj.value("slow_ms", 0);
     }
@@ -316,7 +337,8 @@ int main(int argc, char** argv) {
       if (sj.contains("initial"))
         for (const auto& [port, pj] : sj["initial"].items()) {
           switchsim::Port p{pj.value("description", ""), pj.value("mode", ""), pj.value("vlan", 0),
-                            pj.value("enabled", true)};
+                            pj.value("enabled", true),
+                            pj.value("extra", std::vector<std::string>{})};
           dev->running[port] = dev->saved[port] = dev->candidate[port] = p;
         }
       dev->dump();

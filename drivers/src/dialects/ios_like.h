@@ -27,12 +27,18 @@ class IosLike : public Dialect {
   std::vector<std::string> abortConfig() const override { return {"end"}; }
   std::vector<std::string> save() const override { return {"write memory"}; }
   std::vector<std::string> portLines(std::string_view output, std::string_view port) const override;
+  std::vector<std::string> shownLines(const std::vector<std::string>& commands,
+                                      std::string_view port) const override;
   PortState parsePort(const std::vector<std::string>& lines) const override;
-  std::vector<std::string> restorePort(std::string_view port, const PortState& captured) const override;
+  std::vector<std::string> restorePort(std::string_view port,
+                                       const PortState& captured) const override;
 
  protected:
   // The mode a port is in when the configuration does not say.
   virtual std::string defaultMode() const { return ""; }
+  // Whether showPort() closes the block with an "end" line (IOS does, EOS
+  // does not): output without it was cut off.
+  virtual bool endsWithEnd() const { return false; }
 };
 
 }  // namespace colo::drivers::dialects

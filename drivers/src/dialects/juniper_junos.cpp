@@ -5,13 +5,16 @@
 
 #include "../text.h"
 #include "colo/drivers/dialect.h"
+#include "colo/drivers/error.h"
 
 namespace colo::drivers::dialects {
 
 class JuniperJunos final : public Dialect {
  public:
   std::string_view name() const override { return "juniper_junos"; }
-  std::string promptPattern() const override { return R"(^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+[>#] ?$)"; }
+  std::string promptPattern() const override {
+    return R"(^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+[>#] ?$)";
+  }
   std::string morePattern() const override { return R"(---\(more( \d+%)?\)---\s*$)"; }
   bool refused(std::string_view output) const override {
     static const std::regex re(
@@ -44,15 +47,43 @@ class JuniperJunos final : public Dialect {
   std::string showPort(std::string_view port) const override {
     return "show configuration interfaces " + std::string(port) + " | display set";
   }
-  std::vector<std::string> portLines(std::string_view output, std::string_view port) const override {
+  // Every line is "set interfaces PORT ..."; a virtual chassis adds its
+  // member's role ("{master:0}"), set aside. Anything else makes the
+  // reading fail (docs/design.md §8).
+  std::vector<std::string> portLines(std::string_view output,
+                                     std::string_view port) const override {
+    static const std::regex kRole(R"(\{(master|backup|linecard|primary)(:\d+)?\})");
     std::vector<std::string> lines;
     std::string prefix = "set interfaces " + std::string(port) + " ";
     std::istringstream in{std::string(output)};
     for (std::string line; std::getline(in, line);) {
       while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-      if (line.rfind(prefix, 0) == 0) lines.push_back(line);
+      if (line.rfind(prefix, 0) == 0)
+        lines.push_back(line);
+      else if (!line.empty() && !std::regex_match(line, kRole))
+        throw DriverError(DriverErrorKind::protocol,
+                          "the output holds '" + text::sanitize(line.substr(0, 120)) +
+                              "', which is not a 'set interfaces " + std::string(port) +
+                              "' line (a log message, a prompt, another session's output?)");
     }
     return lines;
+  }
+  std::vector<std::string> shownLines(const std::vector<std::string>& commands,
+                                      std::string_view port) const override {
+    // Junos quotes a description when it shows it, or not, whatever the
+    // command did: both spellings are the same line.
+    std::vector<std::string> out;
+    std::string prefix = "set interfaces " + std::string(port) + " ";
+    std::string description = prefix + "description ";
+    for (const auto& c : commands) {
+      if (c.rfind(prefix, 0) != 0) continue;
+      out.push_back(c);
+      if (c.rfind(description, 0) != 0) continue;
+      std::string value = c.substr(description.size());
+      bool quoted = value.size() >= 2 && value.front() == '"' && value.back() == '"';
+      out.push_back(description + (quoted ? value.substr(1, value.size() - 2) : '"' + value + '"'));
+    }
+    return out;
   }
   PortState parsePort(const std::vector<std::string>& lines) const override {
     PortState p;
@@ -73,7 +104,8 @@ class JuniperJunos final : public Dialect {
     }
     return p;
   }
-  std::vector<std::string> restorePort(std::string_view port, const PortState& captured) const override {
+  std::vector<std::string> restorePort(std::string_view port,
+                                       const PortState& captured) const override {
     std::vector<std::string> cmds = {"delete interfaces " + std::string(port)};
     cmds.insert(cmds.end(), captured.lines.begin(), captured.lines.end());
     return cmds;

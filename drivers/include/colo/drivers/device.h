@@ -30,8 +30,10 @@ class Device {
   // DriverError(rejected) naming switch and command, with the device's own
   // words.
   std::string run(std::string_view command);
-  // A port's configuration; refused (DriverError) when it holds control
-  // characters, since colo would replay it on a restore.
+  // A port's configuration, read strictly: DriverError(protocol) when the
+  // output holds anything that is not the port's configuration or when more
+  // output follows the prompt; (rejected) when it holds control characters,
+  // since colo would replay it on a restore.
   PortState readPort(std::string_view port);
   // Enters configuration mode, sends `commands`, and commits; on a refusal
   // aborts the configuration session before throwing.
@@ -50,6 +52,8 @@ class Device {
   std::string runRaw(std::string_view command);
   // Reads to the next prompt, paging through any pager on the way.
   std::string readPrompt();
+  // Throws DriverError(protocol) unless the session is quiet at its prompt.
+  void settled();
 
   std::string name_;
   CliChannelPtr channel_;

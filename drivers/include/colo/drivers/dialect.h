@@ -62,11 +62,22 @@ class Dialect {
   virtual std::string portCommandsHelp() const = 0;
 
   virtual std::string showPort(std::string_view port) const = 0;
-  // The configuration lines of `port` in the output of showPort().
-  virtual std::vector<std::string> portLines(std::string_view output, std::string_view port) const = 0;
+  // The configuration lines of `port` in the output of showPort(). The
+  // reading is strict (docs/design.md §8): a line that is neither the
+  // device's framing nor the port's configuration (a log message, a
+  // prompt-shaped line, a cut-off output) throws DriverError(protocol)
+  // saying which line; a capture is never shortened by what it cannot read.
+  virtual std::vector<std::string> portLines(std::string_view output,
+                                             std::string_view port) const = 0;
+  // The lines `port` shows once `commands` (a rendered template) ran on it:
+  // what verify accepts beyond nothing. A line the port shows that is not
+  // here was put there by someone else.
+  virtual std::vector<std::string> shownLines(const std::vector<std::string>& commands,
+                                              std::string_view port) const = 0;
   virtual PortState parsePort(const std::vector<std::string>& lines) const = 0;
   // Configuration-mode commands that put `port` back exactly as captured.
-  virtual std::vector<std::string> restorePort(std::string_view port, const PortState& captured) const = 0;
+  virtual std::vector<std::string> restorePort(std::string_view port,
+                                               const PortState& captured) const = 0;
 };
 
 // The dialect of a vendor name ("cisco_ios", ...), or nullptr.

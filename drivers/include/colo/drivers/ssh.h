@@ -18,7 +18,7 @@ struct SshOptions {
   std::string password;
   std::string key_file;
   std::string key_passphrase;
-  std::string known_hosts;  // OpenSSH format
+  std::string known_hosts;           // OpenSSH format
   bool accept_new_host_key = false;  // add an unknown key (never a changed one)
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::seconds keepalive_interval{15};
