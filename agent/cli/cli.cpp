@@ -42,15 +42,22 @@ int cmdToken(CommandContext& s, const std::string& name, const std::string& role
   return 0;
 }
 
-int exitCodeOf(inv::ErrorKind k) { return k == inv::ErrorKind::invalid_input ? 2 : 1; }
+int exitCodeOf(inv::ErrorKind k) {
+  return k == inv::ErrorKind::invalid_input ? 2 : 1;
+}
 
 const char* kindName(inv::ErrorKind k) {
   switch (k) {
-    case inv::ErrorKind::invalid_input: return "invalid_input";
-    case inv::ErrorKind::not_found: return "not_found";
-    case inv::ErrorKind::conflict: return "conflict";
-    case inv::ErrorKind::exhausted: return "exhausted";
-    case inv::ErrorKind::storage: return "storage";
+    case inv::ErrorKind::invalid_input:
+      return "invalid_input";
+    case inv::ErrorKind::not_found:
+      return "not_found";
+    case inv::ErrorKind::conflict:
+      return "conflict";
+    case inv::ErrorKind::exhausted:
+      return "exhausted";
+    case inv::ErrorKind::storage:
+      return "storage";
     case inv::ErrorKind::moved:
       return "moved";
   }
@@ -60,7 +67,8 @@ const char* kindName(inv::ErrorKind k) {
 }  // namespace
 
 int runCli(int argc, char** argv) {
-  CLI::App app{"colo: colocation provisioning for the data center (racks, power, ports, addresses)"};
+  CLI::App app{
+      "colo: colocation provisioning for the data center (racks, power, ports, addresses)"};
   app.require_subcommand(1);
   // Global options may come before or after the subcommand; every
   // subcommand's help lists them and the exit codes.
@@ -70,7 +78,8 @@ int runCli(int argc, char** argv) {
       "Global options (before or after the subcommand): --config FILE (or $COLO_CONFIG),\n"
       "  --inventory PATH, --state PATH, --playbooks DIR, --json.\n"
       "Exit codes: 0 done; 1 the operation failed (nothing fits, conflict, not found);\n"
-      "  2 bad usage or invalid input; 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP (after restoring the switches).\n";
+      "  2 bad usage or invalid input; 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP (after "
+      "restoring the switches).\n";
   app.footer(kFooter);
   Options opt;
   // The last of a repeated option wins, so a wrapper's defaults can be overridden.
@@ -125,7 +134,8 @@ int runCli(int argc, char** argv) {
       sub("provision", "reserve, configure, verify, save, complete; on failure restore and release",
           [&](CommandContext& s) { return cmdProvision(s, arg, dryRun); });
   prov->add_option("REQUEST", arg, "request file (.json, .yaml)")->required();
-  prov->add_flag("--dry-run", dryRun, "print the plan and the exact commands per switch; touch nothing");
+  prov->add_flag("--dry-run", dryRun,
+                 "print the plan and the exact commands per switch; touch nothing");
   sub("release", "unconfigure the ports, then free everything a request holds",
       [&](CommandContext& s) { return cmdRelease(s, arg); })
       ->add_option("REQUEST_ID", arg, "request id")
@@ -157,11 +167,17 @@ int runCli(int argc, char** argv) {
   // Needs no config, ledger or inventory: answered before any is read.
   bool completing = false;
   completion->callback([&] { completing = true; });
-  sub("agent", "run the HTTP daemon (needs --config)", [&](CommandContext& s) {
-    if (s.config().file.empty())
-      throw inv::Error(inv::ErrorKind::invalid_input, "colo agent needs --config FILE (listen, tokens, credentials)");
-    return runAgent(s.config(), s.inventory(), s.playbooks());
-  });
+  bool initLedger = false;
+  sub("agent", "run the HTTP daemon (needs --config)",
+      [&](CommandContext& s) {
+        if (s.config().file.empty())
+          throw inv::Error(inv::ErrorKind::invalid_input,
+                           "colo agent needs --config FILE (listen, tokens, credentials)");
+        return runAgent(s.config(), s.inventory(), s.playbooks(), initLedger);
+      })
+      ->add_flag("--init", initLedger,
+                 "create the ledger when it does not exist yet (as colo init would); without it a "
+                 "missing ledger is an error, so a mistyped state: is never a new, empty ledger");
 
   // A mistyped subcommand: say which one was meant.
   // (The first word that is neither an option nor a global option's value.)

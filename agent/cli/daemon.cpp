@@ -95,10 +95,19 @@ class RateLimit {
 
 }  // namespace
 
-int runAgent(const Config& config, const inv::Inventory& inventory, const Playbooks& playbooks) {
+int runAgent(const Config& config, const inv::Inventory& inventory, const Playbooks& playbooks,
+             bool createLedger) {
   std::set<std::string> holidays(config.holidays.begin(), config.holidays.end());
   SlaCalendar sla(inv::TimeZone::named(inventory.site.timezone), holidays);
-  auto ledgerOwner = openLedger(config, inv::Ledger::Open::create);
+  // A missing ledger is a mistyped state: (or a lost disk), not a new data
+  // center: only colo init, or --init said out loud, creates one.
+  auto ledgerOwner =
+      openLedger(config, createLedger ? inv::Ledger::Open::create : inv::Ledger::Open::must_exist);
+  if (createLedger && ledgerOwner->foundVersion() == 0)
+    logEvent({{"level", "warn"},
+              {"event", "ledger.created"},
+              {"ledger", ledgerOwner->path()},
+              {"message", "created a new, empty ledger (--init)"}});
   inv::Ledger& ledger = *ledgerOwner;
   std::mutex ledgerMutex;
   std::atomic<bool> stopping{false};
@@ -124,9 +133,9 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   if (!config.callback_allowed_urls.empty() && secret.empty())
     throw inv::Error(inv::ErrorKind::invalid_input,
                      "callbacks are allowed (callback.allowed_urls) but callback.secret_env " +
-                         (config.callback_secret_env.empty() ? std::string("is not set in the config")
-                                                             : "names " + config.callback_secret_env +
-                                                                   ", which is not set"));
+                         (config.callback_secret_env.empty()
+                              ? std::string("is not set in the config")
+                              : "names " + config.callback_secret_env + ", which is not set"));
   // Every ended request's callback is in the outbox (again: idempotent by
   // delivery id), so a crash between the end and the enqueue loses nothing.
   StatusWriter(ledger, sla, config.public_url).queueEndingCallbacks();
@@ -175,6 +184,7 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   std::mutex probeMutex;
   TimeSource::Steady probedAt{};
   bool reachable = true;
+  ctx.acceptingWork = [&] { return ownership->current(); };
   ctx.ready = [&] {
     if (!workers.running() || !ownership->current()) return false;
     std::lock_guard probe(probeMutex);
@@ -200,7 +210,8 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   HttpServerOptions opt;
   auto colon = config.listen.rfind(':');
   opt.host = config.listen.substr(0, colon);
-  if (opt.host.size() > 2 && opt.host.front() == '[') opt.host = opt.host.substr(1, opt.host.size() - 2);
+  if (opt.host.size() > 2 && opt.host.front() == '[')
+    opt.host = opt.host.substr(1, opt.host.size() - 2);
   opt.port = std::stoi(config.listen.substr(colon + 1));
   opt.threads = 2;
   opt.max_connections = config.max_connections;
@@ -236,9 +247,11 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
                     }));
   workers.start(adopted);
   deliverer.start();
-  logEvent({{"level", "info"}, {"event", "listening"},
+  logEvent({{"level", "info"},
+            {"event", "listening"},
             {"address", opt.host + ":" + std::to_string(server.port())},
-            {"tls", !opt.tls_cert.empty()}, {"workers", config.workers}});
+            {"tls", !opt.tls_cert.empty()},
+            {"workers", config.workers}});
   server.run();
   stopping = true;  // nothing waits on another writer's lock from here on
   api.reset();

@@ -8,8 +8,9 @@
 
 namespace colo::agent {
 
-// Serves until SIGINT/SIGTERM; returns the exit code.
+// Serves until SIGINT/SIGTERM; returns the exit code. The ledger must exist
+// (colo init) unless `createLedger`.
 int runAgent(const Config& config, const inventory::Inventory& inventory,
-             const Playbooks& playbooks);
+             const Playbooks& playbooks, bool createLedger = false);
 
 }  // namespace colo::agent

@@ -26,6 +26,9 @@ struct ApiContext {
   std::function<void()> callbackQueued;  // a delivery was queued
   std::function<std::string()> metrics;  // Prometheus text
   std::function<bool()> ready;
+  // Whether new work may be taken (false once the ledger file was deleted
+  // or replaced under the agent): a request is then answered 503.
+  std::function<bool()> acceptingWork;
 };
 
 }  // namespace colo::agent

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -94,10 +95,29 @@ class FileSwitchHold final : public SwitchHold {
   int fd_;
 };
 
+// A file's identity: device and inode, whatever path names it.
+struct FileId {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  bool known = false;
+};
+
+FileId fileId(const std::string& path) {
+  struct stat st {};
+  if (path.empty() || ::stat(path.c_str(), &st) != 0) return {};
+  return {st.st_dev, st.st_ino, true};
+}
+
 class FileOwnership final : public Ownership {
  public:
-  FileOwnership(std::string lockDir, const std::string& kind, std::shared_ptr<TimeSource> time)
-      : dir_(std::move(lockDir)), time_(std::move(time)) {
+  // `ledgerPath`: the ledger this process opened; while the path names
+  // another file (or none), this process takes no new work (current()).
+  FileOwnership(std::string lockDir, const std::string& kind, std::shared_ptr<TimeSource> time,
+                std::string ledgerPath = {})
+      : dir_(std::move(lockDir)),
+        time_(std::move(time)),
+        ledgerPath_(std::move(ledgerPath)),
+        ledgerId_(fileId(ledgerPath_)) {
     id_ = kind + ":" + hostName() + ":" + std::to_string(getpid()) + ":" + nonce();
     path_ = ownerFile(dir_, id_);
     std::error_code ec;
@@ -128,7 +148,24 @@ class FileOwnership final : public Ownership {
     return held;
   }
 
-  bool current() const override { return true; }
+  // The ledger at its path is still the file this process opened: not
+  // deleted, not replaced (a backup moved over it). Otherwise this process
+  // and the next one would keep two ledgers of one data center; it says so
+  // once and takes no new work (docs/design.md §12).
+  bool current() const override {
+    if (!ledgerId_.known) return true;
+    auto now = fileId(ledgerPath_);
+    if (now.known && now.dev == ledgerId_.dev && now.ino == ledgerId_.ino) return true;
+    if (!lostLogged_.exchange(true))
+      logEvent({{"level", "error"},
+                {"event", "ledger.lost"},
+                {"ledger", ledgerPath_},
+                {"message", now.known ? "the ledger file was replaced since this process opened "
+                                        "it; taking no new work (restart the agent)"
+                                      : "the ledger file was deleted since this process opened "
+                                        "it; taking no new work (restore it, then restart)"}});
+    return false;
+  }
   std::function<bool()> watch() override {
     return [] { return false; };
   }
@@ -151,6 +188,9 @@ class FileOwnership final : public Ownership {
  private:
   std::string dir_, id_, path_;
   std::shared_ptr<TimeSource> time_;
+  std::string ledgerPath_;
+  FileId ledgerId_;
+  mutable std::atomic<bool> lostLogged_{false};
   int fd_ = -1;
 };
 
@@ -341,9 +381,15 @@ std::unique_ptr<SwitchHold> LeaseOwnership::hold(const std::string& name, std::c
   return std::make_unique<LeaseSwitchHold>(shared_from_this(), name, holder);
 }
 
-// Lock files live beside a SQLite ledger.
+// Lock files live beside a SQLite ledger: beside the file itself, its
+// symbolic links resolved, so that every path to one ledger finds the same
+// locks (and the same owners).
 std::string lockDirFor(const Config& config) {
-  auto dir = std::filesystem::path(config.ledger_location).parent_path();
+  std::error_code ec;
+  auto file = std::filesystem::canonical(config.ledger_location, ec);
+  if (ec) file = std::filesystem::weakly_canonical(config.ledger_location, ec);
+  if (ec) file = config.ledger_location;
+  auto dir = file.parent_path();
   return (dir.empty() ? std::filesystem::path("locks") : dir / "locks").string();
 }
 
@@ -352,7 +398,8 @@ std::string lockDirFor(const Config& config) {
 std::shared_ptr<Ownership> makeOwnership(const Config& config, const std::string& kind) {
   if (inv::isPostgresUri(config.ledger_location))
     return std::make_shared<LeaseOwnership>(config, kind);
-  return std::make_shared<FileOwnership>(lockDirFor(config), kind, config.time);
+  return std::make_shared<FileOwnership>(lockDirFor(config), kind, config.time,
+                                         config.ledger_location);
 }
 
 std::shared_ptr<Ownership> fileOwnership(const std::string& lockDir, const std::string& kind) {

@@ -588,3 +588,45 @@ TEST_CASE("a release the switch refuses frees nothing and can be asked for again
   CHECK(site.sql("SELECT count(*) FROM port_claims") == "0\n");
   CHECK(site.sim->state("tor")["saved"]["GigabitEthernet1/0/1"]["description"] == "unused");
 }
+
+TEST_CASE("a ledger deleted or replaced under the agent: not ready, no new work, said once") {
+  if (colo::test::onPostgres()) return;  // a file's identity: SQLite (docs/design.md §12)
+  for (const char* how : {"deleted", "replaced"}) {
+    INFO(how);
+    Site site;
+    REQUIRE(site.call("GET", "/readyz").status == 200);
+    if (std::string(how) == "deleted") {
+      std::filesystem::remove(site.state);
+    } else {
+      // A backup moved over the ledger: another file at the same path.
+      auto backup = site.state + ".bak";
+      std::filesystem::copy_file(site.state, backup);
+      std::filesystem::rename(backup, site.state);
+    }
+    CHECK(site.call("GET", "/readyz").status == 503);
+    auto r = site.call("POST", "/v1/requests", kRequester, site.request("REQ-9"));
+    CHECK(r.status == 503);
+    CHECK(r.j()["detail"].get<std::string>().find("its ledger file is not the one it opened") !=
+          std::string::npos);
+    CHECK(site.call("GET", "/readyz").status == 503);
+    auto log = site.agent->log();
+    auto first = log.find("\"event\":\"ledger.lost\"");
+    CHECK(first != std::string::npos);
+    CHECK(log.find("\"event\":\"ledger.lost\"", first + 1) == std::string::npos);  // once
+    CHECK(log.find(std::string("the ledger file was ") + how) != std::string::npos);
+  }
+}
+
+TEST_CASE("the agent refuses a ledger that does not exist, unless told --init") {
+  if (colo::test::onPostgres()) return;  // a mistyped file path: SQLite
+  Site site;  // a config whose state: the harness's agent created (--init)
+  site.agent.reset();
+  auto typo = site.state + ".bd";
+  auto cfg = Child::slurp(site.config);
+  cfg.replace(cfg.find("state: " + site.state), 7 + site.state.size(), "state: " + typo);
+  auto mistyped = site.dir.write("mistyped.yaml", cfg);
+  auto r = colo::test::run({COLO_BINARY, "--config", mistyped, "agent"}, site.dir);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("no ledger at " + typo + "; create it with `colo init`") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(typo));
+}

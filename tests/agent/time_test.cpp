@@ -273,3 +273,28 @@ TEST_CASE("a lease lapses by the clock: others see its owner gone, and its jobs 
   CHECK(lapsed());
   CHECK(ownerA->watch()() == false);  // a job started now may act
 }
+
+TEST_CASE("one ledger reached by two paths has one set of owners and switch locks") {
+  if (colo::test::onPostgres()) return;  // leases live in the ledger itself
+  TempDir dir;
+  auto time = std::make_shared<ManualTime>(kStart);
+  Config direct = configAt(dir, time);
+  // The same file through a symbolic link to its directory.
+  auto real = std::filesystem::path(direct.ledger_location);
+  auto alias = std::filesystem::path(dir.path()) / "alias";
+  std::filesystem::create_directory_symlink(real.parent_path(), alias);
+  Config linked = direct;
+  linked.ledger_location = (alias / real.filename()).string();
+  auto agent = colo::agent::makeOwnership(direct, "agent");
+  auto cli = colo::agent::makeOwnership(linked, "cli");
+  // The agent is alive to the CLI: its jobs are not orphans to adopt.
+  CHECK(cli->alive(agent->id()));
+  CHECK(agent->alive(cli->id()));
+  // And a switch held by one is busy for the other.
+  auto held = agent->hold("sw1", 30s, {});
+  auto waiting = std::async(std::launch::async, [&] { return cli->hold("sw1", 30s, {}); });
+  CHECK(waiting.wait_for(100ms) == std::future_status::timeout);
+  held.reset();
+  REQUIRE(waiting.wait_for(60s) == std::future_status::ready);
+  CHECK(waiting.get() != nullptr);
+}

@@ -47,7 +47,9 @@ struct Cli {
   std::string dump() { return colo::test::ledgerDump(state, dir); }
 };
 
-std::string request(const std::string& name) { return kExamples + "/requests/" + name; }
+std::string request(const std::string& name) {
+  return kExamples + "/requests/" + name;
+}
 
 }  // namespace
 
@@ -75,10 +77,10 @@ vlans: [{id: 5000, name: v}]
   auto r = colo({"--inventory", bad, "validate"});
   CHECK(r.exit_code == 2);
   CHECK(r.out.empty());
-  CHECK(r.err == bad + ":3:5: rack 'R01' names switch 'nope', which is not defined under 'switches'\n" +
-                     bad + ":8:9: device 'd1' occupies units 41-43, outside rack 'R01' (1-42)\n" +
-                     bad + ":9:14: vlan: field 'id' is 5000, must be between 1 and 4094\n" +
-                     "3 errors\n");
+  CHECK(r.err ==
+        bad + ":3:5: rack 'R01' names switch 'nope', which is not defined under 'switches'\n" +
+            bad + ":8:9: device 'd1' occupies units 41-43, outside rack 'R01' (1-42)\n" + bad +
+            ":9:14: vlan: field 'id' is 5000, must be between 1 and 4094\n" + "3 errors\n");
   auto j = json::parse(colo({"--inventory", bad, "--json", "validate"}).out);
   CHECK(j["valid"] == false);
   CHECK(j["errors"].size() == 3);
@@ -296,8 +298,9 @@ TEST_CASE("bad input gets a clear error, exit 2, and the ledger is unchanged") {
   // Same id, other body: a conflict, not a second reservation.
   auto r = colo({"reserve", variant("\"power_watts\": 450", "\"power_watts\": 500")});
   CHECK(r.exit_code == 1);
-  CHECK(r.err == "colo: request REQ-2026-0142 was already received with a different body; a "
-                 "changed request needs a new id\n");
+  CHECK(r.err ==
+        "colo: request REQ-2026-0142 was already received with a different body; a "
+        "changed request needs a new id\n");
   CHECK(colo.dump() == before);
 }
 
@@ -306,8 +309,19 @@ TEST_CASE("a ledger that is not colo's, or is newer, is refused and left untouch
   colo.dir.write("colo.db", "accounting spreadsheet\n");
   auto r = colo({"reserve", request("bappeda-web.json")});
   CHECK(r.exit_code == 2);
-  CHECK(r.err == "colo: " + colo.state + " is not a colo ledger (SQLite: file is not a database)\n");
+  CHECK(r.err ==
+        "colo: " + colo.state + " is not a colo ledger (SQLite: file is not a database)\n");
   CHECK(Child::slurp(colo.state) == "accounting spreadsheet\n");
+
+  // An empty file (truncated, or touched by mistake) is not a new ledger,
+  // even to a command that only reads.
+  colo.dir.write("colo.db", "");
+  r = colo({"requests"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "colo: ledger " + colo.state +
+                     " is an empty file, not a colo ledger (restore it from a backup, or create "
+                     "a new ledger with `colo init`)\n");
+  CHECK(std::filesystem::file_size(colo.state) == 0);
 
   std::filesystem::remove(colo.state);
   REQUIRE(colo({"init"}).exit_code == 0);
@@ -328,7 +342,8 @@ TEST_CASE("validate finds a device put where colo reserved") {
   REQUIRE(colo({"reserve", request("bappeda-web.json")}).exit_code == 0);
   std::string inv = Child::slurp(kInventory);
   std::string marker = "      - {name: dinkes-db01,";
-  inv.replace(inv.find(marker), 0, "      - {name: new-fw01, position: 29, height: 1, power_watts: 50}\n");
+  inv.replace(inv.find(marker), 0,
+              "      - {name: new-fw01, position: 29, height: 1, power_watts: 50}\n");
   auto edited = colo.dir.write("inventory.yaml", inv);
   auto r = colo({"--inventory", edited, "validate"});
   CHECK(r.exit_code == 2);
@@ -356,15 +371,19 @@ TEST_CASE("the config file is honoured, flags override it, and a bad one is refu
   CHECK(std::filesystem::exists(dir.file("state/colo.db")));  // relative to the config
   auto other = dir.file("other.db");
   REQUIRE(run({"--config", cfg, "--state", other, "init"}).exit_code == 0);
-  CHECK(run({"--config", cfg, "--state", other, "reserve", request("bappeda-web.json")}).exit_code == 0);
+  CHECK(
+      run({"--config", cfg, "--state", other, "reserve", request("bappeda-web.json")}).exit_code ==
+      0);
   CHECK(std::filesystem::exists(other));
 
-  auto bad = dir.write("bad.yaml", "inventory: x.yaml\nworkers: many\ncallback: {max_atempts: 3}\n");
+  auto bad =
+      dir.write("bad.yaml", "inventory: x.yaml\nworkers: many\ncallback: {max_atempts: 3}\n");
   r = run({"--config", bad, "racks"});
   CHECK(r.exit_code == 2);
   CHECK(r.err == bad + ":2:10: the config: field 'workers' must be a whole number, not 'many'\n" +
-                     bad + ":3:12: unknown field 'max_atempts' in callback (did you mean "
-                           "'max_attempts'?)\n" +
+                     bad +
+                     ":3:12: unknown field 'max_atempts' in callback (did you mean "
+                     "'max_attempts'?)\n" +
                      "colo: config " + bad + " is invalid (2 errors)\n");
 
   // A switch naming credentials the config lacks is an inventory error.

@@ -28,7 +28,7 @@ class Agent {
       dup2(out[1], 1);
       dup2(out[1], 2);
       close(out[0]);
-      execl(COLO_BINARY, COLO_BINARY, "--config", config.c_str(), "agent", nullptr);
+      execl(COLO_BINARY, COLO_BINARY, "--config", config.c_str(), "agent", "--init", nullptr);
       _exit(127);
     }
     close(out[1]);

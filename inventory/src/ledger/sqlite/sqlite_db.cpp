@@ -422,6 +422,14 @@ class SqliteDb : public Db {
     } else if (fs::is_directory(path, ec)) {
       throw Error(ErrorKind::invalid_input,
                   "ledger " + path + " is a directory, not a colo ledger file");
+    } else if (!create && fs::file_size(path, ec) == 0 && !ec) {
+      // SQLite would take an empty file for an empty database and the
+      // schema would be written into it: a truncated or mistyped ledger
+      // must not quietly become a new one.
+      throw Error(ErrorKind::invalid_input,
+                  "ledger " + path +
+                      " is an empty file, not a colo ledger (restore it from a backup, or "
+                      "create a new ledger with `colo init`)");
     }
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     sqlite3* handle = nullptr;
