@@ -1,5 +1,7 @@
 #include "core/url.h"
 
+#include <charconv>
+
 #include <boost/url/parse.hpp>
 #include <boost/url/src.hpp>  // Boost.URL's compiled part, here and nowhere else
 #include <boost/url/url_view.hpp>
@@ -55,27 +57,57 @@ std::optional<HttpUrl> parse(const std::string& text, bool entry, std::string& w
     why = "has no host";
     return std::nullopt;
   }
+  // A host the connection can use as written: an IPv4 or IPv6 address, or
+  // a DNS name.
+  bool nameOk = u.host_type() != boost::urls::host_type::ipvfuture;
+  if (u.host_type() == boost::urls::host_type::name)
+    for (char c : out.host)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') nameOk = false;
+  if (!nameOk) {
+    why = "host '" + std::string(u.encoded_host()) + "' is not an address or a DNS name";
+    return std::nullopt;
+  }
   if (u.has_port()) {
-    auto p = u.port();
-    if (p.empty() || p.size() > 5 || u.port_number() == 0) {
-      why = "port '" + std::string(p) + "' is not a port number";
+    // Read here, not by port_number(), which wraps a port above 65535.
+    std::string p(u.port());
+    int number = 0;
+    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), number);
+    if (p.empty() || ec != std::errc{} || end != p.data() + p.size() || number < 1 ||
+        number > 65535) {
+      why = "port '" + p + "' is not a port number (1-65535)";
       return std::nullopt;
     }
-    out.port = u.port_number();
+    out.port = number;
   } else {
     out.port = out.scheme == "https" ? 443 : 80;
   }
   out.authority = u.encoded_host_and_port();
   out.target = u.encoded_target();
   if (out.target.empty() || out.target.front() != '/') out.target = "/" + out.target;
-  for (auto seg : u.segments()) out.path.emplace_back(seg);
-  // "/a/b/" and "/a/b" name the same folder.
-  if (!out.path.empty() && out.path.back().empty()) out.path.pop_back();
-  for (const auto& s : out.path)
-    if (s == "." || s == "..") {
+  // After an authority the path is empty or starts with '/' (RFC 3986
+  // 3.3): Boost.URL 1.81 reads "http://h:1:2/" as port 1 and path ":2/".
+  std::string_view path = u.encoded_path();
+  if (!path.empty() && path.front() != '/') {
+    why = "'" + std::string(u.encoded_authority()) + std::string(path.substr(0, path.find('/'))) +
+          "' is not a host and port";
+    return std::nullopt;
+  }
+  // Segments read from the path as written (Boost.URL's segment views
+  // drop "." segments), percent-decoded: a dot segment in any spelling is
+  // refused, since the path is compared with the allow-list as sent.
+  for (std::size_t at = path.empty() ? std::string_view::npos : 1; at != std::string_view::npos;) {
+    auto next = path.find('/', at);
+    auto raw = path.substr(at, next == std::string_view::npos ? std::string_view::npos : next - at);
+    std::string decoded = boost::urls::pct_string_view(raw).decode();
+    if (decoded == "." || decoded == "..") {
       why = "path must not contain '.' or '..' segments";
       return std::nullopt;
     }
+    out.path.push_back(std::move(decoded));
+    at = next == std::string_view::npos ? next : next + 1;
+  }
+  // "/a/b/" and "/a/b" name the same folder.
+  if (!out.path.empty() && out.path.back().empty()) out.path.pop_back();
   return out;
 }
 

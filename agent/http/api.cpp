@@ -358,6 +358,10 @@ void Api::handle(const HttpRequest& req, std::function<void(HttpResponse)> reply
   // Resources a client polls carry an ETag.
   call.reply = [etag = ETagCheck(req), reply](HttpResponse res) {
     etag(res);
+    // A letter or an elevation opened in a browser: nothing in it runs,
+    // loads or frames (the same headers as the console's copies).
+    if (isDocument(res) && !res.headers.count("Content-Security-Policy"))
+      addDocumentHeaders(res, "default-src 'none'; style-src 'unsafe-inline'");
     reply(std::move(res));
   };
   try {

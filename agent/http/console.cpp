@@ -27,11 +27,7 @@ constexpr const char* kLoginCookie = "colo_login";  // the login form's CSRF tok
 constexpr std::size_t kFormBytes = 4096;            // a login or a button: nothing larger
 
 HttpResponse withHeaders(HttpResponse r, const std::string& csp) {
-  r.headers["Content-Security-Policy"] = csp;
-  r.headers["X-Content-Type-Options"] = "nosniff";
-  r.headers["X-Frame-Options"] = "DENY";
-  r.headers["Referrer-Policy"] = "no-referrer";
-  r.headers["Cache-Control"] = "no-store";
+  addDocumentHeaders(r, csp);
   return r;
 }
 

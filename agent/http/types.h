@@ -12,7 +12,7 @@ struct HttpRequest {
   std::string authorization;
   std::string content_type;
   std::string body;
-  std::string remote;  // peer address, for logs
+  std::string remote;                          // peer address, for logs
   std::map<std::string, std::string> headers;  // every header, names in lower case
 };
 
@@ -22,5 +22,21 @@ struct HttpResponse {
   std::string body;
   std::map<std::string, std::string> headers;
 };
+
+// A document a browser renders (HTML, SVG), from the API or the console:
+// its content security policy, never sniffed as another type, never framed,
+// no referrer, never cached (docs/design.md §11).
+inline void addDocumentHeaders(HttpResponse& r, const std::string& csp) {
+  r.headers["Content-Security-Policy"] = csp;
+  r.headers["X-Content-Type-Options"] = "nosniff";
+  r.headers["X-Frame-Options"] = "DENY";
+  r.headers["Referrer-Policy"] = "no-referrer";
+  r.headers["Cache-Control"] = "no-store";
+}
+
+// Whether `r` is such a document.
+inline bool isDocument(const HttpResponse& r) {
+  return r.content_type.rfind("text/html", 0) == 0 || r.content_type.rfind("image/svg+xml", 0) == 0;
+}
 
 }  // namespace colo::agent

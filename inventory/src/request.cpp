@@ -120,11 +120,14 @@ class ObjectReader {
       problems_.add(field(key), "must be 1 to " + std::to_string(maxLen) + " characters long");
       return std::nullopt;
     }
-    for (unsigned char c : s)
-      if (c < 0x20 || c == 0x7f) {
-        problems_.add(field(key), "must not contain control characters or line breaks");
-        return std::nullopt;
-      }
+    // Control and format characters (a bidi override turns "Dinas
+    // \u202eakitamrofnI" into "Dinas Informatika" on paper) are refused,
+    // not shown.
+    if (auto bad = firstUnsafeCharacter(s)) {
+      problems_.add(field(key),
+                    "must not contain control or format characters (it holds " + *bad + ")");
+      return std::nullopt;
+    }
     return s;
   }
 

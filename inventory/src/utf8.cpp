@@ -1,5 +1,7 @@
 #include "colo/inventory/utf8.h"
 
+#include <cstdio>
+
 namespace colo::inventory {
 
 std::optional<std::size_t> firstInvalidUtf8(std::string_view text) {
@@ -30,6 +32,49 @@ std::optional<std::size_t> firstInvalidUtf8(std::string_view text) {
     if (byte(i + 1) < lo || byte(i + 1) > hi) return i;
     for (std::size_t k = 2; k < len; ++k)
       if (byte(i + k) < 0x80 || byte(i + k) > 0xbf) return i;
+    i += len;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// Unicode's format characters (category Cf, Unicode 15), as ranges.
+constexpr char32_t kFormat[][2] = {
+    {0x00AD, 0x00AD},   {0x0600, 0x0605},   {0x061C, 0x061C},   {0x06DD, 0x06DD},
+    {0x070F, 0x070F},   {0x0890, 0x0891},   {0x08E2, 0x08E2},   {0x180E, 0x180E},
+    {0x200B, 0x200F},   {0x202A, 0x202E},   {0x2060, 0x2064},   {0x2066, 0x206F},
+    {0xFEFF, 0xFEFF},   {0xFFF9, 0xFFFB},   {0x110BD, 0x110BD}, {0x110CD, 0x110CD},
+    {0x13430, 0x1343F}, {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0001, 0xE0001},
+    {0xE0020, 0xE007F},
+};
+
+const char* kindOf(char32_t c) {
+  if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f)) return "a control character";
+  if (c == 0x2028 || c == 0x2029) return "a line break";
+  if ((c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F ||
+      c == 0x061C)
+    return "a bidi control, which reorders the text around it";
+  for (const auto& r : kFormat)
+    if (c >= r[0] && c <= r[1]) return "an invisible format character";
+  return nullptr;
+}
+
+}  // namespace
+
+std::optional<std::string> firstUnsafeCharacter(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    auto b = static_cast<unsigned char>(text[i]);
+    std::size_t len = b < 0x80 ? 1 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
+    char32_t c = len == 1 ? b : b & (0x3f >> (len - 1));
+    for (std::size_t k = 1; k < len && i + k < text.size(); ++k)
+      c = (c << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3f);
+    if (const char* kind = kindOf(c)) {
+      char code[16];
+      std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(c));
+      return std::string(code) + " (" + kind + ")";
+    }
     i += len;
   }
   return std::nullopt;

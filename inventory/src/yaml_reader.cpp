@@ -15,10 +15,7 @@
 
 namespace colo::inventory {
 
-namespace {
-
-
-}  // namespace
+namespace {}  // namespace
 
 SourceLocation locationOf(const YAML::Node& node, const std::string& file) {
   if (!node.IsDefined()) return {file, 0, 0};
@@ -156,7 +153,9 @@ YamlFields::~YamlFields() {
   }
 }
 
-SourceLocation YamlFields::where() const { return locationOf(node_, file_); }
+SourceLocation YamlFields::where() const {
+  return locationOf(node_, file_);
+}
 
 SourceLocation YamlFields::where(const char* key) const {
   if (isMap_) {
@@ -184,8 +183,8 @@ void YamlFields::missing(const char* key) {
 }
 
 void YamlFields::typeError(const YAML::Node& n, const char* key, const char* expected) {
-  error(locationOf(n, file_), what_ + ": field '" + key + "' must be " + expected + ", not " +
-                                  describe(n));
+  error(locationOf(n, file_),
+        what_ + ": field '" + key + "' must be " + expected + ", not " + describe(n));
 }
 
 YAML::Node YamlFields::node(const char* key, bool required) {
@@ -202,6 +201,13 @@ std::optional<std::string> YamlFields::string(const char* key, bool required) {
   }
   if (!n.IsScalar()) {
     typeError(n, key, "text");
+    return std::nullopt;
+  }
+  // Text a person reads (a room, a model, a name): no control or format
+  // characters, which would reach a terminal or a letter (docs/design.md §4).
+  if (auto bad = firstUnsafeCharacter(n.Scalar())) {
+    error(locationOf(n, file_),
+          what_ + ": field '" + key + "' holds " + *bad + "; write it as plain text");
     return std::nullopt;
   }
   return n.Scalar();

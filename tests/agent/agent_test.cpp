@@ -48,7 +48,11 @@ std::string sha256(const std::string& s) {
 struct Http {
   int status = 0;
   std::string body;
+  std::string head;  // the response's header block, as sent
   json j() const { return json::parse(body); }
+  bool hasHeader(const std::string& line) const {
+    return head.find(line + "\r\n") != std::string::npos;
+  }
 };
 
 struct Site {
@@ -105,6 +109,8 @@ struct Site {
                                      "-s",
                                      "-o",
                                      dir.file("body"),
+                                     "-D",
+                                     dir.file("head"),
                                      "-w",
                                      "%{http_code}",
                                      "-X",
@@ -115,7 +121,8 @@ struct Site {
       args.insert(args.end(), {"-H", "Content-Type: application/json", "--data-binary",
                                "@" + dir.write("req.json", body)});
     auto r = colo::test::run(args, dir);
-    return {std::atoi(r.out.c_str()), Child::slurp(dir.file("body"))};
+    return {std::atoi(r.out.c_str()), Child::slurp(dir.file("body")),
+            Child::slurp(dir.file("head"))};
   }
 
   // Two weeks before the test's now: late whatever day the suite runs.
@@ -236,6 +243,13 @@ TEST_CASE("the whole path: POST, provisioned in the background, status with SLA,
   CHECK(svg.status == 200);
   CHECK(svg.body.rfind("<?xml", 0) == 0);
   CHECK(svg.body.find("data-rack=\"R1\"") != std::string::npos);
+  // Documents a browser renders carry the console's protections.
+  for (const auto* doc : {&svg, &letter}) {
+    CHECK(doc->hasHeader("Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'"));
+    CHECK(doc->hasHeader("X-Content-Type-Options: nosniff"));
+    CHECK(doc->hasHeader("X-Frame-Options: DENY"));
+    CHECK(doc->hasHeader("Cache-Control: no-store"));
+  }
   CHECK(site.call("GET", "/v1/racks/R1/elevation.svg").status == 401);
   CHECK(site.call("GET", "/v1/racks/R9/elevation.svg", kRequester).status == 404);
   CHECK(site.call("GET", "/v1/pools", kRequester).j()[0]["name"] == "pub-v4");
@@ -322,12 +336,14 @@ TEST_CASE("malformed and hostile bodies get 4xx with a useful detail, and nothin
        "priority: unknown field"},
       {with("REQ-H", "REQ H"), 400, "id: 'REQ H' may only hold"},
       {with("REQ-H", "../../etc/passwd"), 400, "id: '../../etc/passwd' may only hold"},
-      {with("web01", "web01\\nreload"), 400, "must not contain control characters"},
+      {with("web01", "web01\\nreload"), 400, "must not contain control or format characters"},
+      {with("Badan Perencanaan", "Dinas \\u202eakitamrofnI\\u202c Kominfo"), 400,
+       "tenant.name: must not contain control or format characters (it holds U+202E"},
       {with("web01", "web01; reload"), 400, "servers[0].hostname"},
       {with("web01", "web01|include"), 400, "servers[0].hostname"},
       {with("web01", std::string(70, 'a')), 400, "servers[0].hostname: 'aaaa"},
       {with("BAPPEDA\"", "BAPPEDA'; DROP TABLE requests; --\""), 400, "tenant.code"},
-      {with("Badan Perencanaan", "Badan\\u0000Perencanaan"), 400, "control characters"},
+      {with("Badan Perencanaan", "Badan\\u0000Perencanaan"), 400, "a control character"},
       {with("\"pub-v4\"", "\"nope\""), 422, "pool 'nope' does not exist"},
       {with("\"pub-v4\"", "\"pub-v4\", \"pub-v4\""), 400, "listed twice"},
       {with("\"units\": 2", "\"units\": 11"), 422, "tallest rack has 10"},

@@ -232,8 +232,8 @@ TEST_CASE("bad input gets a clear error, exit 2, and the ledger is unchanged") {
       {variant("\"units\": 2", "\"units\": 2, \"rack\": \"R05\""),
        ": invalid request, 1 problem:\n  FILE:7:47: servers[0].rack: unknown field"},
       {variant("REQ-2026-0142", "REQ-2026-0199\\n"),
-       ": invalid request, 1 problem:\n  FILE:2:3: id: must not contain control characters or line "
-       "breaks"},
+       ": invalid request, 1 problem:\n  FILE:2:3: id: must not contain control or format "
+       "characters (it holds U+000A (a control character))"},
       {variant("bappeda-web01", "bappeda web01"),
        ": invalid request, 1 problem:\n  FILE:7:6: servers[0].hostname: 'bappeda web01' may only "
        "hold letters, digits, '.', '_' and '-' (1 to 63)"},
@@ -743,7 +743,8 @@ TEST_CASE("letter: only for a completed request, and the letter section of the c
   r = colo({"--config", cfg, "racks"});
   CHECK(r.exit_code == 2);
   CHECK(r.err.find(":2:19: letter: 'number_pattern' must contain {seq}") != std::string::npos);
-  CHECK(r.err.find(":3:9: letter: 'city' must be one line") != std::string::npos);
+  CHECK(r.err.find(":3:9: letter: field 'city' holds U+000A (a control character); write it as "
+                   "plain text") != std::string::npos);
 
   // A credential set named by a list: refused at its line (yaml-cpp's own
   // exception used to leave the loader).

@@ -44,8 +44,7 @@ ip_pools:
 )";
 
 LoadOptions options() {
-  return {{"cisco_ios", "arista_eos", "juniper_junos"},
-          std::vector<std::string>{"tor-default"}};
+  return {{"cisco_ios", "arista_eos", "juniper_junos"}, std::vector<std::string>{"tor-default"}};
 }
 
 // Loads `text` after replacing `from` with `to` (which must occur).
@@ -85,7 +84,8 @@ TEST_CASE("a valid inventory loads with its parts") {
 TEST_CASE("each kind of inventory error is reported at its line") {
   TempDir dir;
   SECTION("bad YAML") {
-    CHECK(only(loadWith(dir, "height: 42", "height: [42")) == "6:10: bad YAML: end of sequence flow not found");
+    CHECK(only(loadWith(dir, "height: 42", "height: [42")) ==
+          "6:10: bad YAML: end of sequence flow not found");
   }
   SECTION("unknown key, with a suggestion") {
     auto r = loadWith(dir, "height: 42", "heigth: 42");
@@ -102,6 +102,15 @@ TEST_CASE("each kind of inventory error is reported at its line") {
     CHECK(only(loadWith(dir, "    credentials: tor-default\n", "")) ==
           "17:5: switch 'tor-r01': missing field 'credentials'");
   }
+  SECTION("control and format characters in free text") {
+    // ESC would reach a technician's terminal; a bidi override a letter.
+    CHECK(only(loadWith(dir, "room: room-1", "room: \"room-1\\e[2J\"")) ==
+          "4:11: rack 'R01': field 'room' holds U+001B (a control character); write it as plain "
+          "text");
+    CHECK(only(loadWith(dir, "room: room-1", "room: \"room\\u202E1\"")) ==
+          "4:11: rack 'R01': field 'room' holds U+202E (a bidi control, which reorders the text "
+          "around it); write it as plain text");
+  }
   SECTION("duplicate key") {
     auto r = loadWith(dir, "    room: room-1\n", "    room: room-1\n    room: room-2\n");
     CHECK(only(r) == "5:5: duplicate key 'room' in rack (first at line 4)");
@@ -109,8 +118,8 @@ TEST_CASE("each kind of inventory error is reported at its line") {
   SECTION("duplicate names") {
     auto r = loadWith(dir, "  - {id: 120, name: colo-public}",
                       "  - {id: 120, name: colo-public}\n  - {id: 120, name: again}");
-    CHECK(only(r) == "26:5: duplicate vlan id 120 (first at " + dir.file("inventory.yaml") +
-                         ":25:5)");
+    CHECK(only(r) ==
+          "26:5: duplicate vlan id 120 (first at " + dir.file("inventory.yaml") + ":25:5)");
   }
   SECTION("devices overlapping") {
     CHECK(only(loadWith(dir, "position: 10", "position: 41")) ==
@@ -130,8 +139,9 @@ TEST_CASE("each kind of inventory error is reported at its line") {
     CHECK(r.errors[1].message.find("feed 'R01-B'") != std::string::npos);
     // Drawing from one named feed overloads only that one.
     r = loadWith(dir, "power_watts: 450,", "power_watts: 3900, feeds: [R01-B],");
-    CHECK(only(r) == "15:9: device 'dinkes-db01' brings feed 'R01-B' to 4050 W, more than it "
-                     "carries (4000 W usable of 5000 W at derate 0.80)");
+    CHECK(only(r) ==
+          "15:9: device 'dinkes-db01' brings feed 'R01-B' to 4050 W, more than it "
+          "carries (4000 W usable of 5000 W at derate 0.80)");
   }
   SECTION("bad CIDR") {
     CHECK(only(loadWith(dir, "prefix: 203.0.113.0/24", "prefix: 203.0.113.7/24")) ==
@@ -221,7 +231,8 @@ TEST_CASE("a directory of files is merged, and duplicates across files are caugh
   REQUIRE(r.errors.size() == 2);
   CHECK(r.errors[0].str() ==
         dir.file("inv/30-more.yaml") + ":1:7: 'site' is given more than once across the inventory");
-  CHECK(r.errors[1].message.rfind("duplicate vlan id 120 (first at " + dir.file("inv/10-racks.yaml"), 0) == 0);
+  CHECK(r.errors[1].message.rfind(
+            "duplicate vlan id 120 (first at " + dir.file("inv/10-racks.yaml"), 0) == 0);
 }
 
 TEST_CASE("a missing inventory is an error, not an empty data center") {

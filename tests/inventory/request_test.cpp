@@ -99,7 +99,19 @@ TEST_CASE("bad requests are refused naming the field") {
         "invalid request: received_at: must be an RFC 3339 time with offset, such as "
         "2026-11-23T08:30:00+07:00");
   CHECK(errorOf(with("Badan Perencanaan", "Badan\\nPerencanaan")) ==
-        "invalid request: tenant.name: must not contain control characters or line breaks");
+        "invalid request: tenant.name: must not contain control or format characters (it holds "
+        "U+000A (a control character))");
+  // A bidi override would make a letter read "Dinas Informatika Kominfo".
+  CHECK(errorOf(with("Badan Perencanaan", "Dinas \\u202eakitamrofnI\\u202c Kominfo")) ==
+        "invalid request: tenant.name: must not contain control or format characters (it holds "
+        "U+202E (a bidi control, which reorders the text around it))");
+  CHECK(errorOf(with("Badan Perencanaan", "Badan\\u200bPerencanaan")) ==
+        "invalid request: tenant.name: must not contain control or format characters (it holds "
+        "U+200B (an invisible format character))");
+  CHECK(errorOf(with("Badan Perencanaan", "Badan\\u0085Perencanaan")).find("U+0085") !=
+        std::string::npos);
+  // Letters of any script are text, not format.
+  CHECK_NOTHROW(parseRequestJson(with("Badan Perencanaan", "Badan Perencanaan \\u00e9\\u4e2d")));
   CHECK(errorOf(with("http://127.0.0.1:9000/colo/callback", "file:///etc/passwd")) ==
         "invalid request: callback_url: must be an http:// or https:// URL without spaces");
   CHECK(errorOf("[1,2]") == "invalid request: must be an object, not a array");

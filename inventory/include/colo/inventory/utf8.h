@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace colo::inventory {
@@ -12,6 +13,14 @@ namespace colo::inventory {
 // Where `text` first stops being UTF-8 (overlong forms, surrogates and code
 // points above U+10FFFF count as not), or nullopt when all of it is.
 std::optional<std::size_t> firstInvalidUtf8(std::string_view text);
+
+// The first character of `text` a person must not be shown unmarked, as
+// "U+202E (a bidi control)": C0 and C1 controls, line and paragraph
+// separators, and format characters (Unicode category Cf: bidi embeddings,
+// overrides and isolates, zero-width characters, the byte order mark, tag
+// characters), which change how the text around them reads
+// (docs/design.md §4). nullopt when there is none. `text` is UTF-8.
+std::optional<std::string> firstUnsafeCharacter(std::string_view text);
 
 // Line and column (from 1, columns in bytes) of byte `offset` in `text`.
 struct TextPosition {
