@@ -267,6 +267,28 @@ std::optional<inv::RequestRecord> visibleRequest(inv::Ledger& ledger, const Call
   return r;
 }
 
+}  // namespace
+
+std::shared_ptr<const inv::Occupancy> occupancyFor(const ApiContext& ctx,
+                                                   std::shared_ptr<const inv::Occupancy> all,
+                                                   Role role, const std::string& caller) {
+  if (seesEveryRequest(role)) return all;
+  std::set<std::string> own;
+  {
+    std::lock_guard lock(*ctx.ledgerMutex);
+    inv::RequestQuery q;
+    q.submitted_by = caller;
+    ctx.ledger->requests().scan(q, [&](inv::RequestRecord& r) {
+      own.insert(r.id);
+      return true;
+    });
+  }
+  return std::make_shared<const inv::Occupancy>(
+      all->seenBy([&](const std::string& id) { return own.count(id) != 0; }));
+}
+
+namespace {
+
 // Whether the body is JSON (or empty): anything else is 415.
 bool jsonBody(const HttpRequest& req) {
   if (req.body.empty()) return true;
@@ -613,17 +635,17 @@ void Api::listRacks(Call& call) {
 void Api::getRack(Call& call) {
   const auto* rack = ctx_.inventory->rack(call.param);
   if (!rack) return call.reply(problem(404, "Not Found", "rack " + call.param + " does not exist"));
-  auto v = views_->current();
-  call.reply(ok(200, elevationJson(*v->occupancy, v->occupancy->rackIndex(*rack))));
+  auto occ = occupancyFor(ctx_, views_->current()->occupancy, call.role, call.caller);
+  call.reply(ok(200, elevationJson(*occ, occ->rackIndex(*rack))));
 }
 
 void Api::rackElevation(Call& call) {
   const auto* rack = ctx_.inventory->rack(call.param);
   if (!rack) return call.reply(problem(404, "Not Found", "rack " + call.param + " does not exist"));
-  auto v = views_->current();
+  auto occ = occupancyFor(ctx_, views_->current()->occupancy, call.role, call.caller);
   HttpResponse r;
   r.content_type = "image/svg+xml";
-  r.body = elevationSvg(*v->occupancy, v->occupancy->rackIndex(*rack));
+  r.body = elevationSvg(*occ, occ->rackIndex(*rack));
   call.reply(std::move(r));
 }
 

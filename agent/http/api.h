@@ -60,6 +60,14 @@ struct ReleaseAnswer {
 ReleaseAnswer askRelease(const ApiContext& context, const std::string& id, const std::string& actor,
                          const std::string& remote);
 
+// The occupancy `role` and `caller` may see: all of it for technicians and
+// administrators; for a requester, other departments' servers and devices
+// as "occupied", never their names, tenants or request ids
+// (Occupancy::seenBy, docs/design.md §11).
+std::shared_ptr<const inventory::Occupancy> occupancyFor(
+    const ApiContext& context, std::shared_ptr<const inventory::Occupancy> all, Role role,
+    const std::string& caller);
+
 class Api {
  public:
   explicit Api(ApiContext context);

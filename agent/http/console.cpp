@@ -282,7 +282,7 @@ HttpResponse Console::handle(const HttpRequest& req) {
     return html(200, ui::overviewPage(viewer, *ctx_.views->current()->occupancy, counts));
   }
   if (seg[1] == "racks" && (seg.size() == 3 || (seg.size() == 4 && seg[3] == "elevation.svg"))) {
-    auto occ = ctx_.views->current()->occupancy;
+    auto occ = occupancyFor(ctx_, ctx_.views->current()->occupancy, viewer.role, viewer.caller);
     const auto* rack = occ->inventory().rack(seg[2]);
     if (!rack) return notFound("rack " + seg[2] + " does not exist");
     auto r = occ->rackIndex(*rack);

@@ -193,10 +193,14 @@ std::string elevationSvg(const inv::Occupancy& occ, std::size_t r, const Elevati
         detail = o.name + (o.tenant.empty() ? "" : " (" + o.tenant + ")") + ", U" +
                  std::to_string(run.low) + (n > 1 ? "-" + std::to_string(run.high) : "") +
                  power(o) +
-                 (o.kind == K::claimed ? ", request " + o.request_id + " (colo)" : ", installed");
+                 (o.kind != K::claimed   ? ", installed"
+                  : o.request_id.empty() ? ", colo"
+                                         : ", request " + o.request_id + " (colo)");
         break;
     }
-    std::string link = o.kind == K::claimed && !opt.request_link.empty() ? opt.request_link : "";
+    std::string link = o.kind == K::claimed && !o.request_id.empty() && !opt.request_link.empty()
+                           ? opt.request_link
+                           : "";
     if (auto at = link.find("{id}"); at != std::string::npos)
       link.replace(at, 4, urlEncode(o.request_id));
     s += "<g class=\"occupant\" data-kind=\"" + std::string(kindName(o.kind)) + "\" data-name=\"" +

@@ -1,8 +1,39 @@
 #include "colo/inventory/occupancy.h"
 
 #include <algorithm>
+#include <map>
 
 namespace colo::inventory {
+
+Occupancy Occupancy::seenBy(const std::function<bool(const std::string&)>& own) const {
+  Occupancy out(*this);
+  for (auto& rack : out.racks_) {
+    // One alias per occupant, shared by its units and its load.
+    std::map<std::pair<std::string, std::string>, std::string> alias;
+    auto hide = [&](std::string& name, std::string& requestId) {
+      auto& a = alias[{name, requestId}];
+      if (a.empty()) a = "occupied " + std::to_string(alias.size());
+      name = a;
+      requestId.clear();
+    };
+    for (auto& u : rack.units) {
+      bool foreign = u.kind == UnitOccupant::Kind::device ||
+                     (u.kind == UnitOccupant::Kind::claimed && !own(u.request_id));
+      if (!foreign) continue;
+      hide(u.name, u.request_id);
+      u.tenant.clear();
+    }
+    for (auto& l : rack.loads)
+      if (l.request_id.empty() || !own(l.request_id)) hide(l.name, l.request_id);
+  }
+  for (auto& sw : out.switches_)
+    for (auto& h : sw.holders)
+      if (!h.request_id.empty() && !own(h.request_id)) {
+        h.request_id.clear();
+        h.hostname.clear();
+      }
+  return out;
+}
 
 Occupancy::Occupancy(const Inventory& inv, const Claims& claims, std::int64_t generation)
     : inv_(inv), generation_(generation) {
@@ -75,8 +106,9 @@ SourceLocation fileOf(const Inventory& inv) {
 void Occupancy::claimUnit(const Claims::Unit& c) {
   const Rack* rack = inv_.rack(c.rack);
   if (!rack) {
-    conflict(fileOf(inv_), "rack '" + c.rack + "' is gone from the inventory, but the ledger holds unit " +
-                               std::to_string(c.unit) + " of it for " + holder(c.request_id, c.hostname));
+    conflict(fileOf(inv_),
+             "rack '" + c.rack + "' is gone from the inventory, but the ledger holds unit " +
+                 std::to_string(c.unit) + " of it for " + holder(c.request_id, c.hostname));
     return;
   }
   if (c.unit < 1 || c.unit > rack->height) {
@@ -94,7 +126,8 @@ void Occupancy::claimUnit(const Claims::Unit& c) {
                  c.rack + "', which colo reserved for " + holder(c.request_id, c.hostname));
   } else if (slot.kind == UnitOccupant::Kind::reserved) {
     conflict(rack->where, "rack '" + c.rack + "' marks unit " + std::to_string(c.unit) +
-                              " reserved, but colo holds it for " + holder(c.request_id, c.hostname));
+                              " reserved, but colo holds it for " +
+                              holder(c.request_id, c.hostname));
   }
   slot = {UnitOccupant::Kind::claimed, c.hostname, c.tenant, c.request_id};
 }
@@ -116,18 +149,21 @@ void Occupancy::claimPower(const Claims::Power& c) {
     int usable = rack->usableWatts(rack->feeds[f]);
     if (racks_[r].drawn[f] > usable && before <= usable)
       conflict(rack->feeds[f].where, "feed '" + c.feed + "' of rack '" + c.rack + "' now carries " +
-                                         std::to_string(racks_[r].drawn[f]) + " W with what colo reserved, more than its " +
+                                         std::to_string(racks_[r].drawn[f]) +
+                                         " W with what colo reserved, more than its " +
                                          std::to_string(usable) + " W usable");
     return;
   }
-  conflict(rack->where, "rack '" + c.rack + "' has no feed '" + c.feed + "', but the ledger charges " +
-                            std::to_string(c.watts) + " W to it for " + holder(c.request_id, c.hostname));
+  conflict(rack->where, "rack '" + c.rack + "' has no feed '" + c.feed +
+                            "', but the ledger charges " + std::to_string(c.watts) +
+                            " W to it for " + holder(c.request_id, c.hostname));
 }
 
 void Occupancy::claimPort(const Claims::Port& c) {
   const Switch* sw = inv_.switchNamed(c.switch_name);
   if (!sw) {
-    conflict(fileOf(inv_), "switch '" + c.switch_name + "' is gone from the inventory, but the ledger holds its port " +
+    conflict(fileOf(inv_), "switch '" + c.switch_name +
+                               "' is gone from the inventory, but the ledger holds its port " +
                                c.port + " for " + holder(c.request_id, c.hostname));
     return;
   }
@@ -135,7 +171,8 @@ void Occupancy::claimPort(const Claims::Port& c) {
   auto p = portIndex(s, c.port);
   if (!p) {
     conflict(sw->where, "switch '" + c.switch_name + "' no longer lists " + c.port +
-                            " in access_ports, but the ledger holds it for " + holder(c.request_id, c.hostname));
+                            " in access_ports, but the ledger holds it for " +
+                            holder(c.request_id, c.hostname));
     return;
   }
   if (std::find(sw->in_use.begin(), sw->in_use.end(), c.port) != sw->in_use.end())
@@ -149,7 +186,8 @@ void Occupancy::claimPort(const Claims::Port& c) {
 void Occupancy::claimAddress(const Claims::Address& c) {
   const IpPool* pool = inv_.pool(c.pool);
   if (!pool) {
-    conflict(fileOf(inv_), "ip pool '" + c.pool + "' is gone from the inventory, but the ledger holds " +
+    conflict(fileOf(inv_), "ip pool '" + c.pool +
+                               "' is gone from the inventory, but the ledger holds " +
                                c.address.str() + " of it for " + holder(c.request_id, c.hostname));
     return;
   }
@@ -169,10 +207,12 @@ void Occupancy::add(const Plan& plan, const std::string& tenant, std::int64_t ge
   for (const auto& s : plan.servers) {
     for (int u = s.first_unit; u <= s.last_unit(); ++u)
       claimUnit({s.rack, u, plan.request_id, s.hostname, tenant});
-    for (const auto& f : s.feeds) claimPower({s.rack, f.feed, f.watts, plan.request_id, s.hostname});
+    for (const auto& f : s.feeds)
+      claimPower({s.rack, f.feed, f.watts, plan.request_id, s.hostname});
     for (const auto& n : s.nics) {
       claimPort({n.switch_name, n.port, n.vlan, plan.request_id, s.hostname});
-      for (const auto& a : n.addresses) claimAddress({a.pool, a.address, plan.request_id, s.hostname});
+      for (const auto& a : n.addresses)
+        claimAddress({a.pool, a.address, plan.request_id, s.hostname});
     }
   }
   generation_ = generation;

@@ -138,9 +138,9 @@ struct Site {
 
   // Waits (bounded) until the request reaches one of `statuses`.
   json waitFor(const std::string& id, std::vector<std::string> statuses,
-               const std::string& step = "") {
+               const std::string& step = "", const std::string& token = kRequester) {
     for (int i = 0; i < 1000; ++i) {
-      auto r = call("GET", "/v1/requests/" + id, kRequester);
+      auto r = call("GET", "/v1/requests/" + id, token);
       if (r.status == 200) {
         auto j = r.j();
         bool stepSeen = step.empty();
@@ -645,4 +645,47 @@ TEST_CASE("the agent refuses a ledger that does not exist, unless told --init") 
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("no ledger at " + typo + "; create it with `colo init`") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(typo));
+}
+
+TEST_CASE("a requester sees another department's servers as occupied, never who they are") {
+  Site site;
+  // Another department's request, sent by the NOC's token; one of the
+  // requester's own.
+  auto theirs = site.request("REQ-THEIRS");
+  theirs.replace(theirs.find("web01"), 5, "finance-db");
+  theirs.replace(theirs.find("BAPPEDA"), 7, "BPKAD");
+  REQUIRE(site.call("POST", "/v1/requests", kTechnician, theirs).status == 202);
+  site.waitFor("REQ-THEIRS", {"completed"}, "", kTechnician);
+  REQUIRE(site.call("POST", "/v1/requests", kRequester, site.request("REQ-MINE")).status == 202);
+  site.waitFor("REQ-MINE", {"completed"});
+
+  auto asRequester = site.call("GET", "/v1/racks/R1", kRequester);
+  auto svg = site.call("GET", "/v1/racks/R1/elevation.svg", kRequester);
+  REQUIRE(asRequester.status == 200);
+  REQUIRE(svg.status == 200);
+  for (const auto* seen : {&asRequester, &svg}) {
+    CHECK(seen->body.find("REQ-THEIRS") == std::string::npos);
+    CHECK(seen->body.find("finance-db") == std::string::npos);
+    CHECK(seen->body.find("BPKAD") == std::string::npos);
+    CHECK(seen->body.find("occupied 1") != std::string::npos);
+    // Its own server, by name.
+    CHECK(seen->body.find("REQ-MINE") != std::string::npos);
+    CHECK(seen->body.find("web01") != std::string::npos);
+  }
+  // Units and watts stay: the same count of units taken as a technician sees.
+  auto asTechnician = site.call("GET", "/v1/racks/R1", kTechnician);
+  CHECK(asTechnician.body.find("REQ-THEIRS") != std::string::npos);
+  CHECK(asTechnician.body.find("finance-db") != std::string::npos);
+  auto taken = [](const Http& r) {
+    int n = 0;
+    for (const auto& u : r.j()["elevation"]) n += u["state"] != "free" ? 1 : 0;
+    return n;
+  };
+  CHECK(taken(asRequester) == taken(asTechnician));
+  CHECK(asRequester.j()["feeds"] == asTechnician.j()["feeds"]);
+  // Its hover text keeps the units and the watts.
+  auto title = svg.body.find("<title>occupied 1, U");
+  REQUIRE(title != std::string::npos);
+  CHECK(svg.body.substr(title, svg.body.find("</title>", title) - title).find(", 450 W on ") !=
+        std::string::npos);
 }

@@ -8,9 +8,9 @@
 #include <set>
 
 #include "../support/api_site.h"
-#include "http/api.h"
 #include "colo/inventory/loader.h"
 #include "colo/inventory/request.h"
+#include "http/api.h"
 #include "ui/sessions.h"
 
 namespace inv = colo::inventory;
@@ -265,6 +265,15 @@ TEST_CASE("console: a requester sees its own requests only, as over the API", "[
 
   Browser ops(c);
   REQUIRE(ops.login(kAdmin).status == 303);
+  // Another department's server in R02: occupied to the requester, by
+  // name to the administrator (as over the API).
+  for (const auto& target : {"/ui/racks/R02", "/ui/racks/R02/elevation.svg"}) {
+    auto theirs = planner.get(target);
+    CHECK(theirs.body.find("dinkes-db01") == std::string::npos);
+    CHECK(theirs.body.find("DINKES") == std::string::npos);
+    CHECK(theirs.body.find("occupied 1") != std::string::npos);
+    CHECK(ops.get(target).body.find("dinkes-db01") != std::string::npos);
+  }
   auto all = ops.get("/ui/requests?status=failed");
   CHECK(all.body.find("data-id=\"REQ-H1\"") != std::string::npos);
   CHECK(all.body.find("data-id=\"REQ-P1\"") == std::string::npos);

@@ -5,10 +5,11 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
-#include <string_view>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "colo/inventory/diagnostics.h"
@@ -60,14 +61,26 @@ class Occupancy {
   std::size_t freePorts(std::size_t s) const { return switches_[s].free; }
   // Index of a port in inventory().switches[s].access_ports, if it is one.
   std::optional<std::size_t> portIndex(std::size_t s, std::string_view port) const;
-  std::size_t rackIndex(const Rack& r) const { return static_cast<std::size_t>(&r - inv_.racks.data()); }
+  std::size_t rackIndex(const Rack& r) const {
+    return static_cast<std::size_t>(&r - inv_.racks.data());
+  }
   std::size_t switchIndex(const Switch& s) const {
     return static_cast<std::size_t>(&s - inv_.switches.data());
   }
-  std::size_t poolIndex(const IpPool& p) const { return static_cast<std::size_t>(&p - inv_.pools.data()); }
+  std::size_t poolIndex(const IpPool& p) const {
+    return static_cast<std::size_t>(&p - inv_.pools.data());
+  }
   // Addresses that may not be handed out: gateway, reserved ranges, claims.
   const IntervalSet& addressesTaken(std::size_t pool) const { return pools_[pool].taken; }
   std::size_t addressesClaimed(std::size_t pool) const { return pools_[pool].claimed; }
+
+  // This occupancy as a department sees it: every installed device, and
+  // every colo server of a request `own` does not accept, is named
+  // "occupied N" (numbered per rack), without tenant or request id; its
+  // units, kind and watts stay. Ports such requests hold keep no hostname or
+  // request id (they read as in use). For a requester's racks and
+  // elevations (docs/design.md §11).
+  Occupancy seenBy(const std::function<bool(const std::string& requestId)>& own) const;
 
   // Adds a plan that the ledger has just committed, at `generation`.
   void add(const Plan& plan, const std::string& tenant, std::int64_t generation);
