@@ -678,7 +678,8 @@ TEST_CASE("a requester sees another department's servers as occupied, never who 
   CHECK(asTechnician.body.find("finance-db") != std::string::npos);
   auto taken = [](const Http& r) {
     int n = 0;
-    for (const auto& u : r.j()["elevation"]) n += u["state"] != "free" ? 1 : 0;
+    auto rack = r.j();  // kept: a range over a temporary's member would dangle
+    for (const auto& u : rack["elevation"]) n += u["state"] != "free" ? 1 : 0;
     return n;
   };
   CHECK(taken(asRequester) == taken(asTechnician));
