@@ -18,6 +18,7 @@
 #include "engine/switch_access.h"
 #include "http/api.h"
 #include "http/client.h"
+#include "http/handler_pool.h"
 #include "http/server.h"
 #include "jobs/outbox.h"
 #include "jobs/status_writer.h"
@@ -185,6 +186,7 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   TimeSource::Steady probedAt{};
   bool reachable = true;
   ctx.acceptingWork = [&] { return ownership->current(); };
+  ctx.throttle = std::make_shared<AuthThrottle>(AuthThrottle::Limits{});
   ctx.ready = [&] {
     if (!workers.running() || !ownership->current()) return false;
     std::lock_guard probe(probeMutex);
@@ -215,6 +217,8 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   opt.port = std::stoi(config.listen.substr(colon + 1));
   opt.threads = 2;
   opt.max_connections = config.max_connections;
+  opt.max_connections_per_client = config.max_connections_per_client;
+  opt.max_idle_per_client = std::max(1, config.max_connections_per_client / 2);
   // Room for every connection allowed, the ledger and the switches' sessions.
   rlimit files{};
   if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
@@ -224,27 +228,31 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   opt.tls_cert = config.tls_cert;
   opt.tls_key = config.tls_key;
   RateLimit refusals(20, *config.time);
-  HttpServer server(opt,
-                    HttpServer::AsyncHandler([&](const HttpRequest& r, HttpServer::Reply reply) {
-                      std::string method = r.method.substr(0, 16),
-                                  path = r.target.substr(0, r.target.find('?')).substr(0, 200);
-                      std::string remote = r.remote;
-                      api->handle(r, [reply, method, path, remote, &refusals](HttpResponse res) {
-                        // Every refusal leaves a line (never the token), at most 20 a second:
-                        // a client guessing tokens cannot flood the log.
-                        if (res.status >= 400 && res.status != 404 && refusals.admit())
-                          logEvent({{"level", res.status >= 500                        ? "error"
-                                              : res.status == 401 || res.status == 403 ? "warn"
-                                                                                       : "info"},
-                                    {"event", res.status == 401 ? "auth.failed" : "http"},
-                                    {"method", method},
-                                    {"path", path},
-                                    {"remote", remote},
-                                    {"status", res.status},
-                                    {"suppressed_before", refusals.suppressed()}});
-                        reply(std::move(res));
-                      });
-                    }));
+  // Every request is answered on the handler pool's threads, clients in
+  // turn; the I/O threads answer /healthz themselves (docs/design.md §9).
+  HandlerPool pool({}, [&](const HttpRequest& r, HttpServer::Reply reply) {
+    std::string method = r.method.substr(0, 16),
+                path = r.target.substr(0, r.target.find('?')).substr(0, 200);
+    std::string remote = r.remote;
+    api->handle(r, [reply, method, path, remote, &refusals](HttpResponse res) {
+      // Every refusal leaves a line (never the token), at most 20 a second:
+      // a client guessing tokens cannot flood the log.
+      if (res.status >= 400 && res.status != 404 && refusals.admit())
+        logEvent({{"level", res.status >= 500                        ? "error"
+                            : res.status == 401 || res.status == 403 ? "warn"
+                                                                     : "info"},
+                  {"event", res.status == 401 ? "auth.failed" : "http"},
+                  {"method", method},
+                  {"path", path},
+                  {"remote", remote},
+                  {"status", res.status},
+                  {"suppressed_before", refusals.suppressed()}});
+      reply(std::move(res));
+    });
+  });
+  HttpServer server(opt, pool.front([](const HttpRequest& r) {
+    return (r.method == "GET" || r.method == "HEAD") && r.target == "/healthz";
+  }));
   workers.start(adopted);
   deliverer.start();
   logEvent({{"level", "info"},
@@ -254,6 +262,7 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
             {"workers", config.workers}});
   server.run();
   stopping = true;  // nothing waits on another writer's lock from here on
+  pool.stop();      // its requests hold the API and the server's connections
   api.reset();
   logEvent({{"level", "info"}, {"event", "stopping"}, {"message", "finishing running jobs"}});
   workers.stop();

@@ -104,7 +104,8 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
 
   if (auto creds = f.node("credentials"); creds.IsDefined() && !creds.IsNull()) {
     if (!creds.IsMap()) {
-      f.error(inventory::locationOf(creds, path), "'credentials' must map names to credential sets");
+      f.error(inventory::locationOf(creds, path),
+              "'credentials' must map names to credential sets");
     } else {
       for (auto it = creds.begin(); it != creds.end(); ++it) {
         if (!it->first.IsScalar()) {
@@ -115,8 +116,9 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
         std::string name = it->first.Scalar();
         YamlFields cf(it->second, path, errs, "credentials '" + name + "'");
         if (!inventory::isSafeName(name))
-          cf.error(inventory::locationOf(it->first, path),
-                   "credential set name '" + name + "' may only hold letters, digits, '.', '_' and '-'");
+          cf.error(
+              inventory::locationOf(it->first, path),
+              "credential set name '" + name + "' may only hold letters, digits, '.', '_' and '-'");
         CredentialSet cs;
         if (auto v = cf.string("username", true)) cs.username = *v;
         int sources = 0;
@@ -130,8 +132,8 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
             *into = *v;
           }
         }
-        for (auto [key, into] : {std::pair{"password_file", &cs.password_file},
-                                 std::pair{"key_file", &cs.key_file}})
+        for (auto [key, into] :
+             {std::pair{"password_file", &cs.password_file}, std::pair{"key_file", &cs.key_file}})
           if (auto v = cf.string(key, false)) *into = resolve(base, *v);
         sources = !cs.password_env.empty() + !cs.password_file.empty() + !cs.key_file.empty();
         if (cf.isMap() && sources != 1)
@@ -223,7 +225,8 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
     YamlFields cf(cb, path, errs, "callback");
     if (auto v = cf.string("secret_env", false)) {
       if (!isEnvName(*v))
-        cf.error(cf.where("secret_env"), "callback: 'secret_env' must name an environment variable");
+        cf.error(cf.where("secret_env"),
+                 "callback: 'secret_env' must name an environment variable");
       c.callback_secret_env = *v;
     }
     if (auto v = cf.integer("max_attempts", false, 1, 1000))
@@ -255,10 +258,13 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
   if (auto v = f.integer("workers", false, 1, 64)) c.workers = static_cast<int>(*v);
   if (auto v = f.integer("max_connections", false, 1, 100000))
     c.max_connections = static_cast<int>(*v);
+  if (auto v = f.integer("max_connections_per_client", false, 1, 100000))
+    c.max_connections_per_client = static_cast<int>(*v);
   if (auto t = f.node("timeouts"); t.IsDefined() && !t.IsNull()) {
     YamlFields tf(t, path, errs, "timeouts");
     if (auto v = tf.integer("connect_s", false, 1, 600)) c.connect_timeout_s = static_cast<int>(*v);
-    if (auto v = tf.integer("command_s", false, 1, 3600)) c.command_timeout_s = static_cast<int>(*v);
+    if (auto v = tf.integer("command_s", false, 1, 3600))
+      c.command_timeout_s = static_cast<int>(*v);
   }
   if (auto u = f.node("console"); u.IsDefined() && !u.IsNull()) {
     YamlFields uf(u, path, errs, "console");

@@ -73,7 +73,8 @@ struct Config {
   bool accept_new_host_keys = false;
   std::map<std::string, CredentialSet> credentials;
   std::string listen = "127.0.0.1:8080";
-  int max_connections = 1024;  // HTTP connections at once; more get 503
+  int max_connections = 1024;           // HTTP connections at once; more get 503
+  int max_connections_per_client = 64;  // from one address; more get 429
   std::string tls_cert, tls_key;
   // How receivers reach this agent (the letter's URL in callbacks); from
   // `listen` when not set.
@@ -91,10 +92,10 @@ struct Config {
   int callback_retry_base_ms = 2000;  // first retry after about this; doubles, up to 10 min
   std::vector<std::string> callback_allowed_urls;
   std::vector<HttpUrl> callback_allowed;  // the same, parsed
-  std::string callback_ca_file;  // extra CA for https callbacks (a private CA)
-  int callback_timeout_s = 10;   // one delivery, connect to answer
-  int callback_parallel = 4;     // deliveries at once
-  std::vector<std::string> holidays;  // YYYY-MM-DD
+  std::string callback_ca_file;           // extra CA for https callbacks (a private CA)
+  int callback_timeout_s = 10;            // one delivery, connect to answer
+  int callback_parallel = 4;              // deliveries at once
+  std::vector<std::string> holidays;      // YYYY-MM-DD
   int workers = 4;
   int connect_timeout_s = 10;
   int command_timeout_s = 30;

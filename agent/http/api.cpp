@@ -143,6 +143,10 @@ const Route* match(const std::string& method, const std::vector<std::string>& se
 
 constexpr std::size_t kDefaultLimit = 100, kMaxLimit = 1000;
 
+// The CPU time one request body may cost to read and check (a well-formed
+// request of the largest size takes a few milliseconds; docs/design.md §9).
+constexpr std::chrono::milliseconds kBodyCpuBudget{250};
+
 // A list route's query: only the parameters it knows (400 names the
 // others), a limit and where to go on from.
 struct ListQuery {
@@ -331,6 +335,29 @@ ReleaseAnswer askRelease(const ApiContext& ctx, const std::string& id, const std
   return {500, "", "no answer"};
 }
 
+std::optional<HttpResponse> throttled(const ApiContext& ctx, const std::string& remote) {
+  if (!ctx.throttle) return std::nullopt;
+  auto wait = ctx.throttle->wait(remote, ctx.config->time->now());
+  if (wait.count() == 0) return std::nullopt;
+  auto r = problem(429, "Too Many Requests",
+                   "too many failed authentications from this address; try again in " +
+                       std::to_string(wait.count()) + " s");
+  r.headers["Retry-After"] = std::to_string(wait.count());
+  return r;
+}
+
+void failedAuth(const ApiContext& ctx, const std::string& remote, const std::string& path) {
+  if (!ctx.throttle || !ctx.throttle->failed(remote, ctx.config->time->now())) return;
+  // Once per burst: the refusals after it are 429s, counted by nobody.
+  logEvent({{"level", "warn"},
+            {"event", "auth.throttled"},
+            {"remote", remote},
+            {"path", path.substr(0, 200)},
+            {"message",
+             "failed authentications from this address are answered 429 until "
+             "they slow down"}});
+}
+
 Api::Api(ApiContext context) : ctx_(std::move(context)) {
   if (!ctx_.ledger) return;
   status_ = std::make_unique<StatusWriter>(*ctx_.ledger, *ctx_.sla, ctx_.config->public_url);
@@ -368,8 +395,12 @@ void Api::handle(const HttpRequest& req, std::function<void(HttpResponse)> reply
                 "the body must be application/json, not '" + req.content_type.substr(0, 80) + "'"));
   Call call{req, target, param, "", Role::requester, nullptr};
   if (route->role) {
+    if (auto slow = throttled(ctx_, req.remote)) return reply(std::move(*slow));
     auto caller = authenticate(*ctx_.config, req.authorization);
-    if (!caller) return reply(problem(401, "Unauthorized", "a valid bearer token is required"));
+    if (!caller) {
+      failedAuth(ctx_, req.remote, req.target.substr(0, req.target.find('?')));
+      return reply(problem(401, "Unauthorized", "a valid bearer token is required"));
+    }
     if (!atLeast(caller->role, *route->role))
       return reply(problem(403, "Forbidden",
                            "role " + std::string(name(caller->role)) + " may not " + route->method +
@@ -428,7 +459,7 @@ void Api::submitRequest(Call& call) {
   }
   inv::Request r;
   try {
-    r = inv::parseRequestJson(req.body);
+    r = inv::parseRequestJson(req.body, kBodyCpuBudget);
   } catch (const inv::InvalidRequest& e) {
     return call.reply(invalidRequest(e));
   } catch (const inv::Error& e) {

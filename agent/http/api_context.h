@@ -3,13 +3,17 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/model.h"
+#include "core/auth_throttle.h"
 #include "core/config.h"
 #include "core/sla.h"
+#include "http/types.h"
 
 namespace colo::agent {
 
@@ -29,6 +33,15 @@ struct ApiContext {
   // Whether new work may be taken (false once the ledger file was deleted
   // or replaced under the agent): a request is then answered 503.
   std::function<bool()> acceptingWork;
+  // Failed authentications per client address, API and console alike
+  // (none: not slowed).
+  std::shared_ptr<AuthThrottle> throttle;
 };
+
+// Whether `remote` may try credentials now; if not, the 429 to answer
+// (with Retry-After). `failedAuth` counts a failure and logs the start of a
+// burst once.
+std::optional<HttpResponse> throttled(const ApiContext& context, const std::string& remote);
+void failedAuth(const ApiContext& context, const std::string& remote, const std::string& path);
 
 }  // namespace colo::agent

@@ -22,6 +22,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <iostream>
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
@@ -58,6 +60,114 @@ bool hasObsFold(std::string_view header) {
   return false;
 }
 
+// Who holds the connections (docs/design.md §9, "Connections"): how many
+// each client address has open and idle, and the idle ones oldest first,
+// so that a new client at the limit takes the place of a connection that
+// waits for nothing, never of one being answered.
+class Peers {
+ public:
+  explicit Peers(const HttpServerOptions& opt) : opt_(opt) {}
+
+  enum class Admit { yes, address_full, full };
+  // A new connection from `address`: counted, or why not.
+  Admit admit(const std::string& address) {
+    std::function<void(bool)> evict;
+    std::vector<std::function<void(bool)>> hurry;
+    {
+      std::lock_guard lock(m_);
+      auto found = peers_.find(address);
+      int mine = found == peers_.end() ? 0 : found->second.open;
+      if (mine >= opt_.max_connections_per_client) return Admit::address_full;
+      auto victim = idle_.end();
+      if (found != peers_.end() && found->second.idle >= opt_.max_idle_per_client) {
+        // Its own oldest idle connection makes room.
+        victim = std::find_if(idle_.begin(), idle_.end(),
+                              [&](const auto& e) { return e.second.address == address; });
+      } else if (open_ >= opt_.max_connections) {
+        // The longest-idle connection of the address that holds the most.
+        int most = 0;
+        for (auto it = idle_.begin(); it != idle_.end(); ++it)
+          if (int n = peers_[it->second.address].open; n > most) most = n, victim = it;
+        if (victim == idle_.end()) return Admit::full;
+      }
+      if (victim != idle_.end()) {
+        evict = std::move(victim->second.nudge);
+        --peers_[victim->second.address].idle;
+        idle_.erase(victim);
+      }
+      ++peers_[address].open;
+      ++open_;
+      // Half the connections taken: those already idle wait less too.
+      if (open_ * 2 >= opt_.max_connections && (open_ - 1) * 2 < opt_.max_connections)
+        for (const auto& [at, e] : idle_) hurry.push_back(e.nudge);
+    }
+    if (evict) evict(true);
+    for (auto& h : hurry) h(false);
+    return Admit::yes;
+  }
+
+  // The connection waits for its next request; `nudge` (from any thread)
+  // ends it, nudge(true), should room be needed, or shortens its wait,
+  // nudge(false). Returns its place among the idle.
+  std::uint64_t idle(const std::string& address, std::function<void(bool)> nudge) {
+    std::lock_guard lock(m_);
+    auto at = ++sequence_;
+    idle_.emplace(at, Idle{address, std::move(nudge)});
+    ++peers_[address].idle;
+    return at;
+  }
+  // It is reading a request now (or ended): no longer idle.
+  void busy(std::uint64_t at) {
+    std::lock_guard lock(m_);
+    unidle(at);
+  }
+  void left(const std::string& address, std::uint64_t idleAt) {
+    std::lock_guard lock(m_);
+    unidle(idleAt);
+    auto p = peers_.find(address);
+    if (p != peers_.end() && --p->second.open <= 0) peers_.erase(p);
+    --open_;
+  }
+  // Whether the address already has as many idle connections as it may
+  // (an answer then closes its connection instead of keeping it).
+  bool idleFull(const std::string& address) {
+    std::lock_guard lock(m_);
+    auto p = peers_.find(address);
+    return p != peers_.end() && p->second.idle >= opt_.max_idle_per_client;
+  }
+  // How long an idle connection may wait: shorter once half the
+  // connections are taken.
+  std::chrono::milliseconds idleTimeout() {
+    std::lock_guard lock(m_);
+    if (open_ * 2 >= opt_.max_connections)
+      return std::min<std::chrono::milliseconds>(opt_.idle_timeout_under_pressure,
+                                                 opt_.read_timeout);
+    return opt_.read_timeout;
+  }
+
+ private:
+  void unidle(std::uint64_t at) {
+    if (at == 0) return;
+    auto it = idle_.find(at);
+    if (it == idle_.end()) return;
+    --peers_[it->second.address].idle;
+    idle_.erase(it);
+  }
+  struct Peer {
+    int open = 0, idle = 0;
+  };
+  struct Idle {
+    std::string address;
+    std::function<void(bool)> nudge;
+  };
+  const HttpServerOptions& opt_;
+  std::mutex m_;
+  std::map<std::string, Peer> peers_;
+  std::map<std::uint64_t, Idle> idle_;  // oldest first
+  std::uint64_t sequence_ = 0;
+  int open_ = 0;
+};
+
 // One connection: read a request (with a deadline and limits on every part),
 // hand it to the handler, write the answer, repeat while the client keeps
 // alive. Bytes that arrive early (pipelining) stay in the buffer for the next
@@ -67,14 +177,15 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
  public:
   HttpConnection(Stream stream, const HttpServerOptions& opt,
                  const HttpServer::AsyncHandler& handler, std::string remote,
-                 std::shared_ptr<std::atomic<int>> open)
+                 std::shared_ptr<Peers> peers)
       : stream_(std::move(stream)),
         opt_(opt),
         handler_(handler),
         remote_(std::move(remote)),
         buffer_(opt.body_limit + kHeaderLimit + kFramingSlack),
-        open_(std::move(open)) {}
-  ~HttpConnection() { --*open_; }
+        peers_(std::move(peers)),
+        idleTimer_(stream_.get_executor()) {}
+  ~HttpConnection() { peers_->left(remote_, idleAt_); }
 
   void start() {
     if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
@@ -96,9 +207,68 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
     parser_->body_limit(opt_.body_limit);
     parser_->header_limit(kHeaderLimit);
     consumed_ = 0;
-    // One deadline for the whole request, however it trickles in.
-    beast::get_lowest_layer(stream_).expires_after(opt_.read_timeout);
+    if (buffer_.size() == 0) {
+      // Waiting for the next request: idle, and closed to make room if
+      // need be (on this connection's strand, where its stream is used).
+      std::weak_ptr<HttpConnection> weak = this->shared_from_this();
+      auto executor = stream_.get_executor();
+      auto at = peers_->idle(remote_, [weak, executor](bool evict) {
+        asio::post(executor, [weak, evict] {
+          if (auto self = weak.lock()) self->nudged(evict);
+        });
+      });
+      idleAt_ = at;
+      idleSince_ = std::chrono::steady_clock::now();
+      armIdle(peers_->idleTimeout());
+      beast::get_lowest_layer(stream_).expires_after(opt_.read_timeout);  // and a backstop
+    } else {
+      // One deadline for the whole request, however it trickles in.
+      beast::get_lowest_layer(stream_).expires_after(opt_.read_timeout);
+    }
     advance();  // a pipelined request may be buffered already
+  }
+
+  // The first bytes of a request: no longer idle, and from here one
+  // deadline for the whole request.
+  void wake() {
+    if (idleAt_ == 0) return;
+    peers_->busy(idleAt_);
+    idleAt_ = 0;
+    idleTimer_.cancel();
+    beast::get_lowest_layer(stream_).expires_after(opt_.read_timeout);
+  }
+
+  // Room was needed: an idle connection ends (if it still is idle); or
+  // connections ran short: it waits less.
+  void nudged(bool evict) {
+    if (idleAt_ == 0) return;
+    if (!evict) return armIdle(peers_->idleTimeout());
+    idleAt_ = 0;  // Peers has counted it out already
+    // Its next request has arrived, just not been read yet: it is not idle
+    // after all, and is served (the limit is passed by one, for a moment).
+    if (requestWaiting()) return;
+    beast::error_code ec;
+    beast::get_lowest_layer(stream_).socket().close(ec);
+  }
+
+  bool requestWaiting() {
+    beast::error_code ec;
+    return beast::get_lowest_layer(stream_).socket().available(ec) > 0 && !ec;
+  }
+
+  // An idle connection's own deadline, counted from when it became idle
+  // (the stream's deadline cannot be moved while a read is pending).
+  void armIdle(std::chrono::milliseconds wait) {
+    idleTimer_.expires_at(idleSince_ + wait);
+    std::weak_ptr<HttpConnection> weak = this->shared_from_this();
+    idleTimer_.async_wait([weak, at = idleAt_](beast::error_code ec) {
+      auto self = weak.lock();
+      if (ec || !self || self->idleAt_ != at || self->requestWaiting()) return;
+      self->peers_->busy(at);  // counted out of the idle
+      self->idleAt_ = 0;
+      beast::error_code ignored;
+      beast::get_lowest_layer(self->stream_).socket().close(ignored);
+    });
   }
 
   // Beast's own read loop (http::async_read_some), except that the parser is
@@ -112,6 +282,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
                             [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
                               self->buffer_.commit(n);
                               self->consumed_ += n;
+                              if (n > 0) self->wake();
                               self->onBytes(ec);
                             });
   }
@@ -248,7 +419,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
                      [self, out = std::move(out)]() mutable { self->respond(std::move(out)); });
     };
     try {
-      handler_(in, reply);
+      handler_(std::move(in), reply);
     } catch (const std::exception& e) {
       HttpResponse out;
       out.status = 500;
@@ -264,6 +435,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
     res->set(http::field::server, "colo");
     res->set(http::field::content_type, out.content_type);
     for (const auto& [k, v] : out.headers) res->set(k, v);
+    // An address with enough idle connections: this one closes after its answer.
+    if (keepAlive_ && peers_->idleFull(remote_)) keepAlive_ = false;
     res->keep_alive(keepAlive_);
     if (head_) {
       res->content_length(out.body.size());  // what GET would send, without it
@@ -314,7 +487,10 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
   // last part ended a line.
   std::size_t headerBytes_ = 0;
   bool obsFold_ = false, headerEndedLine_ = false;
-  std::shared_ptr<std::atomic<int>> open_;
+  std::shared_ptr<Peers> peers_;
+  std::uint64_t idleAt_ = 0;  // its place among the idle, while it is
+  std::chrono::steady_clock::time_point idleSince_;
+  asio::steady_timer idleTimer_;
 };
 
 }  // namespace
@@ -327,8 +503,17 @@ struct HttpServer::Impl {
   std::unique_ptr<asio::ssl::context> tls;
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
 
-  std::shared_ptr<std::atomic<int>> open = std::make_shared<std::atomic<int>>(0);
+  std::shared_ptr<Peers> peers;
+  std::string refusedAll, refusedMine;  // what refuse() sends
   asio::steady_timer backoff{ioc};
+
+  static std::string refusal(int status, const char* title, const std::string& detail) {
+    auto body = problem(status, title, detail);
+    return "HTTP/1.1 " + std::to_string(status) + " " + title +
+           "\r\nContent-Type: application/problem+json\r\nRetry-After: 1\r\nConnection: "
+           "close\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+  }
 
   void accept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket sock) {
@@ -340,36 +525,32 @@ struct HttpServer::Impl {
         return;
       }
       beast::error_code pe;
-      if (*open >= opt.max_connections) {
-        refuse(std::move(sock));
-        return accept();
-      }
-      ++*open;
       auto ep = sock.remote_endpoint(pe);
       std::string remote = pe ? "?" : ep.address().to_string();
+      if (auto admit = peers->admit(remote); admit != Peers::Admit::yes) {
+        refuse(std::move(sock), admit == Peers::Admit::address_full);
+        return accept();
+      }
       sock.set_option(tcp::no_delay(true), pe);
       if (tls) {
         std::make_shared<HttpConnection<beast::ssl_stream<beast::tcp_stream>>>(
             beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(sock)), *tls), opt,
-            handler, remote, open)
+            handler, remote, peers)
             ->start();
       } else {
         std::make_shared<HttpConnection<beast::tcp_stream>>(beast::tcp_stream(std::move(sock)), opt,
-                                                            handler, remote, open)
+                                                            handler, remote, peers)
             ->start();
       }
       accept();
     });
   }
 
-  // Over the connection limit: a short 503 (in plain text: under TLS there
-  // is no handshake to spend on it), then close.
-  void refuse(tcp::socket sock) {
-    static const std::string body = problem(503, "Service Unavailable", "too many connections");
-    static const std::string answer =
-        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\n"
-        "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
-        std::to_string(body.size()) + "\r\n\r\n" + body;
+  // Over a connection limit: a short 503, or 429 when it is the address's
+  // own (in plain text: under TLS there is no handshake to spend on it),
+  // then close.
+  void refuse(tcp::socket sock, bool addressFull) {
+    const std::string& answer = addressFull ? refusedMine : refusedAll;
     auto s = std::make_shared<tcp::socket>(std::move(sock));
     if (tls) {
       beast::error_code ec;
@@ -393,6 +574,12 @@ HttpServer::HttpServer(const HttpServerOptions& options, AsyncHandler handler)
     : impl_(std::make_unique<Impl>()) {
   impl_->opt = options;
   impl_->handler = std::move(handler);
+  impl_->peers = std::make_shared<Peers>(impl_->opt);
+  impl_->refusedAll = Impl::refusal(503, "Service Unavailable", "too many connections");
+  impl_->refusedMine = Impl::refusal(429, "Too Many Requests",
+                                     "too many connections from this address (at most " +
+                                         std::to_string(options.max_connections_per_client) +
+                                         "); reuse the ones it has open");
   auto& a = impl_->acceptor;
   beast::error_code ec;
   auto addr = asio::ip::make_address(options.host, ec);

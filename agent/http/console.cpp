@@ -176,9 +176,16 @@ HttpResponse Console::handle(const HttpRequest& req) {
     };
     if (!sameSecret(cookie(req, kLoginCookie), field("csrf")))
       return again(403, "The login form expired or came from elsewhere; please log in again.");
+    if (auto slow = throttled(ctx_, req.remote)) {
+      auto r = again(429, "Too many failed logins from this address; try again in " +
+                              slow->headers["Retry-After"] + " s.");
+      r.headers["Retry-After"] = slow->headers["Retry-After"];
+      return r;
+    }
     std::string token = field("token");
     const Token* t = token.size() <= 512 ? findToken(cfg, token) : nullptr;
     if (!t) {
+      failedAuth(ctx_, req.remote, path);
       auto r = again(401, "That token is not valid.");
       r.headers["WWW-Authenticate"] = "Bearer realm=\"colo\"";
       return r;

@@ -17,10 +17,19 @@ struct HttpServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0: any free port (see HttpServer::port())
   int threads = 2;
-  std::size_t body_limit = 1 << 20;                 // larger bodies get 413
-  std::chrono::seconds read_timeout{15};            // slow clients are cut off
-  int max_connections = 1024;                       // beyond it: 503 and close
-  std::string tls_cert, tls_key;                    // both set: HTTPS only
+  std::size_t body_limit = 1 << 20;       // larger bodies get 413
+  std::chrono::seconds read_timeout{15};  // slow clients are cut off
+  int max_connections = 1024;             // beyond it: 503 and close
+  // One client address may hold this many connections (beyond: 429), of
+  // which this many waiting idle for their next request (beyond: its
+  // oldest idle one closes). At max_connections a new client takes the
+  // place of the longest-idle connection of the address holding the most.
+  int max_connections_per_client = 64;
+  int max_idle_per_client = 32;
+  // How long a connection may wait for its next request: read_timeout, and
+  // this once half of max_connections are open.
+  std::chrono::milliseconds idle_timeout_under_pressure{1000};
+  std::string tls_cert, tls_key;  // both set: HTTPS only
 };
 
 class HttpServer {
@@ -29,7 +38,7 @@ class HttpServer {
   // Answers by calling `reply`, possibly later and from another thread (the
   // I/O thread is not held while, say, a write reaches the disk).
   using Reply = std::function<void(HttpResponse)>;
-  using AsyncHandler = std::function<void(const HttpRequest&, Reply reply)>;
+  using AsyncHandler = std::function<void(HttpRequest request, Reply reply)>;
   // Binds immediately; throws std::runtime_error naming host and port.
   HttpServer(const HttpServerOptions& options, Handler handler);
   HttpServer(const HttpServerOptions& options, AsyncHandler handler);

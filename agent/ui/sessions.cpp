@@ -29,11 +29,27 @@ std::string SessionStore::open(ConsoleSession session, std::int64_t now) {
   session.created = session.last_used = now;
   std::lock_guard lock(m_);
   std::erase_if(sessions_, [&](const auto& kv) { return expired(kv.second, now); });
+  // The least recently used session of `token`.
+  auto oldestOf = [&](const std::string& token) {
+    auto oldest = sessions_.end();
+    for (auto it = sessions_.begin(); it != sessions_.end(); ++it)
+      if (it->second.token_sha256 == token &&
+          (oldest == sessions_.end() || it->second.last_used < oldest->second.last_used))
+        oldest = it;
+    return oldest;
+  };
+  std::map<std::string, std::size_t> perToken;
+  for (const auto& kv : sessions_) ++perToken[kv.second.token_sha256];
+  while (perToken[session.token_sha256] >=
+         std::max<std::size_t>(1, limits_.max_sessions_per_token)) {
+    sessions_.erase(oldestOf(session.token_sha256));
+    --perToken[session.token_sha256];
+  }
   while (!sessions_.empty() && sessions_.size() >= limits_.max_sessions) {
-    auto oldest = std::min_element(
-        sessions_.begin(), sessions_.end(),
-        [](const auto& a, const auto& b) { return a.second.last_used < b.second.last_used; });
-    sessions_.erase(oldest);
+    auto most = std::max_element(perToken.begin(), perToken.end(),
+                                 [](const auto& a, const auto& b) { return a.second < b.second; });
+    sessions_.erase(oldestOf(most->first));
+    --most->second;
   }
   sessions_[encoding::sha256Hex(id)] = std::move(session);
   return id;

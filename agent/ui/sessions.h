@@ -28,7 +28,12 @@ class SessionStore {
   struct Limits {
     std::int64_t idle_timeout_s = 30 * 60;
     std::int64_t max_age_s = 12 * 60 * 60;
-    std::size_t max_sessions = 1000;  // beyond it, the least recently used ends
+    // Beyond it, the least recently used session of the token that holds
+    // the most ends.
+    std::size_t max_sessions = 1000;
+    // One token's sessions (its browsers); beyond it, that token's least
+    // recently used ends, never another token's.
+    std::size_t max_sessions_per_token = 16;
   };
   explicit SessionStore(Limits limits);
 

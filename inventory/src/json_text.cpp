@@ -1,5 +1,6 @@
 #include "json_text.h"
 
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -20,6 +21,7 @@ using nlohmann::json;
 // objects, 23 s for a 1 MiB body of empty objects.)
 class Builder final : public nlohmann::json_sax<json> {
  public:
+  explicit Builder(const CpuBudget& budget) : budget_(budget) {}
   json root;
   // Why the parse stopped, when it did.
   std::optional<std::string> limit;       // a bound of ours, as said to the sender
@@ -60,9 +62,15 @@ class Builder final : public nlohmann::json_sax<json> {
 
  private:
   bool count() {
-    if (++values_ <= kMaxJsonValues) return true;
-    limit = "more than " + std::to_string(kMaxJsonValues) + " JSON values";
-    return false;
+    if (++values_ > kMaxJsonValues) {
+      limit = "more than " + std::to_string(kMaxJsonValues) + " JSON values";
+      return false;
+    }
+    if (values_ % 256 == 0 && budget_.exceeded()) {
+      limit = "reading it took more CPU time than a request may (" + budget_.what() + ")";
+      return false;
+    }
+    return true;
   }
 
   // Where the next value goes: the root, an array's end, or under the key.
@@ -113,6 +121,7 @@ class Builder final : public nlohmann::json_sax<json> {
     return out + (out.empty() ? "" : ".") + k;
   }
 
+  const CpuBudget& budget_;
   std::vector<json*> stack_;
   std::vector<std::string> segments_;
   std::string key_;
@@ -121,8 +130,37 @@ class Builder final : public nlohmann::json_sax<json> {
 
 }  // namespace
 
-json parseJsonText(std::string_view text) {
-  Builder b;
+namespace {
+
+std::chrono::nanoseconds threadCpu() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return std::chrono::seconds(t.tv_sec) + std::chrono::nanoseconds(t.tv_nsec);
+}
+
+}  // namespace
+
+CpuBudget::CpuBudget(std::chrono::nanoseconds budget)
+    : budget_(budget), start_(budget.count() > 0 ? threadCpu() : std::chrono::nanoseconds{}) {}
+
+bool CpuBudget::exceeded() const {
+  return budget_.count() > 0 && threadCpu() - start_ > budget_;
+}
+
+std::string CpuBudget::what() const {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(budget_).count()) +
+         " ms";
+}
+
+void CpuBudget::check() const {
+  if (exceeded())
+    throw Error(ErrorKind::invalid_input,
+                "invalid request: reading it took more CPU time than a request may (" + what() +
+                    "); send a smaller request");
+}
+
+json parseJsonText(std::string_view text, const CpuBudget& budget) {
+  Builder b(budget);
   bool ok = json::sax_parse(text.begin(), text.end(), &b, json::input_format_t::json, true);
   if (ok) return std::move(b.root);
   if (b.duplicate)

@@ -501,8 +501,11 @@ void checkAgainst(const Request& r, const Inventory& inv, Problems& problems);
 
 }  // namespace
 
-Request parseRequestJson(std::string_view text) {
-  return fromJson(parseJsonText(text));
+Request parseRequestJson(std::string_view text, std::chrono::nanoseconds cpu_budget) {
+  CpuBudget budget(cpu_budget);
+  auto r = fromJson(parseJsonText(text, budget));
+  budget.check();
+  return r;
 }
 
 Request parseRequestYaml(std::string_view text) {

@@ -32,7 +32,7 @@ struct Browser {
     req.method = method;
     req.target = target;
     req.body = form;
-    req.remote = "127.0.0.1:5000";
+    req.remote = "127.0.0.1";
     req.headers["host"] = "colo.example:8080";
     if (!origin.empty()) req.headers["origin"] = origin;
     if (!form.empty())
@@ -314,6 +314,57 @@ TEST_CASE("session store: the least recently used session ends beyond the limit"
   CHECK(store.use(c, 500, valid)->caller == "c");
   CHECK_FALSE(store.use("not-a-session", 500, valid));
   CHECK_FALSE(store.use(std::string(64, '0'), 500, valid));
+}
+
+TEST_CASE("failed logins and API tokens are slowed per address, then answered 429", "[dates]") {
+  // Before, 300 wrong console logins in 0.2 s and 600 wrong API tokens in
+  // 0.12 s were each answered at once, with no end.
+  auto time = std::make_shared<ManualTime>(1795000000000);
+  Site c(std::make_shared<AuthThrottle>(AuthThrottle::Limits{10, 1, 100}));
+  c.config.time = time;
+  Browser b(c);
+  for (int i = 0; i < 10; ++i) CHECK(b.login("colo_wrong" + std::to_string(i)).status == 401);
+  auto slowed = b.login("colo_wrong-again");
+  CHECK(slowed.status == 429);
+  CHECK(slowed.headers["Retry-After"] == "1");
+  CHECK(slowed.body.find("Too many failed logins from this address") != std::string::npos);
+  // While it is slowed, not even the right token is looked at, through the
+  // console or the API: a guess that happened to be right would tell.
+  CHECK(b.login(kAdmin).status == 429);
+  CHECK(c.call("GET", "/v1/requests", kAdmin).status == 429);
+  CHECK(c.call("GET", "/v1/requests", kAdmin).headers["Retry-After"] == "1");
+  // Unauthenticated routes are not slowed.
+  CHECK(c.call("GET", "/healthz", "").status == 200);
+  // A second later: one more try.
+  time->advance(std::chrono::seconds(1));
+  CHECK(b.login(kAdmin).status == 303);
+  CHECK(c.call("GET", "/v1/requests", "colo_wrong").status == 401);
+  CHECK(c.call("GET", "/v1/requests", kAdmin).status == 429);
+}
+
+TEST_CASE("session store: one token's logins end its own oldest sessions, never another's",
+          "[dates]") {
+  // Before, a requester logging in 1,000 times ended an administrator's
+  // session (the store dropped the least recently used of all).
+  SessionStore store({1800, 43200, 1000, 3});
+  auto valid = [](const ConsoleSession&) { return true; };
+  auto admin = store.open({"noc", colo::agent::Role::admin, "admin-hash", "c", 0, 0}, 100);
+  std::vector<std::string> mine;
+  for (int i = 0; i < 1000; ++i)
+    mine.push_back(
+        store.open({"dinkes", colo::agent::Role::requester, "req-hash", "c", 0, 0}, 200 + i));
+  CHECK(store.size() == 4);
+  CHECK(store.use(admin, 1300, valid)->caller == "noc");
+  CHECK_FALSE(store.use(mine[996], 1300, valid));
+  for (int i = 997; i < 1000; ++i) CHECK(store.use(mine[i], 1300, valid));
+  // The whole store full: the token holding the most gives way.
+  SessionStore small({1800, 43200, 3, 3});
+  auto a = small.open({"noc", colo::agent::Role::admin, "admin-hash", "c", 0, 0}, 100);
+  auto r1 = small.open({"d", colo::agent::Role::requester, "req-hash", "c", 0, 0}, 200);
+  small.open({"d", colo::agent::Role::requester, "req-hash", "c", 0, 0}, 300);
+  small.open({"d", colo::agent::Role::requester, "req-hash", "c", 0, 0}, 400);
+  CHECK(small.use(a, 500, valid));
+  CHECK_FALSE(small.use(r1, 500, valid));
 }
 
 TEST_CASE("console: long lists come a hundred rows a page", "[dates]") {

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <fstream>
 
+#include "../support/ledger_lock.h"
 #include "../support/two_switch_site.h"
 
 using colo::test::SiteOptions;
@@ -18,8 +19,15 @@ using colo::test::TwoSwitchSite;
 
 namespace {
 
-int connectTo(int port) {
+// A connection to the agent from `source` (any address in 127.0.0.0/8:
+// several clients, each with its own address).
+int connectTo(int port, const char* source = "127.0.0.1") {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  inet_pton(AF_INET, source, &from.sin_addr);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0)
+    throw std::runtime_error(std::string("bind to ") + source + " failed");
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(static_cast<uint16_t>(port));
@@ -45,8 +53,9 @@ std::string readAll(int fd, int quietMs = 1000) {
   return out;
 }
 
-std::string talk(int port, const std::string& bytes, int quietMs = 1000) {
-  int fd = connectTo(port);
+std::string talk(int port, const std::string& bytes, int quietMs = 1000,
+                 const char* source = "127.0.0.1") {
+  int fd = connectTo(port, source);
   send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
   auto out = readAll(fd, quietMs);
   close(fd);
@@ -145,22 +154,95 @@ TEST_CASE("connections beyond max_connections get 503 at once, and the agent sta
   TwoSwitchSite site(o);
   site.startAgent();
   int port = site.agent->port();
-  std::vector<int> idle;
-  for (int i = 0; i < 8; ++i) idle.push_back(connectTo(port));
+  // Eight clients each in the middle of a request: every slot is busy (an
+  // idle connection would make room, see below).
+  std::vector<int> busy;
+  for (int i = 0; i < 8; ++i) {
+    auto source = "127.0.0." + std::to_string(10 + i);
+    busy.push_back(connectTo(port, source.c_str()));
+    send(busy.back(), "GET /healthz HTTP/1.1\r\n", 24, MSG_NOSIGNAL);
+  }
   // Make sure the server took them all.
-  REQUIRE(talk(port, "").find("503") != std::string::npos);
-  // Each one refused while the idle ones still hold every slot: answered at
+  REQUIRE(TwoSwitchSite::eventually(
+      [&] { return talk(port, "", 1000, "127.0.0.2").find("503") != std::string::npos; }));
+  // Each one refused while the others still hold every slot: answered at
   // once, not queued until a slot frees (that would be a 200).
   int refused = 0;
   for (int i = 0; i < 20; ++i)
-    refused +=
-        talk(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 30000).rfind("HTTP/1.1 503", 0) == 0;
+    refused += talk(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 30000, "127.0.0.2")
+                   .rfind("HTTP/1.1 503", 0) == 0;
   CHECK(refused == 20);
-  for (int fd : idle) close(fd);
+  for (int fd : busy) close(fd);
   REQUIRE(TwoSwitchSite::eventually([&] {
     return talk(port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                .rfind("HTTP/1.1 200", 0) == 0;
   }));
+}
+
+TEST_CASE("one address holding many connections leaves room for everyone else") {
+  SiteOptions o;
+  o.extraConfig = "max_connections: 100\nmax_connections_per_client: 20\n";
+  TwoSwitchSite site(o);
+  site.startAgent();
+  int port = site.agent->port();
+  const std::string health = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  SECTION("idle: its oldest idle connections close as it opens more") {
+    // 150 connections that send nothing, more than max_connections. Before,
+    // they took every slot, and every other client got 503 until they timed
+    // out (15 s, and again as the client reopened them).
+    std::vector<int> idle;
+    for (int i = 0; i < 150; ++i) idle.push_back(connectTo(port));
+    CHECK(talk(port, health, 5000, "127.0.0.2").rfind("HTTP/1.1 200", 0) == 0);
+    // At most 10 of them (half of its 20) are still open: the agent closed
+    // the rest, oldest first.
+    int open = 0;
+    for (int fd : idle) {
+      pollfd p{fd, POLLIN, 0};
+      char c;
+      bool closed = poll(&p, 1, 0) == 1 && recv(fd, &c, 1, MSG_DONTWAIT) == 0;
+      open += !closed;
+    }
+    CHECK(open <= 10);
+    CHECK(open >= 1);
+    for (int fd : idle) close(fd);
+  }
+  SECTION("busy: beyond its share it gets 429, and others are still served") {
+    std::vector<int> busy;
+    for (int i = 0; i < 20; ++i) {
+      busy.push_back(connectTo(port));
+      send(busy.back(), "GET /healthz HTTP/1.1\r\n", 24, MSG_NOSIGNAL);
+    }
+    REQUIRE(TwoSwitchSite::eventually(
+        [&] { return talk(port, health).rfind("HTTP/1.1 429", 0) == 0; }));
+    CHECK(talk(port, health).find("too many connections from this address (at most 20)") !=
+          std::string::npos);
+    CHECK(talk(port, health, 5000, "127.0.0.2").rfind("HTTP/1.1 200", 0) == 0);
+    for (int fd : busy) close(fd);
+  }
+}
+
+TEST_CASE("at max_connections a new client takes the place of the longest-idle connection") {
+  SiteOptions o;
+  o.extraConfig = "max_connections: 40\n";
+  TwoSwitchSite site(o);
+  site.startAgent();
+  int port = site.agent->port();
+  // 40 clients, each with one connection that waits for nothing. Before,
+  // the 41st client got 503 until one of them timed out.
+  std::vector<int> idle;
+  for (int i = 0; i < 40; ++i) {
+    auto source = "127.0.1." + std::to_string(10 + i);
+    idle.push_back(connectTo(port, source.c_str()));
+  }
+  const std::string health = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  for (int i = 0; i < 5; ++i)
+    CHECK(talk(port, health, 5000, "127.0.0.2").rfind("HTTP/1.1 200", 0) == 0);
+  // With half the connections taken, an idle one waits 1 s, not 15: the
+  // agent closes the rest of them long before.
+  auto t0 = std::chrono::steady_clock::now();
+  for (int fd : idle) readAll(fd, 20000);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(12));
+  for (int fd : idle) close(fd);
 }
 
 TEST_CASE(
@@ -284,4 +366,106 @@ TEST_CASE(
   }
   CHECK(site.sql("SELECT count(*) FROM requests") == "0\n");
   CHECK(status(post("Content-Encoding: identity\r\n")) == "HTTP/1.1 202");
+}
+
+TEST_CASE("requests waiting on a locked ledger hold no I/O thread: /healthz answers meanwhile",
+          "[sqlite]") {
+  // An administrator's sqlite3 shell (or a backup) holds the ledger's write
+  // lock. A POST's write waits for it, holding the agent's ledger, and reads
+  // of the ledger wait behind that. Before, each waiting read held one of
+  // the two HTTP I/O threads, and /healthz waited with them.
+  TwoSwitchSite site;
+  site.startAgent();
+  int port = site.agent->port();
+  auto url = "http://127.0.0.1:" + std::to_string(port);
+  colo::test::LedgerLockHolder lock(site.dir, site.dir.file("var/colo.db"));
+  REQUIRE(TwoSwitchSite::eventually([&] { return lock.holds(); }));
+  std::vector<std::unique_ptr<colo::test::Child>> waiting;
+  auto curl = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv{"/usr/bin/curl",
+                                  "-s",
+                                  "-o",
+                                  "/dev/null",
+                                  "-w",
+                                  "%{http_code}",
+                                  "-m",
+                                  "60",
+                                  "-H",
+                                  "Authorization: Bearer " + colo::test::kSiteToken};
+    argv.insert(argv.end(), args.begin(), args.end());
+    waiting.push_back(std::make_unique<colo::test::Child>(argv, site.dir));
+  };
+  curl({"-H", "Content-Type: application/json", "--data-binary",
+        "@" + site.dir.write("p.json", site.request("REQ-W")), url + "/v1/requests"});
+  REQUIRE(TwoSwitchSite::eventually([&] { return colo::test::connectionsTo(port) >= 1; }));
+  for (int i = 0; i < 4; ++i) curl({url + "/v1/requests"});
+  REQUIRE(TwoSwitchSite::eventually([&] { return colo::test::connectionsTo(port) >= 5; }));
+  auto health = talk(port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 10000);
+  CHECK(health.rfind("HTTP/1.1 200", 0) == 0);
+  lock.release();
+  for (auto& c : waiting) {
+    auto r = c->wait();
+    CHECK(r.exit_code == 0);
+    CHECK((r.out == "200" || r.out == "202"));
+  }
+}
+
+TEST_CASE("large refused bodies leave no memory behind") {
+  // Six requesters at once, each 1 MiB of unknown keys, five times over:
+  // the problem documents are bounded, and what the reading took is given
+  // back. Before, six such bodies grew the agent by 250 MB and kept it.
+  TwoSwitchSite site;
+  site.startAgent();
+  int port = site.agent->port();
+  std::string body = "{";
+  for (int i = 0; body.size() + 16 < 1000 * 1024; ++i)
+    body += (i ? ",\"" : "\"") + std::to_string(i) + "\":0";
+  body += "}";
+  auto path = site.dir.write("keys.json", body);
+  auto url = "http://127.0.0.1:" + std::to_string(port) + "/v1/requests";
+  auto once = [&] {
+    std::vector<std::unique_ptr<colo::test::Child>> posts;
+    for (int i = 0; i < 6; ++i)
+      posts.push_back(std::make_unique<colo::test::Child>(
+          std::vector<std::string>{"/usr/bin/curl", "-s", "-m", "60", "-w", "\n%{http_code}", "-H",
+                                   "Authorization: Bearer " + colo::test::kSiteToken, "-H",
+                                   "Content-Type: application/json", "--data-binary", "@" + path,
+                                   url},
+          site.dir));
+    for (auto& p : posts) {
+      auto r = p->wait();
+      CHECK(r.out.size() < 16 * 1024);  // the problem document, bounded
+      CHECK(r.out.substr(r.out.size() - 3) == "400");
+    }
+  };
+  once();  // the first round sizes the allocator's arenas
+  auto base = rssKb(site.agent->pid());
+  for (int round = 0; round < 4; ++round) once();
+  auto after = rssKb(site.agent->pid());
+  INFO("RSS " << base << " kB after one round, " << after << " kB after five");
+  CHECK(after - base < 16 * 1024);
+}
+
+TEST_CASE("guessing API tokens is slowed per address: 429 with Retry-After, logged once") {
+  TwoSwitchSite site;
+  site.startAgent();
+  int port = site.agent->port();
+  // 600 wrong tokens on one keep-alive connection, as fast as it goes.
+  std::string burst;
+  for (int i = 0; i < 600; ++i)
+    burst += "GET /v1/requests HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer colo_guess" +
+             std::to_string(i) + "\r\n" + (i == 599 ? "Connection: close\r\n" : "") + "\r\n";
+  auto out = talk(port, burst, 30000);
+  int unauthorized = countOf(out, "HTTP/1.1 401"), slowed = countOf(out, "HTTP/1.1 429");
+  CHECK(unauthorized + slowed == 600);
+  CHECK(unauthorized >= 10);  // the burst allowed
+  CHECK(slowed >= 500);       // then one a second
+  CHECK(out.find("Retry-After: ") != std::string::npos);
+  // Another address is not slowed; the log says it once, not 590 times.
+  auto other = talk(port,
+                    "GET /v1/requests HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                        colo::test::kSiteToken + "\r\nConnection: close\r\n\r\n",
+                    5000, "127.0.0.2");
+  CHECK(other.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(countOf(site.agent->log(), "\"event\":\"auth.throttled\"") == 1);
 }

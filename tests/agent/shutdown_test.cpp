@@ -17,6 +17,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "../support/ledger_lock.h"
 #include "../support/receiver.h"
 #include "../support/two_switch_site.h"
 
@@ -48,23 +49,6 @@ class BlackHole {
   int fd_ = -1;
   int port_ = 0;
 };
-
-// Whether a TCP connection to 127.0.0.1:`port` is established (from the
-// kernel's table: the client's side names the port as its remote one).
-bool connectedTo(int port) {
-  std::ifstream tcp("/proc/net/tcp");
-  char want[16];
-  std::snprintf(want, sizeof want, "0100007F:%04X", port);
-  std::string line;
-  std::getline(tcp, line);  // the header
-  while (std::getline(tcp, line)) {
-    std::istringstream fields(line);
-    std::string slot, local, remote, state;
-    fields >> slot >> local >> remote >> state;
-    if (remote == want && state == "01") return true;
-  }
-  return false;
-}
 
 std::string base64(const unsigned char* data, int len) {
   std::string out(static_cast<std::size_t>(4 * ((len + 2) / 3)) + 1, '\0');
@@ -166,43 +150,22 @@ TEST_CASE("SIGTERM stops the agent at once while a switch hangs and a receiver n
   REQUIRE(site.waitEnded("REQ-2"));
   CHECK(site.status("REQ-2") == "completed");
   // Continued to the end: all four of its ports held, none twice.
-  CHECK(site.sql("SELECT count(*), count(DISTINCT switch || port) FROM port_claims WHERE request_id = 'REQ-2'") ==
-        "4|4\n");
+  CHECK(site.sql("SELECT count(*), count(DISTINCT switch || port) FROM port_claims WHERE "
+                 "request_id = 'REQ-2'") == "4|4\n");
 }
 
 TEST_CASE("SIGTERM while a request waits for a locked ledger ends cleanly, the lock still held",
           "[sqlite]") {
   TwoSwitchSite site;
   site.startAgent();
-  // Someone else holds the ledger's write lock until the test lets go: its
-  // transaction commits when the FIFO it reads from reaches its end.
-  auto fifo = site.dir.file("hold");
-  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
-  struct LockHolder {
-    int fd;
-    ~LockHolder() { release(); }
-    void release() {
-      if (fd >= 0) close(fd), fd = -1;
-    }
-  } lockHolder{open(fifo.c_str(), O_RDWR | O_CLOEXEC)};  // O_RDWR: opening does not wait
-  REQUIRE(lockHolder.fd >= 0);
-  // It says "held" once its BEGIN IMMEDIATE went through (waiting, if need
-  // be, for the agent's own writes to end).
-  auto held = site.dir.file("held");
-  auto holder = std::make_unique<colo::test::Child>(
-      std::vector<std::string>{"/bin/sh", "-c",
-                               "(echo '.bail on'; echo '.timeout 20000'; echo 'BEGIN IMMEDIATE;'; "
-                               "echo \"SELECT 'held';\"; cat " +
-                                   fifo + "; echo 'COMMIT;') | /usr/bin/sqlite3 " +
-                                   site.dir.file("var/colo.db") + " > " + held},
-      site.dir);
+  // Someone else holds the ledger's write lock until the test lets go.
+  colo::test::LedgerLockHolder lockHolder(site.dir, site.dir.file("var/colo.db"));
   auto locked = [&] {
     auto r = colo::test::run(
         {"/usr/bin/sqlite3", site.dir.file("var/colo.db"), "BEGIN IMMEDIATE; ROLLBACK;"}, site.dir);
     return r.exit_code != 0;
   };
-  REQUIRE(TwoSwitchSite::eventually(
-      [&] { return colo::test::Child::slurp(held).find("held") != std::string::npos; }));
+  REQUIRE(TwoSwitchSite::eventually([&] { return lockHolder.holds(); }));
   auto post = std::make_unique<colo::test::Child>(
       std::vector<std::string>{
           "/usr/bin/curl", "-s", "-m", "60", "-X", "POST", "-H",
@@ -212,11 +175,11 @@ TEST_CASE("SIGTERM while a request waits for a locked ledger ends cleanly, the l
       site.dir);
   // The request is on its way in (curl is connected to the agent): storing it
   // waits for the lock.
-  REQUIRE(TwoSwitchSite::eventually([&] { return connectedTo(site.agent->port()); }));
+  REQUIRE(
+      TwoSwitchSite::eventually([&] { return colo::test::connectionsTo(site.agent->port()) > 0; }));
   int status = site.agent->stop(SIGTERM);
   CHECK(status == 0);    // a clean exit: no sanitizer report, no crash
   CHECK(locked());       // and it did not wait for the other writer to let go
   lockHolder.release();  // now the holder commits
   post->wait();
-  holder->wait();
 }

@@ -2,6 +2,7 @@
 // --json, and that bad input changes nothing.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <regex>
 
 #include <chrono>
@@ -302,6 +303,27 @@ TEST_CASE("bad input gets a clear error, exit 2, and the ledger is unchanged") {
         "colo: request REQ-2026-0142 was already received with a different body; a "
         "changed request needs a new id\n");
   CHECK(colo.dump() == before);
+}
+
+TEST_CASE("a ledger on a full disk says the disk is full", "[sqlite]") {
+  // A 512 KiB file system of its own (a mount namespace: nothing outside
+  // sees it), filled after `colo init`. Before, colo said "disk I/O error
+  // (an I/O or permission error ...)".
+  TempDir dir;
+  auto mnt = dir.file("small");
+  std::filesystem::create_directory(mnt);
+  auto script = dir.write(
+      "full.sh", "set -e\nmount -t tmpfs -o size=512k tmpfs " + mnt + "\n" + kColo + " --state " +
+                     mnt + "/colo.db init > /dev/null\n" + "dd if=/dev/zero of=" + mnt +
+                     "/fill bs=1k count=4096 2> /dev/null || true\n" + kColo + " --inventory " +
+                     kInventory + " --state " + mnt + "/colo.db requests\n");
+  auto r = colo::test::run({"/usr/bin/unshare", "-m", "/bin/sh", script}, dir);
+  INFO(r.err);
+  CHECK(r.exit_code == 1);  // the ledger's trouble, not the input's
+  CHECK(r.err.find("the file system holding " + mnt +
+                   " is full (0 bytes free to colo); make "
+                   "room there and run it again") != std::string::npos);
+  CHECK(r.err.find("permission") == std::string::npos);
 }
 
 TEST_CASE("a ledger that is not colo's, or is newer, is refused and left untouched", "[sqlite]") {

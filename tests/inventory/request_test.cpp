@@ -211,6 +211,25 @@ TEST_CASE("a JSON request gives each key once, nests at most 16 deep, and holds 
   CHECK(errorOf(list(200000)) == "invalid request: more than 10000 JSON values");
 }
 
+TEST_CASE("reading a JSON request stops when its CPU budget is spent") {
+  std::string body = "{\"x\": [0";
+  for (int i = 1; i < 5000; ++i) body += ",{}";
+  body += "]}";
+  // No budget, or a generous one: read to the end (and refused for its shape).
+  CHECK_THROWS_WITH(parseRequestJson(body), Catch::Contains("x: unknown field"));
+  CHECK_THROWS_WITH(parseRequestJson(body, std::chrono::seconds(60)),
+                    Catch::Contains("x: unknown field"));
+  // A budget spent before the first check: stopped, saying why.
+  try {
+    parseRequestJson(body, std::chrono::nanoseconds(1));
+    FAIL("read to the end");
+  } catch (const colo::inventory::Error& e) {
+    CHECK(std::string(e.what()) ==
+          "invalid request: reading it took more CPU time than a request may (0 ms)");
+    CHECK(e.kind() == colo::inventory::ErrorKind::invalid_input);
+  }
+}
+
 TEST_CASE("a request with very many problems lists 50 and counts the rest") {
   std::string many = "{";
   for (int i = 0; i < 400; ++i) many += (i ? ",\"u" : "\"u") + std::to_string(i) + "\": 1";

@@ -37,7 +37,8 @@ struct Site {
   std::int64_t ticks = 0;
   std::unique_ptr<Api> api;
 
-  Site() {
+  // `throttle`: failed authentications slowed as the agent does (none: not).
+  explicit Site(std::shared_ptr<colo::agent::AuthThrottle> throttle = nullptr) {
     auto loaded = colo::inventory::loadInventory(COLO_SOURCE_DIR "/tests/data/small.yaml");
     REQUIRE(loaded.ok());
     inventory = std::move(loaded.inventory);
@@ -58,6 +59,7 @@ struct Site {
     ctx.ledgerMutex = &ledgerMutex;
     ctx.sla = &sla;
     ctx.now = [this] { return now; };
+    ctx.throttle = std::move(throttle);
     api = std::make_unique<Api>(ctx);
     add("REQ-P1", "BAPPEDA", "sikd-bappeda", colo::inventory::Status::reserved);
     add("REQ-H1", "DINKES", "sikd-dinkes", colo::inventory::Status::failed);
@@ -96,7 +98,7 @@ struct Site {
     colo::agent::HttpRequest req;
     req.method = method;
     req.target = target;
-    req.remote = "127.0.0.1:6000";
+    req.remote = "127.0.0.1";
     if (!token.empty()) req.authorization = "Bearer " + token;
     req.body = body;
     if (!body.empty()) req.content_type = "application/json";

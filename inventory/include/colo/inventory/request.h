@@ -1,6 +1,7 @@
 // An approved colocation request (design.md §4), strictly validated.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -44,7 +45,10 @@ struct Request {
 
 // Parses and validates a request from JSON text. Throws Error(invalid_input)
 // listing every problem, each naming its field ("servers[0].units: ...").
-Request parseRequestJson(std::string_view text);
+// With a `cpu_budget`, reading and checking stop with Error(invalid_input)
+// once the calling thread has spent that much CPU time on them (the agent
+// gives each body one; docs/design.md §9).
+Request parseRequestJson(std::string_view text, std::chrono::nanoseconds cpu_budget = {});
 // The same for YAML text (a technician's file); scalars keep YAML's types.
 Request parseRequestYaml(std::string_view text);
 // Reads a request file, JSON or YAML by its extension (.json, .yaml, .yml),

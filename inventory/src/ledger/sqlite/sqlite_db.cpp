@@ -3,6 +3,7 @@
 // to do; readers go on meanwhile. The file says it is a colo ledger by its
 // application_id and its schema version by user_version.
 #include <sqlite3.h>
+#include <sys/statvfs.h>
 
 #include <chrono>
 #include <filesystem>
@@ -17,6 +18,29 @@ namespace {
 
 constexpr int kApplicationId = 0x636f6c6f;  // "colo"
 constexpr int kBusyTimeoutMs = 30000;
+
+// What an I/O error on the ledger at `path` comes from when its file
+// system has no room left (SQLite reports a full disk as "disk I/O error"
+// when it cannot create the WAL's files): says so, and what to do; "" when
+// there is room.
+std::string fullDisk(const std::string& path) {
+  auto dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  struct statvfs st {};
+  if (statvfs(dir.c_str(), &st) != 0) return "";
+  auto free = static_cast<unsigned long long>(st.f_bavail) * st.f_frsize;
+  if (free >= (1u << 20)) return "";
+  return "the file system holding " + dir.string() + " is full (" + std::to_string(free) +
+         " bytes free to colo); make room there and run it again";
+}
+
+// The note an error with SQLite's `code` gets: a full disk named as such.
+std::string diskNote(const std::string& path, int code) {
+  code &= 0xff;
+  if (code != SQLITE_IOERR && code != SQLITE_FULL && code != SQLITE_CANTOPEN) return "";
+  auto full = fullDisk(path);
+  return full.empty() ? "" : " (" + full + ")";
+}
 
 // Each entry moves the schema from version i to i + 1.
 const char* const kStaticMigrations[] = {
@@ -367,8 +391,8 @@ class SqliteCursor : public Cursor {
 
   [[noreturn]] void fail(const char* what) {
     int code = sqlite3_extended_errcode(db_);
-    std::string msg =
-        std::string("ledger ") + path_ + ": sqlite " + what + ": " + sqlite3_errmsg(db_);
+    std::string msg = std::string("ledger ") + path_ + ": sqlite " + what + ": " +
+                      sqlite3_errmsg(db_) + diskNote(path_, code);
     throw Error((code & 0xff) == SQLITE_CONSTRAINT ? ErrorKind::conflict : ErrorKind::storage, msg);
   }
 
@@ -477,7 +501,8 @@ class SqliteDb : public Db {
     if (sqlite3_exec(db_, text, nullptr, nullptr, &err) != SQLITE_OK) {
       std::string msg = err ? err : "unknown error";
       sqlite3_free(err);
-      throw Error(ErrorKind::storage, "ledger " + path_ + ": " + msg);
+      throw Error(ErrorKind::storage,
+                  "ledger " + path_ + ": " + msg + diskNote(path_, sqlite3_extended_errcode(db_)));
     }
   }
 
@@ -510,9 +535,11 @@ class SqliteDb : public Db {
       if (code == SQLITE_NOTADB)
         throw Error(ErrorKind::invalid_input,
                     path_ + " is not a colo ledger (SQLite: " + why + ")");
+      auto full = diskNote(path_, code);
       throw Error(ErrorKind::storage,
                   "cannot read ledger " + path_ + ": " + why +
-                      (code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_READONLY ||
+                      (!full.empty() ? full
+                       : code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_READONLY ||
                                code == SQLITE_CANTOPEN || code == SQLITE_PERM
                            ? " (an I/O or permission error: check the disk and the file's owner)"
                            : ""));
