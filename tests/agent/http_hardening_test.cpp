@@ -14,6 +14,18 @@
 #include "../support/ledger_lock.h"
 #include "../support/two_switch_site.h"
 
+// Whether this build runs under AddressSanitizer (g++ or clang).
+#if defined(__SANITIZE_ADDRESS__)
+#define COLO_TEST_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define COLO_TEST_UNDER_ASAN 1
+#endif
+#endif
+#ifndef COLO_TEST_UNDER_ASAN
+#define COLO_TEST_UNDER_ASAN 0
+#endif
+
 using colo::test::SiteOptions;
 using colo::test::TwoSwitchSite;
 
@@ -443,7 +455,13 @@ TEST_CASE("large refused bodies leave no memory behind") {
   for (int round = 0; round < 4; ++round) once();
   auto after = rssKb(site.agent->pid());
   INFO("RSS " << base << " kB after one round, " << after << " kB after five");
+#if COLO_TEST_UNDER_ASAN
+  // Under AddressSanitizer freed memory is held in quarantine (256 MB) on
+  // purpose: RSS says nothing there. The plain build's run asserts it.
+  WARN("RSS not checked under AddressSanitizer");
+#else
   CHECK(after - base < 16 * 1024);
+#endif
 }
 
 TEST_CASE("guessing API tokens is slowed per address: 429 with Retry-After, logged once") {
