@@ -237,6 +237,8 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
     if (auto v = cf.integer("timeout_s", false, 1, 300))
       c.callback_timeout_s = static_cast<int>(*v);
     if (auto v = cf.integer("parallel", false, 1, 64)) c.callback_parallel = static_cast<int>(*v);
+    if (auto v = cf.integer("parallel_per_receiver", false, 1, 64))
+      c.callback_parallel_per_receiver = static_cast<int>(*v);
     if (auto v = cf.strings("allowed_urls", false)) {
       for (const auto& u : *v) {
         std::string why;

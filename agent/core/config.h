@@ -95,7 +95,10 @@ struct Config {
   std::string callback_ca_file;           // extra CA for https callbacks (a private CA)
   int callback_timeout_s = 10;            // one delivery, connect to answer
   int callback_parallel = 4;              // deliveries at once
-  std::vector<std::string> holidays;      // YYYY-MM-DD
+  // ... to one receiver (scheme, host and port) at once; a receiver that
+  // does not answer waits out its own backoff (docs/design.md §10)
+  int callback_parallel_per_receiver = 2;
+  std::vector<std::string> holidays;  // YYYY-MM-DD
   int workers = 4;
   int connect_timeout_s = 10;
   int command_timeout_s = 30;

@@ -120,8 +120,14 @@ class Deliverer::Impl {
           againAtOnce = true;
           continue;
         }
-        wait = std::chrono::milliseconds(std::clamp<std::int64_t>(until, 1, 1000));
-        if (until > 0) dueAt = next;
+        if (until > 0) {
+          wait = std::chrono::milliseconds(std::clamp<std::int64_t>(until, 1, 1000));
+          dueAt = next;
+        } else {
+          // Due, but every receiver with something due is busy or backing
+          // off: a slot freeing wakes this, a backoff ending is waited for.
+          wait = std::chrono::milliseconds(untilReceiverFree());
+        }
       }
       againAtOnce = false;
       // The wait ends when the wall clock reaches the due time, whatever the
@@ -135,17 +141,42 @@ class Deliverer::Impl {
     }
   }
 
-  // Takes one due delivery no other thread is sending and sends it; false
-  // when there is none.
+  // A receiver: the scheme, host and port its URLs name (a URL that does
+  // not parse is its own, and is refused when taken).
+  static std::string receiverOf(const std::string& url) {
+    std::string why;
+    auto u = parseHttpUrl(url, why);
+    return u ? u->scheme + "://" + u->host + ":" + std::to_string(u->port) : url;
+  }
+
+  // Takes one due delivery no other thread is sending, to a receiver with a
+  // free slot and not backing off, and sends it; false when there is none.
   bool deliverOne(inv::Ledger& ledger, std::mt19937_64& rng) {
     // Taken in the ledger for longer than an attempt can take: no other
     // thread, and no other agent on the same ledger, sends it meanwhile; if
     // this process dies, it is sent again once that time runs out.
     auto now = cfg_.time->wallMs();
-    auto taken =
-        ledger.outbox().take(now, 1, sender_, now + (cfg_.callback_timeout_s + 30) * 1000LL);
-    if (taken.empty()) return false;
-    std::optional<inv::OutboxEntry> e = std::move(taken.front());
+    std::optional<inv::OutboxEntry> e;
+    std::string receiver;
+    for (const auto& url : ledger.outbox().dueUrls(now, kUrlsLooked)) {
+      receiver = receiverOf(url);
+      {
+        std::lock_guard lock(m_);
+        auto& r = receivers_[receiver];
+        if (r.sending >= cfg_.callback_parallel_per_receiver || r.pausedUntil > now) continue;
+        ++r.sending;  // the slot, before taking: another thread sees it
+      }
+      e = ledger.outbox().takeFor(url, now, sender_, now + (cfg_.callback_timeout_s + 30) * 1000LL);
+      if (e) break;
+      done(receiver, std::nullopt);  // another sender took it first
+    }
+    if (!e) return false;
+    struct Slot {
+      Impl* self;
+      std::string receiver;
+      std::optional<bool> answered;  // whether the receiver answered at all
+      ~Slot() { self->done(receiver, answered); }
+    } slot{this, receiver, std::nullopt};
     // Checked again when sending: a callback queued by a CLI, or before the
     // config changed, goes only where the config allows now.
     if (std::string why; !callbackUrlAllowed(e->url, cfg_.callback_allowed, why)) {
@@ -174,6 +205,7 @@ class Deliverer::Impl {
       ledger.outbox().giveBack(e->delivery_id);
       return false;  // not an attempt: tried again after the restart
     }
+    slot.answered = res.status != 0;
     bool ok = res.status >= 200 && res.status < 300;
     std::string error = ok ? "" : res.status ? "HTTP " + std::to_string(res.status) : res.error;
     int attempts = e->attempts + 1;
@@ -196,11 +228,55 @@ class Deliverer::Impl {
     return true;
   }
 
+  // A delivery to `receiver` ended: its slot is free again. One that got no
+  // answer (refused, timed out) makes the receiver back off as a whole:
+  // its other deliveries wait, and take no slot meanwhile; an answer ends
+  // the backoff.
+  void done(const std::string& receiver, std::optional<bool> answered) {
+    {
+      std::lock_guard lock(m_);
+      auto it = receivers_.find(receiver);
+      if (it == receivers_.end()) return;
+      auto& r = it->second;
+      --r.sending;
+      if (answered && *answered) {
+        r.failures = 0;
+        r.pausedUntil = 0;
+      } else if (answered) {
+        ++r.failures;
+        double pause =
+            std::min(600000.0, cfg_.callback_retry_base_ms * std::pow(2.0, r.failures - 1));
+        r.pausedUntil =
+            std::max(r.pausedUntil, cfg_.time->wallMs() + static_cast<std::int64_t>(pause));
+      }
+      if (r.sending == 0 && r.failures == 0) receivers_.erase(it);
+      woken_ = true;  // a slot is free: look again
+    }
+    cv_.notify_all();
+  }
+
+  // How long until the first receiver's backoff ends (at most 1 s).
+  std::int64_t untilReceiverFree() {
+    std::lock_guard lock(m_);
+    std::int64_t now = cfg_.time->wallMs(), wait = 1000;
+    for (const auto& [name, r] : receivers_)
+      if (r.pausedUntil > now) wait = std::min(wait, r.pausedUntil - now);
+    return std::max<std::int64_t>(wait, 1);
+  }
+
+  struct Receiver {
+    int sending = 0;
+    int failures = 0;              // no answer, in a row
+    std::int64_t pausedUntil = 0;  // wall ms
+  };
+  static constexpr int kUrlsLooked = 256;
+
   const Config& cfg_;
   std::string secret_, key_;
   Post post_;
   std::vector<std::thread> threads_;
   std::mutex m_;
+  std::map<std::string, Receiver> receivers_;  // by scheme://host:port, under m_
   std::condition_variable cv_;
   std::string sender_ = "callbacks:" + std::to_string(getpid());
   std::atomic<bool> stopping_{false};

@@ -229,7 +229,8 @@ ProvisionOutcome Provisioner::configure(const inv::RequestRecord& rec, const inv
     out.failed = true;
     out.restored = e.restoredPorts();
     if (e.restored()) {
-      out.error = std::string(e.what()) + "; every touched port was restored and the reservation released";
+      out.error =
+          std::string(e.what()) + "; every touched port was restored and the reservation released";
       ledger_.write([&] {
         ledger_.claims().unclaim(rec.id);
         status_.move(
@@ -250,6 +251,22 @@ ProvisionOutcome Provisioner::configure(const inv::RequestRecord& rec, const inv
   return out;
 }
 
+// A job left half-done by a process that ended (kill -9, a crash): what
+// it may have left on switches, and the command that continues it.
+std::string Provisioner::orphanRefusal(const std::string& id, const std::string& owner) {
+  std::string ports;
+  if (auto r = ledger_.requests().find(id); r && r->allocation)
+    for (const auto& s : r->allocation->servers)
+      for (const auto& n : s.nics)
+        if (!n.port.empty()) ports += (ports.empty() ? "" : ", ") + n.switch_name + " " + n.port;
+  return "request " + id + " is configuring, and nobody is working on it (" +
+         (owner.empty() ? std::string("its process ended") : owner + " ended") + ")" +
+         (ports.empty() ? "" : "; its ports may be half-configured: " + ports) +
+         ". `colo provision " + id +
+         "` continues it from where it stood (it completes, or restores the ports and fails); "
+         "release it after that";
+}
+
 ProvisionOutcome Provisioner::release(const std::string& id) {
   auto asked = status_.askRelease(id, {ctx_.actor, "colo release", "", ctx_.owner});
   using Outcome = ReleaseAsked::Outcome;
@@ -257,7 +274,11 @@ ProvisionOutcome Provisioner::release(const std::string& id) {
     case Outcome::not_found:
       throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
     case Outcome::already_released:
+      throw conflict(asked.refusal(id));
     case Outcome::not_ended:
+      if (asked.status == Status::configuring &&
+          (asked.owner.empty() || !ctx_.ownerAlive(asked.owner)))
+        throw conflict(orphanRefusal(id, asked.owner));
       throw conflict(asked.refusal(id));
     case Outcome::released: {  // nothing was configured: freed at once
       ProvisionOutcome out;

@@ -26,7 +26,7 @@ struct ProvisionOutcome {
   inventory::Plan plan;
   bool already_completed = false;
   bool failed = false;
-  std::string error;  // when failed
+  std::string error;                  // when failed
   bool invalid_input = false;         // failed on a value: the request, a template, the inventory
   std::vector<std::string> restored;  // "switch port" put back as captured
 };
@@ -77,6 +77,9 @@ class Provisioner {
                         bool invalidInput = false);
   // Everything about a plan that can be checked before reserving it.
   void checkPlan(const inventory::Plan& plan, const std::string& tenant);
+
+  // Why a configuring job whose process ended cannot be released yet.
+  std::string orphanRefusal(const std::string& id, const std::string& owner);
 
   StatusWriter& status_;
   inventory::Ledger& ledger_;

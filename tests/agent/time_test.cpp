@@ -298,3 +298,70 @@ TEST_CASE("one ledger reached by two paths has one set of owners and switch lock
   REQUIRE(waiting.wait_for(60s) == std::future_status::ready);
   CHECK(waiting.get() != nullptr);
 }
+
+TEST_CASE("a receiver that never answers holds two delivery slots, and delays nobody else") {
+  // 24 callbacks to a receiver that hangs, then one to another receiver.
+  // Before, the four delivery threads all waited on the first receiver
+  // (16.5 s with timeout_s 3), and the other callback waited with them.
+  TempDir dir;
+  auto time = std::make_shared<ManualTime>(kStart);
+  Config config = configAt(dir, time);
+  std::string why;
+  config.callback_allowed = {*colo::agent::parseAllowedUrl("http://127.0.0.1:9/", why),
+                             *colo::agent::parseAllowedUrl("http://127.0.0.1:10/", why)};
+  config.callback_parallel = 4;
+  config.callback_parallel_per_receiver = 2;
+  config.callback_timeout_s = 3;
+  std::mutex m;
+  std::condition_variable cv;
+  bool released = false, otherDelivered = false;
+  int hung = 0, mostHung = 0, postsToHung = 0;
+  colo::agent::Deliverer deliverer(
+      config, "secret",
+      [&](const std::string& url, const std::map<std::string, std::string>&, const std::string&,
+          std::chrono::milliseconds, const std::function<bool()>& cancelled) {
+        std::unique_lock lock(m);
+        if (url.find(":10/") != std::string::npos) {
+          otherDelivered = true;
+          cv.notify_all();
+          return colo::agent::Deliverer::PostResult{204, ""};
+        }
+        ++postsToHung;
+        mostHung = std::max(mostHung, ++hung);
+        cv.notify_all();
+        // Hangs until the test lets go (or colo stops).
+        while (!released && !cancelled()) cv.wait_for(lock, 10ms);
+        --hung;
+        return colo::agent::Deliverer::PostResult{0, "no answer within 3000 ms"};
+      });
+  inv::Ledger ledger(config.ledger_location, inv::Ledger::Open::must_exist, config.wallClock());
+  for (int i = 0; i < 25; ++i) {
+    auto id = "REQ-H" + std::to_string(i);
+    ledger.write([&] {
+      ledger.requests().insert(colo::test::request(id, {{"b", 1, 100}}), inv::Status::queued,
+                               {"test", "", "", ""});
+    });
+    auto url = i < 24 ? "http://127.0.0.1:9/hooks/" + std::to_string(i) : "http://127.0.0.1:10/cb";
+    ledger.outbox().enqueue({id + "-completed-1", id, url, "{}", "completed", 0, kStart - 100 + i});
+  }
+  deliverer.start();
+  {
+    std::unique_lock lock(m);
+    REQUIRE(cv.wait_for(lock, 60s, [&] { return otherDelivered && hung == 2; }));
+    CHECK(mostHung == 2);  // never more than its two slots
+    released = true;
+    cv.notify_all();
+  }
+  // Both hung attempts are recorded; the receiver then backs off as a
+  // whole (the clock stands still): none of its other 22 is tried.
+  auto attempted = [&] {
+    int n = 0;
+    for (int i = 0; i < 24; ++i)
+      n += ledger.outbox().deliveries("REQ-H" + std::to_string(i)).at(0).attempts;
+    return n;
+  };
+  REQUIRE(eventually([&] { return attempted() == 2; }));
+  deliverer.stop();
+  CHECK(postsToHung == 2);
+  CHECK(!ledger.outbox().deliveries("REQ-H24").at(0).delivered_at.empty());
+}

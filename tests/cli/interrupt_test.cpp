@@ -100,3 +100,23 @@ TEST_CASE("a second Ctrl-C says the restore goes on, and does not abandon the sw
         std::string::npos);
   CHECK(site.disagreements("REQ-S", beforeA, beforeB) == "");
 }
+
+TEST_CASE("after kill -9 mid-apply, release names the ports left and the command that continues") {
+  // Before, `colo release` said only "release it once it has ended", and
+  // the job had no process left to end it.
+  auto o = withLeftovers();
+  o.faultsA = {{"hang_at_command", 8}};
+  TwoSwitchSite site(o);
+  auto child = site.coloChild({"provision", site.requestFile("REQ-S")});
+  REQUIRE(site.waitHung("a"));
+  child->signal(SIGKILL);
+  child->wait();
+  auto r = site.colo({"release", "REQ-S"});
+  INFO(r.err);
+  CHECK(r.exit_code != 0);
+  CHECK(r.err.find("request REQ-S is configuring, and nobody is working on it (") !=
+        std::string::npos);
+  CHECK(r.err.find("its ports may be half-configured: a ") != std::string::npos);
+  CHECK(r.err.find("`colo provision REQ-S` continues it from where it stood") != std::string::npos);
+  CHECK(site.status("REQ-S") == "configuring");  // left for `colo provision` (or an agent)
+}

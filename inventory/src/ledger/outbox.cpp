@@ -26,19 +26,50 @@ void Outbox::enqueue(const OutboxEntry& e) {
   });
 }
 
+namespace {
+
+// Due, undelivered, not given up, and nobody is sending it (at ?1).
+constexpr const char* kDue =
+    "delivered_at = '' AND given_up = 0 AND next_attempt_at <= ?1 AND claimed_until <= ?1";
+
+}  // namespace
+
 std::vector<OutboxEntry> Outbox::take(std::int64_t now, int limit, std::string_view sender,
                                       std::int64_t takenUntil) {
+  return takeWhere(now, limit, sender, takenUntil, std::nullopt);
+}
+
+std::vector<std::string> Outbox::dueUrls(std::int64_t now, int limit) {
+  auto st = c_.sql(std::string("SELECT url, min(next_attempt_at) AS due FROM outbox WHERE ") +
+                   kDue + " GROUP BY url ORDER BY due, url LIMIT ?2");
+  st.bind(1, now).bind(2, limit);
+  std::vector<std::string> out;
+  while (st.step()) out.push_back(st.text(0));
+  return out;
+}
+
+std::optional<OutboxEntry> Outbox::takeFor(std::string_view url, std::int64_t now,
+                                           std::string_view sender, std::int64_t takenUntil) {
+  auto one = takeWhere(now, 1, sender, takenUntil, url);
+  if (one.empty()) return std::nullopt;
+  return std::move(one.front());
+}
+
+std::vector<OutboxEntry> Outbox::takeWhere(std::int64_t now, int limit, std::string_view sender,
+                                           std::int64_t takenUntil,
+                                           std::optional<std::string_view> url) {
   std::vector<OutboxEntry> out;
   c_.write([&] {
     out.clear();
     auto st = c_.sql(
-        "UPDATE outbox SET claimed_by = ?3, claimed_until = ?4 WHERE delivery_id IN ("
-        "SELECT delivery_id FROM outbox WHERE delivered_at = '' AND given_up = 0 AND "
-        "next_attempt_at <= ?1 AND claimed_until <= ?1 ORDER BY next_attempt_at LIMIT ?2" +
+        std::string("UPDATE outbox SET claimed_by = ?3, claimed_until = ?4 WHERE delivery_id IN ("
+                    "SELECT delivery_id FROM outbox WHERE ") +
+        kDue + (url ? " AND url = ?5" : "") + " ORDER BY next_attempt_at LIMIT ?2" +
         c_.dialect().skipLocked +
         ") RETURNING delivery_id, request_id, url, body, event, attempts, next_attempt_at");
     // (The columns keep their schema-7 names: claimed_by is the sender.)
     st.bind(1, now).bind(2, limit).bind(3, sender).bind(4, takenUntil);
+    if (url) st.bind(5, *url);
     while (st.step())
       out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4),
                      static_cast<int>(st.integer(5)), st.integer(6)});

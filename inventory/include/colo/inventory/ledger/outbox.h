@@ -51,6 +51,13 @@ class Outbox {
   // time, and one whose sender died is taken again after that.
   std::vector<OutboxEntry> take(std::int64_t now, int limit, std::string_view sender,
                                 std::int64_t takenUntil);
+  // The callback URLs with a delivery due at `now` that nobody is sending,
+  // the earliest due first, at most `limit`: a sender picks among them by
+  // receiver, then takes that URL's earliest with takeFor().
+  std::vector<std::string> dueUrls(std::int64_t now, int limit);
+  // As take(), one delivery, to `url` only.
+  std::optional<OutboxEntry> takeFor(std::string_view url, std::int64_t now,
+                                     std::string_view sender, std::int64_t takenUntil);
   // Gives a taken delivery back unsent (the sender is stopping).
   void giveBack(std::string_view deliveryId);
   // One attempt's outcome: `httpStatus` is the receiver's answer (0 when
@@ -70,6 +77,8 @@ class Outbox {
   std::optional<CallbackDelivery> redeliver(std::string_view request_id);
 
  private:
+  std::vector<OutboxEntry> takeWhere(std::int64_t now, int limit, std::string_view sender,
+                                     std::int64_t takenUntil, std::optional<std::string_view> url);
   ledger::Connection& c_;
 };
 
