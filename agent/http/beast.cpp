@@ -7,7 +7,6 @@
 #include "http/problem.h"
 
 #include <algorithm>
-#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -110,10 +109,23 @@ class Peers {
   // ends it, nudge(true), should room be needed, or shortens its wait,
   // nudge(false). Returns its place among the idle.
   std::uint64_t idle(const std::string& address, std::function<void(bool)> nudge) {
-    std::lock_guard lock(m_);
-    auto at = ++sequence_;
-    idle_.emplace(at, Idle{address, std::move(nudge)});
-    ++peers_[address].idle;
+    std::function<void(bool)> evict;
+    std::uint64_t at;
+    {
+      std::lock_guard lock(m_);
+      at = ++sequence_;
+      idle_.emplace(at, Idle{address, std::move(nudge)});
+      // Over the address's idle share (connections admitted at once become
+      // idle later): its oldest idle one ends.
+      if (++peers_[address].idle > opt_.max_idle_per_client) {
+        auto oldest = std::find_if(idle_.begin(), idle_.end(),
+                                   [&](const auto& e) { return e.second.address == address; });
+        evict = std::move(oldest->second.nudge);
+        --peers_[address].idle;
+        idle_.erase(oldest);
+      }
+    }
+    if (evict) evict(true);
     return at;
   }
   // It is reading a request now (or ended): no longer idle.

@@ -65,6 +65,14 @@ std::string readAll(int fd, int quietMs = 1000) {
   return out;
 }
 
+// A connection from `source` in the middle of a request (its first line
+// sent, nothing more): busy, not idle.
+int midRequest(int port, const char* source = "127.0.0.1") {
+  int fd = connectTo(port, source);
+  send(fd, "GET /healthz HTTP/1.1\r\n", 24, MSG_NOSIGNAL);
+  return fd;
+}
+
 std::string talk(int port, const std::string& bytes, int quietMs = 1000,
                  const char* source = "127.0.0.1") {
   int fd = connectTo(port, source);
@@ -169,11 +177,8 @@ TEST_CASE("connections beyond max_connections get 503 at once, and the agent sta
   // Eight clients each in the middle of a request: every slot is busy (an
   // idle connection would make room, see below).
   std::vector<int> busy;
-  for (int i = 0; i < 8; ++i) {
-    auto source = "127.0.0." + std::to_string(10 + i);
-    busy.push_back(connectTo(port, source.c_str()));
-    send(busy.back(), "GET /healthz HTTP/1.1\r\n", 24, MSG_NOSIGNAL);
-  }
+  for (int i = 0; i < 8; ++i)
+    busy.push_back(midRequest(port, ("127.0.0." + std::to_string(10 + i)).c_str()));
   // Make sure the server took them all.
   REQUIRE(TwoSwitchSite::eventually(
       [&] { return talk(port, "", 1000, "127.0.0.2").find("503") != std::string::npos; }));
@@ -205,25 +210,24 @@ TEST_CASE("one address holding many connections leaves room for everyone else") 
     std::vector<int> idle;
     for (int i = 0; i < 150; ++i) idle.push_back(connectTo(port));
     CHECK(talk(port, health, 5000, "127.0.0.2").rfind("HTTP/1.1 200", 0) == 0);
-    // At most 10 of them (half of its 20) are still open: the agent closed
-    // the rest, oldest first.
-    int open = 0;
-    for (int fd : idle) {
-      pollfd p{fd, POLLIN, 0};
-      char c;
-      bool closed = poll(&p, 1, 0) == 1 && recv(fd, &c, 1, MSG_DONTWAIT) == 0;
-      open += !closed;
-    }
-    CHECK(open <= 10);
-    CHECK(open >= 1);
+    // At most 10 of them (half of its 20) stay open: the agent closes the
+    // rest, oldest first (each close reaches this side a moment later).
+    auto open = [&] {
+      int n = 0;
+      for (int fd : idle) {
+        pollfd p{fd, POLLIN, 0};
+        char c;
+        n += !(poll(&p, 1, 0) == 1 && recv(fd, &c, 1, MSG_DONTWAIT) == 0);
+      }
+      return n;
+    };
+    CHECK(TwoSwitchSite::eventually([&] { return open() <= 10; }));
+    CHECK(open() >= 1);
     for (int fd : idle) close(fd);
   }
   SECTION("busy: beyond its share it gets 429, and others are still served") {
     std::vector<int> busy;
-    for (int i = 0; i < 20; ++i) {
-      busy.push_back(connectTo(port));
-      send(busy.back(), "GET /healthz HTTP/1.1\r\n", 24, MSG_NOSIGNAL);
-    }
+    for (int i = 0; i < 20; ++i) busy.push_back(midRequest(port));
     REQUIRE(TwoSwitchSite::eventually(
         [&] { return talk(port, health).rfind("HTTP/1.1 429", 0) == 0; }));
     CHECK(talk(port, health).find("too many connections from this address (at most 20)") !=
