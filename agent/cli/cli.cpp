@@ -123,17 +123,18 @@ int runCli(int argc, char** argv) {
       ->add_option("NAME", poolName, "one pool, in detail");
   sub("plan", "show what would be reserved; changes nothing",
       [&](CommandContext& s) { return cmdPlan(s, arg); })
-      ->add_option("REQUEST", arg, "request file (.json, .yaml)")
+      ->add_option("REQUEST", arg, "request file (.json, .yaml), or the id of a stored request")
       ->required();
   sub("reserve", "plan and commit the reservation to the ledger (idempotent per request id)",
       [&](CommandContext& s) { return cmdReserve(s, arg); })
-      ->add_option("REQUEST", arg, "request file (.json, .yaml)")
+      ->add_option("REQUEST", arg, "request file (.json, .yaml), or the id of a stored request")
       ->required();
   bool dryRun = false;
   auto* prov =
       sub("provision", "reserve, configure, verify, save, complete; on failure restore and release",
           [&](CommandContext& s) { return cmdProvision(s, arg, dryRun); });
-  prov->add_option("REQUEST", arg, "request file (.json, .yaml)")->required();
+  prov->add_option("REQUEST", arg, "request file (.json, .yaml), or the id of a stored request")
+      ->required();
   prov->add_flag("--dry-run", dryRun,
                  "print the plan and the exact commands per switch; touch nothing");
   sub("release", "unconfigure the ports, then free everything a request holds",

@@ -185,7 +185,7 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   std::mutex probeMutex;
   TimeSource::Steady probedAt{};
   bool reachable = true;
-  ctx.acceptingWork = [&] { return ownership->current(); };
+  ctx.refusingWork = [&] { return ownership->refusal(); };
   ctx.throttle = std::make_shared<AuthThrottle>(AuthThrottle::Limits{});
   ctx.ready = [&] {
     if (!workers.running() || !ownership->current()) return false;

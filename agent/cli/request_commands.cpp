@@ -2,6 +2,7 @@
 // request, letter.
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -21,7 +22,23 @@ using nlohmann::json;
 namespace {
 
 // A request file, valid in itself and against the inventory; errors name the file.
+// REQUEST: a request file, or the id of a request the ledger holds (what was
+// sent, as stored: a request that failed, or that a process left
+// half-done, runs again as it was; docs/design.md §10).
+bool namesStoredRequest(const std::string& arg) {
+  std::error_code ec;
+  return !arg.empty() && arg.find('/') == std::string::npos && !arg.ends_with(".json") &&
+         !arg.ends_with(".yaml") && !arg.ends_with(".yml") && !std::filesystem::exists(arg, ec);
+}
+
 inv::Request loadRequest(CommandContext& s, const std::string& file) {
+  if (namesStoredRequest(file)) {
+    auto rec = s.ledger().requests().find(file);
+    if (!rec)
+      throw inv::Error(inv::ErrorKind::not_found,
+                       file + ": no such request file, and no request " + file + " in the ledger");
+    return inv::parseRequestJson(rec->body);
+  }
   auto req = inv::loadRequestFile(file, &s.inventory());
   try {
     // With a config, the request must name a receiver it allows (without one

@@ -92,8 +92,9 @@ class ChangeFailed : public std::runtime_error {
 struct JobAbandoned : std::runtime_error {
   JobAbandoned()
       : std::runtime_error(
-            "abandoned: colo is stopping, or its lease may have lapsed; the job's next owner "
-            "continues it") {}
+            "abandoned: colo is stopping, or its lease may have lapsed; the job stays in "
+            "progress, to be continued") {}
+  explicit JobAbandoned(const std::string& what) : std::runtime_error(what) {}
 };
 
 struct SwitchWorkOptions {

@@ -450,10 +450,9 @@ void Api::openApi(Call& call) {
 // Answers once the request is stored, from the intake's thread.
 void Api::submitRequest(Call& call) {
   const auto& req = call.request;
-  if (ctx_.acceptingWork && !ctx_.acceptingWork()) {
+  if (auto why = ctx_.refusingWork ? ctx_.refusingWork() : std::string(); !why.empty()) {
     auto r = problem(503, "Service Unavailable",
-                     "this agent takes no new work: its ledger file is not the one it opened "
-                     "(see its log); nothing was stored");
+                     "this agent takes no new work: " + why + "; nothing was stored");
     r.headers["Retry-After"] = "60";
     return call.reply(std::move(r));
   }

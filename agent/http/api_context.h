@@ -30,9 +30,10 @@ struct ApiContext {
   std::function<void()> callbackQueued;  // a delivery was queued
   std::function<std::string()> metrics;  // Prometheus text
   std::function<bool()> ready;
-  // Whether new work may be taken (false once the ledger file was deleted
-  // or replaced under the agent): a request is then answered 503.
-  std::function<bool()> acceptingWork;
+  // Why no new work may be taken, empty while it may (the ledger is not the
+  // one the agent opened, or its lease lapsed): a request is then answered
+  // 503 with this reason.
+  std::function<std::string()> refusingWork;
   // Failed authentications per client address, API and console alike
   // (none: not slowed).
   std::shared_ptr<AuthThrottle> throttle;

@@ -166,6 +166,9 @@ class FileOwnership final : public Ownership {
                                         "it; taking no new work (restore it, then restart)"}});
     return false;
   }
+  std::string refusal() const override {
+    return current() ? std::string() : "its ledger file is not the one it opened (see its log)";
+  }
   std::function<bool()> watch() override {
     return [] { return false; };
   }
@@ -259,9 +262,17 @@ class LeaseOwnership final : public Ownership, public std::enable_shared_from_th
   // steady clock: a process that was paused or cut off finds it false
   // before it sends anything more, while the others wait a whole lease.
   bool current() const override {
+    if (lost_) return false;
     auto since =
         config_.time->now() - TimeSource::Steady(TimeSource::Duration(lastRenewed_.load()));
     return since < lease_ * 2 / 3;
+  }
+
+  std::string refusal() const override {
+    if (lost_) return "the database its ledger URI reaches is not the one it opened (see its log)";
+    return current() ? std::string()
+                     : "its lease in the ledger lapsed: the database has not answered for a "
+                       "while (see its log)";
   }
 
   std::function<bool()> watch() override {
@@ -332,7 +343,20 @@ class LeaseOwnership final : public Ownership, public std::enable_shared_from_th
         if (failing) logEvent({{"level", "info"}, {"event", "lease.renewed"}, {"owner", id_}});
         failing = false;
       } catch (const std::exception& e) {
-        if (!failing)
+        std::string replaced;
+        {
+          std::lock_guard relock(ledgerMutex_);
+          replaced = ledger_->replaced();
+        }
+        if (!replaced.empty()) {
+          // Not this ledger any more: no new work, for good (design.md §12).
+          if (!lost_.exchange(true))
+            logEvent({{"level", "error"},
+                      {"event", "ledger.lost"},
+                      {"ledger", ledger_->path()},
+                      {"message", replaced + "; taking no new work"}});
+          failing = true;
+        } else if (!failing)
           logEvent({{"level", "error"},
                     {"event", "lease.renew_failed"},
                     {"owner", id_},
@@ -355,7 +379,8 @@ class LeaseOwnership final : public Ownership, public std::enable_shared_from_th
   std::atomic<TimeSource::Duration::rep> lastRenewed_{0};
   std::atomic<bool> renewed_{false};
   std::atomic<long> holds_{0};
-  std::atomic<long> lapses_{0};  // renewals that came after the lease may have lapsed
+  std::atomic<long> lapses_{0};    // renewals that came after the lease may have lapsed
+  std::atomic<bool> lost_{false};  // the URI reaches another database now
   std::mutex m_;
   std::condition_variable cv_;
   bool stopping_ = false;

@@ -33,8 +33,13 @@ class Ownership : public SwitchKeeper {
   // Whether the process `owner` still lives (this one does).
   virtual bool alive(const std::string& owner) = 0;
   // Whether this process may still act for its jobs: false once its lease
-  // may have lapsed (never on SQLite).
+  // may have lapsed, and for good once its ledger is not the one it opened
+  // (a SQLite file deleted or replaced; a PostgreSQL URI that reaches
+  // another cluster or a database created again).
   virtual bool current() const = 0;
+  // Why this process takes no new work now, for a client: empty while
+  // current().
+  virtual std::string refusal() const = 0;
   // For a job starting now: a test that turns true, and stays true, once
   // this process's lease may have lapsed (not current(), or current again
   // only after a lapse, when others may have taken its jobs over).

@@ -225,6 +225,8 @@ ProvisionOutcome Provisioner::configure(const inv::RequestRecord& rec, const inv
   }
   try {
     applyPortChanges(inv_, playbooks_, opener_, steps, changes, PortAction::configure, options);
+  } catch (const JobAbandoned&) {
+    throw left(rec.id, out.plan, false);
   } catch (const ChangeFailed& e) {
     out.failed = true;
     out.restored = e.restoredPorts();
@@ -251,20 +253,47 @@ ProvisionOutcome Provisioner::configure(const inv::RequestRecord& rec, const inv
   return out;
 }
 
+namespace {
+
+// "a Gi1/0/1, b Ethernet2": the ports a plan's switch work touches.
+std::string portsOf(const inv::Plan& plan) {
+  std::string ports;
+  for (const auto& s : plan.servers)
+    for (const auto& n : s.nics)
+      if (!n.port.empty()) ports += (ports.empty() ? "" : ", ") + n.switch_name + " " + n.port;
+  return ports;
+}
+
+// What a job stopped mid-way leaves, and the command that continues it.
+std::string continuedBy(const std::string& id, const std::string& ports, bool releasing) {
+  return (ports.empty() ? std::string() : "; its ports may be half-configured: " + ports) +
+         ". `colo " + (releasing ? "release " : "provision ") + id +
+         "` continues it from where it stood" +
+         (releasing ? " (it frees everything, or puts the ports back and fails)"
+                    : " (it completes, or restores the ports and fails)");
+}
+
+}  // namespace
+
 // A job left half-done by a process that ended (kill -9, a crash): what
 // it may have left on switches, and the command that continues it.
 std::string Provisioner::orphanRefusal(const std::string& id, const std::string& owner) {
   std::string ports;
-  if (auto r = ledger_.requests().find(id); r && r->allocation)
-    for (const auto& s : r->allocation->servers)
-      for (const auto& n : s.nics)
-        if (!n.port.empty()) ports += (ports.empty() ? "" : ", ") + n.switch_name + " " + n.port;
+  if (auto r = ledger_.requests().find(id); r && r->allocation) ports = portsOf(*r->allocation);
   return "request " + id + " is configuring, and nobody is working on it (" +
          (owner.empty() ? std::string("its process ended") : owner + " ended") + ")" +
-         (ports.empty() ? "" : "; its ports may be half-configured: " + ports) +
-         ". `colo provision " + id +
-         "` continues it from where it stood (it completes, or restores the ports and fails); "
-         "release it after that";
+         continuedBy(id, ports, false) + "; release it after that";
+}
+
+// This process stopped sending commands mid-job (it is stopping, or its
+// lease may have lapsed): the job stays in progress, for this command run
+// again or an agent on the ledger to continue.
+JobAbandoned Provisioner::left(const std::string& id, const inv::Plan& plan, bool releasing) {
+  return JobAbandoned("request " + id + " is left " + (releasing ? "releasing" : "configuring") +
+                      ": colo is stopping, or its lease on the ledger may have lapsed (the "
+                      "database did not answer in time), so it sent no more commands" +
+                      continuedBy(id, portsOf(plan), releasing) +
+                      " once the ledger answers; an agent on this ledger continues it by itself");
 }
 
 ProvisionOutcome Provisioner::release(const std::string& id) {
@@ -316,6 +345,8 @@ ProvisionOutcome Provisioner::finishRelease(const std::string& id) {
     try {
       auto changes = portChanges(*rec->allocation, rec->tenant_code, playbooks_);
       applyPortChanges(inv_, playbooks_, opener_, steps, changes, PortAction::unconfigure, options);
+    } catch (const JobAbandoned&) {
+      throw left(id, out.plan, true);
     } catch (const ChangeFailed& e) {
       out.failed = true;
       out.error = e.what();

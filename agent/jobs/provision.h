@@ -80,6 +80,7 @@ class Provisioner {
 
   // Why a configuring job whose process ended cannot be released yet.
   std::string orphanRefusal(const std::string& id, const std::string& owner);
+  static JobAbandoned left(const std::string& id, const inventory::Plan& plan, bool releasing);
 
   StatusWriter& status_;
   inventory::Ledger& ledger_;

@@ -73,6 +73,33 @@ SiteOptions hangingSite(int commandTimeout) {
   return o;
 }
 
+// A PostgreSQL cluster of a test's own, for tests that stop or restart it
+// (the shared one serves other tests meanwhile); removed at the end.
+struct OwnCluster {
+  colo::test::TempDir dir;
+  std::string cluster;
+  OwnCluster() {
+    // The server runs as `postgres`, which must reach the cluster's directory.
+    std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_all |
+                                                 std::filesystem::perms::group_exec |
+                                                 std::filesystem::perms::others_exec);
+    cluster = (dir.path() / "cluster").string();
+    if (!run("start")) throw std::runtime_error("pg-cluster start failed");
+  }
+  ~OwnCluster() { run("stop"); }
+  // `pg-cluster COMMAND`: start, stop, down, up.
+  bool run(const std::string& command) {
+    return colo::test::run({COLO_SOURCE_DIR "/scripts/pg-cluster", command, cluster}, dir)
+               .exit_code == 0;
+  }
+  std::string createdb(const std::string& name) {
+    auto r =
+        colo::test::run({COLO_SOURCE_DIR "/scripts/pg-cluster", "createdb", cluster, name}, dir);
+    if (r.exit_code != 0) throw std::runtime_error("pg-cluster createdb failed: " + r.err);
+    return colo::test::trimmed(r.out);
+  }
+};
+
 int commandsOn(TwoSwitchSite& site, const std::string& sw) {
   return static_cast<int>(site.sim->state(sw)["commands"].size());
 }
@@ -205,24 +232,9 @@ TEST_CASE("an agent paused beyond its lease does not act on the job another agen
 
 TEST_CASE("the database restarted under load: no accepted request is lost", "[postgres]") {
   // A cluster of its own: restarting the shared one would upset other tests.
-  colo::test::TempDir pg;
-  // The server runs as `postgres`, which must reach the cluster's directory.
-  std::filesystem::permissions(pg.path(), std::filesystem::perms::owner_all |
-                                              std::filesystem::perms::group_exec |
-                                              std::filesystem::perms::others_exec);
-  auto cluster = (pg.path() / "cluster").string();
-  auto start = colo::test::run({COLO_SOURCE_DIR "/scripts/pg-cluster", "start", cluster}, pg);
-  REQUIRE(start.exit_code == 0);
-  struct Stop {
-    std::string dir;
-    colo::test::TempDir& pg;
-    ~Stop() { colo::test::run({COLO_SOURCE_DIR "/scripts/pg-cluster", "stop", dir}, pg); }
-  } stop{cluster, pg};
-  auto created =
-      colo::test::run({COLO_SOURCE_DIR "/scripts/pg-cluster", "createdb", cluster, "restarts"}, pg);
-  REQUIRE(created.exit_code == 0);
+  OwnCluster pg;
   SiteOptions o;
-  o.state = colo::test::trimmed(created.out);
+  o.state = pg.createdb("restarts");
   o.workers = 2;
   TwoSwitchSite site(o);
   site.startAgent();
@@ -266,12 +278,9 @@ TEST_CASE("the database restarted under load: no accepted request is lost", "[po
   for (int restart = 0; restart < 2; ++restart) {
     int before = stored();
     REQUIRE(TwoSwitchSite::eventually([&] { return !posting || stored() >= before + 5; }));
-    REQUIRE(
-        colo::test::run({COLO_SOURCE_DIR "/scripts/pg-cluster", "down", cluster}, pg).exit_code ==
-        0);
+    REQUIRE(pg.run("down"));
     CHECK(TwoSwitchSite::eventually([&] { return readyz() == 503; }));
-    REQUIRE(colo::test::run({COLO_SOURCE_DIR "/scripts/pg-cluster", "up", cluster}, pg).exit_code ==
-            0);
+    REQUIRE(pg.run("up"));
     CHECK(TwoSwitchSite::eventually([&] { return readyz() == 200; }));
     ++restarts;
   }
@@ -281,12 +290,10 @@ TEST_CASE("the database restarted under load: no accepted request is lost", "[po
   CHECK(site.sql("SELECT count(*), count(DISTINCT id) FROM requests") == "40|40\n");
   for (int i = 0; i < 40; ++i) CHECK(site.waitEnded("REQ-R" + std::to_string(i)));
   // The database away: a POST is refused, not lost; back: accepted.
-  REQUIRE(colo::test::run({COLO_SOURCE_DIR "/scripts/pg-cluster", "down", cluster}, pg).exit_code ==
-          0);
+  REQUIRE(pg.run("down"));
   CHECK(TwoSwitchSite::eventually([&] { return readyz() == 503; }));
   CHECK(site.post(oneServer("REQ-AWAY")) == 503);
-  REQUIRE(colo::test::run({COLO_SOURCE_DIR "/scripts/pg-cluster", "up", cluster}, pg).exit_code ==
-          0);
+  REQUIRE(pg.run("up"));
   CHECK(TwoSwitchSite::eventually([&] { return readyz() == 200; }));
   CHECK(site.post(oneServer("REQ-AWAY")) == 202);
   CHECK(site.sql("SELECT count(*) FROM requests WHERE id = 'REQ-AWAY'") == "1\n");
@@ -351,4 +358,98 @@ TEST_CASE("two agents send each callback once, with its stable webhook-id", "[po
     CHECK(n == 1);
   }
   CHECK(site.sql("SELECT count(*) FROM outbox WHERE delivered_at != '' AND attempts = 1") == "8\n");
+}
+
+TEST_CASE("one database under two spellings of its URI is one ledger: one agent_id, one owner",
+          "[postgres]") {
+  SiteOptions o;
+  o.extraConfig = "agent_id: one\nlease_s: 10\n";
+  TwoSwitchSite site(o);
+  site.startAgent();
+  // The same database, spelt with its host, port and user as parameters.
+  auto server = site.state.substr(0, site.state.rfind('/'));
+  auto name = site.state.substr(site.state.rfind('/') + 1);
+  auto port = server.substr(server.rfind(':') + 1);
+  std::string alias = "postgresql:///" + name + "?host=127.0.0.1&port=" + port + "&user=colo";
+  std::string text = Child::slurp(site.config);
+  text.replace(text.find("state: " + site.state), 7 + site.state.size(), "state: " + alias);
+  auto aliased = site.dir.write("colo-alias.yaml", text);
+  // A second agent with the same agent_id: refused, whatever the spelling.
+  auto r = colo::test::run({COLO_BINARY, "--config", aliased, "agent"}, site.dir);
+  CHECK(r.exit_code != 0);
+  CHECK(r.err.find("agent_id one is in use by process " + std::to_string(site.agent->pid())) !=
+        std::string::npos);
+  // Its own agent_id: it joins, and both name one list of agents.
+  Agent other(secondConfig(site, "one", "two"));
+  CHECK(site.sql("SELECT group_concat(agent_id, ',') FROM (SELECT agent_id FROM agents ORDER BY "
+                 "agent_id) a") == "one,two\n");
+}
+
+TEST_CASE("the database created again under the agent's URI: not ready, no new work, said once",
+          "[postgres]") {
+  SiteOptions o;
+  o.extraConfig = "agent_id: one\nlease_s: 6\n";
+  TwoSwitchSite site(o);
+  site.startAgent();
+  REQUIRE(getStatus(site, *site.agent, "/readyz") == 200);
+  // Dropped (its connections cut) and created again under its name, with a
+  // new ledger in it: a restore gone wrong, a mistaken script.
+  auto server = site.state.substr(0, site.state.rfind('/'));
+  auto name = site.state.substr(site.state.rfind('/') + 1);
+  auto psql = colo::test::run(
+      {"/usr/bin/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", server + "/postgres", "-c",
+       "DROP DATABASE " + name + " WITH (FORCE)", "-c", "CREATE DATABASE " + name},
+      site.dir);
+  REQUIRE(psql.exit_code == 0);
+  REQUIRE(site.colo({"init"}).exit_code == 0);
+  // Every connection the agent makes again finds another database and
+  // refuses it; the lease's renewal (every lease_s/3) says so and stops new
+  // work for good.
+  CHECK(TwoSwitchSite::eventually(
+      [&] { return site.agent->log().find("\"event\":\"ledger.lost\"") != std::string::npos; }));
+  CHECK(getStatus(site, *site.agent, "/readyz") == 503);
+  auto r = colo::test::run(
+      {"/usr/bin/curl", "-s", "-m", "20", "-X", "POST", "-H",
+       "Authorization: Bearer " + colo::test::kSiteToken, "-H", "Content-Type: application/json",
+       "--data-binary", "@" + site.dir.write("req.json", oneServer("REQ-NEW")),
+       "http://127.0.0.1:" + std::to_string(site.agent->port()) + "/v1/requests"},
+      site.dir);
+  INFO(r.out);
+  CHECK(r.out.find("\"status\":503") != std::string::npos);
+  CHECK(r.out.find("the database its ledger URI reaches is not the one it opened") !=
+        std::string::npos);
+  // Nothing of the agent's reached the new database: no lease, no request.
+  CHECK(site.sql("SELECT count(*) FROM agents") == "0\n");
+  CHECK(site.sql("SELECT count(*) FROM requests") == "0\n");
+  auto log = site.agent->log();
+  auto first = log.find("\"event\":\"ledger.lost\"");
+  CHECK(first != std::string::npos);
+  CHECK(log.find("\"event\":\"ledger.lost\"", first + 1) == std::string::npos);  // once
+  CHECK(log.find("now reaches another database") != std::string::npos);
+}
+
+TEST_CASE("the database gone mid-job: the CLI names the ports left and the command that continues",
+          "[postgres]") {
+  OwnCluster pg;
+  auto o = hangingSite(30);  // lease 5 s; the first `description` on switch a hangs
+  o.state = pg.createdb("midjob");
+  TwoSwitchSite site(o);
+  auto child = site.coloChild({"provision", site.requestFile("REQ-M")});
+  REQUIRE(site.waitHung("a"));
+  REQUIRE(pg.run("down"));
+  // Its lease cannot be renewed: it sends nothing more and says what is left.
+  auto r = child->wait();
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("request REQ-M is left configuring") != std::string::npos);
+  CHECK(r.err.find("its ports may be half-configured: a ") != std::string::npos);
+  CHECK(r.err.find("`colo provision REQ-M` continues it from where it stood") != std::string::npos);
+  CHECK(r.err.find("next owner") == std::string::npos);
+  // The database back, the command it names does what it says.
+  REQUIRE(pg.run("up"));
+  auto again = site.colo({"provision", "REQ-M"});
+  INFO(again.err);
+  CHECK(again.exit_code == 0);
+  CHECK(again.out.find("provisioned REQ-M") != std::string::npos);
+  CHECK(site.status("REQ-M") == "completed");
 }

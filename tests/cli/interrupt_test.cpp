@@ -119,4 +119,10 @@ TEST_CASE("after kill -9 mid-apply, release names the ports left and the command
   CHECK(r.err.find("its ports may be half-configured: a ") != std::string::npos);
   CHECK(r.err.find("`colo provision REQ-S` continues it from where it stood") != std::string::npos);
   CHECK(site.status("REQ-S") == "configuring");  // left for `colo provision` (or an agent)
+  // The command it names, by the request's id alone, does what it says.
+  auto again = site.colo({"provision", "REQ-S"});
+  INFO(again.err);
+  CHECK(again.exit_code == 0);
+  CHECK(site.status("REQ-S") == "completed");
+  CHECK(site.colo({"release", "REQ-S"}).exit_code == 0);
 }

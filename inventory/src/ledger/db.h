@@ -117,6 +117,10 @@ class Db {
   virtual void lock(std::vector<std::string> keys) = 0;
   // How many times a write transaction that met Retry runs again, at most.
   virtual int retries() const = 0;
+  // Empty while the database answering is the one opened; otherwise why it
+  // is not, and every transaction is refused from then on (PostgreSQL checks
+  // each connection it makes; a SQLite file is watched by its owner lock).
+  virtual std::string replaced() const { return {}; }
 };
 
 // The backends. Each opens, checks that what it found is a colo ledger of a

@@ -102,6 +102,9 @@ const std::string& Ledger::path() const {
 std::int64_t Ledger::foundVersion() const {
   return c_->db->foundVersion();
 }
+std::string Ledger::replaced() const {
+  return c_->db->replaced();
+}
 std::int64_t Ledger::nowMs() const {
   return c_->clock();
 }

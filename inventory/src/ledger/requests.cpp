@@ -173,10 +173,18 @@ void RequestBook::transition(std::string_view request_id, Status from, Status to
   if (changed != 1) {
     auto current = find(request_id);
     if (current && current->status == from && !holder.empty())
-      throw Error(ErrorKind::moved,
-                  "request " + std::string(request_id) + " is " + std::string(name(from)) +
-                      " under " + (current->owner.empty() ? "no owner" : current->owner) +
-                      ", not " + holder + ": its lease moved on to another process; left as it is");
+      throw Error(
+          ErrorKind::moved,
+          "request " + std::string(request_id) + " is " + std::string(name(from)) + " under " +
+              (current->owner.empty()
+                   ? "no owner, not " + holder +
+                         ": this process's lease lapsed; an agent on the ledger, or `colo " +
+                         (from == Status::releasing ? "release " : "provision ") +
+                         std::string(request_id) + "`, continues it"
+                   : current->owner + ", not " + holder +
+                         ": this process's lease lapsed and that process took the job over; "
+                         "it continues it") +
+              "; left as it is here");
     throw Error(ErrorKind::moved, "request " + std::string(request_id) +
                                       (current ? " is " + std::string(name(current->status))
                                                : std::string(" is not in the ledger")) +

@@ -70,6 +70,11 @@ class Ledger {
   // The schema version opening found: 0 for a ledger it created, less than
   // kSchemaVersion for one it migrated.
   std::int64_t foundVersion() const;
+  // Empty while this connection reaches the database it opened; otherwise
+  // why not (PostgreSQL: another cluster or a database created again under
+  // the URI, found when reconnecting), and nothing is read or written any
+  // more (Error(storage)).
+  std::string replaced() const;
   // The time by the ledger's clock, in milliseconds since the epoch.
   std::int64_t nowMs() const;
 

@@ -15,6 +15,12 @@
 //   never retried: it may have committed.
 // - Every wait has a deadline: connect_timeout, lock_timeout,
 //   statement_timeout, TCP keepalives.
+// - Each connection checks that it reached the database opened first: the
+//   same cluster (its system identifier, which a promoted standby keeps and
+//   a restore elsewhere does not) and the same database (its oid, which a
+//   database dropped and created again under its name does not keep).
+//   Another one is refused for good (replaced()): a URI that now reaches
+//   another server, or a database recreated under it, is not this ledger.
 #include <libpq-fe.h>
 
 #include <algorithm>
@@ -169,7 +175,9 @@ class PgDb : public Db {
   Statement sql(std::string_view text) override {
     return Statement(std::make_unique<PgCursor>(*this, std::string(text)));
   }
+  std::string replaced() const override { return replaced_; }
   void begin(Transaction kind) override {
+    if (!replaced_.empty()) throw Error(ErrorKind::storage, replaced_);
     if (PQstatus(conn_) != CONNECTION_OK) reconnect();
     exec(kind == Transaction::write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
     inTransaction_ = true;
@@ -200,6 +208,7 @@ class PgDb : public Db {
   // Runs a prepared statement (prepared on first use on this connection).
   PGresult* execute(const std::string& text,
                     const std::vector<std::optional<std::string>>& params) {
+    if (!replaced_.empty()) throw Error(ErrorKind::storage, replaced_);
     if (!inTransaction_ && PQstatus(conn_) != CONNECTION_OK) reconnect();
     auto it = prepared_.find(text);
     if (it == prepared_.end()) {
@@ -285,6 +294,47 @@ class PgDb : public Db {
     // Notices (e.g. "relation exists, skipping") are not errors: not printed.
     PQsetNoticeProcessor(
         conn_, [](void*, const char*) {}, nullptr);
+    auto now = identity();
+    if (!opened_) {
+      opened_ = now;
+    } else if (now != *opened_) {
+      replaced_ = "ledger " + uri_ + " now reaches another database (" + now.text() +
+                  ") than the one this process opened (" + opened_->text() +
+                  "): a restore elsewhere, another server under the same name, or the database "
+                  "created again; nothing more is read or written through it (restart colo if "
+                  "that database is the ledger now)";
+      owner_.reset();
+      conn_ = nullptr;
+      throw Error(ErrorKind::storage, replaced_);
+    }
+  }
+
+  // Which database a connection reached. The cluster's system identifier
+  // needs no privilege on PostgreSQL 15; where a provider hides it, the
+  // database's oid alone is compared.
+  struct Identity {
+    std::string system, database;
+    bool operator==(const Identity&) const = default;
+    std::string text() const {
+      return "system identifier " + (system.empty() ? std::string("unknown") : system) +
+             ", database oid " + database;
+    }
+  };
+  Identity identity() {
+    Identity id;
+    auto value = [&](const char* query) {
+      PGresult* r = PQexec(conn_, query);
+      if (PQstatus(conn_) != CONNECTION_OK) check(r);  // lost meanwhile: says so
+      std::string out = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1
+                            ? std::string(PQgetvalue(r, 0, 0))
+                            : std::string();
+      PQclear(r);
+      return out;
+    };
+    id.system = value("SELECT system_identifier::text FROM pg_catalog.pg_control_system()");
+    id.database =
+        value("SELECT oid::text FROM pg_catalog.pg_database WHERE datname = current_database()");
+    return id;
   }
 
   void reconnect() {
@@ -404,6 +454,8 @@ class PgDb : public Db {
   bool inTransaction_ = false;
   bool committing_ = false;
   std::int64_t found_ = 0;
+  std::optional<Identity> opened_;
+  std::string replaced_;  // why this is not the ledger opened any more
 };
 
 bool PgCursor::step() {
