@@ -137,15 +137,21 @@ int runCli(int argc, char** argv) {
       ->required();
   prov->add_flag("--dry-run", dryRun,
                  "print the plan and the exact commands per switch; touch nothing");
+  sub("retry", "a new attempt of a failed request, from its stored body",
+      [&](CommandContext& s) { return cmdRetry(s, arg); })
+      ->add_option("REQUEST_ID", arg, "request id")
+      ->required();
   sub("release", "unconfigure the ports, then free everything a request holds",
       [&](CommandContext& s) { return cmdRelease(s, arg); })
       ->add_option("REQUEST_ID", arg, "request id")
       ->required();
-  bool lateOnly = false;
+  bool lateOnly = false, missedOnly = false;
   auto* reqs = sub("requests", "requests with their status, due date and lateness",
-                   [&](CommandContext& s) { return cmdRequests(s, status, lateOnly); });
+                   [&](CommandContext& s) { return cmdRequests(s, status, lateOnly, missedOnly); });
   reqs->add_option("--status", status, "only requests with this status");
-  reqs->add_flag("--late", lateOnly, "only requests past their due date (3 working days)");
+  reqs->add_flag("--late", lateOnly,
+                 "only open requests past their due date (3 working days): what needs doing now");
+  reqs->add_flag("--missed", missedOnly, "only requests that ended after their due date");
   sub("request", "one request's allocations and step log",
       [&](CommandContext& s) { return cmdRequest(s, arg); })
       ->add_option("ID", arg, "request id")

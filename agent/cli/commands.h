@@ -20,8 +20,9 @@ int cmdPools(CommandContext& s, const std::string& name);
 int cmdPlan(CommandContext& s, const std::string& file);
 int cmdReserve(CommandContext& s, const std::string& file);
 int cmdProvision(CommandContext& s, const std::string& file, bool dryRun);
+int cmdRetry(CommandContext& s, const std::string& id);
 int cmdRelease(CommandContext& s, const std::string& id);
-int cmdRequests(CommandContext& s, const std::string& status, bool lateOnly);
+int cmdRequests(CommandContext& s, const std::string& status, bool lateOnly, bool missedOnly);
 int cmdRequest(CommandContext& s, const std::string& id);
 int cmdLetter(CommandContext& s, const std::string& id, const std::string& out);
 

@@ -95,6 +95,7 @@ class CommandContext {
     inv::LoadOptions lo;
     lo.vendors = drivers::knownVendors();
     lo.max_bytes = config_.inventory_bytes;
+    lo.placement = config_.placement;
     if (!config_.file.empty()) {
       std::vector<std::string> names;
       for (const auto& [name, c] : config_.credentials) names.push_back(name);

@@ -185,10 +185,43 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   std::mutex probeMutex;
   TimeSource::Steady probedAt{};
   bool reachable = true;
-  ctx.refusingWork = [&] { return ownership->refusal(); };
+  // Switches the agent could not work (a credential's variable not set, a
+  // host key not known): checked at start and with each probe, said in the
+  // log when it changes; meanwhile /readyz is 503 and a new request is
+  // refused, naming what to fix, rather than accepted and failed
+  // (design.md §9).
+  auto preflight = sshOpener(config, ownership);
+  std::vector<std::string> unworkable;
+  auto checkSwitches = [&] {
+    auto now = unworkableSwitches(inventory.switches, *preflight);
+    if (now == unworkable) return;
+    for (const auto& why : now)
+      if (std::find(unworkable.begin(), unworkable.end(), why) == unworkable.end())
+        logEvent({{"level", "error"},
+                  {"event", "switch.unworkable"},
+                  {"error", why},
+                  {"message", "requests are refused until this is fixed"}});
+    if (now.empty())
+      logEvent({{"level", "info"}, {"event", "switch.workable"}, {"message", "every switch"}});
+    unworkable = std::move(now);
+  };
+  checkSwitches();
+  ctx.refusingWork = [&]() -> std::string {
+    if (auto why = ownership->refusal(); !why.empty()) return why;
+    std::lock_guard probe(probeMutex);
+    if (unworkable.empty()) return {};
+    return "it could not work " +
+           (unworkable.size() == 1 ? std::string("a switch") : "some switches") + ": " +
+           unworkable.front() +
+           (unworkable.size() > 1 ? " (and " + std::to_string(unworkable.size() - 1) + " more)"
+                                  : std::string()) +
+           "; see its log";
+  };
   ctx.throttle = std::make_shared<AuthThrottle>(AuthThrottle::Limits{});
   ctx.ready = [&] {
-    if (!workers.running() || !ownership->current()) return false;
+    ApiContext::Readiness r;
+    r.workers = workers.running();
+    r.lease = ownership->current();
     std::lock_guard probe(probeMutex);
     auto now = config.time->now();
     if (now - probedAt >= std::chrono::seconds(1)) {
@@ -202,8 +235,11 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
           logEvent({{"level", "error"}, {"event", "ledger.unreachable"}, {"error", e.what()}});
         reachable = false;
       }
+      checkSwitches();
     }
-    return reachable;
+    r.ledger = reachable;
+    r.switches = unworkable.empty();
+    return r;
   };
   // Destroyed before the server: the API's intake may still hold replies to
   // connections, which must go while the server's I/O context exists.

@@ -105,18 +105,21 @@ int cmdRacks(CommandContext& s) {
   }
   Table t({"RACK", "ROOM", "HEIGHT", "DEVICES", "COLO", "RESERVED", "FREE", "LARGEST GAP", "FITS",
            "POWER (drawn/usable)"});
-  std::vector<std::string> warnings;
+  std::vector<std::pair<std::string, RackWarning>> warnings;
   for (const auto& r : usage) {
     std::string power;
     for (const auto& f : r.feeds) power += (power.empty() ? "" : ", ") + watts(f);
     t.row({r.name, r.room, std::to_string(r.height), std::to_string(r.units_device),
            std::to_string(r.units_claimed), std::to_string(r.units_reserved),
            std::to_string(r.units_free), std::to_string(r.largest_gap), fitsText(r), power});
-    for (auto& w : rackWarningLines(r)) warnings.push_back(std::move(w));
+    for (auto& w : rackWarnings(r)) warnings.emplace_back(r.name, std::move(w));
   }
   std::cout << t.str();
+  // Worst first across racks: the fullest feeds lead (design.md §11).
+  std::stable_sort(warnings.begin(), warnings.end(),
+                   [](const auto& a, const auto& b) { return worseWarning(a.second, b.second); });
   if (!warnings.empty()) std::cout << "\n";
-  for (const auto& w : warnings) std::cout << w << "\n";
+  for (const auto& [rack, w] : warnings) std::cout << warningLine(rack, w) << "\n";
   return 0;
 }
 
@@ -170,9 +173,11 @@ int cmdRack(CommandContext& s, const std::string& name, bool svg) {
     top = low - 1;
   }
   std::cout << t.str();
-  auto warnings = rackWarningLines(u);
-  if (!warnings.empty()) std::cout << "\n";
-  for (const auto& w : warnings) std::cout << w << "\n";
+  auto warnings = rackWarnings(u);
+  auto notes = rackNotes(u);
+  if (!warnings.empty() || !notes.empty()) std::cout << "\n";
+  for (const auto& w : warnings) std::cout << warningLine(u.name, w) << "\n";
+  for (const auto& n : notes) std::cout << "note: " << n << "\n";
   return 0;
 }
 

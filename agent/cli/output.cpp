@@ -38,12 +38,8 @@ std::string watts(const inv::FeedUsage& f) {
          " W (" + std::to_string(f.percent()) + "%" + flag + ")";
 }
 
-std::vector<std::string> rackWarningLines(const inv::RackUsage& r) {
-  std::vector<std::string> out;
-  for (const auto& w : rackWarnings(r))
-    out.push_back(
-        paint(r.name + ": " + w.text, w.level == RackWarning::Level::critical ? "31" : "33"));
-  return out;
+std::string warningLine(const std::string& rack, const RackWarning& w) {
+  return paint(rack + ": " + w.text, w.level == RackWarning::Level::critical ? "31" : "33");
 }
 
 std::string planText(const inv::Plan& plan) {

@@ -8,6 +8,7 @@
 
 #include "colo/inventory/plan.h"
 #include "colo/inventory/usage.h"
+#include "core/views.h"
 
 namespace colo::agent {
 
@@ -15,8 +16,8 @@ void print(const nlohmann::json& j);
 std::string paint(const std::string& text, const char* sgr);
 // "R04-A 4650/4000 W (98%!!)": one '!' from 80% of usable, two from 95%.
 std::string watts(const inventory::FeedUsage& f);
-// A rack's warnings, one line each, red when critical.
-std::vector<std::string> rackWarningLines(const inventory::RackUsage& r);
+// "R01: feed R01-A at 96% of usable ...", red when critical, else yellow.
+std::string warningLine(const std::string& rack, const RackWarning& w);
 // A plan as a table: server, rack, units, power, then a row per NIC.
 std::string planText(const inventory::Plan& plan);
 

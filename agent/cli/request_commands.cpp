@@ -129,6 +129,21 @@ int failedJob(const std::string& what, const ProvisionOutcome& outcome, const st
   return outcome.invalid_input ? 2 : 1;
 }
 
+void printProvisioned(CommandContext& s, const inv::Request& req, const ProvisionOutcome& outcome,
+                      int attempt) {
+  if (s.options().json) {
+    json out = inv::toJson(outcome.plan);
+    out["status"] = "completed";
+    if (attempt > 0) out["attempt"] = attempt;
+    print(out);
+  } else {
+    std::cout << "provisioned " << req.id << " (" << req.tenant.code << ", letter "
+              << req.letter_number
+              << (attempt > 0 ? ", attempt " + std::to_string(attempt) : std::string()) << ")\n"
+              << planText(outcome.plan);
+  }
+}
+
 }  // namespace
 
 int cmdProvision(CommandContext& s, const std::string& file, bool dryRun) {
@@ -140,17 +155,29 @@ int cmdProvision(CommandContext& s, const std::string& file, bool dryRun) {
     inv::Plan plan = currentOrNewPlan(s, req, existing);
     auto cmds = commandsBySwitch(
         inventory, playbooks, portChanges(plan, req.tenant.code, playbooks), PortAction::configure);
+    // What a real run checks before it reserves: each switch's credentials
+    // resolve and its host key is known.
+    std::vector<inv::Switch> used;
+    for (const auto& sw : inventory.switches)
+      for (const auto& server : plan.servers)
+        for (const auto& nic : server.nics)
+          if (nic.switch_name == sw.name && (used.empty() || used.back().name != sw.name))
+            used.push_back(sw);
+    auto unworkable = unworkableSwitches(used, *sshOpener(s.config(), nullptr));
     if (s.options().json) {
       json out = inv::toJson(plan);
       out["commands"] = commandsJson(cmds);
       out["dry_run"] = true;
+      if (!unworkable.empty()) out["unworkable"] = unworkable;
       print(out);
     } else {
       std::cout << "dry run for " << req.id << ": nothing is reserved, no switch is contacted\n"
                 << planText(plan);
       printCommands(cmds, inventory);
     }
-    return 0;
+    for (const auto& why : unworkable)
+      std::cerr << "colo: dry run: a real run would stop before reserving: " << why << "\n";
+    return unworkable.empty() ? 0 : 1;
   }
 
   InterruptGuard guard;
@@ -168,15 +195,25 @@ int cmdProvision(CommandContext& s, const std::string& file, bool dryRun) {
     }
     return 0;
   }
-  if (s.options().json) {
-    json out = inv::toJson(outcome.plan);
-    out["status"] = "completed";
-    print(out);
-  } else {
-    std::cout << "provisioned " << req.id << " (" << req.tenant.code << ", letter "
-              << req.letter_number << ")\n"
-              << planText(outcome.plan);
-  }
+  printProvisioned(s, req, outcome, 0);
+  return 0;
+}
+
+int cmdRetry(CommandContext& s, const std::string& id) {
+  InterruptGuard guard;
+  CliJobs jobs(s);
+  auto asked =
+      jobs.status.askRetry(id, {CommandContext::actor(), "colo retry", "", jobs.owner->id()});
+  using Outcome = RetryAsked::Outcome;
+  if (asked.outcome == Outcome::not_found)
+    throw inv::Error(inv::ErrorKind::not_found, asked.refusal(id));
+  if (asked.outcome != Outcome::retrying)
+    throw inv::Error(inv::ErrorKind::conflict, asked.refusal(id));
+  auto outcome = jobs.provisioner.continueJob(id, inv::Status::planning);
+  std::string what = "retry " + id + " (attempt " + std::to_string(asked.attempt) + ")";
+  if (outcome.failed) return failedJob(what, outcome, "");
+  auto rec = jobs.ledger.requests().find(id);
+  printProvisioned(s, inv::parseRequestJson(rec->body), outcome, asked.attempt);
   return 0;
 }
 
@@ -196,6 +233,13 @@ int cmdRelease(CommandContext& s, const std::string& id) {
   CliJobs jobs(s);
   auto outcome = jobs.provisioner.release(id);
   if (outcome.failed) return failedJob("release " + id, outcome, "; nothing was freed");
+  if (!outcome.nothing_to_do.empty()) {
+    if (s.options().json)
+      print(requestJson(*ledger.requests().find(id)));
+    else
+      std::cout << outcome.nothing_to_do << "\n";
+    return 0;
+  }
   if (s.options().json)
     print(requestJson(*ledger.requests().find(id)));
   else
@@ -203,7 +247,7 @@ int cmdRelease(CommandContext& s, const std::string& id) {
   return 0;
 }
 
-int cmdRequests(CommandContext& s, const std::string& status, bool lateOnly) {
+int cmdRequests(CommandContext& s, const std::string& status, bool lateOnly, bool missedOnly) {
   std::optional<inv::Status> only;
   if (!status.empty()) {
     only = inv::parseStatus(status);
@@ -223,7 +267,8 @@ int cmdRequests(CommandContext& s, const std::string& status, bool lateOnly) {
   std::vector<std::pair<inv::RequestRecord, std::optional<Sla>>> rows;
   for (auto& r : s.ledger().requests().all(only)) {
     auto sla = slaOf(r, s.sla(), now);
-    if (lateOnly && !(sla && sla->late_seconds > 0)) continue;
+    if (lateOnly && !(sla && sla->late())) continue;
+    if (missedOnly && !(sla && sla->missed())) continue;
     rows.emplace_back(std::move(r), sla);
   }
   if (s.options().json) {
@@ -237,9 +282,14 @@ int cmdRequests(CommandContext& s, const std::string& status, bool lateOnly) {
     return 0;
   }
   Table t(
-      {"REQUEST", "TENANT", "LETTER", "STATUS", "SERVERS", "RECEIVED", "DUE", "LATE", "UPDATED"});
+      {"REQUEST", "TENANT", "LETTER", "STATUS", "SERVERS", "RECEIVED", "DUE", "SLA", "UPDATED"});
   for (const auto& [r, sla] : rows) {
-    std::string late = sla ? lateText(sla->late_seconds) : "-";
+    // Open: "late 2d 3h" once past due, else "-"; ended: "met" or "missed by 2d 3h".
+    std::string late = !sla               ? "-"
+                       : sla->late()      ? "late " + lateText(sla->late_seconds)
+                       : sla->missed()    ? "missed by " + lateText(sla->late_seconds)
+                       : sla->met == true ? "met"
+                                          : "-";
     const auto& zone = s.sla().zone();
     t.row({r.id, r.tenant_code, r.letter_number, std::string(inv::name(r.status)),
            std::to_string(r.allocation ? r.allocation->servers.size() : 0),
@@ -278,6 +328,8 @@ int cmdRequest(CommandContext& s, const std::string& id) {
   auto events = ledger.requests().events(id);
   if (s.options().json) {
     json out = requestJson(*rec);
+    // The request as it was received: what `colo retry` and `provision ID` run.
+    out["request"] = json::parse(rec->body, nullptr, false);
     out["events"] = json::array();
     for (const auto& e : events) out["events"].push_back(eventJson(e));
     print(out);
@@ -286,6 +338,7 @@ int cmdRequest(CommandContext& s, const std::string& id) {
   std::cout << "request " << rec->id << ": " << inv::name(rec->status) << "\n"
             << "tenant " << rec->tenant_code << ", letter " << rec->letter_number << ", received "
             << inv::localText(rec->received_at, s.sla().zone()) << "\n";
+  if (rec->attempt > 1) std::cout << "attempt " << rec->attempt << "\n";
   if (!rec->error.empty()) std::cout << "error: " << rec->error << "\n";
   if (rec->allocation)
     std::cout << (rec->status == inv::Status::released ? "held until released:\n" : "")

@@ -277,6 +277,17 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
     if (auto v = uf.integer("max_sessions", false, 1, 100000))
       c.console_max_sessions = static_cast<int>(*v);
   }
+  if (auto pl = f.node("placement"); pl.IsDefined() && !pl.IsNull()) {
+    YamlFields pf(pl, path, errs, "placement");
+    if (auto v = pf.string("policy", false)) {
+      if (*v == "balance")
+        c.placement = inventory::Placement::balance;
+      else if (*v == "pack")
+        c.placement = inventory::Placement::pack;
+      else
+        pf.error(pf.where("policy"), "placement: 'policy' is balance or pack");
+    }
+  }
   if (auto l = f.node("limits"); l.IsDefined() && !l.IsNull()) {
     YamlFields lf(l, path, errs, "limits");
     // At least enough for a whole 48-port switch's running configuration.

@@ -86,6 +86,8 @@ struct Config {
   int console_idle_timeout_s = 30 * 60;
   int console_max_age_s = 12 * 60 * 60;
   int console_max_sessions = 1000;
+  // placement.policy: how racks are chosen (design.md §5).
+  inventory::Placement placement = inventory::Placement::balance;
   std::vector<Token> tokens;
   std::string callback_secret_env;
   int callback_max_attempts = 12;

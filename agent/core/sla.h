@@ -16,11 +16,17 @@ struct RequestRecord;
 namespace colo::agent {
 
 struct Sla {
-  std::string due_date;          // YYYY-MM-DD, local to the site
-  std::int64_t deadline = 0;     // end of that day, seconds since the epoch
-  std::optional<bool> met;       // set once completed (or once overdue)
-  bool overdue = false;          // not completed and past the deadline
+  std::string due_date;           // YYYY-MM-DD, local to the site
+  std::int64_t deadline = 0;      // end of that day, seconds since the epoch
+  std::optional<bool> met;        // set once completed (or once overdue)
+  bool overdue = false;           // not completed and past the deadline
   std::int64_t late_seconds = 0;  // past the deadline when completed, or now while overdue
+
+  // "Late" is open and past the due date: what needs doing now. A request
+  // that ended after its due date "missed" it; one that ended in time "met"
+  // it.
+  bool late() const { return overdue; }
+  bool missed() const { return !overdue && late_seconds > 0; }
 };
 
 // "2d 3h", "5h 10m", "12m": how late, for people.

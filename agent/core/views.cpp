@@ -92,6 +92,7 @@ json requestJson(const inv::RequestRecord& r) {
               {"letter_number", r.letter_number},
               {"tenant", r.tenant_code},
               {"status", inv::name(r.status)},
+              {"attempt", r.attempt},
               {"received_at", r.received_at},
               {"created_at", r.created_at},
               {"updated_at", r.updated_at}};
@@ -158,21 +159,34 @@ std::vector<RackWarning> rackWarnings(const inv::RackUsage& r) {
     // Every device is charged its full draw on each of its feeds: that is
     // what one feed carries when the other fails.
     if (r.feeds.size() > 1 && f.drawn_watts > f.usable_watts)
-      out.push_back({level, "feed " + f.name + " could not carry the redundant load alone: " +
-                                std::to_string(f.drawn_watts) + " W on " +
-                                std::to_string(f.usable_watts) + " W usable"});
+      out.push_back({level,
+                     "feed " + f.name + " could not carry the redundant load alone: " +
+                         std::to_string(f.drawn_watts) + " W on " + std::to_string(f.usable_watts) +
+                         " W usable",
+                     f.percent()});
     else
-      out.push_back({level, "feed " + f.name + " at " + std::to_string(f.percent()) +
-                                "% of usable (" + std::to_string(f.drawn_watts) + "/" +
-                                std::to_string(f.usable_watts) + " W)"});
+      out.push_back({level,
+                     "feed " + f.name + " at " + std::to_string(f.percent()) + "% of usable (" +
+                         std::to_string(f.drawn_watts) + "/" + std::to_string(f.usable_watts) +
+                         " W)",
+                     f.percent()});
   }
   if (r.units_free > 0 && r.fit_units == 0)
-    out.push_back({L::critical, std::to_string(r.units_free) +
-                                    " free units, but no feed has power left for them"});
-  for (const auto& name : r.single_fed)
-    out.push_back({L::warning, name + " draws from one feed only"});
-  std::stable_sort(out.begin(), out.end(),
-                   [](const auto& a, const auto& b) { return a.level > b.level; });
+    out.push_back(
+        {L::critical,
+         std::to_string(r.units_free) + " free units, but no feed has power left for them", 0});
+  std::stable_sort(out.begin(), out.end(), worseWarning);
+  return out;
+}
+
+bool worseWarning(const RackWarning& a, const RackWarning& b) {
+  if (a.level != b.level) return a.level > b.level;
+  return a.rank > b.rank;
+}
+
+std::vector<std::string> rackNotes(const inv::RackUsage& r) {
+  std::vector<std::string> out;
+  for (const auto& name : r.single_fed) out.push_back(name + " draws from one feed, as it asked");
   return out;
 }
 

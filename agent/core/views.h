@@ -35,8 +35,16 @@ struct RackWarning {
   enum class Level { warning, critical };
   Level level;
   std::string text;  // without the rack's name
+  int rank = 0;      // within a level, higher first: a feed's load in percent
 };
+// What needs an administrator's attention, worst first: overloaded feeds
+// (by load), then the rest.
 std::vector<RackWarning> rackWarnings(const inventory::RackUsage& rack);
+// Facts worth knowing that need no action, for the rack's own view:
+// equipment that draws from one feed, as it asked.
+std::vector<std::string> rackNotes(const inventory::RackUsage& rack);
+// Orders warnings (of one rack or many) worst first.
+bool worseWarning(const RackWarning& a, const RackWarning& b);
 
 // "4U, 1150 W (900 W redundant)": the largest server that still fits, by
 // units and power together; "-" when none does.

@@ -31,8 +31,8 @@ struct Secrets {
 std::string fromEnv(const std::string& set, const std::string& var) {
   const char* v = std::getenv(var.c_str());
   if (!v || !*v)
-    throw DriverError(DriverErrorKind::auth, "credentials '" + set + "': environment variable " +
-                                                 var + " is not set");
+    throw DriverError(DriverErrorKind::auth,
+                      "credentials '" + set + "': environment variable " + var + " is not set");
   return v;
 }
 
@@ -49,8 +49,9 @@ void checkPrivate(const std::string& set, const std::string& path) {
 Secrets resolve(const Config& cfg, const std::string& name) {
   auto it = cfg.credentials.find(name);
   if (it == cfg.credentials.end())
-    throw DriverError(DriverErrorKind::auth, "credentials '" + name + "' are not in the config" +
-                                                 (cfg.file.empty() ? " (no --config given)" : " " + cfg.file));
+    throw DriverError(DriverErrorKind::auth,
+                      "credentials '" + name + "' are not in the config" +
+                          (cfg.file.empty() ? " (no --config given)" : " " + cfg.file));
   const CredentialSet& c = it->second;
   Secrets s;
   s.username = c.username;
@@ -60,7 +61,8 @@ Secrets resolve(const Config& cfg, const std::string& name) {
     std::ifstream in(c.password_file);
     std::getline(in, s.password);
     if (s.password.empty())
-      throw DriverError(DriverErrorKind::auth, "credentials '" + name + "': " + c.password_file + " is empty");
+      throw DriverError(DriverErrorKind::auth,
+                        "credentials '" + name + "': " + c.password_file + " is empty");
   }
   if (!c.key_file.empty()) {
     checkPrivate(name, c.key_file);
@@ -73,6 +75,23 @@ Secrets resolve(const Config& cfg, const std::string& name) {
   }
   return s;
 }
+
+}  // namespace
+
+std::vector<std::string> unworkableSwitches(const std::vector<inventory::Switch>& switches,
+                                            SwitchOpener& opener) {
+  std::vector<std::string> out;
+  for (const auto& sw : switches) {
+    try {
+      opener.preflight(sw);
+    } catch (const DriverError& e) {
+      out.push_back(e.what());
+    }
+  }
+  return out;
+}
+
+namespace {
 
 class SshSession final : public SwitchSession {
  public:
@@ -126,7 +145,8 @@ class SshOpener final : public SwitchOpener {
                                       std::function<bool()> interrupt) override {
     try {
       const drivers::Dialect* dialect = drivers::dialectFor(sw.vendor);
-      if (!dialect) throw DriverError(DriverErrorKind::protocol, "no dialect for vendor " + sw.vendor);
+      if (!dialect)
+        throw DriverError(DriverErrorKind::protocol, "no dialect for vendor " + sw.vendor);
       auto secrets = resolve(cfg_, sw.credentials);
       drivers::SshOptions o;
       o.interrupt = std::move(interrupt);

@@ -63,11 +63,17 @@ class SwitchOpener {
                                               std::function<bool()> interrupt = {}) = 0;
 };
 
+// Why colo could not work each of `switches` that it could not, as far as
+// can be known without connecting (SwitchOpener::preflight): a credential
+// that does not resolve, a host key not in known_hosts. One message each,
+// naming the switch and what to fix; empty when all can be.
+std::vector<std::string> unworkableSwitches(const std::vector<inventory::Switch>& switches,
+                                            SwitchOpener& opener);
+
 // Opens switches over SSH as the config says; `keeper` holds them.
 std::unique_ptr<SwitchOpener> sshOpener(const Config& config, std::shared_ptr<SwitchKeeper> keeper);
 
 // Switch command latency, per switch, as a Prometheus histogram (text).
 std::string switchLatencyMetrics();
-
 
 }  // namespace colo::agent

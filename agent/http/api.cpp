@@ -38,6 +38,7 @@ const std::vector<Route>& routes() {
       {"GET", "/v1/requests", Role::requester, &Api::listRequests},
       {"GET", "/v1/requests/{id}", Role::requester, &Api::getRequest},
       {"POST", "/v1/requests/{id}/release", Role::technician, &Api::releaseRequest},
+      {"POST", "/v1/requests/{id}/retry", Role::technician, &Api::retryRequest},
       {"POST", "/v1/requests/{id}/redeliver", Role::technician, &Api::redeliver},
       {"GET", "/v1/requests/{id}/letter", Role::requester, &Api::letter},
       {"GET", "/v1/racks", Role::requester, &Api::listRacks},
@@ -329,6 +330,8 @@ ReleaseAnswer askRelease(const ApiContext& ctx, const std::string& id, const std
       return {404, "", asked.refusal(id)};
     case Outcome::already_released:
       return {409, "released", asked.refusal(id)};
+    case Outcome::nothing_held:
+      return {409, "failed", asked.refusal(id)};
     case Outcome::not_ended:
       return {409, std::string(inv::name(asked.status)), asked.refusal(id)};
   }
@@ -430,8 +433,15 @@ void Api::health(Call& call) {
 }
 
 void Api::readiness(Call& call) {
-  bool ready = !ctx_.ready || ctx_.ready();
-  call.reply(ok(ready ? 200 : 503, {{"status", ready ? "ready" : "not ready"}}));
+  // Which check failed, without the details (this answer needs no token):
+  // those are in the log, and in the 503 a request gets meanwhile.
+  auto r = ctx_.ready ? ctx_.ready() : ApiContext::Readiness{};
+  call.reply(ok(r.ok() ? 200 : 503, {{"status", r.ok() ? "ready" : "not ready"},
+                                     {"checks",
+                                      {{"workers", r.workers},
+                                       {"lease", r.lease},
+                                       {"ledger", r.ledger},
+                                       {"switches", r.switches}}}}));
 }
 
 void Api::metrics(Call& call) {
@@ -447,15 +457,21 @@ void Api::openApi(Call& call) {
   call.reply(std::move(r));
 }
 
+// A 503 while the agent may take no new work (ApiContext::refusingWork),
+// saying why and what became of the call (`outcome`).
+std::optional<HttpResponse> Api::refusingWork(const std::string& outcome) const {
+  auto why = ctx_.refusingWork ? ctx_.refusingWork() : std::string();
+  if (why.empty()) return std::nullopt;
+  auto r =
+      problem(503, "Service Unavailable", "this agent takes no new work: " + why + "; " + outcome);
+  r.headers["Retry-After"] = "60";
+  return r;
+}
+
 // Answers once the request is stored, from the intake's thread.
 void Api::submitRequest(Call& call) {
   const auto& req = call.request;
-  if (auto why = ctx_.refusingWork ? ctx_.refusingWork() : std::string(); !why.empty()) {
-    auto r = problem(503, "Service Unavailable",
-                     "this agent takes no new work: " + why + "; nothing was stored");
-    r.headers["Retry-After"] = "60";
-    return call.reply(std::move(r));
-  }
+  if (auto refused = refusingWork("nothing was stored")) return call.reply(std::move(*refused));
   inv::Request r;
   try {
     r = inv::parseRequestJson(req.body, kBodyCpuBudget);
@@ -514,7 +530,8 @@ void Api::listRequests(Call& call) {
   const auto& target = call.target;
   std::lock_guard lock(*ctx_.ledgerMutex);
   ListQuery page;
-  if (auto bad = readListQuery(target, {"status", "tenant", "late", "updated_after"}, page))
+  if (auto bad =
+          readListQuery(target, {"status", "tenant", "late", "missed", "updated_after"}, page))
     return call.reply(*bad);
   inv::RequestQuery q;
   if (auto it = target.query.find("status"); it != target.query.end()) {
@@ -534,14 +551,16 @@ void Api::listRequests(Call& call) {
                   "tenant: a tenant code is 1-63 of letters, digits, '.', '_' and '-'"));
     q.tenant_code = it->second;
   }
-  bool late = false;
-  if (auto it = target.query.find("late"); it != target.query.end()) {
-    if (it->second != "true" && it->second != "false")
-      return call.reply(
-          problem(400, "Bad Request",
-                  "late: '" + it->second.substr(0, 20) + "' is neither true nor false"));
-    late = it->second == "true";
-  }
+  // late: open and past the due date; missed: ended after it (design.md §13).
+  bool late = false, missed = false;
+  for (auto [name, into] : {std::pair{"late", &late}, std::pair{"missed", &missed}})
+    if (auto it = target.query.find(name); it != target.query.end()) {
+      if (it->second != "true" && it->second != "false")
+        return call.reply(problem(
+            400, "Bad Request",
+            std::string(name) + ": '" + it->second.substr(0, 20) + "' is neither true nor false"));
+      *into = it->second == "true";
+    }
   if (auto it = target.query.find("updated_after"); it != target.query.end()) {
     auto t = inv::parseRfc3339(it->second);
     if (!t)
@@ -567,14 +586,15 @@ void Api::listRequests(Call& call) {
     q.after_id = page.position->substr(tab + 1);
   }
   const auto now = ctx_.now();
-  auto isLate = [&](const inv::RequestRecord& r) {
+  auto wanted = [&](const inv::RequestRecord& r) {
+    if (!late && !missed) return true;
     auto sla = slaOf(r, *ctx_.sla, now);
-    return sla && sla->late_seconds > 0;
+    return sla && (!late || sla->late()) && (!missed || sla->missed());
   };
   json out = json::array();
   std::string more;  // the position after the last item, when there is more
   ctx_.ledger->requests().scan(q, [&](inv::RequestRecord& r) {
-    if (late && !isLate(r)) return true;
+    if (!wanted(r)) return true;
     if (out.size() == page.limit) {
       more =
           out.back()["created_at"].get<std::string>() + "\t" + out.back()["id"].get<std::string>();
@@ -584,11 +604,11 @@ void Api::listRequests(Call& call) {
     return true;
   });
   std::int64_t total = 0;
-  if (late) {
+  if (late || missed) {
     inv::RequestQuery all = q;
     all.after_created_at.clear();
     ctx_.ledger->requests().scan(all, [&](inv::RequestRecord& r) {
-      total += isLate(r);
+      total += wanted(r);
       return true;
     });
   } else {
@@ -631,6 +651,31 @@ void Api::releaseRequest(Call& call) {
   call.reply(ok(202, {{"id", call.param},
                       {"status", out.status},
                       {"release", out.status == "released" ? "done" : "requested"}}));
+}
+
+// A new attempt of a failed request, from its stored body (design.md §1).
+void Api::retryRequest(Call& call) {
+  const auto& id = call.param;
+  if (auto refused = refusingWork("nothing was changed")) return call.reply(std::move(*refused));
+  RetryAsked asked;
+  {
+    std::lock_guard lock(*ctx_.ledgerMutex);
+    StatusWriter status(*ctx_.ledger, *ctx_.sla, ctx_.config->public_url);
+    asked = status.askRetry(
+        id, {"api:" + call.caller, "retry asked from " + call.request.remote, "", ""});
+  }
+  using Outcome = RetryAsked::Outcome;
+  if (asked.outcome == Outcome::not_found)
+    return call.reply(problem(404, "Not Found", asked.refusal(id)));
+  if (asked.outcome != Outcome::retrying)
+    return call.reply(problem(409, "Conflict", asked.refusal(id)));
+  logEvent({{"level", "info"},
+            {"event", "request.retry"},
+            {"request_id", id},
+            {"attempt", asked.attempt},
+            {"caller", call.caller}});
+  if (ctx_.wakeWorkers) ctx_.wakeWorkers();
+  call.reply(ok(202, {{"id", id}, {"status", "planning"}, {"attempt", asked.attempt}}));
 }
 
 void Api::redeliver(Call& call) {

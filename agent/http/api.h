@@ -85,6 +85,7 @@ class Api {
   void listRequests(Call& call);
   void getRequest(Call& call);
   void releaseRequest(Call& call);
+  void retryRequest(Call& call);
   void redeliver(Call& call);
   void letter(Call& call);
   void listRacks(Call& call);
@@ -93,6 +94,8 @@ class Api {
   void listPools(Call& call);
 
  private:
+  std::optional<HttpResponse> refusingWork(const std::string& outcome) const;
+
   ApiContext ctx_;
   std::unique_ptr<StatusWriter> status_;  // on the shared ledger, under its mutex
   std::unique_ptr<InventoryViews> views_;

@@ -29,7 +29,15 @@ struct ApiContext {
   std::function<void()> wakeWorkers;     // a request was queued or released
   std::function<void()> callbackQueued;  // a delivery was queued
   std::function<std::string()> metrics;  // Prometheus text
-  std::function<bool()> ready;
+  // What /readyz checks, each true when it holds (none: ready).
+  struct Readiness {
+    bool workers = true;   // the job workers run
+    bool lease = true;     // this agent may take work (its ledger, its lease)
+    bool ledger = true;    // the ledger answers
+    bool switches = true;  // every switch's credentials resolve, its host key is known
+    bool ok() const { return workers && lease && ledger && switches; }
+  };
+  std::function<Readiness()> ready;
   // Why no new work may be taken, empty while it may (the ledger is not the
   // one the agent opened, or its lease lapsed): a request is then answered
   // 503 with this reason.

@@ -279,9 +279,9 @@ HttpResponse Console::handle(const HttpRequest& req) {
       std::lock_guard lock(*ctx_.ledgerMutex);
       ctx_.ledger->requests().scan(mine, [&](const inv::RequestRecord& r) {
         ++counts.by_status[r.status];
-        if (auto sla = slaOf(r, *ctx_.sla, now); sla && sla->late_seconds > 0) {
-          ++counts.late;
-          counts.overdue += sla->overdue;
+        if (auto sla = slaOf(r, *ctx_.sla, now)) {
+          counts.late += sla->late();
+          counts.missed += sla->missed();
         }
         return true;
       });
@@ -323,6 +323,7 @@ HttpResponse Console::handle(const HttpRequest& req) {
     }
     filter.tenant = q["tenant"];
     filter.late = !q["late"].empty() && q["late"] != "0";
+    filter.missed = !q["missed"].empty() && q["missed"] != "0";
     auto page = pageNumber(target.query);
     if (!page) return html(400, ui::errorPage(&viewer, 400, "page must be a number"));
     filter.page = *page;

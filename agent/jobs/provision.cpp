@@ -304,6 +304,12 @@ ProvisionOutcome Provisioner::release(const std::string& id) {
       throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
     case Outcome::already_released:
       throw conflict(asked.refusal(id));
+    case Outcome::nothing_held: {
+      ProvisionOutcome out;
+      out.id = id;
+      out.nothing_to_do = asked.refusal(id);
+      return out;
+    }
     case Outcome::not_ended:
       if (asked.status == Status::configuring &&
           (asked.owner.empty() || !ctx_.ownerAlive(asked.owner)))

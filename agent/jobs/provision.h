@@ -25,6 +25,7 @@ struct ProvisionOutcome {
   std::string id;
   inventory::Plan plan;
   bool already_completed = false;
+  std::string nothing_to_do;  // why nothing was done, when nothing needed to be (release)
   bool failed = false;
   std::string error;                  // when failed
   bool invalid_input = false;         // failed on a value: the request, a template, the inventory

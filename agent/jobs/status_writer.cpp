@@ -14,11 +14,32 @@ using inv::Status;
 
 std::string ReleaseAsked::refusal(const std::string& id) const {
   switch (outcome) {
+    case Outcome::nothing_held:
+      return "request " + id +
+             " failed and holds nothing: there is nothing to release, so it stays failed (`colo "
+             "retry " +
+             id + "` tries it again)";
     case Outcome::already_released:
       return "request " + id + " was already released";
     case Outcome::not_ended:
       return "request " + id + " is " + std::string(inv::name(status)) +
              "; release it once it has ended";
+    case Outcome::not_found:
+      return "request " + id + " does not exist";
+    default:
+      return "";
+  }
+}
+
+std::string RetryAsked::refusal(const std::string& id) const {
+  switch (outcome) {
+    case Outcome::not_failed:
+      return "request " + id + " is " + std::string(inv::name(status)) +
+             "; only a failed request is retried (nothing was changed)";
+    case Outcome::holds:
+      return "request " + id +
+             " failed and still holds ports it could not restore; fix them, then `colo release " +
+             id + "` (nothing was changed)";
     case Outcome::not_found:
       return "request " + id + " does not exist";
     default:
@@ -126,14 +147,42 @@ ReleaseAsked StatusWriter::askRelease(const std::string& id, const inv::StepNote
              {note.actor, "units, power, ports and addresses freed", "", ""});
         out.outcome = ReleaseAsked::Outcome::released;
         return;
-      case Status::completed:
       case Status::failed:
+        if (!ledger_.claims().holds(id)) {
+          out.outcome = ReleaseAsked::Outcome::nothing_held;
+          return;
+        }
+        [[fallthrough]];
+      case Status::completed:
         move(id, r->status, Status::releasing, note);
         out.outcome = ReleaseAsked::Outcome::releasing;
         return;
       default:
         return;
     }
+  });
+  return out;
+}
+
+RetryAsked StatusWriter::askRetry(const std::string& id, const inv::StepNote& note) {
+  RetryAsked out;
+  ledger_.write([&] {
+    out = {};  // PostgreSQL may run this again
+    auto r = ledger_.requests().find(id);
+    if (!r) return;
+    out.status = r->status;
+    if (r->status != Status::failed) {
+      out.outcome = RetryAsked::Outcome::not_failed;
+      return;
+    }
+    if (ledger_.claims().holds(id)) {
+      out.outcome = RetryAsked::Outcome::holds;
+      return;
+    }
+    out.attempt = r->attempt + 1;  // planning starts an attempt
+    move(id, Status::failed, Status::planning,
+         {note.actor, note.detail + ": attempt " + std::to_string(out.attempt), "", note.owner});
+    out.outcome = RetryAsked::Outcome::retrying;
   });
   return out;
 }

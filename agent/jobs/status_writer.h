@@ -35,12 +35,28 @@ struct ReleaseAsked {
     releasing,          // now releasing: its ports are returned, then everything freed
     already_releasing,  // a release was asked for before; `owner` works on it ("" for nobody yet)
     already_released,
-    not_ended,  // it is still queued or being worked on: released once it has ended
+    not_ended,     // it is still queued or being worked on: released once it has ended
+    nothing_held,  // failed, holding nothing: it stays failed, the failure in sight
     not_found,
   };
   Outcome outcome;
   inventory::Status status = inventory::Status::queued;  // the status it was found in
   std::string owner;
+  // For people: why nothing was done ("" when something was).
+  std::string refusal(const std::string& id) const;
+};
+
+// What asking for a retry did.
+struct RetryAsked {
+  enum class Outcome {
+    retrying,    // failed -> planning: a new attempt, for `owner` (or the next worker)
+    not_failed,  // only a failed request is retried; nothing was changed
+    holds,       // failed, but it still holds ports it could not restore
+    not_found,
+  };
+  Outcome outcome = Outcome::not_found;
+  inventory::Status status = inventory::Status::queued;  // the status it was found in
+  int attempt = 0;                                       // the new attempt's number
   // For people: why nothing was done ("" when something was).
   std::string refusal(const std::string& id) const;
 };
@@ -80,6 +96,11 @@ class StatusWriter {
   // freed at once; an ended request moves to releasing, for whoever
   // returns its ports (`note.owner`, or the next worker when empty).
   ReleaseAsked askRelease(const std::string& id, const inventory::StepNote& note);
+
+  // A new attempt of a failed request from its stored body: failed ->
+  // planning, for `note.owner` (the next worker when empty), the attempt's
+  // number in the step log. Anything else is refused untouched.
+  RetryAsked askRetry(const std::string& id, const inventory::StepNote& note);
 
   // Frees everything `id` holds and moves it from `from` (releasing, once
   // its ports are unconfigured) to released.

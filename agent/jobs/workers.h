@@ -16,9 +16,9 @@
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/model.h"
 #include "core/config.h"
-#include "jobs/ownership.h"
-#include "engine/playbook.h"
 #include "core/sla.h"
+#include "engine/playbook.h"
+#include "jobs/ownership.h"
 
 namespace colo::agent {
 

@@ -61,7 +61,7 @@ small,.muted{color:var(--muted);font-weight:normal}
 .feed{font-size:.85rem}
 .feed .figures{display:flex;justify-content:space-between;gap:.4rem}
 svg.bar{display:block;width:100%;height:10px;margin:.15rem 0}
-.high{color:var(--warn);font-weight:600} .critical-text,.late{color:var(--crit);font-weight:600}
+.high{color:var(--warn);font-weight:600} .critical-text,.late{color:var(--crit);font-weight:600} .missed{color:var(--warn)}
 .warnings{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.5rem .9rem .5rem 1.8rem;margin:0 0 .8rem}
 .warnings li{margin:.15rem 0} .warnings li.critical{color:var(--crit)} .warnings li.warning{color:var(--warn)}
 table{border-collapse:collapse;width:100%;background:var(--card)}
@@ -272,7 +272,7 @@ std::string overviewPage(const Viewer& viewer, const inv::Occupancy& occ,
     for (const auto& w : perRack[i]) warnings.emplace_back(&r, w);
   }
   std::stable_sort(warnings.begin(), warnings.end(),
-                   [](const auto& a, const auto& b) { return a.second.level > b.second.level; });
+                   [](const auto& a, const auto& b) { return worseWarning(a.second, b.second); });
   int inProgress = 0;
   for (const auto& [status, n] : requests.by_status)
     if (inv::inProgress(status)) inProgress += n;
@@ -290,7 +290,10 @@ std::string overviewPage(const Viewer& viewer, const inv::Occupancy& occ,
   b += std::string("<div class=\"stat") + (requests.late ? " bad" : "") +
        "\" id=\"late-count\"><b>" + num(requests.late) +
        "</b><a href=\"/ui/requests?late=1\">late</a>" +
-       (requests.overdue ? " (" + num(requests.overdue) + " still open)" : "") + "</div></div>\n";
+       (requests.missed ? " <small><a href=\"/ui/requests?missed=1\">" + num(requests.missed) +
+                              " ended late</a></small>"
+                        : std::string()) +
+       "</div></div>\n";
 
   if (!warnings.empty()) {
     b += "<h2>Warnings</h2><ul class=\"warnings\" id=\"warnings\">";
@@ -355,6 +358,11 @@ std::string rackPage(const Viewer& viewer, const inv::Occupancy& occ, std::size_
     b += "<ul class=\"warnings\" id=\"warnings\">";
     for (const auto& w : warnings)
       b += "<li class=\"" + warningLevel(w.level) + "\">" + h(w.text) + "</li>";
+    b += "</ul>";
+  }
+  if (auto notes = rackNotes(u); !notes.empty()) {
+    b += "<ul class=\"notes muted\" id=\"notes\">";
+    for (const auto& n : notes) b += "<li>" + h(n) + "</li>";
     b += "</ul>";
   }
   // Power: each feed, then who draws what from which.
@@ -500,7 +508,7 @@ std::string poolsPage(const Viewer& viewer, const inv::Occupancy& occ,
 bool RequestFilter::matches(const RequestRow& row) const {
   if (status && row.record.status != *status) return false;
   if (!tenant.empty() && row.record.tenant_code != tenant) return false;
-  return !late || row.late();
+  return (!late || row.late()) && (!missed || row.missed());
 }
 
 std::string requestsPage(const Viewer& viewer, const std::vector<RequestRow>& rows,
@@ -519,7 +527,10 @@ std::string requestsPage(const Viewer& viewer, const std::vector<RequestRow>& ro
   b += std::string(
            "</select></label><label class=\"check\"><input type=\"checkbox\" name=\"late\" "
            "value=\"1\"") +
-       (filter.late ? " checked" : "") + "> late only</label><button>Filter</button></form>\n";
+       (filter.late ? " checked" : "") +
+       "> late only</label><label class=\"check\"><input type=\"checkbox\" name=\"missed\" "
+       "value=\"1\"" +
+       (filter.missed ? " checked" : "") + "> ended late</label><button>Filter</button></form>\n";
   std::size_t late = static_cast<std::size_t>(
       std::count_if(rows.begin(), rows.end(), [](const auto& r) { return r.late(); }));
   std::size_t pages = std::max<std::size_t>(1, (rows.size() + kRowsPerPage - 1) / kRowsPerPage);
@@ -533,7 +544,7 @@ std::string requestsPage(const Viewer& viewer, const std::vector<RequestRow>& ro
                   : "") +
        "</p>";
   b += "<div class=\"scroll\"><table id=\"requests\"><thead><tr><th>Request</th><th>Status</th>"
-       "<th>Tenant</th><th>Letter</th><th>Received</th><th>Due</th><th>Completed</th><th>Late</th>"
+       "<th>Tenant</th><th>Letter</th><th>Received</th><th>Due</th><th>Completed</th><th>SLA</th>"
        "</tr></thead><tbody>";
   for (std::size_t i = (page - 1) * kRowsPerPage; i < std::min(rows.size(), page * kRowsPerPage);
        ++i) {
@@ -546,10 +557,11 @@ std::string requestsPage(const Viewer& viewer, const std::vector<RequestRow>& ro
          (row.sla ? h(row.sla->due_date) : std::string()) + "</td><td>" +
          h(localTime(r.completed_at, zone)) + "</td><td>";
     if (row.late())
-      b += std::string("<span class=\"late\">") + (row.sla->overdue ? "overdue " : "late ") +
-           h(lateText(row.sla->late_seconds)) + "</span>";
-    else if (row.sla && row.sla->met == true && r.status == inv::Status::completed)
-      b += "<span class=\"muted\">on time</span>";
+      b += "<span class=\"late\">late " + h(lateText(row.sla->late_seconds)) + "</span>";
+    else if (row.missed())
+      b += "<span class=\"missed\">missed by " + h(lateText(row.sla->late_seconds)) + "</span>";
+    else if (row.sla && row.sla->met == true)
+      b += "<span class=\"muted\">met</span>";
     b += "</td></tr>";
   }
   if (rows.empty()) b += "<tr><td colspan=\"8\">No request matches.</td></tr>";
@@ -558,7 +570,7 @@ std::string requestsPage(const Viewer& viewer, const std::vector<RequestRow>& ro
   b +=
       pager("/ui/requests?status=" + (filter.status ? std::string(inv::name(*filter.status)) : "") +
                 "&amp;tenant=" + urlEncode(filter.tenant) + (filter.late ? "&amp;late=1" : "") +
-                "&amp;page=",
+                (filter.missed ? "&amp;missed=1" : "") + "&amp;page=",
             page, pages, "");
   return layout("Requests", &viewer, "Requests", b);
 }
@@ -579,10 +591,13 @@ std::string requestPage(const Viewer& viewer, const RequestDetail& d, const inv:
   if (const auto& sla = d.row.sla) {
     b += "<dt>Due</dt><dd id=\"due\">" + h(sla->due_date) + " <small>(3 working days)</small>";
     if (d.row.late())
-      b += std::string(" <span class=\"late\" id=\"late\">") +
-           (sla->overdue ? "overdue by " : "late by ") + h(lateText(sla->late_seconds)) + "</span>";
+      b +=
+          " <span class=\"late\" id=\"late\">late by " + h(lateText(sla->late_seconds)) + "</span>";
+    else if (d.row.missed())
+      b += " <span class=\"missed\" id=\"missed\">missed by " + h(lateText(sla->late_seconds)) +
+           "</span>";
     else if (sla->met == true)
-      b += " <span class=\"muted\">met</span>";
+      b += " <span class=\"muted\" id=\"met\">met</span>";
     b += "</dd>";
   }
   if (!r.completed_at.empty())

@@ -39,8 +39,8 @@ std::string loginPage(const std::string& csrf, const std::string& next, const st
 // Requests as the overview counts them (only the viewer's own for a requester).
 struct RequestCounts {
   std::map<inventory::Status, int> by_status;
-  int late = 0;     // late now or completed late
-  int overdue = 0;  // not ended and past the deadline
+  int late = 0;    // not ended and past the due date: what needs doing now
+  int missed = 0;  // ended after the due date
 };
 std::string overviewPage(const Viewer& viewer, const inventory::Occupancy& occupancy,
                          const RequestCounts& requests);
@@ -56,13 +56,17 @@ std::string poolsPage(const Viewer& viewer, const inventory::Occupancy& occupanc
 struct RequestRow {
   inventory::RequestRecord record;
   std::optional<Sla> sla;
-  bool late() const { return sla && sla->late_seconds > 0; }
+  // Open and past its due date (design.md §13).
+  bool late() const { return sla && sla->late(); }
+  // Ended after its due date.
+  bool missed() const { return sla && sla->missed(); }
 };
 
 struct RequestFilter {
   std::optional<inventory::Status> status;
-  std::string tenant;  // tenant code
-  bool late = false;
+  std::string tenant;   // tenant code
+  bool late = false;    // open and overdue only
+  bool missed = false;  // ended late only
   std::size_t page = 1;
   bool matches(const RequestRow& row) const;
 };

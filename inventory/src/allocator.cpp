@@ -97,10 +97,19 @@ std::vector<std::size_t> chooseFeeds(const std::vector<int>& headroom, int watts
   return order;
 }
 
+// A feed's load from this percentage of its usable watts on is a warning
+// (FeedUsage::Level::high): placement stays below it while any rack can.
+constexpr long kWarningPercent = 80;
+
 struct Attempt {
   std::vector<std::pair<std::size_t, ServerPlacement>> placed;  // request index -> placement
-  long waste = 0;      // units of the chosen gaps left unused
-  long headroom = 0;   // watts left on the rack's feeds afterwards
+  long waste = 0;     // units of the chosen gaps left unused
+  long headroom = 0;  // watts left on the rack's feeds afterwards
+  // The rack's most loaded feed afterwards, in parts per 10,000 of its
+  // usable watts; and whether a feed this attempt charges ends at or above
+  // the warning level.
+  long worstLoad = 0;
+  bool intoWarning = false;
   Workspace::RackView view;
   std::vector<std::pair<std::size_t, std::size_t>> ports;  // (switch, port)
 };
@@ -151,6 +160,8 @@ std::optional<Attempt> tryRack(const Workspace& ws, std::size_t r, const Request
     for (auto f : feeds) {
       a.view.headroom[f] -= s.power_watts;
       place.feeds.push_back({rack.feeds[f].name, s.power_watts});
+      long usable = rack.usableWatts(rack.feeds[f]);
+      if ((usable - a.view.headroom[f]) * 100 >= kWarningPercent * usable) a.intoWarning = true;
     }
     // Hold the ports so later servers and rounds count them as gone; which
     // port goes to which NIC is decided at the end, in request order.
@@ -163,13 +174,23 @@ std::optional<Attempt> tryRack(const Workspace& ws, std::size_t r, const Request
   }
   if (a.placed.empty()) return std::nullopt;
   a.headroom = std::accumulate(a.view.headroom.begin(), a.view.headroom.end(), 0L);
+  for (std::size_t f = 0; f < rack.feeds.size(); ++f) {
+    long usable = rack.usableWatts(rack.feeds[f]);
+    long load = usable > 0 ? (usable - a.view.headroom[f]) * 10000 / usable : 10000;
+    a.worstLoad = std::max(a.worstLoad, load);
+  }
   return a;
 }
 
-// Better: more servers placed, then the smallest gaps, then the most power
-// headroom, then the rack's name.
-bool better(const Attempt& a, const std::string& aName, const Attempt& b, const std::string& bName) {
+// Better: more servers placed; then not driving a feed into its warning
+// level; then, by policy, the least loaded worst feed (balance) or the
+// smallest gaps (pack); then the smallest gaps, the most headroom, the
+// rack's name.
+bool better(Placement policy, const Attempt& a, const std::string& aName, const Attempt& b,
+            const std::string& bName) {
   if (a.placed.size() != b.placed.size()) return a.placed.size() > b.placed.size();
+  if (a.intoWarning != b.intoWarning) return !a.intoWarning;
+  if (policy == Placement::balance && a.worstLoad != b.worstLoad) return a.worstLoad < b.worstLoad;
   if (a.waste != b.waste) return a.waste < b.waste;
   if (a.headroom != b.headroom) return a.headroom > b.headroom;
   return aName < bName;
@@ -249,7 +270,8 @@ Plan allocate(const Occupancy& occ, const Request& req) {
     std::size_t bestRack = 0;
     for (std::size_t r = 0; r < inv.racks.size(); ++r) {
       auto a = tryRack(ws, r, req, remaining, firstRound);
-      if (a && (!best || better(*a, inv.racks[r].name, *best, inv.racks[bestRack].name))) {
+      if (a && (!best ||
+                better(inv.placement, *a, inv.racks[r].name, *best, inv.racks[bestRack].name))) {
         best = std::move(a);
         bestRack = r;
       }
@@ -299,11 +321,11 @@ Plan allocate(const Occupancy& occ, const Request& req) {
         auto p = occ.poolIndex(*pool);
         auto next = ws.nextAddress(p);
         if (!next)
-          throw Error(ErrorKind::exhausted,
-                      "ip pool '" + poolName + "' (" + pool->prefix.str() +
-                          ") has no free address left for server " + sp.hostname + " nic " +
-                          std::to_string(n) + " (" + std::to_string(occ.addressesClaimed(p)) +
-                          " held by requests)");
+          throw Error(ErrorKind::exhausted, "ip pool '" + poolName + "' (" + pool->prefix.str() +
+                                                ") has no free address left for server " +
+                                                sp.hostname + " nic " + std::to_string(n) + " (" +
+                                                std::to_string(occ.addressesClaimed(p)) +
+                                                " held by requests)");
         ws.takeAddress(p, *next);
         sp.nics[n].vlan = pool->vlan;
         sp.nics[n].addresses.push_back({poolName, IpAddress{*next, pool->prefix.network.v6},

@@ -15,7 +15,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string q(const std::string& s) { return "'" + s + "'"; }
+std::string q(const std::string& s) {
+  return "'" + s + "'";
+}
 
 // Parses the YAML of one file into the inventory; structural errors only.
 class FileParser {
@@ -40,8 +42,8 @@ class FileParser {
     YAML::Node list = parent.node(key);
     if (!list.IsDefined() || list.IsNull()) return;
     if (!list.IsSequence()) {
-      parent.error(locationOf(list, file_), std::string("'") + key + "' must be a list, not " +
-                                                describe(list));
+      parent.error(locationOf(list, file_),
+                   std::string("'") + key + "' must be a list, not " + describe(list));
       return;
     }
     for (const auto& item : list) f(item);
@@ -96,14 +98,14 @@ class FileParser {
     if (auto v = f.strings("switches", false)) r.switches = *v;
     if (auto units = f.node("reserved_units"); units.IsDefined() && !units.IsNull()) {
       if (!units.IsSequence()) {
-        f.error(locationOf(units, file_), "rack " + q(r.name) +
-                                              ": 'reserved_units' must be a list of unit numbers");
+        f.error(locationOf(units, file_),
+                "rack " + q(r.name) + ": 'reserved_units' must be a list of unit numbers");
       } else {
         for (const auto& u : units) {
           int value = 0;
           if (!u.IsScalar() || !YAML::convert<int>::decode(u, value))
-            f.error(locationOf(u, file_), "rack " + q(r.name) + ": reserved unit " +
-                                              describe(u) + " is not a unit number");
+            f.error(locationOf(u, file_), "rack " + q(r.name) + ": reserved unit " + describe(u) +
+                                              " is not a unit number");
           else
             r.reserved_units.push_back(value);
         }
@@ -174,8 +176,7 @@ class FileParser {
         if (auto ports = expandPortRange(item, &why))
           s.in_use.insert(s.in_use.end(), ports->begin(), ports->end());
         else
-          f.error(f.where("in_use"),
-                  "switch " + q(s.name) + ": bad port in 'in_use': " + why);
+          f.error(f.where("in_use"), "switch " + q(s.name) + ": bad port in 'in_use': " + why);
       }
     }
     f.string("model", false);
@@ -236,14 +237,12 @@ class FileParser {
       for (const auto& item : *v) {
         auto range = parseRange(item);
         if (!range) {
-          f.error(f.where("reserved"), "ip pool " + q(p.name) + ": reserved " +
-                                           q(item) +
+          f.error(f.where("reserved"), "ip pool " + q(p.name) + ": reserved " + q(item) +
                                            " is not an address or a range 'first-last'");
         } else if (prefixOk &&
                    (!p.prefix.contains(range->first) || !p.prefix.contains(range->last))) {
-          f.error(f.where("reserved"), "ip pool " + q(p.name) + ": reserved " +
-                                           q(item) + " is outside the pool's prefix " +
-                                           p.prefix.str());
+          f.error(f.where("reserved"), "ip pool " + q(p.name) + ": reserved " + q(item) +
+                                           " is outside the pool's prefix " + p.prefix.str());
         } else {
           p.reserved.push_back(*range);
         }
@@ -299,8 +298,8 @@ class Checker {
     for (const auto& r : inv_.racks)
       for (const auto& d : r.devices)
         if (auto [it, fresh] = deviceNames.emplace(d.name, &d); !fresh)
-          err(d.where, "duplicate device name " + q(d.name) + " (first at " +
-                           it->second->where.str() + ")");
+          err(d.where,
+              "duplicate device name " + q(d.name) + " (first at " + it->second->where.str() + ")");
     inv_.index();
     for (const auto& r : inv_.racks) rack(r);
     std::map<std::string, const Switch*> endpoints;
@@ -318,9 +317,8 @@ class Checker {
                          " is not defined under 'vlans'");
       for (std::size_t j = 0; j < i; ++j)
         if (inv_.pools[j].prefix.overlaps(p.prefix))
-          err(p.where, "ip pool " + q(p.name) + " (" + p.prefix.str() +
-                           ") overlaps ip pool " + q(inv_.pools[j].name) + " (" +
-                           inv_.pools[j].prefix.str() + ")");
+          err(p.where, "ip pool " + q(p.name) + " (" + p.prefix.str() + ") overlaps ip pool " +
+                           q(inv_.pools[j].name) + " (" + inv_.pools[j].prefix.str() + ")");
     }
   }
 
@@ -332,8 +330,8 @@ class Checker {
     std::map<std::string, const T*> seen;
     for (const auto& item : items)
       if (auto [it, fresh] = seen.emplace(item.name, &item); !fresh)
-        err(item.where, std::string("duplicate ") + what + " name " + q(item.name) +
-                            " (first at " + it->second->where.str() + ")");
+        err(item.where, std::string("duplicate ") + what + " name " + q(item.name) + " (first at " +
+                            it->second->where.str() + ")");
   }
 
   void rack(const Rack& r) {
@@ -355,16 +353,15 @@ class Checker {
     std::map<std::string, long> draw;
     for (const auto& d : r.devices) {
       if (d.top() > r.height) {
-        err(d.where, "device " + q(d.name) + " occupies units " +
-                         std::to_string(d.position) + "-" + std::to_string(d.top()) +
-                         ", outside rack " + q(r.name) + " (1-" + std::to_string(r.height) +
-                         ")");
+        err(d.where, "device " + q(d.name) + " occupies units " + std::to_string(d.position) + "-" +
+                         std::to_string(d.top()) + ", outside rack " + q(r.name) + " (1-" +
+                         std::to_string(r.height) + ")");
       } else {
         for (int u = d.position; u <= d.top(); ++u) {
           auto& slot = at[static_cast<std::size_t>(u)];
           if (slot) {
-            err(d.where, "device " + q(d.name) + " overlaps device " + q(slot->name) +
-                             " at unit " + std::to_string(u) + " of rack " + q(r.name));
+            err(d.where, "device " + q(d.name) + " overlaps device " + q(slot->name) + " at unit " +
+                             std::to_string(u) + " of rack " + q(r.name));
             break;
           }
           slot = &d;
@@ -377,8 +374,8 @@ class Checker {
         auto feed = std::find_if(r.feeds.begin(), r.feeds.end(),
                                  [&](const PowerFeed& f) { return f.name == fname; });
         if (feed == r.feeds.end()) {
-          err(d.where, "device " + q(d.name) + " draws from feed " + q(fname) +
-                           ", which rack " + q(r.name) + " does not have");
+          err(d.where, "device " + q(d.name) + " draws from feed " + q(fname) + ", which rack " +
+                           q(r.name) + " does not have");
           continue;
         }
         long before = draw[fname];
@@ -400,11 +397,12 @@ class Checker {
         std::find(opt_.vendors.begin(), opt_.vendors.end(), s.vendor) == opt_.vendors.end()) {
       std::string list;
       for (const auto& v : opt_.vendors) list += (list.empty() ? "" : ", ") + v;
-      err(s.where, "switch " + q(s.name) + ": unknown vendor " + q(s.vendor) +
-                       " (known: " + list + ")");
+      err(s.where,
+          "switch " + q(s.name) + ": unknown vendor " + q(s.vendor) + " (known: " + list + ")");
     }
-    if (opt_.credentials && !s.credentials.empty() && std::find(opt_.credentials->begin(), opt_.credentials->end(),
-                                      s.credentials) == opt_.credentials->end())
+    if (opt_.credentials && !s.credentials.empty() &&
+        std::find(opt_.credentials->begin(), opt_.credentials->end(), s.credentials) ==
+            opt_.credentials->end())
       err(s.where, "switch " + q(s.name) + " uses credentials " + q(s.credentials) +
                        ", which the config does not define");
     std::set<std::string> ports;
@@ -422,6 +420,7 @@ class Checker {
 
 LoadResult loadInventory(const std::string& path, const LoadOptions& options) {
   LoadResult result;
+  result.inventory.placement = options.placement;
   std::vector<std::string> files;
   std::error_code ec;
   if (fs::is_directory(path, ec)) {

@@ -690,3 +690,64 @@ TEST_CASE("a requester sees another department's servers as occupied, never who 
   CHECK(svg.body.substr(title, svg.body.find("</title>", title) - title).find(", 450 W on ") !=
         std::string::npos);
 }
+
+TEST_CASE("POST /retry: a failed request gets a new attempt, anything else is refused untouched") {
+  // The switch refuses the VLAN once: the first attempt fails and restores.
+  Site site(json{{"reject", {{"match", "switchport access vlan"}, {"times", 1}}}});
+  REQUIRE(site.call("POST", "/v1/requests", kRequester, site.request("REQ-R")).status == 202);
+  auto failed = site.waitFor("REQ-R", {"failed", "completed"});
+  REQUIRE(failed["status"] == "failed");
+  CHECK(failed["attempt"] == 1);
+  // Posting the same body again answers the stored failure, as before.
+  CHECK(site.call("POST", "/v1/requests", kRequester, site.request("REQ-R")).j()["status"] ==
+        "failed");
+  CHECK(site.call("POST", "/v1/requests/REQ-R/retry", kRequester).status == 403);
+  auto r = site.call("POST", "/v1/requests/REQ-R/retry", kTechnician);
+  INFO(r.body);
+  REQUIRE(r.status == 202);
+  CHECK(r.j() == json{{"id", "REQ-R"}, {"status", "planning"}, {"attempt", 2}});
+  auto done = site.waitFor("REQ-R", {"completed", "failed"});
+  CHECK(done["status"] == "completed");
+  CHECK(done["attempt"] == 2);
+  bool logged = false;
+  for (const auto& s : done["steps"])
+    logged = logged || (s["kind"] == "planning" &&
+                        s["detail"].get<std::string>().find(": attempt 2") != std::string::npos);
+  CHECK(logged);
+  // A completed request: 409, nothing written.
+  auto events = site.sql("SELECT count(*) FROM events WHERE request_id = 'REQ-R'");
+  auto again = site.call("POST", "/v1/requests/REQ-R/retry", kTechnician);
+  CHECK(again.status == 409);
+  CHECK(again.j()["detail"] ==
+        "request REQ-R is completed; only a failed request is retried (nothing was changed)");
+  CHECK(site.sql("SELECT count(*) FROM events WHERE request_id = 'REQ-R'") == events);
+  CHECK(site.call("POST", "/v1/requests/REQ-NONE/retry", kTechnician).status == 404);
+}
+
+TEST_CASE("an agent without a switch's password is not ready and refuses requests, naming it") {
+  Site site;
+  site.agent.reset();
+  struct Restore {
+    ~Restore() { setenv("COLO_TEST_SW_PASSWORD", "s3cret-pw", 1); }
+  } restore;
+  unsetenv("COLO_TEST_SW_PASSWORD");
+  site.start();
+  auto ready = site.call("GET", "/readyz");
+  CHECK(ready.status == 503);
+  CHECK(ready.j()["checks"] ==
+        json{{"workers", true}, {"lease", true}, {"ledger", true}, {"switches", false}});
+  // Refused before anything is stored: the request system sends it again
+  // later, instead of a request that fails and is lost.
+  auto r = site.call("POST", "/v1/requests", kRequester, site.request("REQ-NOPW"));
+  CHECK(r.status == 503);
+  CHECK(r.hasHeader("Retry-After: 60"));
+  CHECK(r.j()["detail"] ==
+        "this agent takes no new work: it could not work a switch: switch tor <- credentials "
+        "'lab': environment variable COLO_TEST_SW_PASSWORD is not set; see its log; nothing was "
+        "stored");
+  CHECK(site.sql("SELECT count(*) FROM requests") == "0\n");
+  auto log = site.agent->log();
+  CHECK(log.find("\"event\":\"switch.unworkable\"") != std::string::npos);
+  CHECK(log.find("COLO_TEST_SW_PASSWORD is not set") != std::string::npos);
+  CHECK(log.find("s3cret-pw") == std::string::npos);
+}

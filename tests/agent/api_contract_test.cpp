@@ -102,8 +102,8 @@ TEST_CASE("listing requests: filters are checked, unknown parameters are 400") {
   bad("/v1/requests?updated_after=yesterday", "updated_after: 'yesterday' is not an RFC 3339 time");
   bad("/v1/requests?tenant=a%20b", "tenant: a tenant code is");
   bad("/v1/requests?tenat=DINKES",
-      "unknown query parameter 'tenat'; this list takes limit, cursor, late, status, tenant, "
-      "updated_after");
+      "unknown query parameter 'tenat'; this list takes limit, cursor, late, missed, status, "
+      "tenant, updated_after");
   bad("/v1/racks?room=1", "unknown query parameter 'room'; this list takes limit, cursor");
   bad("/v1/pools?limit=-1", "limit");
   CHECK(site.call("GET", "/v1/requests?tenant=DINKES", kAdmin).body.find("REQ-P1") ==
@@ -112,7 +112,8 @@ TEST_CASE("listing requests: filters are checked, unknown parameters are 400") {
         std::vector<std::string>{"REQ-H1"});
 }
 
-TEST_CASE("listing requests: late=true and updated_after", "[dates]") {
+TEST_CASE("listing requests: late=true (open and overdue), missed=true and updated_after",
+          "[dates]") {
   Site site;
   // Received Monday 2026-11-16, due Thursday 2026-11-19 (site time); it is
   // Wednesday: nothing is late yet.
@@ -124,14 +125,20 @@ TEST_CASE("listing requests: late=true and updated_after", "[dates]") {
   CHECK(ids(site.call("GET", "/v1/requests?late=true", kAdmin)) ==
         std::vector<std::string>{"REQ-P1"});
   site.add("REQ-P2", "BAPPEDA", "sikd-bappeda", inv::Status::failed);  // failed on Saturday
-  late = site.call("GET", "/v1/requests?late=true&limit=1", kAdmin);
-  CHECK(header(late, "X-Total-Count") == "2");
-  auto both = ids(late);
-  REQUIRE(!next(late).empty());
-  for (const auto& id : ids(site.call("GET", next(late), kAdmin))) both.push_back(id);
+  site.add("REQ-P3", "BAPPEDA", "sikd-bappeda", inv::Status::failed);  // the same
+  // Late is open and overdue: the two that failed late missed their date.
+  late = site.call("GET", "/v1/requests?late=true", kAdmin);
+  CHECK(header(late, "X-Total-Count") == "1");
+  CHECK(ids(late) == std::vector<std::string>{"REQ-P1"});
+  auto missed = site.call("GET", "/v1/requests?missed=true&limit=1", kAdmin);
+  CHECK(header(missed, "X-Total-Count") == "2");
+  auto both = ids(missed);
+  REQUIRE(!next(missed).empty());
+  for (const auto& id : ids(site.call("GET", next(missed), kAdmin))) both.push_back(id);
   CHECK(std::set<std::string>(both.begin(), both.end()) ==
-        std::set<std::string>{"REQ-P1", "REQ-P2"});
+        std::set<std::string>{"REQ-P2", "REQ-P3"});
   CHECK(both.size() == 2);
+  CHECK(ids(site.call("GET", "/v1/requests?late=true&missed=true", kAdmin)).empty());
 
   // updated_after: as the ledger wrote it, with milliseconds.
   std::string newest;
@@ -139,7 +146,7 @@ TEST_CASE("listing requests: late=true and updated_after", "[dates]") {
     newest = std::max(newest, r["updated_at"].get<std::string>());
   CHECK(ids(site.call("GET", "/v1/requests?updated_after=" + newest, kAdmin)).empty());
   CHECK(ids(site.call("GET", "/v1/requests?updated_after=2026-01-01T08:00:00%2B07:00", kAdmin))
-            .size() == 3);
+            .size() == 4);
 }
 
 TEST_CASE("SLA fields for every status: an ended request is never overdue", "[dates]") {

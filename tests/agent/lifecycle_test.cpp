@@ -127,16 +127,21 @@ TEST_CASE(
   cases.push_back(
       {"a bad template value", {}, 2, "value of 'description' is not safe for a switch CLI"});
   cases.back().options.playbooks = pb.path().string();
-  cases.push_back(
-      {"a missing credential", {}, 2, "environment variable COLO_TEST_NOT_SET is not set"});
-  cases.back().options.passwordEnv = "COLO_TEST_NOT_SET";
+  // A switch the agent cannot work (a missing credential, an unknown host
+  // key) is refused before anything is stored: "an agent without a switch's
+  // password ..." in agent_test.cpp.
   cases.push_back({"an unknown host key", {}, 2, "no host key for 127.0.0.1:"});
   cases.back().options.knownHosts = false;
   for (const auto& c : cases) {
     INFO(c.name);
-    unsetenv("COLO_TEST_NOT_SET");
     TwoSwitchSite site(c.options);
     site.startAgent();
+    if (c.name == "an unknown host key") {
+      CHECK(site.post(site.request("REQ-F", c.units)) == 503);
+      CHECK(site.sql("SELECT count(*) FROM requests") == "0\n");
+      CHECK(site.agent->log().find(c.reason) != std::string::npos);
+      continue;
+    }
     REQUIRE(site.post(site.request("REQ-F", c.units)) == 202);
     REQUIRE(site.waitEnded("REQ-F"));
     INFO(site.agent->log());

@@ -13,6 +13,7 @@
 
 using namespace colo::inventory;
 using colo::agent::ReleaseAsked;
+using colo::agent::RetryAsked;
 using colo::agent::SlaCalendar;
 using colo::agent::StatusWriter;
 using colo::test::request;
@@ -112,6 +113,19 @@ TEST_CASE("the release rule: only what has ended, or is only reserved, may be re
   CHECK(job->id == "REQ-Q");
   CHECK(job->status == Status::planning);
   status.move("REQ-Q", Status::planning, Status::failed, {"test", "", "no room", ""});
+  // Failed holding nothing: nothing to release, and it stays failed.
+  asked = status.askRelease("REQ-Q", {"api:ops", "release asked", "", ""});
+  CHECK(asked.outcome == ReleaseAsked::Outcome::nothing_held);
+  CHECK(asked.refusal("REQ-Q") ==
+        "request REQ-Q failed and holds nothing: there is nothing to release, so it stays failed "
+        "(`colo retry REQ-Q` tries it again)");
+  CHECK(ledger.requests().find("REQ-Q")->status == Status::failed);
+  // Retried, then completed: now it may be released.
+  auto retry = status.askRetry("REQ-Q", {"test", "retry", "", ""});
+  CHECK(retry.outcome == RetryAsked::Outcome::retrying);
+  CHECK(retry.attempt == 2);
+  status.move("REQ-Q", Status::planning, Status::configuring, {"test", "", "", "agent:test#1"});
+  status.move("REQ-Q", Status::configuring, Status::completed, {"test", "", "", ""});
   asked = status.askRelease("REQ-Q", {"api:ops", "release asked", "", ""});
   CHECK(asked.outcome == ReleaseAsked::Outcome::releasing);
   CHECK(ledger.requests().find("REQ-Q")->status == Status::releasing);

@@ -204,6 +204,23 @@ class DocumentTest(unittest.TestCase):
 class ContractTest(unittest.TestCase):
     """Each answer a client meets, checked against the document."""
 
+    def test_a_failed_request_retried(self):
+        req = example("bappeda-web.json")
+        req["id"] = "REQ-OA-RETRY"
+        req["servers"][0]["units"] = 42  # as tall as a rack, whose switch takes a unit: no fit
+        req.pop("callback_url", None)
+        call("POST", "/v1/requests", "/v1/requests", "sikd-bappeda", req, expect=202)
+        failed = SITE.wait("REQ-OA-RETRY")
+        self.assertEqual(failed["status"], "failed")
+        self.assertEqual(failed["attempt"], 1)
+        path = "/v1/requests/REQ-OA-RETRY/retry"
+        call("POST", "/v1/requests/{id}/retry", path, "sikd-bappeda", expect=403)
+        _, _, text = call("POST", "/v1/requests/{id}/retry", path, "tech-budi", expect=202)
+        self.assertEqual(json.loads(text), {"id": "REQ-OA-RETRY", "status": "planning", "attempt": 2})
+        poll(lambda: SITE.api("/v1/requests/REQ-OA-RETRY")["attempt"] == 2 and
+             SITE.api("/v1/requests/REQ-OA-RETRY")["status"] == "failed", "the second attempt failed")
+        call("POST", "/v1/requests/{id}/retry", "/v1/requests/REQ-NOPE/retry", "tech-budi", expect=404)
+
     def test_health_and_metrics(self):
         call("GET", "/healthz", "/healthz", expect=200)
         call("GET", "/readyz", "/readyz", expect=200)
@@ -234,6 +251,8 @@ class ContractTest(unittest.TestCase):
                  ["{$request.body#/callback_url}"]["post"]["requestBody"]["content"]["application/json"]["schema"])
         self.assertEqual(completed["type"], "request.completed")
 
+        # Only a failed request is retried: a completed one is left as it is.
+        call("POST", "/v1/requests/{id}/retry", "/v1/requests/REQ-OA-1/retry", "tech-budi", expect=409)
         call("POST", "/v1/requests/{id}/release", "/v1/requests/REQ-OA-1/release", "sikd-bappeda", expect=403)
         call("POST", "/v1/requests/{id}/release", "/v1/requests/REQ-OA-1/release", "tech-budi", expect=202)
         SITE.wait("REQ-OA-1", ("released",))

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "../support/ledger_state.h"
 #include "../support/process.h"
@@ -143,6 +144,20 @@ TEST_CASE("a dry run prints the exact commands and touches nothing") {
             "  commit and-quit\n") != std::string::npos);
   CHECK(site.sim->state("tor")["sessions"] == 0);
   CHECK(site.sql("SELECT count(*) FROM requests") == "0\n");
+
+  // Without the switch's password a real run would stop before reserving:
+  // so does the dry run, naming the variable to set.
+  struct Restore {
+    ~Restore() { setenv("COLO_TEST_SW_PASSWORD", "s3cret-pw", 1); }
+  } restore;
+  unsetenv("COLO_TEST_SW_PASSWORD");
+  r = site.colo({"provision", "--dry-run", site.request("REQ-1", 1)});
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("commit and-quit") != std::string::npos);  // the plan is still shown
+  CHECK(r.err ==
+        "colo: dry run: a real run would stop before reserving: switch tor <- credentials "
+        "'lab': environment variable COLO_TEST_SW_PASSWORD is not set\n");
+  CHECK(site.sim->state("tor")["sessions"] == 0);
 }
 
 namespace {
@@ -473,4 +488,55 @@ TEST_CASE("a pager that never ends fails the command within its deadline") {
       checkUntouched(site, "tor", before);
     }
   }
+}
+
+TEST_CASE("colo retry: a failed request runs again from its stored body, nothing else is touched") {
+  // The switch refuses the VLAN once: the first attempt fails and restores.
+  Site site(Switches{
+      simSwitch("tor", "cisco_ios", "GigabitEthernet1/0/1-8",
+                {{"enable_password", "en-pw"},
+                 {"faults", {{"reject", {{"match", "switchport access vlan"}, {"times", 1}}}}}})});
+  auto first = site.colo({"provision", site.request("REQ-1", 1)});
+  REQUIRE(first.exit_code == 1);
+  REQUIRE(site.sql("SELECT status, attempt FROM requests") == "failed|1\n");
+  // The request's file is gone: the id is enough.
+  std::filesystem::remove(site.dir.file("REQ-1.json"));
+  auto r = site.colo({"retry", "REQ-1"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("provisioned REQ-1 (BAPPEDA, letter 1/T/2026, attempt 2)") == 0);
+  CHECK(site.sql("SELECT status, attempt FROM requests") == "completed|2\n");
+  CHECK(site.sim->state("tor")["saved"]["GigabitEthernet1/0/1"]["vlan"] == 120);
+  CHECK(site.sql("SELECT detail FROM events WHERE kind = 'planning' ORDER BY seq DESC LIMIT 1") ==
+        "colo retry: attempt 2\n");
+  // Anything but a failed request is refused, exit 1, and left as it was.
+  auto events = site.sql("SELECT count(*) FROM events");
+  auto again = site.colo({"retry", "REQ-1"});
+  CHECK(again.exit_code == 1);
+  CHECK(again.err ==
+        "colo: request REQ-1 is completed; only a failed request is retried (nothing was "
+        "changed)\n");
+  CHECK(site.sql("SELECT count(*) FROM events") == events);
+  CHECK(site.sql("SELECT status, attempt FROM requests") == "completed|2\n");
+  auto missing = site.colo({"retry", "REQ-NOPE"});
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.err == "colo: request REQ-NOPE does not exist\n");
+  // `provision ID` of an unknown id names both readings of the argument.
+  auto unknown = site.colo({"provision", "REQ-NOPE"});
+  CHECK(unknown.exit_code == 1);
+  CHECK(unknown.err.find("REQ-NOPE: no such request file, and no request REQ-NOPE in the ledger") !=
+        std::string::npos);
+}
+
+TEST_CASE("colo --json request ID gives the request as it was received") {
+  Site site(Switches{
+      simSwitch("tor", "cisco_ios", "GigabitEthernet1/0/1-8", {{"enable_password", "en-pw"}})});
+  REQUIRE(site.colo({"reserve", site.request("REQ-1", 1)}).exit_code == 0);
+  auto r = site.colo({"--json", "request", "REQ-1"});
+  REQUIRE(r.exit_code == 0);
+  auto sent = json::parse(colo::test::Child::slurp(site.dir.file("REQ-1.json")));
+  auto got = json::parse(r.out);
+  CHECK(got["request"]["id"] == "REQ-1");
+  CHECK(got["request"]["servers"] == sent["servers"]);
+  CHECK(got["attempt"] == 1);
 }

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -60,8 +61,9 @@ std::string exhaustedMessage(const Inventory& inv, const Request& req) {
 
 }  // namespace
 
-TEST_CASE("a server goes to the smallest free gap that fits") {
+TEST_CASE("pack: a server goes to the smallest free gap that fits") {
   auto inv = smallInventory();
+  inv.placement = Placement::pack;
   auto p = plan(inv, request("REQ-1", {{"web01", 2, 300}}));
   REQUIRE(p.servers.size() == 1);
   CHECK(p.servers[0].rack == "R02");  // gaps of 4 beat R01's 8 and R03's 10
@@ -70,6 +72,64 @@ TEST_CASE("a server goes to the smallest free gap that fits") {
   // Not redundant: one feed, the one with most headroom.
   REQUIRE(p.servers[0].feeds.size() == 1);
   CHECK(p.servers[0].feeds[0].feed == "R02-A");
+}
+
+TEST_CASE("balance: a server goes where the rack's worst feed is least loaded afterwards") {
+  // Devices draw from every feed: R01 6% (100 W of 1600), R02 20% (400 of
+  // 2000), R03 0% (of 1000). 300 W more: R01 25%, R02 35%, R03 30%.
+  auto inv = smallInventory();
+  REQUIRE(inv.placement == Placement::balance);  // the default
+  auto p = plan(inv, request("REQ-1", {{"web01", 2, 300}}));
+  CHECK(p.servers[0].rack == "R01");
+  // pack would take R02's snug gap.
+  inv.placement = Placement::pack;
+  CHECK(plan(inv, request("REQ-1", {{"web01", 2, 300}})).servers[0].rack == "R02");
+}
+
+TEST_CASE("no feed is driven to its warning level while another rack takes the server below it") {
+  for (auto policy : {Placement::pack, Placement::balance}) {
+    INFO((policy == Placement::pack ? "pack" : "balance"));
+    auto inv = smallInventory();
+    inv.placement = policy;
+    Occupancy occ(inv, {}, 0);
+    // R02 gets a redundant 800 W server: both its feeds at 60%.
+    inv.placement = Placement::pack;
+    auto first = allocate(occ, request("REQ-1", {{"db", 4, 800, true}}));
+    REQUIRE(first.servers[0].rack == "R02");
+    occ.add(first, "BAPPEDA", 1);
+    inv.placement = policy;
+    // 500 W more in R02's other snug gap would put a feed at 85%; R01 ends
+    // at 37%, R03 at 50%.
+    auto second = allocate(occ, request("REQ-2", {{"app", 4, 500}}));
+    CHECK(second.servers[0].rack == "R01");
+  }
+}
+
+TEST_CASE("balance spreads a stream of servers: every feed stays below 80% while room is left") {
+  // Twelve 1U servers of 150 W, one after another.
+  auto place = [](Placement policy) {
+    auto inv = smallInventory();
+    inv.placement = policy;
+    Occupancy occ(inv, {}, 0);
+    std::map<std::string, int> racks;
+    for (int i = 0; i < 12; ++i) {
+      auto p =
+          allocate(occ, request("REQ-" + std::to_string(i), {{"s" + std::to_string(i), 1, 150}}));
+      ++racks[p.servers[0].rack];
+      occ.add(p, "BAPPEDA", i + 1);
+    }
+    int worst = 0;
+    for (const auto& rack : rackUsage(occ))
+      for (const auto& f : rack.feeds) worst = std::max(worst, f.percent());
+    return std::pair{racks, worst};
+  };
+  auto [balanced, balancedWorst] = place(Placement::balance);
+  auto [packed, packedWorst] = place(Placement::pack);
+  CHECK(balanced.size() == 3);
+  CHECK(balancedWorst < 80);
+  // pack fills the snug gaps of R02 first, and its feeds run hotter.
+  CHECK(packed["R02"] == 8);
+  CHECK(packedWorst > balancedWorst);
 }
 
 TEST_CASE("among equal gaps the rack with most power headroom wins, then the name") {
@@ -124,8 +184,9 @@ TEST_CASE("addresses are the lowest free, never network, gateway, broadcast or r
   // 192.0.2.0/29: .2 to .6 usable (.1 gateway, .7 broadcast): a sixth is too many.
   std::vector<Server> six;
   for (int i = 0; i < 6; ++i) six.push_back({"s" + std::to_string(i), 1, 10, false, {{"pub-v4"}}});
-  CHECK(exhaustedMessage(inv, request("REQ-1", six)).rfind(
-            "ip pool 'pub-v4' (192.0.2.0/29) has no free address left for server s5", 0) == 0);
+  CHECK(exhaustedMessage(inv, request("REQ-1", six))
+            .rfind("ip pool 'pub-v4' (192.0.2.0/29) has no free address left for server s5", 0) ==
+        0);
 }
 
 TEST_CASE("a request's servers share one rack when they fit, else the fewest racks") {
@@ -169,6 +230,7 @@ TEST_CASE("the ledger's unique keys refuse a double claim even if the caller is 
           "[ledger]") {
   TempDir dir;
   auto inv = smallInventory();
+  inv.placement = Placement::pack;
   auto state = colo::test::ledgerState(dir);
   Ledger ledger(state, Ledger::Open::create);
   auto req = request("REQ-1", {{"a", 2, 300, false, {{"pub-v4"}}}});
@@ -226,9 +288,7 @@ TEST_CASE("a file that is not a colo ledger is refused and left alone", "[sqlite
     l.write([] {});
   }
   // Pretend a newer colo wrote it.
-  {
-    Ledger l(dir.file("newer.db"));
-  }
+  { Ledger l(dir.file("newer.db")); }
   std::string cmd = "sqlite3 " + dir.file("newer.db") + " 'PRAGMA user_version = 99'";
   REQUIRE(std::system(cmd.c_str()) == 0);
   CHECK_THROWS_WITH(Ledger(dir.file("newer.db")),
@@ -247,8 +307,8 @@ TEST_CASE("claims that no longer fit the inventory are reported where the admin 
   TempDir dir;
   auto inv = smallInventory();
   Claims claims;
-  claims.units.push_back({"R02", 5, "REQ-1", "web01", "BAPPEDA"});    // dinkes-db01 is there
-  claims.units.push_back({"R09", 1, "REQ-1", "web01", "BAPPEDA"});    // no such rack
+  claims.units.push_back({"R02", 5, "REQ-1", "web01", "BAPPEDA"});          // dinkes-db01 is there
+  claims.units.push_back({"R09", 1, "REQ-1", "web01", "BAPPEDA"});          // no such rack
   claims.ports.push_back({"tor-r01", "Ethernet1", 120, "REQ-1", "web01"});  // in_use
   claims.addresses.push_back({"pub-v4", *IpAddress::parse("192.0.2.1"), "REQ-1", "web01"});
   Occupancy occ(inv, claims, 0);

@@ -13,6 +13,7 @@ Every test starts from a browser without cookies; none depends on another.
 
 import argparse
 import base64
+import json
 import os
 import re
 import subprocess
@@ -62,6 +63,18 @@ def setUpModule():
     SITE.all_ids = sorted([SITE.late_id, SITE.fresh_id, SITE.other_id, SITE.release_id])
     for rid in SITE.all_ids:
         assert SITE.wait(rid)["status"] == "completed", rid
+    # A technician's reservation, received two weeks ago and still open: the
+    # one request that is late (REQ-2026-0142 ended late: it missed its date).
+    still_open = example("bappeda-web.json")
+    still_open.pop("callback_url")
+    still_open.update(id="REQ-UI-OPEN", received_at=SITE.received(days_ago=14))
+    still_open["servers"][0]["hostname"] = "bappeda-web07"
+    path = os.path.join(SITE.dir, "open.json")
+    with open(path, "w") as f:
+        json.dump(still_open, f)
+    SITE.run("reserve", path)
+    SITE.open_late_id = "REQ-UI-OPEN"
+    SITE.all_ids = sorted(SITE.all_ids + [SITE.open_late_id])
 
 
 def tearDownModule():
@@ -243,7 +256,8 @@ class ConsoleTest(unittest.TestCase):
         for rid in ids:
             self.go("/ui/requests/" + rid)
             self.assertIn(rid, self.d.find_element(By.CSS_SELECTOR, "main h1").text)
-            self.assertGreater(len(self.css("#steps tbody tr")), 3)
+            # A reservation has two steps; a provisioned request more than three.
+            self.assertGreater(len(self.css("#steps tbody tr")), 1 if rid == SITE.open_late_id else 3)
             self.assertGreater(len(self.css("#allocation tbody tr")), 0)
             self.assertEqual(self.d.find_element(By.CSS_SELECTOR, "main h1 .badge").text,
                              SITE.api("/v1/requests/" + rid)["status"])
@@ -286,32 +300,45 @@ class ConsoleTest(unittest.TestCase):
             placed.sort()
             for (u1, y1, h1), (u2, y2, _) in zip(placed, placed[1:]):
                 self.assertLessEqual(y2 + 0.5, y1, (rack, u1, u2))
-        # A colo server links to its request.
-        self.go("/ui/racks/R01")
+        # A colo server links to its request, in whichever rack it was placed.
+        self.go("/ui/racks/" + SITE.api("/v1/requests/" + SITE.late_id)["allocation"][0]["rack"])
         link = self.d.find_element(By.CSS_SELECTOR, 'g.occupant[data-request="%s"] a' % SITE.late_id)
         self.d.get(SITE.base + link.get_dom_attribute("href"))
         self.assertIn(SITE.late_id, self.d.find_element(By.CSS_SELECTOR, "main h1").text)
 
-    def test_a_late_request_is_marked(self):
+    def test_late_means_open_and_overdue(self):
         self.login("ops-alice")
         self.go("/ui/requests")
         rows = {e.get_attribute("data-id"): e for e in self.css("#requests tbody tr")}
-        late = rows[SITE.late_id]
+        late = rows[SITE.open_late_id]
         self.assertEqual(late.get_attribute("data-late"), "1")
         cell = late.find_element(By.CSS_SELECTOR, "td:last-child .late")
         self.assertRegex(cell.text, r"^late \d+d( \d+h)?$")
         self.assertEqual(cell.value_of_css_property("color"), "rgba(198, 40, 40, 1)")
+        # Ended after its due date: not late, it missed its date.
+        missed = rows[SITE.late_id]
+        self.assertEqual(missed.get_attribute("data-late"), "0")
+        self.assertEqual(missed.find_elements(By.CSS_SELECTOR, ".late"), [])
+        self.assertRegex(missed.find_element(By.CSS_SELECTOR, "td:last-child .missed").text,
+                         r"^missed by \d+d( \d+h)?$")
         self.assertEqual(rows[SITE.fresh_id].get_attribute("data-late"), "0")
-        self.assertEqual(rows[SITE.fresh_id].find_elements(By.CSS_SELECTOR, ".late"), [])
-        # The filter: late only.
+        self.assertEqual(rows[SITE.fresh_id].find_element(By.CSS_SELECTOR, "td:last-child").text, "met")
+        # The filters: late only, then ended late only.
         self.d.find_element(By.NAME, "late").click()
         self.submit(self.d.find_element(By.CSS_SELECTOR, ".filters button"))
         self.assertIn("late=1", self.d.current_url)
+        self.assertEqual([e.get_attribute("data-id") for e in self.css("#requests tbody tr")],
+                         [SITE.open_late_id])
+        self.go("/ui/requests?missed=1")
         self.assertEqual([e.get_attribute("data-id") for e in self.css("#requests tbody tr")], [SITE.late_id])
         self.go("/ui/requests?tenant=DISPENDIK")
         self.assertEqual([e.get_attribute("data-id") for e in self.css("#requests tbody tr")], [SITE.other_id])
-        self.go("/ui/requests/" + SITE.late_id)
+        self.go("/ui/requests/" + SITE.open_late_id)
         self.assertRegex(self.d.find_element(By.ID, "late").text, r"^late by \d+d")
+        self.go("/ui/requests/" + SITE.late_id)
+        self.assertRegex(self.d.find_element(By.ID, "missed").text, r"^missed by \d+d")
+        self.assertEqual(self.css("#late"), [])
+        # The overview's red count is what is open and overdue: one.
         self.go("/ui/")
         self.assertTrue(self.d.find_element(By.ID, "late-count").text.startswith("1\n"))
 

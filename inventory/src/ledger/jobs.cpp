@@ -14,7 +14,7 @@ std::optional<Job> JobQueue::next() {
   c_.requireWrite("nextJob");
   auto st = c_.sql(
       "SELECT id, status FROM requests WHERE status = 'queued' OR "
-      "(status = 'releasing' AND owner = '') ORDER BY updated_at, id LIMIT 1" +
+      "(status IN ('planning', 'releasing') AND owner = '') ORDER BY updated_at, id LIMIT 1" +
       c_.dialect().skipLocked);
   if (!st.step()) return std::nullopt;
   return Job{st.text(0), statusOf(st.text(1), c_.path()), ""};
@@ -36,10 +36,10 @@ std::vector<Job> JobQueue::adoptOrphans(const std::string& owner,
         c_.dialect().skipLocked);
     st.bind(1, owner).bind(2, id);
     while (st.step()) {
-      // A release nobody has taken yet is waiting, not orphaned.
+      // A release or a retry nobody has taken yet is waiting, not orphaned.
       auto status = statusOf(st.text(1), c_.path());
       std::string was = st.text(2);
-      if (status == Status::releasing && was.empty() && id.empty()) continue;
+      if (status != Status::configuring && was.empty() && id.empty()) continue;
       if (!was.empty() && alive(was)) continue;
       out.push_back({st.text(0), status, was});
     }

@@ -24,6 +24,8 @@ struct LoadOptions {
   // limits.inventory_bytes). yaml-cpp needs about 0.8 s and 65 MB of memory
   // per MB here, so a larger inventory is refused before it is read.
   std::uintmax_t max_bytes = kDefaultInventoryBytes;
+  // How racks are chosen (config placement.policy), carried by the inventory.
+  Placement placement = Placement::balance;
 };
 
 struct LoadResult {

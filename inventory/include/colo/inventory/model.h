@@ -99,8 +99,15 @@ struct Site {
   std::string timezone = "UTC";
 };
 
+// How the allocator chooses among racks where a server fits (design.md §5).
+enum class Placement {
+  balance,  // the most headroom left on the rack's worst feed
+  pack,     // the smallest free run that fits
+};
+
 struct Inventory {
   Site site;
+  Placement placement = Placement::balance;  // the config's placement.policy
   std::vector<Rack> racks;
   std::vector<Switch> switches;
   std::vector<Vlan> vlans;

@@ -34,8 +34,8 @@ class JobQueue {
  public:
   explicit JobQueue(ledger::Connection& c) : c_(c) {}
 
-  // Inside Ledger::write: the oldest queued request, or a release nobody
-  // works on, that no other transaction is taking (its row stays locked
+  // Inside Ledger::write: the oldest queued request, or a release or retry
+  // (planning) nobody works on, that no other transaction is taking (its row stays locked
   // until this one ends); nullopt when there is none. The caller moves it
   // on (StatusWriter::takeJob), or makes it its own with own().
   std::optional<Job> next();
