@@ -192,7 +192,10 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   // (design.md §9).
   auto preflight = sshOpener(config, ownership);
   std::vector<std::string> unworkable;
+  TimeSource::Steady switchesCheckedAt = config.time->now();
+  // Under probeMutex.
   auto checkSwitches = [&] {
+    switchesCheckedAt = config.time->now();
     auto now = unworkableSwitches(inventory.switches, *preflight);
     if (now == unworkable) return;
     for (const auto& why : now)
@@ -209,6 +212,10 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   ctx.refusingWork = [&]() -> std::string {
     if (auto why = ownership->refusal(); !why.empty()) return why;
     std::lock_guard probe(probeMutex);
+    // A host key added or a secret file put in place meanwhile counts at
+    // once, whether or not anything asks /readyz.
+    if (!unworkable.empty() && config.time->now() - switchesCheckedAt >= std::chrono::seconds(1))
+      checkSwitches();
     if (unworkable.empty()) return {};
     return "it could not work " +
            (unworkable.size() == 1 ? std::string("a switch") : "some switches") + ": " +

@@ -140,6 +140,13 @@ TEST_CASE(
       CHECK(site.post(site.request("REQ-F", c.units)) == 503);
       CHECK(site.sql("SELECT count(*) FROM requests") == "0\n");
       CHECK(site.agent->log().find(c.reason) != std::string::npos);
+      // The keys added to known_hosts: taken at once, no restart, whether or
+      // not anything asks /readyz.
+      site.dir.write("empty_known_hosts", colo::test::Child::slurp(site.sim->knownHosts()));
+      CHECK(TwoSwitchSite::eventually(
+          [&] { return site.post(site.request("REQ-F", c.units)) == 202; }));
+      CHECK(site.waitEnded("REQ-F"));
+      CHECK(site.status("REQ-F") == "completed");
       continue;
     }
     REQUIRE(site.post(site.request("REQ-F", c.units)) == 202);
