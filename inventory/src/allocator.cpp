@@ -115,9 +115,10 @@ struct Attempt {
 };
 
 // Places servers (in `order`) into rack `r`. With `all`, stops at the first
-// that does not fit and returns nothing.
+// that does not fit and returns nothing. With `belowWarning`, no feed may
+// end at its warning level.
 std::optional<Attempt> tryRack(const Workspace& ws, std::size_t r, const Request& req,
-                               const std::vector<std::size_t>& order, bool all) {
+                               const std::vector<std::size_t>& order, bool all, bool belowWarning) {
   const Inventory& inv = ws.occupancy().inventory();
   const Rack& rack = inv.racks[r];
   Attempt a;
@@ -132,6 +133,16 @@ std::optional<Attempt> tryRack(const Workspace& ws, std::size_t r, const Request
       if (run.length >= s.units && (!best || run.length < best->length)) best = &run;
     auto feeds = best ? chooseFeeds(a.view.headroom, s.power_watts, s.redundant_power)
                       : std::vector<std::size_t>{};
+    // With `belowWarning`, a server that would take a feed to its warning
+    // level does not fit here.
+    if (belowWarning)
+      for (auto f : feeds) {
+        long usable = rack.usableWatts(rack.feeds[f]);
+        if ((usable - a.view.headroom[f] + s.power_watts) * 100 >= kWarningPercent * usable) {
+          feeds.clear();
+          break;
+        }
+      }
     // Ports: free access ports of the rack's switches, in order.
     std::vector<std::pair<std::size_t, std::size_t>> ports;
     if (best && !feeds.empty()) {
@@ -182,14 +193,14 @@ std::optional<Attempt> tryRack(const Workspace& ws, std::size_t r, const Request
   return a;
 }
 
-// Better: more servers placed; then not driving a feed into its warning
-// level; then, by policy, the least loaded worst feed (balance) or the
+// Better: not driving a feed into its warning level; then more servers
+// placed; then, by policy, the least loaded worst feed (balance) or the
 // smallest gaps (pack); then the smallest gaps, the most headroom, the
 // rack's name.
 bool better(Placement policy, const Attempt& a, const std::string& aName, const Attempt& b,
             const std::string& bName) {
-  if (a.placed.size() != b.placed.size()) return a.placed.size() > b.placed.size();
   if (a.intoWarning != b.intoWarning) return !a.intoWarning;
+  if (a.placed.size() != b.placed.size()) return a.placed.size() > b.placed.size();
   if (policy == Placement::balance && a.worstLoad != b.worstLoad) return a.worstLoad < b.worstLoad;
   if (a.waste != b.waste) return a.waste < b.waste;
   if (a.headroom != b.headroom) return a.headroom > b.headroom;
@@ -266,14 +277,20 @@ Plan allocate(const Occupancy& occ, const Request& req) {
   while (!remaining.empty()) {
     // First: one rack for all when any can take them. Then, greedily, the rack
     // that takes the most of the rest, until every server has a place.
+    // Each round below every feed's warning level where any rack can; past
+    // it only when none can. One rack for all only below it: otherwise the
+    // servers are spread.
     std::optional<Attempt> best;
     std::size_t bestRack = 0;
-    for (std::size_t r = 0; r < inv.racks.size(); ++r) {
-      auto a = tryRack(ws, r, req, remaining, firstRound);
-      if (a && (!best ||
-                better(inv.placement, *a, inv.racks[r].name, *best, inv.racks[bestRack].name))) {
-        best = std::move(a);
-        bestRack = r;
+    for (bool belowWarning : {true, false}) {
+      if (!belowWarning && (best || firstRound)) break;
+      for (std::size_t r = 0; r < inv.racks.size(); ++r) {
+        auto a = tryRack(ws, r, req, remaining, firstRound, belowWarning);
+        if (a && (!best ||
+                  better(inv.placement, *a, inv.racks[r].name, *best, inv.racks[bestRack].name))) {
+          best = std::move(a);
+          bestRack = r;
+        }
       }
     }
     if (!best && firstRound) {

@@ -105,6 +105,22 @@ TEST_CASE("no feed is driven to its warning level while another rack takes the s
   }
 }
 
+TEST_CASE("a request's servers share a rack, unless that would drive a feed to its warning level") {
+  for (auto policy : {Placement::pack, Placement::balance}) {
+    INFO((policy == Placement::pack ? "pack" : "balance"));
+    auto inv = smallInventory();
+    inv.placement = policy;
+    // Both in R01 or both in R02 would put their feeds at 81% or 80%; one in
+    // each leaves R01 at 44% and R02 at 50%.
+    auto p = plan(inv, request("REQ-1", {{"a", 2, 600, true}, {"b", 2, 600, true}}));
+    REQUIRE(p.servers.size() == 2);
+    CHECK(p.servers[0].rack != p.servers[1].rack);
+    // Small enough for one rack below 80%: together, as before.
+    auto q = plan(inv, request("REQ-2", {{"a", 2, 300, true}, {"b", 2, 300, true}}));
+    CHECK(q.servers[0].rack == q.servers[1].rack);
+  }
+}
+
 TEST_CASE("balance spreads a stream of servers: every feed stays below 80% while room is left") {
   // Twelve 1U servers of 150 W, one after another.
   auto place = [](Placement policy) {
