@@ -62,7 +62,7 @@ struct Server {
     ctx.now = [] { return std::int64_t{1795000000}; };
     ctx.wakeWorkers = [] {};
     ctx.metrics = [] { return std::string("colo_up 1\n"); };
-    ctx.ready = [] { return ApiContext::Readiness{}; };
+    ctx.ready = [] { return colo::agent::ApiContext::Readiness{}; };
     api = std::make_unique<agent::Api>(ctx);
     agent::HttpServerOptions opt;
     opt.port = 0;
