@@ -242,7 +242,10 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
           logEvent({{"level", "error"}, {"event", "ledger.unreachable"}, {"error", e.what()}});
         reachable = false;
       }
-      checkSwitches();
+      // Each switch's check reads known_hosts: once a minute while all
+      // pass, every probe while one fails (so a fix counts at once).
+      if (!unworkable.empty() || now - switchesCheckedAt >= std::chrono::minutes(1))
+        checkSwitches();
     }
     r.ledger = reachable;
     r.switches = unworkable.empty();
