@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <mutex>
 #include <set>
 #include <string>
@@ -79,14 +80,34 @@ struct Server {
                      });
                    });
                  }));
+    port = http->port();
     std::thread([this] { http->run(); }).detach();
   }
+  int port = 0;
 };
 
 int port() {
   // Never destroyed: the server's threads run until the process exits.
   static Server* server = new Server;
-  return server->http->port();
+  return server->port;
+}
+
+// libFuzzer's -timeout alarm (SIGALRM, every timeout/2 + 1 s, installed
+// without SA_RESTART) interrupts whatever call the fuzzing thread is in:
+// that is not the server's doing. An interrupted connect() goes on in the
+// background; wait for its outcome.
+bool connectTo(int fd, const sockaddr_in& addr) {
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) return true;
+  if (errno != EINTR) return false;
+  while (true) {
+    pollfd p{fd, POLLOUT, 0};
+    int ready = ::poll(&p, 1, 10000);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) return false;
+    int err = 0;
+    socklen_t len = sizeof err;
+    return ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
+  }
 }
 
 // Sends `bytes`, half-closes, and reads until the server closes; false if
@@ -97,8 +118,8 @@ bool exchange(std::string_view bytes, std::chrono::milliseconds limit, std::stri
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<std::uint16_t>(port()));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    colo::fuzz::finding("cannot connect to the server");
+  if (!connectTo(fd, addr))
+    colo::fuzz::finding(std::string("cannot connect to the server: ") + std::strerror(errno));
   auto deadline = std::chrono::steady_clock::now() + limit;
   auto msLeft = [&] {
     return static_cast<int>(std::max<long long>(
@@ -113,15 +134,15 @@ bool exchange(std::string_view bytes, std::chrono::milliseconds limit, std::stri
   while (ok) {
     pollfd p{fd, static_cast<short>(POLLIN | (sent < bytes.size() ? POLLOUT : 0)), 0};
     int ready = ::poll(&p, 1, msLeft());
-    // libFuzzer's -timeout alarm (SIGALRM) interrupts the wait: that is
-    // not the server's silence, so wait again for what is left.
+    // The alarm again (see connectTo): wait for what is left.
     if (ready < 0 && errno == EINTR) continue;
     if (ready <= 0) {
       ok = false;
       break;
     }
     if (p.revents & POLLOUT) {
-      auto n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      auto n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
       if (n < 0)
         sent = bytes.size();  // the server closed first: fine
       else
@@ -129,7 +150,8 @@ bool exchange(std::string_view bytes, std::chrono::milliseconds limit, std::stri
       if (sent == bytes.size()) ::shutdown(fd, SHUT_WR);
     }
     if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
-      auto n = ::recv(fd, buf, sizeof buf, 0);
+      auto n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
       if (n <= 0) break;
       answer.append(buf, static_cast<std::size_t>(n));
     }
