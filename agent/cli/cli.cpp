@@ -141,10 +141,21 @@ int runCli(int argc, char** argv) {
       [&](CommandContext& s) { return cmdRetry(s, arg); })
       ->add_option("REQUEST_ID", arg, "request id")
       ->required();
-  sub("release", "unconfigure the ports, then free everything a request holds",
-      [&](CommandContext& s) { return cmdRelease(s, arg); })
-      ->add_option("REQUEST_ID", arg, "request id")
-      ->required();
+  bool forget = false;
+  std::string reason;
+  auto* rel = sub("release", "unconfigure the ports, then free everything a request holds",
+                  [&](CommandContext& s) {
+                    if (!forget && !reason.empty())
+                      throw inv::Error(inv::ErrorKind::invalid_input,
+                                       "--reason goes with --forget-switches");
+                    return forget ? cmdForgetSwitches(s, arg, reason) : cmdRelease(s, arg);
+                  });
+  rel->add_option("REQUEST_ID", arg, "request id")->required();
+  rel->add_flag("--forget-switches", forget,
+                "a switch is gone for good: free the units, power and addresses without touching "
+                "any switch, and list the ports to clean by hand (they stay held until `colo "
+                "validate --online` finds them unused)");
+  rel->add_option("--reason", reason, "why the switches are forgotten (into the step log)");
   bool lateOnly = false, missedOnly = false;
   auto* reqs = sub("requests", "requests with their status, due date and lateness",
                    [&](CommandContext& s) { return cmdRequests(s, status, lateOnly, missedOnly); });

@@ -22,6 +22,8 @@ int cmdReserve(CommandContext& s, const std::string& file);
 int cmdProvision(CommandContext& s, const std::string& file, bool dryRun);
 int cmdRetry(CommandContext& s, const std::string& id);
 int cmdRelease(CommandContext& s, const std::string& id);
+// `colo release --forget-switches --reason TEXT ID` (design.md §7).
+int cmdForgetSwitches(CommandContext& s, const std::string& id, const std::string& reason);
 int cmdRequests(CommandContext& s, const std::string& status, bool lateOnly, bool missedOnly);
 int cmdRequest(CommandContext& s, const std::string& id);
 int cmdLetter(CommandContext& s, const std::string& id, const std::string& out);

@@ -224,6 +224,7 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
                                   : std::string()) +
            "; see its log";
   };
+  ctx.ownerAlive = [&](const std::string& owner) { return ownership->alive(owner); };
   ctx.throttle = std::make_shared<AuthThrottle>(AuthThrottle::Limits{});
   ctx.ready = [&] {
     ApiContext::Readiness r;

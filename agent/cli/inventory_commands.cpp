@@ -23,8 +23,10 @@ int cmdValidate(CommandContext& s, bool online) {
   inv::Diagnostics all = r.errors;
   std::size_t ledgerConflicts = 0;
   bool withLedger = s.ledgerNamed();
+  std::vector<std::string> cleaned;
   if (r.ok() && withLedger) {
     auto& l = s.ledger();
+    cleaned = freeForgottenPortsGone(r.inventory, l);
     inv::Occupancy occ(r.inventory, l.claims().all(), l.claims().generation());
     ledgerConflicts = occ.conflicts().size();
     all.insert(all.end(), occ.conflicts().begin(), occ.conflicts().end());
@@ -41,19 +43,23 @@ int cmdValidate(CommandContext& s, bool online) {
   std::vector<std::string> drift;
   if (online && all.empty()) {
     auto opener = sshOpener(s.config(), makeOwnership(s.config(), "cli"));
-    drift = switchDrift(s.inventory(), s.ledger(), s.playbooks(), *opener);
+    auto report = switchDrift(s.inventory(), s.ledger(), s.playbooks(), *opener);
+    drift = std::move(report.problems);
+    cleaned.insert(cleaned.end(), report.cleaned.begin(), report.cleaned.end());
   }
   if (s.options().json) {
     json errs = json::array();
     for (const auto& d : all) errs.push_back(diagnosticJson(d));
     print({{"valid", all.empty() && drift.empty()},
            {"online", online ? json(drift) : json(nullptr)},
+           {"cleaned", cleaned},
            {"files", r.inventory.files},
            {"racks", r.inventory.racks.size()},
            {"switches", r.inventory.switches.size()},
            {"pools", r.inventory.pools.size()},
            {"errors", errs}});
   } else if (all.empty()) {
+    for (const auto& c : cleaned) std::cout << "cleaned: " << c << "\n";
     std::cout << "inventory valid: " << r.inventory.racks.size() << " racks, "
               << r.inventory.switches.size() << " switches, " << r.inventory.pools.size()
               << " ip pools, " << r.inventory.vlans.size() << " vlans (" << r.inventory.files.size()
@@ -67,6 +73,7 @@ int cmdValidate(CommandContext& s, bool online) {
                         : "online: " + std::to_string(drift.size()) + " problem(s)\n");
     }
   } else {
+    for (const auto& c : cleaned) std::cout << "cleaned: " << c << "\n";
     for (const auto& d : all) std::cerr << d.str() << "\n";
     std::cerr << all.size() << " error" << (all.size() == 1 ? "" : "s");
     if (ledgerConflicts) std::cerr << " (" << ledgerConflicts << " with the ledger)";

@@ -247,6 +247,67 @@ int cmdRelease(CommandContext& s, const std::string& id) {
   return 0;
 }
 
+int cmdForgetSwitches(CommandContext& s, const std::string& id, const std::string& reason) {
+  if (auto bad = reasonProblem(reason); !bad.empty())
+    throw inv::Error(inv::ErrorKind::invalid_input, "--reason: " + bad);
+  CliJobs jobs(s);
+  auto asked =
+      jobs.status.forgetSwitches(id, {CommandContext::actor(), reason, "", jobs.owner->id()},
+                                 [&](const std::string& o) { return jobs.owner->alive(o); });
+  using Outcome = ForgetAsked::Outcome;
+  if (asked.outcome == Outcome::not_found)
+    throw inv::Error(inv::ErrorKind::not_found, asked.refusal(id));
+  if (asked.outcome == Outcome::nothing_held || asked.outcome == Outcome::already_released) {
+    if (s.options().json)
+      print(requestJson(*jobs.ledger.requests().find(id)));
+    else
+      std::cout << asked.refusal(id) << "\n";
+    return 0;
+  }
+  if (asked.outcome != Outcome::released)
+    throw inv::Error(inv::ErrorKind::conflict, asked.refusal(id));
+  if (s.options().json) {
+    json out = requestJson(*jobs.ledger.requests().find(id));
+    json ports = json::array();
+    for (const auto& p : asked.ports)
+      ports.push_back({{"switch", p.switch_name},
+                       {"port", p.port},
+                       {"vlan", p.vlan},
+                       {"hostname", p.hostname}});
+    out["ports_to_clean"] = std::move(ports);
+    print(out);
+    return 0;
+  }
+  std::cout << "released " << id
+            << " without touching the switches: its units, power and addresses are free\n";
+  if (asked.ports.empty()) return 0;
+  std::cout << "clean these ports by hand; they stay held, so nothing else is placed on them, "
+               "until `colo validate --online` finds them unused:\n";
+  for (const auto& p : asked.ports)
+    std::cout << "  " << p.switch_name << " " << p.port << " (VLAN " << p.vlan << ", " << p.hostname
+              << ")\n";
+  // The commands colo would have sent, for the switches it still knows.
+  auto rec = jobs.ledger.requests().find(id);
+  std::vector<PortChange> changes;
+  try {
+    if (rec->allocation)
+      for (auto& c : portChanges(*rec->allocation, rec->tenant_code, s.playbooks()))
+        for (const auto& p : asked.ports)
+          if (c.switch_name == p.switch_name && c.port == p.port &&
+              s.inventory().switchNamed(p.switch_name))
+            changes.push_back(c);
+    if (!changes.empty()) {
+      std::cout << "what colo would have sent to return them to unused:\n";
+      printCommands(
+          commandsBySwitch(s.inventory(), s.playbooks(), changes, PortAction::unconfigure),
+          s.inventory());
+    }
+  } catch (const std::exception&) {
+    // The list above is what matters; the commands are a convenience.
+  }
+  return 0;
+}
+
 int cmdRequests(CommandContext& s, const std::string& status, bool lateOnly, bool missedOnly) {
   std::optional<inv::Status> only;
   if (!status.empty()) {

@@ -1,7 +1,9 @@
 #include "engine/drift.h"
 
+#include <algorithm>
 #include <future>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include "engine/switch_work.h"
@@ -10,15 +12,61 @@ namespace colo::agent {
 
 namespace inv = colo::inventory;
 
-std::vector<std::string> switchDrift(const inv::Inventory& inventory, inv::Ledger& ledger,
-                                     const Playbooks& pb, SwitchOpener& opener) {
-  // (switch, port) -> the change colo made there, and whether it must be there.
-  std::map<std::pair<std::string, std::string>, std::pair<PortChange, bool>> held;
-  for (const auto& r : ledger.requests().all()) {
-    if (!r.allocation || !ledger.claims().holds(r.id)) continue;
-    for (auto& c : portChanges(*r.allocation, r.tenant_code, pb))
-      held[{c.switch_name, c.port}] = {c, r.status == inv::Status::completed};
+namespace {
+
+enum class Held {
+  colos,     // a completed request's: colo's configuration must be there
+  either,    // a request in progress, failed or reserved: colo's, or unused
+  to_clean,  // a released request's (its switches forgotten): to clean by hand
+};
+
+struct HeldPort {
+  PortChange change;
+  Held kind;
+};
+
+}  // namespace
+
+std::vector<std::string> freeForgottenPortsGone(const inv::Inventory& inventory,
+                                                inv::Ledger& ledger) {
+  std::vector<std::string> out;
+  for (const auto& c : ledger.claims().all().ports) {
+    const auto* sw = inventory.switchNamed(c.switch_name);
+    bool listed = sw && std::find(sw->access_ports.begin(), sw->access_ports.end(), c.port) !=
+                            sw->access_ports.end();
+    if (listed) continue;
+    auto r = ledger.requests().find(c.request_id);
+    if (!r || r->status != inv::Status::released) continue;
+    bool freed = false;
+    ledger.write([&] { freed = ledger.claims().unclaimPort(c.request_id, c.switch_name, c.port); });
+    if (freed)
+      out.push_back("switch " + c.switch_name + " port " + c.port + " (to clean since " +
+                    c.request_id + " was released without touching the switches) is " +
+                    (sw ? "no longer an access port" : "on a switch gone from the inventory") +
+                    ": no longer held");
   }
+  return out;
+}
+
+DriftReport switchDrift(const inv::Inventory& inventory, inv::Ledger& ledger, const Playbooks& pb,
+                        SwitchOpener& opener) {
+  // (switch, port) -> the change colo made there, and what must be there now.
+  std::map<std::pair<std::string, std::string>, HeldPort> held;
+  std::map<std::string, std::set<std::pair<std::string, std::string>>> claimed;  // by request
+  for (const auto& c : ledger.claims().all().ports)
+    claimed[c.request_id].insert({c.switch_name, c.port});
+  for (const auto& [id, ports] : claimed) {
+    auto r = ledger.requests().find(id);
+    if (!r || !r->allocation) continue;
+    Held kind = r->status == inv::Status::completed  ? Held::colos
+                : r->status == inv::Status::released ? Held::to_clean
+                                                     : Held::either;
+    for (auto& c : portChanges(*r->allocation, r->tenant_code, pb))
+      if (ports.count({c.switch_name, c.port})) held[{c.switch_name, c.port}] = {c, kind};
+  }
+  // Ports to clean found unused, freed below (one writer, this thread).
+  std::mutex cleanMutex;
+  std::vector<std::pair<PortChange, std::string>> clean;
   auto check = [&](const inv::Switch& sw) {
     std::vector<std::string> out;
     try {
@@ -40,12 +88,24 @@ std::vector<std::string> switchDrift(const inv::Inventory& inventory, inv::Ledge
                           "): mark it in_use in the inventory, or free it");
           continue;
         }
-        const auto& [change, mustBeColos] = it->second;
+        const auto& [change, kind] = it->second;
+        const auto& id = change.values.at("request_id");
+        bool unused = portUnused(sw, pb, change.values, state);
+        if (kind == Held::to_clean) {
+          if (unused) {
+            std::lock_guard lock(cleanMutex);
+            clean.emplace_back(change, describePort(state));
+          } else {
+            out.push_back("switch " + sw.name + " port " + port + " is to be cleaned by hand (" +
+                          id + " was released without touching the switches) but shows " +
+                          describePort(state) + ": return it to unused; it stays held until then");
+          }
+          continue;
+        }
         bool colos = portIsColos(sw, pb, change, state);
-        if (!colos && (mustBeColos || !portUnused(sw, pb, change.values, state)))
-          out.push_back("switch " + sw.name + " port " + port + " is held by " +
-                        change.values.at("request_id") + " but shows " + describePort(state) +
-                        ", not colo's configuration for it");
+        if (!colos && (kind == Held::colos || !unused))
+          out.push_back("switch " + sw.name + " port " + port + " is held by " + id +
+                        " but shows " + describePort(state) + ", not colo's configuration for it");
       }
     } catch (const std::exception& e) {
       out.push_back(e.what());
@@ -53,7 +113,8 @@ std::vector<std::string> switchDrift(const inv::Inventory& inventory, inv::Ledge
     return out;
   };
   // A few switches at a time: each is an SSH session.
-  std::vector<std::string> problems;
+  DriftReport report;
+  auto& problems = report.problems;
   for (std::size_t i = 0; i < inventory.switches.size(); i += 8) {
     std::vector<std::future<std::vector<std::string>>> batch;
     for (std::size_t j = i; j < std::min(i + 8, inventory.switches.size()); ++j)
@@ -61,7 +122,17 @@ std::vector<std::string> switchDrift(const inv::Inventory& inventory, inv::Ledge
     for (auto& f : batch)
       for (auto& p : f.get()) problems.push_back(std::move(p));
   }
-  return problems;
+  for (const auto& [change, shows] : clean) {
+    const auto& id = change.values.at("request_id");
+    bool freed = false;
+    ledger.write([&] { freed = ledger.claims().unclaimPort(id, change.switch_name, change.port); });
+    if (freed)
+      report.cleaned.push_back("switch " + change.switch_name + " port " + change.port +
+                               " (to clean since " + id +
+                               " was released without touching the switches) shows " + shows +
+                               ": cleaned, no longer held");
+  }
+  return report;
 }
 
 }  // namespace colo::agent

@@ -14,11 +14,25 @@
 
 namespace colo::agent {
 
-// Every difference found, for people ("switch tor-r01 port Gi1/0/5 is free
-// in the ledger but in use (...)"); empty when all agrees. A few switches at
-// a time, one SSH session each.
-std::vector<std::string> switchDrift(const inventory::Inventory& inventory,
-                                     inventory::Ledger& ledger, const Playbooks& playbooks,
-                                     SwitchOpener& opener);
+struct DriftReport {
+  // Every difference found, for people ("switch tor-r01 port Gi1/0/5 is
+  // free in the ledger but in use (...)"); empty when all agrees.
+  std::vector<std::string> problems;
+  // Ports to clean by hand (a request released without touching the
+  // switches, design.md §7) found unused: no longer held, each a line.
+  std::vector<std::string> cleaned;
+};
+
+// Every switch, a few at a time, one SSH session each. Read-only, except
+// that a port to clean by hand that shows unused is returned to the free
+// ports.
+DriftReport switchDrift(const inventory::Inventory& inventory, inventory::Ledger& ledger,
+                        const Playbooks& playbooks, SwitchOpener& opener);
+
+// Ports to clean by hand on a switch (or at a port) the inventory no
+// longer has: nothing can be placed there, so they are no longer held.
+// One line per port freed.
+std::vector<std::string> freeForgottenPortsGone(const inventory::Inventory& inventory,
+                                                inventory::Ledger& ledger);
 
 }  // namespace colo::agent

@@ -8,6 +8,7 @@
 
 #include "colo/encoding/encoding.h"
 #include "colo/inventory/error.h"
+#include "colo/inventory/json_text.h"
 #include "colo/inventory/names.h"
 #include "colo/inventory/occupancy.h"
 #include "colo/inventory/request.h"
@@ -646,11 +647,74 @@ void Api::letter(Call& call) {
 }
 
 void Api::releaseRequest(Call& call) {
+  // A body, if any: {"forget_switches": true, "reason": "..."} (admin).
+  if (!call.request.body.empty()) {
+    nlohmann::json body;
+    std::string bad;
+    try {
+      if (call.request.body.size() > 4096) throw std::length_error("over 4096 bytes");
+      body = inv::parseJsonText(call.request.body);
+      if (!body.is_object()) bad = "the body must be a JSON object";
+      for (auto it = body.begin(); bad.empty() && it != body.end(); ++it)
+        if (it.key() != "forget_switches" && it.key() != "reason")
+          bad = "unknown field '" + it.key().substr(0, 60) + "' (known: forget_switches, reason)";
+      if (bad.empty() && body.contains("forget_switches") && !body["forget_switches"].is_boolean())
+        bad = "forget_switches must be true or false";
+      if (bad.empty() && body.contains("reason") && !body["reason"].is_string())
+        bad = "reason must be a string";
+    } catch (const std::exception& e) {
+      bad = std::string("the body is not a release: ") + e.what();
+    }
+    if (!bad.empty()) return call.reply(problem(400, "Bad Request", bad));
+    bool forget = body.value("forget_switches", false);
+    std::string reason = body.value("reason", std::string());
+    if (!forget && !reason.empty())
+      return call.reply(problem(400, "Bad Request", "reason goes with forget_switches"));
+    if (forget) return forgetSwitches(call, reason);
+  }
   auto out = askRelease(ctx_, call.param, "api:" + call.caller, call.request.remote);
   if (out.http != 202) return call.reply(problem(out.http, "", out.detail));
   call.reply(ok(202, {{"id", call.param},
                       {"status", out.status},
                       {"release", out.status == "released" ? "done" : "requested"}}));
+}
+
+// A release that touches no switch (design.md §7, "Forgetting the
+// switches"): an administrator's, with a reason for the step log.
+void Api::forgetSwitches(Call& call, const std::string& reason) {
+  const auto& id = call.param;
+  if (!atLeast(call.role, Role::admin))
+    return call.reply(problem(403, "Forbidden",
+                              "only an admin may release without touching the switches (role " +
+                                  std::string(name(call.role)) + ")"));
+  if (auto bad = reasonProblem(reason); !bad.empty())
+    return call.reply(problem(400, "Bad Request", "reason: " + bad));
+  ForgetAsked asked;
+  {
+    std::lock_guard lock(*ctx_.ledgerMutex);
+    StatusWriter status(*ctx_.ledger, *ctx_.sla, ctx_.config->public_url);
+    auto alive = ctx_.ownerAlive ? ctx_.ownerAlive : [](const std::string&) { return true; };
+    asked = status.forgetSwitches(id, {"api:" + call.caller, reason, "", ""}, alive);
+  }
+  using Outcome = ForgetAsked::Outcome;
+  if (asked.outcome == Outcome::not_found)
+    return call.reply(problem(404, "Not Found", asked.refusal(id)));
+  if (asked.outcome != Outcome::released)
+    return call.reply(problem(409, "Conflict", asked.refusal(id)));
+  logEvent({{"level", "warn"},
+            {"event", "request.switches_forgotten"},
+            {"request_id", id},
+            {"ports_to_clean", portList(asked.ports)},
+            {"caller", call.caller}});
+  nlohmann::json ports = nlohmann::json::array();
+  for (const auto& p : asked.ports)
+    ports.push_back(
+        {{"switch", p.switch_name}, {"port", p.port}, {"vlan", p.vlan}, {"hostname", p.hostname}});
+  call.reply(ok(202, {{"id", id},
+                      {"status", "released"},
+                      {"release", "done"},
+                      {"switches_forgotten", true},
+                      {"ports_to_clean", std::move(ports)}}));
 }
 
 // A new attempt of a failed request, from its stored body (design.md §1).

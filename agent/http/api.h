@@ -86,6 +86,7 @@ class Api {
   void getRequest(Call& call);
   void releaseRequest(Call& call);
   void retryRequest(Call& call);
+  void forgetSwitches(Call& call, const std::string& reason);
   void redeliver(Call& call);
   void letter(Call& call);
   void listRacks(Call& call);

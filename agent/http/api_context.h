@@ -42,6 +42,9 @@ struct ApiContext {
   // one the agent opened, or its lease lapsed): a request is then answered
   // 503 with this reason.
   std::function<std::string()> refusingWork;
+  // Whether the owner of a job (an agent or a CLI process) is still alive
+  // (none: every owner counts as alive, so nothing is taken from one).
+  std::function<bool(const std::string&)> ownerAlive;
   // Failed authentications per client address, API and console alike
   // (none: not slowed).
   std::shared_ptr<AuthThrottle> throttle;

@@ -4,6 +4,7 @@
 
 #include "colo/inventory/allocator.h"
 #include "colo/inventory/error.h"
+#include "colo/inventory/utf8.h"
 #include "core/log.h"
 #include "jobs/outbox.h"
 
@@ -45,6 +46,45 @@ std::string RetryAsked::refusal(const std::string& id) const {
     default:
       return "";
   }
+}
+
+std::string ForgetAsked::refusal(const std::string& id) const {
+  switch (outcome) {
+    case Outcome::nothing_held:
+      return "request " + id +
+             " failed and holds nothing: there is nothing to release, so it stays failed";
+    case Outcome::already_released:
+      return "request " + id + " was already released (nothing was changed)";
+    case Outcome::not_ended:
+      return "request " + id + " is " + std::string(inv::name(status)) +
+             "; forget its switches once it has ended (nothing was changed)";
+    case Outcome::release_running:
+      return "request " + id + " is being released by " + owner +
+             "; if that release fails, forget its switches then (nothing was changed)";
+    case Outcome::not_found:
+      return "request " + id + " does not exist";
+    default:
+      return "";
+  }
+}
+
+std::string reasonProblem(const std::string& reason) {
+  if (reason.find_first_not_of(" \t") == std::string::npos)
+    return "a reason is required: say why, for the step log";
+  if (reason.size() > 300)
+    return "the reason is " + std::to_string(reason.size()) + " bytes long; at most 300";
+  if (auto at = inv::firstInvalidUtf8(reason))
+    return "the reason is not UTF-8 (byte " + std::to_string(*at + 1) + ")";
+  if (auto bad = inv::firstUnsafeCharacter(reason)) return "the reason contains " + *bad;
+  return "";
+}
+
+std::string portList(const std::vector<inv::Claims::Port>& ports) {
+  std::string out;
+  for (const auto& p : ports)
+    out += (out.empty() ? "" : ", ") + p.switch_name + " " + p.port + " (VLAN " +
+           std::to_string(p.vlan) + ")";
+  return out;
 }
 
 void StatusWriter::accept(const inv::Request& request, Status initial, const inv::StepNote& note,
@@ -183,6 +223,72 @@ RetryAsked StatusWriter::askRetry(const std::string& id, const inv::StepNote& no
     move(id, Status::failed, Status::planning,
          {note.actor, note.detail + ": attempt " + std::to_string(out.attempt), "", note.owner});
     out.outcome = RetryAsked::Outcome::retrying;
+  });
+  return out;
+}
+
+ForgetAsked StatusWriter::forgetSwitches(
+    const std::string& id, const inv::StepNote& note,
+    const std::function<bool(const std::string&)>& ownerAlive) {
+  ForgetAsked out;
+  ledger_.write([&] {
+    out = {};  // PostgreSQL may run this again
+    auto r = ledger_.requests().find(id);
+    if (!r) return;
+    out.status = r->status;
+    out.owner = r->owner;
+    const std::string why = "asked by " + note.actor + ": " + note.detail;
+    switch (r->status) {
+      case Status::released:
+        out.outcome = ForgetAsked::Outcome::already_released;
+        return;
+      case Status::reserved:
+        // Nothing was ever configured: an ordinary release.
+        ledger_.claims().unclaim(id);
+        move(
+            id, Status::reserved, Status::released,
+            {note.actor,
+             "units, power, ports and addresses freed (nothing was configured on a switch); " + why,
+             "", ""});
+        out.outcome = ForgetAsked::Outcome::released;
+        return;
+      case Status::failed:
+        if (!ledger_.claims().holds(id)) {
+          out.outcome = ForgetAsked::Outcome::nothing_held;
+          return;
+        }
+        break;
+      case Status::completed:
+        break;
+      case Status::releasing:
+        if (!r->owner.empty() && ownerAlive && ownerAlive(r->owner)) {
+          out.outcome = ForgetAsked::Outcome::release_running;
+          return;
+        }
+        break;
+      default:
+        out.outcome = ForgetAsked::Outcome::not_ended;
+        return;
+    }
+    // Through releasing, under this caller (a CLI's writes are fenced to
+    // the jobs it owns).
+    if (r->status != Status::releasing)
+      ledger_.requests().transition(id, r->status, Status::releasing,
+                                    {note.actor, "release without touching the switches " + why,
+                                     r->status == Status::failed ? r->error : "", note.owner});
+    else if (!note.owner.empty())
+      ledger_.jobs().own(id, note.owner);
+    out.ports = ledger_.claims().portsOf(id);
+    ledger_.claims().unclaimAllButPorts(id);
+    move(id, Status::releasing, Status::released,
+         {note.actor,
+          out.ports.empty()
+              ? std::string("units, power and addresses freed without touching the switches")
+              : "units, power and addresses freed without touching the switches; ports to "
+                "clean by hand (held until `colo validate --online` finds them unused): " +
+                    portList(out.ports),
+          "", ""});
+    out.outcome = ForgetAsked::Outcome::released;
   });
   return out;
 }

@@ -9,9 +9,11 @@
 // released?) live here once.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/lifecycle.h"
@@ -61,6 +63,32 @@ struct RetryAsked {
   std::string refusal(const std::string& id) const;
 };
 
+// What asking to release without touching the switches did (`colo release
+// --forget-switches`: a switch gone for good).
+struct ForgetAsked {
+  enum class Outcome {
+    released,          // freed; `ports` stay held until they are cleaned by hand
+    already_released,  // nothing was changed
+    not_ended,         // queued, planning or configuring: nothing was changed
+    release_running,   // a live process (`owner`) is releasing it: nothing was changed
+    nothing_held,      // failed, holding nothing: it stays failed
+    not_found,
+  };
+  Outcome outcome = Outcome::not_found;
+  inventory::Status status = inventory::Status::queued;  // the status it was found in
+  std::string owner;
+  std::vector<inventory::Claims::Port> ports;  // to clean by hand, still held
+  // For people: why nothing was done ("" when something was).
+  std::string refusal(const std::string& id) const;
+};
+
+// Why an operator's reason for the step log is refused (empty, longer than
+// 300 bytes, not UTF-8, a control or bidi character), "" when it is fine.
+std::string reasonProblem(const std::string& reason);
+
+// "tor-r01 Gi1/0/5 (VLAN 120), tor-r01 Gi1/0/6 (VLAN 120)".
+std::string portList(const std::vector<inventory::Claims::Port>& ports);
+
 class StatusWriter {
  public:
   // `publicUrl`: how receivers reach the agent, for the letter's URL in a
@@ -101,6 +129,15 @@ class StatusWriter {
   // planning, for `note.owner` (the next worker when empty), the attempt's
   // number in the step log. Anything else is refused untouched.
   RetryAsked askRetry(const std::string& id, const inventory::StepNote& note);
+
+  // Releases `id` without touching any switch (design.md §7, "Forgetting
+  // the switches"): a completed request, a failed one that still holds
+  // ports, or a release nobody alive works on, goes to released; its units,
+  // power and addresses are freed; its ports stay held, to be cleaned by
+  // hand. `note.detail` is the operator's reason, for the step log;
+  // `note.owner` the caller's owner id when its writes are fenced (a CLI).
+  ForgetAsked forgetSwitches(const std::string& id, const inventory::StepNote& note,
+                             const std::function<bool(const std::string&)>& ownerAlive);
 
   // Frees everything `id` holds and moves it from `from` (releasing, once
   // its ports are unconfigured) to released.

@@ -1,4 +1,4 @@
-#include "json_text.h"
+#include "colo/inventory/json_text.h"
 
 #include <ctime>
 #include <nlohmann/json.hpp>

@@ -15,11 +15,11 @@
 #include <sstream>
 
 #include "colo/inventory/error.h"
+#include "colo/inventory/json_text.h"
 #include "colo/inventory/model.h"
 #include "colo/inventory/names.h"
 #include "colo/inventory/time.h"
 #include "colo/inventory/utf8.h"
-#include "json_text.h"
 
 namespace colo::inventory {
 

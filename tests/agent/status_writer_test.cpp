@@ -12,6 +12,7 @@
 #include "jobs/status_writer.h"
 
 using namespace colo::inventory;
+using colo::agent::ForgetAsked;
 using colo::agent::ReleaseAsked;
 using colo::agent::RetryAsked;
 using colo::agent::SlaCalendar;
@@ -135,6 +136,81 @@ TEST_CASE("the release rule: only what has ended, or is only reserved, may be re
   REQUIRE(job);
   CHECK(job->status == Status::releasing);
   CHECK(ledger.requests().find("REQ-Q")->owner == "agent:test#1");
+}
+
+TEST_CASE("forgetting the switches: what may be forgotten, and what stays held") {
+  TempDir dir;
+  auto inv = smallInventory();
+  Ledger ledger(colo::test::ledgerState(dir), Ledger::Open::create);
+  StatusWriter status(ledger, calendar(), "http://127.0.0.1:8080");
+  std::unique_ptr<Occupancy> cache;
+  bool ownerAlive = true;
+  auto alive = [&](const std::string&) { return ownerAlive; };
+  auto note = colo::inventory::StepNote{"api:ops", "the switch burned", "", ""};
+  CHECK(status.forgetSwitches("REQ-NOPE", note, alive).outcome == ForgetAsked::Outcome::not_found);
+
+  // Queued: not yet.
+  auto queued = request("REQ-Q", {{"q", 1, 100, false, {}}});
+  ledger.write([&] { status.accept(queued, Status::queued, {"test", "accepted", "", ""}); });
+  auto asked = status.forgetSwitches("REQ-Q", note, alive);
+  CHECK(asked.outcome == ForgetAsked::Outcome::not_ended);
+  CHECK(asked.refusal("REQ-Q") ==
+        "request REQ-Q is queued; forget its switches once it has ended (nothing was changed)");
+
+  // A reservation: an ordinary release, nothing to clean.
+  status.reserve(inv, request("REQ-R", {{"r", 1, 100, false, {{"pub-v4"}}}}), "test", cache);
+  asked = status.forgetSwitches("REQ-R", note, alive);
+  CHECK(asked.outcome == ForgetAsked::Outcome::released);
+  CHECK(asked.ports.empty());
+  CHECK_FALSE(ledger.claims().holds("REQ-R"));
+
+  // Completed: released, its ports stay held.
+  status.reserve(inv, request("REQ-C", {{"c", 1, 100, false, {{"pub-v4"}}}}), "test", cache);
+  status.move("REQ-C", Status::reserved, Status::configuring, {"test", "", "", "agent:a#1"});
+  status.move("REQ-C", Status::configuring, Status::completed, {"test", "", "", ""});
+  // A release a live process works on is left to it.
+  status.askRelease("REQ-C", {"test", "release", "", "agent:a#1"});
+  asked = status.forgetSwitches("REQ-C", note, alive);
+  CHECK(asked.outcome == ForgetAsked::Outcome::release_running);
+  CHECK(ledger.requests().find("REQ-C")->status == Status::releasing);
+  // Its process died: now it may.
+  ownerAlive = false;
+  asked = status.forgetSwitches("REQ-C", note, alive);
+  REQUIRE(asked.outcome == ForgetAsked::Outcome::released);
+  REQUIRE(asked.ports.size() == 1);
+  CHECK(colo::agent::portList(asked.ports) ==
+        asked.ports[0].switch_name + " " + asked.ports[0].port + " (VLAN 120)");
+  auto rec = ledger.requests().find("REQ-C");
+  CHECK(rec->status == Status::released);
+  auto held = ledger.claims().all();
+  CHECK(held.units.empty());
+  CHECK(held.power.empty());
+  CHECK(held.addresses.empty());
+  REQUIRE(held.ports.size() == 1);
+  CHECK(held.ports[0].request_id == "REQ-C");
+  CHECK(ledger.requests().events("REQ-C").back().detail.find("ports to clean by hand") !=
+        std::string::npos);
+  // The port is not handed out again; freed once it is clean.
+  auto next =
+      status.reserve(inv, request("REQ-N", {{"n", 1, 100, false, {{"pub-v4"}}}}), "test", cache);
+  CHECK(next.plan.servers[0].nics[0].port != held.ports[0].port);
+  CHECK(status.forgetSwitches("REQ-C", note, alive).outcome ==
+        ForgetAsked::Outcome::already_released);
+  ledger.write([&] {
+    CHECK_FALSE(
+        ledger.claims().unclaimPort("REQ-N", held.ports[0].switch_name, held.ports[0].port));
+    CHECK(ledger.claims().unclaimPort("REQ-C", held.ports[0].switch_name, held.ports[0].port));
+  });
+  CHECK_FALSE(ledger.claims().holds("REQ-C"));
+}
+
+TEST_CASE("an operator's reason is checked before it reaches the step log") {
+  using colo::agent::reasonProblem;
+  CHECK(reasonProblem("switch tor-r03 removed after a fire") == "");
+  CHECK(reasonProblem("  ") == "a reason is required: say why, for the step log");
+  CHECK(reasonProblem(std::string(301, 'x')) == "the reason is 301 bytes long; at most 300");
+  CHECK(reasonProblem("bad \xff byte") == "the reason is not UTF-8 (byte 5)");
+  CHECK(reasonProblem("two\nlines").find("a control character") != std::string::npos);
 }
 
 TEST_CASE("every ending queues its callback, whichever way the request ends") {

@@ -221,6 +221,35 @@ class ContractTest(unittest.TestCase):
              SITE.api("/v1/requests/REQ-OA-RETRY")["status"] == "failed", "the second attempt failed")
         call("POST", "/v1/requests/{id}/retry", "/v1/requests/REQ-NOPE/retry", "tech-budi", expect=404)
 
+    def test_a_release_that_forgets_the_switches(self):
+        req = example("bappeda-web.json")
+        req["id"] = "REQ-OA-FORGET"
+        req.pop("callback_url", None)
+        call("POST", "/v1/requests", "/v1/requests", "sikd-bappeda", req, expect=202)
+        self.assertEqual(SITE.wait("REQ-OA-FORGET")["status"], "completed")
+        path = "/v1/requests/REQ-OA-FORGET/release"
+        forget = {"forget_switches": True, "reason": "switch removed from service"}
+        call("POST", "/v1/requests/{id}/release", path, "tech-budi", forget, expect=403)
+        call("POST", "/v1/requests/{id}/release", path, "ops-alice", {"forget_switches": True},
+             expect=400)  # no reason
+        call("POST", "/v1/requests/{id}/release", path, "ops-alice", {"forget_switches": 1, "reason": "x"},
+             expect=400)
+        call("POST", "/v1/requests/{id}/release", path, "ops-alice", {"reason": "x"}, expect=400)
+        call("POST", "/v1/requests/{id}/release", path, "ops-alice", b"forget", expect=415,
+             headers={"Content-Type": "text/plain"})
+        _, _, text = call("POST", "/v1/requests/{id}/release", path, "ops-alice", forget, expect=202)
+        answer = json.loads(text)
+        self.assertEqual(answer["status"], "released")
+        self.assertTrue(answer["switches_forgotten"])
+        self.assertTrue(answer["ports_to_clean"])
+        # The ports stay held: the request still names them, its status is released.
+        detail = SITE.api("/v1/requests/REQ-OA-FORGET")
+        self.assertEqual(detail["status"], "released")
+        self.assertIn("switch removed from service", json.dumps(detail["steps"]))
+        call("POST", "/v1/requests/{id}/release", path, "ops-alice", forget, expect=409)
+        call("POST", "/v1/requests/{id}/release", "/v1/requests/REQ-NOPE/release", "ops-alice", forget,
+             expect=404)
+
     def test_health_and_metrics(self):
         call("GET", "/healthz", "/healthz", expect=200)
         call("GET", "/readyz", "/readyz", expect=200)

@@ -11,6 +11,8 @@
 #include "../support/ledger_state.h"
 #include "../support/process.h"
 #include "../support/switchsim.h"
+#include "colo/drivers/device.h"
+#include "colo/drivers/ssh.h"
 
 using colo::test::Child;
 using colo::test::Result;
@@ -539,4 +541,102 @@ TEST_CASE("colo --json request ID gives the request as it was received") {
   CHECK(got["request"]["id"] == "REQ-1");
   CHECK(got["request"]["servers"] == sent["servers"]);
   CHECK(got["attempt"] == 1);
+}
+
+TEST_CASE("release --forget-switches frees the rest and holds the ports until they are clean") {
+  Site site(Switches{
+      simSwitch("tor", "cisco_ios", "GigabitEthernet1/0/1-8", {{"enable_password", "en-pw"}})});
+  REQUIRE(site.colo({"provision", site.request("REQ-1", 1)}).exit_code == 0);
+  const std::string simPort = "port: " + std::to_string(site.sim->port("tor"));
+  auto inventoryText = colo::test::Child::slurp(site.inventory);
+  auto withPort = [&](const std::string& port) {
+    auto text = inventoryText;
+    text.replace(text.find(simPort), simPort.size(), port);
+    site.dir.write("inventory.yaml", text);
+  };
+  // The switch is gone: nothing listens where it was.
+  withPort("port: 1");
+  auto refused = site.colo({"release", "REQ-1"});
+  CHECK(refused.exit_code == 1);
+  CHECK(site.sql("SELECT status FROM requests") == "completed\n");
+
+  auto noReason = site.colo({"release", "--forget-switches", "REQ-1"});
+  CHECK(noReason.exit_code == 2);
+  CHECK(noReason.err.find("--reason: a reason is required") != std::string::npos);
+  auto stray = site.colo({"release", "--reason", "why", "REQ-1"});
+  CHECK(stray.exit_code == 2);
+  CHECK(site.sql("SELECT status FROM requests") == "completed\n");
+
+  auto r =
+      site.colo({"release", "--forget-switches", "--reason", "tor replaced after a fire", "REQ-1"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("released REQ-1 without touching the switches") == 0);
+  CHECK(r.out.find("  tor GigabitEthernet1/0/1 (VLAN 120, web0)\n") != std::string::npos);
+  CHECK(r.out.find("description unused") != std::string::npos);  // what colo would have sent
+  CHECK(site.sql("SELECT status FROM requests") == "released\n");
+  CHECK(site.sql("SELECT switch, port, request_id FROM port_claims") ==
+        "tor|GigabitEthernet1/0/1|REQ-1\n");
+  CHECK(site.sql("SELECT (SELECT count(*) FROM unit_claims) + (SELECT count(*) FROM "
+                 "power_claims) + (SELECT count(*) FROM address_claims)") == "0\n");
+  auto log = site.sql("SELECT group_concat(detail, ' | ') FROM events WHERE request_id = 'REQ-1'");
+  CHECK(log.find("tor replaced after a fire") != std::string::npos);
+  CHECK(log.find("ports to clean by hand") != std::string::npos);
+  // Asked again: nothing to do.
+  auto again = site.colo({"release", "--forget-switches", "--reason", "again", "REQ-1"});
+  CHECK(again.exit_code == 0);
+  CHECK(again.out == "request REQ-1 was already released (nothing was changed)\n");
+
+  // The port to clean is not handed out again.
+  REQUIRE(site.colo({"reserve", site.request("REQ-2", 1)}).exit_code == 0);
+  CHECK(site.sql("SELECT port FROM port_claims WHERE request_id = 'REQ-2'") ==
+        "GigabitEthernet1/0/2\n");
+
+  // The switch is back; the port still carries REQ-1's configuration.
+  withPort(simPort);
+  auto dirty = site.colo({"validate", "--online"});
+  CHECK(dirty.exit_code == 2);
+  CHECK(dirty.err.find("switch tor port GigabitEthernet1/0/1 is to be cleaned by hand (REQ-1 was "
+                       "released without touching the switches) but shows") != std::string::npos);
+  CHECK(site.sql("SELECT count(*) FROM port_claims WHERE request_id = 'REQ-1'") == "1\n");
+
+  // A technician cleans it by hand; the next check returns it to the free ports.
+  {
+    colo::drivers::SshOptions o;
+    o.host = "127.0.0.1";
+    o.port = site.sim->port("tor");
+    o.username = "colo";
+    o.password = "s3cret-pw";
+    o.known_hosts = site.sim->knownHosts();
+    colo::drivers::Device d("tor", colo::drivers::openSsh(o),
+                            *colo::drivers::dialectFor("cisco_ios"), std::chrono::seconds(5),
+                            "en-pw");
+    d.open();
+    d.configure({"default interface GigabitEthernet1/0/1", "interface GigabitEthernet1/0/1",
+                 "shutdown", "exit"});
+    d.save();
+  }
+  auto clean = site.colo({"validate", "--online"});
+  INFO(clean.err);
+  CHECK(clean.exit_code == 0);
+  CHECK(clean.out.find("cleaned: switch tor port GigabitEthernet1/0/1 (to clean since REQ-1 was "
+                       "released without touching the switches)") != std::string::npos);
+  CHECK(site.sql("SELECT count(*) FROM port_claims WHERE request_id = 'REQ-1'") == "0\n");
+}
+
+TEST_CASE("forgotten ports on a switch gone from the inventory are no longer held") {
+  Site site(Switches{
+      simSwitch("tor", "cisco_ios", "GigabitEthernet1/0/1-8", {{"enable_password", "en-pw"}})});
+  REQUIRE(site.colo({"provision", site.request("REQ-1", 1)}).exit_code == 0);
+  REQUIRE(site.colo({"release", "--forget-switches", "--reason", "gone", "REQ-1"}).exit_code == 0);
+  // The port's access_ports no longer list it (the switch was replaced by a smaller one).
+  auto text = colo::test::Child::slurp(site.inventory);
+  text.replace(text.find("GigabitEthernet1/0/1-8"), 22, "GigabitEthernet1/0/2-8");
+  site.dir.write("inventory.yaml", text);
+  auto r = site.colo({"validate"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("cleaned: switch tor port GigabitEthernet1/0/1") == 0);
+  CHECK(r.out.find("no longer an access port: no longer held") != std::string::npos);
+  CHECK(site.sql("SELECT count(*) FROM port_claims") == "0\n");
 }

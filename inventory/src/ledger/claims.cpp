@@ -67,6 +67,18 @@ bool ClaimBook::holds(std::string_view request_id) {
   return st.step() && st.integer(0) != 0;
 }
 
+std::vector<Claims::Port> ClaimBook::portsOf(std::string_view request_id) {
+  auto st = c_.sql(
+      "SELECT switch, port, vlan, request_id, hostname FROM port_claims WHERE request_id = ?1 "
+      "ORDER BY switch, port");
+  st.bind(1, request_id);
+  std::vector<Claims::Port> out;
+  while (st.step())
+    out.push_back(
+        {st.text(0), st.text(1), static_cast<int>(st.integer(2)), st.text(3), st.text(4)});
+  return out;
+}
+
 std::int64_t ClaimBook::claim(const Plan& plan, std::string_view tenant, std::int64_t basedOn) {
   c_.requireWrite("claim");
   // Every rack, switch and pool the plan touches, locked in one global order
@@ -174,6 +186,27 @@ void ClaimBook::unclaim(std::string_view request_id) {
         .bind(1, request_id)
         .run();
   c_.bumpGeneration();
+}
+
+void ClaimBook::unclaimAllButPorts(std::string_view request_id) {
+  c_.requireWrite("unclaim");
+  for (const char* table : {"unit_claims", "power_claims", "address_claims"})
+    c_.sql(std::string("DELETE FROM ") + table + " WHERE request_id = ?1")
+        .bind(1, request_id)
+        .run();
+  c_.bumpGeneration();
+}
+
+bool ClaimBook::unclaimPort(std::string_view request_id, std::string_view switchName,
+                            std::string_view port) {
+  c_.requireWrite("unclaim");
+  bool gone = c_.sql("DELETE FROM port_claims WHERE request_id = ?1 AND switch = ?2 AND port = ?3")
+                  .bind(1, request_id)
+                  .bind(2, switchName)
+                  .bind(3, port)
+                  .run() > 0;
+  if (gone) c_.bumpGeneration();
+  return gone;
 }
 
 std::int64_t ClaimBook::generation() {

@@ -55,6 +55,11 @@ class ClaimBook {
   std::vector<Claims::Address> inPool(std::string_view pool);
   // Whether the request still holds anything (units, power, ports, addresses).
   bool holds(std::string_view request_id);
+  // The switch ports `request_id` holds. Those of a released request are
+  // ports to clean by hand: released without touching the switches
+  // (design.md §7, "Forgetting the switches"), they stay held, so nothing
+  // else is placed on them, until `colo validate --online` finds them unused.
+  std::vector<Claims::Port> portsOf(std::string_view request_id);
   // Increases with every change to what is claimed; lets a cache of claims
   // know it is stale.
   std::int64_t generation();
@@ -69,6 +74,10 @@ class ClaimBook {
   std::int64_t claim(const Plan& plan, std::string_view tenant, std::int64_t basedOn = -1);
   // Frees everything `request_id` holds; its recorded allocation stays.
   void unclaim(std::string_view request_id);
+  // Frees what `request_id` holds except its switch ports (see portsOf).
+  void unclaimAllButPorts(std::string_view request_id);
+  // Frees one port `request_id` holds; false when it holds no such port.
+  bool unclaimPort(std::string_view request_id, std::string_view switchName, std::string_view port);
 
  private:
   ledger::Connection& c_;
