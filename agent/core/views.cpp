@@ -97,8 +97,17 @@ json requestJson(const inv::RequestRecord& r) {
               {"created_at", r.created_at},
               {"updated_at", r.updated_at}};
   if (!r.error.empty()) out["error"] = r.error;
+  if (!r.reason.empty()) out["reason"] = r.reason;
+  if (!r.release_reason.empty())
+    out["release_failed"] = {{"reason", r.release_reason}, {"error", r.release_error}};
   if (r.allocation) out["allocation"] = inv::toJson(*r.allocation)["servers"];
   return out;
+}
+
+std::string endedAt(const inv::RequestRecord& r) {
+  if (!inv::ended(r.status)) return "";
+  if (r.status == inv::Status::released) return r.updated_at;
+  return r.completed_at;  // the column holds when it completed or failed
 }
 
 json requestStatusJson(const inv::RequestRecord& r, const SlaCalendar& cal, std::int64_t now) {
@@ -109,7 +118,9 @@ json requestStatusJson(const inv::RequestRecord& r, const SlaCalendar& cal, std:
                 {"met", sla->met ? json(*sla->met) : json(nullptr)},
                 {"overdue", sla->overdue},
                 {"late_seconds", sla->late_seconds}};
-  if (!r.completed_at.empty()) j["completed_at"] = r.completed_at;
+  if (r.status == inv::Status::completed && !r.completed_at.empty())
+    j["completed_at"] = r.completed_at;
+  if (auto ended = endedAt(r); !ended.empty()) j["ended_at"] = ended;
   return j;
 }
 

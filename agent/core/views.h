@@ -15,8 +15,11 @@ nlohmann::json rackJson(const inventory::RackUsage& rack);
 nlohmann::json elevationJson(const inventory::Occupancy& occ, std::size_t rack);
 nlohmann::json poolJson(const inventory::PoolUsage& pool);
 nlohmann::json requestJson(const inventory::RequestRecord& r);
+// When a request reached the ending it is in (RFC 3339), "" while it has not.
+std::string endedAt(const inventory::RequestRecord& r);
 // A request as the API, callbacks and `colo requests --json` show its
-// status: requestJson, its SLA judged at `now`, and when it completed.
+// status: requestJson, its SLA judged at `now`, `ended_at`, and
+// `completed_at` while it is completed.
 nlohmann::json requestStatusJson(const inventory::RequestRecord& r, const SlaCalendar& calendar,
                                  std::int64_t now);
 nlohmann::json eventJson(const inventory::LedgerEvent& e);

@@ -31,7 +31,7 @@ struct Secrets {
 std::string fromEnv(const std::string& set, const std::string& var) {
   const char* v = std::getenv(var.c_str());
   if (!v || !*v)
-    throw DriverError(DriverErrorKind::auth,
+    throw DriverError(DriverErrorKind::credentials,
                       "credentials '" + set + "': environment variable " + var + " is not set");
   return v;
 }
@@ -40,16 +40,17 @@ std::string fromEnv(const std::string& set, const std::string& var) {
 void checkPrivate(const std::string& set, const std::string& path) {
   struct stat st {};
   if (stat(path.c_str(), &st) != 0)
-    throw DriverError(DriverErrorKind::auth, "credentials '" + set + "': cannot read " + path);
+    throw DriverError(DriverErrorKind::credentials,
+                      "credentials '" + set + "': cannot read " + path);
   if (st.st_mode & 077)
-    throw DriverError(DriverErrorKind::auth, "credentials '" + set + "': " + path +
-                                                 " is readable by others; chmod 600 it");
+    throw DriverError(DriverErrorKind::credentials, "credentials '" + set + "': " + path +
+                                                        " is readable by others; chmod 600 it");
 }
 
 Secrets resolve(const Config& cfg, const std::string& name) {
   auto it = cfg.credentials.find(name);
   if (it == cfg.credentials.end())
-    throw DriverError(DriverErrorKind::auth,
+    throw DriverError(DriverErrorKind::credentials,
                       "credentials '" + name + "' are not in the config" +
                           (cfg.file.empty() ? " (no --config given)" : " " + cfg.file));
   const CredentialSet& c = it->second;
@@ -61,7 +62,7 @@ Secrets resolve(const Config& cfg, const std::string& name) {
     std::ifstream in(c.password_file);
     std::getline(in, s.password);
     if (s.password.empty())
-      throw DriverError(DriverErrorKind::auth,
+      throw DriverError(DriverErrorKind::credentials,
                         "credentials '" + name + "': " + c.password_file + " is empty");
   }
   if (!c.key_file.empty()) {

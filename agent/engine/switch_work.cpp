@@ -89,6 +89,7 @@ struct SwitchWork {
   bool touched = false;        // a configuration command may have been sent
   bool saveAttempted = false;  // `write memory` may have been sent: possibly saved
   std::string error;           // empty while all goes well
+  std::string_view reason;     // the error's reason (kReasons)
 };
 
 // Runs `f` on every switch at once and waits for all; a switch's failure is
@@ -102,8 +103,10 @@ void inParallel(std::vector<SwitchWork>& work, F&& f) {
         f(w);
       } catch (const DriverError& e) {
         w.error = e.what();
+        w.reason = reasonOf(e.kind());
       } catch (const std::exception& e) {
         w.error = std::string("switch ") + w.sw->name + ": " + e.what();
+        w.reason = "internal_error";
       }
     });
   for (auto& t : threads) t.join();
@@ -117,6 +120,12 @@ std::string firstError(const std::vector<SwitchWork>& work) {
   for (const auto& w : work)
     if (!w.error.empty()) return w.error;
   return {};
+}
+
+std::string_view firstReason(const std::vector<SwitchWork>& work) {
+  for (const auto& w : work)
+    if (!w.error.empty()) return w.reason.empty() ? "internal_error" : w.reason;
+  return "internal_error";
 }
 
 // Puts every touched port back as captured, on a fresh session (the old one
@@ -139,7 +148,7 @@ void restore(std::vector<SwitchWork>& work, SwitchOpener& opener, StepSink& sink
           break;
         } catch (const DriverError& e) {
           if (attempt == 3 || e.kind() == DriverErrorKind::host_key ||
-              e.kind() == DriverErrorKind::auth)
+              e.kind() == DriverErrorKind::auth || e.kind() == DriverErrorKind::credentials)
             throw;
           sink.step(w.sw->name, "reconnect", e.what());
           std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
@@ -313,7 +322,7 @@ void applyPortChanges(const inventory::Inventory& inv, const Playbooks& pb, Swit
         p.captured = dev.readPort(p.change->port);
       }
       if (auto why = notColosToChange(*w.sw, pb, *p.change, p.captured))
-        throw DriverError(DriverErrorKind::verify, *why);
+        throw DriverError(DriverErrorKind::foreign_port, *why);
       sink.captured(w.sw->name, p.change->port, p.captured.lines);
       sink.step(w.sw->name, "capture",
                 p.change->port + ": " + (earlier ? "as captured before the interruption, " : "") +
@@ -335,7 +344,7 @@ void applyPortChanges(const inventory::Inventory& inv, const Playbooks& pb, Swit
         if (options.prior.count({w.sw->name, p.change->port})) continue;
         auto now = dev.readPort(p.change->port);
         if (now.lines != p.captured.lines)
-          throw DriverError(DriverErrorKind::verify,
+          throw DriverError(DriverErrorKind::foreign_port,
                             "switch " + w.sw->name + " port " + p.change->port +
                                 " changed since colo captured it (now " + describeLines(now) +
                                 ", then " + describeLines(p.captured) +
@@ -391,9 +400,10 @@ void applyPortChanges(const inventory::Inventory& inv, const Playbooks& pb, Swit
 
   if (abandoning()) throw JobAbandoned();
   std::string error = firstError(work);
+  auto reason = firstReason(work);
   if (options.prior.empty() &&
       std::none_of(work.begin(), work.end(), [](const SwitchWork& w) { return w.touched; }))
-    throw ChangeFailed(error + "; no switch was changed", true, {});
+    throw ChangeFailed(error + "; no switch was changed", true, {}, reason);
   std::vector<std::string> restored, unrestored;
   restore(work, opener, sink, options.possibly_saved, options.abandon, restored, unrestored);
   if (abandoning()) throw JobAbandoned();
@@ -402,7 +412,36 @@ void applyPortChanges(const inventory::Inventory& inv, const Playbooks& pb, Swit
     for (const auto& u : unrestored) error += " " + u;
     error += ": check these ports by hand";
   }
-  throw ChangeFailed(error, unrestored.empty(), restored);
+  throw ChangeFailed(error, unrestored.empty(), restored, reason);
+}
+
+std::string_view reasonOf(DriverErrorKind kind) {
+  switch (kind) {
+    case DriverErrorKind::connect:
+      return "switch_unreachable";
+    case DriverErrorKind::host_key:
+      return "host_key_unknown";
+    case DriverErrorKind::auth:
+      return "switch_auth_failed";
+    case DriverErrorKind::credentials:
+      return "credentials_missing";
+    case DriverErrorKind::timeout:
+    case DriverErrorKind::disconnected:
+      return "switch_timeout";
+    case DriverErrorKind::rejected:
+      return "switch_refused";
+    case DriverErrorKind::verify:
+      return "verify_failed";
+    case DriverErrorKind::foreign_port:
+      return "foreign_port";
+    case DriverErrorKind::invalid_value:
+      return "invalid_request";
+    case DriverErrorKind::interrupted:
+      return "interrupted";
+    case DriverErrorKind::protocol:
+      break;
+  }
+  return "internal_error";
 }
 
 }  // namespace colo::agent

@@ -8,9 +8,11 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "colo/drivers/dialect.h"
+#include "colo/drivers/error.h"
 #include "colo/drivers/template.h"
 #include "colo/inventory/model.h"
 #include "colo/inventory/plan.h"
@@ -73,17 +75,27 @@ std::optional<std::string> notColosToChange(const inventory::Switch& sw, const P
 
 // A change that failed. `restored` is false when some port could not be put
 // back; the message then names them, for a technician to look at.
+// The ending reason (inventory/lifecycle.h, kReasons) of a driver error.
+std::string_view reasonOf(drivers::DriverErrorKind kind);
+
 class ChangeFailed : public std::runtime_error {
  public:
-  ChangeFailed(const std::string& what, bool restored, std::vector<std::string> restoredPorts)
-      : std::runtime_error(what), restored_(restored), restoredPorts_(std::move(restoredPorts)) {}
+  ChangeFailed(const std::string& what, bool restored, std::vector<std::string> restoredPorts,
+               std::string_view reason = "internal_error")
+      : std::runtime_error(what),
+        restored_(restored),
+        restoredPorts_(std::move(restoredPorts)),
+        reason_(reason) {}
   bool restored() const { return restored_; }
+  // Why, for programs: the first failure's reason (kReasons).
+  const std::string& reason() const { return reason_; }
   // "switch port" of every port put back as captured.
   const std::vector<std::string>& restoredPorts() const { return restoredPorts_; }
 
  private:
   bool restored_;
   std::vector<std::string> restoredPorts_;
+  std::string reason_;
 };
 
 // The agent is stopping: the change was abandoned where it stood, without a

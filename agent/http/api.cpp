@@ -156,9 +156,22 @@ struct ListQuery {
   std::optional<std::string> position;  // the decoded cursor
 };
 
+// `repeatable`: filters that may be given more than once, meaning any of
+// the values (status=failed&status=released); any other given twice is a
+// 400, never a silent choice of one.
 std::optional<HttpResponse> readListQuery(const RequestTarget& t,
-                                          const std::set<std::string>& filters, ListQuery& out) {
-  for (const auto& [k, v] : t.query) {
+                                          const std::set<std::string>& filters, ListQuery& out,
+                                          const std::set<std::string>& repeatable = {}) {
+  for (const auto& [k, v] : t.values) {
+    if (v.size() > 1 && !repeatable.count(k))
+      return problem(400, "Bad Request",
+                     "query parameter '" + k.substr(0, 40) + "' is given " +
+                         std::to_string(v.size()) + " times; it takes one value" +
+                         (repeatable.empty() ? std::string() : " (only " + [&] {
+                           std::string r;
+                           for (const auto& f : repeatable) r += (r.empty() ? "" : ", ") + f;
+                           return r;
+                         }() + " may be repeated, meaning any of them)"));
     if (k == "limit" || k == "cursor" || filters.count(k)) continue;
     std::string known = "limit, cursor";
     for (const auto& f : filters) known += ", " + f;
@@ -181,17 +194,26 @@ std::optional<HttpResponse> readListQuery(const RequestTarget& t,
   return std::nullopt;
 }
 
-// The next page's link: this request's path and query with a new cursor.
-std::string nextLink(const std::string& target, const RequestTarget& t,
-                     const std::string& position) {
-  std::string link = target.substr(0, target.find('?')) + "?";
-  bool first = true;
-  for (const auto& [k, v] : t.query) {
+// A page's links (RFC 8288): rel="first", this request's path and query
+// without a cursor; and, when there is more, rel="next" with the cursor
+// after the last item. Empty for a list that fits on its one page.
+std::string pageLinks(const std::string& target, const RequestTarget& t,
+                      const std::optional<std::string>& nextPosition) {
+  if (!nextPosition && !t.query.count("cursor")) return "";
+  std::string link = target.substr(0, target.find('?'));
+  bool none = true;
+  for (const auto& [k, values] : t.values) {
     if (k == "cursor") continue;
-    link += (first ? "" : "&") + urlEncode(k) + "=" + urlEncode(v);
-    first = false;
+    for (const auto& v : values) {
+      link += (none ? "?" : "&") + urlEncode(k) + "=" + urlEncode(v);
+      none = false;
+    }
   }
-  return "<" + link + (first ? "" : "&") + "cursor=" + encodeCursor(position) + ">; rel=\"next\"";
+  std::string out = "<" + link + ">; rel=\"first\"";
+  if (nextPosition)
+    out += ", <" + link + (none ? "?" : "&") + "cursor=" + encodeCursor(*nextPosition) +
+           ">; rel=\"next\"";
+  return out;
 }
 
 // One page of an inventory list (racks, pools): in inventory order; the
@@ -215,9 +237,10 @@ HttpResponse inventoryPage(const std::string& target, const RequestTarget& t,
     for (std::size_t i = from; i < std::min(items.size(), from + q.limit); ++i)
       r.body += (i == from ? "" : ",") + items[i];
     r.body += "]";
-    if (from + q.limit < items.size())
-      r.headers["Link"] = nextLink(target, t, "i:" + std::to_string(from + q.limit));
   }
+  std::optional<std::string> next;
+  if (from + q.limit < items.size()) next = "i:" + std::to_string(from + q.limit);
+  if (auto links = pageLinks(target, t, next); !links.empty()) r.headers["Link"] = links;
   r.headers["X-Total-Count"] = std::to_string(items.size());
   return r;
 }
@@ -531,27 +554,31 @@ void Api::listRequests(Call& call) {
   const auto& target = call.target;
   std::lock_guard lock(*ctx_.ledgerMutex);
   ListQuery page;
-  if (auto bad =
-          readListQuery(target, {"status", "tenant", "late", "missed", "updated_after"}, page))
+  if (auto bad = readListQuery(target, {"status", "tenant", "late", "missed", "updated_after"},
+                               page, {"status", "tenant"}))
     return call.reply(*bad);
   inv::RequestQuery q;
-  if (auto it = target.query.find("status"); it != target.query.end()) {
-    q.status = inv::parseStatus(it->second);
-    if (!q.status) {
-      std::string known;
-      for (auto s : inv::allStatuses())
-        known += (known.empty() ? "" : ", ") + std::string(inv::name(s));
-      return call.reply(problem(
-          400, "Bad Request", "status: '" + it->second.substr(0, 40) + "' is not one of " + known));
+  // Repeated: any of the values.
+  if (auto it = target.values.find("status"); it != target.values.end())
+    for (const auto& v : it->second) {
+      auto st = inv::parseStatus(v);
+      if (!st) {
+        std::string known;
+        for (auto s : inv::allStatuses())
+          known += (known.empty() ? "" : ", ") + std::string(inv::name(s));
+        return call.reply(problem(400, "Bad Request",
+                                  "status: '" + v.substr(0, 40) + "' is not one of " + known));
+      }
+      q.statuses.push_back(*st);
     }
-  }
-  if (auto it = target.query.find("tenant"); it != target.query.end()) {
-    if (!inv::isSafeName(it->second))
-      return call.reply(
-          problem(400, "Bad Request",
-                  "tenant: a tenant code is 1-63 of letters, digits, '.', '_' and '-'"));
-    q.tenant_code = it->second;
-  }
+  if (auto it = target.values.find("tenant"); it != target.values.end())
+    for (const auto& v : it->second) {
+      if (!inv::isSafeName(v))
+        return call.reply(
+            problem(400, "Bad Request",
+                    "tenant: a tenant code is 1-63 of letters, digits, '.', '_' and '-'"));
+      q.tenant_codes.push_back(v);  // matched whatever its case
+    }
   // late: open and past the due date; missed: ended after it (design.md §13).
   bool late = false, missed = false;
   for (auto [name, into] : {std::pair{"late", &late}, std::pair{"missed", &missed}})
@@ -617,7 +644,9 @@ void Api::listRequests(Call& call) {
   }
   auto res = ok(200, out);
   res.headers["X-Total-Count"] = std::to_string(total);
-  if (!more.empty()) res.headers["Link"] = nextLink(call.request.target, target, more);
+  auto links = pageLinks(call.request.target, target,
+                         more.empty() ? std::nullopt : std::optional<std::string>(more));
+  if (!links.empty()) res.headers["Link"] = links;
   call.reply(std::move(res));
 }
 

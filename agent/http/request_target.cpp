@@ -24,19 +24,25 @@ std::string percentDecode(const std::string& s) {
 
 }  // namespace
 
-std::map<std::string, std::string> parseQuery(const std::string& qs) {
-  std::map<std::string, std::string> out;
+std::map<std::string, std::vector<std::string>> parseQueryAll(const std::string& qs) {
+  std::map<std::string, std::vector<std::string>> out;
   std::size_t i = 0;
   while (i <= qs.size()) {
     auto amp = qs.find('&', i);
     auto kv = qs.substr(i, amp == std::string::npos ? std::string::npos : amp - i);
     auto eq = kv.find('=');
     if (!kv.empty())
-      out[percentDecode(kv.substr(0, eq))] =
-          eq == std::string::npos ? "" : percentDecode(kv.substr(eq + 1));
+      out[percentDecode(kv.substr(0, eq))].push_back(
+          eq == std::string::npos ? "" : percentDecode(kv.substr(eq + 1)));
     if (amp == std::string::npos) break;
     i = amp + 1;
   }
+  return out;
+}
+
+std::map<std::string, std::string> parseQuery(const std::string& qs) {
+  std::map<std::string, std::string> out;
+  for (auto& [name, values] : parseQueryAll(qs)) out[name] = std::move(values.back());
   return out;
 }
 
@@ -52,7 +58,10 @@ RequestTarget parseRequestTarget(const std::string& t) {
     if (slash == std::string::npos) break;
     start = slash + 1;
   }
-  if (q != std::string::npos) out.query = parseQuery(t.substr(q + 1));
+  if (q != std::string::npos) {
+    out.values = parseQueryAll(t.substr(q + 1));
+    for (const auto& [name, values] : out.values) out.query[name] = values.back();
+  }
   return out;
 }
 

@@ -31,28 +31,38 @@ std::string webhookKey(const std::string& secret) {
 }
 
 // What the confirmation letter states, for a request that ended.
-std::optional<inv::OutboxEntry> callbackFor(const inv::RequestRecord& r, const SlaCalendar& sla,
-                                            std::int64_t now, const std::string& publicUrl) {
-  if (!inv::ended(r.status)) return std::nullopt;
-  auto req = json::parse(r.body);
-  if (!req.contains("callback_url")) return std::nullopt;
+namespace {
+
+// A callback of `event` about `r`: everything the confirmation letter states.
+inv::OutboxEntry callbackOf(const inv::RequestRecord& r, const json& req, const std::string& event,
+                            const SlaCalendar& sla, std::int64_t now,
+                            const std::string& publicUrl) {
   auto status = requestStatusJson(r, sla, now / 1000);
-  std::string event(inv::name(r.status));
   json body = {{"type", "request." + event},
                {"request_id", r.id},
                {"letter_number", r.letter_number},
                {"tenant", req["tenant"]},
                {"event", event},
-               {"status", event},
+               {"status", inv::name(r.status)},
+               {"attempt", r.attempt},
                {"received_at", r.received_at},
-               {"completed_at", r.completed_at},
                {"sla", status.value("sla", json::object())},
                {"servers", r.status != inv::Status::failed && r.allocation
                                ? inv::toJson(*r.allocation)["servers"]
                                : json::array()}};
-  if (!r.error.empty()) body["error"] = r.error;
+  for (const char* k : {"completed_at", "ended_at"})
+    if (status.contains(k)) body[k] = status[k];
+  if (event == "release_failed") {
+    body["reason"] = r.release_reason;
+    body["error"] = r.release_error;
+  } else {
+    body["reason"] = r.reason;
+    if (!r.error.empty()) body["error"] = r.error;
+  }
   if (r.status == inv::Status::completed)
     body["letter_url"] = publicUrl + "/v1/requests/" + r.id + "/letter";
+  // Stable per (request, attempt, event): enqueued twice, sent once; its
+  // webhook-id tells a receiver a repeat from news.
   return inv::OutboxEntry{r.id + "-" + event + "-" + std::to_string(r.attempt),
                           r.id,
                           req["callback_url"],
@@ -60,6 +70,25 @@ std::optional<inv::OutboxEntry> callbackFor(const inv::RequestRecord& r, const S
                           event,
                           0,
                           now};
+}
+
+}  // namespace
+
+std::optional<inv::OutboxEntry> callbackFor(const inv::RequestRecord& r, const SlaCalendar& sla,
+                                            std::int64_t now, const std::string& publicUrl) {
+  if (!inv::ended(r.status)) return std::nullopt;
+  auto req = json::parse(r.body);
+  if (!req.contains("callback_url")) return std::nullopt;
+  return callbackOf(r, req, std::string(inv::name(r.status)), sla, now, publicUrl);
+}
+
+std::optional<inv::OutboxEntry> releaseFailedCallbackFor(const inv::RequestRecord& r,
+                                                         const SlaCalendar& sla, std::int64_t now,
+                                                         const std::string& publicUrl) {
+  if (r.release_reason.empty()) return std::nullopt;
+  auto req = json::parse(r.body);
+  if (!req.contains("callback_url")) return std::nullopt;
+  return callbackOf(r, req, "release_failed", sla, now, publicUrl);
 }
 
 // Delivers completion callbacks from the ledger's outbox.
@@ -190,13 +219,15 @@ class Deliverer::Impl {
       return true;
     }
     auto timestamp = std::to_string(cfg_.time->wallMs() / 1000);
+    // A redelivery (<id>~r<n>) is the same message again: the same
+    // webhook-id, so a receiver that has it already can tell.
+    auto messageId = e->delivery_id.substr(0, e->delivery_id.find('~'));
     auto res = post_(
         e->url,
-        {{"webhook-id", e->delivery_id},
+        {{"webhook-id", messageId},
          {"webhook-timestamp", timestamp},
-         {"webhook-signature",
-          "v1," + encoding::base64(encoding::hmacSha256(
-                      key_, e->delivery_id + "." + timestamp + "." + e->body))},
+         {"webhook-signature", "v1," + encoding::base64(encoding::hmacSha256(
+                                           key_, messageId + "." + timestamp + "." + e->body))},
          {"X-Colo-Signature", "sha256=" + encoding::hex(encoding::hmacSha256(secret_, e->body))},
          {"X-Colo-Delivery", e->delivery_id}},
         e->body, std::chrono::seconds(cfg_.callback_timeout_s),

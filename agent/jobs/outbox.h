@@ -24,6 +24,12 @@ namespace colo::agent {
 std::optional<inventory::OutboxEntry> callbackFor(const inventory::RequestRecord& r,
                                                   const SlaCalendar& sla, std::int64_t nowMs,
                                                   const std::string& publicUrl);
+// request.release_failed for a request back from a failed release (it keeps
+// its ending; `reason` and `error` are the release's), once per attempt.
+std::optional<inventory::OutboxEntry> releaseFailedCallbackFor(const inventory::RequestRecord& r,
+                                                               const SlaCalendar& sla,
+                                                               std::int64_t nowMs,
+                                                               const std::string& publicUrl);
 
 // The HMAC key of a callback secret, as Standard Webhooks libraries read it:
 // a "whsec_" secret is the base64-decoded rest, any other its own bytes.

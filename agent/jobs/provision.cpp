@@ -78,9 +78,9 @@ void Provisioner::checkPlan(const inv::Plan& plan, const std::string& tenant) {
 }
 
 ProvisionOutcome Provisioner::fail(const std::string& id, Status from, const std::string& why,
-                                   bool invalidInput) {
+                                   std::string_view reason, bool invalidInput) {
   status_.move(id, from, Status::failed,
-               {ctx_.actor, "nothing reserved, no switch touched", why, ""});
+               {ctx_.actor, "nothing reserved, no switch touched", why, "", std::string(reason)});
   ProvisionOutcome out;
   out.id = id;
   out.failed = true;
@@ -173,7 +173,8 @@ ProvisionOutcome Provisioner::run(const std::string& id) {
     req = inv::parseRequestJson(rec->body);
     inv::checkRequestAgainst(req, inv_);
     if (ctx_.interrupt && ctx_.interrupt())
-      throw std::runtime_error("interrupted by the operator before reserving");
+      throw drivers::DriverError(drivers::DriverErrorKind::interrupted,
+                                 "interrupted by the operator before reserving");
     // Planning, every check and the claims commit with the move to
     // configuring, or not at all.
     ledger_.write([&] {
@@ -184,12 +185,15 @@ ProvisionOutcome Provisioner::run(const std::string& id) {
     });
   } catch (const inv::Error& e) {
     if (e.kind() == inv::ErrorKind::moved) throw;
-    return fail(id, Status::planning, e.what(), e.kind() == inv::ErrorKind::invalid_input);
+    auto reason = e.kind() == inv::ErrorKind::exhausted ? "no_fit"
+                  : e.kind() == inv::ErrorKind::storage ? "internal_error"
+                                                        : "invalid_request";
+    return fail(id, Status::planning, e.what(), reason, e.kind() == inv::ErrorKind::invalid_input);
   } catch (const drivers::DriverError& e) {
-    return fail(id, Status::planning, e.what(),
+    return fail(id, Status::planning, e.what(), reasonOf(e.kind()),
                 e.kind() == drivers::DriverErrorKind::invalid_value);
   } catch (const std::exception& e) {
-    return fail(id, Status::planning, e.what());
+    return fail(id, Status::planning, e.what(), "internal_error");
   }
   claimed->committed(cache_, req.tenant.code);
   return configure(*ledger_.requests().find(id), req, claimed->plan, false);
@@ -235,21 +239,21 @@ ProvisionOutcome Provisioner::configure(const inv::RequestRecord& rec, const inv
           std::string(e.what()) + "; every touched port was restored and the reservation released";
       ledger_.write([&] {
         ledger_.claims().unclaim(rec.id);
-        status_.move(
-            rec.id, Status::configuring, Status::failed,
-            {ctx_.actor, "every touched port restored; reservation released", e.what(), ""});
+        status_.move(rec.id, Status::configuring, Status::failed,
+                     {ctx_.actor, "every touched port restored; reservation released", e.what(), "",
+                      e.reason()});
       });
     } else {
       out.error = std::string(e.what()) + "; the reservation is kept until 'colo release " +
                   rec.id + "' succeeds";
-      status_.move(
-          rec.id, Status::configuring, Status::failed,
-          {ctx_.actor, "some ports could not be restored; reservation kept", e.what(), ""});
+      status_.move(rec.id, Status::configuring, Status::failed,
+                   {ctx_.actor, "some ports could not be restored; reservation kept", e.what(), "",
+                    e.reason()});
     }
     return out;
   }
   status_.move(rec.id, Status::configuring, Status::completed,
-               {ctx_.actor, "ports configured, verified and saved", "", ""});
+               {ctx_.actor, "ports configured, verified and saved", "", "", "completed"});
   return out;
 }
 
@@ -357,9 +361,10 @@ ProvisionOutcome Provisioner::finishRelease(const std::string& id) {
       out.failed = true;
       out.error = e.what();
       out.restored = e.restoredPorts();
+      // The request keeps its ending; the release's failure is recorded
+      // apart, and announced once (request.release_failed).
       status_.move(id, Status::releasing, back,
-                   {ctx_.actor, std::string("release failed, nothing freed: ") + e.what(),
-                    back == Status::failed ? rec->error : "", ""});
+                   {ctx_.actor, "release failed, nothing freed", e.what(), "", e.reason()});
       return out;
     }
   }

@@ -75,7 +75,7 @@ class Provisioner {
   ProvisionOutcome configure(const inventory::RequestRecord& rec, const inventory::Request& req,
                              inventory::Plan plan, bool resumed);
   ProvisionOutcome fail(const std::string& id, inventory::Status from, const std::string& why,
-                        bool invalidInput = false);
+                        std::string_view reason, bool invalidInput = false);
   // Everything about a plan that can be checked before reserving it.
   void checkPlan(const inventory::Plan& plan, const std::string& tenant);
 

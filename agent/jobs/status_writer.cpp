@@ -93,9 +93,21 @@ void StatusWriter::accept(const inv::Request& request, Status initial, const inv
 }
 
 void StatusWriter::move(const std::string& id, Status from, Status to, const inv::StepNote& note) {
+  // Every ending, and every release that failed, says why (kReasons).
+  bool releaseFailed = from == Status::releasing && to != Status::released;
+  inv::StepNote n = note;
+  if ((inv::ended(to) || releaseFailed) && !inv::isReason(n.reason))
+    n.reason = to == Status::completed && !releaseFailed ? "completed"
+               : to == Status::released                  ? "released_by_operator"
+                                                         : "internal_error";
   ledger_.write([&] {
-    ledger_.requests().transition(id, from, to, note);
-    if (inv::ended(to)) announce(id);
+    ledger_.requests().transition(id, from, to, n);
+    // A failed release leaves the request's ending as it was (announced
+    // then): it is announced as what it is, once.
+    if (releaseFailed)
+      announceReleaseFailed(id);
+    else if (inv::ended(to))
+      announce(id);
   });
 }
 
@@ -184,7 +196,8 @@ ReleaseAsked StatusWriter::askRelease(const std::string& id, const inv::StepNote
         // Nothing on any switch: freed at once.
         ledger_.claims().unclaim(id);
         move(id, Status::reserved, Status::released,
-             {note.actor, "units, power, ports and addresses freed", "", ""});
+             {note.actor, "units, power, ports and addresses freed", "", "",
+              "released_by_operator"});
         out.outcome = ReleaseAsked::Outcome::released;
         return;
       case Status::failed:
@@ -287,7 +300,7 @@ ForgetAsked StatusWriter::forgetSwitches(
               : "units, power and addresses freed without touching the switches; ports to "
                 "clean by hand (held until `colo validate --online` finds them unused): " +
                     portList(out.ports),
-          "", ""});
+          "", "", "switches_forgotten"});
     out.outcome = ForgetAsked::Outcome::released;
   });
   return out;
@@ -298,13 +311,30 @@ void StatusWriter::freeAndRelease(const std::string& id, Status from, const std:
     if (!ledger_.requests().find(id))
       throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
     ledger_.claims().unclaim(id);
-    move(id, from, Status::released, {actor, "units, power, ports and addresses freed", "", ""});
+    move(id, from, Status::released,
+         {actor, "units, power, ports and addresses freed", "", "", "released_by_operator"});
   });
 }
 
 void StatusWriter::queueEndingCallbacks() {
+  // A request back from a failed release announced its ending before that
+  // release's attempt (whose number it now has): not again.
   for (const auto& r : ledger_.requests().all())
-    if (inv::ended(r.status)) announce(r);
+    if (inv::ended(r.status) && r.release_reason.empty()) announce(r);
+}
+
+void StatusWriter::announceReleaseFailed(const std::string& id) {
+  auto rec = ledger_.requests().find(id);
+  if (!rec) return;
+  try {
+    if (auto entry = releaseFailedCallbackFor(*rec, sla_, ledger_.nowMs(), publicUrl_))
+      ledger_.outbox().enqueue(*entry);
+  } catch (const std::exception& e) {
+    logEvent({{"level", "error"},
+              {"event", "callback.unbuildable"},
+              {"request_id", id},
+              {"error", e.what()}});
+  }
 }
 
 void StatusWriter::announce(const std::string& id) {

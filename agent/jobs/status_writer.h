@@ -151,6 +151,8 @@ class StatusWriter {
   // Queues the callback of the status `id` ended in, if it asks for one.
   void announce(const std::string& id);
   void announce(const inventory::RequestRecord& request);
+  // Queues request.release_failed for `id`, back from a failed release.
+  void announceReleaseFailed(const std::string& id);
 
   inventory::Ledger& ledger_;
   const SlaCalendar& sla_;

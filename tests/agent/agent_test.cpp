@@ -489,7 +489,10 @@ TEST_CASE("a callback is delivered once, signed, after the receiver was down acr
   CHECK(body["letter_number"] == "027/142/APTIKA/2026");
   CHECK(body["tenant"]["name"] == "Badan Perencanaan");
   CHECK(body["status"] == "completed");
+  CHECK(body["reason"] == "completed");
+  CHECK(body["attempt"] == 1);
   CHECK_FALSE(body["completed_at"].get<std::string>().empty());
+  CHECK(body["ended_at"] == body["completed_at"]);
   CHECK(body["sla"]["due_date"] == colo::test::dueDate(site.received));
   CHECK(body["letter_url"] == "http://127.0.0.1:0/v1/requests/REQ-C/letter");  // public_url unset
   const auto& srv = body["servers"][0];
@@ -524,6 +527,9 @@ TEST_CASE("a callback is delivered once, signed, after the receiver was down acr
   auto released = json::parse(got[1].body);
   CHECK(released["type"] == "request.released");
   CHECK(released["event"] == "released");
+  CHECK(released["reason"] == "released_by_operator");
+  CHECK_FALSE(released.contains("completed_at"));
+  CHECK(released.contains("ended_at"));
   CHECK(got[1].headers.at("webhook-id") == "REQ-C-released-2");
   auto again = site.call("POST", "/v1/requests/REQ-C/redeliver", kTechnician);
   REQUIRE(again.status == 202);
@@ -531,7 +537,9 @@ TEST_CASE("a callback is delivered once, signed, after the receiver was down acr
   got = waitForCallbacks(3);
   REQUIRE(got.size() == 3);
   CHECK(got[2].body == got[1].body);
-  CHECK(got[2].headers.at("webhook-id") == "REQ-C-released-2~r1");
+  // The same message again: the same webhook-id (the delivery has its own id).
+  CHECK(got[2].headers.at("webhook-id") == "REQ-C-released-2");
+  CHECK(got[2].headers.at("x-colo-delivery") == "REQ-C-released-2~r1");
   CHECK(got[2].headers.at("x-colo-signature") ==
         "sha256=" + hmacHex("callback-secret", got[2].body));
 }

@@ -22,12 +22,17 @@ std::string header(const colo::agent::HttpResponse& r, const std::string& name) 
   return it == r.headers.end() ? "" : it->second;
 }
 
-// The target in a Link header's rel="next".
-std::string next(const colo::agent::HttpResponse& r) {
+// The target in a Link header's rel="next" (or `rel`).
+std::string linkTo(const colo::agent::HttpResponse& r, const std::string& rel) {
   auto link = header(r, "Link");
-  if (link.empty()) return "";
-  CHECK(link.substr(link.size() - 13) == ">; rel=\"next\"");
-  return link.substr(1, link.find('>') - 1);
+  auto at = link.find(">; rel=\"" + rel + "\"");
+  if (at == std::string::npos) return "";
+  auto open = link.rfind('<', at);
+  return link.substr(open + 1, at - open - 1);
+}
+
+std::string next(const colo::agent::HttpResponse& r) {
+  return linkTo(r, "next");
 }
 
 std::vector<std::string> ids(const colo::agent::HttpResponse& r) {
@@ -59,9 +64,11 @@ TEST_CASE("listing requests: limit, an opaque cursor in Link, X-Total-Count, eve
   auto second = site.call("GET", next(first), kAdmin);
   CHECK(ids(second) == std::vector<std::string>{"REQ-L2", "REQ-L3", "REQ-L4", "REQ-L5"});
   CHECK(next(second).rfind("/v1/requests?limit=4&cursor=", 0) == 0);
+  CHECK(linkTo(second, "first") == "/v1/requests?limit=4");
   auto last = site.call("GET", next(second), kAdmin);
   CHECK(ids(last) == std::vector<std::string>{"REQ-L6"});
-  CHECK(header(last, "Link").empty());
+  CHECK(next(last).empty());
+  CHECK(header(last, "Link") == "</v1/requests?limit=4>; rel=\"first\"");
   CHECK(header(last, "X-Total-Count") == "9");
   // Default 100; the body is an array of each request's status.
   CHECK(header(all, "Link").empty());
@@ -110,6 +117,23 @@ TEST_CASE("listing requests: filters are checked, unknown parameters are 400") {
         std::string::npos);
   CHECK(ids(site.call("GET", "/v1/requests?tenant=DINKES", kAdmin)) ==
         std::vector<std::string>{"REQ-H1"});
+  // A tenant code matches whatever its case.
+  CHECK(ids(site.call("GET", "/v1/requests?tenant=dinkes", kAdmin)) ==
+        std::vector<std::string>{"REQ-H1"});
+  // Repeated, a filter means any of its values; anything else given twice is a 400.
+  auto both = ids(site.call("GET", "/v1/requests?tenant=dinkes&tenant=Bappeda", kAdmin));
+  CHECK(std::set<std::string>(both.begin(), both.end()) ==
+        std::set<std::string>{"REQ-H1", "REQ-P1"});
+  auto statuses = ids(site.call("GET", "/v1/requests?status=reserved&status=failed", kAdmin));
+  CHECK(std::set<std::string>(statuses.begin(), statuses.end()) ==
+        std::set<std::string>{"REQ-H1", "REQ-P1"});
+  CHECK(ids(site.call("GET", "/v1/requests?status=released&status=failed", kAdmin)) ==
+        std::vector<std::string>{"REQ-H1"});
+  bad("/v1/requests?status=failed&status=bogus", "status: 'bogus' is not one of");
+  bad("/v1/requests?limit=1&limit=2",
+      "query parameter 'limit' is given 2 times; it takes one value (only status, tenant may be "
+      "repeated, meaning any of them)");
+  bad("/v1/racks?limit=1&limit=1", "query parameter 'limit' is given 2 times; it takes one value");
 }
 
 TEST_CASE("listing requests: late=true (open and overdue), missed=true and updated_after",
@@ -186,10 +210,11 @@ TEST_CASE("racks and pools are listed the same way") {
   REQUIRE(racks.status == 200);
   CHECK(json::parse(racks.body).size() == 2);
   CHECK(header(racks, "X-Total-Count") == "3");
+  CHECK(linkTo(racks, "first") == "/v1/racks?limit=2");
   auto rest = site.call("GET", next(racks), kPlanning);
   CHECK(json::parse(rest.body).size() == 1);
   CHECK(json::parse(rest.body)[0]["name"] == "R03");
-  CHECK(header(rest, "Link").empty());
+  CHECK(next(rest).empty());
   auto pools = site.call("GET", "/v1/pools", kPlanning);
   CHECK(json::parse(pools.body).size() == 3);
   CHECK(header(pools, "X-Total-Count") == "3");

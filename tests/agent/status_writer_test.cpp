@@ -9,6 +9,7 @@
 #include "../support/small_site.h"
 #include "../support/temp_dir.h"
 #include "colo/inventory/error.h"
+#include "jobs/outbox.h"
 #include "jobs/status_writer.h"
 
 using namespace colo::inventory;
@@ -245,4 +246,78 @@ TEST_CASE("every ending queues its callback, whichever way the request ends") {
   status.queueEndingCallbacks();
   CHECK(events("REQ-R").size() == 1);
   CHECK(events("REQ-F").size() == 1);
+}
+
+TEST_CASE("a failed release is announced once as release_failed, and the ending stays") {
+  TempDir dir;
+  auto inv = smallInventory();
+  Ledger ledger(colo::test::ledgerState(dir), Ledger::Open::create);
+  StatusWriter status(ledger, calendar(), "http://127.0.0.1:8080");
+  std::unique_ptr<Occupancy> cache;
+  auto body =
+      nlohmann::json::parse(request("REQ-C", {{"c", 1, 100, false, {{"pub-v4"}}}}).canonical);
+  body["callback_url"] = "http://127.0.0.1:9000/cb";
+  status.reserve(inv, parseRequestJson(body.dump()), "t", cache);
+  status.move("REQ-C", Status::reserved, Status::configuring, {"t", "", "", "agent:a#1"});
+  status.move("REQ-C", Status::configuring, Status::completed, {"t", "", "", ""});
+  auto rec = ledger.requests().find("REQ-C");
+  CHECK(rec->reason == "completed");  // filled in when the caller gives none
+  auto bodies = [&] {
+    std::vector<nlohmann::json> out;
+    for (const auto& d : ledger.outbox().deliveries("REQ-C"))
+      out.push_back({{"id", d.delivery_id}, {"event", d.event}});
+    return out;
+  };
+  // Twice released, twice refused by the switch.
+  for (int i = 0; i < 2; ++i) {
+    REQUIRE(status.askRelease("REQ-C", {"t", "release", "", "agent:a#1"}).outcome ==
+            ReleaseAsked::Outcome::releasing);
+    status.move("REQ-C", Status::releasing, Status::completed,
+                {"t", "release failed, nothing freed", "switch a: Connection refused", "",
+                 "switch_unreachable"});
+  }
+  rec = ledger.requests().find("REQ-C");
+  CHECK(rec->status == Status::completed);
+  CHECK(rec->reason == "completed");
+  CHECK(rec->error.empty());
+  CHECK(rec->release_reason == "switch_unreachable");
+  CHECK(rec->release_error == "switch a: Connection refused");
+  auto got = bodies();
+  REQUIRE(got.size() == 3);
+  CHECK(got[0]["event"] == "completed");
+  CHECK(got[1]["event"] == "release_failed");
+  CHECK(got[2]["event"] == "release_failed");
+  CHECK(got[1]["id"] != got[2]["id"]);  // one per release attempt
+  // What the receiver gets: the release's reason and text; the ending as it was.
+  auto entry = colo::agent::releaseFailedCallbackFor(*rec, calendar(), 1795000000000,
+                                                     "http://127.0.0.1:8080");
+  REQUIRE(entry);
+  auto sent = nlohmann::json::parse(entry->body);
+  CHECK(sent["type"] == "request.release_failed");
+  CHECK(sent["status"] == "completed");
+  CHECK(sent["reason"] == "switch_unreachable");
+  CHECK(sent["error"] == "switch a: Connection refused");
+  CHECK(sent["attempt"] == rec->attempt);
+  CHECK(sent.contains("completed_at"));
+  CHECK(sent["ended_at"] == sent["completed_at"]);
+  // A start queues endings again: nothing new (the completion went before
+  // the releases, under an earlier attempt).
+  status.queueEndingCallbacks();
+  CHECK(bodies().size() == 3);
+  // The next release that succeeds clears the release's failure.
+  REQUIRE(status.askRelease("REQ-C", {"t", "release", "", "agent:a#1"}).outcome ==
+          ReleaseAsked::Outcome::releasing);
+  CHECK(ledger.requests().find("REQ-C")->release_reason.empty());
+  status.freeAndRelease("REQ-C", Status::releasing, "t");
+  rec = ledger.requests().find("REQ-C");
+  CHECK(rec->reason == "released_by_operator");
+  CHECK(bodies().back()["event"] == "released");
+  // A released callback: when it ended, no completed_at.
+  auto released =
+      colo::agent::callbackFor(*rec, calendar(), 1795000000000, "http://127.0.0.1:8080");
+  REQUIRE(released);
+  auto j = nlohmann::json::parse(released->body);
+  CHECK(j["reason"] == "released_by_operator");
+  CHECK_FALSE(j.contains("completed_at"));
+  CHECK(j["ended_at"] == rec->updated_at);
 }

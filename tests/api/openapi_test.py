@@ -213,6 +213,9 @@ class ContractTest(unittest.TestCase):
         failed = SITE.wait("REQ-OA-RETRY")
         self.assertEqual(failed["status"], "failed")
         self.assertEqual(failed["attempt"], 1)
+        self.assertEqual(failed["reason"], "no_fit")
+        self.assertNotIn("completed_at", failed)
+        self.assertIn("ended_at", failed)
         path = "/v1/requests/REQ-OA-RETRY/retry"
         call("POST", "/v1/requests/{id}/retry", path, "sikd-bappeda", expect=403)
         _, _, text = call("POST", "/v1/requests/{id}/retry", path, "tech-budi", expect=202)
@@ -370,7 +373,10 @@ class ContractTest(unittest.TestCase):
             if int(hdrs["X-Total-Count"]) > 1:
                 _, hdrs1, _ = call("GET", template, template + "?limit=1", "ops-alice", expect=200)
                 link = hdrs1["Link"]
-                nxt = link[1:link.index(">")]
+                rels = dict((rel, target) for target, rel in
+                            re.findall(r'<([^>]*)>; rel="([a-z]+)"', link))
+                self.assertEqual(rels["first"], template + "?limit=1")
+                nxt = rels["next"]
                 call("GET", template, nxt, "ops-alice", expect=200)
             call("GET", template, template + "?bogus=1", "ops-alice", expect=400)
             call("GET", template, template, None, expect=401)

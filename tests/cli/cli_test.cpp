@@ -11,6 +11,7 @@
 #include "../support/dates.h"
 #include "../support/ledger_state.h"
 #include "../support/process.h"
+#include "colo/inventory/ledger.h"
 
 using colo::test::Child;
 using colo::test::Result;
@@ -122,11 +123,12 @@ TEST_CASE("a mistyped ledger path is an error, and nothing is created") {
   // `colo init` creates it, owner-only, and says so; again, it is a no-op.
   auto r = colo({"--state", typo, "init"});
   CHECK(r.exit_code == 0);
-  CHECK(r.out == "created ledger " + typo + " (schema version 7)\n");
+  const auto version = std::to_string(colo::inventory::Ledger::kSchemaVersion);
+  CHECK(r.out == "created ledger " + typo + " (schema version " + version + ")\n");
   CHECK((std::filesystem::status(typo).permissions() & std::filesystem::perms::others_read) ==
         std::filesystem::perms::none);
   CHECK(colo({"--state", typo, "init"}).out ==
-        "ledger " + typo + " is up to date (schema version 7)\n");
+        "ledger " + typo + " is up to date (schema version " + version + ")\n");
   CHECK(colo({"--state", typo, "racks"}).exit_code == 0);
 }
 
@@ -351,14 +353,17 @@ TEST_CASE("a ledger that is not colo's, or is newer, is refused and left untouch
   std::filesystem::remove(colo.state);
   REQUIRE(colo({"init"}).exit_code == 0);
   REQUIRE(colo({"reserve", request("bappeda-web.json")}).exit_code == 0);
-  REQUIRE(colo::test::run({"/usr/bin/sqlite3", colo.state, "PRAGMA user_version = 8"}, colo.dir)
-              .exit_code == 0);
+  const auto current = colo::inventory::Ledger::kSchemaVersion;
+  const auto newer = std::to_string(current + 1);
+  REQUIRE(
+      colo::test::run({"/usr/bin/sqlite3", colo.state, "PRAGMA user_version = " + newer}, colo.dir)
+          .exit_code == 0);
   auto before = colo.dump();
   r = colo({"release", "REQ-2026-0142"});
   CHECK(r.exit_code == 2);
-  CHECK(r.err == "colo: ledger " + colo.state +
-                     " has schema version 8, newer than this colo understands (7); upgrade colo, "
-                     "do not downgrade the ledger\n");
+  CHECK(r.err == "colo: ledger " + colo.state + " has schema version " + newer +
+                     ", newer than this colo understands (" + std::to_string(current) +
+                     "); upgrade colo, do not downgrade the ledger\n");
   CHECK(colo.dump() == before);
 }
 

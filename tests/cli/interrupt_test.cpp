@@ -38,6 +38,7 @@ void interruptAt(const std::string& sw, const nlohmann::json& fault, int sig,
   CHECK(r.err.find("colo: provision REQ-S interrupted: ") != std::string::npos);
   CHECK(site.status("REQ-S") == "failed");
   CHECK(site.sql("SELECT error FROM requests").find("interrupted") != std::string::npos);
+  CHECK(site.sql("SELECT reason FROM requests") == "interrupted\n");
   CHECK(site.disagreements("REQ-S", beforeA, beforeB) == "");
   // Everything it restored, it names.
   if (site.sql("SELECT count(*) FROM events WHERE kind = 'restore'") != "0\n")

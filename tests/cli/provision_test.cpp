@@ -168,6 +168,7 @@ struct FaultCase {
   std::string name;
   json faults;
   std::string expect;  // in the error message
+  std::string reason;  // the ending's reason code
 };
 
 void checkUntouched(Site& site, const std::string& sw, const json& initial) {
@@ -186,23 +187,31 @@ TEST_CASE("every injected fault leaves the switches as they were and the ledger 
   std::vector<FaultCase> cases = {
       {"refused authentication",
        {{"refuse_auth", true}},
-       "authentication as 'colo' refused by 127.0.0.1:"},
+       "authentication as 'colo' refused by 127.0.0.1:",
+       "switch_auth_failed"},
       {"rejected command",
        {{"reject", {{"match", "switchport access vlan"}, {"times", 1}}}},
-       "switch tor refused 'switchport access vlan 120': % Invalid input detected at '^' marker."},
-      {"dropped session", {{"drop_after_commands", 4}, {"drop_times", 1}}, "closed the connection"},
+       "switch tor refused 'switchport access vlan 120': % Invalid input detected at '^' marker.",
+       "switch_refused"},
+      {"dropped session",
+       {{"drop_after_commands", 4}, {"drop_times", 1}},
+       "closed the connection",
+       "switch_timeout"},
       {"verification mismatch",
        {{"ignore", {{"match", "switchport access vlan"}, {"times", 1}}}},
        "switch tor port GigabitEthernet1/0/1 does not read back as configured: vlan is '', "
-       "expected '120'"},
+       "expected '120'",
+       "verify_failed"},
       {"hang on save",
        {{"hang", {{"match", "write memory"}, {"times", 1}}}},
-       "switch tor: command 'write memory' <- 127.0.0.1:"},
+       "switch tor: command 'write memory' <- 127.0.0.1:",
+       "switch_timeout"},
       // The switch saved but never said so: the restore must save as well,
       // or the startup configuration keeps colo's lines.
       {"save applied but unanswered",
        {{"hang_after", {{"match", "write memory"}, {"times", 1}}}},
-       "switch tor: command 'write memory' <- 127.0.0.1:"},
+       "switch tor: command 'write memory' <- 127.0.0.1:",
+       "switch_timeout"},
   };
   for (const auto& c : cases) {
     INFO(c.name);
@@ -225,6 +234,7 @@ TEST_CASE("every injected fault leaves the switches as they were and the ledger 
                  "(SELECT count(*) FROM address_claims) + (SELECT count(*) FROM power_claims)") ==
         "0\n");
     CHECK(site.sql("SELECT error FROM requests").find(c.expect) != std::string::npos);
+    CHECK(site.sql("SELECT reason FROM requests") == c.reason + "\n");
   }
 }
 
@@ -303,6 +313,7 @@ TEST_CASE("a changed host key is refused before anything is sent") {
                    " has CHANGED") != std::string::npos);
   CHECK(site.sim->state("tor")["sessions"] == 0);
   CHECK(site.sql("SELECT count(*) FROM unit_claims") == "0\n");
+  CHECK(site.sql("SELECT reason FROM requests") == "host_key_unknown\n");
 }
 
 TEST_CASE("injection attempts are refused before any connection") {
@@ -364,6 +375,7 @@ TEST_CASE("secrets come from the environment or 0600 files and never show up") {
   CHECK(r.err.find("credentials 'lab': " + file + " is readable by others; chmod 600 it") !=
         std::string::npos);
   CHECK(site.sim->state("tor")["sessions"] == 0);
+  CHECK(site.sql("SELECT reason FROM requests WHERE id = 'REQ-1'") == "credentials_missing\n");
   chmod(file.c_str(), 0600);
   r = site.colo({"provision", site.request("REQ-2", 1)});
   INFO(r.err);
@@ -435,6 +447,7 @@ TEST_CASE("a port changed between capture and change is left to whoever changed 
           std::string::npos);
     CHECK(r.err.find("INTRUDER") != std::string::npos);
     CHECK(r.err.find("no switch was changed") != std::string::npos);
+    CHECK(site.sql("SELECT reason FROM requests") == "foreign_port\n");
     auto st = site.sim->state("tor");
     CHECK(st["running"][port]["description"] == "INTRUDER");
     CHECK(st["running"][port]["vlan"] == 99);
@@ -558,7 +571,13 @@ TEST_CASE("release --forget-switches frees the rest and holds the ports until th
   withPort("port: 1");
   auto refused = site.colo({"release", "REQ-1"});
   CHECK(refused.exit_code == 1);
-  CHECK(site.sql("SELECT status FROM requests") == "completed\n");
+  // It keeps its ending; the release's failure is recorded apart.
+  CHECK(site.sql("SELECT status, reason, release_reason FROM requests") ==
+        "completed|completed|switch_unreachable\n");
+  CHECK(site.sql("SELECT release_error FROM requests").find("Connection refused") !=
+        std::string::npos);
+  auto shown = json::parse(site.colo({"--json", "request", "REQ-1"}).out);
+  CHECK(shown["release_failed"]["reason"] == "switch_unreachable");
 
   auto noReason = site.colo({"release", "--forget-switches", "REQ-1"});
   CHECK(noReason.exit_code == 2);
@@ -574,7 +593,8 @@ TEST_CASE("release --forget-switches frees the rest and holds the ports until th
   CHECK(r.out.find("released REQ-1 without touching the switches") == 0);
   CHECK(r.out.find("  tor GigabitEthernet1/0/1 (VLAN 120, web0)\n") != std::string::npos);
   CHECK(r.out.find("description unused") != std::string::npos);  // what colo would have sent
-  CHECK(site.sql("SELECT status FROM requests") == "released\n");
+  CHECK(site.sql("SELECT status, reason, release_reason FROM requests") ==
+        "released|switches_forgotten|\n");
   CHECK(site.sql("SELECT switch, port, request_id FROM port_claims") ==
         "tor|GigabitEthernet1/0/1|REQ-1\n");
   CHECK(site.sql("SELECT (SELECT count(*) FROM unit_claims) + (SELECT count(*) FROM "

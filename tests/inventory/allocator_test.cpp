@@ -309,7 +309,9 @@ TEST_CASE("a file that is not a colo ledger is refused and left alone", "[sqlite
   REQUIRE(std::system(cmd.c_str()) == 0);
   CHECK_THROWS_WITH(Ledger(dir.file("newer.db")),
                     "ledger " + dir.file("newer.db") +
-                        " has schema version 99, newer than this colo understands (7); upgrade "
+                        " has schema version 99, newer than this colo understands (" +
+                        std::to_string(Ledger::kSchemaVersion) +
+                        "); upgrade "
                         "colo, do not downgrade the ledger");
   cmd = "sqlite3 " + dir.file("other.db") + " 'CREATE TABLE t(x)'";
   REQUIRE(std::system(cmd.c_str()) == 0);
@@ -364,7 +366,8 @@ TEST_CASE("an older ledger is migrated in place, keeping what it holds", "[sqlit
   CHECK(releasing->owner.empty());
   CHECK(l.jobs().captures("REQ-2026-0142", 0).size() == 1);
   CHECK(std::to_string(l.claims().all().units.size()) + "\n" == unitsBefore);
-  CHECK(colo::test::run({"/usr/bin/sqlite3", db, "PRAGMA user_version"}, dir).out == "7\n");
+  CHECK(colo::test::run({"/usr/bin/sqlite3", db, "PRAGMA user_version"}, dir).out ==
+        std::to_string(Ledger::kSchemaVersion) + "\n");
   // Schema 6 counted what the old ledger held, as the metrics read it.
   auto tallies = l.feed().tallies();
   auto sql = [&](const std::string& q) {
@@ -484,7 +487,9 @@ TEST_CASE("a PostgreSQL database that is not colo's, or is newer, is refused", "
               .exit_code == 0);
   CHECK_THROWS_WITH(Ledger(newer), "ledger " + newer +
                                        " has schema version 99, newer than this colo understands "
-                                       "(7); upgrade colo, do not downgrade the ledger");
+                                       "(" +
+                                       std::to_string(Ledger::kSchemaVersion) +
+                                       "); upgrade colo, do not downgrade the ledger");
 }
 
 TEST_CASE("a password in the URI is refused, and an unreachable server is named", "[postgres]") {

@@ -1,5 +1,7 @@
 #include "colo/inventory/ledger/requests.h"
 
+#include <cctype>
+
 #include <nlohmann/json.hpp>
 
 #include "colo/inventory/error.h"
@@ -13,7 +15,8 @@ using ledger::statusOf;
 namespace {
 constexpr const char* kRequestColumns =
     "id, fingerprint, body, tenant_code, letter_number, status, received_at, created_at, "
-    "updated_at, error, allocation, submitted_by, completed_at, attempt, owner, release_from";
+    "updated_at, error, allocation, submitted_by, completed_at, attempt, owner, release_from, "
+    "reason, release_reason, release_error";
 
 RequestRecord readRequest(Statement& st, const std::string& path) {
   RequestRecord r;
@@ -41,6 +44,9 @@ RequestRecord readRequest(Statement& st, const std::string& path) {
   r.attempt = static_cast<int>(st.integer(13));
   r.owner = st.text(14);
   if (auto from = st.text(15); !from.empty()) r.release_from = statusOf(from, path);
+  r.reason = st.text(16);
+  r.release_reason = st.text(17);
+  r.release_error = st.text(18);
   return r;
 }
 }  // namespace
@@ -58,8 +64,26 @@ struct QuerySql {
 };
 QuerySql querySql(const RequestQuery& q, bool keyset) {
   QuerySql out;
-  if (q.status) out.add("status = ?", {std::string(name(*q.status))});
-  if (!q.tenant_code.empty()) out.add("tenant_code = ?", {q.tenant_code});
+  auto anyOf = [&](const std::string& column, std::vector<std::string> values) {
+    std::string marks;
+    for (std::size_t i = 0; i < values.size(); ++i) marks += i ? ", ?" : "?";
+    out.add(column + " IN (" + marks + ")", std::move(values));
+  };
+  if (!q.statuses.empty()) {
+    std::vector<std::string> names;
+    for (auto s : q.statuses) names.emplace_back(name(s));
+    anyOf("status", std::move(names));
+  }
+  // Tenant codes are ASCII (letters, digits, '.', '_', '-'): upper() is the
+  // same on both backends.
+  if (!q.tenant_codes.empty()) {
+    std::vector<std::string> codes;
+    for (auto c : q.tenant_codes) {
+      for (auto& ch : c) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      codes.push_back(std::move(c));
+    }
+    anyOf("upper(tenant_code)", std::move(codes));
+  }
   if (q.submitted_by) out.add("submitted_by = ?", {*q.submitted_by});
   if (!q.updated_after.empty()) out.add("updated_at > ?", {q.updated_after});
   if (keyset && !q.after_created_at.empty())
@@ -88,8 +112,8 @@ void RequestBook::scan(const RequestQuery& q, const std::function<bool(RequestRe
   auto where = querySql(q, true);
   auto st = c_.sql(
       "SELECT id, '', '', tenant_code, letter_number, status, received_at, created_at, "
-      "updated_at, error, NULL, submitted_by, completed_at, attempt, owner, release_from "
-      "FROM requests" +
+      "updated_at, error, NULL, submitted_by, completed_at, attempt, owner, release_from, "
+      "reason, release_reason, release_error FROM requests" +
       c_.dialect().requestsSummaryIndex + where.where + " ORDER BY created_at, id");
   for (std::size_t i = 0; i < where.params.size(); ++i)
     st.bind(static_cast<int>(i + 1), where.params[i]);
@@ -154,8 +178,18 @@ void RequestBook::transition(std::string_view request_id, Status from, Status to
   std::string holder = inProgress(from) ? c_.fence : std::string();
   auto st = c_.sql(
       "UPDATE requests SET status = ?3, updated_at = ?4, "
-      "error = CASE WHEN ?3 = 'failed' THEN ?5 WHEN ?3 IN ('planning', 'completed', 'released') "
+      // A release that failed leaves the ending as it was (its error and
+      // reason) and records its own failure apart.
+      "error = CASE WHEN ?2 = 'releasing' AND ?3 != 'released' THEN error "
+      "  WHEN ?3 = 'failed' THEN ?5 WHEN ?3 IN ('planning', 'completed', 'released') "
       "  THEN '' ELSE error END, "
+      "reason = CASE WHEN ?2 = 'releasing' AND ?3 != 'released' THEN reason "
+      "  WHEN ?3 IN ('completed', 'failed', 'released') THEN ?8 "
+      "  WHEN ?3 = 'planning' THEN '' ELSE reason END, "
+      "release_reason = CASE WHEN ?2 = 'releasing' AND ?3 != 'released' THEN ?8 "
+      "  WHEN ?3 IN ('planning', 'releasing') THEN '' ELSE release_reason END, "
+      "release_error = CASE WHEN ?2 = 'releasing' AND ?3 != 'released' THEN ?5 "
+      "  WHEN ?3 IN ('planning', 'releasing') THEN '' ELSE release_error END, "
       "completed_at = CASE WHEN ?3 IN ('completed', 'failed') AND ?2 != 'releasing' THEN ?4 "
       "  ELSE completed_at END, "
       "attempt = attempt + CASE WHEN ?3 IN ('planning', 'releasing') THEN 1 ELSE 0 END, "
@@ -169,6 +203,7 @@ void RequestBook::transition(std::string_view request_id, Status from, Status to
                      .bind(5, note.error)
                      .bind(6, note.owner)
                      .bind(7, holder)
+                     .bind(8, note.reason)
                      .run();
   if (changed != 1) {
     auto current = find(request_id);

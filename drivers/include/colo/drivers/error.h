@@ -10,10 +10,12 @@ enum class DriverErrorKind {
   connect,        // TCP connect failed or timed out
   host_key,       // unknown or changed host key
   auth,           // authentication refused
+  credentials,    // a credential colo needs is not set or not readable here (nothing was sent)
   timeout,        // the device did not answer in time
   disconnected,   // the session dropped
   rejected,       // the device refused a command (its own error text is kept)
   verify,         // read-back did not match what was applied
+  foreign_port,   // the port holds what colo did not put there (or changed since its capture)
   invalid_value,  // a template value is unsafe for a switch CLI
   protocol,       // anything else the SSH layer reported
   interrupted,    // the operator interrupted colo (SIGINT/SIGTERM); nothing more was sent

@@ -37,7 +37,7 @@ bool isPostgresUri(std::string_view location);
 
 class Ledger {
  public:
-  static constexpr int kSchemaVersion = 7;  // ledger::kSchemaVersion
+  static constexpr int kSchemaVersion = 8;  // ledger::kSchemaVersion
 
   enum class Open {
     create,      // `colo init` (and the agent): create the file when missing

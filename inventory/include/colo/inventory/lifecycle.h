@@ -63,6 +63,38 @@ inline constexpr Transition kTransitions[] = {
     {Status::releasing, Status::failed, "the same, for a failed request that still held ports"},
 };
 
+// Why a request ended as it did (design.md §7): a stable code for programs,
+// in the status and in every callback, besides the text of `error`. Every
+// ending has one; so does a release that failed (the request keeps its
+// ending, and the release's reason is reported apart).
+struct Reason {
+  std::string_view code;
+  std::string_view means;
+};
+inline constexpr Reason kReasons[] = {
+    {"completed", "every port configured, verified and saved"},
+    {"no_fit", "no rack, feed, port or address left where the request fits"},
+    {"invalid_request", "a value of the request (or what it names) was refused"},
+    {"credentials_missing", "a switch's credentials are not set or not readable where colo runs"},
+    {"host_key_unknown", "a switch's SSH host key is not known, or changed"},
+    {"switch_auth_failed", "a switch refused colo's credentials"},
+    {"switch_unreachable", "a switch did not take the connection"},
+    {"switch_timeout", "a switch stopped answering, or dropped the session"},
+    {"switch_refused", "a switch refused a command"},
+    {"verify_failed", "a port did not read back as configured"},
+    {"foreign_port", "a port holds what colo did not put there, or changed under it"},
+    {"interrupted", "the operator interrupted colo; touched ports were restored"},
+    {"internal_error", "anything else; the text says what"},
+    {"released_by_operator", "released when someone asked"},
+    {"switches_forgotten", "released without touching the switches (ports to clean by hand)"},
+    {"unclassified", "ended before this ledger recorded reasons"},
+};
+constexpr bool isReason(std::string_view code) {
+  for (const auto& r : kReasons)
+    if (r.code == code) return true;
+  return false;
+}
+
 // Statuses a new request may be stored with.
 inline constexpr Status kInitialStatuses[] = {Status::queued, Status::planning};
 

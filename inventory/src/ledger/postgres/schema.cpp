@@ -250,10 +250,21 @@ ALTER TABLE outbox ADD COLUMN claimed_until BIGINT NOT NULL DEFAULT 0;
 )sql");
 }
 
+// 8: why each request ended, and a failed release apart (as SQLite's 8).
+std::string schema8() {
+  return withCollation(R"sql(
+ALTER TABLE requests ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE requests ADD COLUMN release_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE requests ADD COLUMN release_error TEXT NOT NULL DEFAULT '';
+UPDATE requests SET reason = CASE status WHEN 'completed' THEN 'completed'
+  WHEN 'released' THEN 'released_by_operator' WHEN 'failed' THEN 'unclassified' ELSE '' END;
+)sql");
+}
+
 }  // namespace
 
 std::vector<Step> migrations() {
-  return {{6, schema6()}, {7, schema7()}};
+  return {{6, schema6()}, {7, schema7()}, {8, schema8()}};
 }
 
 }  // namespace colo::inventory::ledger::postgres

@@ -338,6 +338,21 @@ ALTER TABLE outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE outbox ADD COLUMN claimed_until INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// 8: why each request ended (inventory/lifecycle.h, kReasons), and a failed
+// release apart from the ending it leaves in place (design.md §7). Endings
+// recorded before are 'unclassified' when they failed.
+const char* const kReasonsMigration = R"sql(
+ALTER TABLE requests ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE requests ADD COLUMN release_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE requests ADD COLUMN release_error TEXT NOT NULL DEFAULT '';
+UPDATE requests SET reason = CASE status WHEN 'completed' THEN 'completed'
+  WHEN 'released' THEN 'released_by_operator' WHEN 'failed' THEN 'unclassified' ELSE '' END;
+DROP INDEX requests_summary;
+CREATE INDEX requests_summary ON requests(created_at, id, status, tenant_code, letter_number,
+  received_at, updated_at, submitted_by, completed_at, attempt, owner, release_from, error,
+  reason, release_reason, release_error);
+)sql";
+
 std::vector<std::string> migrations() {
   std::vector<std::string> out(std::begin(kStaticMigrations), std::end(kStaticMigrations));
   out.push_back(lifecycleMigration());
@@ -345,6 +360,7 @@ std::vector<std::string> migrations() {
   out.push_back(kRequestListMigration);
   out.push_back(kTalliesMigration);
   out.push_back(kSeveralAgentsMigration);
+  out.push_back(kReasonsMigration);
   return out;
 }
 
@@ -573,7 +589,7 @@ class SqliteDb : public Db {
         checkIdentity(now, path_);
         found_ = now.version;
         auto steps = migrations();
-        static_assert(std::size(kStaticMigrations) + 5 == kSchemaVersion);
+        static_assert(std::size(kStaticMigrations) + 6 == kSchemaVersion);
         for (auto v = now.version; v < kSchemaVersion; ++v)
           exec(steps[static_cast<std::size_t>(v)].c_str());
         if (now.version > 0) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "colo/inventory/lifecycle.h"
@@ -37,14 +38,26 @@ struct RequestRecord {
   int attempt = 0;                     // provisioning or release attempts so far
   std::string owner;                   // the process working on it ("" when none)
   std::optional<Status> release_from;  // while releasing: the status to fall back to
+  std::string reason;                  // why it ended (lifecycle.h, kReasons); "" while it has not
+  std::string release_reason;          // why its last release failed ("" when none failed since)
+  std::string release_error;           // that failure, for people
 };
 
 // What a status change records: who, why, and who works on it next.
 struct StepNote {
+  StepNote() = default;
+  StepNote(std::string actor_, std::string detail_, std::string error_, std::string owner_,
+           std::string reason_ = {})
+      : actor(std::move(actor_)),
+        detail(std::move(detail_)),
+        error(std::move(error_)),
+        owner(std::move(owner_)),
+        reason(std::move(reason_)) {}
   std::string actor;   // "cli:alice", "agent:worker-1"
   std::string detail;  // for the step log
-  std::string error;   // the reason, when the request fails
+  std::string error;   // what went wrong, for people: a failure, or a failed release
   std::string owner;   // the job's owner in the new status (only while in progress)
+  std::string reason;  // why it ended, or why its release failed (lifecycle.h, kReasons)
 };
 
 struct LedgerEvent {
@@ -58,8 +71,8 @@ struct LedgerEvent {
 
 // Which requests a listing wants, and where it goes on from.
 struct RequestQuery {
-  std::optional<Status> status;
-  std::string tenant_code;                  // "" for any
+  std::vector<Status> statuses;             // any of these; empty for any
+  std::vector<std::string> tenant_codes;    // any of these, compared case-insensitively; empty: any
   std::optional<std::string> submitted_by;  // a requester: its own only
   std::string updated_after;                // UTC as the ledger writes it; "" for any
   // Keyset: only requests after this one in the order they came into the
