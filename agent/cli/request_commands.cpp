@@ -377,8 +377,9 @@ int cmdLetter(CommandContext& s, const std::string& id, const std::string& out) 
   if (!f)
     throw inv::Error(inv::ErrorKind::storage, "cannot write " + out + ": " + std::strerror(errno));
   std::cerr << "letter for " << id << " written to " << out
-            << " (print it on A4, or: chromium --headless --print-to-pdf=" << id << ".pdf " << out
-            << ")\n";
+            << " (print it on A4 without the browser's headers and footers, or: chromium "
+               "--headless --no-pdf-header-footer --print-to-pdf="
+            << id << ".pdf " << out << ")\n";
   return 0;
 }
 

@@ -167,7 +167,9 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
     YamlFields lf(l, path, errs, "letter");
     for (auto [key, into] :
          {std::pair{"government", &c.letter.government}, std::pair{"office", &c.letter.office},
-          std::pair{"address", &c.letter.address}, std::pair{"contact", &c.letter.contact},
+          std::pair{"address", &c.letter.address}, std::pair{"phone", &c.letter.phone},
+          std::pair{"email", &c.letter.email}, std::pair{"web", &c.letter.web},
+          std::pair{"contact", &c.letter.contact},
           std::pair{"city", &c.letter.city},
           std::pair{"signatory_title", &c.letter.signatory_title},
           std::pair{"signatory_name", &c.letter.signatory_name},
@@ -181,6 +183,19 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
                    std::string("letter: '") + key + "' must be one line of at most 200 characters");
         *into = *v;
       }
+    if (auto t = lf.strings("tembusan", false)) {
+      bool ok = t->size() <= 10;
+      for (const auto& v : *t)
+        ok = ok && !v.empty() && v.size() <= 200 &&
+             std::none_of(v.begin(), v.end(),
+                          [](unsigned char ch) { return ch < 0x20 || ch == 0x7f; });
+      if (ok)
+        c.letter.tembusan = *t;
+      else
+        lf.error(lf.where("tembusan"),
+                 "letter: 'tembusan' must be a list of at most 10 lines of at most 200 "
+                 "characters (who receives a copy)");
+    }
     if (c.letter.number_pattern.find("{seq}") == std::string::npos)
       lf.error(lf.where("number_pattern"),
                "letter: 'number_pattern' must contain {seq} (the letter's number in its year)");

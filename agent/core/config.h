@@ -23,8 +23,16 @@ namespace colo::agent {
 struct LetterConfig {
   std::string government = "PEMERINTAH PROVINSI KALIMANTAN BARAT";
   std::string office = "DINAS KOMUNIKASI DAN INFORMATIKA";
-  std::string address = "Pontianak, Kalimantan Barat";
-  std::string contact;  // telephone, e-mail, website: one line, optional
+  // The office's service card (its address, telephone, e-mail and web).
+  std::string address =
+      "Jl. Ahmad Yani, Gedung Pelayanan Terpadu Lantai 6, Komplek Kantor Gubernur Kalimantan "
+      "Barat, Pontianak 78124";
+  std::string phone = "(0561) 8173627";
+  std::string email = "diskominfo@kalbarprov.go.id";
+  std::string web = "diskominfo.kalbarprov.go.id";
+  std::string contact;  // anything else for the letterhead: one line, optional
+  // Copies to (Tembusan), one line each, at most 10; none: no Tembusan.
+  std::vector<std::string> tembusan;
   std::string city = "Pontianak";
   std::string signatory_title = "Kepala Dinas Komunikasi dan Informatika Provinsi Kalimantan Barat";
   std::string signatory_name;  // empty: a dotted line to sign and write on

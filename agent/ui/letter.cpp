@@ -39,6 +39,28 @@ std::optional<std::int64_t> epochOf(const std::string& ts) {
   return std::nullopt;
 }
 
+// The letterhead's second line: "Telepon ... · Pos-el ... · Laman ...".
+std::string contactLine(const LetterConfig& c) {
+  std::string out;
+  auto add = [&](const char* label, const std::string& v) {
+    if (v.empty()) return;
+    out += (out.empty() ? "" : " &middot; ") + std::string(label) + h(v);
+  };
+  add("Telepon ", c.phone);
+  add("Pos-el ", c.email);
+  add("Laman ", c.web);
+  add("", c.contact);
+  return out;
+}
+
+// Copies to (Tembusan Yth.), numbered; nothing when there are none.
+std::string tembusan(const LetterConfig& c) {
+  if (c.tembusan.empty()) return "";
+  std::string out = "<div class=\"tembusan\">Tembusan Yth.:<ol>";
+  for (const auto& t : c.tembusan) out += "<li>" + h(t) + "</li>";
+  return out + "</ol></div>\n";
+}
+
 }  // namespace
 
 std::string letterNumber(const std::string& pattern, int seq, int year) {
@@ -141,6 +163,8 @@ table.alloc th { background: #eee; }
 .sign .space { height: 56px; }
 .blank { display: inline-block; min-width: 55mm; border-bottom: 1px dotted #000; }
 .blank.short { min-width: 40mm; }
+.tembusan { margin-top: 14px; font-size: 10pt; }
+.tembusan ol { margin: 2px 0 0 0; padding-left: 18px; }
 @media screen { body { max-width: 170mm; margin: 10mm auto; } }
 </style>
 </head>
@@ -151,8 +175,9 @@ table.alloc th { background: #eee; }
 <div class="office">)" +
          h(c.office) + R"(</div>
 <div class="addr">)" +
-         h(c.address) + (c.contact.empty() ? "" : " &middot; " + h(c.contact)) +
-         R"(</div>
+         h(c.address) + R"(</div>
+<div class="addr">)" +
+         contactLine(c) + R"(</div>
 </div>
 <div class="meta">
 <table>
@@ -190,7 +215,8 @@ table.alloc th { background: #eee; }
 <div>)" + nip +
          R"(</div>
 </div>
-</body>
+)" + tembusan(c) +
+         R"(</body>
 </html>
 )";
 }

@@ -161,7 +161,10 @@ struct Site {
 
 TEST_CASE("the whole path: POST, provisioned in the background, status with SLA, release",
           "[dates]") {
-  Site site;
+  // Copies to two offices: still one A4 page.
+  Site site(json::object(), 5,
+            "letter: {tembusan: [Gubernur Kalimantan Barat (sebagai laporan), Sekretaris Daerah "
+            "Provinsi Kalimantan Barat]}\n");
   auto r = site.call("POST", "/v1/requests", kRequester, site.request("REQ-1"));
   REQUIRE(r.status == 202);
   CHECK(r.j()["status"] == "queued");
@@ -195,7 +198,14 @@ TEST_CASE("the whole path: POST, provisioned in the background, status with SLA,
         std::string("450 W<br>A, B (redundan)"),
         std::string("tor port GigabitEthernet1/0/1, VLAN 120"),
         std::string("<span class=\"ip\">192.0.2.2/24</span> gateway 192.0.2.1"),
-        std::string("@page { size: A4;")}) {
+        std::string("@page { size: A4;"),
+        // The office's service card, as the config's defaults carry it.
+        std::string("Jl. Ahmad Yani, Gedung Pelayanan Terpadu Lantai 6, Komplek Kantor Gubernur "
+                    "Kalimantan Barat, Pontianak 78124"),
+        std::string("Telepon (0561) 8173627 &middot; Pos-el diskominfo@kalbarprov.go.id &middot; "
+                    "Laman diskominfo.kalbarprov.go.id"),
+        std::string("Tembusan Yth.:<ol><li>Gubernur Kalimantan Barat (sebagai laporan)</li><li>"
+                    "Sekretaris Daerah Provinsi Kalimantan Barat</li></ol>")}) {
     INFO(fact);
     CHECK(letter.body.find(fact) != std::string::npos);
   }

@@ -794,6 +794,11 @@ TEST_CASE("letter: only for a completed request, and the letter section of the c
   CHECK(r.err.find(":2:19: letter: 'number_pattern' must contain {seq}") != std::string::npos);
   CHECK(r.err.find(":3:9: letter: field 'city' holds U+000A (a control character); write it as "
                    "plain text") != std::string::npos);
+  cfg = colo.dir.write("copies.yaml", "letter:\n  tembusan: [\"\"]\n");
+  r = colo({"--config", cfg, "racks"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find(":2:13: letter: 'tembusan' must be a list of at most 10 lines") !=
+        std::string::npos);
 
   // A credential set named by a list: refused at its line (yaml-cpp's own
   // exception used to leave the loader).

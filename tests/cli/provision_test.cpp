@@ -560,6 +560,11 @@ TEST_CASE("release --forget-switches frees the rest and holds the ports until th
   Site site(Switches{
       simSwitch("tor", "cisco_ios", "GigabitEthernet1/0/1-8", {{"enable_password", "en-pw"}})});
   REQUIRE(site.colo({"provision", site.request("REQ-1", 1)}).exit_code == 0);
+  // Its letter, and how to print it without the browser's own header and footer.
+  auto letter = site.colo({"letter", "REQ-1", "-o", site.dir.file("letter.html")});
+  CHECK(letter.exit_code == 0);
+  CHECK(letter.err.find("chromium --headless --no-pdf-header-footer --print-to-pdf=REQ-1.pdf ") !=
+        std::string::npos);
   const std::string simPort = "port: " + std::to_string(site.sim->port("tor"));
   auto inventoryText = colo::test::Child::slurp(site.inventory);
   auto withPort = [&](const std::string& port) {
