@@ -170,6 +170,7 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   ctx.now = [&] { return config.time->wallMs() / 1000; };
   ctx.wakeWorkers = [&] { workers.wake(); };
   ctx.callbackQueued = [&] { deliverer.wake(); };
+  ctx.redelivered = [&](const std::string& url) { deliverer.redelivered(url); };
   LedgerMetrics ledgerMetrics(inventory, sla);
   ctx.metrics = [&] {
     std::string out;

@@ -318,6 +318,33 @@ std::shared_ptr<const inv::Occupancy> occupancyFor(const ApiContext& ctx,
 
 namespace {
 
+// A small JSON object body (at most 4 KiB) with only the `fields` given,
+// each of its type: why not, or nullopt with it in `out`.
+std::optional<std::string> smallBody(
+    const std::string& text, const std::string& what,
+    const std::vector<std::pair<std::string, nlohmann::json::value_t>>& fields,
+    nlohmann::json& out) {
+  try {
+    if (text.size() > 4096) return "the body of " + what + " is over 4096 bytes";
+    out = inv::parseJsonText(text);
+  } catch (const std::exception& e) {
+    return "the body is not " + what + ": " + e.what();
+  }
+  if (!out.is_object()) return "the body of " + what + " must be a JSON object";
+  std::string known;
+  for (const auto& [name, type] : fields) known += (known.empty() ? "" : ", ") + name;
+  for (auto it = out.begin(); it != out.end(); ++it) {
+    auto f = std::find_if(fields.begin(), fields.end(),
+                          [&](const auto& field) { return field.first == it.key(); });
+    if (f == fields.end())
+      return "unknown field '" + it.key().substr(0, 60) + "' (known: " + known + ")";
+    if (it.value().type() != f->second)
+      return f->first + (f->second == nlohmann::json::value_t::boolean ? " must be true or false"
+                                                                       : " must be a string");
+  }
+  return std::nullopt;
+}
+
 // Whether the body is JSON (or empty): anything else is 415.
 bool jsonBody(const HttpRequest& req) {
   if (req.body.empty()) return true;
@@ -679,22 +706,11 @@ void Api::releaseRequest(Call& call) {
   // A body, if any: {"forget_switches": true, "reason": "..."} (admin).
   if (!call.request.body.empty()) {
     nlohmann::json body;
-    std::string bad;
-    try {
-      if (call.request.body.size() > 4096) throw std::length_error("over 4096 bytes");
-      body = inv::parseJsonText(call.request.body);
-      if (!body.is_object()) bad = "the body must be a JSON object";
-      for (auto it = body.begin(); bad.empty() && it != body.end(); ++it)
-        if (it.key() != "forget_switches" && it.key() != "reason")
-          bad = "unknown field '" + it.key().substr(0, 60) + "' (known: forget_switches, reason)";
-      if (bad.empty() && body.contains("forget_switches") && !body["forget_switches"].is_boolean())
-        bad = "forget_switches must be true or false";
-      if (bad.empty() && body.contains("reason") && !body["reason"].is_string())
-        bad = "reason must be a string";
-    } catch (const std::exception& e) {
-      bad = std::string("the body is not a release: ") + e.what();
-    }
-    if (!bad.empty()) return call.reply(problem(400, "Bad Request", bad));
+    if (auto bad = smallBody(call.request.body, "a release",
+                             {{"forget_switches", nlohmann::json::value_t::boolean},
+                              {"reason", nlohmann::json::value_t::string}},
+                             body))
+      return call.reply(problem(400, "Bad Request", *bad));
     bool forget = body.value("forget_switches", false);
     std::string reason = body.value("reason", std::string());
     if (!forget && !reason.empty())
@@ -773,18 +789,31 @@ void Api::retryRequest(Call& call) {
 
 void Api::redeliver(Call& call) {
   const auto& id = call.param;
+  // A body, if any: {"delivery_id": "..."}, one of the request's
+  // deliveries (its last when none is named).
+  nlohmann::json body = nlohmann::json::object();
+  if (!call.request.body.empty())
+    if (auto bad = smallBody(call.request.body, "a redelivery",
+                             {{"delivery_id", nlohmann::json::value_t::string}}, body))
+      return call.reply(problem(400, "Bad Request", *bad));
+  std::string which = body.value("delivery_id", std::string());
   std::optional<inv::CallbackDelivery> d;
   {
     std::lock_guard lock(*ctx_.ledgerMutex);
     if (!ctx_.ledger->requests().find(id))
       return call.reply(problem(404, "Not Found", "request " + id + " does not exist"));
-    d = ctx_.ledger->outbox().redeliver(id);
+    d = ctx_.ledger->outbox().redeliver(id, which);
   }
+  if (!d && !which.empty())
+    return call.reply(problem(404, "Not Found",
+                              "request " + id + " has no delivery " + which.substr(0, 100) +
+                                  " (its deliveries are in GET /v1/requests/" + id + ")"));
   if (!d)
     return call.reply(problem(409, "Conflict",
                               "request " + id +
                                   " has no callback to deliver again: it has not ended, or it "
                                   "names no callback_url"));
+  if (ctx_.redelivered) ctx_.redelivered(d->url);
   logEvent({{"level", "info"},
             {"event", "callback.redeliver"},
             {"request_id", id},

@@ -28,6 +28,8 @@ struct ApiContext {
   std::function<std::int64_t()> now;     // epoch seconds
   std::function<void()> wakeWorkers;     // a request was queued or released
   std::function<void()> callbackQueued;  // a delivery was queued
+  // A delivery to `url` was asked for again: its receiver's backoff ends.
+  std::function<void(const std::string& url)> redelivered;
   std::function<std::string()> metrics;  // Prometheus text
   // What /readyz checks, each true when it holds (none: ready).
   struct Readiness {

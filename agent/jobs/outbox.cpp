@@ -108,6 +108,17 @@ class Deliverer::Impl {
     }
     cv_.notify_all();
   }
+  void redelivered(const std::string& url) {
+    {
+      std::lock_guard lock(m_);
+      if (auto it = receivers_.find(receiverOf(url)); it != receivers_.end()) {
+        it->second.failures = 0;
+        it->second.pausedUntil = 0;
+      }
+      woken_ = true;
+    }
+    cv_.notify_all();
+  }
   // Deliveries in flight give up within about 50 ms; they are tried again
   // after the next start.
   void stop() {
@@ -228,7 +239,9 @@ class Deliverer::Impl {
          {"webhook-timestamp", timestamp},
          {"webhook-signature", "v1," + encoding::base64(encoding::hmacSha256(
                                            key_, messageId + "." + timestamp + "." + e->body))},
-         {"X-Colo-Signature", "sha256=" + encoding::hex(encoding::hmacSha256(secret_, e->body))},
+         // The same key as webhook-signature's (the secret's bytes; a
+         // whsec_ secret's decoded ones), as the README says.
+         {"X-Colo-Signature", "sha256=" + encoding::hex(encoding::hmacSha256(key_, e->body))},
          {"X-Colo-Delivery", e->delivery_id}},
         e->body, std::chrono::seconds(cfg_.callback_timeout_s),
         [this] { return stopping_.load(); });
@@ -320,6 +333,10 @@ Deliverer::~Deliverer() = default;
 void Deliverer::start() {
   impl_->start();
 }
+void Deliverer::redelivered(const std::string& url) {
+  impl_->redelivered(url);
+}
+
 void Deliverer::wake() {
   impl_->wake();
 }

@@ -60,6 +60,9 @@ class Deliverer {
   ~Deliverer();
   void start();
   void wake();  // a callback was queued
+  // A delivery to `url` was asked for again: its receiver's backoff ends
+  // (an operator says it is back), and the senders look at once.
+  void redelivered(const std::string& url);
   void stop();
 
  private:

@@ -368,10 +368,25 @@ TEST_CASE("a technician asks for a callback again: a new delivery of the last ev
 
   site.ledger->outbox().enqueue(
       {"REQ-H1-failed-1", "REQ-H1", "http://127.0.0.1:9/cb", "{\"a\":1}", "failed", 0, 0});
-  // Still being tried: that delivery is the answer, nothing more is queued.
+  // Still being tried, backing off for ten minutes: that delivery, due now,
+  // its backoff from the start; nothing more is queued.
+  site.ledger->outbox().result("REQ-H1-failed-1", false, "HTTP 500", site.now * 1000 + 600000,
+                               false, 500);
   auto pending = redeliver("REQ-H1", kTech);
   CHECK(pending.status == 202);
-  CHECK(json::parse(pending.body)["delivery_id"] == "REQ-H1-failed-1");
+  auto p = json::parse(pending.body);
+  CHECK(p["delivery_id"] == "REQ-H1-failed-1");
+  CHECK(p["attempts"] == 0);
+  CHECK(p["next_attempt_at"] == "2026-11-18T11:06:40Z");
+  // A body names the delivery; anything else in it is a 400.
+  auto named = [&](const std::string& body) {
+    return site.call("POST", "/v1/requests/REQ-H1/redeliver", kTech, body);
+  };
+  CHECK(named(R"({"delivery_id": "REQ-H1-failed-1"})").status == 202);
+  CHECK(named(R"({"delivery_id": "REQ-X-failed-1"})").status == 404);
+  CHECK(named(R"({"delivery": "REQ-H1-failed-1"})").status == 400);
+  CHECK(named(R"({"delivery_id": 1})").status == 400);
+  CHECK(named(R"({"delivery_id": "a", "delivery_id": "b"})").status == 400);
   site.ledger->outbox().result("REQ-H1-failed-1", false, "HTTP 500", 0, true, 500);  // given up
   auto again = redeliver("REQ-H1", kTech);
   CHECK(again.status == 202);
@@ -384,8 +399,13 @@ TEST_CASE("a technician asks for a callback again: a new delivery of the last ev
   CHECK(redeliver("REQ-H1", kTech).body == again.body);   // asked twice: queued once
   site.ledger->outbox().result("REQ-H1-failed-1~r1", true, "", 0, false, 200);
   CHECK(json::parse(redeliver("REQ-H1", kAdmin).body)["delivery_id"] == "REQ-H1-failed-1~r2");
+  // Any delivery, not only the last: the first one again is ~r3.
+  auto first = named(R"({"delivery_id": "REQ-H1-failed-1"})");
+  CHECK(first.status == 202);
+  CHECK(json::parse(first.body)["delivery_id"] == "REQ-H1-failed-1~r3");
+  site.ledger->outbox().result("REQ-H1-failed-1~r3", true, "", 0, false, 200);
   auto all = json::parse(site.call("GET", "/v1/requests/REQ-H1", kHealth).body)["deliveries"];
-  REQUIRE(all.size() == 3);
+  REQUIRE(all.size() == 4);
   CHECK(all[1]["state"] == "delivered");
   CHECK(all[2]["state"] == "pending");
   // The same body and URL as the original.

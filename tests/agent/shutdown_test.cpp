@@ -113,6 +113,16 @@ TEST_CASE("callbacks are signed the Standard Webhooks way, with a whsec_ secret"
   HMAC(EVP_sha256(), key, sizeof key, reinterpret_cast<const unsigned char*>(signed_.data()),
        signed_.size(), mac, &len);
   CHECK(cb.headers.at("webhook-signature") == "v1," + base64(mac, static_cast<int>(len)));
+  // The legacy signature uses the same key bytes (not the whsec_ text).
+  HMAC(EVP_sha256(), key, sizeof key, reinterpret_cast<const unsigned char*>(cb.body.data()),
+       cb.body.size(), mac, &len);
+  std::string hex;
+  for (unsigned int i = 0; i < len; ++i) {
+    char two[3];
+    std::snprintf(two, sizeof two, "%02x", mac[i]);
+    hex += two;
+  }
+  CHECK(cb.headers.at("x-colo-signature") == "sha256=" + hex);
   // The same event delivered again keeps its id: a receiver deduplicates on it.
   CHECK(id == "REQ-W-completed-1");
   setenv("COLO_TEST_CB_SECRET", "callback-secret", 1);

@@ -314,7 +314,7 @@ TEST_CASE("a receiver that never answers holds two delivery slots, and delays no
   config.callback_timeout_s = 3;
   std::mutex m;
   std::condition_variable cv;
-  bool released = false, otherDelivered = false;
+  bool released = false, otherDelivered = false, answering = false;
   int hung = 0, mostHung = 0, postsToHung = 0;
   colo::agent::Deliverer deliverer(
       config, "secret",
@@ -326,6 +326,7 @@ TEST_CASE("a receiver that never answers holds two delivery slots, and delays no
           cv.notify_all();
           return colo::agent::Deliverer::PostResult{204, ""};
         }
+        if (answering) return colo::agent::Deliverer::PostResult{204, ""};
         ++postsToHung;
         mostHung = std::max(mostHung, ++hung);
         cv.notify_all();
@@ -361,7 +362,18 @@ TEST_CASE("a receiver that never answers holds two delivery slots, and delays no
     return n;
   };
   REQUIRE(eventually([&] { return attempted() == 2; }));
-  deliverer.stop();
   CHECK(postsToHung == 2);
   CHECK(!ledger.outbox().deliveries("REQ-H24").at(0).delivered_at.empty());
+  // The receiver is back and a technician asks for one again: its backoff
+  // ends at once (the clock still stands), and it is delivered.
+  {
+    std::lock_guard lock(m);
+    answering = true;
+  }
+  auto again = ledger.outbox().redeliver("REQ-H5");
+  REQUIRE(again);
+  deliverer.redelivered(again->url);
+  REQUIRE(
+      eventually([&] { return !ledger.outbox().deliveries("REQ-H5").at(0).delivered_at.empty(); }));
+  deliverer.stop();
 }

@@ -130,18 +130,32 @@ std::vector<CallbackDelivery> Outbox::deliveries(std::string_view request_id) {
   return out;
 }
 
-std::optional<CallbackDelivery> Outbox::redeliver(std::string_view request_id) {
+std::optional<CallbackDelivery> Outbox::redeliver(std::string_view request_id,
+                                                  std::string_view deliveryId) {
   std::optional<CallbackDelivery> out;
   c_.write([&] {
+    out.reset();  // PostgreSQL may run this again
     auto all = deliveries(request_id);
     if (all.empty()) return;
-    const auto& last = all.back();
-    if (last.delivered_at.empty() && !last.given_up) {
-      out = last;
+    auto which = std::find_if(all.begin(), all.end(), [&](const CallbackDelivery& d) {
+      return d.delivery_id == deliveryId;
+    });
+    if (deliveryId.empty()) which = all.end() - 1;
+    if (which == all.end()) return;
+    if (which->delivered_at.empty() && !which->given_up) {
+      // Still being tried: due now, its backoff from the start.
+      c_.sql(
+            "UPDATE outbox SET next_attempt_at = CAST(?2 AS BIGINT), attempts = 0 "
+            "WHERE delivery_id = ?1")
+          .bind(1, which->delivery_id)
+          .bind(2, c_.clock())
+          .run();
+      for (auto& d : deliveries(request_id))
+        if (d.delivery_id == which->delivery_id) out = d;
       return;
     }
     // The original's id, then ~r1, ~r2, ... ('~' is in no request id).
-    std::string original = last.delivery_id.substr(0, last.delivery_id.find('~'));
+    std::string original = which->delivery_id.substr(0, which->delivery_id.find('~'));
     std::size_t n = 1;
     for (const auto& d : all)
       if (d.delivery_id.rfind(original + "~r", 0) == 0) ++n;
@@ -151,7 +165,7 @@ std::optional<CallbackDelivery> Outbox::redeliver(std::string_view request_id) {
           "WHERE delivery_id = ?3")
         .bind(1, original + "~r" + std::to_string(n))
         .bind(2, c_.clock())
-        .bind(3, last.delivery_id)
+        .bind(3, which->delivery_id)
         .run();
     out = deliveries(request_id).back();
   });

@@ -70,11 +70,14 @@ class Outbox {
   std::optional<std::int64_t> nextDue();
   // Every delivery of a request's callbacks, oldest first.
   std::vector<CallbackDelivery> deliveries(std::string_view request_id);
-  // Queues the request's last callback again, as a new delivery (its own
-  // id, `<original id>~r<n>`, the same body and URL) due at once: nullopt when
-  // the request has had no callback. While the last one is still being
-  // tried, that one is returned and nothing is queued.
-  std::optional<CallbackDelivery> redeliver(std::string_view request_id);
+  // Sends one of the request's callbacks again, at once: `deliveryId` (the
+  // last one when empty). Delivered or given up, it is queued as a new
+  // delivery (its own id, `<original id>~r<n>`, the same body and URL) due
+  // now; still being tried, it is made due now with its backoff reset (its
+  // attempts count from 0 again). nullopt when the request has no such
+  // callback.
+  std::optional<CallbackDelivery> redeliver(std::string_view request_id,
+                                            std::string_view deliveryId = {});
 
  private:
   std::vector<OutboxEntry> takeWhere(std::int64_t now, int limit, std::string_view sender,
