@@ -133,8 +133,14 @@ int cmdRacks(CommandContext& s) {
 int cmdRack(CommandContext& s, const std::string& name, bool svg) {
   const auto& occ = s.occupancy();
   const inv::Rack* rack = occ.inventory().rack(name);
-  if (!rack)
-    throw inv::Error(inv::ErrorKind::not_found, "no rack named '" + name + "' in the inventory");
+  if (!rack) {
+    std::vector<std::string> names;
+    for (const auto& r : occ.inventory().racks) names.push_back(r.name);
+    auto meant = inv::closestName(name, names);
+    throw inv::Error(inv::ErrorKind::not_found,
+                     "no rack named '" + name + "' in the inventory" +
+                         (meant.empty() ? std::string() : " (did you mean '" + meant + "'?)"));
+  }
   auto r = occ.rackIndex(*rack);
   if (svg) {
     std::cout << elevationSvg(occ, r);
@@ -197,8 +203,14 @@ int cmdPool(CommandContext& s, const std::string& name) {
   const auto& pools = occ.inventory().pools;
   auto it = std::find_if(pools.begin(), pools.end(),
                          [&](const inv::IpPool& p) { return p.name == name; });
-  if (it == pools.end())
-    throw inv::Error(inv::ErrorKind::not_found, "no pool named '" + name + "' in the inventory");
+  if (it == pools.end()) {
+    std::vector<std::string> names;
+    for (const auto& pool : pools) names.push_back(pool.name);
+    auto meant = inv::closestName(name, names);
+    throw inv::Error(inv::ErrorKind::not_found,
+                     "no pool named '" + name + "' in the inventory" +
+                         (meant.empty() ? std::string() : " (did you mean '" + meant + "'?)"));
+  }
   auto p = static_cast<std::size_t>(it - pools.begin());
   const auto& pool = *it;
   auto usage = inv::poolUsage(occ)[p];
@@ -211,13 +223,7 @@ int cmdPool(CommandContext& s, const std::string& name) {
             [](const auto& a, const auto& b) { return a.address.value < b.address.value; });
   auto addr = [&](inv::u128 v) { return inv::IpAddress{v, pool.prefix.network.v6}.str(); };
   if (s.options().json) {
-    json j = poolJson(usage);
-    j["free_ranges"] = json::array();
-    for (std::size_t i = 0; i < std::min(free.size(), kRanges); ++i)
-      j["free_ranges"].push_back({{"first", addr(free[i].first)},
-                                  {"last", addr(free[i].second)},
-                                  {"size", countJson(free[i].second - free[i].first + 1)}});
-    j["free_ranges_truncated"] = free.size() > kRanges;
+    json j = poolDetailJson(occ, p, kRanges);
     j["held_by"] = json::array();
     for (const auto& a : held)
       j["held_by"].push_back(

@@ -87,6 +87,20 @@ json poolJson(const inv::PoolUsage& p) {
           {"next_free", p.next_free ? json(p.next_free->str()) : json(nullptr)}};
 }
 
+json poolDetailJson(const inv::Occupancy& occ, std::size_t p, std::size_t maxRanges) {
+  const auto& pool = occ.inventory().pools[p];
+  json j = poolJson(inv::poolUsage(occ)[p]);
+  auto free = occ.addressesTaken(p).gaps(pool.firstUsable(), pool.lastUsable(), maxRanges + 1);
+  auto addr = [&](inv::u128 v) { return inv::IpAddress{v, pool.prefix.network.v6}.str(); };
+  j["free_ranges"] = json::array();
+  for (std::size_t i = 0; i < std::min(free.size(), maxRanges); ++i)
+    j["free_ranges"].push_back({{"first", addr(free[i].first)},
+                                {"last", addr(free[i].second)},
+                                {"size", countJson(free[i].second - free[i].first + 1)}});
+  j["free_ranges_truncated"] = free.size() > maxRanges;
+  return j;
+}
+
 json requestJson(const inv::RequestRecord& r) {
   json out = {{"id", r.id},
               {"letter_number", r.letter_number},

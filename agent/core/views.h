@@ -14,6 +14,11 @@ namespace colo::agent {
 nlohmann::json rackJson(const inventory::RackUsage& rack);
 nlohmann::json elevationJson(const inventory::Occupancy& occ, std::size_t rack);
 nlohmann::json poolJson(const inventory::PoolUsage& pool);
+// Pool `p` of the occupancy's inventory in detail: poolJson, its first
+// `maxRanges` free ranges ({first, last, size}) and whether more follow
+// (free_ranges_truncated).
+nlohmann::json poolDetailJson(const inventory::Occupancy& occ, std::size_t p,
+                              std::size_t maxRanges = 20);
 nlohmann::json requestJson(const inventory::RequestRecord& r);
 // When a request reached the ending it is in (RFC 3339), "" while it has not.
 std::string endedAt(const inventory::RequestRecord& r);

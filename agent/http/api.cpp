@@ -46,6 +46,7 @@ const std::vector<Route>& routes() {
       {"GET", "/v1/racks/{name}", Role::requester, &Api::getRack},
       {"GET", "/v1/racks/{name}/elevation.svg", Role::requester, &Api::rackElevation},
       {"GET", "/v1/pools", Role::requester, &Api::listPools},
+      {"GET", "/v1/pools/{name}", Role::requester, &Api::getPool},
   };
   return r;
 }
@@ -849,6 +850,72 @@ void Api::rackElevation(Call& call) {
 void Api::listPools(Call& call) {
   auto v = views_->current();
   call.reply(inventoryPage(call.request.target, call.target, v->poolItems, v->pools));
+}
+
+// One pool: its usage, its first free ranges, and who holds each address,
+// a page at a time in address order (a requester sees its own holders'
+// requests and hostnames, and only that the others' addresses are held).
+void Api::getPool(Call& call) {
+  const auto& pools = ctx_.inventory->pools;
+  auto it = std::find_if(pools.begin(), pools.end(),
+                         [&](const inv::IpPool& p) { return p.name == call.param; });
+  if (it == pools.end()) {
+    std::vector<std::string> names;
+    for (const auto& p : pools) names.push_back(p.name);
+    auto meant = inv::closestName(call.param, names);
+    return call.reply(problem(404, "Not Found",
+                              "pool " + call.param + " does not exist" +
+                                  (meant.empty() ? "" : " (did you mean " + meant + "?)")));
+  }
+  ListQuery page;
+  if (auto bad = readListQuery(call.target, {}, page)) return call.reply(*bad);
+  std::optional<inv::IpAddress> after;
+  if (page.position) {
+    if (page.position->rfind("a:", 0) == 0) after = inv::IpAddress::parse(page.position->substr(2));
+    if (!after)
+      return call.reply(
+          problem(400, "Bad Request",
+                  "cursor: not one this agent gave out (take it from the Link header)"));
+  }
+  auto p = static_cast<std::size_t>(it - pools.begin());
+  json out = poolDetailJson(*views_->current()->occupancy, p);
+  std::vector<inv::Claims::Address> held;
+  std::set<std::string> own;
+  {
+    std::lock_guard lock(*ctx_.ledgerMutex);
+    held = ctx_.ledger->claims().inPool(call.param);
+    if (!seesEveryRequest(call.role)) {
+      inv::RequestQuery q;
+      q.submitted_by = call.caller;
+      ctx_.ledger->requests().scan(q, [&](inv::RequestRecord& r) {
+        own.insert(r.id);
+        return true;
+      });
+    }
+  }
+  std::sort(held.begin(), held.end(),
+            [](const auto& a, const auto& b) { return a.address.value < b.address.value; });
+  json items = json::array();
+  std::optional<std::string> next;
+  for (const auto& a : held) {
+    if (after && a.address.value <= after->value) continue;
+    if (items.size() == page.limit) {
+      next = "a:" + items.back()["address"].get<std::string>();
+      break;
+    }
+    if (seesEveryRequest(call.role) || own.count(a.request_id))
+      items.push_back(
+          {{"address", a.address.str()}, {"request_id", a.request_id}, {"hostname", a.hostname}});
+    else
+      items.push_back(
+          {{"address", a.address.str()}, {"request_id", nullptr}, {"hostname", nullptr}});
+  }
+  out["held_by"] = std::move(items);
+  auto res = ok(200, out);
+  res.headers["X-Total-Count"] = std::to_string(held.size());
+  if (auto links = pageLinks(call.request.target, call.target, next); !links.empty())
+    res.headers["Link"] = links;
+  call.reply(std::move(res));
 }
 
 }  // namespace colo::agent

@@ -93,6 +93,7 @@ class Api {
   void getRack(Call& call);
   void rackElevation(Call& call);
   void listPools(Call& call);
+  void getPool(Call& call);
 
  private:
   std::optional<HttpResponse> refusingWork(const std::string& outcome) const;

@@ -9,6 +9,8 @@
 #include <set>
 
 #include "../support/api_site.h"
+#include "../support/small_site.h"
+#include "jobs/status_writer.h"
 
 namespace inv = colo::inventory;
 using colo::test::Site;
@@ -434,4 +436,34 @@ TEST_CASE("racks and pools are answered while the shared ledger is busy storing 
   CHECK(racks.get().status == 200);
   CHECK(rack.get().status == 200);
   CHECK(pools.get().status == 200);
+}
+
+TEST_CASE("a pool in detail: free ranges, and who holds each address, a page at a time") {
+  Site site;
+  colo::agent::StatusWriter status(*site.ledger, site.sla, "http://127.0.0.1:8080");
+  std::unique_ptr<inv::Occupancy> cache;
+  for (const char* id : {"REQ-A", "REQ-B"})
+    status.reserve(site.inventory, colo::test::request(id, {{"h", 1, 100, false, {{"pub-v4"}}}}),
+                   "test", cache);
+  auto first = site.call("GET", "/v1/pools/pub-v4?limit=1", kAdmin);
+  REQUIRE(first.status == 200);
+  auto j = json::parse(first.body);
+  CHECK(j["name"] == "pub-v4");
+  CHECK(j["free_ranges"][0] == json{{"first", "192.0.2.4"}, {"last", "192.0.2.6"}, {"size", "3"}});
+  CHECK(j["free_ranges_truncated"] == false);
+  CHECK(j["held_by"] ==
+        json{{{"address", "192.0.2.2"}, {"request_id", "REQ-A"}, {"hostname", "h"}}});
+  CHECK(header(first, "X-Total-Count") == "2");
+  auto second = site.call("GET", next(first), kAdmin);
+  CHECK(json::parse(second.body)["held_by"][0]["address"] == "192.0.2.3");
+  CHECK(next(second).empty());
+  CHECK(linkTo(second, "first") == "/v1/pools/pub-v4?limit=1");
+  // A requester sees that addresses are held, not by whom.
+  auto seen = json::parse(site.call("GET", "/v1/pools/pub-v4", kPlanning).body);
+  CHECK(seen["held_by"][0] ==
+        json{{"address", "192.0.2.2"}, {"request_id", nullptr}, {"hostname", nullptr}});
+  auto missing = site.call("GET", "/v1/pools/pub-v5", kAdmin);
+  CHECK(missing.status == 404);
+  CHECK(json::parse(missing.body)["detail"] == "pool pub-v5 does not exist (did you mean pub-v4?)");
+  CHECK(site.call("GET", "/v1/pools/pub-v4?cursor=bm9wZQ", kAdmin).status == 400);
 }

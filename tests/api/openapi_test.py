@@ -309,7 +309,15 @@ class ContractTest(unittest.TestCase):
         self.assertTrue(json.loads(text)["delivery_id"].endswith("~r1"))
         got = RECEIVER.wait_for(before + 3)
         self.assertEqual(got[before + 2][1], got[before + 1][1])
+        # A redelivery is the same message: the same webhook-id.
+        self.assertEqual(got[before + 2][0]["webhook-id"], got[before + 1][0]["webhook-id"])
         call("POST", "/v1/requests/{id}/redeliver", "/v1/requests/REQ-NOPE/redeliver", "tech-budi", expect=404)
+        call("POST", "/v1/requests/{id}/redeliver", "/v1/requests/REQ-OA-1/redeliver", "tech-budi",
+             {"delivery_id": "REQ-OA-1-nope-1"}, expect=404)
+        call("POST", "/v1/requests/{id}/redeliver", "/v1/requests/REQ-OA-1/redeliver", "tech-budi",
+             {"delivery": "x"}, expect=400)
+        call("POST", "/v1/requests/{id}/redeliver", "/v1/requests/REQ-OA-1/redeliver", "tech-budi",
+             b"x", headers={"Content-Type": "text/plain"}, expect=415)
         # The callbacks a receiver got, as the deliveries list says.
         def states():
             _, _, text = call("GET", "/v1/requests/{id}", "/v1/requests/REQ-OA-1", "ops-alice", expect=200)
@@ -383,6 +391,13 @@ class ContractTest(unittest.TestCase):
             call("GET", template, template, "ops-alice", headers={"If-None-Match": hdrs["ETag"]}, expect=304)
             self.assertTrue(items or template == "/v1/requests")
         call("GET", "/v1/requests", "/v1/requests?status=bogus", "ops-alice", expect=400)
+        _, hdrs, text = call("GET", "/v1/pools/{name}", "/v1/pools/colo-public-v4?limit=1", "ops-alice",
+                             expect=200)
+        self.assertIn("free_ranges", json.loads(text))
+        call("GET", "/v1/pools/{name}", "/v1/pools/colo-public-v4", "sikd-bappeda", expect=200)
+        call("GET", "/v1/pools/{name}", "/v1/pools/colo-public-v5", "ops-alice", expect=404)
+        call("GET", "/v1/pools/{name}", "/v1/pools/colo-public-v4?limit=0", "ops-alice", expect=400)
+        call("GET", "/v1/pools/{name}", "/v1/pools/colo-public-v4", None, expect=401)
         _, _, text = call("GET", "/v1/pools", "/v1/pools", "sikd-bappeda", expect=200)
         for p in json.loads(text):
             for k in ("usable", "held", "free"):
