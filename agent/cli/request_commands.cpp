@@ -308,6 +308,28 @@ int cmdForgetSwitches(CommandContext& s, const std::string& id, const std::strin
   return 0;
 }
 
+namespace {
+
+// Open: "late 2d 3h" once past due, else "-"; ended: "met" or "missed by 2d 3h".
+std::string slaWord(const std::optional<Sla>& sla) {
+  return !sla               ? "-"
+         : sla->late()      ? "late " + lateText(sla->late_seconds)
+         : sla->missed()    ? "missed by " + lateText(sla->late_seconds)
+         : sla->met == true ? "met"
+                            : "-";
+}
+
+// How many servers the request asked for (a failed one holds none).
+std::size_t serversAsked(const inv::RequestRecord& r) {
+  if (r.allocation) return r.allocation->servers.size();
+  auto body = json::parse(r.body, nullptr, false);
+  return body.is_object() && body.contains("servers") && body["servers"].is_array()
+             ? body["servers"].size()
+             : 0;
+}
+
+}  // namespace
+
 int cmdRequests(CommandContext& s, const std::string& status, bool lateOnly, bool missedOnly) {
   std::optional<inv::Status> only;
   if (!status.empty()) {
@@ -345,17 +367,10 @@ int cmdRequests(CommandContext& s, const std::string& status, bool lateOnly, boo
   Table t(
       {"REQUEST", "TENANT", "LETTER", "STATUS", "SERVERS", "RECEIVED", "DUE", "SLA", "UPDATED"});
   for (const auto& [r, sla] : rows) {
-    // Open: "late 2d 3h" once past due, else "-"; ended: "met" or "missed by 2d 3h".
-    std::string late = !sla               ? "-"
-                       : sla->late()      ? "late " + lateText(sla->late_seconds)
-                       : sla->missed()    ? "missed by " + lateText(sla->late_seconds)
-                       : sla->met == true ? "met"
-                                          : "-";
     const auto& zone = s.sla().zone();
     t.row({r.id, r.tenant_code, r.letter_number, std::string(inv::name(r.status)),
-           std::to_string(r.allocation ? r.allocation->servers.size() : 0),
-           inv::localText(r.received_at, zone), sla ? sla->due_date : "-", late,
-           inv::localText(r.updated_at, zone)});
+           std::to_string(serversAsked(r)), inv::localText(r.received_at, zone),
+           sla ? sla->due_date : "-", slaWord(sla), inv::localText(r.updated_at, zone)});
   }
   std::cout << t.str();
   return 0;
@@ -388,8 +403,9 @@ int cmdRequest(CommandContext& s, const std::string& id) {
   auto rec = ledger.requests().find(id);
   if (!rec) throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
   auto events = ledger.requests().events(id);
+  auto now = s.config().time->wallMs() / 1000;
   if (s.options().json) {
-    json out = requestJson(*rec);
+    json out = requestStatusJson(*rec, s.sla(), now);
     // The request as it was received: what `colo retry` and `provision ID` run.
     out["request"] = json::parse(rec->body, nullptr, false);
     out["events"] = json::array();
@@ -400,15 +416,24 @@ int cmdRequest(CommandContext& s, const std::string& id) {
   std::cout << "request " << rec->id << ": " << inv::name(rec->status) << "\n"
             << "tenant " << rec->tenant_code << ", letter " << rec->letter_number << ", received "
             << inv::localText(rec->received_at, s.sla().zone()) << "\n";
+  if (auto sla = slaOf(*rec, s.sla(), now))
+    std::cout << "due " << sla->due_date << " (3 working days): " << slaWord(sla) << "\n";
   if (rec->attempt > 1) std::cout << "attempt " << rec->attempt << "\n";
+  if (!rec->reason.empty()) std::cout << "reason: " << rec->reason << "\n";
   if (!rec->error.empty()) std::cout << "error: " << rec->error << "\n";
+  if (!rec->release_reason.empty())
+    std::cout << "last release failed (" << rec->release_reason << "): " << rec->release_error
+              << "\n";
   if (rec->allocation)
     std::cout << (rec->status == inv::Status::released ? "held until released:\n" : "")
               << planText(*rec->allocation);
+  // Numbered within this request (the ledger's own sequence runs across all).
   Table t({"#", "AT", "ACTOR", "STEP", "DETAIL"});
-  for (const auto& e : events)
-    t.row({std::to_string(e.seq), inv::localText(e.at, s.sla().zone(), true, true), e.actor, e.kind,
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto& e = events[i];
+    t.row({std::to_string(i + 1), inv::localText(e.at, s.sla().zone(), true, true), e.actor, e.kind,
            e.detail});
+  }
   std::cout << "steps:\n" << t.str();
   return 0;
 }

@@ -526,20 +526,17 @@ void Api::submitRequest(Call& call) {
   if (auto refused = refusingWork("nothing was stored")) return call.reply(std::move(*refused));
   inv::Request r;
   try {
-    r = inv::parseRequestJson(req.body, kBodyCpuBudget);
+    // Every problem at once, the format's and the inventory's: 422 when
+    // the request is well formed and only the inventory cannot hold it.
+    r = inv::parseRequestJson(req.body, *ctx_.inventory, kBodyCpuBudget);
   } catch (const inv::InvalidRequest& e) {
-    return call.reply(invalidRequest(e));
+    return call.reply(invalidRequest(e, e.formatValid() ? 422 : 400));
   } catch (const inv::Error& e) {
     bool syntax = e.kind() == inv::ErrorKind::invalid_input;
     return call.reply(problem(
         syntax ? 400 : 422, syntax ? "Invalid request" : "Does not fit the inventory", e.what(),
         {{"type", problemType(syntax ? 400 : 422, syntax)},
          {"errors", json::array({{{"pointer", ""}, {"detail", e.what()}}})}}));
-  }
-  try {
-    inv::checkRequestAgainst(r, *ctx_.inventory);
-  } catch (const inv::InvalidRequest& e) {
-    return call.reply(invalidRequest(e, 422));
   }
   if (!r.callback_url.empty()) {
     std::string why;

@@ -378,7 +378,8 @@ std::string placementSummary(const Plan& plan) {
   std::string detail;
   for (const auto& s : plan.servers)
     detail += (detail.empty() ? "" : "; ") + s.hostname + " in " + s.rack + " U" +
-              std::to_string(s.first_unit) + "-" + std::to_string(s.last_unit());
+              std::to_string(s.first_unit) +
+              (s.height > 1 ? "-" + std::to_string(s.last_unit()) : std::string());
   return detail;
 }
 

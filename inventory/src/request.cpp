@@ -54,15 +54,17 @@ class Problems {
   bool empty() const { return items_.empty(); }
   const std::vector<FieldProblem>& listed() const { return items_; }
   std::size_t unlisted() const { return more_; }
-  void throwIfAny() const {
+  // `formatValid`: every problem is about the inventory, none about the format.
+  void throwIfAny(bool formatValid = false) const {
     if (items_.empty()) return;
     auto all = items();
     std::string msg = "invalid request: ";
     for (std::size_t i = 0; i < all.size(); ++i)
       msg += (i ? "; " : "") +
              (all[i].field.empty() ? all[i].message : all[i].field + ": " + all[i].message);
-    throw InvalidRequest(msg, all);
+    throw InvalidRequest(msg, all, formatValid);
   }
+  std::size_t size() const { return items_.size() + more_; }
 
  private:
   std::vector<FieldProblem> items_;
@@ -508,6 +510,19 @@ Request parseRequestJson(std::string_view text, std::chrono::nanoseconds cpu_bud
   return r;
 }
 
+Request parseRequestJson(std::string_view text, const Inventory& inventory,
+                         std::chrono::nanoseconds cpu_budget) {
+  CpuBudget budget(cpu_budget);
+  auto doc = parseJsonText(text, budget);
+  Problems problems;
+  Request r = readRequest(doc, problems);
+  bool formatValid = problems.empty();
+  checkAgainst(r, inventory, problems);
+  budget.check();
+  problems.throwIfAny(formatValid);
+  return finished(std::move(r), doc);
+}
+
 Request parseRequestYaml(std::string_view text) {
   return fromJson(yamlToJson(parseYamlDocument(text), 0));
 }
@@ -592,7 +607,7 @@ Request loadRequestFile(const std::string& path, const Inventory* inventory) {
 void checkRequestAgainst(const Request& r, const Inventory& inv) {
   Problems problems;
   checkAgainst(r, inv, problems);
-  problems.throwIfAny();
+  problems.throwIfAny(true);
 }
 
 namespace {

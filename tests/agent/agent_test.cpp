@@ -402,6 +402,15 @@ TEST_CASE("malformed and hostile bodies get 4xx with a useful detail, and nothin
     INFO("detail: " << j["detail"]);
     CHECK(j["detail"].get<std::string>().find(c.detail) != std::string::npos);
   }
+  // A format problem and an inventory problem: both at once, in one 400.
+  auto both = site.call("POST", "/v1/requests", kRequester,
+                        with("\"pub-v4\"", "\"nope\"")
+                            .replace(with("\"pub-v4\"", "\"nope\"").find("web01"), 5, "web 01"));
+  CHECK(both.status == 400);
+  CHECK(both.j()["errors"].size() == 2);
+  CHECK(both.j()["detail"].get<std::string>().find("servers[0].hostname") != std::string::npos);
+  CHECK(both.j()["detail"].get<std::string>().find("pool 'nope' does not exist") !=
+        std::string::npos);
   // The second of two keys is named by its JSON pointer; a long list of
   // problems is cut at 50 and the rest counted.
   auto twice = site.call("POST", "/v1/requests", kRequester,

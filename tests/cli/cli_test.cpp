@@ -434,7 +434,7 @@ TEST_CASE("usage errors exit 2 and unknown things exit 1") {
   CHECK(colo({"rack"}).exit_code == 2);
   auto r = colo({"rack", "R99"});
   CHECK(r.exit_code == 1);
-  CHECK(r.err == "colo: no rack named 'R99' in the inventory\n");
+  CHECK(r.err == "colo: no rack named 'R99' in the inventory (did you mean 'R09'?)\n");
   r = colo({"release", "REQ-404"});
   CHECK(r.exit_code == 1);
   CHECK(r.err == "colo: request REQ-404 is not in the ledger\n");
@@ -720,6 +720,9 @@ TEST_CASE(
   CHECK(line.find(local) != std::string::npos);
   auto steps = colo({"request", "REQ-2026-0142"}).out;
   CHECK(steps.find("received " + local) != std::string::npos);
+  // Its due date and how it stands, as `requests` shows them.
+  CHECK(std::regex_search(steps,
+                          std::regex("\ndue " + due + R"( \(3 working days\): late \d+d \d+h\n)")));
   CHECK(std::regex_search(steps, std::regex(R"(\n1 +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d WIB +cli:)")));
   // 2099-06-01 is a Monday: due Thursday 2099-06-04, not late.
   CHECK(std::regex_search(r.out, std::regex(R"(REQ-2026-0153 .* 2099-06-04 +- )")));
@@ -773,6 +776,13 @@ TEST_CASE(
   CHECK(j["free_ranges"][0]["first"] == "203.0.113.11");
   CHECK(j["free_ranges"][0]["size"] == "244");
   CHECK(colo({"pools", "nope"}).exit_code == 1);
+  // A near miss gets a suggestion, as a command does.
+  auto typo = colo({"pools", "colo-public-v5"});
+  CHECK(typo.exit_code == 1);
+  CHECK(typo.err ==
+        "colo: no pool named 'colo-public-v5' in the inventory (did you mean 'colo-public-v4'?)\n");
+  CHECK(colo({"rack", "r01"}).err ==
+        "colo: no rack named 'r01' in the inventory (did you mean 'R01'?)\n");
 }
 
 TEST_CASE("letter: only for a completed request, and the letter section of the config is checked",
@@ -884,7 +894,16 @@ TEST_CASE("release of a failed request that holds nothing keeps it failed, and s
   // Too big for any rack: it fails while planning, holding nothing.
   auto r = colo({"provision", request("disdukcapil-storage.json")});
   REQUIRE(r.exit_code == 1);
-  REQUIRE(colo.jsonOf({"request", "REQ-2026-0151"})["status"] == "failed");
+  auto failed = colo.jsonOf({"request", "REQ-2026-0151"});
+  REQUIRE(failed["status"] == "failed");
+  CHECK(failed["reason"] == "no_fit");
+  CHECK(failed.contains("ended_at"));
+  CHECK_FALSE(failed.contains("completed_at"));
+  // The servers it asked for, though it holds none.
+  CHECK(std::regex_search(colo({"requests"}).out,
+                          std::regex(R"(REQ-2026-0151 +DISDUKCAPIL +\S+ +failed +1 )")));
+  auto shown = colo({"request", "REQ-2026-0151"}).out;
+  CHECK(shown.find("\nreason: no_fit\n") != std::string::npos);
   auto before = colo.dump();
   r = colo({"release", "REQ-2026-0151"});
   CHECK(r.exit_code == 0);

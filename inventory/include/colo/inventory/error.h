@@ -42,12 +42,20 @@ struct FieldProblem {
 };
 class InvalidRequest : public Error {
  public:
-  InvalidRequest(const std::string& message, std::vector<FieldProblem> problems)
-      : Error(ErrorKind::invalid_input, message), problems_(std::move(problems)) {}
+  InvalidRequest(const std::string& message, std::vector<FieldProblem> problems,
+                 bool formatValid = false)
+      : Error(ErrorKind::invalid_input, message),
+        problems_(std::move(problems)),
+        formatValid_(formatValid) {}
   const std::vector<FieldProblem>& problems() const noexcept { return problems_; }
+  // Every problem is one of what the request asks of the inventory (a pool
+  // it does not have, a server taller than every rack): the request itself
+  // is well formed.
+  bool formatValid() const noexcept { return formatValid_; }
 
  private:
   std::vector<FieldProblem> problems_;
+  bool formatValid_;
 };
 
 }  // namespace colo::inventory

@@ -49,6 +49,10 @@ struct Request {
 // once the calling thread has spent that much CPU time on them (the agent
 // gives each body one; docs/design.md §9).
 Request parseRequestJson(std::string_view text, std::chrono::nanoseconds cpu_budget = {});
+// The same, with every problem at once: the body's own and what it asks of
+// `inventory`, in one InvalidRequest (formatValid() when only the latter).
+Request parseRequestJson(std::string_view text, const Inventory& inventory,
+                         std::chrono::nanoseconds cpu_budget = {});
 // The same for YAML text (a technician's file); scalars keep YAML's types.
 Request parseRequestYaml(std::string_view text);
 // Reads a request file, JSON or YAML by its extension (.json, .yaml, .yml),
