@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <regex>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/completion.h"
@@ -40,6 +42,27 @@ int cmdToken(CommandContext& s, const std::string& name, const std::string& role
   std::cout << "token (shown once; give it to the client):\n  " << token << "\n"
             << "add under tokens: in the config (only the hash is stored):\n  " << entry << "\n";
   return 0;
+}
+
+// An error's message as a list of {file, line, column, message}: each of
+// its "  FILE:LINE:COLUMN: text" lines (a request's problems), or the whole
+// message without a position.
+json errorsJson(const std::string& message) {
+  static const std::regex located(R"(^  (.+):(\d+):(\d+): (.*)$)");
+  json out = json::array();
+  std::istringstream lines(message);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (std::regex_match(line, m, located))
+      out.push_back({{"file", m[1].str()},
+                     {"line", std::stoi(m[2].str())},
+                     {"column", std::stoi(m[3].str())},
+                     {"message", m[4].str()}});
+  }
+  if (out.empty())
+    out.push_back(
+        {{"file", nullptr}, {"line", nullptr}, {"column", nullptr}, {"message", message}});
+  return out;
 }
 
 int exitCodeOf(inv::ErrorKind k) {
@@ -232,6 +255,16 @@ int runCli(int argc, char** argv) {
     CommandContext session(opt);
     return run(session);
   } catch (const InvalidInput& e) {
+    if (opt.json) {
+      json errors = json::array();
+      for (const auto& d : e.diagnostics)
+        errors.push_back({{"file", d.where.file},
+                          {"line", d.where.line ? json(d.where.line) : json(nullptr)},
+                          {"column", d.where.column ? json(d.where.column) : json(nullptr)},
+                          {"message", d.message}});
+      std::cerr << json{{"errors", errors}, {"kind", "invalid_input"}}.dump() << "\n";
+      return 2;
+    }
     for (const auto& d : e.diagnostics) std::cerr << d.str() << "\n";
     std::cerr << "colo: " << e.what << " is invalid (" << e.diagnostics.size() << " error"
               << (e.diagnostics.size() == 1 ? "" : "s") << ")\n";
@@ -245,7 +278,8 @@ int runCli(int argc, char** argv) {
     return bad ? 2 : 1;
   } catch (const inv::Error& e) {
     if (opt.json)
-      std::cerr << json{{"error", e.what()}, {"kind", kindName(e.kind())}}.dump() << "\n";
+      std::cerr << json{{"errors", errorsJson(e.what())}, {"kind", kindName(e.kind())}}.dump()
+                << "\n";
     else
       std::cerr << "colo: " << e.what() << "\n";
     return exitCodeOf(e.kind());

@@ -31,6 +31,18 @@ bool namesStoredRequest(const std::string& arg) {
          !arg.ends_with(".yaml") && !arg.ends_with(".yml") && !std::filesystem::exists(arg, ec);
 }
 
+// A department letter cited by another request too: said, not refused (a
+// resubmission under a new id is allowed; a copy-paste mistake is caught).
+void warnIfLetterReused(inv::Ledger& ledger, const inv::Request& req) {
+  auto others = ledger.requests().citingLetter(req.tenant.code, req.letter_number, req.id);
+  if (others.empty()) return;
+  std::string ids;
+  for (const auto& id : others) ids += (ids.empty() ? "" : ", ") + id;
+  std::cerr << "colo: warning: letter " << req.letter_number << " of " << req.tenant.code
+            << " is cited by " << ids
+            << " too; check this is not the same request again under a new id\n";
+}
+
 inv::Request loadRequest(CommandContext& s, const std::string& file) {
   if (namesStoredRequest(file)) {
     auto rec = s.ledger().requests().find(file);
@@ -49,6 +61,7 @@ inv::Request loadRequest(CommandContext& s, const std::string& file) {
   } catch (const inv::Error& e) {
     throw e.within(file);
   }
+  warnIfLetterReused(s.ledger(), req);
   return req;
 }
 

@@ -77,6 +77,20 @@ Secrets resolve(const Config& cfg, const std::string& name) {
   return s;
 }
 
+// Where a credential set's secrets come from, for a technician whose
+// switch refused them: "check COLO_SW_PASSWORD (credentials 'lab')".
+std::string secretSource(const Config& cfg, const std::string& name) {
+  auto it = cfg.credentials.find(name);
+  if (it == cfg.credentials.end()) return "check credentials '" + name + "'";
+  const auto& c = it->second;
+  std::string from = !c.password_env.empty()    ? "the environment variable " + c.password_env
+                     : !c.password_file.empty() ? "the file " + c.password_file
+                     : !c.key_file.empty()      ? "the key " + c.key_file
+                                                : "credentials '" + name + "'";
+  return "check the username '" + c.username + "' and " + from + " (credentials '" + name +
+         "' in the config)";
+}
+
 }  // namespace
 
 std::vector<std::string> unworkableSwitches(const std::vector<inventory::Switch>& switches,
@@ -169,6 +183,11 @@ class SshOpener final : public SwitchOpener {
       return std::make_unique<SshSession>(std::move(device));
     } catch (const DriverError& e) {
       if (std::string(e.what()).rfind("switch " + sw.name, 0) == 0) throw;
+      if (e.kind() == DriverErrorKind::auth)
+        throw DriverError(
+            e.kind(),
+            "switch " + sw.name + " <- " + e.what() + "; " + secretSource(cfg_, sw.credentials),
+            e.deviceOutput());
       throw e.within("switch " + sw.name);
     }
   }

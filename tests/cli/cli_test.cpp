@@ -913,3 +913,45 @@ TEST_CASE("release of a failed request that holds nothing keeps it failed, and s
   CHECK(colo.dump() == before);
   CHECK(colo.jsonOf({"request", "REQ-2026-0151"})["status"] == "failed");
 }
+
+TEST_CASE("with --json, errors are a list of {file, line, column, message} and a kind") {
+  Cli colo;
+  auto file = colo.dir.write(
+      "two.json",
+      "{\"id\": \"REQ-1\", \"letter_number\": \"1/A\",\n \"tenant\": {\"code\": \"X\", \"name\": "
+      "\"X\"}, \"received_at\": \"2026-11-23T08:30:00+07:00\",\n \"servers\": [{\"hostname\": "
+      "\"a b\", \"units\": 1, \"power_watts\": 100, \"nics\": [{\"pools\": [\"nope\"]}]}]}\n");
+  auto r = colo({"--json", "plan", file});
+  CHECK(r.exit_code == 2);
+  auto j = json::parse(r.err);
+  CHECK(j["kind"] == "invalid_input");
+  REQUIRE(j["errors"].size() == 2);
+  CHECK(j["errors"][0] == json{{"file", file},
+                               {"line", 3},
+                               {"column", 15},
+                               {"message",
+                                "servers[0].hostname: 'a b' may only hold letters, "
+                                "digits, '.', '_' and '-' (1 to 63)"}});
+  CHECK(j["errors"][1]["message"] == "servers[0].nics[0].pools[0]: pool 'nope' does not exist");
+  // Without a position: the message alone.
+  auto missing = json::parse(colo({"--json", "request", "REQ-404"}).err);
+  CHECK(missing["kind"] == "not_found");
+  CHECK(missing["errors"] == json::array({{{"file", nullptr},
+                                           {"line", nullptr},
+                                           {"column", nullptr},
+                                           {"message", "request REQ-404 is not in the ledger"}}}));
+}
+
+TEST_CASE("a department letter cited by another request is a warning naming it") {
+  Cli colo;
+  REQUIRE(colo({"reserve", request("bappeda-web.json")}).exit_code == 0);
+  std::string again = Child::slurp(request("bappeda-web.json"));
+  again.replace(again.find("REQ-2026-0142"), 13, "REQ-2026-0199");
+  auto r = colo({"reserve", colo.dir.write("again.json", again)});
+  CHECK(r.exit_code == 0);  // allowed: a resubmission under a new id is
+  CHECK(r.err.find("colo: warning: letter ") == 0);
+  CHECK(r.err.find(" of BAPPEDA is cited by REQ-2026-0142 too; check this is not the same "
+                   "request again under a new id\n") != std::string::npos);
+  // The first one's own letter, asked again: no warning.
+  CHECK(colo({"plan", request("bappeda-web.json")}).err.find("warning") == std::string::npos);
+}

@@ -227,6 +227,10 @@ TEST_CASE("every injected fault leaves the switches as they were and the ledger 
     if (c.name != "refused authentication")
       CHECK(r.err.find("every touched port was restored and the reservation released") !=
             std::string::npos);
+    else  // what to check, by name
+      CHECK(r.err.find("check the username 'colo' and the environment variable "
+                       "COLO_TEST_SW_PASSWORD (credentials 'lab' in the config)") !=
+            std::string::npos);
     checkUntouched(site, "tor", before);
     CHECK(site.sql("SELECT status FROM requests") == "failed\n");
     CHECK(

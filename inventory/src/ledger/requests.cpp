@@ -132,6 +132,18 @@ std::int64_t RequestBook::count(const RequestQuery& q) {
   return st.step() ? st.integer(0) : 0;
 }
 
+std::vector<std::string> RequestBook::citingLetter(std::string_view tenant_code,
+                                                   std::string_view letter_number,
+                                                   std::string_view except_id) {
+  auto st = c_.sql("SELECT id FROM requests" + c_.dialect().requestsSummaryIndex +
+                   " WHERE upper(tenant_code) = upper(?1) AND letter_number = ?2 AND id != ?3 "
+                   "ORDER BY created_at, id LIMIT 10");
+  st.bind(1, tenant_code).bind(2, letter_number).bind(3, except_id);
+  std::vector<std::string> out;
+  while (st.step()) out.push_back(st.text(0));
+  return out;
+}
+
 std::vector<LedgerEvent> RequestBook::events(std::string_view request_id) {
   auto st = c_.sql(
       "SELECT seq, at, actor, request_id, kind, detail FROM events WHERE request_id = ?1 "

@@ -93,6 +93,11 @@ class RequestBook {
   void scan(const RequestQuery& query, const std::function<bool(RequestRecord&)>& visit);
   // How many match (the keyset position ignored).
   std::int64_t count(const RequestQuery& query);
+  // The other requests of `tenant_code` that cite the department letter
+  // `letter_number` (a letter is one request: a second use is a mistake, or
+  // a resubmission under a new id), oldest first, at most 10.
+  std::vector<std::string> citingLetter(std::string_view tenant_code,
+                                        std::string_view letter_number, std::string_view except_id);
   std::vector<LedgerEvent> events(std::string_view request_id);
 
   // The following run inside Ledger::write. Only the jobs' StatusWriter
