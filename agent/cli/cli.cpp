@@ -220,6 +220,37 @@ int runCli(int argc, char** argv) {
                  "create the ledger when it does not exist yet (as colo init would); without it a "
                  "missing ledger is an error, so a mistyped state: is never a new, empty ledger");
 
+  // A mistyped option, global or a command's: say which one was meant (before
+  // anything reads its value as a command).
+  {
+    // The command's own options first: a near miss prefers them.
+    std::vector<std::string> known, others = {"--help", "--version"};
+    const CLI::App* cmd = nullptr;
+    for (int i = 1; i < argc && !cmd; ++i)
+      for (const auto* c : app.get_subcommands({}))
+        if (c->get_name() == argv[i]) cmd = c;
+    auto addOptions = [](const CLI::App* a, std::vector<std::string>& into) {
+      for (const auto* o : a->get_options())
+        for (const auto& n : o->get_lnames()) into.push_back("--" + n);
+    };
+    if (cmd) addOptions(cmd, known);
+    addOptions(&app, known);
+    for (const auto* c : app.get_subcommands({}))
+      if (c != cmd) addOptions(c, others);
+    known.insert(known.end(), others.begin(), others.end());
+    for (int i = 1; i < argc; ++i) {
+      std::string a = argv[i];
+      if (a == "--") break;
+      if (a.rfind("--", 0) != 0) continue;
+      auto name = a.substr(0, a.find('='));
+      if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+      auto meant = inv::closestName(name, known);
+      std::cerr << "colo: unknown option '" << name << "'"
+                << (meant.empty() ? "" : "; did you mean '" + meant + "'?") << "\n"
+                << "Run colo --help for the options.\n";
+      return 2;
+    }
+  }
   // A mistyped subcommand: say which one was meant.
   // (The first word that is neither an option nor a global option's value.)
   std::string word;
@@ -244,8 +275,13 @@ int runCli(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 2;
+    // --help and --version print and succeed; anything else is a usage
+    // error, said the way colo says its own (prefix, the command, exit 2).
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::cerr << "colo: " << (word.empty() ? std::string() : word + ": ") << e.what() << "\n"
+              << "Run colo " << (word.empty() ? std::string() : word + " ")
+              << "--help for its usage.\n";
+    return 2;
   }
   if (completing) {
     std::cout << bashCompletion(app);

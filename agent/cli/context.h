@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <set>
 #include <string>
@@ -114,9 +115,27 @@ class CommandContext {
     return *inventory_;
   }
 
-  // The ledger, which must exist: only `colo init` creates one.
+  // The ledger, which must exist: only `colo init` creates one. Without a
+  // config or --state, the missing inventory is named first, and a default
+  // path that holds nothing is never offered to `colo init`.
   inv::Ledger& ledger(inv::Ledger::Open mode = inv::Ledger::Open::must_exist) {
-    if (!ledger_) ledger_ = openLedger(config_, mode);
+    if (!ledger_) {
+      if (!ledgerNamed()) {
+        if (config_.inventory.empty())
+          throw inv::Error(inv::ErrorKind::invalid_input,
+                           "no inventory and no ledger: no --config was given; give --config "
+                           "FILE (it names inventory: and state:; see examples/colo.yaml)");
+        std::error_code ec;
+        if (mode == inv::Ledger::Open::must_exist &&
+            !std::filesystem::exists(config_.ledger_location, ec))
+          throw inv::Error(inv::ErrorKind::invalid_input,
+                           "no ledger: no --config or --state was given, and there is none at "
+                           "the default " +
+                               config_.ledger_location +
+                               "; give --config FILE (it names state:), or --state PATH");
+      }
+      ledger_ = openLedger(config_, mode);
+    }
     return *ledger_;
   }
 
@@ -134,6 +153,7 @@ class CommandContext {
 
   const inv::Occupancy& occupancy() {
     if (!occupancy_) {
+      inventory();  // a missing or broken inventory is named before the ledger
       auto& l = ledger();
       occupancy_ =
           std::make_unique<inv::Occupancy>(inventory(), l.claims().all(), l.claims().generation());

@@ -83,6 +83,12 @@ int cmdValidate(CommandContext& s, bool online) {
 }
 
 int cmdInit(CommandContext& s) {
+  // Without a config or --state it would make the default var/colo.db
+  // wherever it runs: a stray ledger, before the real problem is named.
+  if (!s.ledgerNamed())
+    throw inv::Error(inv::ErrorKind::invalid_input,
+                     "colo init: no --config or --state was given; give --config FILE (it names "
+                     "state: and inventory:; see examples/colo.yaml), or --state PATH");
   auto ledger = openLedger(s.config(), inv::Ledger::Open::create);
   if (!inv::isPostgresUri(s.config().ledger_location))
     ::chmod(s.config().ledger_location.c_str(), 0600);

@@ -459,12 +459,44 @@ TEST_CASE("global options after the subcommand, --version, and what was meant") 
   r = colo({"requests", "--status", "complted"});
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("(did you mean 'completed'?)") != std::string::npos);
+  // A mistyped option, global or a command's, gets the same, and its value
+  // is never taken for a command; the command's own options come first.
+  r = colo::test::run({kColo, "--confg", "x.yaml", "racks"}, colo.dir);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err ==
+        "colo: unknown option '--confg'; did you mean '--config'?\nRun colo --help for the "
+        "options.\n");
+  r = colo({"requests", "--stauts", "completed"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("colo: unknown option '--stauts'; did you mean '--status'?\n") == 0);
+  // CLI11's own messages come the way colo says its own.
+  r = colo::test::run({kColo, "release"}, colo.dir);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "colo: release: REQUEST_ID is required\nRun colo release --help for its usage.\n");
   // Every subcommand's help names the global options and the exit codes.
   r = colo::test::run({kColo, "release", "--help"}, colo.dir);
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("Global options (before or after the subcommand): --config FILE") !=
         std::string::npos);
   CHECK(r.out.find("Exit codes: 0 done; 1 the operation failed") != std::string::npos);
+}
+
+TEST_CASE("without a config, the missing inventory is named first and no stray ledger is made") {
+  TempDir dir;
+  auto r = colo::test::run({kColo, "racks"}, dir);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "colo: no inventory: give --inventory PATH or a --config file that names one\n");
+  r = colo::test::run({kColo, "init"}, dir);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("colo: colo init: no --config or --state was given; give --config FILE") == 0);
+  CHECK_FALSE(std::filesystem::exists(dir.file("var")));
+  // An inventory but no ledger anywhere: the default path is named, not offered to init.
+  r = colo::test::run({kColo, "--inventory", kInventory, "requests"}, dir);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err ==
+        "colo: no ledger: no --config or --state was given, and there is none at the default "
+        "var/colo.db; give --config FILE (it names state:), or --state PATH\n");
+  CHECK_FALSE(std::filesystem::exists(dir.file("var")));
 }
 
 TEST_CASE("token prints a token once and the hash that goes into the config") {
