@@ -99,7 +99,7 @@ int runCli(int argc, char** argv) {
   app.set_version_flag("--version", std::string("colo ") + COLO_VERSION);
   static const char* kFooter =
       "Global options (before or after the subcommand): --config FILE (or $COLO_CONFIG),\n"
-      "  --inventory PATH, --state PATH, --playbooks DIR, --json.\n"
+      "  --inventory PATH, --state PATH, --playbooks DIR, --json, --quiet.\n"
       "Exit codes: 0 done; 1 the operation failed (nothing fits, conflict, not found);\n"
       "  2 bad usage or invalid input; 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP (after "
       "restoring the switches).\n";
@@ -116,7 +116,8 @@ int runCli(int argc, char** argv) {
       ->multi_option_policy(last);
   app.add_option("--playbooks", opt.playbooks, "playbooks directory (workflow and templates)")
       ->multi_option_policy(last);
-  app.add_flag("--json", opt.json, "machine-readable output");
+  app.add_flag("--json", opt.json, "machine-readable output (and no progress lines)");
+  app.add_flag("-q,--quiet", opt.quiet, "no progress lines on stderr while switches are changed");
 
   std::string arg, status;
   std::function<int(CommandContext&)> run;

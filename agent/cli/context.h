@@ -47,6 +47,7 @@ struct OperationFailed {
 struct Options {
   std::string config, inventory, ledger, playbooks;
   bool json = false;
+  bool quiet = false;  // no progress lines on stderr
 };
 
 // Loads what a command needs, once, honouring flags over the config file.
@@ -196,11 +197,14 @@ struct CliJobs {
         owner(makeOwnership(s.config(), "cli")),
         opener(sshOpener(s.config(), owner)),
         status(ledger, s.sla(), s.config().public_url),
-        provisioner(status, s.inventory(), s.playbooks(), *opener, context(owner)) {
+        provisioner(status, s.inventory(), s.playbooks(), *opener,
+                    context(owner, !s.options().json && !s.options().quiet)) {
     ledger.setFence(owner->id());
   }
 
-  static JobContext context(const std::shared_ptr<Ownership>& owner) {
+  // `progress`: a line per step on stderr, terminal or not (a pipe, a log
+  // file): a long apply is never silent.
+  static JobContext context(const std::shared_ptr<Ownership>& owner, bool progress) {
     JobContext c;
     c.actor = CommandContext::actor();
     c.owner = owner->id();
@@ -208,7 +212,7 @@ struct CliJobs {
     c.interrupt = [] { return InterruptGuard::interrupted(); };
     // A lease that may have lapsed (PostgreSQL) stops the commands too.
     c.shutdown = owner->watch();
-    c.progress = isatty(2);
+    c.progress = progress;
     return c;
   }
 };

@@ -102,6 +102,9 @@ TEST_CASE("provision configures, verifies and saves on each vendor, and release 
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     CHECK(r.out.find("provisioned REQ-1") == 0);
+    // Piped, not a terminal: a line per step all the same.
+    CHECK(r.err.find("provisioning REQ-1: 1 port(s)\n") == 0);
+    CHECK(r.err.find("\n  tor  save  configuration saved\n") != std::string::npos);
     std::string port = v.first + (v.vendor == "juniper_junos" ? "0" : "1");
     auto st = site.sim->state("tor");
     for (const char* which : {"running", "saved"}) {
@@ -120,9 +123,10 @@ TEST_CASE("provision configures, verifies and saves on each vendor, and release 
     CHECK(again.exit_code == 0);
     CHECK(again.out.find("already provisioned REQ-1") == 0);
 
-    r = site.colo({"release", "REQ-1"});
+    r = site.colo({"--quiet", "release", "REQ-1"});
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
+    CHECK(r.err.empty());  // --quiet: no progress lines
     st = site.sim->state("tor");
     CHECK(st["saved"][port]["description"] == "unused");
     CHECK(st["saved"][port]["enabled"] == false);
@@ -223,7 +227,7 @@ TEST_CASE("every injected fault leaves the switches as they were and the ledger 
     INFO(r.err);
     CHECK(r.exit_code == 1);
     CHECK(r.err.find(c.expect) != std::string::npos);
-    CHECK(r.err.find("provision REQ-1 failed: ") == std::string("colo: ").size());
+    CHECK(r.err.find("\ncolo: provision REQ-1 failed: ") != std::string::npos);
     if (c.name != "refused authentication")
       CHECK(r.err.find("every touched port was restored and the reservation released") !=
             std::string::npos);
