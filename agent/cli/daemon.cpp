@@ -225,6 +225,12 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
                                   : std::string()) +
            "; see its log";
   };
+  // Optionally (readyz_probe_switches), each switch answers SSH: a session
+  // opened and closed, in the background, a few at a time, each within
+  // the connect and command timeouts; its last outcome counts in /readyz.
+  SwitchProbe answers(inventory.switches, *preflight,
+                      std::chrono::seconds(config.readyz_probe_interval_s));
+  if (config.readyz_probe_switches) answers.start();
   ctx.ownerAlive = [&](const std::string& owner) { return ownership->alive(owner); };
   ctx.throttle = std::make_shared<AuthThrottle>(AuthThrottle::Limits{});
   ctx.ready = [&] {
@@ -250,7 +256,7 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
         checkSwitches();
     }
     r.ledger = reachable;
-    r.switches = unworkable.empty();
+    r.switches = unworkable.empty() && answers.allAnswer();
     return r;
   };
   // Destroyed before the server: the API's intake may still hold replies to

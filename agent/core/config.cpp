@@ -101,6 +101,9 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
   pathField("playbooks", c.playbooks);
   pathField("known_hosts", c.known_hosts);
   if (auto v = f.boolean("accept_new_host_keys", false)) c.accept_new_host_keys = *v;
+  if (auto v = f.boolean("readyz_probe_switches", false)) c.readyz_probe_switches = *v;
+  if (auto v = f.integer("readyz_probe_interval_s", false, 5, 3600))
+    c.readyz_probe_interval_s = static_cast<int>(*v);
 
   if (auto creds = f.node("credentials"); creds.IsDefined() && !creds.IsNull()) {
     if (!creds.IsMap()) {
@@ -169,8 +172,7 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
          {std::pair{"government", &c.letter.government}, std::pair{"office", &c.letter.office},
           std::pair{"address", &c.letter.address}, std::pair{"phone", &c.letter.phone},
           std::pair{"email", &c.letter.email}, std::pair{"web", &c.letter.web},
-          std::pair{"contact", &c.letter.contact},
-          std::pair{"city", &c.letter.city},
+          std::pair{"contact", &c.letter.contact}, std::pair{"city", &c.letter.city},
           std::pair{"signatory_title", &c.letter.signatory_title},
           std::pair{"signatory_name", &c.letter.signatory_name},
           std::pair{"signatory_nip", &c.letter.signatory_nip},

@@ -79,6 +79,10 @@ struct Config {
   std::string playbooks;
   std::string known_hosts;
   bool accept_new_host_keys = false;
+  // /readyz also asks each switch for an SSH session (login included), in
+  // the background, every readyz_probe_interval_s (design.md §9).
+  bool readyz_probe_switches = false;
+  int readyz_probe_interval_s = 60;
   std::map<std::string, CredentialSet> credentials;
   std::string listen = "127.0.0.1:8080";
   int max_connections = 1024;           // HTTP connections at once; more get 503

@@ -122,7 +122,9 @@ DriftReport switchDrift(const inv::Inventory& inventory, inv::Ledger& ledger, co
     for (auto& f : batch)
       for (auto& p : f.get()) problems.push_back(std::move(p));
   }
-  for (const auto& [change, shows] : clean) {
+  for (const auto& found : clean) {
+    const auto& change = found.first;
+    const auto& shows = found.second;
     const auto& id = change.values.at("request_id");
     bool freed = false;
     ledger.write([&] { freed = ledger.claims().unclaimPort(id, change.switch_name, change.port); });

@@ -1,5 +1,8 @@
 #include "engine/switch_access.h"
 
+#include <atomic>
+#include <condition_variable>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,12 +12,14 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <thread>
 
 #include "colo/drivers/error.h"
 #include "colo/drivers/ssh.h"
+#include "core/log.h"
 #include "core/prometheus.h"
 
 namespace colo::agent {
@@ -104,6 +109,97 @@ std::vector<std::string> unworkableSwitches(const std::vector<inventory::Switch>
     }
   }
   return out;
+}
+
+class SwitchProbe::Impl {
+ public:
+  Impl(std::vector<inventory::Switch> switches, SwitchOpener& opener, std::chrono::seconds interval)
+      : switches_(std::move(switches)), opener_(opener), interval_(interval) {}
+  ~Impl() {
+    {
+      std::lock_guard lock(m_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  void start() {
+    thread_ = std::thread([this] {
+      std::unique_lock lock(m_);
+      while (!stopping_) {
+        lock.unlock();
+        runOnce();
+        lock.lock();
+        cv_.wait_for(lock, interval_, [this] { return stopping_.load(); });
+      }
+    });
+  }
+
+  void runOnce() {
+    std::vector<std::string> failed;
+    std::mutex fm;
+    for (std::size_t i = 0; i < switches_.size(); i += 8) {
+      std::vector<std::thread> batch;
+      for (std::size_t j = i; j < std::min(i + 8, switches_.size()); ++j)
+        batch.emplace_back([&, j] {
+          try {
+            auto session = opener_.open(switches_[j], [this] { return stopping_.load(); });
+          } catch (const std::exception& e) {
+            std::lock_guard lock(fm);
+            failed.push_back(e.what());
+          }
+        });
+      for (auto& t : batch) t.join();
+    }
+    std::sort(failed.begin(), failed.end());
+    std::lock_guard lock(m_);
+    for (const auto& why : failed)
+      if (std::find(failures_.begin(), failures_.end(), why) == failures_.end())
+        logEvent({{"level", "error"},
+                  {"event", "switch.unanswering"},
+                  {"error", why},
+                  {"message", "/readyz answers 503 until it answers"}});
+    if (failed.empty() && !failures_.empty())
+      logEvent({{"level", "info"}, {"event", "switch.answering"}, {"message", "every switch"}});
+    failures_ = std::move(failed);
+  }
+
+  bool allAnswer() const {
+    std::lock_guard lock(m_);
+    return failures_.empty();
+  }
+  std::vector<std::string> failures() const {
+    std::lock_guard lock(m_);
+    return failures_;
+  }
+
+ private:
+  std::vector<inventory::Switch> switches_;
+  SwitchOpener& opener_;
+  std::chrono::seconds interval_;
+  mutable std::mutex m_;
+  std::condition_variable cv_;
+  std::atomic<bool> stopping_{false};
+  std::vector<std::string> failures_;
+  std::thread thread_;
+};
+
+SwitchProbe::SwitchProbe(std::vector<inventory::Switch> switches, SwitchOpener& opener,
+                         std::chrono::seconds interval)
+    : impl_(std::make_unique<Impl>(std::move(switches), opener, interval)) {}
+SwitchProbe::~SwitchProbe() = default;
+void SwitchProbe::start() {
+  impl_->start();
+}
+void SwitchProbe::runOnce() {
+  impl_->runOnce();
+}
+bool SwitchProbe::allAnswer() const {
+  return impl_->allAnswer();
+}
+std::vector<std::string> SwitchProbe::failures() const {
+  return impl_->failures();
 }
 
 namespace {

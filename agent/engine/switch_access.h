@@ -70,6 +70,30 @@ class SwitchOpener {
 std::vector<std::string> unworkableSwitches(const std::vector<inventory::Switch>& switches,
                                             SwitchOpener& opener);
 
+// Whether each switch answers: an SSH session opened (login included) and
+// closed, every `interval` in a thread of its own once started, eight at a
+// time, each bounded by the opener's timeouts. A change is logged once
+// (switch.unanswering, switch.answering). For /readyz with
+// readyz_probe_switches (design.md §9).
+class SwitchProbe {
+ public:
+  SwitchProbe(std::vector<inventory::Switch> switches, SwitchOpener& opener,
+              std::chrono::seconds interval);
+  ~SwitchProbe();
+  SwitchProbe(const SwitchProbe&) = delete;
+  SwitchProbe& operator=(const SwitchProbe&) = delete;
+  void start();  // probes at once, then every interval until destroyed
+  void runOnce();
+  // Every switch answered at the last probe (true before the first).
+  bool allAnswer() const;
+  // Why each that did not, did not.
+  std::vector<std::string> failures() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Opens switches over SSH as the config says; `keeper` holds them.
 std::unique_ptr<SwitchOpener> sshOpener(const Config& config, std::shared_ptr<SwitchKeeper> keeper);
 

@@ -778,3 +778,21 @@ TEST_CASE("an agent without a switch's password is not ready and refuses request
   CHECK(log.find("COLO_TEST_SW_PASSWORD is not set") != std::string::npos);
   CHECK(log.find("s3cret-pw") == std::string::npos);
 }
+
+TEST_CASE("with readyz_probe_switches, a switch that does not answer SSH makes the agent unready") {
+  // The switch refuses colo's login: its credentials resolve, its host key
+  // is known, but no session can be had.
+  Site site(json{{"refuse_auth", true}}, 5, "readyz_probe_switches: true\n");
+  Http ready;
+  for (int i = 0; i < 500; ++i) {  // the first probe runs in the background, bounded
+    ready = site.call("GET", "/readyz");
+    if (ready.status == 503) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(ready.status == 503);
+  CHECK(ready.j()["checks"]["switches"] == false);
+  CHECK(site.agent->log().find("\"event\":\"switch.unanswering\"") != std::string::npos);
+  // Without the option, the same switch does not make it unready (only a job would find out).
+  Site plain(json{{"refuse_auth", true}});
+  CHECK(plain.call("GET", "/readyz").status == 200);
+}
