@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "cli/commands.h"
@@ -230,9 +231,16 @@ int runCli(int argc, char** argv) {
     for (int i = 1; i < argc && !cmd; ++i)
       for (const auto* c : app.get_subcommands({}))
         if (c->get_name() == argv[i]) cmd = c;
-    auto addOptions = [](const CLI::App* a, std::vector<std::string>& into) {
-      for (const auto* o : a->get_options())
-        for (const auto& n : o->get_lnames()) into.push_back("--" + n);
+    std::set<std::string> takesValue;  // its next argument is a value, whatever it looks like
+    auto addOptions = [&](const CLI::App* a, std::vector<std::string>& into) {
+      for (const auto* o : a->get_options()) {
+        for (const auto& n : o->get_lnames()) {
+          into.push_back("--" + n);
+          if (o->get_items_expected_min() > 0) takesValue.insert("--" + n);
+        }
+        if (o->get_items_expected_min() > 0)
+          for (const auto& n : o->get_snames()) takesValue.insert("-" + n);
+      }
     };
     if (cmd) addOptions(cmd, known);
     addOptions(&app, known);
@@ -242,6 +250,10 @@ int runCli(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
       std::string a = argv[i];
       if (a == "--") break;
+      if (takesValue.count(a)) {
+        ++i;  // `--reason "--switch burned"`: a value, not an option
+        continue;
+      }
       if (a.rfind("--", 0) != 0) continue;
       auto name = a.substr(0, a.find('='));
       if (std::find(known.begin(), known.end(), name) != known.end()) continue;

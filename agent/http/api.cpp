@@ -299,20 +299,24 @@ std::optional<inv::RequestRecord> visibleRequest(inv::Ledger& ledger, const Call
 
 }  // namespace
 
+// The ids of the requests `caller` submitted. Takes the ledger's mutex.
+std::set<std::string> ownRequestIds(const ApiContext& ctx, const std::string& caller) {
+  std::set<std::string> own;
+  std::lock_guard lock(*ctx.ledgerMutex);
+  inv::RequestQuery q;
+  q.submitted_by = caller;
+  ctx.ledger->requests().scan(q, [&](inv::RequestRecord& r) {
+    own.insert(r.id);
+    return true;
+  });
+  return own;
+}
+
 std::shared_ptr<const inv::Occupancy> occupancyFor(const ApiContext& ctx,
                                                    std::shared_ptr<const inv::Occupancy> all,
                                                    Role role, const std::string& caller) {
   if (seesEveryRequest(role)) return all;
-  std::set<std::string> own;
-  {
-    std::lock_guard lock(*ctx.ledgerMutex);
-    inv::RequestQuery q;
-    q.submitted_by = caller;
-    ctx.ledger->requests().scan(q, [&](inv::RequestRecord& r) {
-      own.insert(r.id);
-      return true;
-    });
-  }
+  auto own = ownRequestIds(ctx, caller);
   return std::make_shared<const inv::Occupancy>(
       all->seenBy([&](const std::string& id) { return own.count(id) != 0; }));
 }
@@ -877,19 +881,12 @@ void Api::getPool(Call& call) {
   auto p = static_cast<std::size_t>(it - pools.begin());
   json out = poolDetailJson(*views_->current()->occupancy, p);
   std::vector<inv::Claims::Address> held;
-  std::set<std::string> own;
   {
     std::lock_guard lock(*ctx_.ledgerMutex);
     held = ctx_.ledger->claims().inPool(call.param);
-    if (!seesEveryRequest(call.role)) {
-      inv::RequestQuery q;
-      q.submitted_by = call.caller;
-      ctx_.ledger->requests().scan(q, [&](inv::RequestRecord& r) {
-        own.insert(r.id);
-        return true;
-      });
-    }
   }
+  std::set<std::string> own;
+  if (!seesEveryRequest(call.role)) own = ownRequestIds(ctx_, call.caller);
   std::sort(held.begin(), held.end(),
             [](const auto& a, const auto& b) { return a.address.value < b.address.value; });
   json items = json::array();

@@ -469,6 +469,10 @@ TEST_CASE("global options after the subcommand, --version, and what was meant") 
   r = colo({"requests", "--stauts", "completed"});
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("colo: unknown option '--stauts'; did you mean '--status'?\n") == 0);
+  // A value that looks like an option is a value.
+  r = colo({"release", "--forget-switches", "--reason", "--switch burned", "REQ-404"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err == "colo: request REQ-404 does not exist\n");
   // CLI11's own messages come the way colo says its own.
   r = colo::test::run({kColo, "release"}, colo.dir);
   CHECK(r.exit_code == 2);
