@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
   {
     std::vector<double> read, render;
     inv::Occupancy occ(inventory, ledger.claims().all(), ledger.claims().generation());
-    agent::ui::Viewer viewer{"bench", colo::agent::Role::admin,   "x", true,
+    agent::ui::Viewer viewer{"bench", colo::agent::Role::admin,   "x", true, true,
                              true,    "Asia/Pontianak, UTC+07:00"};
     for (int i = 0; i < n; ++i) {
       auto t0 = Clock::now();

@@ -167,6 +167,7 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   ctx.ledger = &ledger;
   ctx.ledgerMutex = &ledgerMutex;
   ctx.sla = &sla;
+  ctx.playbooks = &playbooks;
   ctx.now = [&] { return config.time->wallMs() / 1000; };
   ctx.wakeWorkers = [&] { workers.wake(); };
   ctx.callbackQueued = [&] { deliverer.wake(); };

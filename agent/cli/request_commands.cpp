@@ -301,20 +301,16 @@ int cmdForgetSwitches(CommandContext& s, const std::string& id, const std::strin
               << ")\n";
   // The commands colo would have sent, for the switches it still knows.
   auto rec = jobs.ledger.requests().find(id);
-  std::vector<PortChange> changes;
+  std::vector<std::pair<std::string, std::string>> ports;
+  for (const auto& p : asked.ports) ports.emplace_back(p.switch_name, p.port);
   try {
     if (rec->allocation)
-      for (auto& c : portChanges(*rec->allocation, rec->tenant_code, s.playbooks()))
-        for (const auto& p : asked.ports)
-          if (c.switch_name == p.switch_name && c.port == p.port &&
-              s.inventory().switchNamed(p.switch_name))
-            changes.push_back(c);
-    if (!changes.empty()) {
-      std::cout << "what colo would have sent to return them to unused:\n";
-      printCommands(
-          commandsBySwitch(s.inventory(), s.playbooks(), changes, PortAction::unconfigure),
-          s.inventory());
-    }
+      if (auto cmds = unconfigureCommands(s.inventory(), s.playbooks(), *rec->allocation,
+                                          rec->tenant_code, ports);
+          !cmds.empty()) {
+        std::cout << "what colo would have sent to return them to unused:\n";
+        printCommands(cmds, s.inventory());
+      }
   } catch (const std::exception&) {
     // The list above is what matters; the commands are a convenience.
   }

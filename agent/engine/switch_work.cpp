@@ -238,6 +238,17 @@ std::map<std::string, std::vector<std::string>> commandsBySwitch(
   return out;
 }
 
+std::map<std::string, std::vector<std::string>> unconfigureCommands(
+    const inventory::Inventory& inv, const Playbooks& pb, const inventory::Plan& plan,
+    const std::string& tenant, const std::vector<std::pair<std::string, std::string>>& ports) {
+  std::vector<PortChange> changes;
+  for (auto& c : portChanges(plan, tenant, pb))
+    if (inv.switchNamed(c.switch_name) &&
+        std::find(ports.begin(), ports.end(), std::pair{c.switch_name, c.port}) != ports.end())
+      changes.push_back(std::move(c));
+  return commandsBySwitch(inv, pb, changes, PortAction::unconfigure);
+}
+
 bool portUnused(const inventory::Switch& sw, const Playbooks& pb,
                 const drivers::TemplateValues& values, const drivers::PortState& state) {
   if (state.lines.empty()) return true;                          // never configured

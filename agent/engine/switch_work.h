@@ -56,6 +56,14 @@ std::map<std::string, std::vector<std::string>> commandsBySwitch(
     const inventory::Inventory& inv, const Playbooks& playbooks,
     const std::vector<PortChange>& changes, PortAction action);
 
+// The commands that return the given ports of a request (its plan and
+// tenant) to unused, switch by switch: the ports of `plan` that are in
+// `ports` (switch name, port) on switches the inventory still lists. Throws
+// as commandsBySwitch.
+std::map<std::string, std::vector<std::string>> unconfigureCommands(
+    const inventory::Inventory& inv, const Playbooks& playbooks, const inventory::Plan& plan,
+    const std::string& tenant, const std::vector<std::pair<std::string, std::string>>& ports);
+
 // A port nobody uses: no configuration; shut without a description; or the
 // unconfigure template's state (as colo leaves a released port).
 bool portUnused(const inventory::Switch& sw, const Playbooks& playbooks,

@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/url.h"
 #include "core/views.h"
+#include "http/actions.h"
 #include "http/console.h"
 #include "http/intake.h"
 #include "http/problem.h"
@@ -89,6 +90,13 @@ HttpResponse ok(int status, const json& body) {
   HttpResponse r;
   r.status = status;
   r.body = body.dump();
+  return r;
+}
+
+// An action's refusal as a problem document (with Retry-After on a 503).
+HttpResponse refused(const ActionAnswer& a) {
+  auto r = problem(a.http, "", a.detail);
+  if (!a.retry_after.empty()) r.headers["Retry-After"] = a.retry_after;
   return r;
 }
 
@@ -362,38 +370,6 @@ bool jsonBody(const HttpRequest& req) {
 
 }  // namespace
 
-ReleaseAnswer askRelease(const ApiContext& ctx, const std::string& id, const std::string& actor,
-                         const std::string& remote) {
-  ReleaseAsked asked;
-  try {
-    std::lock_guard lock(*ctx.ledgerMutex);
-    StatusWriter status(*ctx.ledger, *ctx.sla, ctx.config->public_url);
-    asked = status.askRelease(id, {actor, "release asked from " + remote, "", ""});
-  } catch (const inv::Error& e) {
-    if (e.kind() != inv::ErrorKind::moved) throw;
-    return {409, "", e.what()};  // moved on while asked: say how it stands now
-  }
-  using Outcome = ReleaseAsked::Outcome;
-  switch (asked.outcome) {
-    case Outcome::released:
-      return {202, "released", ""};
-    case Outcome::releasing:
-      if (ctx.wakeWorkers) ctx.wakeWorkers();  // a worker returns its ports
-      return {202, "releasing", ""};
-    case Outcome::already_releasing:
-      return {202, "releasing", ""};
-    case Outcome::not_found:
-      return {404, "", asked.refusal(id)};
-    case Outcome::already_released:
-      return {409, "released", asked.refusal(id)};
-    case Outcome::nothing_held:
-      return {409, "failed", asked.refusal(id)};
-    case Outcome::not_ended:
-      return {409, std::string(inv::name(asked.status)), asked.refusal(id)};
-  }
-  return {500, "", "no answer"};
-}
-
 std::optional<HttpResponse> throttled(const ApiContext& ctx, const std::string& remote) {
   if (!ctx.throttle) return std::nullopt;
   auto wait = ctx.throttle->wait(remote, ctx.config->time->now());
@@ -513,21 +489,10 @@ void Api::openApi(Call& call) {
   call.reply(std::move(r));
 }
 
-// A 503 while the agent may take no new work (ApiContext::refusingWork),
-// saying why and what became of the call (`outcome`).
-std::optional<HttpResponse> Api::refusingWork(const std::string& outcome) const {
-  auto why = ctx_.refusingWork ? ctx_.refusingWork() : std::string();
-  if (why.empty()) return std::nullopt;
-  auto r =
-      problem(503, "Service Unavailable", "this agent takes no new work: " + why + "; " + outcome);
-  r.headers["Retry-After"] = "60";
-  return r;
-}
-
 // Answers once the request is stored, from the intake's thread.
 void Api::submitRequest(Call& call) {
   const auto& req = call.request;
-  if (auto refused = refusingWork("nothing was stored")) return call.reply(std::move(*refused));
+  if (auto busy = refusingWork(ctx_, "nothing was stored")) return call.reply(refused(*busy));
   inv::Request r;
   try {
     // Every problem at once, the format's and the inventory's: 422 when
@@ -704,6 +669,14 @@ void Api::letter(Call& call) {
   call.reply(std::move(out));
 }
 
+namespace {
+
+Asker askerOf(const Call& call) {
+  return {"api:" + call.caller, call.caller, call.request.remote, call.role};
+}
+
+}  // namespace
+
 void Api::releaseRequest(Call& call) {
   // A body, if any: {"forget_switches": true, "reason": "..."} (admin).
   if (!call.request.body.empty()) {
@@ -719,8 +692,8 @@ void Api::releaseRequest(Call& call) {
       return call.reply(problem(400, "Bad Request", "reason goes with forget_switches"));
     if (forget) return forgetSwitches(call, reason);
   }
-  auto out = askRelease(ctx_, call.param, "api:" + call.caller, call.request.remote);
-  if (out.http != 202) return call.reply(problem(out.http, "", out.detail));
+  auto out = askRelease(ctx_, call.param, askerOf(call));
+  if (!out.done()) return call.reply(refused(out));
   call.reply(ok(202, {{"id", call.param},
                       {"status", out.status},
                       {"release", out.status == "released" ? "done" : "requested"}}));
@@ -729,35 +702,13 @@ void Api::releaseRequest(Call& call) {
 // A release that touches no switch (design.md §7, "Forgetting the
 // switches"): an administrator's, with a reason for the step log.
 void Api::forgetSwitches(Call& call, const std::string& reason) {
-  const auto& id = call.param;
-  if (!atLeast(call.role, Role::admin))
-    return call.reply(problem(403, "Forbidden",
-                              "only an admin may release without touching the switches (role " +
-                                  std::string(name(call.role)) + ")"));
-  if (auto bad = reasonProblem(reason); !bad.empty())
-    return call.reply(problem(400, "Bad Request", "reason: " + bad));
-  ForgetAsked asked;
-  {
-    std::lock_guard lock(*ctx_.ledgerMutex);
-    StatusWriter status(*ctx_.ledger, *ctx_.sla, ctx_.config->public_url);
-    auto alive = ctx_.ownerAlive ? ctx_.ownerAlive : [](const std::string&) { return true; };
-    asked = status.forgetSwitches(id, {"api:" + call.caller, reason, "", ""}, alive);
-  }
-  using Outcome = ForgetAsked::Outcome;
-  if (asked.outcome == Outcome::not_found)
-    return call.reply(problem(404, "Not Found", asked.refusal(id)));
-  if (asked.outcome != Outcome::released)
-    return call.reply(problem(409, "Conflict", asked.refusal(id)));
-  logEvent({{"level", "warn"},
-            {"event", "request.switches_forgotten"},
-            {"request_id", id},
-            {"ports_to_clean", portList(asked.ports)},
-            {"caller", call.caller}});
+  auto out = askForget(ctx_, call.param, askerOf(call), reason);
+  if (!out.done()) return call.reply(refused(out));
   nlohmann::json ports = nlohmann::json::array();
-  for (const auto& p : asked.ports)
+  for (const auto& p : out.ports)
     ports.push_back(
         {{"switch", p.switch_name}, {"port", p.port}, {"vlan", p.vlan}, {"hostname", p.hostname}});
-  call.reply(ok(202, {{"id", id},
+  call.reply(ok(202, {{"id", call.param},
                       {"status", "released"},
                       {"release", "done"},
                       {"switches_forgotten", true},
@@ -766,31 +717,12 @@ void Api::forgetSwitches(Call& call, const std::string& reason) {
 
 // A new attempt of a failed request, from its stored body (design.md §1).
 void Api::retryRequest(Call& call) {
-  const auto& id = call.param;
-  if (auto refused = refusingWork("nothing was changed")) return call.reply(std::move(*refused));
-  RetryAsked asked;
-  {
-    std::lock_guard lock(*ctx_.ledgerMutex);
-    StatusWriter status(*ctx_.ledger, *ctx_.sla, ctx_.config->public_url);
-    asked = status.askRetry(
-        id, {"api:" + call.caller, "retry asked from " + call.request.remote, "", ""});
-  }
-  using Outcome = RetryAsked::Outcome;
-  if (asked.outcome == Outcome::not_found)
-    return call.reply(problem(404, "Not Found", asked.refusal(id)));
-  if (asked.outcome != Outcome::retrying)
-    return call.reply(problem(409, "Conflict", asked.refusal(id)));
-  logEvent({{"level", "info"},
-            {"event", "request.retry"},
-            {"request_id", id},
-            {"attempt", asked.attempt},
-            {"caller", call.caller}});
-  if (ctx_.wakeWorkers) ctx_.wakeWorkers();
-  call.reply(ok(202, {{"id", id}, {"status", "planning"}, {"attempt", asked.attempt}}));
+  auto out = askRetry(ctx_, call.param, askerOf(call));
+  if (!out.done()) return call.reply(refused(out));
+  call.reply(ok(202, {{"id", call.param}, {"status", "planning"}, {"attempt", out.attempt}}));
 }
 
 void Api::redeliver(Call& call) {
-  const auto& id = call.param;
   // A body, if any: {"delivery_id": "..."}, one of the request's
   // deliveries (its last when none is named).
   nlohmann::json body = nlohmann::json::object();
@@ -798,31 +730,10 @@ void Api::redeliver(Call& call) {
     if (auto bad = smallBody(call.request.body, "a redelivery",
                              {{"delivery_id", nlohmann::json::value_t::string}}, body))
       return call.reply(problem(400, "Bad Request", *bad));
-  std::string which = body.value("delivery_id", std::string());
-  std::optional<inv::CallbackDelivery> d;
-  {
-    std::lock_guard lock(*ctx_.ledgerMutex);
-    if (!ctx_.ledger->requests().find(id))
-      return call.reply(problem(404, "Not Found", "request " + id + " does not exist"));
-    d = ctx_.ledger->outbox().redeliver(id, which);
-  }
-  if (!d && !which.empty())
-    return call.reply(problem(404, "Not Found",
-                              "request " + id + " has no delivery " + which.substr(0, 100) +
-                                  " (its deliveries are in GET /v1/requests/" + id + ")"));
-  if (!d)
-    return call.reply(problem(409, "Conflict",
-                              "request " + id +
-                                  " has no callback to deliver again: it has not ended, or it "
-                                  "names no callback_url"));
-  if (ctx_.redelivered) ctx_.redelivered(d->url);
-  logEvent({{"level", "info"},
-            {"event", "callback.redeliver"},
-            {"request_id", id},
-            {"delivery", d->delivery_id},
-            {"caller", call.caller}});
-  if (ctx_.callbackQueued) ctx_.callbackQueued();
-  call.reply(ok(202, deliveryJson(*d)));
+  auto out =
+      askRedeliver(ctx_, call.param, body.value("delivery_id", std::string()), askerOf(call));
+  if (!out.done()) return call.reply(refused(out));
+  call.reply(ok(202, deliveryJson(*out.delivery)));
 }
 
 // Racks and pools: from the rendered views, without the ledger mutex.

@@ -48,18 +48,6 @@ const std::vector<Route>& routes();
 // The OpenAPI 3 document served at /v1/openapi.json.
 const std::string& openApiDocument();
 
-// What asking for a release over HTTP answers (the API and the console
-// alike): 202 with status "released" (nothing was on a switch) or
-// "releasing" (a worker returns its ports), else 404 or 409 with why. The
-// rule itself is StatusWriter::askRelease.
-struct ReleaseAnswer {
-  int http = 202;
-  std::string status;
-  std::string detail;
-};
-ReleaseAnswer askRelease(const ApiContext& context, const std::string& id, const std::string& actor,
-                         const std::string& remote);
-
 // The occupancy `role` and `caller` may see: all of it for technicians and
 // administrators; for a requester, other departments' servers and devices
 // as "occupied", never their names, tenants or request ids
@@ -96,8 +84,6 @@ class Api {
   void getPool(Call& call);
 
  private:
-  std::optional<HttpResponse> refusingWork(const std::string& outcome) const;
-
   ApiContext ctx_;
   std::unique_ptr<StatusWriter> status_;  // on the shared ledger, under its mutex
   std::unique_ptr<InventoryViews> views_;

@@ -17,6 +17,8 @@
 
 namespace colo::agent {
 
+struct Playbooks;
+
 // What the routes need. The ledger is shared with the workers: every use is
 // under `ledgerMutex`.
 struct ApiContext {
@@ -25,6 +27,9 @@ struct ApiContext {
   inventory::Ledger* ledger = nullptr;
   std::mutex* ledgerMutex = nullptr;
   const SlaCalendar* sla = nullptr;
+  // The port templates, for showing what a release will send (none: the
+  // console names the ports without their commands).
+  const Playbooks* playbooks = nullptr;
   std::function<std::int64_t()> now;     // epoch seconds
   std::function<void()> wakeWorkers;     // a request was queued or released
   std::function<void()> callbackQueued;  // a delivery was queued

@@ -9,9 +9,14 @@
 
 #include "colo/inventory/error.h"
 #include "colo/inventory/request.h"
+#include "colo/inventory/time.h"
 #include "core/log.h"
+#include "engine/switch_work.h"
+#include "http/actions.h"
 #include "http/api.h"
 #include "http/request_target.h"
+#include "http/search.h"
+#include "jobs/status_writer.h"
 #include "ui/elevation.h"
 #include "ui/letter.h"
 #include "ui/pages.h"
@@ -101,6 +106,44 @@ std::string zoneText(const inv::TimeZone& zone, std::int64_t now) {
   std::snprintf(buf, sizeof buf, "UTC%c%02d:%02d", offset < 0 ? '-' : '+', a / 3600, a % 3600 / 60);
   std::string abbrev = zone.abbreviationAt(now);
   return zone.name() + ", now " + (abbrev.rfind("UTC", 0) == 0 ? buf : abbrev + " (" + buf + ")");
+}
+
+// A file to save: CSV, named, never cached.
+HttpResponse download(std::string body, const std::string& filename) {
+  HttpResponse r;
+  r.content_type = "text/csv; charset=utf-8; header=present";
+  r.body = std::move(body);
+  r.headers["Content-Disposition"] = "attachment; filename=\"" + filename + "\"";
+  return withHeaders(std::move(r), "default-src 'none'");
+}
+
+// Others' holdings as a requester sees them: held, not by whom. `own`: the
+// requester's own requests.
+void hideOthers(std::vector<inv::Claims::Address>& held,
+                const std::map<std::string, std::string>& own) {
+  for (auto& a : held)
+    if (!own.count(a.request_id)) {
+      a.request_id.clear();
+      a.hostname.clear();
+    }
+}
+
+// What returning `ports` of `r` to unused sends, switch by switch; empty
+// with `note` saying why when that cannot be shown.
+ui::SwitchCommands cleanCommands(const ApiContext& ctx, const inv::RequestRecord& r,
+                                 const std::vector<inv::Claims::Port>& ports, std::string& note) {
+  if (!ctx.playbooks || !r.allocation) {
+    note = "The commands are shown by the agent, which has the port templates.";
+    return {};
+  }
+  std::vector<std::pair<std::string, std::string>> which;
+  for (const auto& p : ports) which.emplace_back(p.switch_name, p.port);
+  try {
+    return unconfigureCommands(*ctx.inventory, *ctx.playbooks, *r.allocation, r.tenant_code, which);
+  } catch (const std::exception& e) {
+    note = std::string("The commands cannot be shown: ") + e.what();
+    return {};
+  }
 }
 
 }  // namespace
@@ -232,6 +275,7 @@ HttpResponse Console::handle(const HttpRequest& req) {
                     session->csrf,
                     seesEveryRequest(session->role),
                     mayRelease(session->role),
+                    atLeast(session->role, Role::admin),
                     zoneText(zone, ctx_.now())};
   auto notFound = [&](const std::string& what) {
     return html(404, ui::errorPage(&viewer, 404, what));
@@ -254,7 +298,10 @@ HttpResponse Console::handle(const HttpRequest& req) {
           ui::errorPage(
               &viewer, 403,
               "The form's CSRF token does not match this session; reload the page and try again."));
-    if (seg.size() == 4 && seg[1] == "requests" && seg[3] == "release") {
+    // A request's actions: release (or forget its switches), retry,
+    // deliver a callback again (design.md §11).
+    if (seg.size() == 4 && seg[1] == "requests" &&
+        (seg[3] == "release" || seg[3] == "retry" || seg[3] == "redeliver")) {
       const std::string& id = seg[2];
       {
         std::lock_guard lock(*ctx_.ledgerMutex);
@@ -262,11 +309,32 @@ HttpResponse Console::handle(const HttpRequest& req) {
       }
       if (!viewer.may_release)
         return html(403, ui::errorPage(&viewer, 403,
-                                       "role " + std::string(name(viewer.role)) +
-                                           " may not release a request"));
-      auto out = askRelease(ctx_, id, "ui:" + viewer.caller, req.remote);
-      if (out.http != 202) return html(out.http, ui::errorPage(&viewer, out.http, out.detail));
-      return redirect("/ui/requests/" + urlEncode(id) + "?done=" + out.status);
+                                       "role " + std::string(name(viewer.role)) + " may not " +
+                                           seg[3] + " a request"));
+      Asker asker{"ui:" + viewer.caller, viewer.caller, req.remote, viewer.role};
+      ActionAnswer out;
+      std::string done;
+      if (seg[3] == "release" && field("forget") == "1") {
+        out = askForget(ctx_, id, asker, field("reason"));
+        done = "forgotten";
+      } else if (seg[3] == "release") {
+        out = askRelease(ctx_, id, asker);
+        done = out.status;
+      } else if (seg[3] == "retry") {
+        out = askRetry(ctx_, id, asker);
+        done = "retrying";
+      } else {
+        if (field("delivery_id").empty())
+          return html(400, ui::errorPage(&viewer, 400, "which delivery? (delivery_id is empty)"));
+        out = askRedeliver(ctx_, id, field("delivery_id"), asker);
+        done = "redelivered";
+      }
+      if (!out.done()) {
+        auto r = html(out.http, ui::errorPage(&viewer, out.http, out.detail));
+        if (!out.retry_after.empty()) r.headers["Retry-After"] = out.retry_after;
+        return r;
+      }
+      return redirect("/ui/requests/" + urlEncode(id) + "?done=" + done);
     }
     auto r = html(405, ui::errorPage(&viewer, 405, "Nothing here takes a form."));
     r.headers["Allow"] = "GET, HEAD";
@@ -308,13 +376,23 @@ HttpResponse Console::handle(const HttpRequest& req) {
     auto occ = ctx_.views->current()->occupancy;
     std::vector<inv::Claims::Address> held;
     if (!pool.empty()) {
-      std::lock_guard lock(*ctx_.ledgerMutex);
-      held = ctx_.ledger->claims().inPool(pool);
+      std::map<std::string, std::string> own;
+      {
+        std::lock_guard lock(*ctx_.ledgerMutex);
+        held = ctx_.ledger->claims().inPool(pool);
+        if (!viewer.sees_all)
+          ctx_.ledger->requests().scan(mine, [&](inv::RequestRecord& r) {
+            own.emplace(r.id, r.tenant_code);
+            return true;
+          });
+      }
+      if (!viewer.sees_all) hideOthers(held, own);
     }
     return html(pool.empty() || occ->inventory().pool(pool) ? 200 : 404,
                 ui::poolsPage(viewer, *occ, held, pool, *page));
   }
-  if (seg.size() == 2 && seg[1] == "requests") {
+  if (seg.size() == 2 && (seg[1] == "requests" || seg[1] == "requests.csv")) {
+    const bool csv = seg[1] == "requests.csv";
     ui::RequestFilter filter;
     auto q = target.query;
     if (!q["status"].empty()) {
@@ -354,8 +432,69 @@ HttpResponse Console::handle(const HttpRequest& req) {
     sorted.reserve(rows.size());
     for (const auto& o : order) sorted.push_back(std::move(rows[o.second]));
     rows = std::move(sorted);
+    if (csv)
+      return download(ui::requestsCsv(rows, zone),
+                      "colo-requests-" + inv::localText(now, zone, false).substr(0, 10) + ".csv");
     return html(200,
                 ui::requestsPage(viewer, rows, filter, {tenants.begin(), tenants.end()}, zone));
+  }
+  if (seg.size() == 2 && seg[1] == "search") {
+    std::string q = target.query.count("q") ? target.query.at("q") : "";
+    auto first = q.find_first_not_of(" \t"), last = q.find_last_not_of(" \t");
+    q = first == std::string::npos ? "" : q.substr(first, last - first + 1);
+    if (q.size() > 200)
+      return html(400, ui::errorPage(&viewer, 400, "a search is at most 200 characters"));
+    auto found = search(ctx_, viewer, q);
+    return html(200, ui::searchPage(viewer, q, found.hits, found.more));
+  }
+  if (seg.size() == 4 && seg[1] == "requests" && seg[3] == "release") {
+    // The page before a release: what it will do (design.md §11).
+    const std::string& id = seg[2];
+    ui::ReleasePreview p;
+    {
+      std::lock_guard lock(*ctx_.ledgerMutex);
+      auto r = visible(id);
+      if (!r) return notFound("request " + id + " does not exist");
+      if (!viewer.may_release)
+        return html(403, ui::errorPage(&viewer, 403,
+                                       "role " + std::string(name(viewer.role)) +
+                                           " may not release a request"));
+      bool holds = ctx_.ledger->claims().holds(id);
+      auto would = StatusWriter::releaseWould(r->status, holds);
+      using Outcome = ReleaseAsked::Outcome;
+      if (would == Outcome::released || would == Outcome::releasing) {
+        p.on_switches = would == Outcome::releasing;
+        p.ports = ctx_.ledger->claims().portsOf(id);
+      } else {
+        ReleaseAsked asked{would, r->status, r->owner};
+        p.refusal = would == Outcome::already_releasing
+                        ? "request " + id + " is being released already"
+                        : asked.refusal(id);
+      }
+      p.row = {std::move(*r), std::nullopt};
+    }
+    p.row.sla = slaOf(p.row.record, *ctx_.sla, now);
+    if (p.on_switches && !p.ports.empty())
+      p.commands = cleanCommands(ctx_, p.row.record, p.ports, p.commands_note);
+    return html(p.refusal.empty() ? 200 : 409, ui::releasePage(viewer, p));
+  }
+  if (seg.size() == 4 && seg[1] == "pools" && seg[3] == "holders.csv") {
+    const std::string& pool = seg[2];
+    if (!ctx_.inventory->pool(pool)) return notFound("pool " + pool + " does not exist");
+    std::vector<inv::Claims::Address> held;
+    std::map<std::string, std::string> tenantOf;
+    {
+      std::lock_guard lock(*ctx_.ledgerMutex);
+      held = ctx_.ledger->claims().inPool(pool);
+      ctx_.ledger->requests().scan(mine, [&](inv::RequestRecord& r) {
+        tenantOf.emplace(r.id, r.tenant_code);
+        return true;
+      });
+    }
+    hideOthers(held, tenantOf);
+    return download(
+        ui::poolHoldersCsv(pool, std::move(held), tenantOf),
+        "colo-pool-" + pool + "-" + inv::localText(now, zone, false).substr(0, 10) + ".csv");
   }
   if (seg[1] == "requests" && (seg.size() == 3 || (seg.size() == 4 && seg[3] == "letter"))) {
     const std::string& id = seg[2];
@@ -374,15 +513,32 @@ HttpResponse Console::handle(const HttpRequest& req) {
         return html(409, ui::errorPage(&viewer, 409, e.what()));
       }
     }
-    ui::RequestDetail detail{{*r, slaOf(*r, *ctx_.sla, now)},
-                             ctx_.ledger->requests().events(id),
-                             ctx_.ledger->outbox().deliveries(id)};
+    ui::RequestDetail detail;
+    detail.row = {*r, slaOf(*r, *ctx_.sla, now)};
+    detail.events = ctx_.ledger->requests().events(id);
+    detail.callbacks = ctx_.ledger->outbox().deliveries(id);
+    detail.holds = ctx_.ledger->claims().holds(id);
+    if (r->status == inv::Status::released && detail.holds) {
+      // Its switches were forgotten: the ports it still holds are to clean.
+      detail.ports_to_clean = ctx_.ledger->claims().portsOf(id);
+      std::string note;
+      detail.clean_commands = cleanCommands(ctx_, *r, detail.ports_to_clean, note);
+    }
     std::string notice;
     if (auto done = target.query.find("done"); done != target.query.end())
-      notice = done->second == "released"    ? "Released: everything it held is free again."
-               : done->second == "releasing" ? "Release requested: a worker returns its switch "
-                                               "ports to unused, then frees everything."
-                                             : "";
+      notice = done->second == "released" ? "Released: everything it held is free again."
+               : done->second == "releasing"
+                   ? "Release requested: a worker returns its switch ports to unused, then frees "
+                     "everything."
+               : done->second == "forgotten"
+                   ? "Released without touching the switches: its units, power and addresses are "
+                     "free; clean the ports below by hand."
+               : done->second == "retrying"
+                   ? "Trying again: a worker plans it afresh from the request as received."
+               : done->second == "redelivered"
+                   ? "The callback goes out again now; its state below changes once the receiver "
+                     "answers."
+                   : "";
     return html(200, ui::requestPage(viewer, detail, zone, notice));
   }
   return notFound("no such page: " + path.substr(0, 200));

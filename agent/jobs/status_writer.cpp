@@ -176,6 +176,24 @@ Reservation StatusWriter::reserve(const inv::Inventory& inventory, const inv::Re
   return out;
 }
 
+ReleaseAsked::Outcome StatusWriter::releaseWould(Status status, bool holds) {
+  using Outcome = ReleaseAsked::Outcome;
+  switch (status) {
+    case Status::released:
+      return Outcome::already_released;
+    case Status::releasing:
+      return Outcome::already_releasing;
+    case Status::reserved:
+      return Outcome::released;  // nothing on any switch: freed at once
+    case Status::failed:
+      return holds ? Outcome::releasing : Outcome::nothing_held;
+    case Status::completed:
+      return Outcome::releasing;
+    default:
+      return Outcome::not_ended;
+  }
+}
+
 ReleaseAsked StatusWriter::askRelease(const std::string& id, const inv::StepNote& note) {
   ReleaseAsked out{ReleaseAsked::Outcome::not_found, Status::queued, ""};
   ledger_.write([&] {
@@ -184,34 +202,14 @@ ReleaseAsked StatusWriter::askRelease(const std::string& id, const inv::StepNote
       out = {ReleaseAsked::Outcome::not_found, Status::queued, ""};
       return;
     }
-    out = {ReleaseAsked::Outcome::not_ended, r->status, r->owner};
-    switch (r->status) {
-      case Status::released:
-        out.outcome = ReleaseAsked::Outcome::already_released;
-        return;
-      case Status::releasing:
-        out.outcome = ReleaseAsked::Outcome::already_releasing;
-        return;
-      case Status::reserved:
-        // Nothing on any switch: freed at once.
-        ledger_.claims().unclaim(id);
-        move(id, Status::reserved, Status::released,
-             {note.actor, "units, power, ports and addresses freed", "", "",
-              "released_by_operator"});
-        out.outcome = ReleaseAsked::Outcome::released;
-        return;
-      case Status::failed:
-        if (!ledger_.claims().holds(id)) {
-          out.outcome = ReleaseAsked::Outcome::nothing_held;
-          return;
-        }
-        [[fallthrough]];
-      case Status::completed:
-        move(id, r->status, Status::releasing, note);
-        out.outcome = ReleaseAsked::Outcome::releasing;
-        return;
-      default:
-        return;
+    bool holds = r->status == Status::failed && ledger_.claims().holds(id);
+    out = {releaseWould(r->status, holds), r->status, r->owner};
+    if (out.outcome == ReleaseAsked::Outcome::released) {
+      ledger_.claims().unclaim(id);
+      move(id, Status::reserved, Status::released,
+           {note.actor, "units, power, ports and addresses freed", "", "", "released_by_operator"});
+    } else if (out.outcome == ReleaseAsked::Outcome::releasing) {
+      move(id, r->status, Status::releasing, note);
     }
   });
   return out;

@@ -124,6 +124,10 @@ class StatusWriter {
   // freed at once; an ended request moves to releasing, for whoever
   // returns its ports (`note.owner`, or the next worker when empty).
   ReleaseAsked askRelease(const std::string& id, const inventory::StepNote& note);
+  // What askRelease would do with a request in `status` that `holds`
+  // something or nothing, changing nothing (the console asks before it
+  // offers a release).
+  static ReleaseAsked::Outcome releaseWould(inventory::Status status, bool holds);
 
   // A new attempt of a failed request from its stored body: failed ->
   // planning, for `note.owner` (the next worker when empty), the attempt's

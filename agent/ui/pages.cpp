@@ -42,7 +42,7 @@ nav a[aria-current=page]{border-bottom-color:#90caf9}
 .who form{margin:0}
 button,.button{font:inherit;border:1px solid #90a4ae;background:#fff;color:var(--fg);border-radius:4px;padding:.25rem .7rem;cursor:pointer;text-decoration:none;display:inline-block}
 header.top button{background:transparent;color:#fff}
-button.danger{border-color:var(--crit);color:var(--crit)}
+button.danger,.button.danger{border-color:var(--crit);color:var(--crit)}
 main{padding:1rem;max-width:1440px;margin:0 auto}
 h1{font-size:1.35rem;margin:.2rem 0 .8rem}
 h2{font-size:1.1rem;margin:1.4rem 0 .5rem}
@@ -97,7 +97,23 @@ dl.facts dt{color:var(--muted)} dl.facts dd{margin:0}
 .login input{width:100%;margin:.3rem 0 .8rem}
 .error{color:var(--crit)}
 code,.mono{font-family:ui-monospace,"Liberation Mono",monospace;font-size:.85rem}
-@media (max-width:640px){main{padding:.6rem}.feeds{grid-template-columns:1fr}.who{margin-left:0}dl.facts{grid-template-columns:1fr}}
+form.search{margin:0}form.search input{width:15rem;max-width:100%;padding:.15rem .4rem}
+td.id{white-space:nowrap}
+pre.commands{background:#263238;color:#eceff1;border-radius:6px;padding:.5rem .8rem;overflow-x:auto;margin:.3rem 0 .8rem}
+.confirm{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.6rem .9rem;margin:.8rem 0}
+.confirm.forget{border-color:var(--crit)}
+.confirm label{display:block;margin:.4rem 0 .2rem}.confirm input[type=text]{width:100%;max-width:36rem}
+ul.hits{list-style:none;padding:0;margin:0}ul.hits li{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.45rem .8rem;margin:.4rem 0}
+td form{margin:0}
+@media (max-width:640px){main{padding:.6rem}.feeds{grid-template-columns:1fr}.who{margin-left:0}dl.facts{grid-template-columns:1fr}form.search,form.search input{width:100%}
+table.cards thead{display:none}
+table.cards,table.cards tbody,table.cards tr{display:block;width:100%}
+table.cards tr{border-bottom:1px solid var(--line);padding:.35rem .6rem}
+table.cards tr.late-row{box-shadow:inset 4px 0 var(--crit)}
+table.cards tr.late-row td:first-child{box-shadow:none}
+table.cards td{display:flex;gap:.6rem;border:0;padding:.05rem 0}
+table.cards td::before{content:attr(data-label);flex:0 0 6rem;color:var(--muted);font-size:.75rem;text-transform:uppercase;letter-spacing:.04em;padding-top:.1rem}
+table.cards td:empty{display:none}}
 @media print{header.top,.actions,.filters{display:none}body{background:#fff}}
 )";
 
@@ -120,8 +136,11 @@ std::string layout(const std::string& title, const Viewer* viewer, const std::st
     };
     s += "<header class=\"top\"><a class=\"brand\" href=\"/ui/\">colo</a><nav>" +
          item("/ui/", "Racks") + item("/ui/requests", "Requests") + item("/ui/pools", "Pools") +
-         "</nav><div class=\"who\"><span id=\"who\">" + h(viewer->caller) + " (" +
-         h(std::string(name(viewer->role))) +
+         "</nav><form class=\"search\" role=\"search\" method=\"get\" action=\"/ui/search\">"
+         "<input type=\"search\" name=\"q\" id=\"search\" maxlength=\"200\" "
+         "placeholder=\"Hostname, IP address or request\" aria-label=\"Search\"></form>"
+         "<div class=\"who\"><span id=\"who\">" +
+         h(viewer->caller) + " (" + h(std::string(name(viewer->role))) +
          ")</span><form method=\"post\" action=\"/ui/logout\"><input type=\"hidden\" "
          "name=\"csrf\" value=\"" +
          h(viewer->csrf) + "\"><button id=\"logout\">Log out</button></form></div></header>\n";
@@ -224,6 +243,42 @@ std::string pager(const std::string& base, std::size_t page, std::size_t pages,
 
 std::string unitsText(int first, int height) {
   return "U" + num(first) + (height > 1 ? "\u2013" + num(first + height - 1) : "");
+}
+
+// An open request: "late 2d 3h" once past due; an ended one: "met" or
+// "missed by 2d 3h"; "" otherwise.
+std::string slaText(const RequestRow& row) {
+  if (row.late()) return "late " + lateText(row.sla->late_seconds);
+  if (row.missed()) return "missed by " + lateText(row.sla->late_seconds);
+  if (row.sla && row.sla->met == true) return "met";
+  return "";
+}
+
+std::string csrfField(const Viewer& viewer) {
+  return "<input type=\"hidden\" name=\"csrf\" value=\"" + h(viewer.csrf) + "\">";
+}
+
+// Switch ports a request holds, as a table with this id.
+std::string portsTable(const char* id, const std::vector<inv::Claims::Port>& ports) {
+  std::string b = std::string("<div class=\"scroll\"><table id=\"") + id +
+                  "\"><thead><tr><th>Switch</th><th>Port</th><th class=\"num\">VLAN</th>"
+                  "<th>Server</th></tr></thead><tbody>";
+  for (const auto& p : ports)
+    b += "<tr><td>" + h(p.switch_name) + "</td><td class=\"mono\">" + h(p.port) +
+         "</td><td class=\"num\">" + num(p.vlan) + "</td><td>" + h(p.hostname) + "</td></tr>";
+  return b + "</tbody></table></div>";
+}
+
+// Each switch's commands, with a heading; "" when there are none.
+std::string commandsBlock(const SwitchCommands& commands, const std::string& heading) {
+  if (commands.empty()) return "";
+  std::string b = "<p>" + h(heading) + "</p>";
+  for (const auto& [name, lines] : commands) {
+    b += "<h3>" + h(name) + "</h3><pre class=\"commands\" data-switch=\"" + h(name) + "\">";
+    for (const auto& l : lines) b += h(l) + "\n";
+    b += "</pre>";
+  }
+  return b;
 }
 
 }  // namespace
@@ -498,10 +553,17 @@ std::string poolsPage(const Viewer& viewer, const inv::Occupancy& occ,
   for (std::size_t i = (page - 1) * kRowsPerPage; i < std::min(mine.size(), page * kRowsPerPage);
        ++i)
     b += "<tr><td class=\"mono\">" + h(mine[i]->address.str()) + "</td><td>" +
-         requestLink(mine[i]->request_id) + "</td><td>" + h(mine[i]->hostname) + "</td></tr>";
+         (mine[i]->request_id.empty() ? std::string("<span class=\"muted\">another "
+                                                    "department</span>")
+                                      : requestLink(mine[i]->request_id)) +
+         "</td><td>" + h(mine[i]->hostname) + "</td></tr>";
   if (mine.empty()) b += "<tr><td colspan=\"3\">no address of this pool is held</td></tr>";
   b += "</tbody></table></div>";
   b += pager("/ui/pools?pool=" + urlEncode(selected->name) + "&amp;page=", page, pages, "#held");
+  if (!mine.empty())
+    b += "<p><a class=\"button\" id=\"csv\" href=\"/ui/pools/" + urlEncode(selected->name) +
+         "/holders.csv\" download>Download the " + num(static_cast<long long>(mine.size())) +
+         " held addresses as CSV</a></p>";
   return layout("Pools", &viewer, "Pools", b);
 }
 
@@ -543,35 +605,42 @@ std::string requestsPage(const Viewer& viewer, const std::vector<RequestRow>& ro
                         num(static_cast<long long>(pages))
                   : "") +
        "</p>";
-  b += "<div class=\"scroll\"><table id=\"requests\"><thead><tr><th>Request</th><th>Status</th>"
-       "<th>Tenant</th><th>Letter</th><th>Received</th><th>Due</th><th>Completed</th><th>SLA</th>"
-       "</tr></thead><tbody>";
+  b += "<div class=\"scroll\"><table id=\"requests\" class=\"cards\"><thead><tr><th>Request</th>"
+       "<th>Status</th><th>Tenant</th><th>Letter</th><th>Received</th><th>Due</th><th>Ended</th>"
+       "<th>SLA</th></tr></thead><tbody>";
+  auto cell = [](const char* label, const std::string& html, const char* cls = nullptr) {
+    return std::string("<td") + (cls ? std::string(" class=\"") + cls + "\"" : "") +
+           (html.empty() ? "" : std::string(" data-label=\"") + label + "\"") + ">" + html +
+           "</td>";
+  };
   for (std::size_t i = (page - 1) * kRowsPerPage; i < std::min(rows.size(), page * kRowsPerPage);
        ++i) {
     const auto& row = rows[i];
     const auto& r = row.record;
+    std::string sla = slaText(row);
+    std::string slaHtml = sla.empty()    ? ""
+                          : row.late()   ? "<span class=\"late\">" + h(sla) + "</span>"
+                          : row.missed() ? "<span class=\"missed\">" + h(sla) + "</span>"
+                                         : "<span class=\"muted\">" + h(sla) + "</span>";
     b += "<tr data-id=\"" + h(r.id) + "\" data-late=\"" + (row.late() ? "1" : "0") + "\"" +
-         (row.late() ? " class=\"late-row\"" : "") + "><td>" + requestLink(r.id) + "</td><td>" +
-         statusBadge(r.status) + "</td><td>" + h(r.tenant_code) + "</td><td>" + h(r.letter_number) +
-         "</td><td>" + h(localTime(r.received_at, zone)) + "</td><td>" +
-         (row.sla ? h(row.sla->due_date) : std::string()) + "</td><td>" +
-         h(localTime(r.completed_at, zone)) + "</td><td>";
-    if (row.late())
-      b += "<span class=\"late\">late " + h(lateText(row.sla->late_seconds)) + "</span>";
-    else if (row.missed())
-      b += "<span class=\"missed\">missed by " + h(lateText(row.sla->late_seconds)) + "</span>";
-    else if (row.sla && row.sla->met == true)
-      b += "<span class=\"muted\">met</span>";
-    b += "</td></tr>";
+         (row.late() ? " class=\"late-row\"" : "") + ">" +
+         cell("Request", requestLink(r.id), "id") + cell("Status", statusBadge(r.status)) +
+         cell("Tenant", h(r.tenant_code)) + cell("Letter", h(r.letter_number)) +
+         cell("Received", h(localTime(r.received_at, zone))) +
+         cell("Due", row.sla ? h(row.sla->due_date) : std::string()) +
+         cell("Ended", h(localTime(r.completed_at, zone))) + cell("SLA", slaHtml) + "</tr>";
   }
   if (rows.empty()) b += "<tr><td colspan=\"8\">No request matches.</td></tr>";
   b += "</tbody></table></div>";
   if (!viewer.zone.empty()) b += "<p class=\"muted\">Times in " + h(viewer.zone) + ".</p>";
-  b +=
-      pager("/ui/requests?status=" + (filter.status ? std::string(inv::name(*filter.status)) : "") +
-                "&amp;tenant=" + urlEncode(filter.tenant) + (filter.late ? "&amp;late=1" : "") +
-                (filter.missed ? "&amp;missed=1" : "") + "&amp;page=",
-            page, pages, "");
+  std::string query =
+      "status=" + (filter.status ? std::string(inv::name(*filter.status)) : std::string()) +
+      "&amp;tenant=" + urlEncode(filter.tenant) + (filter.late ? "&amp;late=1" : "") +
+      (filter.missed ? "&amp;missed=1" : "");
+  b += pager("/ui/requests?" + query + "&amp;page=", page, pages, "");
+  b += "<p><a class=\"button\" id=\"csv\" href=\"/ui/requests.csv?" + query +
+       "\" download>Download these " + num(static_cast<long long>(rows.size())) +
+       (rows.size() == 1 ? " request" : " requests") + " as CSV</a></p>";
   return layout("Requests", &viewer, "Requests", b);
 }
 
@@ -610,13 +679,27 @@ std::string requestPage(const Viewer& viewer, const RequestDetail& d, const inv:
   if (r.status == inv::Status::completed)
     b += "<a class=\"button\" id=\"letter\" href=\"/ui/requests/" + urlEncode(r.id) +
          "/letter\">Confirmation letter</a>";
-  if (viewer.may_release && (r.status == inv::Status::completed ||
-                             r.status == inv::Status::failed || r.status == inv::Status::reserved))
-    b += "<form method=\"post\" action=\"/ui/requests/" + urlEncode(r.id) +
-         "/release\"><input type=\"hidden\" name=\"csrf\" value=\"" + h(viewer.csrf) +
-         "\"><button class=\"danger\" id=\"release\">Release: free its units, power, ports and "
-         "addresses</button></form>";
+  const std::string base = "/ui/requests/" + urlEncode(r.id);
+  // A release asks first (releasePage); a failed request holding nothing is
+  // tried again instead.
+  if (viewer.may_release &&
+      (r.status == inv::Status::completed || r.status == inv::Status::reserved ||
+       (r.status == inv::Status::failed && d.holds)))
+    b +=
+        "<a class=\"button danger\" id=\"release\" href=\"" + base + "/release\">Release\u2026</a>";
+  if (viewer.may_release && r.status == inv::Status::failed && !d.holds)
+    b += "<form method=\"post\" action=\"" + base + "/retry\">" + csrfField(viewer) +
+         "<button id=\"retry\">Try again (attempt " + num(r.attempt + 1) +
+         ") from the request as received</button></form>";
   b += "</div>";
+  if (!d.ports_to_clean.empty()) {
+    b += "<h2 id=\"to-clean\">Ports to clean by hand</h2><p>Released without touching the "
+         "switches: these ports may still carry the request's configuration. They stay held, so "
+         "nothing else is placed on them, until <code>colo validate --online</code> finds them "
+         "unused.</p>" +
+         portsTable("ports-to-clean", d.ports_to_clean);
+    b += commandsBlock(d.clean_commands, "What colo would have sent to return them to unused:");
+  }
 
   b += "<h2>Allocation</h2>";
   if (!r.allocation || r.allocation->servers.empty()) {
@@ -656,30 +739,181 @@ std::string requestPage(const Viewer& viewer, const RequestDetail& d, const inv:
        "id=\"steps\"><thead><tr><th>When</th><th>Who</th>"
        "<th>Step</th><th>Detail</th></tr></thead><tbody>";
   for (const auto& e : d.events)
-    b += "<tr><td>" + h(localTime(e.at, zone)) + "</td><td>" + h(e.actor) + "</td><td>" +
-         h(e.kind) + "</td><td>" + h(e.detail) + "</td></tr>";
+    b += "<tr><td class=\"id\">" + h(inv::localText(e.at, zone, false, true)) + "</td><td>" +
+         h(e.actor) + "</td><td>" + h(e.kind) + "</td><td>" + h(e.detail) + "</td></tr>";
   b += "</tbody></table></div>";
   b += "<h2>Callbacks</h2>";
   if (d.callbacks.empty()) {
     b += "<p class=\"muted\">None sent.</p>";
   } else {
     b += "<div class=\"scroll\"><table id=\"callbacks\"><thead><tr><th>Event</th><th>To</th>"
-         "<th class=\"num\">Attempts</th><th>State</th></tr></thead><tbody>";
+         "<th class=\"num\">Attempts</th><th>State</th>" +
+         std::string(viewer.may_release ? "<th></th>" : "") + "</tr></thead><tbody>";
     for (const auto& c : d.callbacks) {
       std::string state = !c.delivered_at.empty() ? "delivered " + localTime(c.delivered_at, zone)
                           : c.given_up            ? "given up"
                                                   : "pending";
-      b += "<tr><td>" + h(c.event) + "</td><td class=\"mono\">" + h(c.url) +
-           "</td><td class=\"num\">" + num(c.attempts) + "</td><td" +
+      b += "<tr data-delivery=\"" + h(c.delivery_id) + "\"><td>" + h(c.event) +
+           "<br><small class=\"mono\">" + h(c.delivery_id) + "</small></td><td class=\"mono\">" +
+           h(c.url) + "</td><td class=\"num\">" + num(c.attempts) + "</td><td" +
            (c.given_up ? " class=\"error\"" : "") + ">" + h(state) +
            (c.last_error.empty() || !c.delivered_at.empty()
                 ? ""
                 : "<br><small>" + h(c.last_error) + "</small>") +
-           "</td></tr>";
+           "</td>";
+      // Any delivery, delivered or not: due now, its receiver's backoff reset.
+      if (viewer.may_release)
+        b += "<td><form method=\"post\" action=\"" + base + "/redeliver\">" + csrfField(viewer) +
+             "<input type=\"hidden\" name=\"delivery_id\" value=\"" + h(c.delivery_id) +
+             "\"><button class=\"redeliver\">" +
+             (c.delivered_at.empty() && !c.given_up ? "Send now" : "Send again") +
+             "</button></form></td>";
+      b += "</tr>";
     }
     b += "</tbody></table></div>";
   }
   return layout("Request " + r.id, &viewer, "Requests", b);
+}
+
+std::string releasePage(const Viewer& viewer, const ReleasePreview& p) {
+  const auto& r = p.row.record;
+  const std::string base = "/ui/requests/" + urlEncode(r.id);
+  std::string b = "<h1>Release " + h(r.id) + "? " + statusBadge(r.status) + "</h1>\n";
+  if (!p.refusal.empty()) {
+    b += "<p class=\"error\" id=\"refusal\">" + h(p.refusal) + "</p><p><a href=\"" + base +
+         "\">Back to the request</a></p>";
+    return layout("Release " + r.id, &viewer, "Requests", b);
+  }
+  b += "<p>Tenant " + h(r.tenant_code) + ", request letter " + h(r.letter_number) + ".</p>";
+  b += "<h2>On the switches</h2>";
+  if (!p.on_switches) {
+    b += "<p id=\"no-switch-work\">Nothing of it is on a switch: it is released at once.</p>";
+  } else if (p.ports.empty()) {
+    b += "<p id=\"no-switch-work\">It holds no switch port: a worker frees the rest in a "
+         "moment.</p>";
+  } else {
+    b += "<p>A worker returns each of these ports to unused, checks it, and saves the "
+         "configuration; only then is the rest freed. If a switch refuses, the request keeps "
+         "what it holds and says why.</p>" +
+         portsTable("unconfigure", p.ports);
+    b += commandsBlock(p.commands, "What each switch will receive:");
+    if (!p.commands_note.empty()) b += "<p class=\"muted\">" + h(p.commands_note) + "</p>";
+  }
+  b += "<h2>Freed in the ledger</h2>";
+  if (!r.allocation || r.allocation->servers.empty()) {
+    b += "<p class=\"muted\">Nothing was allocated.</p>";
+  } else {
+    b += "<div class=\"scroll\"><table id=\"freed\"><thead><tr><th>Server</th><th>Rack</th>"
+         "<th>Units</th><th>Power</th><th>Addresses</th></tr></thead><tbody>";
+    for (const auto& sv : r.allocation->servers) {
+      std::string feeds, addrs;
+      for (const auto& f : sv.feeds) feeds += (feeds.empty() ? "" : "+") + f.feed;
+      for (const auto& nic : sv.nics)
+        for (const auto& a : nic.addresses)
+          addrs += (addrs.empty() ? "" : "<br>") + std::string("<span class=\"mono\">") +
+                   h(a.address.str()) + "</span>";
+      b += "<tr><td>" + h(sv.hostname) + "</td><td>" + rackLink(sv.rack) + "</td><td>" +
+           unitsText(sv.first_unit, sv.height) + "</td><td>" + num(sv.power_watts) + " W <small>" +
+           h(feeds) + "</small></td><td>" + addrs + "</td></tr>";
+    }
+    b += "</tbody></table></div>";
+  }
+  b += "<form class=\"confirm\" method=\"post\" action=\"" + base + "/release\">" +
+       csrfField(viewer) + "<p>The request becomes " +
+       (p.on_switches ? "releasing, then released" : "released") +
+       "; its callback, if it names one, says so. This cannot be undone: a new request is "
+       "placed afresh.</p><button class=\"danger\" id=\"confirm-release\">Release " +
+       h(r.id) + "</button> <a href=\"" + base + "\" id=\"cancel\">Cancel</a></form>";
+  if (viewer.may_forget && p.on_switches && !p.ports.empty())
+    b += "<form class=\"confirm forget\" method=\"post\" action=\"" + base + "/release\">" +
+         csrfField(viewer) +
+         "<h2>A switch is gone for good?</h2><p>Release it without touching any switch: its "
+         "units, power and addresses are freed now; its ports stay held, listed on the request "
+         "as ports to clean by hand, until <code>colo validate --online</code> finds them "
+         "unused.</p><input type=\"hidden\" name=\"forget\" value=\"1\"><label for=\"reason\">"
+         "Why (for the step log)</label><input type=\"text\" id=\"reason\" name=\"reason\" "
+         "required maxlength=\"300\"><p><button class=\"danger\" id=\"forget\">Release without "
+         "touching the switches</button></p></form>";
+  return layout("Release " + r.id, &viewer, "Requests", b);
+}
+
+std::string searchPage(const Viewer& viewer, const std::string& query,
+                       const std::vector<SearchHit>& hits, bool more) {
+  std::string b =
+      "<h1>Search</h1><form class=\"filters\" method=\"get\" action=\"/ui/search\"><label>"
+      "Hostname, IP address, request id or letter number<input type=\"search\" name=\"q\" "
+      "id=\"q\" maxlength=\"200\" value=\"" +
+      h(query) + "\"></label><button>Search</button></form>\n";
+  if (query.empty()) return layout("Search", &viewer, "", b);
+  b += "<p id=\"count\">" + num(static_cast<long long>(hits.size())) + (more ? "+" : "") +
+       (hits.size() == 1 ? " match" : " matches") + " for <b>" + h(query) + "</b>" +
+       (more ? " (the first ones; narrow the search for the rest)" : "") + "</p>";
+  if (hits.empty()) {
+    b += "<p class=\"muted\">Nothing matches. Search takes part of a hostname, a whole IP "
+         "address, or part of a request id or letter number.</p>";
+    return layout("Search", &viewer, "", b);
+  }
+  b += "<ul class=\"hits\" id=\"hits\">";
+  for (const auto& hit : hits)
+    b += "<li data-kind=\"" + h(hit.kind) + "\"><span class=\"badge\">" + h(hit.kind) + "</span> " +
+         (hit.href.empty() ? "<b>" + h(hit.title) + "</b>"
+                           : "<a href=\"" + h(hit.href) + "\">" + h(hit.title) + "</a>") +
+         (hit.detail.empty() ? "" : "<br><small>" + h(hit.detail) + "</small>") + "</li>";
+  b += "</ul>";
+  return layout("Search", &viewer, "", b);
+}
+
+namespace {
+
+// One CSV field (RFC 4180), quoted when it must be; a value a spreadsheet
+// would run as a formula (=, +, -, @ first) gets a leading apostrophe.
+std::string csvField(const std::string& v) {
+  std::string t = v;
+  if (!t.empty() &&
+      (t[0] == '=' || t[0] == '+' || t[0] == '-' || t[0] == '@' || t[0] == '\t' || t[0] == '\r'))
+    t = "'" + t;
+  if (t.find_first_of(",\"\r\n") == std::string::npos) return t;
+  std::string q = "\"";
+  for (char c : t) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+std::string csvRow(const std::vector<std::string>& fields) {
+  std::string out;
+  for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + csvField(fields[i]);
+  return out + "\r\n";
+}
+
+}  // namespace
+
+std::string requestsCsv(const std::vector<RequestRow>& rows, const inv::TimeZone& zone) {
+  std::string zoneName = zone.name();
+  std::string out = csvRow({"request", "status", "tenant", "letter_number",
+                            "received (" + zoneName + ")", "due_date", "ended (" + zoneName + ")",
+                            "sla", "reason", "attempt", "submitted_by", "error"});
+  auto local = [&](const std::string& ts) {
+    return ts.empty() ? ts : inv::localText(ts, zone, false, true);
+  };
+  for (const auto& row : rows) {
+    const auto& r = row.record;
+    out += csvRow({r.id, std::string(inv::name(r.status)), r.tenant_code, r.letter_number,
+                   local(r.received_at), row.sla ? row.sla->due_date : "", local(r.completed_at),
+                   slaText(row), r.reason, std::to_string(r.attempt), r.submitted_by, r.error});
+  }
+  return out;
+}
+
+std::string poolHoldersCsv(const std::string& pool, std::vector<inv::Claims::Address> held,
+                           const std::map<std::string, std::string>& tenantOf) {
+  std::sort(held.begin(), held.end(),
+            [](const auto& a, const auto& b) { return a.address.value < b.address.value; });
+  std::string out = csvRow({"pool", "address", "request", "hostname", "tenant"});
+  for (const auto& a : held) {
+    auto t = tenantOf.find(a.request_id);
+    out += csvRow(
+        {pool, a.address.str(), a.request_id, a.hostname, t == tenantOf.end() ? "" : t->second});
+  }
+  return out;
 }
 
 std::string errorPage(const Viewer* viewer, int status, const std::string& detail) {

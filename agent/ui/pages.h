@@ -23,10 +23,11 @@ namespace colo::agent::ui {
 struct Viewer {
   std::string caller;
   Role role = Role::requester;
-  std::string csrf;       // for the forms that change something
-  bool sees_all = false;  // technician and admin: every tenant's requests
-  bool may_release = false;
-  std::string zone;  // how times are shown: "Asia/Pontianak, UTC+07:00"
+  std::string csrf;          // for the forms that change something
+  bool sees_all = false;     // technician and admin: every tenant's requests
+  bool may_release = false;  // technician and admin: release, retry, deliver a callback again
+  bool may_forget = false;   // admin: release without touching the switches
+  std::string zone;          // how times are shown: "Asia/Pontianak, UTC+07:00"
 };
 
 // The Content-Security-Policy of every console page: nothing but this
@@ -80,17 +81,56 @@ std::string requestsPage(const Viewer& viewer, const std::vector<RequestRow>& ro
                          const RequestFilter& filter, const std::vector<std::string>& tenants,
                          const inventory::TimeZone& zone);
 
+// What each switch receives, in order, by switch name.
+using SwitchCommands = std::map<std::string, std::vector<std::string>>;
+
 struct RequestDetail {
   RequestRow row;
   std::vector<inventory::LedgerEvent> events;
   std::vector<inventory::CallbackDelivery> callbacks;
+  bool holds = false;  // it still holds units, power, ports or addresses
+  // A released request's ports still held: to be cleaned by hand (its
+  // switches were forgotten), with the commands colo would have sent.
+  std::vector<inventory::Claims::Port> ports_to_clean;
+  SwitchCommands clean_commands;
 };
 // `notice`: one line shown above the request (after a release, say).
 std::string requestPage(const Viewer& viewer, const RequestDetail& detail,
                         const inventory::TimeZone& zone, const std::string& notice);
 
+// The page before a release: what it will do, and the form that does it.
+struct ReleasePreview {
+  RequestRow row;
+  std::string refusal;                         // why it may not be released ("" when it may)
+  bool on_switches = false;                    // its ports are returned first (else freed at once)
+  std::vector<inventory::Claims::Port> ports;  // returned to unused
+  SwitchCommands commands;                     // what each switch will receive
+  std::string commands_note;                   // why the commands are not shown ("" when they are)
+};
+std::string releasePage(const Viewer& viewer, const ReleasePreview& preview);
+
+// One thing a search found: a request, a server, an address, a device.
+struct SearchHit {
+  std::string kind;  // "request", "server", "address", "device", "pool"
+  std::string title;
+  std::string href;  // "" for no link
+  std::string detail;
+};
+// `query` as typed; `more`: hits were left out beyond the first ones.
+std::string searchPage(const Viewer& viewer, const std::string& query,
+                       const std::vector<SearchHit>& hits, bool more);
+
 // 404 and friends, inside the console's frame when someone is logged in.
 std::string errorPage(const Viewer* viewer, int status, const std::string& detail);
+
+// The requests of the list as CSV (RFC 4180, every row of `rows`): times
+// in the site's zone to the second.
+std::string requestsCsv(const std::vector<RequestRow>& rows, const inventory::TimeZone& zone);
+// A pool's held addresses as CSV, by address; `tenantOf` a request's tenant
+// code. Rows with an empty request id are another department's (shown to
+// a requester as held, not by whom).
+std::string poolHoldersCsv(const std::string& pool, std::vector<inventory::Claims::Address> held,
+                           const std::map<std::string, std::string>& tenantOf);
 
 // "2026-11-23 08:30" in the site's time, from an RFC 3339 timestamp; the
 // input unchanged when it is not one.

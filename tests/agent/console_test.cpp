@@ -11,6 +11,7 @@
 #include "colo/inventory/loader.h"
 #include "colo/inventory/request.h"
 #include "http/api.h"
+#include "ui/pages.h"
 #include "ui/sessions.h"
 
 namespace inv = colo::inventory;
@@ -392,4 +393,306 @@ TEST_CASE("console: long lists come a hundred rows a page", "[dates]") {
   CHECK(failed.body.find("120 requests") != std::string::npos);
   CHECK(failed.body.find("href=\"/ui/requests?status=failed&amp;tenant=BAPPEDA&amp;page=2\"") !=
         std::string::npos);
+}
+
+namespace {
+
+// A completed request of BAPPEDA holding R01 U2-3, tor-r01 Ethernet2 and
+// 192.0.2.2 (as the workers leave one), and one of DINKES holding R02
+// U1 and 192.0.2.3.
+void addHolders(Site& c) {
+  auto server = [](const std::string& host, const std::string& rack, int unit, int height,
+                   const std::string& sw, const std::string& port, const std::string& ip) {
+    inv::ServerPlacement s;
+    s.hostname = host;
+    s.rack = rack;
+    s.first_unit = unit;
+    s.height = height;
+    s.power_watts = 200;
+    s.feeds = {{rack + "-A", 200}};
+    inv::NicAssignment nic;
+    nic.switch_name = sw;
+    nic.port = port;
+    nic.vlan = 120;
+    nic.addresses = {
+        {"pub-v4", *inv::IpAddress::parse(ip), 29, inv::IpAddress::parse("192.0.2.1")}};
+    s.nics = {nic};
+    return s;
+  };
+  struct Holder {
+    const char *id, *tenant, *by;
+    inv::ServerPlacement server;
+  };
+  for (const auto& h :
+       {Holder{"REQ-C1", "BAPPEDA", "sikd-bappeda",
+               server("web01", "R01", 2, 2, "tor-r01", "Ethernet2", "192.0.2.2")},
+        Holder{"REQ-D1", "DINKES", "sikd-dinkes",
+               server("db-server", "R02", 1, 1, "tor-r02", "GigabitEthernet1/0/2", "192.0.2.3")}}) {
+    c.add(h.id, h.tenant, h.by, inv::Status::configuring);
+    inv::Plan plan{h.id, {h.server}};
+    c.ledger->write([&] { c.ledger->claims().claim(plan, h.tenant); });
+    c.walk(h.id, {inv::Status::completed});
+  }
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("console: a release asks first, saying what each switch will receive", "[dates]") {
+  Site c;
+  addHolders(c);
+  Browser tech(c), admin(c), planner(c);
+  REQUIRE(tech.login(kTech).status == 303);
+  REQUIRE(admin.login(kAdmin).status == 303);
+  REQUIRE(planner.login(kPlanning).status == 303);
+
+  // The request's page links to the question; it holds no release form.
+  auto page = tech.get("/ui/requests/REQ-C1");
+  CHECK(page.body.find("id=\"release\" href=\"/ui/requests/REQ-C1/release\"") != std::string::npos);
+  CHECK(page.body.find("action=\"/ui/requests/REQ-C1/release\"") == std::string::npos);
+
+  auto ask = tech.get("/ui/requests/REQ-C1/release");
+  REQUIRE(ask.status == 200);
+  CHECK(ask.body.find("<td>tor-r01</td><td class=\"mono\">Ethernet2</td>") != std::string::npos);
+  // The exact commands, from the repository's Arista template.
+  auto pre = ask.body.find("<pre class=\"commands\" data-switch=\"tor-r01\">");
+  REQUIRE(pre != std::string::npos);
+  auto commands = ask.body.substr(pre, ask.body.find("</pre>", pre) - pre);
+  CHECK(commands.find("default interface Ethernet2\ninterface Ethernet2\ndescription unused\n"
+                      "shutdown\n") != std::string::npos);
+  // And what the ledger frees.
+  CHECK(ask.body.find("<td>web01</td>") != std::string::npos);
+  CHECK(ask.body.find("U2\u20133") != std::string::npos);
+  CHECK(ask.body.find("192.0.2.2") != std::string::npos);
+  CHECK(ask.body.find("id=\"confirm-release\"") != std::string::npos);
+  CHECK(ask.body.find("id=\"forget\"") == std::string::npos);  // an admin's
+  CHECK(admin.get("/ui/requests/REQ-C1/release").body.find("id=\"forget\"") != std::string::npos);
+  // Asking changes nothing.
+  CHECK(c.ledger->requests().find("REQ-C1")->status == inv::Status::completed);
+
+  // A reservation: nothing on a switch, freed at once.
+  auto reserved = tech.get("/ui/requests/REQ-P1/release");
+  CHECK(reserved.status == 200);
+  CHECK(reserved.body.find("id=\"no-switch-work\"") != std::string::npos);
+  // Failed and holding nothing: no release (it would hide the failure), a retry.
+  auto failed = tech.get("/ui/requests/REQ-H1/release");
+  CHECK(failed.status == 409);
+  CHECK(failed.body.find("stays failed") != std::string::npos);
+  CHECK(failed.body.find("confirm-release") == std::string::npos);
+  auto failedPage = tech.get("/ui/requests/REQ-H1");
+  CHECK(failedPage.body.find("id=\"release\"") == std::string::npos);
+  CHECK(failedPage.body.find("id=\"retry\"") != std::string::npos);
+  // A requester neither asks nor sees another department's.
+  CHECK(planner.get("/ui/requests/REQ-C1/release").status == 403);
+  CHECK(planner.get("/ui/requests/REQ-D1/release").status == 404);
+
+  auto done = tech.post("/ui/requests/REQ-C1/release", "csrf=" + Browser::csrf(ask.body));
+  CHECK(location(done) == "/ui/requests/REQ-C1?done=releasing");
+  CHECK(c.ledger->requests().find("REQ-C1")->status == inv::Status::releasing);
+  CHECK(tech.get("/ui/requests/REQ-C1/release").body.find("being released already") !=
+        std::string::npos);
+}
+
+TEST_CASE(
+    "console: an admin releases without touching a gone switch, and the ports to clean stay "
+    "in sight",
+    "[dates]") {
+  Site c;
+  addHolders(c);
+  Browser tech(c), admin(c);
+  REQUIRE(tech.login(kTech).status == 303);
+  REQUIRE(admin.login(kAdmin).status == 303);
+  std::string techCsrf = Browser::csrf(tech.get("/ui/").body);
+  std::string csrf = Browser::csrf(admin.get("/ui/").body);
+  CHECK(tech.post("/ui/requests/REQ-C1/release", "csrf=" + techCsrf + "&forget=1&reason=burned")
+            .status == 403);
+  auto noReason = admin.post("/ui/requests/REQ-C1/release", "csrf=" + csrf + "&forget=1&reason=");
+  CHECK(noReason.status == 400);
+  CHECK(noReason.body.find("a reason is required") != std::string::npos);
+  CHECK(c.ledger->requests().find("REQ-C1")->status == inv::Status::completed);
+
+  auto done = admin.post("/ui/requests/REQ-C1/release",
+                         "csrf=" + csrf + "&forget=1&reason=tor-r01+burned+in+the+fire");
+  CHECK(location(done) == "/ui/requests/REQ-C1?done=forgotten");
+  CHECK(c.ledger->requests().find("REQ-C1")->status == inv::Status::released);
+  auto page = admin.get(location(done));
+  CHECK(page.body.find("Released without touching the switches") != std::string::npos);
+  auto table = page.body.find("id=\"ports-to-clean\"");
+  REQUIRE(table != std::string::npos);
+  CHECK(page.body.find("Ethernet2", table) != std::string::npos);
+  CHECK(page.body.find("description unused", table) != std::string::npos);
+  CHECK(page.body.find("tor-r01 burned in the fire") != std::string::npos);  // the step log
+  // Once the port is cleaned (validate --online frees it), the list is gone.
+  c.ledger->write([&] { c.ledger->claims().unclaimPort("REQ-C1", "tor-r01", "Ethernet2"); });
+  CHECK(admin.get("/ui/requests/REQ-C1").body.find("ports-to-clean") == std::string::npos);
+}
+
+TEST_CASE("console: a failed request is tried again, any callback delivered again", "[dates]") {
+  Site c;
+  Browser tech(c), planner(c);
+  REQUIRE(tech.login(kTech).status == 303);
+  REQUIRE(planner.login(kPlanning).status == 303);
+  std::string csrf = Browser::csrf(tech.get("/ui/").body);
+  std::string planCsrf = Browser::csrf(planner.get("/ui/").body);
+
+  SECTION("retry") {
+    int before = c.ledger->requests().find("REQ-H1")->attempt;
+    auto done = tech.post("/ui/requests/REQ-H1/retry", "csrf=" + csrf);
+    CHECK(location(done) == "/ui/requests/REQ-H1?done=retrying");
+    auto r = c.ledger->requests().find("REQ-H1");
+    CHECK(r->status == inv::Status::planning);
+    CHECK(r->attempt == before + 1);
+    auto again = tech.post("/ui/requests/REQ-H1/retry", "csrf=" + csrf);
+    CHECK(again.status == 409);
+    CHECK(again.body.find("only a failed request is retried") != std::string::npos);
+    CHECK(tech.post("/ui/requests/REQ-P1/retry", "csrf=" + csrf).status == 409);
+    CHECK(planner.post("/ui/requests/REQ-P1/retry", "csrf=" + planCsrf).status == 403);
+  }
+
+  SECTION("redeliver, delivered or not") {
+    c.ledger->write([&] {
+      c.ledger->outbox().enqueue({"REQ-H1~failed~1", "REQ-H1", "https://sikd.example/hook", "{}",
+                                  "failed", 0, (c.now + 600) * 1000});
+    });
+    auto page = tech.get("/ui/requests/REQ-H1");
+    CHECK(page.body.find("data-delivery=\"REQ-H1~failed~1\"") != std::string::npos);
+    CHECK(page.body.find("<button class=\"redeliver\">Send now</button>") != std::string::npos);
+    CHECK(planner.get("/ui/requests/REQ-P1").body.find("redeliver") == std::string::npos);
+
+    auto done =
+        tech.post("/ui/requests/REQ-H1/redeliver", "csrf=" + csrf + "&delivery_id=REQ-H1~failed~1");
+    CHECK(location(done) == "/ui/requests/REQ-H1?done=redelivered");
+    auto d = c.ledger->outbox().deliveries("REQ-H1");
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].next_attempt_at <= c.now * 1000 + c.ticks);  // due now, not in ten minutes
+    CHECK(tech.post("/ui/requests/REQ-H1/redeliver", "csrf=" + csrf + "&delivery_id=nope").status ==
+          404);
+    CHECK(tech.post("/ui/requests/REQ-H1/redeliver", "csrf=" + csrf).status == 400);
+    CHECK(planner.post("/ui/requests/REQ-P1/redeliver", "csrf=" + planCsrf + "&delivery_id=x")
+              .status == 403);
+  }
+}
+
+TEST_CASE("console: search finds requests, servers and addresses, a requester only its own",
+          "[dates]") {
+  Site c;
+  addHolders(c);
+  Browser admin(c), planner(c);
+  REQUIRE(admin.login(kAdmin).status == 303);
+  REQUIRE(planner.login(kPlanning).status == 303);
+  auto hits = [](const HttpResponse& r) { return count(r.body, "<li data-kind="); };
+
+  auto web = admin.get("/ui/search?q=WEB");
+  CHECK(web.status == 200);
+  CHECK(web.body.find("<a href=\"/ui/requests/REQ-C1\">web01</a>") != std::string::npos);
+  CHECK(web.body.find("rack R01 U2\u20133") != std::string::npos);
+
+  auto held = admin.get("/ui/search?q=192.0.2.2");
+  CHECK(held.body.find("held by web01, request REQ-C1 (completed)") != std::string::npos);
+  CHECK(admin.get("/ui/search?q=192.0.2.5").body.find("not held \u00b7 pool pub-v4") !=
+        std::string::npos);
+  CHECK(admin.get("/ui/search?q=192.0.2.1").body.find("the gateway of pool pub-v4") !=
+        std::string::npos);
+  CHECK(admin.get("/ui/search?q=203.0.113.9").body.find("in no pool of the inventory") !=
+        std::string::npos);
+  auto byId = admin.get("/ui/search?q=%20req-c1%20");
+  CHECK(byId.body.find("data-kind=\"request\"><span class=\"badge\">request</span> <a "
+                       "href=\"/ui/requests/REQ-C1\">REQ-C1</a>") != std::string::npos);
+  CHECK(hits(admin.get("/ui/search?q=1%2FREQ")) == 4);  // letter numbers
+  CHECK(admin.get("/ui/search?q=dinkes-db01").body.find("data-kind=\"device\"") !=
+        std::string::npos);
+
+  // A requester: its own, and another's address as held, not by whom.
+  CHECK(hits(planner.get("/ui/search?q=web01")) == 1);
+  CHECK(hits(planner.get("/ui/search?q=db-server")) == 0);
+  CHECK(hits(planner.get("/ui/search?q=dinkes-db01")) == 0);
+  auto theirs = planner.get("/ui/search?q=192.0.2.3");
+  CHECK(theirs.body.find("held by another department") != std::string::npos);
+  CHECK(theirs.body.find("REQ-D1") == std::string::npos);
+  CHECK(theirs.body.find("db-server") == std::string::npos);
+  CHECK(hits(planner.get("/ui/search?q=REQ-")) == 2);  // REQ-P1, REQ-C1
+
+  CHECK(admin.get("/ui/search?q=" + std::string(201, 'a')).status == 400);
+  CHECK(admin.get("/ui/search").body.find("name=\"q\"") != std::string::npos);
+  auto script = admin.get("/ui/search?q=%3Cscript%3E");
+  CHECK(script.body.find("<script>") == std::string::npos);
+  CHECK(script.body.find("0 matches") != std::string::npos);
+}
+
+TEST_CASE("console: requests and a pool's holders as CSV, as the viewer may see them", "[dates]") {
+  Site c;
+  addHolders(c);
+  Browser admin(c), planner(c);
+  REQUIRE(admin.login(kAdmin).status == 303);
+  REQUIRE(planner.login(kPlanning).status == 303);
+
+  auto all = admin.get("/ui/requests.csv");
+  CHECK(all.status == 200);
+  CHECK(all.content_type == "text/csv; charset=utf-8; header=present");
+  CHECK(all.headers["Content-Disposition"] ==
+        "attachment; filename=\"colo-requests-2026-11-18.csv\"");
+  CHECK(all.body.rfind("request,status,tenant,letter_number,received (Asia/Pontianak),due_date,"
+                       "ended (Asia/Pontianak),sla,reason,attempt,submitted_by,error\r\n",
+                       0) == 0);
+  CHECK(count(all.body, "\r\n") == 5);  // the header and four requests
+  CHECK(all.body.find("\r\nREQ-H1,failed,DINKES,1/REQ-H1,2026-11-16 08:00:00,2026-11-19,") !=
+        std::string::npos);
+  auto failed = admin.get("/ui/requests.csv?status=failed");
+  CHECK(count(failed.body, "\r\n") == 2);
+  auto own = planner.get("/ui/requests.csv");
+  CHECK(own.body.find("REQ-H1") == std::string::npos);
+  CHECK(own.body.find("REQ-D1") == std::string::npos);
+  CHECK(own.body.find("REQ-C1") != std::string::npos);
+  CHECK(admin.get("/ui/requests").body.find("href=\"/ui/requests.csv?status=&amp;tenant=\"") !=
+        std::string::npos);
+
+  auto pool = admin.get("/ui/pools/pub-v4/holders.csv");
+  CHECK(pool.body ==
+        "pool,address,request,hostname,tenant\r\n"
+        "pub-v4,192.0.2.2,REQ-C1,web01,BAPPEDA\r\n"
+        "pub-v4,192.0.2.3,REQ-D1,db-server,DINKES\r\n");
+  CHECK(planner.get("/ui/pools/pub-v4/holders.csv").body ==
+        "pool,address,request,hostname,tenant\r\n"
+        "pub-v4,192.0.2.2,REQ-C1,web01,BAPPEDA\r\n"
+        "pub-v4,192.0.2.3,,,\r\n");
+  CHECK(admin.get("/ui/pools/nope/holders.csv").status == 404);
+  // The pool's page, as the API: another department's holder is not named.
+  auto page = planner.get("/ui/pools?pool=pub-v4");
+  CHECK(page.body.find("REQ-D1") == std::string::npos);
+  CHECK(page.body.find("db-server") == std::string::npos);
+  CHECK(page.body.find("another department") != std::string::npos);
+  CHECK(page.body.find("href=\"/ui/pools/pub-v4/holders.csv\"") != std::string::npos);
+}
+
+TEST_CASE("console: a CSV cell is quoted as RFC 4180 says and never runs as a formula") {
+  ui::RequestRow row;
+  row.record.id = "REQ-1";
+  row.record.tenant_code = "BAPPEDA";
+  row.record.letter_number = "=HYPERLINK(\"http://x\")";
+  row.record.error = "switch said: \"% Invalid input\", line 2\nthen closed";
+  row.record.status = inv::Status::failed;
+  auto csv = ui::requestsCsv({row}, inv::TimeZone::named("Asia/Pontianak"));
+  CHECK(csv.find("\r\nREQ-1,failed,BAPPEDA,\"'=HYPERLINK(\"\"http://x\"\")\",,,,,,0,,"
+                 "\"switch said: \"\"% Invalid input\"\", line 2\nthen closed\"\r\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("console: the step log shows seconds, and the requests table reads as cards on a phone",
+          "[dates]") {
+  Site c;
+  Browser admin(c);
+  REQUIRE(admin.login(kAdmin).status == 303);
+  // Stamped 2026-11-18T11:06:40Z, 18:06:40 in Pontianak.
+  auto steps = admin.get("/ui/requests/REQ-P1").body;
+  CHECK(steps.find("<td class=\"id\">2026-11-18 18:06:40</td>") != std::string::npos);
+  auto list = admin.get("/ui/requests").body;
+  CHECK(list.find("<table id=\"requests\" class=\"cards\">") != std::string::npos);
+  CHECK(list.find("<td class=\"id\" data-label=\"Request\"><a href=\"/ui/requests/REQ-P1\">") !=
+        std::string::npos);
+  CHECK(list.find("data-label=\"Due\">2026-11-19</td>") != std::string::npos);
 }

@@ -11,9 +11,11 @@
 #include <mutex>
 #include <string>
 
+#include "colo/drivers/dialect.h"
 #include "colo/encoding/encoding.h"
 #include "colo/inventory/loader.h"
 #include "colo/inventory/request.h"
+#include "engine/playbook.h"
 #include "http/api.h"
 #include "ledger_state.h"
 #include "temp_dir.h"
@@ -31,6 +33,10 @@ struct Site {
   colo::agent::Config config;
   colo::inventory::Inventory inventory;
   std::unique_ptr<colo::inventory::Ledger> ledger;
+  // The repository's port templates: the console shows what a release sends.
+  colo::agent::Playbooks playbooks =
+      colo::agent::loadPlaybooks(COLO_SOURCE_DIR "/playbooks", colo::drivers::knownVendors())
+          .playbooks;
   std::mutex ledgerMutex;
   colo::agent::SlaCalendar sla{colo::inventory::TimeZone::named("Asia/Pontianak"), {}};
   std::int64_t now = 1795000000;  // 2026-11-18T11:06:40Z, a Wednesday
@@ -58,6 +64,7 @@ struct Site {
     ctx.ledger = ledger.get();
     ctx.ledgerMutex = &ledgerMutex;
     ctx.sla = &sla;
+    ctx.playbooks = &playbooks;
     ctx.now = [this] { return now; };
     ctx.throttle = std::move(throttle);
     api = std::make_unique<Api>(ctx);

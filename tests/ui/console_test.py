@@ -390,11 +390,27 @@ class ConsoleTest(unittest.TestCase):
             self.assertIn(fact, text)
         self.assertRegex(text, r"\d+/COLO/DISKOMINFO/\d{4}")
 
-    def test_a_technician_releases_from_the_console(self):
+    def test_a_technician_releases_from_the_console_after_saying_what_it_will_do(self):
         rid = SITE.release_id
         self.login("tech-budi")
         self.go("/ui/requests/" + rid)
+        # The first click asks: what the release does, then the button that does it.
         self.submit(self.d.find_element(By.ID, "release"))
+        self.assertTrue(self.d.current_url.endswith("/ui/requests/%s/release" % rid))
+        self.assertIn("Release " + rid + "?", self.d.find_element(By.CSS_SELECTOR, "main h1").text)
+        self.assertIn("bappeda-tmp01", self.d.find_element(By.ID, "freed").text)
+        self.assertEqual(self.css("#forget"), [])  # an admin's
+        self.assertEqual(SITE.api("/v1/requests/" + rid)["status"], "completed")  # asking changed nothing
+        # A request on switches: each port, and what each switch will receive.
+        self.go("/ui/requests/%s/release" % SITE.late_id)
+        ports = self.css("#unconfigure tbody tr")
+        self.assertGreater(len(ports), 0)
+        self.assertEqual(len(self.css("pre.commands")),
+                         len({p.find_element(By.TAG_NAME, "td").text for p in ports}))
+        self.assertIn("description unused", self.css("pre.commands")[0].text)
+        self.shot("console-release", 1400, 1000)
+        self.go("/ui/requests/%s/release" % rid)
+        self.submit(self.d.find_element(By.ID, "confirm-release"))
         # Completed: a worker returns its ports (none here), then frees it.
         self.assertIn("done=releasing", self.d.current_url)
         self.assertIn("Release requested", self.d.find_element(By.ID, "notice").text)
@@ -402,6 +418,81 @@ class ConsoleTest(unittest.TestCase):
         self.go("/ui/requests/" + rid)
         self.assertEqual(self.d.find_element(By.CSS_SELECTOR, "main h1 .badge").text, "released")
         self.assertEqual(self.css("#release"), [])
+
+    def test_the_requests_table_reads_on_a_phone(self):
+        self.login("ops-alice")
+        self.go("/ui/requests")
+        try:
+            self.d.set_window_size(390, 844)
+            # The resize reaches the page's layout a moment later: wait (bounded)
+            # until the phone's layout applies.
+            WebDriverWait(self.d, DEADLINE_S).until(lambda d: d.execute_script(
+                "return window.innerWidth <= 400 && getComputedStyle("
+                "document.querySelector('#requests thead')).display == 'none'"))
+            width = self.d.execute_script("return window.innerWidth")
+            rows = self.css("#requests tbody tr")
+            self.assertEqual(len(rows), len(SITE.all_ids))
+            for row in rows:
+                rid = row.get_attribute("data-id")
+                link = row.find_element(By.CSS_SELECTOR, "td.id a")
+                # The id on one line, every cell on screen: nothing to scroll sideways.
+                self.assertEqual(link.text, rid)
+                one_line = self.d.execute_script(
+                    "const r = arguments[0].getClientRects(); return r.length;", link)
+                self.assertEqual(one_line, 1, rid)
+                for td in row.find_elements(By.TAG_NAME, "td"):
+                    right = self.d.execute_script("return arguments[0].getBoundingClientRect().right", td)
+                    self.assertLessEqual(right, width, "%s %s: %r" % (rid, td.get_attribute("data-label"), td.get_attribute("outerHTML")))
+                due = row.find_element(By.CSS_SELECTOR, "td[data-label=Due]")
+                self.assertTrue(due.is_displayed())
+                self.assertRegex(due.text, r"^\d{4}-\d{2}-\d{2}$")
+            late = [r for r in rows if r.get_attribute("data-late") == "1"]
+            self.assertEqual([r.get_attribute("data-id") for r in late], [SITE.open_late_id])
+            self.assertIn("LATE", late[0].find_element(By.CSS_SELECTOR, "td[data-label=SLA]").text.upper())
+            scroll = self.d.execute_script("return document.documentElement.scrollWidth")
+            self.assertLessEqual(scroll, width)
+            if os.environ.get("COLO_SCREENSHOTS"):
+                self.d.save_screenshot(os.path.join(os.environ["COLO_SCREENSHOTS"],
+                                                    "console-requests-phone.png"))
+        finally:
+            self.d.set_window_size(1400, 1000)
+
+    def test_search_by_hostname_address_or_request(self):
+        self.login("tech-budi")
+        self.go("/ui/")
+        box = self.d.find_element(By.ID, "search")
+        box.send_keys("BAPPEDA-WEB09")
+        page = self.d.find_element(By.TAG_NAME, "html")
+        box.submit()
+        WebDriverWait(self.d, DEADLINE_S).until(lambda d: "/ui/search?q=" in d.current_url)
+        hit = self.d.find_element(By.CSS_SELECTOR, "#hits li[data-kind=server] a")
+        self.assertEqual(hit.text, "bappeda-web09")
+        self.shot("console-search", 1400, 600)
+        self.submit(hit)
+        self.assertIn(SITE.fresh_id, self.d.find_element(By.CSS_SELECTOR, "main h1").text)
+        # An address the agent handed out: who holds it.
+        nic = SITE.api("/v1/requests/" + SITE.other_id)["allocation"][0]["nics"][0]
+        address = nic["addresses"][0]["address"].split("/")[0]
+        self.go("/ui/search?q=" + address)
+        text = self.d.find_element(By.ID, "hits").text
+        self.assertIn("request " + SITE.other_id, text)
+        self.go("/ui/search?q=" + SITE.late_id.lower())
+        self.assertEqual([e.text for e in self.css("#hits li[data-kind=request] a")], [SITE.late_id])
+
+    def test_any_callback_is_delivered_again_from_the_request_page(self):
+        self.login("tech-budi")
+        self.go("/ui/requests/" + SITE.late_id)
+        rows = self.css("#callbacks tbody tr")
+        self.assertGreater(len(rows), 0)
+        delivery = rows[0].get_attribute("data-delivery")
+        self.submit(rows[0].find_element(By.CSS_SELECTOR, "button.redeliver"))
+        self.assertIn("done=redelivered", self.d.current_url)
+        self.assertIn("goes out again", self.d.find_element(By.ID, "notice").text)
+        ids = [r.get_attribute("data-delivery") for r in self.css("#callbacks tbody tr")]
+        self.assertIn(delivery, ids)
+        # Times to the second in the step log.
+        for cell in self.css("#steps tbody tr td:first-child"):
+            self.assertRegex(cell.text, r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 
 
 def main():
