@@ -628,7 +628,7 @@ std::string requestsPage(const Viewer& viewer, const std::vector<RequestRow>& ro
          cell("Tenant", h(r.tenant_code)) + cell("Letter", h(r.letter_number)) +
          cell("Received", h(localTime(r.received_at, zone))) +
          cell("Due", row.sla ? h(row.sla->due_date) : std::string()) +
-         cell("Ended", h(localTime(r.completed_at, zone))) + cell("SLA", slaHtml) + "</tr>";
+         cell("Ended", h(localTime(endedAt(r), zone))) + cell("SLA", slaHtml) + "</tr>";
   }
   if (rows.empty()) b += "<tr><td colspan=\"8\">No request matches.</td></tr>";
   b += "</tbody></table></div>";
@@ -669,8 +669,8 @@ std::string requestPage(const Viewer& viewer, const RequestDetail& d, const inv:
       b += " <span class=\"muted\" id=\"met\">met</span>";
     b += "</dd>";
   }
-  if (!r.completed_at.empty())
-    b += "<dt>Ended</dt><dd>" + h(localTime(r.completed_at, zone)) + "</dd>";
+  if (auto ended = endedAt(r); !ended.empty())
+    b += "<dt>Ended</dt><dd>" + h(localTime(ended, zone)) + "</dd>";
   b += "<dt>Last change</dt><dd>" + h(localTime(r.updated_at, zone)) + "</dd>";
   if (!r.submitted_by.empty()) b += "<dt>Sent by</dt><dd>" + h(r.submitted_by) + "</dd>";
   if (!r.error.empty())
@@ -897,7 +897,7 @@ std::string requestsCsv(const std::vector<RequestRow>& rows, const inv::TimeZone
   for (const auto& row : rows) {
     const auto& r = row.record;
     out += csvRow({r.id, std::string(inv::name(r.status)), r.tenant_code, r.letter_number,
-                   local(r.received_at), row.sla ? row.sla->due_date : "", local(r.completed_at),
+                   local(r.received_at), row.sla ? row.sla->due_date : "", local(endedAt(r)),
                    slaText(row), r.reason, std::to_string(r.attempt), r.submitted_by, r.error});
   }
   return out;

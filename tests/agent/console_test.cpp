@@ -516,6 +516,7 @@ TEST_CASE(
   CHECK(noReason.body.find("a reason is required") != std::string::npos);
   CHECK(c.ledger->requests().find("REQ-C1")->status == inv::Status::completed);
 
+  c.now += 1200;  // 20 minutes after it completed (the session is still live)
   auto done = admin.post("/ui/requests/REQ-C1/release",
                          "csrf=" + csrf + "&forget=1&reason=tor-r01+burned+in+the+fire");
   CHECK(location(done) == "/ui/requests/REQ-C1?done=forgotten");
@@ -527,6 +528,12 @@ TEST_CASE(
   CHECK(page.body.find("Ethernet2", table) != std::string::npos);
   CHECK(page.body.find("description unused", table) != std::string::npos);
   CHECK(page.body.find("tor-r01 burned in the fire") != std::string::npos);  // the step log
+  // It ended when it was released, 20 minutes after it completed (18:06:40).
+  CHECK(page.body.find("<dt>Ended</dt><dd>2026-11-18 18:26</dd>") != std::string::npos);
+  CHECK(admin.get("/ui/requests.csv")
+            .body.find(
+                "\r\nREQ-C1,released,BAPPEDA,1/REQ-C1,2026-11-16 08:00:00,2026-11-19,2026-11-18 "
+                "18:26:40,met,switches_forgotten,") != std::string::npos);
   // Once the port is cleaned (validate --online frees it), the list is gone.
   c.ledger->write([&] { c.ledger->claims().unclaimPort("REQ-C1", "tor-r01", "Ethernet2"); });
   CHECK(admin.get("/ui/requests/REQ-C1").body.find("ports-to-clean") == std::string::npos);
