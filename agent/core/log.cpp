@@ -5,6 +5,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "colo/inventory/time.h"
+
 namespace colo::agent {
 
 using nlohmann::json;
@@ -14,8 +16,9 @@ using nlohmann::json;
 void logEvent(json entry) {
   static std::mutex m;
   auto now = std::chrono::system_clock::now();
-  entry["ts"] =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  // RFC 3339 in UTC, to the millisecond: what journald, jq and people read.
+  entry["ts"] = inventory::isoUtcMs(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
   std::lock_guard lock(m);
   std::cout << entry.dump() << std::endl;
 }

@@ -5,8 +5,8 @@
 
 namespace colo::agent {
 
-// Writes `entry` with a timestamp. Never pass a token or a password: only
-// ids, names and messages colo itself wrote.
+// Writes `entry` with its time ("ts": RFC 3339 UTC with milliseconds). Never pass a token or a
+// password: only ids, names and messages colo itself wrote.
 void logEvent(nlohmann::json entry);
 
 }  // namespace colo::agent

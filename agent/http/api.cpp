@@ -1,6 +1,8 @@
 #include "http/api.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <regex>
 #include <set>
 
@@ -24,6 +26,7 @@
 #include "jobs/status_writer.h"
 #include "ui/elevation.h"
 #include "ui/letter.h"
+#include "ui/sessions.h"
 
 namespace colo::agent {
 
@@ -410,11 +413,69 @@ Api::Api(ApiContext context) : ctx_(std::move(context)) {
 
 Api::~Api() = default;
 
+namespace {
+
+// A client's X-Request-Id, when it is one colo can log and echo as it is
+// (1-64 of A-Z a-z 0-9 . _ - :); else a new one.
+std::string requestIdOf(const HttpRequest& req) {
+  auto it = req.headers.find("x-request-id");
+  if (it != req.headers.end() && !it->second.empty() && it->second.size() <= 64 &&
+      std::all_of(it->second.begin(), it->second.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '.' || c == '_' || c == '-' || c == ':';
+      }))
+    return it->second;
+  return SessionStore::randomHex().substr(0, 32);
+}
+
+// Probes answered as expected are not worth a line each (a load balancer
+// asks every few seconds); anything else about them is.
+bool quietProbe(const std::string& route, int status) {
+  return status < 400 && (route == "/healthz" || route == "/readyz" || route == "/metrics");
+}
+
+}  // namespace
+
 void Api::handle(const HttpRequest& req, std::function<void(HttpResponse)> reply) {
-  if (console_ && Console::serves(req.target)) return reply(console_->handle(req));
+  auto routed = std::make_shared<Routed>();
+  const auto started = ctx_.config->time->now();
+  const std::string id = requestIdOf(req);
+  auto answer = [this, routed, started, id, method = req.method, remote = req.remote,
+                 path = req.target.substr(0, req.target.find('?')),
+                 reply = std::move(reply)](HttpResponse res) {
+    res.headers["X-Request-Id"] = id;
+    if (!quietProbe(routed->route, res.status)) {
+      auto ms = std::chrono::duration<double, std::milli>(ctx_.config->time->now() - started);
+      nlohmann::json line = {{"level", res.status >= 500 ? "warn" : "info"},
+                             {"event", "http.request"},
+                             {"request_id", id},
+                             {"method", method.substr(0, 16)},
+                             {"status", res.status},
+                             {"duration_ms", std::round(ms.count() * 10) / 10},
+                             {"remote", remote}};
+      // The route's pattern, never the query (search text, cursors); the
+      // path itself only when no route matched.
+      if (!routed->route.empty())
+        line["route"] = routed->route;
+      else
+        line["path"] = path.substr(0, 200);
+      if (!routed->caller.empty()) line["caller"] = routed->caller;
+      logEvent(std::move(line));
+    }
+    reply(std::move(res));
+  };
+  dispatch(req, *routed, std::move(answer));
+}
+
+void Api::dispatch(const HttpRequest& req, Routed& routed,
+                   std::function<void(HttpResponse)> reply) {
+  if (console_ && Console::serves(req.target)) {
+    routed.route = "/ui/";
+    return reply(console_->handle(req));
+  }
   auto target = parseRequestTarget(req.target);
   std::string param, allowed;
   const Route* route = match(req.method, target.segments, param, allowed);
+  if (route) routed.route = route->pattern;
   if (!route) {
     if (!allowed.empty()) {
       auto r = problem(405, "Method Not Allowed", "this resource answers " + allowed);
@@ -442,6 +503,7 @@ void Api::handle(const HttpRequest& req, std::function<void(HttpResponse)> reply
                                " " + route->pattern));
     call.caller = caller->name;
     call.role = caller->role;
+    routed.caller = caller->name;
   }
   // Resources a client polls carry an ETag.
   call.reply = [etag = ETagCheck(req), reply](HttpResponse res) {

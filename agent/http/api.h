@@ -62,6 +62,8 @@ class Api {
   ~Api();
   // Answers every route and the console's pages; POST /v1/requests answers
   // once the request is durably stored, without holding the calling thread.
+  // Each answer carries X-Request-Id (the client's when well formed, else a
+  // new one) and is logged once (event "http.request", design.md §9).
   void handle(const HttpRequest& request, std::function<void(HttpResponse)> reply);
 
   // The handlers (the route table names them).
@@ -84,6 +86,15 @@ class Api {
   void getPool(Call& call);
 
  private:
+  // What the access log says of a call besides its status, learnt while it
+  // is routed.
+  struct Routed {
+    std::string route;   // the pattern ("/v1/requests/{id}"), "/ui/" for the console
+    std::string caller;  // the token's name, once authenticated
+  };
+  void dispatch(const HttpRequest& request, Routed& routed,
+                std::function<void(HttpResponse)> reply);
+
   ApiContext ctx_;
   std::unique_ptr<StatusWriter> status_;  // on the shared ledger, under its mutex
   std::unique_ptr<InventoryViews> views_;
