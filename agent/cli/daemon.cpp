@@ -179,6 +179,19 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
       std::lock_guard lock(ledgerMutex);
       out = ledgerMetrics.text(ledger, config.time->wallMs() / 1000);
     }
+    // Which build this is, and whether this agent may take work (its
+    // lease is current, its ledger the one it opened).
+    out +=
+        "# HELP colo_build_info colo's version and the source revision it was built from.\n"
+        "# TYPE colo_build_info gauge\n"
+        "colo_build_info{version=\"" +
+        promLabel(COLO_VERSION) + "\",revision=\"" + promLabel(COLO_REVISION) +
+        "\"} 1\n"
+        "# HELP colo_agent_up 1 while this agent may take work (its lease current, its "
+        "ledger the one it opened), else 0.\n"
+        "# TYPE colo_agent_up gauge\n"
+        "colo_agent_up " +
+        std::string(ownership->current() ? "1" : "0") + "\n";
     return out + stats.text() + switchLatencyMetrics();
   };
   // Ready: the workers run, this agent's lease is current, and the ledger

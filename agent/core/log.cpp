@@ -19,8 +19,11 @@ void logEvent(json entry) {
   // RFC 3339 in UTC, to the millisecond: what journald, jq and people read.
   entry["ts"] = inventory::isoUtcMs(
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
+  // Whatever a client sent that ends up in a line (a path, a method) may be
+  // any bytes: what is not UTF-8 is written as U+FFFD, never a throw.
+  auto line = entry.dump(-1, ' ', false, json::error_handler_t::replace);
   std::lock_guard lock(m);
-  std::cout << entry.dump() << std::endl;
+  std::cout << line << std::endl;
 }
 
 }  // namespace colo::agent

@@ -88,3 +88,18 @@ TEST_CASE("every API call is logged once, with a request id it echoes in X-Reque
   CHECK(lines[4]["path"] == "/v1/nothing-here");
   CHECK(lines[4].count("route") == 0);
 }
+
+TEST_CASE("a path that is not UTF-8 is logged with U+FFFD, and the call still answered",
+          "[dates]") {
+  // Found by http_fuzz: the log line's JSON refused byte 0xFF and threw.
+  Site c;
+  CapturedLog log;
+  colo::agent::HttpRequest req;
+  req.method = "GET";
+  req.target = "/v1/\xff\xfe-nothing";
+  req.remote = "127.0.0.1";
+  CHECK(c.send(req).status == 404);
+  auto lines = log.lines("http.request");
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["path"] == "/v1/\uFFFD\uFFFD-nothing");
+}

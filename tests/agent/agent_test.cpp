@@ -269,6 +269,10 @@ TEST_CASE("the whole path: POST, provisioned in the background, status with SLA,
         std::string::npos);
   CHECK(metrics.body.find("colo_rack_units{rack=\"R1\",state=\"free\"} 10") != std::string::npos);
   CHECK(metrics.body.find("colo_requests{status=\"released\"} 1") != std::string::npos);
+  CHECK(std::regex_search(metrics.body,
+                          std::regex("\ncolo_build_info\\{version=\"\\d+\\.\\d+\\.\\d+\","
+                                     "revision=\"([0-9a-f]{12}|unknown)\"\\} 1\n")));
+  CHECK(metrics.body.find("\ncolo_agent_up 1\n") != std::string::npos);
   CHECK(site.call("GET", "/healthz").status == 200);
   CHECK(site.call("GET", "/readyz").status == 200);
   // Tokens never reach the log.
