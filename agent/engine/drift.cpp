@@ -1,11 +1,11 @@
 #include "engine/drift.h"
 
 #include <algorithm>
-#include <future>
 #include <map>
 #include <mutex>
 #include <set>
 
+#include "engine/switch_access.h"
 #include "engine/switch_work.h"
 
 namespace colo::agent {
@@ -115,13 +115,8 @@ DriftReport switchDrift(const inv::Inventory& inventory, inv::Ledger& ledger, co
   // A few switches at a time: each is an SSH session.
   DriftReport report;
   auto& problems = report.problems;
-  for (std::size_t i = 0; i < inventory.switches.size(); i += 8) {
-    std::vector<std::future<std::vector<std::string>>> batch;
-    for (std::size_t j = i; j < std::min(i + 8, inventory.switches.size()); ++j)
-      batch.push_back(std::async(std::launch::async, check, std::cref(inventory.switches[j])));
-    for (auto& f : batch)
-      for (auto& p : f.get()) problems.push_back(std::move(p));
-  }
+  for (auto& found : forEachSwitch(inventory.switches, check))
+    for (auto& p : found) problems.push_back(std::move(p));
   for (const auto& found : clean) {
     const auto& change = found.first;
     const auto& shows = found.second;

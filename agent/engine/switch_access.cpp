@@ -138,20 +138,15 @@ class SwitchProbe::Impl {
 
   void runOnce() {
     std::vector<std::string> failed;
-    std::mutex fm;
-    for (std::size_t i = 0; i < switches_.size(); i += 8) {
-      std::vector<std::thread> batch;
-      for (std::size_t j = i; j < std::min(i + 8, switches_.size()); ++j)
-        batch.emplace_back([&, j] {
-          try {
-            auto session = opener_.open(switches_[j], [this] { return stopping_.load(); });
-          } catch (const std::exception& e) {
-            std::lock_guard lock(fm);
-            failed.push_back(e.what());
-          }
-        });
-      for (auto& t : batch) t.join();
-    }
+    for (auto& why : forEachSwitch(switches_, [this](const inventory::Switch& sw) {
+           try {
+             auto session = opener_.open(sw, [this] { return stopping_.load(); });
+             return std::string();
+           } catch (const std::exception& e) {
+             return std::string(e.what());
+           }
+         }))
+      if (!why.empty()) failed.push_back(std::move(why));
     std::sort(failed.begin(), failed.end());
     std::lock_guard lock(m_);
     for (const auto& why : failed)

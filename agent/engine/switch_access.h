@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -69,6 +70,25 @@ class SwitchOpener {
 // naming the switch and what to fix; empty when all can be.
 std::vector<std::string> unworkableSwitches(const std::vector<inventory::Switch>& switches,
                                             SwitchOpener& opener);
+
+// `check` of every switch, a few at a time (each an SSH session of its own,
+// so never more than `width` at once), in the switches' order. What
+// `check` throws is thrown here once all of the batch has ended.
+template <class Check>
+auto forEachSwitch(const std::vector<inventory::Switch>& switches, Check check,
+                   std::size_t width = 8) {
+  using Result = decltype(check(switches.front()));
+  std::vector<Result> out;
+  out.reserve(switches.size());
+  for (std::size_t i = 0; i < switches.size(); i += width) {
+    std::vector<std::future<Result>> batch;
+    for (std::size_t j = i; j < std::min(i + width, switches.size()); ++j)
+      batch.push_back(std::async(std::launch::async, check, std::cref(switches[j])));
+    for (auto& f : batch) f.wait();
+    for (auto& f : batch) out.push_back(f.get());
+  }
+  return out;
+}
 
 // Whether each switch answers: an SSH session opened (login included) and
 // closed, every `interval` in a thread of its own once started, eight at a

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,10 @@ struct Route {
 const std::vector<Route>& routes();
 // The OpenAPI 3 document served at /v1/openapi.json.
 const std::string& openApiDocument();
+
+// The ids of the requests `caller` submitted (what a requester may see of
+// the ledger). Takes the ledger's mutex.
+std::set<std::string> ownRequestIds(const ApiContext& context, const std::string& caller);
 
 // The occupancy `role` and `caller` may see: all of it for technicians and
 // administrators; for a requester, other departments' servers and devices

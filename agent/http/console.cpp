@@ -118,9 +118,8 @@ HttpResponse download(std::string body, const std::string& filename) {
 }
 
 // Others' holdings as a requester sees them: held, not by whom. `own`: the
-// requester's own requests.
-void hideOthers(std::vector<inv::Claims::Address>& held,
-                const std::map<std::string, std::string>& own) {
+// requester's own requests (ownRequestIds).
+void hideOthers(std::vector<inv::Claims::Address>& held, const std::set<std::string>& own) {
   for (auto& a : held)
     if (!own.count(a.request_id)) {
       a.request_id.clear();
@@ -376,17 +375,11 @@ HttpResponse Console::handle(const HttpRequest& req) {
     auto occ = ctx_.views->current()->occupancy;
     std::vector<inv::Claims::Address> held;
     if (!pool.empty()) {
-      std::map<std::string, std::string> own;
       {
         std::lock_guard lock(*ctx_.ledgerMutex);
         held = ctx_.ledger->claims().inPool(pool);
-        if (!viewer.sees_all)
-          ctx_.ledger->requests().scan(mine, [&](inv::RequestRecord& r) {
-            own.emplace(r.id, r.tenant_code);
-            return true;
-          });
       }
-      if (!viewer.sees_all) hideOthers(held, own);
+      if (!viewer.sees_all) hideOthers(held, ownRequestIds(ctx_, viewer.caller));
     }
     return html(pool.empty() || occ->inventory().pool(pool) ? 200 : 404,
                 ui::poolsPage(viewer, *occ, held, pool, *page));
@@ -466,10 +459,7 @@ HttpResponse Console::handle(const HttpRequest& req) {
         p.on_switches = would == Outcome::releasing;
         p.ports = ctx_.ledger->claims().portsOf(id);
       } else {
-        ReleaseAsked asked{would, r->status, r->owner};
-        p.refusal = would == Outcome::already_releasing
-                        ? "request " + id + " is being released already"
-                        : asked.refusal(id);
+        p.refusal = ReleaseAsked{would, r->status, r->owner}.refusal(id);
       }
       p.row = {std::move(*r), std::nullopt};
     }
@@ -481,17 +471,19 @@ HttpResponse Console::handle(const HttpRequest& req) {
   if (seg.size() == 4 && seg[1] == "pools" && seg[3] == "holders.csv") {
     const std::string& pool = seg[2];
     if (!ctx_.inventory->pool(pool)) return notFound("pool " + pool + " does not exist");
-    std::vector<inv::Claims::Address> held;
-    std::map<std::string, std::string> tenantOf;
+    // The claims held now (bounded by the data center, not by history):
+    // the pool's addresses, and each holder's tenant from its units.
+    inv::Claims claims;
     {
       std::lock_guard lock(*ctx_.ledgerMutex);
-      held = ctx_.ledger->claims().inPool(pool);
-      ctx_.ledger->requests().scan(mine, [&](inv::RequestRecord& r) {
-        tenantOf.emplace(r.id, r.tenant_code);
-        return true;
-      });
+      claims = ctx_.ledger->claims().all();
     }
-    hideOthers(held, tenantOf);
+    std::vector<inv::Claims::Address> held;
+    for (auto& a : claims.addresses)
+      if (a.pool == pool) held.push_back(std::move(a));
+    std::map<std::string, std::string> tenantOf;
+    for (const auto& u : claims.units) tenantOf.emplace(u.request_id, u.tenant);
+    if (!viewer.sees_all) hideOthers(held, ownRequestIds(ctx_, viewer.caller));
     return download(
         ui::poolHoldersCsv(pool, std::move(held), tenantOf),
         "colo-pool-" + pool + "-" + inv::localText(now, zone, false).substr(0, 10) + ".csv");

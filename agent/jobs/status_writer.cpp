@@ -22,6 +22,9 @@ std::string ReleaseAsked::refusal(const std::string& id) const {
              id + "` tries it again)";
     case Outcome::already_released:
       return "request " + id + " was already released";
+    case Outcome::already_releasing:
+      return "request " + id + " is being released already" +
+             (owner.empty() ? std::string() : " (by " + owner + ")");
     case Outcome::not_ended:
       return "request " + id + " is " + std::string(inv::name(status)) +
              "; release it once it has ended";
