@@ -260,7 +260,8 @@ int runCli(int argc, char** argv) {
       auto meant = inv::closestName(name, known);
       std::cerr << "colo: unknown option '" << name << "'"
                 << (meant.empty() ? "" : "; did you mean '" + meant + "'?") << "\n"
-                << "Run colo --help for the options.\n";
+                << "Run colo " << (cmd ? cmd->get_name() + " " : std::string())
+                << "--help for the options.\n";
       return 2;
     }
   }
