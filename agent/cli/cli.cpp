@@ -243,6 +243,7 @@ int runCli(int argc, char** argv) {
       }
     };
     if (cmd) addOptions(cmd, known);
+    const std::size_t ownOptions = known.size();  // the command's, before the global ones
     addOptions(&app, known);
     for (const auto* c : app.get_subcommands({}))
       if (c != cmd) addOptions(c, others);
@@ -258,9 +259,12 @@ int runCli(int argc, char** argv) {
       auto name = a.substr(0, a.find('='));
       if (std::find(known.begin(), known.end(), name) != known.end()) continue;
       auto meant = inv::closestName(name, known);
+      // The help that lists what was meant: the command's for its own options.
+      bool own = std::find(known.begin(), known.begin() + static_cast<std::ptrdiff_t>(ownOptions),
+                           meant) != known.begin() + static_cast<std::ptrdiff_t>(ownOptions);
       std::cerr << "colo: unknown option '" << name << "'"
                 << (meant.empty() ? "" : "; did you mean '" + meant + "'?") << "\n"
-                << "Run colo " << (cmd ? cmd->get_name() + " " : std::string())
+                << "Run colo " << (cmd && own ? cmd->get_name() + " " : std::string())
                 << "--help for the options.\n";
       return 2;
     }
