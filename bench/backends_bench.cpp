@@ -110,7 +110,8 @@ int main(int argc, char** argv) {
   struct Stop {
     std::string cluster, dir;
     ~Stop() {
-      std::system((COLO_SOURCE_DIR "/scripts/pg-cluster stop " + cluster).c_str());
+      if (std::system((COLO_SOURCE_DIR "/scripts/pg-cluster stop " + cluster).c_str()) != 0)
+        std::fprintf(stderr, "could not stop the cluster in %s\n", cluster.c_str());
       std::filesystem::remove_all(dir);
     }
   } stop{cluster, dir};

@@ -108,7 +108,8 @@ int main(int argc, char** argv) {
   config.tokens = {{"bench", colo::agent::Role::admin, colo::encoding::sha256Hex(token)}};
   std::mutex ledgerMutex;
   agent::ApiContext ctx;
-  ctx.config = &config;
+  agent::LiveConfig live(config);
+  ctx.config = &live;
   ctx.inventory = &inventory;
   ctx.ledger = &ledger;
   ctx.ledgerMutex = &ledgerMutex;

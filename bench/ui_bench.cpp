@@ -70,7 +70,8 @@ int main(int argc, char** argv) {
   std::mutex ledgerMutex;
   agent::SlaCalendar sla(inv::TimeZone::named("Asia/Pontianak"), {});
   agent::ApiContext ctx;
-  ctx.config = &config;
+  agent::LiveConfig live(config);
+  ctx.config = &live;
   ctx.inventory = &inventory;
   ctx.ledger = &ledger;
   ctx.ledgerMutex = &ledgerMutex;

@@ -211,16 +211,29 @@ int runCli(int argc, char** argv) {
   bool completing = false;
   completion->callback([&] { completing = true; });
   bool initLedger = false;
-  sub("agent", "run the HTTP daemon (needs --config)",
-      [&](CommandContext& s) {
-        if (s.config().file.empty())
-          throw inv::Error(inv::ErrorKind::invalid_input,
-                           "colo agent needs --config FILE (listen, tokens, credentials)");
-        return runAgent(s.config(), s.inventory(), s.playbooks(), initLedger);
-      })
-      ->add_flag("--init", initLedger,
-                 "create the ledger when it does not exist yet (as colo init would); without it a "
-                 "missing ledger is an error, so a mistyped state: is never a new, empty ledger");
+  std::string logFormat;
+  auto* agentCmd = sub("agent", "run the HTTP daemon (needs --config)", [&](CommandContext& s) {
+    if (s.config().file.empty())
+      throw inv::Error(inv::ErrorKind::invalid_input,
+                       "colo agent needs --config FILE (listen, tokens, credentials)");
+    AgentOptions o;
+    o.createLedger = initLedger;
+    o.reread = [&s] { return s.rereadConfig(); };
+    return runAgent(s.config(), s.inventory(), s.playbooks(), o);
+  });
+  agentCmd->add_flag(
+      "--init", initLedger,
+      "create the ledger when it does not exist yet (as colo init would); without it a "
+      "missing ledger is an error, so a mistyped state: is never a new, empty ledger");
+  agentCmd
+      ->add_option("--log-format", logFormat,
+                   "json or text (default: the config's log.format; else text on a terminal, "
+                   "JSON otherwise, as under systemd)")
+      ->check(CLI::IsMember({"json", "text"}));
+  sub("reload-check",
+      "check the config as a running agent's reload (SIGHUP, systemctl reload colo) would, "
+      "changing nothing",
+      cmdReloadCheck);
 
   // A mistyped option, global or a command's: say which one was meant (before
   // anything reads its value as a command).
@@ -305,6 +318,7 @@ int runCli(int argc, char** argv) {
     std::cout << bashCompletion(app);
     return 0;
   }
+  if (!logFormat.empty()) opt.log_format = parseLogFormat(logFormat);
   try {
     CommandContext session(opt);
     return run(session);

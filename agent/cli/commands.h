@@ -28,4 +28,9 @@ int cmdRequests(CommandContext& s, const std::string& status, bool lateOnly, boo
 int cmdRequest(CommandContext& s, const std::string& id);
 int cmdLetter(CommandContext& s, const std::string& id, const std::string& out);
 
+// daemon.cpp
+// `colo reload-check`: the config checked as a running agent's reload
+// checks it (design.md §9).
+int cmdReloadCheck(CommandContext& s);
+
 }  // namespace colo::agent

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -47,8 +48,22 @@ struct OperationFailed {
 struct Options {
   std::string config, inventory, ledger, playbooks;
   bool json = false;
-  bool quiet = false;  // no progress lines on stderr
+  bool quiet = false;                   // no progress lines on stderr
+  std::optional<LogFormat> log_format;  // colo agent --log-format
 };
+
+// Without a config or flag: the playbooks that came with this build,
+// installed beside the binary (/usr/bin/colo: /usr/share/colo/playbooks),
+// else the source tree's.
+inline std::string defaultPlaybooks() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    auto installed = exe.parent_path().parent_path() / "share/colo/playbooks";
+    if (std::filesystem::is_directory(installed, ec)) return installed.string();
+  }
+  return COLO_DEFAULT_PLAYBOOKS;
+}
 
 // Loads what a command needs, once, honouring flags over the config file.
 class CommandContext {
@@ -61,11 +76,15 @@ class CommandContext {
       if (!r.errors.empty()) throw InvalidInput{"config " + opt_.config, r.errors};
       config_ = std::move(r.config);
     }
-    if (!opt_.inventory.empty()) config_.inventory = opt_.inventory;
-    if (!opt_.ledger.empty()) config_.ledger_location = opt_.ledger;
-    if (!opt_.playbooks.empty()) config_.playbooks = opt_.playbooks;
-    // Without a config or flag: the playbooks that came with this build.
-    if (config_.playbooks.empty()) config_.playbooks = COLO_DEFAULT_PLAYBOOKS;
+    applyFlags(config_);
+  }
+
+  // The config file read again, the flags over it as at the start: what a
+  // running agent's reload reads (design.md §9).
+  ConfigResult rereadConfig() const {
+    auto r = loadConfig(opt_.config);
+    applyFlags(r.config);
+    return r;
   }
 
   const Config& config() const { return config_; }
@@ -90,6 +109,16 @@ class CommandContext {
 
   const Options& options() const { return opt_; }
 
+ private:
+  void applyFlags(Config& c) const {
+    if (!opt_.inventory.empty()) c.inventory = opt_.inventory;
+    if (!opt_.ledger.empty()) c.ledger_location = opt_.ledger;
+    if (!opt_.playbooks.empty()) c.playbooks = opt_.playbooks;
+    if (c.playbooks.empty()) c.playbooks = defaultPlaybooks();
+    if (opt_.log_format) c.log.format = opt_.log_format;
+  }
+
+ public:
   inv::LoadResult loadInventory() const {
     if (config_.inventory.empty())
       throw inv::Error(inv::ErrorKind::invalid_input,

@@ -1,17 +1,25 @@
 #include "cli/daemon.h"
 
+#include <signal.h>
 #include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <iostream>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 #include <utility>
 
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/systemd.h"
 #include "colo/inventory/error.h"
 #include "colo/inventory/occupancy.h"
 #include "colo/inventory/usage.h"
+#include "core/live_config.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/prometheus.h"
@@ -94,10 +102,149 @@ class RateLimit {
   TimeSource::Steady windowStart_{};
 };
 
+// The agent's own thread for what a signal asks and for systemd's
+// watchdog: a reload (SIGHUP), reopening the log file (SIGUSR1), and
+// WATCHDOG=1 every `ping` while `alive` answers (the workers run, the
+// ledger answers a query). The signal handler only records the ask and
+// wakes it. The watchdog's time is systemd's: real time.
+class Supervisor {
+ public:
+  struct Tasks {
+    std::function<void()> reload, reopen;
+    std::function<bool()> alive;
+  };
+  Supervisor(Tasks tasks, std::optional<std::chrono::microseconds> ping)
+      : tasks_(std::move(tasks)), ping_(ping), thread_([this] { loop(); }) {}
+  ~Supervisor() {
+    {
+      std::lock_guard lock(m_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
+
+  void ask(int signal) {
+    {
+      std::lock_guard lock(m_);
+      if (signal == SIGHUP) reload_ = true;
+      if (signal == SIGUSR1) reopen_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  void loop() {
+    auto nextPing = std::chrono::steady_clock::now();
+    std::unique_lock lock(m_);
+    while (!stopping_) {
+      auto asked = [this] { return stopping_ || reload_ || reopen_; };
+      if (ping_)
+        cv_.wait_until(lock, nextPing, asked);
+      else
+        cv_.wait(lock, asked);
+      if (stopping_) break;
+      bool reload = std::exchange(reload_, false), reopen = std::exchange(reopen_, false);
+      lock.unlock();
+      // Whatever a task throws is said, and this thread goes on.
+      auto attempt = [](const char* what, const std::function<void()>& task) {
+        try {
+          task();
+          return true;
+        } catch (const std::exception& e) {
+          logEvent({{"level", "error"}, {"event", what}, {"error", e.what()}});
+          return false;
+        }
+      };
+      if (reopen) attempt("log.reopen_failed", tasks_.reopen);
+      // A reload that failed halfway is still over for systemd.
+      if (reload && !attempt("config.reload_failed", tasks_.reload)) systemd::notify("READY=1");
+      if (ping_ && std::chrono::steady_clock::now() >= nextPing) {
+        // Wedged (a lock never let go, a query that never ends): no ping,
+        // and systemd restarts the agent after WatchdogSec.
+        if (tasks_.alive()) systemd::notify("WATCHDOG=1");
+        nextPing = std::chrono::steady_clock::now() + *ping_;
+      }
+      lock.lock();
+    }
+  }
+
+  Tasks tasks_;
+  std::optional<std::chrono::microseconds> ping_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool stopping_ = false, reload_ = false, reopen_ = false;
+  std::thread thread_;  // last: starts once the rest is set
+};
+
 }  // namespace
 
+std::vector<std::string> agentConfigProblems(Config& config, const inv::Inventory& inventory,
+                                             bool agentEnvironment) {
+  std::vector<std::string> out;
+  bool elsewhere = !agentEnvironment && !config.callback_secret_env.empty() &&
+                   !std::getenv(config.callback_secret_env.c_str());
+  if (auto why = readCallbackSecret(config); !why.empty() && !elsewhere) out.push_back(why);
+  for (const auto& sw : inventory.switches)
+    if (!sw.credentials.empty() && !config.credentials.count(sw.credentials))
+      out.push_back("switch " + sw.name + " uses credentials '" + sw.credentials + "', which " +
+                    (config.file.empty() ? std::string("the config") : config.file) +
+                    " does not define");
+  return out;
+}
+
+int cmdReloadCheck(CommandContext& s) {
+  if (s.config().file.empty())
+    throw inv::Error(inv::ErrorKind::invalid_input,
+                     "colo reload-check needs --config FILE (the running agent's config)");
+  // Read as the agent reads it: the config (its errors at file:line:col),
+  // the inventory against its credentials, the playbooks.
+  const auto& inventory = s.inventory();
+  s.playbooks();
+  Config c = s.config();
+  auto problems = agentConfigProblems(c, inventory, false);
+  std::vector<std::string> notes;
+  if (!c.callback_secret_env.empty() && !std::getenv(c.callback_secret_env.c_str()))
+    notes.push_back("callback.secret_env " + c.callback_secret_env +
+                    " is not set here; the agent reads it from its own environment "
+                    "(/etc/colo/secrets.env under systemd)");
+  if (!problems.empty()) {
+    if (s.options().json) {
+      print({{"valid", false}, {"file", c.file}, {"errors", problems}});
+    } else {
+      for (const auto& p : problems) std::cerr << c.file << ": " << p << "\n";
+      std::cerr << "colo: config " << c.file << " would be refused by a reload (" << problems.size()
+                << " error" << (problems.size() == 1 ? "" : "s") << ")\n";
+    }
+    return 2;
+  }
+  if (s.options().json) {
+    print({{"valid", true}, {"file", c.file}, {"notes", notes}});
+    return 0;
+  }
+  std::cout << "config " << c.file
+            << " is valid: a running agent applies it on reload (systemctl reload colo, or "
+               "kill -HUP its pid)\n";
+  for (const auto& n : notes) std::cout << "note: " << n << "\n";
+  std::cout << "a reload applies tokens, credentials, known_hosts, callback (but parallel), "
+               "letter, log, timeouts and limits.command_output_bytes; the rest (listen, state, "
+               "inventory, playbooks, workers, tls, console, holidays...) only a restart\n";
+  return 0;
+}
+
 int runAgent(const Config& config, const inv::Inventory& inventory, const Playbooks& playbooks,
-             bool createLedger) {
+             AgentOptions options) {
+  const bool createLedger = options.createLedger;
+  // The config as it runs: what a reload may change is read from `live` at
+  // each use; the rest (listen, ledger, workers...) from `config`, as it
+  // was at the start.
+  Config first = config;
+  configureLog(first.log);
+  if (auto problems = agentConfigProblems(first, inventory); !problems.empty())
+    throw inv::Error(inv::ErrorKind::invalid_input, problems.front());
+  LiveConfig live(std::move(first));
   std::set<std::string> holidays(config.holidays.begin(), config.holidays.end());
   SlaCalendar sla(inv::TimeZone::named(inventory.site.timezone), holidays);
   // A missing ledger is a mistyped state: (or a lost disk), not a new data
@@ -128,30 +275,20 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
          {"previous_owner", j.previous_owner},
          {"message", "its process stopped; continuing it from this attempt's stored captures"}});
 
-  std::string secret;
-  if (!config.callback_secret_env.empty())
-    if (const char* v = std::getenv(config.callback_secret_env.c_str())) secret = v;
-  if (!config.callback_allowed_urls.empty() && secret.empty())
-    throw inv::Error(inv::ErrorKind::invalid_input,
-                     "callbacks are allowed (callback.allowed_urls) but callback.secret_env " +
-                         (config.callback_secret_env.empty()
-                              ? std::string("is not set in the config")
-                              : "names " + config.callback_secret_env + ", which is not set"));
   // Every ended request's callback is in the outbox (again: idempotent by
   // delivery id), so a crash between the end and the enqueue loses nothing.
   StatusWriter(ledger, sla, config.public_url).queueEndingCallbacks();
   Deliverer deliverer(
-      config, secret,
-      [&config](const std::string& url, const std::map<std::string, std::string>& headers,
-                const std::string& body, std::chrono::milliseconds timeout,
-                const std::function<bool()>& cancelled) {
-        auto r = httpPost(url, headers, body, timeout, config.callback_ca_file, cancelled);
+      live, [&live](const std::string& url, const std::map<std::string, std::string>& headers,
+                    const std::string& body, std::chrono::milliseconds timeout,
+                    const std::function<bool()>& cancelled) {
+        auto r = httpPost(url, headers, body, timeout, live.get()->callback_ca_file, cancelled);
         return Deliverer::PostResult{r.status, r.error};
       });
 
   JobStats stats;
   WorkerSetup setup;
-  setup.config = &config;
+  setup.config = &live;
   setup.inventory = &inventory;
   setup.playbooks = &playbooks;
   setup.sla = &sla;
@@ -162,7 +299,7 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   };
   Workers workers(setup);
   ApiContext ctx;
-  ctx.config = &config;
+  ctx.config = &live;
   ctx.inventory = &inventory;
   ctx.ledger = &ledger;
   ctx.ledgerMutex = &ledgerMutex;
@@ -205,7 +342,7 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   // log when it changes; meanwhile /readyz is 503 and a new request is
   // refused, naming what to fix, rather than accepted and failed
   // (design.md §9).
-  auto preflight = sshOpener(config, ownership);
+  auto preflight = sshOpener(live, ownership);
   std::vector<std::string> unworkable;
   TimeSource::Steady switchesCheckedAt = config.time->now();
   // Under probeMutex.
@@ -318,19 +455,107 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
       reply(std::move(res));
     });
   });
+  // A reload (SIGHUP, systemctl reload): the config read again and checked
+  // whole; all of it applies at once, or none of it (design.md §9).
+  auto reload = [&] {
+    systemd::notify(systemd::reloading());
+    auto refuse = [&](const std::vector<std::string>& errors) {
+      for (const auto& e : errors)
+        logEvent({{"level", "error"}, {"event", "config.invalid"}, {"error", e}});
+      logEvent({{"level", "error"},
+                {"event", "config.reload_refused"},
+                {"errors", errors.size()},
+                {"message",
+                 "the config in use stays as it was; fix the errors above and reload "
+                 "again (colo reload-check --config FILE says the same)"}});
+      systemd::notify("READY=1\nSTATUS=reload refused: the config has errors (see the log)");
+    };
+    if (!options.reread) return refuse({"this agent was started without a config file"});
+    ConfigResult read;
+    try {
+      read = options.reread();
+    } catch (const std::exception& e) {
+      return refuse({e.what()});
+    }
+    if (!read.errors.empty()) {
+      std::vector<std::string> errors;
+      for (const auto& d : read.errors) errors.push_back(d.str());  // file:line:col: message
+      return refuse(errors);
+    }
+    Config next = std::move(read.config);
+    auto running = live.get();
+    auto restartOnly = keepRestartOnly(*running, next);
+    if (auto problems = agentConfigProblems(next, inventory); !problems.empty())
+      return refuse(problems);
+    try {
+      configureLog(next.log);
+    } catch (const std::exception& e) {
+      return refuse({e.what()});
+    }
+    auto changed = reloadedKeys(*running, next);
+    live.replace(std::move(next));
+    logEvent({{"level", "info"},
+              {"event", "config.reloaded"},
+              {"file", config.file},
+              {"changed", changed},
+              {"message", changed.empty() ? "nothing that applies changed"
+                                          : "applies from the next request, job and delivery"}});
+    if (!restartOnly.empty())
+      logEvent({{"level", "warn"},
+                {"event", "config.restart_needed"},
+                {"keys", restartOnly},
+                {"message",
+                 "these changed but apply only when the agent starts again "
+                 "(systemctl restart colo); until then the old values stay"}});
+    {
+      std::lock_guard probe(probeMutex);
+      checkSwitches();  // new credentials or host keys count at once
+    }
+    systemd::notify("READY=1\nSTATUS=serving");
+  };
+  auto reopenLogFile = [] {
+    if (std::string why; !reopenLog(why))
+      logEvent({{"level", "error"}, {"event", "log.reopen_failed"}, {"error", why}});
+  };
+  // Alive for systemd's watchdog: the workers run and the ledger answers
+  // (an error is an answer: a PostgreSQL server that went away shows in
+  // /readyz; a restart would not bring it back).
+  auto alive = [&] {
+    if (!workers.running()) return false;
+    std::lock_guard lock(ledgerMutex);
+    try {
+      ledger.claims().generation();
+    } catch (const std::exception&) {
+    }
+    return true;
+  };
+  std::unique_ptr<Supervisor> supervisor;
+  opt.on_signal = [&](int signal) {
+    if (signal == SIGTERM || signal == SIGINT) {
+      systemd::notify("STOPPING=1\nSTATUS=finishing running jobs");
+      return;
+    }
+    if (supervisor) supervisor->ask(signal);
+  };
   HttpServer server(opt, pool.front([](const HttpRequest& r) {
     return (r.method == "GET" || r.method == "HEAD") && r.target == "/healthz";
   }));
   workers.start(adopted);
   deliverer.start();
+  supervisor = std::make_unique<Supervisor>(Supervisor::Tasks{reload, reopenLogFile, alive},
+                                            systemd::watchdogInterval());
   logEvent({{"level", "info"},
             {"event", "listening"},
             {"address", opt.host + ":" + std::to_string(server.port())},
             {"tls", !opt.tls_cert.empty()},
             {"workers", config.workers}});
-  server.run();
-  stopping = true;  // nothing waits on another writer's lock from here on
-  pool.stop();      // its requests hold the API and the server's connections
+  // Ready for systemd once the loop answers: the ledger is open, the
+  // workers run, a client connecting now gets its answer.
+  server.run([] { systemd::notify("READY=1\nSTATUS=serving"); });
+  systemd::notify("STOPPING=1");  // also when stopped otherwise than by a signal
+  supervisor.reset();             // no reload while the rest stops
+  stopping = true;                // nothing waits on another writer's lock from here on
+  pool.stop();                    // its requests hold the API and the server's connections
   api.reset();
   logEvent({{"level", "info"}, {"event", "stopping"}, {"message", "finishing running jobs"}});
   workers.stop();

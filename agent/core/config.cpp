@@ -1,10 +1,11 @@
 #include "core/config.h"
 
 #include <openssl/crypto.h>
+#include <sys/stat.h>
 
 #include <algorithm>
-
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <set>
 
@@ -37,6 +38,31 @@ std::string Config::ledgerPassword() const {
   if (ledger_password_env.empty()) return {};
   const char* v = std::getenv(ledger_password_env.c_str());
   return v ? v : "";
+}
+
+std::string readCallbackSecret(Config& c) {
+  c.callback_secret.clear();
+  if (!c.callback_secret_file.empty()) {
+    struct stat st {};
+    if (stat(c.callback_secret_file.c_str(), &st) != 0)
+      return "callback.secret_file " + c.callback_secret_file + " cannot be read";
+    if (st.st_mode & 077)
+      return "callback.secret_file " + c.callback_secret_file +
+             " is readable by others; chmod 600 it";
+    std::ifstream in(c.callback_secret_file);
+    std::getline(in, c.callback_secret);
+    if (c.callback_secret.empty())
+      return "callback.secret_file " + c.callback_secret_file + " is empty";
+  } else if (!c.callback_secret_env.empty()) {
+    if (const char* v = std::getenv(c.callback_secret_env.c_str())) c.callback_secret = v;
+  }
+  if (!c.callback_allowed_urls.empty() && c.callback_secret.empty())
+    return "callbacks are allowed (callback.allowed_urls) but " +
+           (!c.callback_secret_env.empty()
+                ? "callback.secret_env names " + c.callback_secret_env + ", which is not set"
+                : std::string("neither callback.secret_env nor callback.secret_file is set in the "
+                              "config"));
+  return {};
 }
 
 std::unique_ptr<inventory::Ledger> openLedger(const Config& c, inventory::Ledger::Open mode) {
@@ -246,6 +272,12 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
                  "callback: 'secret_env' must name an environment variable");
       c.callback_secret_env = *v;
     }
+    if (auto v = cf.string("secret_file", false)) {
+      c.callback_secret_file = resolve(base, *v);
+      if (!c.callback_secret_env.empty())
+        cf.error(cf.where("secret_file"),
+                 "callback: give one of 'secret_env' and 'secret_file', not both");
+    }
     if (auto v = cf.integer("max_attempts", false, 1, 1000))
       c.callback_max_attempts = static_cast<int>(*v);
     if (auto v = cf.string("ca_file", false)) c.callback_ca_file = resolve(base, *v);
@@ -304,6 +336,22 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
       else
         pf.error(pf.where("policy"), "placement: 'policy' is balance or pack");
     }
+  }
+  if (auto l = f.node("log"); l.IsDefined() && !l.IsNull()) {
+    YamlFields lf(l, path, errs, "log");
+    if (auto v = lf.string("level", false)) {
+      if (auto level = parseLogLevel(*v))
+        c.log.level = *level;
+      else
+        lf.error(lf.where("level"), "log: 'level' is debug, info, warn or error");
+    }
+    if (auto v = lf.string("format", false)) {
+      if (auto format = parseLogFormat(*v))
+        c.log.format = *format;
+      else
+        lf.error(lf.where("format"), "log: 'format' is json or text");
+    }
+    if (auto v = lf.string("file", false)) c.log.file = resolve(base, *v);
   }
   if (auto l = f.node("limits"); l.IsDefined() && !l.IsNull()) {
     YamlFields lf(l, path, errs, "limits");

@@ -13,6 +13,7 @@
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/loader.h"
 #include "colo/inventory/time.h"
+#include "core/log.h"
 #include "core/roles.h"
 #include "core/time_source.h"
 #include "core/url.h"
@@ -101,7 +102,14 @@ struct Config {
   // placement.policy: how racks are chosen (design.md §5).
   inventory::Placement placement = inventory::Placement::balance;
   std::vector<Token> tokens;
+  // Where the callbacks' signing secret is: an environment variable, or a
+  // file readable by its owner only (read again at each reload, so a new
+  // secret needs no restart). At most one of the two.
   std::string callback_secret_env;
+  std::string callback_secret_file;
+  // Not from the file: the secret itself, as the agent read it when it
+  // started or last reloaded (readCallbackSecret). Never logged.
+  std::string callback_secret;
   int callback_max_attempts = 12;
   int callback_retry_base_ms = 2000;  // first retry after about this; doubles, up to 10 min
   std::vector<std::string> callback_allowed_urls;
@@ -118,6 +126,7 @@ struct Config {
   int command_timeout_s = 30;
   std::size_t command_output_bytes = 4 << 20;  // limits.command_output_bytes
   std::uintmax_t inventory_bytes = inventory::kDefaultInventoryBytes;  // limits.inventory_bytes
+  LogSettings log;                                                     // log.{level, format, file}
 };
 
 struct ConfigResult {
@@ -132,6 +141,11 @@ const Token* findToken(const Config& config, std::string_view token);
 // Reads and checks a config file; every path in it is made relative to the
 // file's own folder.
 ConfigResult loadConfig(const std::string& path);
+
+// Reads the callback secret into `config.callback_secret` from
+// callback.secret_env or callback.secret_file; what is wrong (allowed URLs
+// but no secret, a variable not set, a file others may read), or empty.
+std::string readCallbackSecret(Config& config);
 
 // The ledger the config names, with its password.
 std::unique_ptr<inventory::Ledger> openLedger(const Config& config, inventory::Ledger::Open mode);

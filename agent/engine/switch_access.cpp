@@ -218,18 +218,21 @@ Histogram& switchLatency() {
 
 class SshOpener final : public SwitchOpener {
  public:
-  SshOpener(const Config& c, std::shared_ptr<SwitchKeeper> keeper)
-      : cfg_(c), keeper_(std::move(keeper)) {}
+  using Source = std::function<std::shared_ptr<const Config>()>;
+  SshOpener(Source config, std::shared_ptr<SwitchKeeper> keeper)
+      : config_(std::move(config)), keeper_(std::move(keeper)) {}
 
   void preflight(const inventory::Switch& sw) override {
+    auto snapshot = config_();
+    const Config& cfg = *snapshot;
     try {
-      resolve(cfg_, sw.credentials);
-      if (!cfg_.accept_new_host_keys &&
-          !drivers::hostKeyListed(cfg_.known_hosts, sw.address, sw.port))
+      resolve(cfg, sw.credentials);
+      if (!cfg.accept_new_host_keys &&
+          !drivers::hostKeyListed(cfg.known_hosts, sw.address, sw.port))
         throw DriverError(
             DriverErrorKind::host_key,
             "no host key for " + sw.address + ":" + std::to_string(sw.port) + " in known_hosts " +
-                (cfg_.known_hosts.empty() ? std::string("(none configured)") : cfg_.known_hosts) +
+                (cfg.known_hosts.empty() ? std::string("(none configured)") : cfg.known_hosts) +
                 "; add it (ssh-keyscan -p " + std::to_string(sw.port) + " " + sw.address +
                 ", after checking its fingerprint) or set accept_new_host_keys: true");
     } catch (const DriverError& e) {
@@ -238,10 +241,12 @@ class SshOpener final : public SwitchOpener {
   }
 
   SwitchHolds lock(std::vector<std::string> names, std::function<bool()> interrupt) override {
+    auto snapshot = config_();
+    const Config& cfg = *snapshot;
     std::sort(names.begin(), names.end());
     names.erase(std::unique(names.begin(), names.end()), names.end());
     // Long enough for another job on the same switch to finish its work.
-    auto wait = std::chrono::seconds(cfg_.connect_timeout_s + 8 * cfg_.command_timeout_s);
+    auto wait = std::chrono::seconds(cfg.connect_timeout_s + 8 * cfg.command_timeout_s);
     SwitchHolds holds;
     for (const auto& n : names) holds.push_back(keeper_->hold(n, wait, interrupt));
     return holds;
@@ -249,11 +254,15 @@ class SshOpener final : public SwitchOpener {
 
   std::unique_ptr<SwitchSession> open(const inventory::Switch& sw,
                                       std::function<bool()> interrupt) override {
+    // The config as it stands when the session opens (a reload's new
+    // credentials count from the next session on).
+    auto snapshot = config_();
+    const Config& cfg = *snapshot;
     try {
       const drivers::Dialect* dialect = drivers::dialectFor(sw.vendor);
       if (!dialect)
         throw DriverError(DriverErrorKind::protocol, "no dialect for vendor " + sw.vendor);
-      auto secrets = resolve(cfg_, sw.credentials);
+      auto secrets = resolve(cfg, sw.credentials);
       drivers::SshOptions o;
       o.interrupt = std::move(interrupt);
       o.host = sw.address;
@@ -262,12 +271,12 @@ class SshOpener final : public SwitchOpener {
       o.password = secrets.password;
       o.key_file = secrets.key_file;
       o.key_passphrase = secrets.passphrase;
-      o.known_hosts = cfg_.known_hosts;
-      o.accept_new_host_key = cfg_.accept_new_host_keys;
-      o.connect_timeout = std::chrono::seconds(cfg_.connect_timeout_s);
+      o.known_hosts = cfg.known_hosts;
+      o.accept_new_host_key = cfg.accept_new_host_keys;
+      o.connect_timeout = std::chrono::seconds(cfg.connect_timeout_s);
       auto device = std::make_unique<drivers::Device>(
-          sw.name, drivers::openSsh(o), *dialect, std::chrono::seconds(cfg_.command_timeout_s),
-          secrets.enable_password, cfg_.command_output_bytes);
+          sw.name, drivers::openSsh(o), *dialect, std::chrono::seconds(cfg.command_timeout_s),
+          secrets.enable_password, cfg.command_output_bytes);
       device->setCommandTimer(
           [](const std::string& name, double seconds) { switchLatency().observe(seconds, name); });
       device->open();
@@ -277,14 +286,14 @@ class SshOpener final : public SwitchOpener {
       if (e.kind() == DriverErrorKind::auth)
         throw DriverError(
             e.kind(),
-            "switch " + sw.name + " <- " + e.what() + "; " + secretSource(cfg_, sw.credentials),
+            "switch " + sw.name + " <- " + e.what() + "; " + secretSource(cfg, sw.credentials),
             e.deviceOutput());
       throw e.within("switch " + sw.name);
     }
   }
 
  private:
-  Config cfg_;
+  Source config_;
   std::shared_ptr<SwitchKeeper> keeper_;
 };
 
@@ -292,7 +301,13 @@ class SshOpener final : public SwitchOpener {
 
 std::unique_ptr<SwitchOpener> sshOpener(const Config& config,
                                         std::shared_ptr<SwitchKeeper> keeper) {
-  return std::make_unique<SshOpener>(config, std::move(keeper));
+  return std::make_unique<SshOpener>(
+      [fixed = std::make_shared<const Config>(config)] { return fixed; }, std::move(keeper));
+}
+
+std::unique_ptr<SwitchOpener> sshOpener(const LiveConfig& config,
+                                        std::shared_ptr<SwitchKeeper> keeper) {
+  return std::make_unique<SshOpener>([&config] { return config.get(); }, std::move(keeper));
 }
 
 std::string switchLatencyMetrics() {

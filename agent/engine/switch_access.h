@@ -12,7 +12,7 @@
 
 #include "colo/drivers/device.h"
 #include "colo/inventory/model.h"
-#include "core/config.h"
+#include "core/live_config.h"
 
 namespace colo::agent {
 
@@ -116,6 +116,10 @@ class SwitchProbe {
 
 // Opens switches over SSH as the config says; `keeper` holds them.
 std::unique_ptr<SwitchOpener> sshOpener(const Config& config, std::shared_ptr<SwitchKeeper> keeper);
+// ... as the running agent's config says at each use: a reload's new
+// credentials, host keys and timeouts count from the next session on.
+std::unique_ptr<SwitchOpener> sshOpener(const LiveConfig& config,
+                                        std::shared_ptr<SwitchKeeper> keeper);
 
 // Switch command latency, per switch, as a Prometheus histogram (text).
 std::string switchLatencyMetrics();

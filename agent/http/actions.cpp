@@ -22,7 +22,7 @@ ActionAnswer askRelease(const ApiContext& ctx, const std::string& id, const Aske
   ReleaseAsked asked;
   try {
     std::lock_guard lock(*ctx.ledgerMutex);
-    StatusWriter status(*ctx.ledger, *ctx.sla, ctx.config->public_url);
+    StatusWriter status(*ctx.ledger, *ctx.sla, ctx.config->get()->public_url);
     asked = status.askRelease(id, {asker.actor, "release asked from " + asker.remote, "", ""});
   } catch (const inv::Error& e) {
     if (e.kind() != inv::ErrorKind::moved) throw;
@@ -64,7 +64,7 @@ ForgetAnswer askForget(const ApiContext& ctx, const std::string& id, const Asker
   ForgetAsked asked;
   {
     std::lock_guard lock(*ctx.ledgerMutex);
-    StatusWriter status(*ctx.ledger, *ctx.sla, ctx.config->public_url);
+    StatusWriter status(*ctx.ledger, *ctx.sla, ctx.config->get()->public_url);
     auto alive = ctx.ownerAlive ? ctx.ownerAlive : [](const std::string&) { return true; };
     asked = status.forgetSwitches(id, {asker.actor, reason, "", ""}, alive);
   }
@@ -90,7 +90,7 @@ RetryAnswer askRetry(const ApiContext& ctx, const std::string& id, const Asker& 
   RetryAsked asked;
   {
     std::lock_guard lock(*ctx.ledgerMutex);
-    StatusWriter status(*ctx.ledger, *ctx.sla, ctx.config->public_url);
+    StatusWriter status(*ctx.ledger, *ctx.sla, ctx.config->get()->public_url);
     asked = status.askRetry(id, {asker.actor, "retry asked from " + asker.remote, "", ""});
   }
   using Outcome = RetryAsked::Outcome;

@@ -375,7 +375,7 @@ bool jsonBody(const HttpRequest& req) {
 
 std::optional<HttpResponse> throttled(const ApiContext& ctx, const std::string& remote) {
   if (!ctx.throttle) return std::nullopt;
-  auto wait = ctx.throttle->wait(remote, ctx.config->time->now());
+  auto wait = ctx.throttle->wait(remote, ctx.config->get()->time->now());
   if (wait.count() == 0) return std::nullopt;
   auto r = problem(429, "Too Many Requests",
                    "too many failed authentications from this address; try again in " +
@@ -385,7 +385,7 @@ std::optional<HttpResponse> throttled(const ApiContext& ctx, const std::string& 
 }
 
 void failedAuth(const ApiContext& ctx, const std::string& remote, const std::string& path) {
-  if (!ctx.throttle || !ctx.throttle->failed(remote, ctx.config->time->now())) return;
+  if (!ctx.throttle || !ctx.throttle->failed(remote, ctx.config->get()->time->now())) return;
   // Once per burst: the refusals after it are 429s, counted by nobody.
   logEvent({{"level", "warn"},
             {"event", "auth.throttled"},
@@ -398,10 +398,10 @@ void failedAuth(const ApiContext& ctx, const std::string& remote, const std::str
 
 Api::Api(ApiContext context) : ctx_(std::move(context)) {
   if (!ctx_.ledger) return;
-  status_ = std::make_unique<StatusWriter>(*ctx_.ledger, *ctx_.sla, ctx_.config->public_url);
+  status_ = std::make_unique<StatusWriter>(*ctx_.ledger, *ctx_.sla, ctx_.config->get()->public_url);
   intake_ = std::make_unique<Intake>(*status_, *ctx_.ledgerMutex);
-  views_ =
-      std::make_unique<InventoryViews>(*ctx_.inventory, [cfg = ctx_.config, ledger = ctx_.ledger] {
+  views_ = std::make_unique<InventoryViews>(
+      *ctx_.inventory, [cfg = ctx_.config->get(), ledger = ctx_.ledger] {
         return std::make_unique<inv::Ledger>(ledger->path(), inv::Ledger::Open::must_exist,
                                              cfg->wallClock(), cfg->ledgerPassword());
       });
@@ -437,14 +437,15 @@ bool quietProbe(const std::string& route, int status) {
 
 void Api::handle(const HttpRequest& req, std::function<void(HttpResponse)> reply) {
   auto routed = std::make_shared<Routed>();
-  const auto started = ctx_.config->time->now();
+  const auto started = ctx_.config->get()->time->now();
   const std::string id = requestIdOf(req);
   auto answer = [this, routed, started, id, method = req.method, remote = req.remote,
                  path = req.target.substr(0, req.target.find('?')),
                  reply = std::move(reply)](HttpResponse res) {
     res.headers["X-Request-Id"] = id;
     if (!quietProbe(routed->route, res.status)) {
-      auto ms = std::chrono::duration<double, std::milli>(ctx_.config->time->now() - started);
+      auto ms =
+          std::chrono::duration<double, std::milli>(ctx_.config->get()->time->now() - started);
       nlohmann::json line = {{"level", res.status >= 500 ? "warn" : "info"},
                              {"event", "http.request"},
                              {"request_id", id},
@@ -492,7 +493,7 @@ void Api::dispatch(const HttpRequest& req, Routed& routed,
   Call call{req, target, param, "", Role::requester, nullptr};
   if (route->role) {
     if (auto slow = throttled(ctx_, req.remote)) return reply(std::move(*slow));
-    auto caller = authenticate(*ctx_.config, req.authorization);
+    auto caller = authenticate(*ctx_.config->get(), req.authorization);
     if (!caller) {
       failedAuth(ctx_, req.remote, req.target.substr(0, req.target.find('?')));
       return reply(problem(401, "Unauthorized", "a valid bearer token is required"));
@@ -571,7 +572,7 @@ void Api::submitRequest(Call& call) {
   }
   if (!r.callback_url.empty()) {
     std::string why;
-    if (!callbackUrlAllowed(r.callback_url, ctx_.config->callback_allowed, why))
+    if (!callbackUrlAllowed(r.callback_url, ctx_.config->get()->callback_allowed, why))
       return call.reply(
           problem(400, "Invalid request", "callback_url: " + why,
                   {{"type", problemType(400, true)},
@@ -727,7 +728,8 @@ void Api::letter(Call& call) {
   HttpResponse out;
   out.content_type = "text/html; charset=utf-8";
   // Error(conflict) for a request that did not complete: 409.
-  out.body = confirmationLetter(*ctx_.ledger, ctx_.config->letter, *ctx_.sla, *r, ctx_.now());
+  out.body =
+      confirmationLetter(*ctx_.ledger, ctx_.config->get()->letter, *ctx_.sla, *r, ctx_.now());
   call.reply(std::move(out));
 }
 

@@ -11,7 +11,7 @@
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/model.h"
 #include "core/auth_throttle.h"
-#include "core/config.h"
+#include "core/live_config.h"
 #include "core/sla.h"
 #include "http/types.h"
 
@@ -22,7 +22,8 @@ struct Playbooks;
 // What the routes need. The ledger is shared with the workers: every use is
 // under `ledgerMutex`.
 struct ApiContext {
-  const Config* config = nullptr;
+  // The config as it stands (a reload replaces it): take a snapshot per use.
+  const LiveConfig* config = nullptr;
   const inventory::Inventory* inventory = nullptr;
   inventory::Ledger* ledger = nullptr;
   std::mutex* ledgerMutex = nullptr;

@@ -587,6 +587,10 @@ HttpServer::HttpServer(const HttpServerOptions& options, AsyncHandler handler)
   impl_->opt = options;
   impl_->handler = std::move(handler);
   impl_->peers = std::make_shared<Peers>(impl_->opt);
+  if (impl_->opt.on_signal) {
+    impl_->signals.add(SIGHUP);
+    impl_->signals.add(SIGUSR1);
+  }
   impl_->refusedAll = Impl::refusal(503, "Service Unavailable", "too many connections");
   impl_->refusedMine = Impl::refusal(429, "Too Many Requests",
                                      "too many connections from this address (at most " +
@@ -625,13 +629,25 @@ int HttpServer::port() const {
   return impl_->acceptor.local_endpoint().port();
 }
 
-void HttpServer::run() {
-  impl_->signals.async_wait([this](beast::error_code, int) { stop(); });
+void HttpServer::run(std::function<void()> serving) {
+  waitForSignal();
   impl_->accept();
+  if (serving) asio::post(impl_->ioc, std::move(serving));
   std::vector<std::thread> threads;
   for (int i = 1; i < impl_->opt.threads; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
   impl_->ioc.run();
   for (auto& t : threads) t.join();
+}
+
+void HttpServer::waitForSignal() {
+  impl_->signals.async_wait([this](beast::error_code ec, int sig) {
+    if (ec) return;  // cancelled: stopping
+    if (impl_->opt.on_signal) impl_->opt.on_signal(sig);
+    if (sig == SIGHUP || sig == SIGUSR1)
+      waitForSignal();
+    else
+      stop();
+  });
 }
 
 void HttpServer::stop() {

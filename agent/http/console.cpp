@@ -149,8 +149,8 @@ ui::SwitchCommands cleanCommands(const ApiContext& ctx, const inv::RequestRecord
 
 Console::Console(ConsoleContext context)
     : ctx_(std::move(context)),
-      sessions_({ctx_.config->console_idle_timeout_s, ctx_.config->console_max_age_s,
-                 static_cast<std::size_t>(ctx_.config->console_max_sessions)}) {}
+      sessions_({ctx_.config->get()->console_idle_timeout_s, ctx_.config->get()->console_max_age_s,
+                 static_cast<std::size_t>(ctx_.config->get()->console_max_sessions)}) {}
 
 bool Console::serves(const std::string& target) {
   std::string path = target.substr(0, target.find('?'));
@@ -162,7 +162,7 @@ HttpResponse Console::handle(const HttpRequest& req) {
   const auto target = parseRequestTarget(req.target);
   const bool get = req.method == "GET" || req.method == "HEAD";
   const bool post = req.method == "POST";
-  const bool tls = !ctx_.config->tls_cert.empty();
+  const bool tls = !ctx_.config->get()->tls_cert.empty();
   const auto now = ctx_.now();
   if (!get && !post) {
     auto r = html(405, ui::errorPage(nullptr, 405, "The console answers GET and POST only."));
@@ -192,7 +192,8 @@ HttpResponse Console::handle(const HttpRequest& req) {
   };
 
   // The session, if the browser has a live one.
-  const auto& cfg = *ctx_.config;
+  const auto snapshot = ctx_.config->get();
+  const auto& cfg = *snapshot;
   std::string sessionId = cookie(req, kSessionCookie);
   auto session = sessions_.use(sessionId, now, [&](const ConsoleSession& s) {
     for (const auto& t : cfg.tokens)

@@ -30,6 +30,10 @@ struct HttpServerOptions {
   // this once half of max_connections are open.
   std::chrono::milliseconds idle_timeout_under_pressure{1000};
   std::string tls_cert, tls_key;  // both set: HTTPS only
+  // Told of SIGHUP and SIGUSR1 (which then no longer end the process) and
+  // of SIGINT/SIGTERM just before the server stops; called on an I/O
+  // thread, so it must return at once (hand the work to another thread).
+  std::function<void(int signal)> on_signal;
 };
 
 class HttpServer {
@@ -45,11 +49,14 @@ class HttpServer {
   ~HttpServer();
   int port() const;
   // Serves until stop() or SIGINT/SIGTERM; exchanges in flight get 500 ms to
-  // finish.
-  void run();
+  // finish. SIGHUP and SIGUSR1 go to options.on_signal, when given.
+  // `serving` is called once, on an I/O thread, when the loop that answers
+  // runs (a client connecting then is answered).
+  void run(std::function<void()> serving = {});
   void stop();
 
  private:
+  void waitForSignal();
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -94,12 +94,13 @@ std::optional<inv::OutboxEntry> releaseFailedCallbackFor(const inv::RequestRecor
 // Delivers completion callbacks from the ledger's outbox.
 class Deliverer::Impl {
  public:
-  Impl(const Config& cfg, std::string secret, Post post)
-      : cfg_(cfg), secret_(std::move(secret)), key_(webhookKey(secret_)), post_(std::move(post)) {}
+  Impl(const LiveConfig& config, Post post)
+      : config_(config), time_(config.get()->time), post_(std::move(post)) {}
   ~Impl() { stop(); }
 
   void start() {
-    for (int i = 0; i < cfg_.callback_parallel; ++i) threads_.emplace_back([this] { loop(); });
+    for (int i = 0; i < config_.get()->callback_parallel; ++i)
+      threads_.emplace_back([this] { loop(); });
   }
   void wake() {
     {
@@ -140,7 +141,7 @@ class Deliverer::Impl {
       std::optional<std::int64_t> next;
       try {
         if (!ledger) {
-          ledger = openLedger(cfg_, inv::Ledger::Open::must_exist);
+          ledger = openLedger(*config_.get(), inv::Ledger::Open::must_exist);
           ledger->setWaitAbort([this] { return stopping_.load(); });
         }
         while (!stopping_ && deliverOne(*ledger, rng)) {
@@ -153,7 +154,7 @@ class Deliverer::Impl {
       auto wait = std::chrono::milliseconds(1000);
       std::optional<std::int64_t> dueAt;  // wall time the wait ends at, if later
       if (next) {
-        auto until = *next - cfg_.time->wallMs();
+        auto until = *next - time_->wallMs();
         // Due already (it came due while this looked): once, look again at
         // once rather than wait for time to pass.
         if (until <= 0 && !againAtOnce) {
@@ -174,9 +175,8 @@ class Deliverer::Impl {
       // monotonic deadline says: the clock may have moved between reading
       // the due time and starting to wait.
       std::unique_lock lock(m_);
-      cfg_.time->waitFor(lock, cv_, wait, [&] {
-        return stopping_ || woken_ || (dueAt && cfg_.time->wallMs() >= *dueAt);
-      });
+      time_->waitFor(lock, cv_, wait,
+                     [&] { return stopping_ || woken_ || (dueAt && time_->wallMs() >= *dueAt); });
       woken_ = false;
     }
   }
@@ -192,10 +192,14 @@ class Deliverer::Impl {
   // Takes one due delivery no other thread is sending, to a receiver with a
   // free slot and not backing off, and sends it; false when there is none.
   bool deliverOne(inv::Ledger& ledger, std::mt19937_64& rng) {
+    // One delivery, one config: a reload's secret, URLs and limits count
+    // from the next delivery on.
+    const auto snapshot = config_.get();
+    const Config& cfg = *snapshot;
     // Taken in the ledger for longer than an attempt can take: no other
     // thread, and no other agent on the same ledger, sends it meanwhile; if
     // this process dies, it is sent again once that time runs out.
-    auto now = cfg_.time->wallMs();
+    auto now = cfg.time->wallMs();
     std::optional<inv::OutboxEntry> e;
     std::string receiver;
     for (const auto& url : ledger.outbox().dueUrls(now, kUrlsLooked)) {
@@ -203,10 +207,10 @@ class Deliverer::Impl {
       {
         std::lock_guard lock(m_);
         auto& r = receivers_[receiver];
-        if (r.sending >= cfg_.callback_parallel_per_receiver || r.pausedUntil > now) continue;
+        if (r.sending >= cfg.callback_parallel_per_receiver || r.pausedUntil > now) continue;
         ++r.sending;  // the slot, before taking: another thread sees it
       }
-      e = ledger.outbox().takeFor(url, now, sender_, now + (cfg_.callback_timeout_s + 30) * 1000LL);
+      e = ledger.outbox().takeFor(url, now, sender_, now + (cfg.callback_timeout_s + 30) * 1000LL);
       if (e) break;
       done(receiver, std::nullopt);  // another sender took it first
     }
@@ -219,8 +223,8 @@ class Deliverer::Impl {
     } slot{this, receiver, std::nullopt};
     // Checked again when sending: a callback queued by a CLI, or before the
     // config changed, goes only where the config allows now.
-    if (std::string why; !callbackUrlAllowed(e->url, cfg_.callback_allowed, why)) {
-      ledger.outbox().result(e->delivery_id, false, "callback_url " + why, cfg_.time->wallMs(),
+    if (std::string why; !callbackUrlAllowed(e->url, cfg.callback_allowed, why)) {
+      ledger.outbox().result(e->delivery_id, false, "callback_url " + why, cfg.time->wallMs(),
                              true);
       logEvent({{"level", "warn"},
                 {"event", "callback.refused"},
@@ -229,7 +233,8 @@ class Deliverer::Impl {
                 {"error", why}});
       return true;
     }
-    auto timestamp = std::to_string(cfg_.time->wallMs() / 1000);
+    auto timestamp = std::to_string(cfg.time->wallMs() / 1000);
+    const auto key = webhookKey(cfg.callback_secret);
     // A redelivery (<id>~r<n>) is the same message again: the same
     // webhook-id, so a receiver that has it already can tell.
     auto messageId = e->delivery_id.substr(0, e->delivery_id.find('~'));
@@ -238,13 +243,12 @@ class Deliverer::Impl {
         {{"webhook-id", messageId},
          {"webhook-timestamp", timestamp},
          {"webhook-signature", "v1," + encoding::base64(encoding::hmacSha256(
-                                           key_, messageId + "." + timestamp + "." + e->body))},
+                                           key, messageId + "." + timestamp + "." + e->body))},
          // The same key as webhook-signature's (the secret's bytes; a
          // whsec_ secret's decoded ones), as the README says.
-         {"X-Colo-Signature", "sha256=" + encoding::hex(encoding::hmacSha256(key_, e->body))},
+         {"X-Colo-Signature", "sha256=" + encoding::hex(encoding::hmacSha256(key, e->body))},
          {"X-Colo-Delivery", e->delivery_id}},
-        e->body, std::chrono::seconds(cfg_.callback_timeout_s),
-        [this] { return stopping_.load(); });
+        e->body, std::chrono::seconds(cfg.callback_timeout_s), [this] { return stopping_.load(); });
     if (stopping_ && res.status == 0) {
       ledger.outbox().giveBack(e->delivery_id);
       return false;  // not an attempt: tried again after the restart
@@ -253,13 +257,13 @@ class Deliverer::Impl {
     bool ok = res.status >= 200 && res.status < 300;
     std::string error = ok ? "" : res.status ? "HTTP " + std::to_string(res.status) : res.error;
     int attempts = e->attempts + 1;
-    bool giveUp = !ok && attempts >= cfg_.callback_max_attempts;
+    bool giveUp = !ok && attempts >= cfg.callback_max_attempts;
     // Exponential backoff with jitter: base x 2^(attempts-1), capped at
     // 10 minutes, then a random half to all of it.
-    double delay = std::min(600000.0, cfg_.callback_retry_base_ms * std::pow(2.0, attempts - 1));
+    double delay = std::min(600000.0, cfg.callback_retry_base_ms * std::pow(2.0, attempts - 1));
     delay *= std::uniform_real_distribution<double>(0.5, 1.0)(rng);
     ledger.outbox().result(e->delivery_id, ok, error,
-                           cfg_.time->wallMs() + static_cast<std::int64_t>(delay), giveUp,
+                           cfg.time->wallMs() + static_cast<std::int64_t>(delay), giveUp,
                            res.status);
     logEvent({{"level", ok ? "info" : "warn"},
               {"event", ok       ? "callback.delivered"
@@ -288,10 +292,9 @@ class Deliverer::Impl {
         r.pausedUntil = 0;
       } else if (answered) {
         ++r.failures;
-        double pause =
-            std::min(600000.0, cfg_.callback_retry_base_ms * std::pow(2.0, r.failures - 1));
-        r.pausedUntil =
-            std::max(r.pausedUntil, cfg_.time->wallMs() + static_cast<std::int64_t>(pause));
+        double pause = std::min(
+            600000.0, config_.get()->callback_retry_base_ms * std::pow(2.0, r.failures - 1));
+        r.pausedUntil = std::max(r.pausedUntil, time_->wallMs() + static_cast<std::int64_t>(pause));
       }
       if (r.sending == 0 && r.failures == 0) receivers_.erase(it);
       woken_ = true;  // a slot is free: look again
@@ -302,7 +305,7 @@ class Deliverer::Impl {
   // How long until the first receiver's backoff ends (at most 1 s).
   std::int64_t untilReceiverFree() {
     std::lock_guard lock(m_);
-    std::int64_t now = cfg_.time->wallMs(), wait = 1000;
+    std::int64_t now = time_->wallMs(), wait = 1000;
     for (const auto& [name, r] : receivers_)
       if (r.pausedUntil > now) wait = std::min(wait, r.pausedUntil - now);
     return std::max<std::int64_t>(wait, 1);
@@ -315,8 +318,8 @@ class Deliverer::Impl {
   };
   static constexpr int kUrlsLooked = 256;
 
-  const Config& cfg_;
-  std::string secret_, key_;
+  const LiveConfig& config_;
+  std::shared_ptr<TimeSource> time_;  // a reload keeps the clock
   Post post_;
   std::vector<std::thread> threads_;
   std::mutex m_;
@@ -327,8 +330,8 @@ class Deliverer::Impl {
   bool woken_ = false;
 };
 
-Deliverer::Deliverer(const Config& cfg, std::string secret, Post post)
-    : impl_(std::make_unique<Impl>(cfg, std::move(secret), std::move(post))) {}
+Deliverer::Deliverer(const LiveConfig& config, Post post)
+    : impl_(std::make_unique<Impl>(config, std::move(post))) {}
 Deliverer::~Deliverer() = default;
 void Deliverer::start() {
   impl_->start();

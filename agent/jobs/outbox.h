@@ -11,7 +11,7 @@
 #include <string>
 
 #include "colo/inventory/ledger.h"
-#include "core/config.h"
+#include "core/live_config.h"
 #include "core/sla.h"
 
 namespace colo::agent {
@@ -56,7 +56,9 @@ class Deliverer {
                                         const std::string& body, std::chrono::milliseconds timeout,
                                         const std::function<bool()>& cancelled)>;
 
-  Deliverer(const Config& cfg, std::string secret, Post post);
+  // Signs with config.callback_secret; each delivery reads the config as
+  // it stands then (a reload changes the secret, the URLs, the limits).
+  Deliverer(const LiveConfig& config, Post post);
   ~Deliverer();
   void start();
   void wake();  // a callback was queued

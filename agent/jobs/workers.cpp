@@ -31,7 +31,8 @@ class Workers::Impl {
   void start(std::vector<inv::Job> adopted) {
     queue_.assign(adopted.begin(), adopted.end());
     lastScan_ = time().now();  // the start adopted what was orphaned then
-    for (int i = 0; i < s_.config->workers; ++i) threads_.emplace_back([this, i] { loop(i); });
+    for (int i = 0; i < s_.config->get()->workers; ++i)
+      threads_.emplace_back([this, i] { loop(i); });
   }
 
   void wake() {
@@ -62,7 +63,7 @@ class Workers::Impl {
   static constexpr auto kOrphanScan = std::chrono::seconds(5);
   static constexpr auto kIdle = std::chrono::seconds(2);
 
-  TimeSource& time() { return *s_.config->time; }
+  TimeSource& time() { return *s_.config->get()->time; }
 
   void loop(int index) {
     std::string actor = "agent:worker-" + std::to_string(index);
@@ -77,12 +78,12 @@ class Workers::Impl {
       std::optional<inv::Job> job;
       try {
         if (!provisioner) {
-          ledger = openLedger(*s_.config, inv::Ledger::Open::must_exist);
+          ledger = openLedger(*s_.config->get(), inv::Ledger::Open::must_exist);
           ledger->setWaitAbort([this] { return stopping_.load(); });
           // Its writes about its jobs hold only while they are still its.
           ledger->setFence(s_.ownership->id());
           opener = sshOpener(*s_.config, s_.ownership);
-          status = std::make_unique<StatusWriter>(*ledger, *s_.sla, s_.config->public_url);
+          status = std::make_unique<StatusWriter>(*ledger, *s_.sla, s_.config->get()->public_url);
           JobContext ctx;
           ctx.actor = actor;
           ctx.owner = s_.ownership->id();

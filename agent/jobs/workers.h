@@ -15,7 +15,7 @@
 
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/model.h"
-#include "core/config.h"
+#include "core/live_config.h"
 #include "core/sla.h"
 #include "engine/playbook.h"
 #include "jobs/ownership.h"
@@ -23,7 +23,7 @@
 namespace colo::agent {
 
 struct WorkerSetup {
-  const Config* config = nullptr;
+  const LiveConfig* config = nullptr;  // read anew for each job
   const inventory::Inventory* inventory = nullptr;
   const Playbooks* playbooks = nullptr;
   const SlaCalendar* sla = nullptr;

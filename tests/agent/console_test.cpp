@@ -147,6 +147,7 @@ TEST_CASE(
 
   SECTION("under TLS the cookie is Secure") {
     c.config.tls_cert = "cert.pem";
+    c.reconfigure();
     Browser t(c);
     CHECK(t.login(kAdmin).headers["Set-Cookie"].find("; Secure") != std::string::npos);
   }
@@ -198,13 +199,15 @@ TEST_CASE(
     c.now += 15 * 60;
     CHECK(b.get("/ui/").status == 303);
   }
-  SECTION("the token leaves the config, or changes role") {
+  SECTION("the token leaves the config, or changes role (at a reload)") {
     Browser other(c);
     REQUIRE(other.login(kAdmin).status == 303);
     c.config.tokens.erase(c.config.tokens.begin() + 1);  // budi's
+    c.reconfigure();
     CHECK(b.get("/ui/").status == 303);
     CHECK(other.get("/ui/").status == 200);
     c.config.tokens[0].role = colo::agent::Role::requester;
+    c.reconfigure();
     CHECK(other.get("/ui/").status == 303);
   }
 }
@@ -323,6 +326,7 @@ TEST_CASE("failed logins and API tokens are slowed per address, then answered 42
   auto time = std::make_shared<ManualTime>(1795000000000);
   Site c(std::make_shared<AuthThrottle>(AuthThrottle::Limits{10, 1, 100}));
   c.config.time = time;
+  c.reconfigure();
   Browser b(c);
   for (int i = 0; i < 10; ++i) CHECK(b.login("colo_wrong" + std::to_string(i)).status == 401);
   auto slowed = b.login("colo_wrong-again");

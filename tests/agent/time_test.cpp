@@ -62,7 +62,8 @@ TEST_CASE("a worker adopts an orphaned job at its next orphan scan, when the clo
   REQUIRE(pb.errors.empty());
   colo::agent::SlaCalendar sla(inv::TimeZone::named("Asia/Pontianak"), {});
   colo::agent::WorkerSetup setup;
-  setup.config = &config;
+  colo::agent::LiveConfig live(config);
+  setup.config = &live;
   setup.inventory = &inventory;
   setup.playbooks = &pb.playbooks;
   setup.sla = &sla;
@@ -101,10 +102,11 @@ TEST_CASE("a failed callback is tried again once its backoff has passed, not bef
   config.callback_parallel = 1;
   std::mutex m;
   int posts = 0;
+  config.callback_secret = "secret";
+  colo::agent::LiveConfig live(config);
   colo::agent::Deliverer deliverer(
-      config, "secret",
-      [&](const std::string&, const std::map<std::string, std::string>&, const std::string&,
-          std::chrono::milliseconds, const std::function<bool()>&) {
+      live, [&](const std::string&, const std::map<std::string, std::string>&, const std::string&,
+                std::chrono::milliseconds, const std::function<bool()>&) {
         std::lock_guard lock(m);
         return ++posts == 1 ? colo::agent::Deliverer::PostResult{503, ""}
                             : colo::agent::Deliverer::PostResult{204, ""};
@@ -176,10 +178,11 @@ TEST_CASE("a retry comes due even when the clock moves just as the deliverer sta
   config.callback_retry_base_ms = 60000;
   config.callback_parallel = 1;
   std::atomic<int> posts{0};
+  config.callback_secret = "secret";
+  colo::agent::LiveConfig live(config);
   colo::agent::Deliverer deliverer(
-      config, "secret",
-      [&](const std::string&, const std::map<std::string, std::string>&, const std::string&,
-          std::chrono::milliseconds, const std::function<bool()>&) {
+      live, [&](const std::string&, const std::map<std::string, std::string>&, const std::string&,
+                std::chrono::milliseconds, const std::function<bool()>&) {
         return ++posts == 1 ? colo::agent::Deliverer::PostResult{503, ""}
                             : colo::agent::Deliverer::PostResult{204, ""};
       });
@@ -316,8 +319,10 @@ TEST_CASE("a receiver that never answers holds two delivery slots, and delays no
   std::condition_variable cv;
   bool released = false, otherDelivered = false, answering = false;
   int hung = 0, mostHung = 0, postsToHung = 0;
+  config.callback_secret = "secret";
+  colo::agent::LiveConfig live(config);
   colo::agent::Deliverer deliverer(
-      config, "secret",
+      live,
       [&](const std::string& url, const std::map<std::string, std::string>&, const std::string&,
           std::chrono::milliseconds, const std::function<bool()>& cancelled) {
         std::unique_lock lock(m);

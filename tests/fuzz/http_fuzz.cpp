@@ -32,6 +32,7 @@ namespace {
 
 struct Server {
   agent::Config config;
+  std::unique_ptr<agent::LiveConfig> live;
   inv::Inventory inventory;
   std::unique_ptr<inv::Ledger> ledger;
   std::mutex ledgerMutex;
@@ -54,8 +55,9 @@ struct Server {
     ledger = std::make_unique<inv::Ledger>(db.string(), inv::Ledger::Open::create);
     sla = std::make_unique<agent::SlaCalendar>(inv::TimeZone::fixed(7 * 3600, "WIB"),
                                                std::set<std::string>{"2026-12-25"});
+    live = std::make_unique<agent::LiveConfig>(config);
     agent::ApiContext ctx;
-    ctx.config = &config;
+    ctx.config = live.get();
     ctx.inventory = &inventory;
     ctx.ledger = ledger.get();
     ctx.ledgerMutex = &ledgerMutex;

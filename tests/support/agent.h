@@ -14,13 +14,20 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace colo::test {
 
 // A running `colo agent`; its log lines are collected as they come.
 class Agent {
  public:
-  explicit Agent(const std::string& config) {
+  explicit Agent(const std::string& config)
+      : Agent(std::vector<std::string>{COLO_BINARY, "--config", config, "agent", "--init"}) {}
+  // `argv`: the whole command line, the program first.
+  explicit Agent(const std::vector<std::string>& argv) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
     int out[2];
     if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
     pid_ = fork();
@@ -28,7 +35,7 @@ class Agent {
       dup2(out[1], 1);
       dup2(out[1], 2);
       close(out[0]);
-      execl(COLO_BINARY, COLO_BINARY, "--config", config.c_str(), "agent", "--init", nullptr);
+      execv(args[0], args.data());
       _exit(127);
     }
     close(out[1]);

@@ -30,7 +30,10 @@ inline const std::string kHealth = "colo_dinkes-requester-token";
 struct Site {
   using Api = colo::agent::Api;
   colo::test::TempDir dir;
+  // What the API reads is `live`: a test that changes `config` after the
+  // start calls reconfigure(), as a reload would.
   colo::agent::Config config;
+  colo::agent::LiveConfig live{colo::agent::Config{}};
   colo::inventory::Inventory inventory;
   std::unique_ptr<colo::inventory::Ledger> ledger;
   // The repository's port templates: the console shows what a release sends.
@@ -58,8 +61,9 @@ struct Site {
     ledger = std::make_unique<colo::inventory::Ledger>(ledgerState(dir),
                                                        colo::inventory::Ledger::Open::create,
                                                        [this] { return now * 1000 + ticks++; });
+    reconfigure();
     colo::agent::ApiContext ctx;
-    ctx.config = &config;
+    ctx.config = &live;
     ctx.inventory = &inventory;
     ctx.ledger = ledger.get();
     ctx.ledgerMutex = &ledgerMutex;
@@ -71,6 +75,8 @@ struct Site {
     add("REQ-P1", "BAPPEDA", "sikd-bappeda", colo::inventory::Status::reserved);
     add("REQ-H1", "DINKES", "sikd-dinkes", colo::inventory::Status::failed);
   }
+
+  void reconfigure() { live.replace(config); }
 
   void add(const std::string& id, const std::string& tenant, const std::string& by,
            colo::inventory::Status status) {
