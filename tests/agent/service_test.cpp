@@ -221,12 +221,22 @@ TEST_CASE(
   CHECK(!systemd.next("STOPPING=1").empty());
 }
 
-TEST_CASE("the log file is opened again by name after logrotate moved it (SIGUSR1)") {
-  colo::test::TempDir dir;
+namespace {
+
+// The log to dir/colo.log in `format`, at the default level; the settings.
+colo::agent::LogSettings logToFile(const colo::test::TempDir& dir, colo::agent::LogFormat format) {
   colo::agent::LogSettings settings;
   settings.file = dir.file("colo.log");
-  settings.format = colo::agent::LogFormat::json;
+  settings.format = format;
   colo::agent::configureLog(settings);
+  return settings;
+}
+
+}  // namespace
+
+TEST_CASE("the log file is opened again by name after logrotate moved it (SIGUSR1)") {
+  colo::test::TempDir dir;
+  auto settings = logToFile(dir, colo::agent::LogFormat::json);
   colo::agent::logEvent({{"level", "info"}, {"event", "before.rotation"}});
   colo::agent::logEvent({{"level", "debug"}, {"event", "below.the.level"}});
   std::filesystem::rename(dir.file("colo.log"), dir.file("colo.log.1"));
@@ -248,17 +258,15 @@ TEST_CASE("the log file is opened again by name after logrotate moved it (SIGUSR
 
 TEST_CASE("the text log is one line per event, its values quoted (and escaped) when they must be") {
   colo::test::TempDir dir;
-  colo::agent::LogSettings settings;
-  settings.file = dir.file("colo.log");
-  settings.format = colo::agent::LogFormat::text;
-  colo::agent::configureLog(settings);
+  logToFile(dir, colo::agent::LogFormat::text);
   colo::agent::logEvent({{"level", "error"},
                          {"event", "switch.unworkable"},
                          {"error", "no host key for 127.0.0.1:22\nforged line"},
                          {"port", 22}});
   colo::agent::configureLog({});
   auto text = readFile(dir.file("colo.log"));
-  CHECK(std::regex_match(text, std::regex("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z error "
-                                          "switch\\.unworkable error=\"no host key for "
-                                          "127\\.0\\.0\\.1:22\\\\nforged line\" port=22\n")));
+  CHECK(
+      std::regex_match(text, std::regex("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z error "
+                                        "switch\\.unworkable error=\"no host key for "
+                                        "127\\.0\\.0\\.1:22\\\\nforged line\" port=22\n")));
 }
