@@ -230,6 +230,20 @@ int runCli(int argc, char** argv) {
                    "json or text (default: the config's log.format; else text on a terminal, "
                    "JSON otherwise, as under systemd)")
       ->check(CLI::IsMember({"json", "text"}));
+  std::string backupTo;
+  sub("backup",
+      "copy the SQLite ledger to a new file while agents run (one snapshot); on PostgreSQL, say "
+      "the pg_dump command",
+      [&](CommandContext& s) { return cmdBackup(s, backupTo); })
+      ->add_option("--to", backupTo, "the copy: a file that does not exist yet (written 0600)")
+      ->required();
+  std::string ledgerFile;
+  sub("verify-ledger",
+      "open a ledger file read-only (a backup, before restoring it): its schema version, "
+      "integrity and what it holds",
+      [&](CommandContext& s) { return cmdVerifyLedger(s, ledgerFile); })
+      ->add_option("FILE", ledgerFile, "the ledger file")
+      ->required();
   sub("reload-check",
       "check the config as a running agent's reload (SIGHUP, systemctl reload colo) would, "
       "changing nothing",

@@ -15,6 +15,9 @@ int cmdInit(CommandContext& s);
 int cmdRacks(CommandContext& s);
 int cmdRack(CommandContext& s, const std::string& name, bool svg);
 int cmdPools(CommandContext& s, const std::string& name);
+// `colo backup --to FILE`, `colo verify-ledger FILE` (design.md §6).
+int cmdBackup(CommandContext& s, const std::string& to);
+int cmdVerifyLedger(CommandContext& s, const std::string& file);
 
 // request_commands.cpp
 int cmdPlan(CommandContext& s, const std::string& file);

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/table.h"
+#include "colo/inventory/ledger_copy.h"
 #include "colo/inventory/usage.h"
 #include "core/views.h"
 #include "engine/drift.h"
@@ -276,6 +277,52 @@ int cmdPools(CommandContext& s, const std::string& name) {
            countText(p.held), countText(p.free), p.next_free ? p.next_free->str() : "(none)"});
   std::cout << t.str();
   return 0;
+}
+
+}  // namespace colo::agent
+
+namespace colo::agent {
+
+namespace {
+
+void printInspection(CommandContext& s, const inv::LedgerInspection& copy) {
+  if (s.options().json) {
+    json counts = json::object();
+    for (const auto& [name, n] : copy.counts) counts[name] = n;
+    print({{"file", copy.path},
+           {"schema_version", copy.version},
+           {"current_schema_version", inv::Ledger::kSchemaVersion},
+           {"integrity", copy.integrity},
+           {"counts", counts}});
+    return;
+  }
+  std::cout << copy.path << ": schema version " << copy.version
+            << (copy.version == inv::Ledger::kSchemaVersion
+                    ? " (this colo's)"
+                    : " (colo init brings it to " + std::to_string(inv::Ledger::kSchemaVersion) +
+                          ")")
+            << ", integrity " << copy.integrity << "\n";
+  for (const auto& [name, n] : copy.counts) std::cout << "  " << name << ": " << n << "\n";
+}
+
+}  // namespace
+
+int cmdBackup(CommandContext& s, const std::string& to) {
+  if (!s.ledgerNamed())
+    throw inv::Error(inv::ErrorKind::invalid_input,
+                     "no ledger named: give --config FILE (its state:) or --state PATH");
+  const auto& from = s.config().ledger_location;
+  inv::backupLedger(from, to);
+  if (!s.options().json && !s.options().quiet)
+    std::cerr << "copied " << from << " to " << to << " as one snapshot; it holds:\n";
+  printInspection(s, inv::inspectLedger(to));
+  return 0;
+}
+
+int cmdVerifyLedger(CommandContext& s, const std::string& file) {
+  auto copy = inv::inspectLedger(file);
+  printInspection(s, copy);
+  return copy.integrity == "ok" ? 0 : 1;
 }
 
 }  // namespace colo::agent

@@ -270,3 +270,67 @@ TEST_CASE("the text log is one line per event, its values quoted (and escaped) w
                                         "switch\\.unworkable error=\"no host key for "
                                         "127\\.0\\.0\\.1:22\\\\nforged line\" port=22\n")));
 }
+
+TEST_CASE(
+    "colo backup copies the ledger as one snapshot while others write to it, and "
+    "verify-ledger checks the copy",
+    "[sqlite]") {
+  TwoSwitchSite site;
+  site.dir.write("w.json", site.request("REQ-W"));
+  // A writer, reserving and releasing again and again until told to stop.
+  std::string colo = std::string(COLO_BINARY) + " --config " + site.config + " --quiet";
+  auto writer = std::make_unique<colo::test::Child>(
+      std::vector<std::string>{"/bin/sh", "-c",
+                               "cd " + site.dir.file("") +
+                                   " && i=0; while [ ! -e stop ]; do i=$((i+1)); " +
+                                   "sed \"s/REQ-W/REQ-W$i/\" w.json > w-$i.json; " + colo +
+                                   " reserve w-$i.json; " + colo + " release REQ-W$i; done"},
+      site.dir);
+  // (-1 while the writer holds the lock and sqlite3 gives up at once.)
+  auto requests = [&] {
+    auto out = site.sql("SELECT count(*) FROM requests");
+    return out.empty() ? -1 : std::stoi(out);
+  };
+  std::vector<int> seen;
+  for (int n = 0; n < 5; ++n) {
+    // Each copy after the writer has written more.
+    int before = -1;
+    REQUIRE(TwoSwitchSite::eventually([&] { return (before = requests()) >= 0; }));
+    REQUIRE(TwoSwitchSite::eventually([&] { return requests() > before; }));
+    auto copy = site.dir.file("copy-" + std::to_string(n) + ".db");
+    auto made = site.colo({"backup", "--to", copy});
+    INFO(made.err);
+    REQUIRE(made.exit_code == 0);
+    CHECK(made.out.find("integrity ok") != std::string::npos);
+    auto checked = site.colo({"verify-ledger", copy});
+    CHECK(checked.exit_code == 0);
+    CHECK(checked.out.find("schema version 8 (this colo's), integrity ok") != std::string::npos);
+    // One snapshot: each request holds all of its reservation (two 2U
+    // servers with two NICs each) or none of it.
+    auto torn = colo::test::run(
+        {"/usr/bin/sqlite3", copy,
+         "SELECT r.id FROM requests r WHERE (SELECT count(*) FROM unit_claims u WHERE "
+         "u.request_id = r.id) NOT IN (0, 4) OR (SELECT count(*) FROM address_claims a WHERE "
+         "a.request_id = r.id) NOT IN (0, 4) OR (SELECT count(*) FROM port_claims p WHERE "
+         "p.request_id = r.id) NOT IN (0, 4)"},
+        site.dir);
+    CHECK(torn.exit_code == 0);
+    CHECK(torn.out.empty());
+    auto count =
+        colo::test::run({"/usr/bin/sqlite3", copy, "SELECT count(*) FROM requests"}, site.dir);
+    seen.push_back(std::stoi(count.out));
+    // Never written over, nothing left beside it.
+    CHECK(site.colo({"backup", "--to", copy}).exit_code == 2);
+    CHECK(!std::filesystem::exists(copy + ".part"));
+    CHECK(!std::filesystem::exists(copy + "-wal"));
+    CHECK((std::filesystem::status(copy).permissions() & std::filesystem::perms::others_read) ==
+          std::filesystem::perms::none);
+  }
+  site.dir.write("stop", "");
+  CHECK(writer->wait().exit_code == 0);
+  CHECK(seen.back() > seen.front());  // taken while the writer wrote
+  // A file that is not a ledger is named as such.
+  auto notLedger = site.colo({"verify-ledger", site.config});
+  CHECK(notLedger.exit_code == 2);
+  CHECK(notLedger.err.find("is not a colo ledger") != std::string::npos);
+}

@@ -142,9 +142,83 @@ def main():
             agent.wait(timeout=60)
         check(agent.returncode == 0, f"SIGTERM ends it cleanly (exit {agent.returncode})")
 
+    install_remove_purge(deb)
+
     if failures:
         print(f"{len(failures)} failed")
         sys.exit(1)
+
+
+# In a mount namespace, a copy-on-write view of this machine (overlayfs over
+# /, its writes in a tmpfs that goes with the namespace): dpkg installs,
+# upgrades, removes and purges the package there for real, running its
+# maintainer scripts, and this machine is left as it was.
+IN_CHROOT = r"""
+set -u
+say() { echo "$1=$2"; }
+out=$(dpkg -i /tmp/pkg/colo.deb 2>&1); say install_rc $?
+echo "$out" | grep -qi "warning" && say install_warning "$(echo "$out" | grep -i warning | head -n 1)"
+say user "$(getent passwd colo | cut -d: -f1,6,7)"
+say lib "$(stat -c '%a %U %G' /var/lib/colo)"
+say log "$(stat -c '%a %U %G' /var/log/colo)"
+say secrets "$(stat -c '%a %U' /etc/colo/secrets.env)"
+say ledger "$(stat -c '%a %U' /var/lib/colo/colo.db)"
+echo "COLO_TOR_PASSWORD=kept" >> /etc/colo/secrets.env
+dpkg -i /tmp/pkg/colo.deb >/dev/null 2>&1; say upgrade_rc $?
+say secrets_kept "$(grep -c COLO_TOR_PASSWORD=kept /etc/colo/secrets.env)"
+dpkg -r colo >/dev/null 2>&1; say remove_rc $?
+say removed_binary "$(test -e /usr/bin/colo && echo present || echo gone)"
+say removed_ledger "$(test -e /var/lib/colo/colo.db && echo kept || echo gone)"
+say removed_config "$(test -e /etc/colo/colo.yaml && echo kept || echo gone)"
+say removed_user "$(getent passwd colo >/dev/null && echo kept || echo gone)"
+dpkg -P colo >/dev/null 2>&1; say purge_rc $?
+say purged "$(for p in /var/lib/colo /var/log/colo /etc/colo; do test -e $p && echo $p; done | tr '\n' ' ')"
+say purged_user "$(getent passwd colo >/dev/null && echo kept || echo gone)"
+"""
+
+
+def install_remove_purge(deb):
+    if os.geteuid() != 0 or not os.path.exists("/usr/bin/unshare"):
+        print("SKIP install, remove, purge: needs root (CI runs as root)")
+        return
+    inner = IN_CHROOT.replace("'", "'\\''")  # inside '...' for sh -c
+    with tempfile.TemporaryDirectory() as tmp:
+        setup = f"""
+set -e
+mount -t tmpfs tmpfs {tmp}
+mkdir {tmp}/upper {tmp}/work {tmp}/root
+mount -t overlay overlay -o lowerdir=/,upperdir={tmp}/upper,workdir={tmp}/work {tmp}/root
+mount --bind /proc {tmp}/root/proc
+mount --bind /dev {tmp}/root/dev
+mkdir -p {tmp}/root/tmp/pkg
+cp {deb} {tmp}/root/tmp/pkg/colo.deb
+exec chroot {tmp}/root /bin/sh -c '{inner}'
+"""
+        r = run("unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", setup,
+                check=False)
+    got = dict(l.split("=", 1) for l in r.stdout.splitlines() if "=" in l)
+    print(r.stdout, r.stderr, sep="")
+    expect = {
+        "install_rc": "0",
+        "user": "colo:/var/lib/colo:/usr/sbin/nologin",
+        "lib": "750 colo colo",
+        "log": "750 colo colo",
+        "secrets": "600 root",
+        "ledger": "600 colo",
+        "upgrade_rc": "0",
+        "secrets_kept": "1",
+        "remove_rc": "0",
+        "removed_binary": "gone",
+        "removed_ledger": "kept",
+        "removed_config": "kept",
+        "removed_user": "kept",
+        "purge_rc": "0",
+        "purged": "",
+        "purged_user": "gone",
+    }
+    for key, want in expect.items():
+        check(got.get(key) == want, f"dpkg in a copy of this machine: {key} = {want!r} (got {got.get(key)!r})")
+    check("install_warning" not in got, f"no warning while installing: {got.get('install_warning', '')}")
 
 
 if __name__ == "__main__":

@@ -5,11 +5,17 @@
 #include <sqlite3.h>
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <thread>
 
 #include "../db.h"
+#include "colo/inventory/error.h"
+#include "colo/inventory/ledger.h"
+#include "colo/inventory/ledger_copy.h"
 #include "colo/inventory/lifecycle.h"
 
 namespace colo::inventory::ledger {
@@ -631,3 +637,169 @@ std::unique_ptr<Db> openSqlite(const std::string& path, bool create,
 }
 
 }  // namespace colo::inventory::ledger
+
+namespace colo::inventory {
+
+namespace {
+
+struct CloseDb {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using DbHandle = std::unique_ptr<sqlite3, CloseDb>;
+
+// A connection to an existing file that writes nothing: read-only, and
+// refused unless it is a colo ledger this colo understands.
+DbHandle openReadOnly(const std::string& path) {
+  if (isPostgresUri(path))
+    throw Error(ErrorKind::invalid_input,
+                "the ledger is on PostgreSQL: check a dump with pg_restore --list FILE, or restore "
+                "it into a new database and run colo --state URI validate");
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw Error(ErrorKind::invalid_input, "no ledger file at " + path);
+  sqlite3* handle = nullptr;
+  int rc =
+      sqlite3_open_v2(path.c_str(), &handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  DbHandle db(handle);
+  if (rc != SQLITE_OK)
+    throw Error(ErrorKind::storage, "cannot open " + path + ": " + sqlite3_errmsg(handle));
+  sqlite3_busy_timeout(handle, 30000);
+  ledger::FileIdentity id;
+  auto one = [&](const std::string& sql) -> std::int64_t {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(handle, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+      std::string why = sqlite3_errmsg(handle);
+      int code = sqlite3_extended_errcode(handle) & 0xff;
+      throw Error(code == SQLITE_NOTADB ? ErrorKind::invalid_input : ErrorKind::storage,
+                  path + (code == SQLITE_NOTADB ? " is not a colo ledger" : " cannot be read") +
+                      " (SQLite: " + why + ")");
+    }
+    std::int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return v;
+  };
+  id.application_id = one("PRAGMA application_id");
+  id.version = one("PRAGMA user_version");
+  id.objects = one("SELECT count(*) FROM sqlite_master");
+  if (id.application_id != ledger::kApplicationId)
+    throw Error(ErrorKind::invalid_input, path + " is not a colo ledger");
+  ledger::checkIdentity(id, path);
+  return db;
+}
+
+}  // namespace
+
+void backupLedger(const std::string& location, const std::string& to) {
+  if (isPostgresUri(location))
+    throw Error(ErrorKind::invalid_input,
+                "the ledger is on PostgreSQL: back it up with pg_dump, which reads one consistent "
+                "snapshot while agents run: pg_dump --format=custom --file=" +
+                    to + " '" + location +
+                    "' (the password from PGPASSWORD or ~/.pgpass); restore with pg_restore "
+                    "--dbname=URI " +
+                    to);
+  std::error_code ec;
+  if (std::filesystem::exists(to, ec))
+    throw Error(ErrorKind::invalid_input, to + " exists; give a new file (nothing was written)");
+  auto source = openReadOnly(location);
+  // Written beside its place, then renamed: a copy cut short never looks
+  // like a backup.
+  const std::string part = to + ".part";
+  std::filesystem::remove(part, ec);
+  {
+    sqlite3* handle = nullptr;
+    int rc =
+        sqlite3_open_v2(part.c_str(), &handle,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    DbHandle copy(handle);
+    auto fail = [&](const std::string& what) {
+      std::string why = sqlite3_errmsg(handle);
+      int code = sqlite3_extended_errcode(handle);
+      copy.reset();
+      std::filesystem::remove(part, ec);
+      throw Error(ErrorKind::storage,
+                  "cannot write " + to + ": " + what + ": " + why + ledger::diskNote(part, code));
+    };
+    if (rc != SQLITE_OK) fail("open");
+    std::filesystem::permissions(
+        part, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+    sqlite3_backup* b = sqlite3_backup_init(handle, "main", source.get(), "main");
+    if (!b) fail("backup");
+    // All pages in one step: one read transaction on the source, so one
+    // snapshot; under WAL the writers go on meanwhile. A writer holding the
+    // lock at the start is waited for, up to a minute.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    do {
+      rc = sqlite3_backup_step(b, -1);
+      if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } while ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED || rc == SQLITE_OK) &&
+             std::chrono::steady_clock::now() < deadline);
+    sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) fail("copy");
+    // The copy stands alone: no -wal beside it.
+    if (sqlite3_exec(handle, "PRAGMA journal_mode = DELETE", nullptr, nullptr, nullptr) !=
+        SQLITE_OK)
+      fail("journal mode");
+  }
+  auto check = inspectLedger(part);
+  if (check.integrity != "ok") {
+    std::filesystem::remove(part, ec);
+    throw Error(ErrorKind::storage, "the copy of " + location +
+                                        " did not pass SQLite's "
+                                        "integrity check (" +
+                                        check.integrity + "); nothing kept");
+  }
+  std::filesystem::rename(part, to, ec);
+  if (ec) {
+    std::filesystem::remove(part, ec);
+    throw Error(ErrorKind::storage, "cannot put the copy in place at " + to + ": " + ec.message());
+  }
+}
+
+LedgerInspection inspectLedger(const std::string& path) {
+  auto db = openReadOnly(path);
+  LedgerInspection out;
+  out.path = path;
+  auto rows = [&](const std::string& sql, const std::function<void(sqlite3_stmt*)>& row) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &st, nullptr) != SQLITE_OK)
+      throw Error(ErrorKind::storage, "cannot read " + path + ": " + sqlite3_errmsg(db.get()));
+    while (sqlite3_step(st) == SQLITE_ROW) row(st);
+    sqlite3_finalize(st);
+  };
+  auto text = [](sqlite3_stmt* st, int col) {
+    const auto* p = sqlite3_column_text(st, col);
+    return p ? std::string(reinterpret_cast<const char*>(p)) : std::string();
+  };
+  rows("PRAGMA user_version", [&](sqlite3_stmt* st) { out.version = sqlite3_column_int64(st, 0); });
+  rows("PRAGMA integrity_check(1)", [&](sqlite3_stmt* st) { out.integrity = text(st, 0); });
+  // Of an older schema, only the tables it has.
+  std::vector<std::string> tables;
+  rows("SELECT name FROM sqlite_master WHERE type = 'table'",
+       [&](sqlite3_stmt* st) { tables.push_back(text(st, 0)); });
+  auto has = [&](const char* t) {
+    return std::find(tables.begin(), tables.end(), t) != tables.end();
+  };
+  auto count = [&](const char* name, const char* table, const std::string& where = "") {
+    if (!has(table)) return;
+    rows(std::string("SELECT count(*) FROM ") + table + (where.empty() ? "" : " WHERE " + where),
+         [&](sqlite3_stmt* st) { out.counts.emplace_back(name, sqlite3_column_int64(st, 0)); });
+  };
+  count("requests", "requests");
+  if (has("requests"))
+    rows("SELECT status, count(*) FROM requests GROUP BY status ORDER BY status",
+         [&](sqlite3_stmt* st) {
+           out.counts.emplace_back("requests " + text(st, 0), sqlite3_column_int64(st, 1));
+         });
+  count("unit claims", "unit_claims");
+  count("power claims", "power_claims");
+  count("address claims", "address_claims");
+  count("port claims", "port_claims");
+  count("callbacks waiting", "outbox", "delivered_at = '' AND given_up = 0");
+  count("events", "events");
+  count("letters", "letters");
+  return out;
+}
+
+}  // namespace colo::inventory
