@@ -212,15 +212,19 @@ int runCli(int argc, char** argv) {
   completion->callback([&] { completing = true; });
   bool initLedger = false;
   std::string logFormat;
-  auto* agentCmd = sub("agent", "run the HTTP daemon (needs --config)", [&](CommandContext& s) {
-    if (s.config().file.empty())
-      throw inv::Error(inv::ErrorKind::invalid_input,
-                       "colo agent needs --config FILE (listen, tokens, credentials)");
-    AgentOptions o;
-    o.createLedger = initLedger;
-    o.reread = [&s] { return s.rereadConfig(); };
-    return runAgent(s.config(), s.inventory(), s.playbooks(), o);
-  });
+  auto* agentCmd = sub(
+      "agent",
+      "run the HTTP daemon (needs --config); SIGHUP reloads the config, SIGUSR1 reopens the log "
+      "file, SIGTERM stops it (exit 0)",
+      [&](CommandContext& s) {
+        if (s.config().file.empty())
+          throw inv::Error(inv::ErrorKind::invalid_input,
+                           "colo agent needs --config FILE (listen, tokens, credentials)");
+        AgentOptions o;
+        o.createLedger = initLedger;
+        o.reread = [&s] { return s.rereadConfig(); };
+        return runAgent(s.config(), s.inventory(), s.playbooks(), o);
+      });
   agentCmd->add_flag(
       "--init", initLedger,
       "create the ledger when it does not exist yet (as colo init would); without it a "
