@@ -126,6 +126,15 @@ class Supervisor {
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
 
+  // The agent serves (READY=1 was sent): the watchdog's pings begin.
+  void serving() {
+    {
+      std::lock_guard lock(m_);
+      serving_ = true;
+    }
+    cv_.notify_all();
+  }
+
   void ask(int signal) {
     {
       std::lock_guard lock(m_);
@@ -141,12 +150,14 @@ class Supervisor {
     std::unique_lock lock(m_);
     while (!stopping_) {
       auto asked = [this] { return stopping_ || reload_ || reopen_; };
-      if (ping_)
+      bool pinging = ping_ && serving_;
+      if (pinging)
         cv_.wait_until(lock, nextPing, asked);
       else
-        cv_.wait(lock, asked);
+        cv_.wait(lock, [&] { return asked() || (ping_ && serving_); });
       if (stopping_) break;
       bool reload = std::exchange(reload_, false), reopen = std::exchange(reopen_, false);
+      pinging = ping_ && serving_;
       lock.unlock();
       // Whatever a task throws is said, and this thread goes on.
       auto attempt = [](const char* what, const std::function<void()>& task) {
@@ -161,7 +172,7 @@ class Supervisor {
       if (reopen) attempt("log.reopen_failed", tasks_.reopen);
       // A reload that failed halfway is still over for systemd.
       if (reload && !attempt("config.reload_failed", tasks_.reload)) systemd::notify("READY=1");
-      if (ping_ && std::chrono::steady_clock::now() >= nextPing) {
+      if (pinging && std::chrono::steady_clock::now() >= nextPing) {
         // Wedged (a lock never let go, a query that never ends): no ping,
         // and systemd restarts the agent after WatchdogSec.
         if (tasks_.alive()) systemd::notify("WATCHDOG=1");
@@ -175,7 +186,7 @@ class Supervisor {
   std::optional<std::chrono::microseconds> ping_;
   std::mutex m_;
   std::condition_variable cv_;
-  bool stopping_ = false, reload_ = false, reopen_ = false;
+  bool stopping_ = false, reload_ = false, reopen_ = false, serving_ = false;
   std::thread thread_;  // last: starts once the rest is set
 };
 
@@ -551,7 +562,10 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
             {"workers", config.workers}});
   // Ready for systemd once the loop answers: the ledger is open, the
   // workers run, a client connecting now gets its answer.
-  server.run([] { systemd::notify("READY=1\nSTATUS=serving"); });
+  server.run([&] {
+    systemd::notify("READY=1\nSTATUS=serving");
+    supervisor->serving();
+  });
   systemd::notify("STOPPING=1");  // also when stopped otherwise than by a signal
   supervisor.reset();             // no reload while the rest stops
   stopping = true;                // nothing waits on another writer's lock from here on
