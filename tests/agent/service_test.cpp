@@ -277,15 +277,27 @@ TEST_CASE(
     "[sqlite]") {
   TwoSwitchSite site;
   site.dir.write("w.json", site.request("REQ-W"));
-  // A writer, reserving and releasing again and again until told to stop.
+  // A writer, reserving and releasing again and again until told to stop,
+  // and in any case after 2,000 rounds or two minutes; told to stop however
+  // this test ends.
   std::string colo = std::string(COLO_BINARY) + " --config " + site.config + " --quiet";
   auto writer = std::make_unique<colo::test::Child>(
-      std::vector<std::string>{"/bin/sh", "-c",
-                               "cd " + site.dir.file("") +
-                                   " && i=0; while [ ! -e stop ]; do i=$((i+1)); " +
-                                   "sed \"s/REQ-W/REQ-W$i/\" w.json > w-$i.json; " + colo +
-                                   " reserve w-$i.json; " + colo + " release REQ-W$i; done"},
+      std::vector<std::string>{
+          "/usr/bin/timeout", "120", "/bin/sh", "-c",
+          "cd " + site.dir.file("") +
+              " && i=0; while [ ! -e stop ] && [ $i -lt 2000 ]; do i=$((i+1)); " +
+              "sed \"s/REQ-W/REQ-W$i/\" w.json > w-$i.json; " + colo + " reserve w-$i.json; " +
+              colo + " release REQ-W$i; done"},
       site.dir);
+  struct Stop {
+    TwoSwitchSite& site;
+    std::unique_ptr<colo::test::Child>& writer;
+    ~Stop() {
+      if (!writer) return;
+      site.dir.write("stop", "");
+      writer->wait();
+    }
+  } stop{site, writer};
   // (-1 while the writer holds the lock and sqlite3 gives up at once.)
   auto requests = [&] {
     auto out = site.sql("SELECT count(*) FROM requests");
@@ -327,7 +339,8 @@ TEST_CASE(
           std::filesystem::perms::none);
   }
   site.dir.write("stop", "");
-  CHECK(writer->wait().exit_code == 0);
+  CHECK(writer->wait().exit_code == 0);  // stopped when told, not by its bounds
+  writer.reset();
   CHECK(seen.back() > seen.front());  // taken while the writer wrote
   // A file that is not a ledger is named as such.
   auto notLedger = site.colo({"verify-ledger", site.config});

@@ -156,6 +156,7 @@ def main():
 IN_CHROOT = r"""
 set -u
 say() { echo "$1=$2"; }
+rm -f /var/lib/man-db/auto-update  # no man-db index rebuild at each step (a minute of the test)
 out=$(dpkg -i /tmp/pkg/colo.deb 2>&1); say install_rc $?
 echo "$out" | grep -qi "warning" && say install_warning "$(echo "$out" | grep -i warning | head -n 1)"
 say user "$(getent passwd colo | cut -d: -f1,6,7)"
