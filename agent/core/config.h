@@ -40,6 +40,7 @@ struct LetterConfig {
   std::string signatory_nip;
   // {seq} is the letter's number in its year, {year} the year.
   std::string number_pattern = "{seq}/COLO/DISKOMINFO/{year}";
+  bool operator==(const LetterConfig&) const = default;
 };
 
 struct CredentialSet {
@@ -49,12 +50,14 @@ struct CredentialSet {
   std::string key_file;
   std::string passphrase_env;  // optional, for an encrypted key
   std::string enable_password_env;
+  bool operator==(const CredentialSet&) const = default;
 };
 
 struct Token {
   std::string name;
   Role role = Role::requester;
   std::string sha256;  // lowercase hex of the token
+  bool operator==(const Token&) const = default;
 };
 
 struct Config {

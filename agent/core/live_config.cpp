@@ -1,7 +1,5 @@
 #include "core/live_config.h"
 
-#include <tuple>
-
 namespace colo::agent {
 
 LiveConfig::LiveConfig(Config initial)
@@ -17,40 +15,6 @@ void LiveConfig::replace(Config next) {
   std::lock_guard lock(m_);
   current_ = std::move(fresh);
 }
-
-namespace {
-
-bool sameTokens(const Config& a, const Config& b) {
-  if (a.tokens.size() != b.tokens.size()) return false;
-  for (std::size_t i = 0; i < a.tokens.size(); ++i)
-    if (std::tie(a.tokens[i].name, a.tokens[i].role, a.tokens[i].sha256) !=
-        std::tie(b.tokens[i].name, b.tokens[i].role, b.tokens[i].sha256))
-      return false;
-  return true;
-}
-
-bool sameCredentials(const Config& a, const Config& b) {
-  auto fields = [](const CredentialSet& c) {
-    return std::tie(c.username, c.password_env, c.password_file, c.key_file, c.passphrase_env,
-                    c.enable_password_env);
-  };
-  if (a.credentials.size() != b.credentials.size()) return false;
-  for (auto i = a.credentials.begin(), j = b.credentials.begin(); i != a.credentials.end();
-       ++i, ++j)
-    if (i->first != j->first || fields(i->second) != fields(j->second)) return false;
-  return true;
-}
-
-bool sameLetter(const LetterConfig& a, const LetterConfig& b) {
-  auto fields = [](const LetterConfig& l) {
-    return std::tie(l.government, l.office, l.address, l.phone, l.email, l.web, l.contact,
-                    l.tembusan, l.city, l.signatory_title, l.signatory_name, l.signatory_nip,
-                    l.number_pattern);
-  };
-  return fields(a) == fields(b);
-}
-
-}  // namespace
 
 std::vector<std::string> keepRestartOnly(const Config& running, Config& next) {
   std::vector<std::string> changed;
@@ -92,8 +56,8 @@ std::vector<std::string> reloadedKeys(const Config& a, const Config& b) {
   auto note = [&](const char* key, bool same) {
     if (!same) out.push_back(key);
   };
-  note("tokens", sameTokens(a, b));
-  note("credentials", sameCredentials(a, b));
+  note("tokens", a.tokens == b.tokens);
+  note("credentials", a.credentials == b.credentials);
   note("known_hosts", a.known_hosts == b.known_hosts);
   note("accept_new_host_keys", a.accept_new_host_keys == b.accept_new_host_keys);
   note("callback.allowed_urls", a.callback_allowed_urls == b.callback_allowed_urls);
@@ -106,7 +70,7 @@ std::vector<std::string> reloadedKeys(const Config& a, const Config& b) {
   note("callback.ca_file", a.callback_ca_file == b.callback_ca_file);
   note("callback.parallel_per_receiver",
        a.callback_parallel_per_receiver == b.callback_parallel_per_receiver);
-  note("letter", sameLetter(a.letter, b.letter));
+  note("letter", a.letter == b.letter);
   note("log", a.log == b.log);
   note("timeouts",
        a.connect_timeout_s == b.connect_timeout_s && a.command_timeout_s == b.command_timeout_s);
