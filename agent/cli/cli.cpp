@@ -12,6 +12,7 @@
 #include "cli/output.h"
 #include "colo/drivers/error.h"
 #include "colo/encoding/encoding.h"
+#include "core/build_info.h"
 
 namespace colo::agent {
 
@@ -97,7 +98,7 @@ int runCli(int argc, char** argv) {
   // Global options may come before or after the subcommand; every
   // subcommand's help lists them and the exit codes.
   app.fallthrough();
-  app.set_version_flag("--version", std::string("colo ") + COLO_VERSION);
+  app.set_version_flag("--version", std::string("colo ") + coloVersion());
   static const char* kFooter =
       "Global options (before or after the subcommand): --config FILE (or $COLO_CONFIG),\n"
       "  --inventory PATH, --state PATH, --playbooks DIR, --json, --quiet.\n"
@@ -248,6 +249,10 @@ int runCli(int argc, char** argv) {
       [&](CommandContext& s) { return cmdVerifyLedger(s, ledgerFile); })
       ->add_option("FILE", ledgerFile, "the ledger file")
       ->required();
+  sub("agents",
+      "every colo process on the ledger: host, pid, version, lease and what it works on; "
+      "EXPIRED marks one whose lease was not renewed",
+      cmdAgents);
   sub("reload-check",
       "check the config as a running agent's reload (SIGHUP, systemctl reload colo) would, "
       "changing nothing",

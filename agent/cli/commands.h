@@ -18,6 +18,9 @@ int cmdPools(CommandContext& s, const std::string& name);
 // `colo backup --to FILE`, `colo verify-ledger FILE` (design.md §6).
 int cmdBackup(CommandContext& s, const std::string& to);
 int cmdVerifyLedger(CommandContext& s, const std::string& file);
+// `colo agents`: every colo process on the ledger, its lease and its work
+// (design.md §12).
+int cmdAgents(CommandContext& s);
 
 // request_commands.cpp
 int cmdPlan(CommandContext& s, const std::string& file);

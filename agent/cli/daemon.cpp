@@ -19,6 +19,7 @@
 #include "colo/inventory/error.h"
 #include "colo/inventory/occupancy.h"
 #include "colo/inventory/usage.h"
+#include "core/build_info.h"
 #include "core/live_config.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -190,6 +191,28 @@ class Supervisor {
   std::thread thread_;  // last: starts once the rest is set
 };
 
+// This agent's lease age, and the live agents on the ledger as it sees them
+// (design.md §12).
+std::string agentMetrics(Ownership& ownership, const std::vector<inv::Lease>& leases) {
+  int live = 0;
+  for (const auto& l : leases)
+    if (l.kind == "agent" && ownership.alive(l.owner)) ++live;
+  std::string out =
+      "# HELP colo_agents_live The agents on this ledger whose lease is live, as this agent sees "
+      "them.\n"
+      "# TYPE colo_agents_live gauge\n"
+      "colo_agents_live " +
+      std::to_string(live) + "\n";
+  if (auto age = ownership.sinceRenewal())
+    out +=
+        "# HELP colo_agent_lease_age_seconds Seconds since this agent last renewed its row in "
+        "the ledger's agents table.\n"
+        "# TYPE colo_agent_lease_age_seconds gauge\n"
+        "colo_agent_lease_age_seconds " +
+        promNumber(static_cast<double>(age->count()) / 1000.0) + "\n";
+  return out;
+}
+
 }  // namespace
 
 std::vector<std::string> agentConfigProblems(Config& config, const inv::Inventory& inventory,
@@ -323,9 +346,11 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   LedgerMetrics ledgerMetrics(inventory, sla);
   ctx.metrics = [&] {
     std::string out;
+    std::vector<inv::Lease> leases;
     {
       std::lock_guard lock(ledgerMutex);
       out = ledgerMetrics.text(ledger, config.time->wallMs() / 1000);
+      leases = ledger.leases().all();
     }
     // Which build this is, and whether this agent may take work (its
     // lease is current, its ledger the one it opened).
@@ -333,13 +358,13 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
         "# HELP colo_build_info colo's version and the source revision it was built from.\n"
         "# TYPE colo_build_info gauge\n"
         "colo_build_info{version=\"" +
-        promLabel(COLO_VERSION) + "\",revision=\"" + promLabel(COLO_REVISION) +
+        promLabel(coloVersion()) + "\",revision=\"" + promLabel(coloRevision()) +
         "\"} 1\n"
         "# HELP colo_agent_up 1 while this agent may take work (its lease current, its "
         "ledger the one it opened), else 0.\n"
         "# TYPE colo_agent_up gauge\n"
         "colo_agent_up " +
-        std::string(ownership->current() ? "1" : "0") + "\n";
+        std::string(ownership->current() ? "1" : "0") + "\n" + agentMetrics(*ownership, leases);
     return out + stats.text() + switchLatencyMetrics();
   };
   // Ready: the workers run, this agent's lease is current, and the ledger
@@ -394,6 +419,7 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
                       std::chrono::seconds(config.readyz_probe_interval_s));
   if (config.readyz_probe_switches) answers.start();
   ctx.ownerAlive = [&](const std::string& owner) { return ownership->alive(owner); };
+  ctx.self = ownership->id();
   ctx.throttle = std::make_shared<AuthThrottle>(AuthThrottle::Limits{});
   ctx.ready = [&] {
     ApiContext::Readiness r;

@@ -325,4 +325,63 @@ int cmdVerifyLedger(CommandContext& s, const std::string& file) {
   return copy.integrity == "ok" ? 0 : 1;
 }
 
+namespace {
+
+// "4 s", "12 min", "3 h", "2 d": how long ago, for people.
+std::string agoText(double seconds) {
+  auto s = static_cast<long long>(seconds < 0 ? 0 : seconds);
+  if (s < 120) return std::to_string(s) + " s";
+  if (s < 2 * 3600) return std::to_string(s / 60) + " min";
+  if (s < 2 * 86400) return std::to_string(s / 3600) + " h";
+  return std::to_string(s / 86400) + " d";
+}
+
+}  // namespace
+
+int cmdAgents(CommandContext& s) {
+  auto& ledger = s.ledger();
+  std::vector<inv::Lease> leases;
+  std::vector<inv::WorkInProgress> work;
+  ledger.read([&] {
+    leases = ledger.leases().all();
+    work = ledger.leases().work();
+  });
+  auto view = agentsJson(
+      leases, work, [&](const inv::Lease& l) { return holderAlive(s.config(), l); },
+      s.config().time->wallMs(), "");
+  if (s.options().json) {
+    print(view);
+    return 0;
+  }
+  Table t({"ID", "KIND", "HOST", "PID", "VERSION", "STARTED", "RENEWED", "STATE", "WORKING ON"});
+  int expired = 0;
+  for (const auto& a : view["agents"]) {
+    bool live = a["state"] == "live";
+    expired += live ? 0 : 1;
+    std::string doing;
+    for (const auto& w : a["working_on"])
+      doing += (doing.empty() ? "" : ", ") + w["request_id"].get<std::string>() + " " +
+               w["status"].get<std::string>();
+    std::string version = a["version"].get<std::string>();
+    if (!a["revision"].get<std::string>().empty())
+      version += " (" + a["revision"].get<std::string>() + ")";
+    t.row({a["id"], a["kind"], a["host"], std::to_string(a["pid"].get<std::int64_t>()),
+           version.empty() ? "-" : version, a["started_at"],
+           a["lease_age_s"].is_null() ? "never" : agoText(a["lease_age_s"].get<double>()) + " ago",
+           live ? "live" : "EXPIRED", doing.empty() ? "-" : doing});
+  }
+  if (leases.empty()) {
+    std::cout << "no colo process is on this ledger: no agent runs (or none has since it "
+                 "was upgraded)\n";
+    return 0;
+  }
+  std::cout << t.str();
+  if (expired > 0 && !s.options().quiet)
+    std::cerr << expired << (expired == 1 ? " process" : " processes")
+              << " EXPIRED: its lease was not renewed (it stopped without saying so, or cannot "
+                 "reach the ledger); its jobs are continued by a live agent, and its row is "
+                 "forgotten a day after\n";
+  return 0;
+}
+
 }  // namespace colo::agent

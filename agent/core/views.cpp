@@ -223,4 +223,38 @@ std::string fitsText(const inv::RackUsage& r) {
   return s + " (" + std::to_string(r.fit_watts_redundant) + " W redundant)";
 }
 
+nlohmann::json agentsJson(const std::vector<inventory::Lease>& leases,
+                          const std::vector<inventory::WorkInProgress>& work,
+                          const std::function<bool(const inventory::Lease&)>& live,
+                          std::int64_t nowMs, const std::string& self) {
+  json rows = json::array();
+  int liveAgents = 0;
+  for (const auto& l : leases) {
+    bool up = live(l);
+    if (up && l.kind == "agent") ++liveAgents;
+    json doing = json::array();
+    for (const auto& w : work)
+      if (w.owner == l.owner)
+        doing.push_back({{"request_id", w.request_id}, {"status", inventory::name(w.status)}});
+    rows.push_back(
+        {{"id", l.owner},
+         {"name", l.agent_id},
+         {"kind", l.kind},
+         {"host", l.host},
+         {"pid", l.pid},
+         {"version", l.version},
+         {"revision", l.revision},
+         {"started_at", l.started_at},
+         {"renewed_at", l.renewed_at > 0 ? json(inventory::isoUtcMs(l.renewed_at)) : json()},
+         {"lease_expires_at", inventory::isoUtcMs(l.until)},
+         {"lease_age_s",
+          l.renewed_at > 0 ? json(std::round(static_cast<double>(nowMs - l.renewed_at) / 100) / 10)
+                           : json()},
+         {"state", up ? "live" : "expired"},
+         {"self", l.owner == self},
+         {"working_on", doing}});
+  }
+  return {{"agents", rows}, {"live_agents", liveAgents}};
+}
+
 }  // namespace colo::agent

@@ -2,6 +2,7 @@
 // later, the HTTP API's bodies are the same documents.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "colo/inventory/ledger.h"
@@ -34,6 +35,17 @@ std::string isoUtc(std::int64_t epochSeconds);
 // delivered, given_up), delivered_at or next_attempt_at, last_error.
 nlohmann::json deliveryJson(const inventory::CallbackDelivery& d);
 nlohmann::json diagnosticJson(const inventory::Diagnostic& d);
+
+// The processes on one ledger (colo agents, GET /v1/agents; design.md §12):
+// {agents: [...], live_agents}. Each row says who it is (id, name, kind,
+// host, pid, version, revision, started_at), its lease (renewed_at,
+// lease_expires_at, lease_age_s, state "live" or "expired" as `live` says)
+// and what it works on (working_on: request_id, status); `self` marks the
+// process answering. live_agents counts the live ones of kind agent.
+nlohmann::json agentsJson(const std::vector<inventory::Lease>& leases,
+                          const std::vector<inventory::WorkInProgress>& work,
+                          const std::function<bool(const inventory::Lease&)>& live,
+                          std::int64_t nowMs, const std::string& self);
 
 // What an administrator should look at in a rack, most urgent first: full
 // feeds, a feed that could not carry the redundant load alone, free units no

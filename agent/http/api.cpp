@@ -51,6 +51,7 @@ const std::vector<Route>& routes() {
       {"GET", "/v1/racks/{name}/elevation.svg", Role::requester, &Api::rackElevation},
       {"GET", "/v1/pools", Role::requester, &Api::listPools},
       {"GET", "/v1/pools/{name}", Role::requester, &Api::getPool},
+      {"GET", "/v1/agents", Role::admin, &Api::listAgents},
   };
   return r;
 }
@@ -798,6 +799,23 @@ void Api::redeliver(Call& call) {
       askRedeliver(ctx_, call.param, body.value("delivery_id", std::string()), askerOf(call));
   if (!out.done()) return call.reply(refused(out));
   call.reply(ok(202, deliveryJson(*out.delivery)));
+}
+
+// Every process on the ledger, live or expired, and what each works on
+// (design.md §12).
+void Api::listAgents(Call& call) {
+  std::vector<inv::Lease> leases;
+  std::vector<inv::WorkInProgress> work;
+  {
+    std::lock_guard lock(*ctx_.ledgerMutex);
+    ctx_.ledger->read([&] {
+      leases = ctx_.ledger->leases().all();
+      work = ctx_.ledger->leases().work();
+    });
+  }
+  auto live = [&](const inv::Lease& l) { return !ctx_.ownerAlive || ctx_.ownerAlive(l.owner); };
+  call.reply(
+      ok(200, agentsJson(leases, work, live, ctx_.config->get()->time->wallMs(), ctx_.self)));
 }
 
 // Racks and pools: from the rendered views, without the ledger mutex.

@@ -89,6 +89,7 @@ class Api {
   void rackElevation(Call& call);
   void listPools(Call& call);
   void getPool(Call& call);
+  void listAgents(Call& call);
 
  private:
   // What the access log says of a call besides its status, learnt while it

@@ -53,6 +53,8 @@ struct ApiContext {
   // Whether the owner of a job (an agent or a CLI process) is still alive
   // (none: every owner counts as alive, so nothing is taken from one).
   std::function<bool(const std::string&)> ownerAlive;
+  // This process as its jobs and the agents table name it.
+  std::string self;
   // Failed authentications per client address, API and console alike
   // (none: not slowed).
   std::shared_ptr<AuthThrottle> throttle;

@@ -150,7 +150,8 @@ ui::SwitchCommands cleanCommands(const ApiContext& ctx, const inv::RequestRecord
 Console::Console(ConsoleContext context)
     : ctx_(std::move(context)),
       sessions_({ctx_.config->get()->console_idle_timeout_s, ctx_.config->get()->console_max_age_s,
-                 static_cast<std::size_t>(ctx_.config->get()->console_max_sessions)}) {}
+                 ctx_.config->get()->console_max_sessions},
+                *ctx_.ledger, *ctx_.ledgerMutex) {}
 
 bool Console::serves(const std::string& target) {
   std::string path = target.substr(0, target.find('?'));

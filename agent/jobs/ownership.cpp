@@ -21,6 +21,7 @@
 #include "colo/inventory/error.h"
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/model.h"
+#include "core/build_info.h"
 #include "core/log.h"
 
 namespace colo::agent {
@@ -38,18 +39,61 @@ std::string hostName() {
   return inv::isSafeName(h) ? h : "host";
 }
 
-// Where a pid means this process's pid: the host and its pid namespace
-// ("vm/4026531836"). Two containers may share a host name; a pid from
-// another namespace says nothing here.
-std::string pidSpace() {
-  std::string where = hostName();
+// Which pids this process can see: its pid namespace ("4026531836"). Two
+// containers may share a host name; a pid from another namespace says
+// nothing here.
+std::string pidNamespace() {
   char link[64] = {};
   auto n = ::readlink("/proc/self/ns/pid", link, sizeof link - 1);
   std::string ns(link, n > 0 ? static_cast<std::size_t>(n) : 0);  // "pid:[4026531836]"
   auto open = ns.find('['), close = ns.find(']');
-  if (open != std::string::npos && close > open)
-    where += "/" + ns.substr(open + 1, close - open - 1);
-  return where;
+  if (open != std::string::npos && close > open) return ns.substr(open + 1, close - open - 1);
+  return {};
+}
+
+// Rows of processes whose lease ended this long ago are forgotten (design.md
+// §12): until then `colo agents` shows them, expired.
+constexpr std::chrono::hours kForgetEnded{24};
+
+// This process's row in the agents table, before its first renewal.
+inv::Lease processRecord(const std::string& owner, const std::string& agentId,
+                         const std::string& kind, TimeSource& time) {
+  inv::Lease l;
+  l.owner = owner;
+  l.agent_id = agentId;
+  l.kind = kind == "agent" ? "agent" : "cli";
+  l.host = hostName();
+  l.pid_ns = pidNamespace();
+  l.pid = getpid();
+  l.version = coloVersion();
+  l.revision = coloRevision();
+  l.started_at = inv::isoUtcMs(time.wallMs());
+  return l;
+}
+
+// Renews `record` in `ledger` for a lease from now, and forgets the rows of
+// processes gone long ago.
+void renewRow(inv::Ledger& ledger, inv::Lease& record, TimeSource& time,
+              std::chrono::milliseconds lease) {
+  auto now = time.wallMs();
+  record.renewed_at = now;
+  record.until = now + lease.count();
+  ledger.leases().renew(record);
+  ledger.leases().forgetEnded(
+      now - std::chrono::duration_cast<std::chrono::milliseconds>(kForgetEnded).count());
+}
+
+// Whether the process of a lease of this host and pid namespace no longer
+// exists: it needs no lease to end.
+bool goneHere(const inv::Lease& lease) {
+  return lease.host == hostName() && lease.pid_ns == pidNamespace() && lease.pid > 0 &&
+         ::kill(static_cast<pid_t>(lease.pid), 0) != 0 && errno == ESRCH;
+}
+
+// A lease's process lives, as far as leases tell: renewed in time, and not
+// a process of this host that is gone.
+bool leaseLive(const inv::Lease& lease, std::int64_t nowMs) {
+  return lease.until >= nowMs && !goneHere(lease);
 }
 
 std::string nonce() {
@@ -86,6 +130,18 @@ std::string ownerFile(const std::string& lockDir, const std::string& owner) {
   return lockDir + "/owners/" + name + ".lock";
 }
 
+// Whether the owner lock file of `owner` is held (its process lives).
+// `tidy`: remove it when nobody holds it.
+bool lockHeld(const std::string& lockDir, const std::string& owner, bool tidy) {
+  auto path = ownerFile(lockDir, owner);
+  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return false;  // gone, or never on this machine's lock directory
+  bool held = flock(fd, LOCK_EX | LOCK_NB) != 0;
+  if (!held && tidy) ::unlink(path.c_str());  // a dead owner's file: tidy it away
+  ::close(fd);
+  return held;
+}
+
 class FileSwitchHold final : public SwitchHold {
  public:
   explicit FileSwitchHold(int fd) : fd_(fd) {}
@@ -115,6 +171,7 @@ class FileOwnership final : public Ownership {
   FileOwnership(std::string lockDir, const std::string& kind, std::shared_ptr<TimeSource> time,
                 std::string ledgerPath = {})
       : dir_(std::move(lockDir)),
+        kind_(kind),
         time_(std::move(time)),
         ledgerPath_(std::move(ledgerPath)),
         ledgerId_(fileId(ledgerPath_)) {
@@ -131,21 +188,44 @@ class FileOwnership final : public Ownership {
     }
   }
   ~FileOwnership() override {
+    {
+      std::lock_guard lock(m_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (renewer_.joinable()) renewer_.join();
+    if (ledger_) try {
+        ledger_->leases().end(id_);
+      } catch (const std::exception&) {
+        // Its lock file says it is gone; the row goes a day later.
+      }
     ::unlink(path_.c_str());
     ::close(fd_);
+  }
+
+  // Shows this process in the ledger's agents table (colo agents), renewed
+  // every third of `lease`. The kernel's lock says whether it lives; the
+  // row says who it is and what it works on. A ledger that cannot be
+  // written (busy, read-only) costs only the row, said once in the log.
+  void showIn(std::unique_ptr<inv::Ledger> ledger, const std::string& name,
+              std::chrono::milliseconds lease) {
+    ledger_ = std::move(ledger);
+    lease_ = lease;
+    record_ = processRecord(id_, name, kind_, *time_);
+    renewer_ = std::thread([this] { loop(); });
+  }
+
+  std::optional<std::chrono::milliseconds> sinceRenewal() const override {
+    auto at = renewedAt_.load();
+    if (at == 0) return std::nullopt;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(time_->now().time_since_epoch() -
+                                                                 TimeSource::Duration(at));
   }
 
   const std::string& id() const override { return id_; }
 
   bool alive(const std::string& owner) override {
-    if (owner == id_) return true;
-    auto path = ownerFile(dir_, owner);
-    int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd < 0) return false;  // gone, or never on this machine's lock directory
-    bool held = flock(fd, LOCK_EX | LOCK_NB) != 0;
-    if (!held) ::unlink(path.c_str());  // a dead owner's file: tidy it away
-    ::close(fd);
-    return held;
+    return owner == id_ || lockHeld(dir_, owner, true);
   }
 
   // The ledger at its path is still the file this process opened: not
@@ -189,12 +269,48 @@ class FileOwnership final : public Ownership {
   }
 
  private:
-  std::string dir_, id_, path_;
+  void loop() {
+    bool failing = false;
+    std::unique_lock lock(m_);
+    auto due = time_->now();
+    while (!stopping_) {
+      time_->waitUntil(lock, cv_, due, [this] { return stopping_; });
+      if (stopping_) break;
+      due = time_->now() + lease_ / 3;
+      lock.unlock();
+      auto started = time_->now();
+      try {
+        renewRow(*ledger_, record_, *time_, lease_);
+        renewedAt_ = started.time_since_epoch().count();
+        failing = false;
+      } catch (const std::exception& e) {
+        if (!failing)
+          logEvent({{"level", "warn"},
+                    {"event", "agent.row_not_renewed"},
+                    {"owner", id_},
+                    {"error", e.what()},
+                    {"message", "colo agents shows this process's lease as expired until it is"}});
+        failing = true;
+      }
+      lock.lock();
+    }
+  }
+
+  std::string dir_, kind_, id_, path_;
   std::shared_ptr<TimeSource> time_;
   std::string ledgerPath_;
   FileId ledgerId_;
   mutable std::atomic<bool> lostLogged_{false};
   int fd_ = -1;
+  // Its row (showIn): the renewer's alone once started.
+  std::unique_ptr<inv::Ledger> ledger_;
+  std::chrono::milliseconds lease_{0};
+  inv::Lease record_;
+  std::atomic<TimeSource::Duration::rep> renewedAt_{0};  // steady clock; 0: never
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread renewer_;
 };
 
 // ---- PostgreSQL: leases in the ledger.
@@ -205,7 +321,6 @@ class LeaseOwnership final : public Ownership, public std::enable_shared_from_th
       : config_(config),
         ledger_(openLedger(config, inv::Ledger::Open::must_exist)),
         lease_(std::chrono::seconds(config.lease_s)) {
-    host_ = pidSpace();
     std::string agentId =
         kind == "agent" ? (config.agent_id.empty() ? hostName() + ":" + std::to_string(getpid())
                                                    : config.agent_id)
@@ -220,7 +335,7 @@ class LeaseOwnership final : public Ownership, public std::enable_shared_from_th
                                " (its lease runs until " + inv::isoUtcMs(other.until) +
                                "); give each agent its own agent_id");
     }
-    record_ = {id_, agentId, host_, getpid(), inv::isoUtcMs(config_.time->wallMs()), 0};
+    record_ = processRecord(id_, agentId, kind, *config_.time);
     renew();  // a database that cannot be reached stops the start here
     renewer_ = std::thread([this] { loop(); });
   }
@@ -249,13 +364,13 @@ class LeaseOwnership final : public Ownership, public std::enable_shared_from_th
       std::lock_guard lock(ledgerMutex_);
       lease = ledger_->leases().find(owner);
     }
-    if (!lease || lease->until < config_.time->wallMs()) return false;
-    // A process of this host (and pid namespace) that no longer exists
-    // needs no lease to end.
-    if (lease->host == host_ && lease->pid > 0 && ::kill(static_cast<pid_t>(lease->pid), 0) != 0 &&
-        errno == ESRCH)
-      return false;
-    return true;
+    return lease && leaseLive(*lease, config_.time->wallMs());
+  }
+
+  std::optional<std::chrono::milliseconds> sinceRenewal() const override {
+    if (!renewed_) return std::nullopt;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+        config_.time->now().time_since_epoch() - TimeSource::Duration(lastRenewed_.load()));
   }
 
   // Renewed less than two thirds of a lease ago, by this process's own
@@ -313,10 +428,9 @@ class LeaseOwnership final : public Ownership, public std::enable_shared_from_th
  private:
   void renew() {
     auto started = config_.time->now();
-    record_.until = config_.time->wallMs() + std::chrono::milliseconds(lease_).count();
     {
       std::lock_guard lock(ledgerMutex_);
-      ledger_->leases().renew(record_);
+      renewRow(*ledger_, record_, *config_.time, lease_);
     }
     // Renewed after it may have lapsed: the jobs it had may be others' now.
     if (renewed_ && !current()) ++lapses_;
@@ -374,7 +488,7 @@ class LeaseOwnership final : public Ownership, public std::enable_shared_from_th
   std::unique_ptr<inv::Ledger> ledger_;
   std::mutex ledgerMutex_;  // the ledger connection is one thread's at a time
   std::chrono::milliseconds lease_;
-  std::string host_, id_;
+  std::string id_;
   inv::Lease record_;
   std::atomic<TimeSource::Duration::rep> lastRenewed_{0};
   std::atomic<bool> renewed_{false};
@@ -423,8 +537,26 @@ std::string lockDirFor(const Config& config) {
 std::shared_ptr<Ownership> makeOwnership(const Config& config, const std::string& kind) {
   if (inv::isPostgresUri(config.ledger_location))
     return std::make_shared<LeaseOwnership>(config, kind);
-  return std::make_shared<FileOwnership>(lockDirFor(config), kind, config.time,
-                                         config.ledger_location);
+  auto owner = std::make_shared<FileOwnership>(lockDirFor(config), kind, config.time,
+                                               config.ledger_location);
+  std::unique_ptr<inv::Ledger> ledger;
+  try {
+    if (!config.ledger_location.empty()) ledger = openLedger(config, inv::Ledger::Open::must_exist);
+  } catch (const std::exception&) {
+    // No ledger yet (validate before init): nothing to show itself in.
+  }
+  if (ledger)
+    owner->showIn(std::move(ledger),
+                  kind != "agent"           ? kind
+                  : config.agent_id.empty() ? hostName()
+                                            : config.agent_id,
+                  std::chrono::seconds(config.lease_s));
+  return owner;
+}
+
+bool holderAlive(const Config& config, const inv::Lease& lease) {
+  if (inv::isPostgresUri(config.ledger_location)) return leaseLive(lease, config.time->wallMs());
+  return lockHeld(lockDirFor(config), lease.owner, false);
 }
 
 std::shared_ptr<Ownership> fileOwnership(const std::string& lockDir, const std::string& kind) {

@@ -18,8 +18,10 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "colo/inventory/ledger/leases.h"
 #include "core/config.h"
 #include "engine/switch_access.h"
 
@@ -44,13 +46,24 @@ class Ownership : public SwitchKeeper {
   // this process's lease may have lapsed (not current(), or current again
   // only after a lapse, when others may have taken its jobs over).
   virtual std::function<bool()> watch() = 0;
+  // How long ago this process last renewed its row in the ledger's agents
+  // table; nullopt before the first renewal, or with no row (lock files
+  // of tools and benchmarks).
+  virtual std::optional<std::chrono::milliseconds> sinceRenewal() const = 0;
   // hold(): a switch, for one job at a time (SwitchKeeper).
 };
 
 // For the ledger `config` names: lock files beside a SQLite ledger, leases in
 // a PostgreSQL one (the agent's named by config.agent_id; refused when
 // another live agent already uses that id). `kind`: "agent" or "cli".
+// Either way the process shows itself in the ledger's agents table, its
+// row renewed every third of config.lease_s (colo agents, GET /v1/agents),
+// and forgets the rows of processes whose lease ended a day ago.
 std::shared_ptr<Ownership> makeOwnership(const Config& config, const std::string& kind);
+// Whether the process of a row in the agents table lives, as the ledger
+// `config` names tells without being one of its processes: its lock file
+// held on SQLite, its lease current on PostgreSQL.
+bool holderAlive(const Config& config, const inventory::Lease& lease);
 // Lock files in `lockDir` (SQLite's way), for tools and benchmarks.
 std::shared_ptr<Ownership> fileOwnership(const std::string& lockDir, const std::string& kind);
 

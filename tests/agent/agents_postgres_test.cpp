@@ -19,6 +19,7 @@
 using colo::test::Agent;
 using colo::test::Child;
 using colo::test::Gate;
+using colo::test::hangingSite;
 using colo::test::SiteOptions;
 using colo::test::TwoSwitchSite;
 using nlohmann::json;
@@ -61,16 +62,6 @@ int getStatus(TwoSwitchSite& site, Agent& agent, const std::string& path) {
                        "http://127.0.0.1:" + std::to_string(agent.port()) + path},
                       site.dir);
   return std::atoi(r.out.c_str());
-}
-
-// Agent "one" (lease 5 s) whose first `description` command on switch a
-// hangs: it stands mid-configure, holding switch a, until something happens.
-SiteOptions hangingSite(int commandTimeout) {
-  SiteOptions o;
-  o.faultsA = {{"hang", {{"match", "description"}, {"times", 1}}}};
-  o.commandTimeout = commandTimeout;
-  o.extraConfig = "agent_id: one\nlease_s: 5\n";
-  return o;
 }
 
 // A PostgreSQL cluster of a test's own, for tests that stop or restart it

@@ -306,7 +306,8 @@ TEST_CASE("console: only GET and POST, forms are small, names in pages are escap
 }
 
 TEST_CASE("session store: the least recently used session ends beyond the limit", "[dates]") {
-  SessionStore store({1800, 43200, 2});
+  Site site;
+  SessionStore store({1800, 43200, 2}, *site.ledger, site.ledgerMutex);
   auto a = store.open({"a", colo::agent::Role::admin, "h", "c", 0, 0}, 100);
   auto b = store.open({"b", colo::agent::Role::admin, "h", "c", 0, 0}, 200);
   auto valid = [](const ConsoleSession&) { return true; };
@@ -351,7 +352,8 @@ TEST_CASE("session store: one token's logins end its own oldest sessions, never 
           "[dates]") {
   // Before, a requester logging in 1,000 times ended an administrator's
   // session (the store dropped the least recently used of all).
-  SessionStore store({1800, 43200, 1000, 3});
+  Site site;
+  SessionStore store({1800, 43200, 1000, 3}, *site.ledger, site.ledgerMutex);
   auto valid = [](const ConsoleSession&) { return true; };
   auto admin = store.open({"noc", colo::agent::Role::admin, "admin-hash", "c", 0, 0}, 100);
   std::vector<std::string> mine;
@@ -363,13 +365,46 @@ TEST_CASE("session store: one token's logins end its own oldest sessions, never 
   CHECK_FALSE(store.use(mine[996], 1300, valid));
   for (int i = 997; i < 1000; ++i) CHECK(store.use(mine[i], 1300, valid));
   // The whole store full: the token holding the most gives way.
-  SessionStore small({1800, 43200, 3, 3});
+  Site other;
+  SessionStore small({1800, 43200, 3, 3}, *other.ledger, other.ledgerMutex);
   auto a = small.open({"noc", colo::agent::Role::admin, "admin-hash", "c", 0, 0}, 100);
   auto r1 = small.open({"d", colo::agent::Role::requester, "req-hash", "c", 0, 0}, 200);
   small.open({"d", colo::agent::Role::requester, "req-hash", "c", 0, 0}, 300);
   small.open({"d", colo::agent::Role::requester, "req-hash", "c", 0, 0}, 400);
   CHECK(small.use(a, 500, valid));
   CHECK_FALSE(small.use(r1, 500, valid));
+}
+
+TEST_CASE("session store: the idle and absolute limits hold across agents on one ledger",
+          "[dates]") {
+  // Two agents: two connections to one ledger. Before, each agent kept its
+  // own sessions in memory.
+  Site site;
+  colo::inventory::Ledger second(site.ledger->path());
+  std::mutex secondMutex;
+  SessionStore a({1800, 43200}, *site.ledger, site.ledgerMutex);
+  SessionStore b({1800, 43200}, second, secondMutex);
+  auto valid = [](const ConsoleSession&) { return true; };
+  auto id = a.open({"noc", colo::agent::Role::admin, "h", "csrf-1", 0, 0}, 1000);
+  auto seen = b.use(id, 1100, valid);
+  REQUIRE(seen);
+  CHECK(seen->caller == "noc");
+  CHECK(seen->role == colo::agent::Role::admin);
+  CHECK(seen->csrf == "csrf-1");
+  // Used at b, so not idle at a 1,799 s later.
+  CHECK(a.use(id, 1100 + 1799, valid));
+  // Idle for 1,800 s, wherever it was used last: ended for both.
+  CHECK_FALSE(b.use(id, 2899 + 1800, valid));
+  CHECK_FALSE(a.use(id, 2899 + 1800, valid));
+  // Twelve hours after login it ends, however busy it was.
+  auto busy = a.open({"noc", colo::agent::Role::admin, "h", "csrf-2", 0, 0}, 10000);
+  for (std::int64_t t = 10000; t < 10000 + 43200; t += 1700) REQUIRE(b.use(busy, t, valid));
+  CHECK_FALSE(a.use(busy, 10000 + 43200, valid));
+  // A token that left the config ends the session for every agent.
+  auto gone = a.open({"old", colo::agent::Role::technician, "h2", "c", 0, 0}, 60000);
+  CHECK_FALSE(b.use(gone, 60001, [](const ConsoleSession&) { return false; }));
+  CHECK_FALSE(a.use(gone, 60002, valid));
+  CHECK(a.size() == 0);
 }
 
 TEST_CASE("console: long lists come a hundred rows a page", "[dates]") {

@@ -316,7 +316,7 @@ TEST_CASE(
     CHECK(made.out.find("integrity ok") != std::string::npos);
     auto checked = site.colo({"verify-ledger", copy});
     CHECK(checked.exit_code == 0);
-    CHECK(checked.out.find("schema version 8 (this colo's), integrity ok") != std::string::npos);
+    CHECK(checked.out.find("schema version 9 (this colo's), integrity ok") != std::string::npos);
     // One snapshot: each request holds all of its reservation (two 2U
     // servers with two NICs each) or none of it.
     auto torn = colo::test::run(

@@ -403,6 +403,16 @@ class ContractTest(unittest.TestCase):
             for k in ("usable", "held", "free"):
                 self.assertIsInstance(p[k], str)  # one type, IPv4 and IPv6 alike
 
+    def test_agents(self):
+        _, _, text = call("GET", "/v1/agents", "/v1/agents", "ops-alice", expect=200)
+        view = json.loads(text)
+        self.assertGreaterEqual(view["live_agents"], 1)
+        me = [a for a in view["agents"] if a["self"]]
+        self.assertEqual(len(me), 1)
+        self.assertEqual(me[0]["state"], "live")
+        call("GET", "/v1/agents", "/v1/agents", "tech-budi", expect=403)
+        call("GET", "/v1/agents", "/v1/agents", None, expect=401)
+
     def test_racks(self):
         _, _, text = call("GET", "/v1/racks", "/v1/racks", "ops-alice", expect=200)
         name = json.loads(text)[0]["name"]

@@ -32,11 +32,22 @@ struct SiteOptions {
   int workers = 1;
   int commandTimeout = 2;
   int callbackTimeout = 10;  // callback.timeout_s
-  std::string extraConfig;  // more top-level config lines
+  std::string extraConfig;   // more top-level config lines
   std::vector<int>
       callbackPorts;  // receivers on 127.0.0.1 that callbacks may go to (besides port 1)
   std::string state;  // the ledger; a new one (ledger_state.h) when empty
 };
+
+// Agent "one" (lease 5 s) whose first `description` command on switch a
+// hangs for up to `commandTimeout` s: it stands mid-configure, holding
+// switch a, until something happens.
+inline SiteOptions hangingSite(int commandTimeout) {
+  SiteOptions o;
+  o.faultsA = {{"hang", {{"match", "description"}, {"times", 1}}}};
+  o.commandTimeout = commandTimeout;
+  o.extraConfig = "agent_id: one\nlease_s: 5\n";
+  return o;
+}
 
 inline std::string allowedUrls(std::vector<int> ports) {
   ports.push_back(1);

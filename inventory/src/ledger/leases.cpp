@@ -9,26 +9,59 @@ using ledger::Statement;
 using ledger::statusOf;
 
 namespace {
-constexpr const char* kLeaseColumns = "owner, agent_id, host, pid, started_at, lease_until";
+constexpr const char* kLeaseColumns =
+    "owner, agent_id, kind, host, pid_ns, pid, version, revision, started_at, lease_until, "
+    "renewed_at";
 Lease readLease(Statement& st) {
-  return {st.text(0), st.text(1), st.text(2), st.integer(3), st.text(4), st.integer(5)};
+  Lease l;
+  l.owner = st.text(0);
+  l.agent_id = st.text(1);
+  l.kind = st.text(2);
+  l.host = st.text(3);
+  l.pid_ns = st.text(4);
+  l.pid = st.integer(5);
+  l.version = st.text(6);
+  l.revision = st.text(7);
+  l.started_at = st.text(8);
+  l.until = st.integer(9);
+  l.renewed_at = st.integer(10);
+  return l;
 }
 }  // namespace
 
 void Leases::renew(const Lease& l) {
   c_.write([&] {
     c_.sql(
-          "INSERT INTO agents (owner, agent_id, host, pid, started_at, lease_until) VALUES "
-          "(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (owner) DO UPDATE SET lease_until = "
-          "excluded.lease_until")
+          "INSERT INTO agents (owner, agent_id, kind, host, pid_ns, pid, version, revision, "
+          "started_at, lease_until, renewed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+          "?11) ON CONFLICT (owner) DO UPDATE SET lease_until = excluded.lease_until, "
+          "renewed_at = excluded.renewed_at")
         .bind(1, l.owner)
         .bind(2, l.agent_id)
-        .bind(3, l.host)
-        .bind(4, l.pid)
-        .bind(5, l.started_at)
-        .bind(6, l.until)
+        .bind(3, l.kind)
+        .bind(4, l.host)
+        .bind(5, l.pid_ns)
+        .bind(6, l.pid)
+        .bind(7, l.version)
+        .bind(8, l.revision)
+        .bind(9, l.started_at)
+        .bind(10, l.until)
+        .bind(11, l.renewed_at)
         .run();
   });
+}
+
+std::int64_t Leases::forgetEnded(std::int64_t beforeMs) {
+  std::int64_t gone = 0;
+  c_.write([&] {
+    c_.sql(
+          "DELETE FROM switch_locks WHERE owner IN (SELECT owner FROM agents WHERE lease_until < "
+          "?1)")
+        .bind(1, beforeMs)
+        .run();
+    gone = c_.sql("DELETE FROM agents WHERE lease_until < ?1").bind(1, beforeMs).run();
+  });
+  return gone;
 }
 
 void Leases::end(std::string_view owner) {
@@ -50,6 +83,15 @@ std::vector<Lease> Leases::all() {
       c_.sql(std::string("SELECT ") + kLeaseColumns + " FROM agents ORDER BY agent_id, owner");
   std::vector<Lease> out;
   while (st.step()) out.push_back(readLease(st));
+  return out;
+}
+
+std::vector<WorkInProgress> Leases::work() {
+  auto st = c_.sql(
+      "SELECT owner, id, status FROM requests WHERE owner != '' AND status IN ('planning', "
+      "'configuring', 'releasing') ORDER BY created_at, id");
+  std::vector<WorkInProgress> out;
+  while (st.step()) out.push_back({st.text(0), st.text(1), statusOf(st.text(2), c_.path())});
   return out;
 }
 

@@ -86,6 +86,7 @@ Ledger::Ledger(const std::string& location, Open mode, Clock clock, std::string 
       outbox_(*c_),
       letters_(*c_),
       leases_(*c_),
+      consoleSessions_(*c_),
       feed_(*c_) {
   c_->clock = clock ? std::move(clock) : systemClock();
   if (isPostgresUri(location))

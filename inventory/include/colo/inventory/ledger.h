@@ -6,7 +6,7 @@
 // A Ledger is one connection; each concern is a small class on it, found by
 // name: requests() (requests and their lifecycle), claims(), jobs() (the
 // job queue and captures), outbox(), letters(), leases() (leases and switch
-// locks) and feed() (what /metrics follows). One connection is used by one
+// locks), consoleSessions() and feed() (what /metrics follows). One connection is used by one
 // thread at a time.
 //
 // On SQLite writers take turns (BEGIN IMMEDIATE); on PostgreSQL they run at
@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "colo/inventory/ledger/claims.h"
+#include "colo/inventory/ledger/console_sessions.h"
 #include "colo/inventory/ledger/feed.h"
 #include "colo/inventory/ledger/jobs.h"
 #include "colo/inventory/ledger/leases.h"
@@ -37,7 +38,7 @@ bool isPostgresUri(std::string_view location);
 
 class Ledger {
  public:
-  static constexpr int kSchemaVersion = 8;  // ledger::kSchemaVersion
+  static constexpr int kSchemaVersion = 9;  // ledger::kSchemaVersion
 
   enum class Open {
     create,      // `colo init` (and the agent): create the file when missing
@@ -63,6 +64,7 @@ class Ledger {
   Outbox& outbox() { return outbox_; }
   LetterBook& letters() { return letters_; }
   Leases& leases() { return leases_; }
+  ConsoleSessions& consoleSessions() { return consoleSessions_; }
   MetricsFeed& feed() { return feed_; }
 
   // The location it was opened with: a path or a URI (never with a password).
@@ -107,6 +109,7 @@ class Ledger {
   Outbox outbox_;
   LetterBook letters_;
   Leases leases_;
+  ConsoleSessions consoleSessions_;
   MetricsFeed feed_;
 };
 

@@ -261,10 +261,32 @@ UPDATE requests SET reason = CASE status WHEN 'completed' THEN 'completed'
 )sql");
 }
 
+// 9: agents that show themselves, and the console's sessions (as SQLite's 9).
+std::string schema9() {
+  return withCollation(R"sql(
+ALTER TABLE agents ADD COLUMN kind TEXT NOT NULL DEFAULT 'agent';
+ALTER TABLE agents ADD COLUMN pid_ns TEXT NOT NULL DEFAULT '';
+ALTER TABLE agents ADD COLUMN version TEXT NOT NULL DEFAULT '';
+ALTER TABLE agents ADD COLUMN revision TEXT NOT NULL DEFAULT '';
+ALTER TABLE agents ADD COLUMN renewed_at BIGINT NOT NULL DEFAULT 0;
+UPDATE agents SET kind = 'cli' WHERE owner LIKE 'cli:%';
+CREATE TABLE console_sessions (
+  id_sha256 TEXT PRIMARY KEY,
+  caller TEXT NOT NULL,
+  role TEXT NOT NULL,
+  token_sha256 TEXT NOT NULL,
+  csrf TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_used_at BIGINT NOT NULL
+);
+CREATE INDEX console_sessions_by_token ON console_sessions(token_sha256, last_used_at);
+)sql");
+}
+
 }  // namespace
 
 std::vector<Step> migrations() {
-  return {{6, schema6()}, {7, schema7()}, {8, schema8()}};
+  return {{6, schema6()}, {7, schema7()}, {8, schema8()}, {9, schema9()}};
 }
 
 }  // namespace colo::inventory::ledger::postgres

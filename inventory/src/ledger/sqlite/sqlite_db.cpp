@@ -359,6 +359,30 @@ CREATE INDEX requests_summary ON requests(created_at, id, status, tenant_code, l
   reason, release_reason, release_error);
 )sql";
 
+// 9: agents that show themselves (design.md §12): each process's kind, pid
+// namespace, version and last renewal (the host column is its host name
+// from now on); and the console's sessions, so that any agent serves any
+// browser and a restart logs nobody out (design.md §11). A session is
+// found by the SHA-256 of its id: the ledger never holds a usable cookie.
+const char* const kAgentsShownMigration = R"sql(
+ALTER TABLE agents ADD COLUMN kind TEXT NOT NULL DEFAULT 'agent';
+ALTER TABLE agents ADD COLUMN pid_ns TEXT NOT NULL DEFAULT '';
+ALTER TABLE agents ADD COLUMN version TEXT NOT NULL DEFAULT '';
+ALTER TABLE agents ADD COLUMN revision TEXT NOT NULL DEFAULT '';
+ALTER TABLE agents ADD COLUMN renewed_at INTEGER NOT NULL DEFAULT 0;
+UPDATE agents SET kind = 'cli' WHERE owner LIKE 'cli:%';
+CREATE TABLE console_sessions (
+  id_sha256 TEXT PRIMARY KEY,
+  caller TEXT NOT NULL,
+  role TEXT NOT NULL,
+  token_sha256 TEXT NOT NULL,
+  csrf TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX console_sessions_by_token ON console_sessions(token_sha256, last_used_at);
+)sql";
+
 std::vector<std::string> migrations() {
   std::vector<std::string> out(std::begin(kStaticMigrations), std::end(kStaticMigrations));
   out.push_back(lifecycleMigration());
@@ -367,6 +391,7 @@ std::vector<std::string> migrations() {
   out.push_back(kTalliesMigration);
   out.push_back(kSeveralAgentsMigration);
   out.push_back(kReasonsMigration);
+  out.push_back(kAgentsShownMigration);
   return out;
 }
 
@@ -595,7 +620,7 @@ class SqliteDb : public Db {
         checkIdentity(now, path_);
         found_ = now.version;
         auto steps = migrations();
-        static_assert(std::size(kStaticMigrations) + 6 == kSchemaVersion);
+        static_assert(std::size(kStaticMigrations) + 7 == kSchemaVersion);
         for (auto v = now.version; v < kSchemaVersion; ++v)
           exec(steps[static_cast<std::size_t>(v)].c_str());
         if (now.version > 0) {
@@ -799,6 +824,7 @@ LedgerInspection inspectLedger(const std::string& path) {
   count("callbacks waiting", "outbox", "delivered_at = '' AND given_up = 0");
   count("events", "events");
   count("letters", "letters");
+  count("console sessions", "console_sessions");
   return out;
 }
 
