@@ -40,15 +40,18 @@ std::string Config::ledgerPassword() const {
   return v ? v : "";
 }
 
+std::string privateFileProblem(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return "cannot be read";
+  if (st.st_mode & 077) return "is readable by others; chmod 600 it";
+  return {};
+}
+
 std::string readCallbackSecret(Config& c) {
   c.callback_secret.clear();
   if (!c.callback_secret_file.empty()) {
-    struct stat st {};
-    if (stat(c.callback_secret_file.c_str(), &st) != 0)
-      return "callback.secret_file " + c.callback_secret_file + " cannot be read";
-    if (st.st_mode & 077)
-      return "callback.secret_file " + c.callback_secret_file +
-             " is readable by others; chmod 600 it";
+    if (auto problem = privateFileProblem(c.callback_secret_file); !problem.empty())
+      return "callback.secret_file " + c.callback_secret_file + " " + problem;
     std::ifstream in(c.callback_secret_file);
     std::getline(in, c.callback_secret);
     if (c.callback_secret.empty())

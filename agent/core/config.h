@@ -149,6 +149,10 @@ ConfigResult loadConfig(const std::string& path);
 // callback.secret_env or callback.secret_file; what is wrong (allowed URLs
 // but no secret, a variable not set, a file others may read), or empty.
 std::string readCallbackSecret(Config& config);
+// What is wrong with a file that holds a secret, as OpenSSH insists: "cannot
+// be read", or "is readable by others; chmod 600 it"; empty when it is
+// readable by its owner only.
+std::string privateFileProblem(const std::string& path);
 
 // The ledger the config names, with its password.
 std::unique_ptr<inventory::Ledger> openLedger(const Config& config, inventory::Ledger::Open mode);

@@ -43,13 +43,9 @@ std::string fromEnv(const std::string& set, const std::string& var) {
 
 // A secret file must be readable by its owner only, like OpenSSH insists.
 void checkPrivate(const std::string& set, const std::string& path) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0)
+  if (auto problem = privateFileProblem(path); !problem.empty())
     throw DriverError(DriverErrorKind::credentials,
-                      "credentials '" + set + "': cannot read " + path);
-  if (st.st_mode & 077)
-    throw DriverError(DriverErrorKind::credentials, "credentials '" + set + "': " + path +
-                                                        " is readable by others; chmod 600 it");
+                      "credentials '" + set + "': " + path + " " + problem);
 }
 
 Secrets resolve(const Config& cfg, const std::string& name) {

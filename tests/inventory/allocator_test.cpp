@@ -384,12 +384,72 @@ TEST_CASE("an older ledger is migrated in place, keeping what it holds", "[sqlit
   for (const auto& [feed, w] : tallies.watts) watts += w;
   CHECK(watts == sql("SELECT coalesce(sum(watts), 0) FROM power_claims"));
   CHECK(colo::test::run({"/usr/bin/sqlite3", db, "PRAGMA foreign_key_check"}, dir).out.empty());
+  // Schema 9's tables: the agents' rows and the console's sessions.
+  CHECK(l.leases().all().empty());
+  CHECK(l.consoleSessions().count() == 0);
   // The lifecycle now holds for the migrated rows too.
   CHECK_THROWS_WITH(l.write([&] {
     l.requests().transition("REQ-2026-0142", Status::reserved, Status::completed,
                             {"t", "", "", ""});
   }),
                     Catch::Contains("no transition reserved -> completed"));
+}
+
+TEST_CASE("the agents table: renewals, the work each process holds, and rows gone a day forgotten",
+          "[ledger]") {
+  TempDir dir;
+  Ledger ledger(colo::test::ledgerState(dir), Ledger::Open::create);
+  Lease one;
+  one.owner = "agent:one#1";
+  one.agent_id = "one";
+  one.kind = "agent";
+  one.host = "colo-1";
+  one.pid_ns = "4026531836";
+  one.pid = 4242;
+  one.version = "0.1.0";
+  one.revision = "0123456789ab";
+  one.started_at = "2026-12-06T01:00:00.000Z";
+  one.renewed_at = 1000;
+  one.until = 31000;
+  ledger.leases().renew(one);
+  // A renewal moves the lease and the renewal, nothing else.
+  auto again = one;
+  again.renewed_at = 11000;
+  again.until = 41000;
+  again.version = "9.9.9";
+  ledger.leases().renew(again);
+  auto found = ledger.leases().find(one.owner);
+  REQUIRE(found);
+  CHECK(found->until == 41000);
+  CHECK(found->renewed_at == 11000);
+  CHECK(found->version == "0.1.0");
+  CHECK(found->kind == "agent");
+  CHECK(found->host == "colo-1");
+  CHECK(found->pid_ns == "4026531836");
+  CHECK(found->revision == "0123456789ab");
+  // What it works on: its requests in progress, not the others'.
+  auto req = request("REQ-W", {{"a", 2, 300, false, {{"pub-v4"}}}});
+  ledger.write([&] {
+    ledger.requests().insert(req, Status::planning, {"test", "test", "", ""});
+    ledger.jobs().own("REQ-W", one.owner);
+  });
+  auto work = ledger.leases().work();
+  REQUIRE(work.size() == 1);
+  CHECK(work[0].owner == one.owner);
+  CHECK(work[0].request_id == "REQ-W");
+  CHECK(work[0].status == Status::planning);
+  // A process gone long ago is forgotten with the switches it held; one
+  // whose lease ends later stays.
+  auto gone = one;
+  gone.owner = "cli:cli#2";
+  gone.kind = "cli";
+  gone.until = 5000;
+  ledger.leases().renew(gone);
+  REQUIRE(ledger.leases().takeSwitch("tor-1", "cli:cli#2/1", gone.owner));
+  CHECK(ledger.leases().forgetEnded(6000) == 1);
+  CHECK_FALSE(ledger.leases().find(gone.owner));
+  CHECK_FALSE(ledger.leases().switchHolder("tor-1"));
+  CHECK(ledger.leases().all().size() == 1);
 }
 
 TEST_CASE("statuses change only along the lifecycle table, as a compare-and-set", "[ledger]") {
