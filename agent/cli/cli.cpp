@@ -249,6 +249,12 @@ int runCli(int argc, char** argv) {
       [&](CommandContext& s) { return cmdVerifyLedger(s, ledgerFile); })
       ->add_option("FILE", ledgerFile, "the ledger file")
       ->required();
+  std::string window = "90d";
+  sub("forecast",
+      "when each rack, feed, room and pool reaches 80%, 95% and full at the rate requests took "
+      "them over a window (default the last 90 days), and what each department took",
+      [&](CommandContext& s) { return cmdForecast(s, window); })
+      ->add_option("--window", window, "the rate's window in days: 30d, 90d (default), 365d");
   sub("agents",
       "every colo process on the ledger: host, pid, version, lease and what it works on; "
       "EXPIRED marks one whose lease was not renewed",

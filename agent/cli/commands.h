@@ -21,6 +21,9 @@ int cmdVerifyLedger(CommandContext& s, const std::string& file);
 // `colo agents`: every colo process on the ledger, its lease and its work
 // (design.md §12).
 int cmdAgents(CommandContext& s);
+// `colo forecast [--window 90d]`: when racks, feeds, rooms and pools run
+// out at the rate of the window (design.md §16).
+int cmdForecast(CommandContext& s, const std::string& window);
 
 // request_commands.cpp
 int cmdPlan(CommandContext& s, const std::string& file);

@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <iostream>
 #include <map>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/table.h"
+#include "colo/inventory/forecast.h"
 #include "colo/inventory/ledger_copy.h"
 #include "colo/inventory/usage.h"
 #include "core/views.h"
@@ -381,6 +383,69 @@ int cmdAgents(CommandContext& s) {
               << " EXPIRED: its lease was not renewed (it stopped without saying so, or cannot "
                  "reach the ledger); its jobs are continued by a live agent, and its row is "
                  "forgotten a day after\n";
+  return 0;
+}
+
+int cmdForecast(CommandContext& s, const std::string& window) {
+  std::string days = window;
+  if (!days.empty() && days.back() == 'd') days.pop_back();
+  int windowDays = 0;
+  if (days.empty() || days.size() > 4 ||
+      !std::all_of(days.begin(), days.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      (windowDays = std::stoi(days)) < 1 || windowDays > 3650)
+    throw inv::Error(inv::ErrorKind::invalid_input,
+                     "--window " + window + ": give days from 1 to 3650, as 90d or 90");
+  auto history = s.ledger().requests().holdings();
+  auto f = inv::forecast(s.occupancy(), history, s.config().time->wallMs() / 1000, s.sla().zone(),
+                         windowDays);
+  auto view = forecastJson(f);
+  if (s.options().json) {
+    print(view);
+    return 0;
+  }
+  auto date = [](const json& d) { return d.is_null() ? std::string("-") : d.get<std::string>(); };
+  auto rate = [](const json& r) {
+    std::ostringstream out;
+    out << r.get<double>();
+    return out.str();
+  };
+  std::cout << "As of " << view["as_of"].get<std::string>() << ", at the rate of the last "
+            << windowDays << " days (- : not at this rate)\n\n";
+  Table racks({"RACK", "FREE U", "U PER 30 D", "80%", "95%", "FULL"});
+  for (const auto& r : view["racks"])
+    racks.row({r["name"], std::to_string(r["free_units"].get<std::int64_t>()),
+               rate(r["units_per_30d"]), date(r["warn_on"]), date(r["critical_on"]),
+               date(r["full_on"])});
+  std::cout << racks.str() << "\n";
+  Table feeds({"FEED", "RACK", "FREE W", "W PER 30 D", "80%", "95%", "FULL"});
+  for (const auto& fd : view["feeds"])
+    feeds.row({fd["name"], fd["rack"], std::to_string(fd["free_watts"].get<std::int64_t>()),
+               rate(fd["watts_per_30d"]), date(fd["warn_on"]), date(fd["critical_on"]),
+               date(fd["full_on"])});
+  std::cout << feeds.str() << "\n";
+  Table rooms({"ROOM", "FREE U", "U PER 30 D", "U FULL", "FREE W", "W PER 30 D", "W FULL"});
+  for (const auto& r : view["rooms"])
+    rooms.row({r["name"].get<std::string>().empty() ? "(none)" : r["name"].get<std::string>(),
+               std::to_string(r["free_units"].get<std::int64_t>()), rate(r["units_per_30d"]),
+               date(r["units_full_on"]), std::to_string(r["free_watts"].get<std::int64_t>()),
+               rate(r["watts_per_30d"]), date(r["watts_full_on"])});
+  std::cout << rooms.str() << "\n";
+  Table pools({"POOL", "FREE", "PER 30 D", "80%", "95%", "FULL"});
+  for (const auto& p : view["pools"])
+    pools.row({p["name"], p["free"], rate(p["per_30d"]), date(p["warn_on"]), date(p["critical_on"]),
+               date(p["full_on"])});
+  std::cout << pools.str();
+  if (!view["tenants"].empty()) {
+    Table tenants({"TENANT", "U 30/90/365 D", "W 30/90/365 D", "ADDRESSES 30/90/365 D"});
+    auto three = [](const json& n) {
+      return std::to_string(n["30d"].get<std::int64_t>()) + " / " +
+             std::to_string(n["90d"].get<std::int64_t>()) + " / " +
+             std::to_string(n["365d"].get<std::int64_t>());
+    };
+    for (const auto& t : view["tenants"])
+      tenants.row({t["tenant"], three(t["units"]), three(t["watts"]), three(t["addresses"])});
+    std::cout << "\n" << tenants.str();
+  }
   return 0;
 }
 

@@ -257,4 +257,77 @@ nlohmann::json agentsJson(const std::vector<inventory::Lease>& leases,
   return {{"agents", rows}, {"live_agents", liveAgents}};
 }
 
+namespace {
+
+json dayJson(const std::optional<std::int64_t>& day) {
+  return day ? json(inventory::civilDate(*day)) : json();
+}
+
+double per30d(const inventory::ForecastLine& l, int window) {
+  return std::round(l.per30d(window) * 100) / 100;
+}
+
+json netJson(const inventory::Consumption& c) {
+  return {{"30d", c.d30}, {"90d", c.d90}, {"365d", c.d365}};
+}
+
+// One line's common fields, its amounts named by `what` ("units", "watts").
+json lineJson(const inventory::ForecastLine& l, int window, const std::string& what) {
+  return {{"free_" + what, static_cast<std::int64_t>(l.free())},
+          {what + "_per_30d", per30d(l, window)},
+          {"net_" + what, netJson(l.net)},
+          {"warn_on", dayJson(l.warn_on)},
+          {"critical_on", dayJson(l.critical_on)},
+          {"full_on", dayJson(l.full_on)}};
+}
+
+}  // namespace
+
+json forecastJson(const inventory::Forecast& f) {
+  const int w = f.window_days;
+  json racks = json::array(), feeds = json::array(), rooms = json::array(), pools = json::array(),
+       tenants = json::array();
+  for (const auto& r : f.racks) {
+    json j = {{"name", r.name}};
+    j.update(lineJson(r, w, "units"));
+    racks.push_back(j);
+  }
+  for (const auto& fd : f.feeds) {
+    json j = {{"name", fd.name}, {"rack", fd.rack}};
+    j.update(lineJson(fd, w, "watts"));
+    feeds.push_back(j);
+  }
+  for (std::size_t i = 0; i < f.room_units.size(); ++i) {
+    const auto& u = f.room_units[i];
+    const auto& wt = f.room_watts[i];
+    rooms.push_back({{"name", u.name},
+                     {"free_units", static_cast<std::int64_t>(u.free())},
+                     {"units_per_30d", per30d(u, w)},
+                     {"units_full_on", dayJson(u.full_on)},
+                     {"free_watts", static_cast<std::int64_t>(wt.free())},
+                     {"watts_per_30d", per30d(wt, w)},
+                     {"watts_full_on", dayJson(wt.full_on)}});
+  }
+  for (const auto& p : f.pools)
+    pools.push_back({{"name", p.name},
+                     {"free", countJson(p.free())},
+                     {"per_30d", per30d(p, w)},
+                     {"net", netJson(p.net)},
+                     {"warn_on", dayJson(p.warn_on)},
+                     {"critical_on", dayJson(p.critical_on)},
+                     {"full_on", dayJson(p.full_on)}});
+  for (const auto& t : f.tenants)
+    tenants.push_back({{"tenant", t.tenant},
+                       {"units", netJson(t.units)},
+                       {"watts", netJson(t.watts)},
+                       {"addresses", netJson(t.addresses)}});
+  return {{"as_of", inventory::civilDate(f.as_of)},
+          {"window_days", w},
+          {"racks", racks},
+          {"feeds", feeds},
+          {"rooms", rooms},
+          {"pools", pools},
+          {"tenants", tenants}};
+}
+
 }  // namespace colo::agent

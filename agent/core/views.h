@@ -5,6 +5,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "colo/inventory/forecast.h"
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/occupancy.h"
 #include "colo/inventory/usage.h"
@@ -35,6 +36,12 @@ std::string isoUtc(std::int64_t epochSeconds);
 // delivered, given_up), delivered_at or next_attempt_at, last_error.
 nlohmann::json deliveryJson(const inventory::CallbackDelivery& d);
 nlohmann::json diagnosticJson(const inventory::Diagnostic& d);
+
+// The capacity forecast (design.md §16) as `colo forecast --json` and GET
+// /v1/forecast give it: {as_of, window_days, racks, feeds, rooms, pools,
+// tenants}; dates YYYY-MM-DD in the site's timezone, null when the rate is
+// zero or negative ("not at this rate"); address counts as strings.
+nlohmann::json forecastJson(const inventory::Forecast& forecast);
 
 // The processes on one ledger (colo agents, GET /v1/agents; design.md §12):
 // {agents: [...], live_agents}. Each row says who it is (id, name, kind,

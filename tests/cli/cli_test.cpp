@@ -993,3 +993,37 @@ TEST_CASE("a department letter cited by another request is a warning naming it")
   // A letter nobody else cites: no warning.
   CHECK(colo({"plan", request("dispendik-lms.json")}).err.find("warning") == std::string::npos);
 }
+
+TEST_CASE("colo forecast: a reservation counts in the window's rate, and a bad window is refused") {
+  Cli colo;
+  auto before = colo.jsonOf({"forecast"});
+  CHECK(before["window_days"] == 90);
+  auto rackOf = [](const json& f, const std::string& name) {
+    for (const auto& r : f["racks"])
+      if (r["name"] == name) return r;
+    return json();
+  };
+  CHECK(rackOf(before, "R08")["full_on"].is_null());  // nothing taken: not at this rate
+  REQUIRE(colo({"reserve", request("bappeda-web.json")}).exit_code == 0);  // 2U in R08
+  auto after = colo.jsonOf({"forecast", "--window", "30d"});
+  auto r08 = rackOf(after, "R08");
+  CHECK(after["window_days"] == 30);
+  CHECK(r08["net_units"]["30d"] == 2);
+  CHECK(r08["units_per_30d"] == 2.0);
+  CHECK(r08["free_units"] == rackOf(before, "R08")["free_units"].get<int>() - 2);
+  REQUIRE(r08["full_on"].is_string());
+  CHECK(r08["full_on"] >= after["as_of"]);
+  CHECK(r08["warn_on"] <= r08["full_on"]);
+  bool bappeda = false;
+  for (const auto& t : after["tenants"])
+    if (t["tenant"] == "BAPPEDA") bappeda = t["units"]["365d"] == 2;
+  CHECK(bappeda);
+  auto table = colo({"forecast"});
+  CHECK(table.exit_code == 0);
+  CHECK(table.out.find("at the rate of the last 90 days") != std::string::npos);
+  for (const char* bad : {"0", "3651d", "ninety", "-5d"}) {
+    auto r = colo({"forecast", "--window", bad});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("give days from 1 to 3650") != std::string::npos);
+  }
+}

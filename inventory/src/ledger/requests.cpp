@@ -1,10 +1,12 @@
 #include "colo/inventory/ledger/requests.h"
 
 #include <cctype>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
 #include "colo/inventory/error.h"
+#include "colo/inventory/time.h"
 #include "connection.h"
 
 namespace colo::inventory {
@@ -152,6 +154,40 @@ std::vector<LedgerEvent> RequestBook::events(std::string_view request_id) {
   std::vector<LedgerEvent> out;
   while (st.step())
     out.push_back({st.integer(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5)});
+  return out;
+}
+
+std::vector<Holding> RequestBook::holdings() {
+  std::map<std::string, std::pair<std::string, Plan>> held;  // id -> tenant, allocation
+  auto requests = c_.sql(
+      "SELECT id, tenant_code, allocation FROM requests WHERE allocation IS NOT NULL AND "
+      "allocation != ''");
+  while (requests.step())
+    held[requests.text(0)] = {requests.text(1),
+                              planFromJson(nlohmann::json::parse(requests.text(2)))};
+  std::vector<Holding> out;
+  std::map<std::string, std::size_t> open;  // id -> its reservation not yet freed
+  auto events = c_.sql(
+      "SELECT request_id, kind, at FROM events WHERE kind IN ('reserved', 'configuring', "
+      "'released', 'failed') ORDER BY seq");
+  while (events.step()) {
+    auto id = events.text(0);
+    auto it = held.find(id);
+    auto at = parseRfc3339(events.text(2));
+    if (it == held.end() || !at) continue;
+    // Claims are committed on the way into reserved or configuring
+    // (reserved -> configuring claims nothing more), freed on the way into
+    // released or failed.
+    auto kind = events.text(1);
+    if (kind == "reserved" || kind == "configuring") {
+      if (open.count(id)) continue;
+      open[id] = out.size();
+      out.push_back({id, it->second.first, at->epoch_seconds, std::nullopt, it->second.second});
+    } else if (auto o = open.find(id); o != open.end()) {
+      out[o->second].freed_at = at->epoch_seconds;
+      open.erase(o);
+    }
+  }
   return out;
 }
 

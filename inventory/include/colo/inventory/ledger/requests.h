@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "colo/inventory/holding.h"
 #include "colo/inventory/lifecycle.h"
 #include "colo/inventory/plan.h"
 #include "colo/inventory/request.h"
@@ -99,6 +100,13 @@ class RequestBook {
   std::vector<std::string> citingLetter(std::string_view tenant_code,
                                         std::string_view letter_number, std::string_view except_id);
   std::vector<LedgerEvent> events(std::string_view request_id);
+  // Every reservation any request made, from when its claims were
+  // committed (reserved or configuring) until they were freed (released,
+  // or failed), with
+  // the request's stored allocation, in the order they were made: the
+  // history the capacity forecast reads (forecast.h). A request tried
+  // again holds once per attempt.
+  std::vector<Holding> holdings();
 
   // The following run inside Ledger::write. Only the jobs' StatusWriter
   // writes a status in colo (tests/architecture checks it); tests of the
