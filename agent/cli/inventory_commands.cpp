@@ -387,14 +387,11 @@ int cmdAgents(CommandContext& s) {
 }
 
 int cmdForecast(CommandContext& s, const std::string& window) {
-  std::string days = window;
-  if (!days.empty() && days.back() == 'd') days.pop_back();
-  int windowDays = 0;
-  if (days.empty() || days.size() > 4 ||
-      !std::all_of(days.begin(), days.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
-      (windowDays = std::stoi(days)) < 1 || windowDays > 3650)
+  auto days = inv::parseWindowDays(window);
+  if (!days)
     throw inv::Error(inv::ErrorKind::invalid_input,
                      "--window " + window + ": give days from 1 to 3650, as 90d or 90");
+  const int windowDays = *days;
   auto history = s.ledger().requests().holdings();
   auto f = inv::forecast(s.occupancy(), history, s.config().time->wallMs() / 1000, s.sla().zone(),
                          windowDays);

@@ -27,6 +27,8 @@ std::shared_ptr<const InventoryViews::Snapshot> InventoryViews::current() {
     fresh->generation = generation;
     fresh->occupancy =
         std::make_shared<const inv::Occupancy>(inventory_, ledger_->claims().all(), generation);
+    fresh->holdings =
+        std::make_shared<const std::vector<inv::Holding>>(ledger_->requests().holdings());
   });
   if (!fresh) return current_;
   json racks = json::array(), pools = json::array();

@@ -22,6 +22,9 @@ class InventoryViews {
   struct Snapshot {
     std::int64_t generation = -1;
     std::shared_ptr<const inventory::Occupancy> occupancy;
+    // What each request held and when, as of the same generation (the
+    // capacity forecast's history).
+    std::shared_ptr<const std::vector<inventory::Holding>> holdings;
     std::string racks, pools;                       // whole lists, as JSON text
     std::vector<std::string> rackItems, poolItems;  // the same, item by item, for pages
   };

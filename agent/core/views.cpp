@@ -4,6 +4,8 @@
 #include <cmath>
 #include <ctime>
 
+#include "core/prometheus.h"
+
 namespace colo::agent {
 
 using nlohmann::json;
@@ -328,6 +330,29 @@ json forecastJson(const inventory::Forecast& f) {
           {"rooms", rooms},
           {"pools", pools},
           {"tenants", tenants}};
+}
+
+std::string forecastMetrics(const inventory::Forecast& f) {
+  std::string out =
+      "# HELP colo_days_until_full Days until a rack, feed, room or pool reaches a level (80, 95, "
+      "100 percent) at the rate of the last " +
+      std::to_string(f.window_days) +
+      " days; +Inf when not at this rate.\n"
+      "# TYPE colo_days_until_full gauge\n";
+  auto lines = [&](const char* kind, const std::vector<inventory::ForecastLine>& ls) {
+    for (const auto& l : ls)
+      for (auto [level, day] : {std::pair{"80", l.warn_on}, std::pair{"95", l.critical_on},
+                                std::pair{"100", l.full_on}})
+        out += "colo_days_until_full{kind=\"" + std::string(kind) + "\",name=\"" +
+               promLabel(l.name) + "\",rack=\"" + promLabel(l.rack) + "\",level=\"" + level +
+               "\"} " + (day ? std::to_string(*day - f.as_of) : std::string("+Inf")) + "\n";
+  };
+  lines("rack", f.racks);
+  lines("feed", f.feeds);
+  lines("room_units", f.room_units);
+  lines("room_watts", f.room_watts);
+  lines("pool", f.pools);
+  return out;
 }
 
 }  // namespace colo::agent

@@ -42,6 +42,10 @@ nlohmann::json diagnosticJson(const inventory::Diagnostic& d);
 // tenants}; dates YYYY-MM-DD in the site's timezone, null when the rate is
 // zero or negative ("not at this rate"); address counts as strings.
 nlohmann::json forecastJson(const inventory::Forecast& forecast);
+// The same for /metrics: colo_days_until_full{kind,name,rack,level} for each
+// rack, feed, room (units and watts) and pool at 80, 95 and 100%; +Inf when
+// not at this rate, 0 when it already is.
+std::string forecastMetrics(const inventory::Forecast& forecast);
 
 // The processes on one ledger (colo agents, GET /v1/agents; design.md §12):
 // {agents: [...], live_agents}. Each row says who it is (id, name, kind,

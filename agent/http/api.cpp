@@ -10,6 +10,7 @@
 
 #include "colo/encoding/encoding.h"
 #include "colo/inventory/error.h"
+#include "colo/inventory/forecast.h"
 #include "colo/inventory/json_text.h"
 #include "colo/inventory/names.h"
 #include "colo/inventory/occupancy.h"
@@ -52,6 +53,7 @@ const std::vector<Route>& routes() {
       {"GET", "/v1/pools", Role::requester, &Api::listPools},
       {"GET", "/v1/pools/{name}", Role::requester, &Api::getPool},
       {"GET", "/v1/agents", Role::admin, &Api::listAgents},
+      {"GET", "/v1/forecast", Role::technician, &Api::getForecast},
   };
   return r;
 }
@@ -544,6 +546,9 @@ void Api::metrics(Call& call) {
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4";
   r.body = ctx_.metrics ? ctx_.metrics() : "";
+  auto v = views_->current();
+  r.body +=
+      forecastMetrics(inv::forecast(*v->occupancy, *v->holdings, ctx_.now(), ctx_.sla->zone(), 90));
   call.reply(std::move(r));
 }
 
@@ -816,6 +821,28 @@ void Api::listAgents(Call& call) {
   auto live = [&](const inv::Lease& l) { return !ctx_.ownerAlive || ctx_.ownerAlive(l.owner); };
   call.reply(
       ok(200, agentsJson(leases, work, live, ctx_.config->get()->time->wallMs(), ctx_.self)));
+}
+
+// When racks, feeds, rooms and pools run out (design.md §16), from the
+// rendered views' occupancy and history: no ledger read of its own.
+void Api::getForecast(Call& call) {
+  int days = 90;
+  for (const auto& [k, v] : call.target.values) {
+    if (k != "window")
+      return call.reply(problem(400, "Bad Request",
+                                "unknown query parameter '" + k.substr(0, 40) +
+                                    "'; the forecast takes window (days: 30d, 90d, 365d)"));
+    auto parsed = v.size() == 1 ? inv::parseWindowDays(v.front()) : std::nullopt;
+    if (!parsed)
+      return call.reply(problem(400, "Bad Request",
+                                "window: '" + v.front().substr(0, 20) +
+                                    "' is not a number of days from 1 to 3650 (90d or 90), "
+                                    "given once"));
+    days = *parsed;
+  }
+  auto v = views_->current();
+  call.reply(ok(200, forecastJson(inv::forecast(*v->occupancy, *v->holdings, ctx_.now(),
+                                                ctx_.sla->zone(), days))));
 }
 
 // Racks and pools: from the rendered views, without the ledger mutex.

@@ -90,6 +90,7 @@ class Api {
   void listPools(Call& call);
   void getPool(Call& call);
   void listAgents(Call& call);
+  void getForecast(Call& call);
 
  private:
   // What the access log says of a call besides its status, learnt while it

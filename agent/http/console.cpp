@@ -355,7 +355,24 @@ HttpResponse Console::handle(const HttpRequest& req) {
         return true;
       });
     }
-    return html(200, ui::overviewPage(viewer, *ctx_.views->current()->occupancy, counts));
+    auto v = ctx_.views->current();
+    std::optional<inv::Forecast> forecast;
+    if (viewer.sees_all)
+      forecast = inv::forecast(*v->occupancy, *v->holdings, now, ctx_.sla->zone(), 90);
+    return html(200,
+                ui::overviewPage(viewer, *v->occupancy, counts, forecast ? &*forecast : nullptr));
+  }
+  if (seg.size() == 2 && seg[1] == "forecast") {
+    if (!viewer.sees_all)
+      return html(
+          403, ui::errorPage(&viewer, 403, "the forecast is for technicians and administrators"));
+    auto window = target.query.count("window") ? inv::parseWindowDays(target.query.at("window"))
+                                               : std::optional<int>(90);
+    if (!window)
+      return html(400, ui::errorPage(&viewer, 400, "window is a number of days from 1 to 3650"));
+    auto v = ctx_.views->current();
+    return html(200, ui::forecastPage(viewer, inv::forecast(*v->occupancy, *v->holdings, now,
+                                                            ctx_.sla->zone(), *window)));
   }
   if (seg[1] == "racks" && (seg.size() == 3 || (seg.size() == 4 && seg[3] == "elevation.svg"))) {
     auto occ = occupancyFor(ctx_, ctx_.views->current()->occupancy, viewer.role, viewer.caller);

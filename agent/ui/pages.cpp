@@ -136,6 +136,7 @@ std::string layout(const std::string& title, const Viewer* viewer, const std::st
     };
     s += "<header class=\"top\"><a class=\"brand\" href=\"/ui/\">colo</a><nav>" +
          item("/ui/", "Racks") + item("/ui/requests", "Requests") + item("/ui/pools", "Pools") +
+         (viewer->sees_all ? item("/ui/forecast", "Forecast") : std::string()) +
          "</nav><form class=\"search\" role=\"search\" method=\"get\" action=\"/ui/search\">"
          "<input type=\"search\" name=\"q\" id=\"search\" maxlength=\"200\" "
          "placeholder=\"Hostname, IP address or request\" aria-label=\"Search\"></form>"
@@ -311,8 +312,105 @@ std::string loginPage(const std::string& csrf, const std::string& next,
   return layout("Log in", nullptr, "", body);
 }
 
+namespace {
+
+std::string dayText(const std::optional<std::int64_t>& day) {
+  return day ? inv::civilDate(*day) : std::string("not at this rate");
+}
+
+// What reaches 95% (or is full) soonest, within a year: "R01-A (feed of
+// R01) reaches 95% around 2027-03-10".
+struct Soonest {
+  std::int64_t day;
+  std::string text;
+};
+std::vector<Soonest> soonest(const inv::Forecast& f, std::size_t most) {
+  std::vector<Soonest> out;
+  auto add = [&](const std::vector<inv::ForecastLine>& lines, const std::string& kind) {
+    for (const auto& l : lines) {
+      if (!l.critical_on || *l.critical_on > f.as_of + 365) continue;
+      std::string what = (kind == "feed"         ? "feed " + l.name + " of rack " + l.rack
+                          : kind == "room units" ? "room " + l.name + " (units)"
+                          : kind == "room watts" ? "room " + l.name + " (power)"
+                                                 : kind + " " + l.name);
+      out.push_back(
+          {*l.critical_on, what + (*l.critical_on <= f.as_of
+                                       ? " is at 95% or more now"
+                                       : " reaches 95% around " + inv::civilDate(*l.critical_on))});
+    }
+  };
+  add(f.racks, "rack");
+  add(f.feeds, "feed");
+  add(f.room_units, "room units");
+  add(f.room_watts, "room watts");
+  add(f.pools, "pool");
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Soonest& a, const Soonest& b) { return a.day < b.day; });
+  if (out.size() > most) out.resize(most);
+  return out;
+}
+
+}  // namespace
+
+std::string forecastPage(const Viewer& viewer, const inv::Forecast& f) {
+  std::string b = "<h1>Forecast <small>as of " + h(inv::civilDate(f.as_of)) +
+                  ", at the rate of the last " + num(f.window_days) + " days</small></h1>\n";
+  b += "<p class=\"filters\">Window: ";
+  for (int w : {30, 90, 365})
+    b += w == f.window_days
+             ? "<b>" + num(w) + " days</b> "
+             : "<a href=\"/ui/forecast?window=" + num(w) + "d\">" + num(w) + " days</a> ";
+  b += "</p>\n<p>Net use is what requests claimed minus what was freed. A date is when it "
+       "reaches that level if requests go on at the window's rate; \"not at this rate\" when "
+       "nothing more was taken than freed.</p>\n";
+  auto rate = [&](const inv::ForecastLine& l) {
+    double r = l.per30d(f.window_days);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2g", r);
+    return std::string(buf);
+  };
+  auto table = [&](const std::string& title, const std::string& id,
+                   const std::vector<inv::ForecastLine>& lines, const std::string& unit,
+                   bool withRack) {
+    b += "<h2>" + h(title) + "</h2><table class=\"cards\" id=\"" + id + "\"><thead><tr><th>" +
+         h(title.substr(0, title.size() - 1)) + "</th>" + (withRack ? "<th>Rack</th>" : "") +
+         "<th>Free " + h(unit) +
+         "</th><th>Per 30 days</th><th>80%</th><th>95%</th><th>Full</th>"
+         "</tr></thead><tbody>";
+    for (const auto& l : lines) {
+      b += "<tr><td data-label=\"Name\">" +
+           (title == "Racks" ? rackLink(l.name) : h(l.name.empty() ? "(no room)" : l.name)) +
+           "</td>" + (withRack ? "<td data-label=\"Rack\">" + rackLink(l.rack) + "</td>" : "") +
+           "<td data-label=\"Free\">" + h(countText(l.free())) + "</td><td data-label=\"Rate\">" +
+           rate(l) + "</td><td data-label=\"80%\">" + h(dayText(l.warn_on)) +
+           "</td><td data-label=\"95%\">" + h(dayText(l.critical_on)) +
+           "</td><td data-label=\"Full\">" + h(dayText(l.full_on)) + "</td></tr>";
+    }
+    b += "</tbody></table>\n";
+  };
+  table("Racks", "forecast-racks", f.racks, "units", false);
+  table("Feeds", "forecast-feeds", f.feeds, "watts", true);
+  table("Rooms (units)", "forecast-room-units", f.room_units, "units", false);
+  table("Rooms (power)", "forecast-room-watts", f.room_watts, "watts", false);
+  table("Pools", "forecast-pools", f.pools, "addresses", false);
+  if (!f.tenants.empty()) {
+    b += "<h2>Departments</h2><table class=\"cards\" id=\"forecast-tenants\"><thead><tr>"
+         "<th>Department</th><th>Units 30 / 90 / 365 d</th><th>Watts 30 / 90 / 365 d</th>"
+         "<th>Addresses 30 / 90 / 365 d</th></tr></thead><tbody>";
+    auto three = [](const inv::Consumption& c) {
+      return num(c.d30) + " / " + num(c.d90) + " / " + num(c.d365);
+    };
+    for (const auto& t : f.tenants)
+      b += "<tr><td data-label=\"Department\">" + h(t.tenant) + "</td><td data-label=\"Units\">" +
+           three(t.units) + "</td><td data-label=\"Watts\">" + three(t.watts) +
+           "</td><td data-label=\"Addresses\">" + three(t.addresses) + "</td></tr>";
+    b += "</tbody></table>\n";
+  }
+  return layout("Forecast", &viewer, "Forecast", b);
+}
+
 std::string overviewPage(const Viewer& viewer, const inv::Occupancy& occ,
-                         const RequestCounts& requests) {
+                         const RequestCounts& requests, const inv::Forecast* forecast) {
   const auto& inventory = occ.inventory();
   auto usage = inv::rackUsage(occ);
   int units = 0, free = 0, hotFeeds = 0;
@@ -350,6 +448,15 @@ std::string overviewPage(const Viewer& viewer, const inv::Occupancy& occ,
                         : std::string()) +
        "</div></div>\n";
 
+  if (forecast) {
+    auto first = soonest(*forecast, 3);
+    b += "<section class=\"confirm\" id=\"forecast-card\"><b>Running out</b> <small>at the "
+         "rate of the last " +
+         num(forecast->window_days) + " days</small><ul>";
+    for (const auto& s : first) b += "<li>" + h(s.text) + "</li>";
+    if (first.empty()) b += "<li>Nothing reaches 95% within a year at this rate.</li>";
+    b += "</ul><a href=\"/ui/forecast\">The whole forecast</a></section>\n";
+  }
   if (!warnings.empty()) {
     b += "<h2>Warnings</h2><ul class=\"warnings\" id=\"warnings\">";
     for (const auto& [r, w] : warnings)

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "colo/inventory/forecast.h"
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/occupancy.h"
 #include "colo/inventory/time.h"
@@ -43,8 +44,15 @@ struct RequestCounts {
   int late = 0;    // not ended and past the due date: what needs doing now
   int missed = 0;  // ended after the due date
 };
+// `forecast`, when given (technicians and administrators), adds a card of
+// what runs out first at the recent rate.
 std::string overviewPage(const Viewer& viewer, const inventory::Occupancy& occupancy,
-                         const RequestCounts& requests);
+                         const RequestCounts& requests,
+                         const inventory::Forecast* forecast = nullptr);
+
+// When racks, feeds, rooms and pools run out (design.md §16), and what each
+// department took.
+std::string forecastPage(const Viewer& viewer, const inventory::Forecast& forecast);
 
 std::string rackPage(const Viewer& viewer, const inventory::Occupancy& occupancy, std::size_t rack);
 

@@ -89,6 +89,18 @@ void dates(ForecastLine& line, std::int64_t today, int windowDays) {
 
 }  // namespace
 
+std::optional<int> parseWindowDays(std::string_view text) {
+  if (!text.empty() && text.back() == 'd') text.remove_suffix(1);
+  if (text.empty() || text.size() > 4) return std::nullopt;
+  int days = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    days = days * 10 + (c - '0');
+  }
+  if (days < 1 || days > 3650) return std::nullopt;
+  return days;
+}
+
 Forecast forecast(const Occupancy& occupancy, const std::vector<Holding>& history, std::int64_t now,
                   const TimeZone& zone, int windowDays) {
   if (windowDays < 1 || windowDays > 3650)

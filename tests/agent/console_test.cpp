@@ -4,10 +4,13 @@
 #include <catch2/catch.hpp>
 
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 
 #include "../support/api_site.h"
+#include "../support/small_site.h"
+#include "colo/inventory/allocator.h"
 #include "colo/inventory/loader.h"
 #include "colo/inventory/request.h"
 #include "http/api.h"
@@ -741,4 +744,64 @@ TEST_CASE("console: the step log shows seconds, and the requests table reads as 
   CHECK(list.find("<td class=\"id\" data-label=\"Request\"><a href=\"/ui/requests/REQ-P1\">") !=
         std::string::npos);
   CHECK(list.find("data-label=\"Due\">2026-11-19</td>") != std::string::npos);
+}
+
+TEST_CASE("forecast: technicians see when things run out, over the API, the console and /metrics",
+          "[dates]") {
+  // Before, the console showed today's usage only and nothing said when a
+  // rack or pool would be full.
+  Site c;
+  // One 2U server claimed now: the only consumption of the last 90 days.
+  auto req = colo::test::request("REQ-F1", {{"f1", 2, 300, false, {{"pub-v4"}}}});
+  c.ledger->write([&] {
+    c.ledger->requests().insert(req, inv::Status::planning, {"test", "", "", ""});
+    inv::Occupancy occ(c.inventory, c.ledger->claims().all(), c.ledger->claims().generation());
+    c.ledger->claims().claim(inv::allocate(occ, req), "BAPPEDA");
+    c.ledger->requests().transition("REQ-F1", inv::Status::planning, inv::Status::configuring,
+                                    {"test", "", "", ""});
+  });
+  auto r = c.call("GET", "/v1/forecast", kTech);
+  REQUIRE(r.status == 200);
+  auto f = nlohmann::json::parse(r.body);
+  CHECK(f["as_of"] == "2026-11-18");
+  CHECK(f["window_days"] == 90);
+  int dated = 0;
+  for (const auto& rack : f["racks"])
+    if (rack["net_units"]["90d"] == 2) {
+      ++dated;
+      CHECK(rack["full_on"].is_string());
+      CHECK(rack["units_per_30d"].get<double>() == Approx(2.0 / 3.0).epsilon(0.01));
+    }
+  CHECK(dated == 1);
+  CHECK(nlohmann::json::parse(
+            c.call("GET", "/v1/forecast?window=30d", kAdmin).body)["window_days"] == 30);
+  CHECK(c.call("GET", "/v1/forecast?window=0", kTech).status == 400);
+  CHECK(c.call("GET", "/v1/forecast?windows=30", kTech).status == 400);
+  CHECK(c.call("GET", "/v1/forecast", kPlanning).status == 403);
+  // /metrics: days until each level, +Inf where nothing is taken.
+  auto metrics = c.call("GET", "/metrics", "").body;
+  CHECK(metrics.find("# TYPE colo_days_until_full gauge") != std::string::npos);
+  CHECK(std::regex_search(
+      metrics,
+      std::regex(
+          R"re(colo_days_until_full\{kind="rack",name="R0[123]",rack="",level="100"\} [0-9]+\n)re")));
+  CHECK(
+      metrics.find(R"(colo_days_until_full{kind="pool",name="pub-v6",rack="",level="95"} +Inf)") !=
+      std::string::npos);
+  // The console: a card on the overview and a page, for technicians only.
+  Browser tech(c);
+  REQUIRE(tech.login(kTech).status == 303);
+  auto overview = tech.get("/ui/");
+  CHECK(overview.body.find("id=\"forecast-card\"") != std::string::npos);
+  CHECK(overview.body.find("href=\"/ui/forecast\"") != std::string::npos);
+  auto page = tech.get("/ui/forecast?window=365d");
+  CHECK(page.status == 200);
+  CHECK(page.body.find("at the rate of the last 365 days") != std::string::npos);
+  CHECK(page.body.find("id=\"forecast-racks\"") != std::string::npos);
+  CHECK(page.body.find("BAPPEDA") != std::string::npos);
+  CHECK(tech.get("/ui/forecast?window=ninety").status == 400);
+  Browser requester(c);
+  REQUIRE(requester.login(kPlanning).status == 303);
+  CHECK(requester.get("/ui/").body.find("forecast-card") == std::string::npos);
+  CHECK(requester.get("/ui/forecast").status == 403);
 }

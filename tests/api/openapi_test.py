@@ -413,6 +413,19 @@ class ContractTest(unittest.TestCase):
         call("GET", "/v1/agents", "/v1/agents", "tech-budi", expect=403)
         call("GET", "/v1/agents", "/v1/agents", None, expect=401)
 
+    def test_forecast(self):
+        _, _, text = call("GET", "/v1/forecast", "/v1/forecast", "tech-budi", expect=200)
+        view = json.loads(text)
+        self.assertEqual(view["window_days"], 90)
+        self.assertTrue(view["racks"] and view["feeds"] and view["pools"] and view["rooms"])
+        _, _, text = call("GET", "/v1/forecast", "/v1/forecast?window=365d", "ops-alice", expect=200)
+        self.assertEqual(json.loads(text)["window_days"], 365)
+        call("GET", "/v1/forecast", "/v1/forecast?window=0", "tech-budi", expect=400)
+        call("GET", "/v1/forecast", "/v1/forecast?window=90&window=30", "tech-budi", expect=400)
+        call("GET", "/v1/forecast", "/v1/forecast?bogus=1", "tech-budi", expect=400)
+        call("GET", "/v1/forecast", "/v1/forecast", "sikd-bappeda", expect=403)
+        call("GET", "/v1/forecast", "/v1/forecast", None, expect=401)
+
     def test_racks(self):
         _, _, text = call("GET", "/v1/racks", "/v1/racks", "ops-alice", expect=200)
         name = json.loads(text)[0]["name"]

@@ -249,6 +249,17 @@ class ConsoleTest(unittest.TestCase):
         self.go("/ui/pools?pool=colo-public-v4")
         self.shot("console-pools", 1400, 900)
 
+        # The forecast: the same racks and pools as the API's, and the card
+        # on the overview that leads to it.
+        forecast = SITE.api("/v1/forecast")
+        self.go("/ui/")
+        self.assertEqual(len(self.css("#forecast-card")), 1)
+        self.go("/ui/forecast")
+        self.assertEqual(len(self.css("#forecast-racks tbody tr")), len(forecast["racks"]))
+        self.assertEqual(len(self.css("#forecast-pools tbody tr")), len(forecast["pools"]))
+        self.assertEqual(len(self.css("#forecast-tenants tbody tr")), len(forecast["tenants"]))
+        self.shot("console-forecast", 1400, 1000)
+
         self.go("/ui/requests")
         ids = [e.get_attribute("data-id") for e in self.css("#requests tbody tr")]
         self.assertEqual(sorted(ids), SITE.all_ids)

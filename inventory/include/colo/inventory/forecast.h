@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "colo/inventory/holding.h"
@@ -53,6 +54,10 @@ struct Forecast {
   std::vector<ForecastLine> racks, feeds, room_units, room_watts, pools;
   std::vector<TenantConsumption> tenants;  // by tenant code
 };
+
+// A window as people write it: "90d" or "90", 1 to 3650 days; nullopt
+// otherwise.
+std::optional<int> parseWindowDays(std::string_view text);
 
 // The forecast at `now` (epoch seconds) in the site's `zone`, with rates
 // over the last `windowDays` (1 to 3650) days.
