@@ -242,3 +242,66 @@ TEST_CASE("holdings: each reservation from the claim's commit until it was freed
   CHECK(h[2].claimed_at == kNow + 20 * 86400);
   CHECK_FALSE(h[2].freed_at);
 }
+
+TEST_CASE("forecast: a year of claims and releases through the ledger's clock, dates exact",
+          "[ledger]") {
+  // A 1U server claimed in R03 every 30 days (days 0 to 330); those of
+  // days 0, 90, 180 and 270 released 15 days later. As of day 365: 8 units
+  // held of 10; net over 30 days 0, over 90 days +1 (days 300 and 330, less
+  // the release of day 285), over 365 days +7.
+  colo::test::TempDir dir;
+  auto inv = smallInventory();
+  std::int64_t now = kNow * 1000;
+  Ledger ledger(colo::test::ledgerState(dir), Ledger::Open::create, [&] { return now; });
+  auto at = [&](int day) { now = (kNow + std::int64_t{day} * 86400) * 1000; };
+  for (int i = 0; i < 12; ++i) {
+    std::string id = "REQ-Y" + std::to_string(i);
+    auto req = colo::test::request(id, {{"y" + std::to_string(i), 1, 50, false, {}}});
+    at(30 * i);
+    ledger.write([&] {
+      ledger.requests().insert(req, Status::planning, {"test", "", "", ""});
+      ServerPlacement s;
+      s.hostname = "y" + std::to_string(i);
+      s.rack = "R03";
+      s.first_unit = i < 10 ? i + 1 : i == 10 ? 1 : 4;  // units of released ones, again
+      s.height = 1;
+      s.power_watts = 50;
+      s.feeds = {{"R03-A", 50}};
+      ledger.claims().claim(Plan{id, {s}}, "BAPPEDA");
+      ledger.requests().transition(id, Status::planning, Status::reserved, {"test", "", "", ""});
+    });
+    if (i % 3 == 0) {
+      at(30 * i + 15);
+      ledger.write([&] {
+        ledger.claims().unclaim(id);
+        ledger.requests().transition(id, Status::reserved, Status::released, {"test", "", "", ""});
+      });
+    }
+  }
+  const std::int64_t asOf = kNow + 365 * 86400;
+  Occupancy occ(inv, ledger.claims().all(), ledger.claims().generation());
+  auto history = ledger.requests().holdings();
+  REQUIRE(history.size() == 12);
+  auto f = forecast(occ, history, asOf, kZone, 90);
+  const auto& r03 = line(f.racks, "R03");
+  CHECK(r03.used == 8);
+  CHECK(r03.net.d30 == 0);
+  CHECK(r03.net.d90 == 1);
+  CHECK(r03.net.d365 == 7);
+  CHECK(r03.warn_on == f.as_of);  // 8 of 10 already
+  // 1.5 more units at 1 per 90 days: 135 days; 2 more: 180.
+  CHECK(r03.critical_on == f.as_of + 135);
+  CHECK(r03.full_on == f.as_of + 180);
+  // Its feed: 400 W drawn of 800 usable, 50 W per 90 days net: 80% (640 W)
+  // in 432 days, full in 720.
+  const auto& feed = line(f.feeds, "R03-A");
+  CHECK(feed.used == 400);
+  CHECK(feed.warn_on == f.as_of + 432);
+  CHECK(feed.full_on == f.as_of + 720);
+  // At the year's rate, 7 units in 365 days: 95% in 78.2 days (the 79th),
+  // full in 104.3 (the 105th).
+  auto year = forecast(occ, history, asOf, kZone, 365);
+  CHECK(line(year.racks, "R03").critical_on == year.as_of + 79);
+  CHECK(line(year.racks, "R03").full_on == year.as_of + 105);
+  CHECK(civilDate(year.as_of) == "2028-01-01");
+}
