@@ -58,6 +58,14 @@ class Child {
     auto tag = std::to_string(getpid()) + "-" + std::to_string(counter++);
     outPath_ = dir.file("out-" + tag);
     errPath_ = dir.file("err-" + tag);
+    // Everything the child needs is made before fork(): between fork and
+    // exec a child of a threaded process may call async-signal-safe
+    // functions only. An allocation there waits forever on an allocator
+    // lock another thread held at the fork (seen under ASan, where twenty
+    // threads forked at once).
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
     pid_ = fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
@@ -68,9 +76,6 @@ class Child {
       dup2(out, 1);
       dup2(err, 2);
       if (gate) gate->waitInChild();
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
       execv(args[0], args.data());
       _exit(127);
     }
