@@ -193,10 +193,11 @@ class Supervisor {
 
 // This agent's lease age, and the live agents on the ledger as it sees them
 // (design.md §12).
-std::string agentMetrics(Ownership& ownership, const std::vector<inv::Lease>& leases) {
+std::string agentMetrics(const Config& config, const Ownership& ownership,
+                         const std::vector<inv::Lease>& leases) {
   int live = 0;
   for (const auto& l : leases)
-    if (l.kind == "agent" && ownership.alive(l.owner)) ++live;
+    if (l.kind == "agent" && holderAlive(config, l)) ++live;
   std::string out =
       "# HELP colo_agents_live The agents on this ledger whose lease is live, as this agent sees "
       "them.\n"
@@ -364,7 +365,8 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
         "ledger the one it opened), else 0.\n"
         "# TYPE colo_agent_up gauge\n"
         "colo_agent_up " +
-        std::string(ownership->current() ? "1" : "0") + "\n" + agentMetrics(*ownership, leases);
+        std::string(ownership->current() ? "1" : "0") + "\n" +
+        agentMetrics(*live.get(), *ownership, leases);
     return out + stats.text() + switchLatencyMetrics();
   };
   // Ready: the workers run, this agent's lease is current, and the ledger

@@ -355,6 +355,11 @@ int cmdAgents(CommandContext& s) {
     print(view);
     return 0;
   }
+  if (leases.empty()) {
+    std::cout << "no colo process is on this ledger: no agent runs (or none has since it "
+                 "was upgraded)\n";
+    return 0;
+  }
   Table t({"ID", "KIND", "HOST", "PID", "VERSION", "STARTED", "RENEWED", "STATE", "WORKING ON"});
   int expired = 0;
   for (const auto& a : view["agents"]) {
@@ -371,11 +376,6 @@ int cmdAgents(CommandContext& s) {
            version.empty() ? "-" : version, a["started_at"],
            a["lease_age_s"].is_null() ? "never" : agoText(a["lease_age_s"].get<double>()) + " ago",
            live ? "live" : "EXPIRED", doing.empty() ? "-" : doing});
-  }
-  if (leases.empty()) {
-    std::cout << "no colo process is on this ledger: no agent runs (or none has since it "
-                 "was upgraded)\n";
-    return 0;
   }
   std::cout << t.str();
   if (expired > 0 && !s.options().quiet)

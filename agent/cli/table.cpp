@@ -6,10 +6,12 @@
 namespace colo::agent {
 
 namespace {
+// Digits, with a decimal point or a percent sign ("42", "0.67", "83%").
 bool numeric(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isdigit(static_cast<unsigned char>(c)) || c == '%';
-  });
+  return !s.empty() && std::isdigit(static_cast<unsigned char>(s.front())) &&
+         std::all_of(s.begin(), s.end(), [](char c) {
+           return std::isdigit(static_cast<unsigned char>(c)) || c == '%' || c == '.';
+         });
 }
 // Display width: count UTF-8 lead bytes only.
 std::size_t width(const std::string& s) {

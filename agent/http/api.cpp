@@ -24,6 +24,7 @@
 #include "http/intake.h"
 #include "http/problem.h"
 #include "http/request_target.h"
+#include "jobs/ownership.h"
 #include "jobs/status_writer.h"
 #include "ui/elevation.h"
 #include "ui/letter.h"
@@ -818,9 +819,10 @@ void Api::listAgents(Call& call) {
       work = ctx_.ledger->leases().work();
     });
   }
-  auto live = [&](const inv::Lease& l) { return !ctx_.ownerAlive || ctx_.ownerAlive(l.owner); };
-  call.reply(
-      ok(200, agentsJson(leases, work, live, ctx_.config->get()->time->wallMs(), ctx_.self)));
+  // Judged from the rows just read (and lock files on SQLite): no query per row.
+  auto config = ctx_.config->get();
+  auto live = [&](const inv::Lease& l) { return holderAlive(*config, l); };
+  call.reply(ok(200, agentsJson(leases, work, live, config->time->wallMs(), ctx_.self)));
 }
 
 // When racks, feeds, rooms and pools run out (design.md §16), from the

@@ -71,22 +71,26 @@ inv::Lease processRecord(const std::string& owner, const std::string& agentId,
   return l;
 }
 
-// Renews `record` in `ledger` for a lease from now, and forgets the rows of
+// Renews `record` in `ledger` for a lease from now; at the first renewal
+// and then once an hour (`forgotAt`, ms), also forgets the rows of
 // processes gone long ago.
 void renewRow(inv::Ledger& ledger, inv::Lease& record, TimeSource& time,
-              std::chrono::milliseconds lease) {
+              std::chrono::milliseconds lease, std::int64_t& forgotAt) {
   auto now = time.wallMs();
   record.renewed_at = now;
   record.until = now + lease.count();
   ledger.leases().renew(record);
-  ledger.leases().forgetEnded(
-      now - std::chrono::duration_cast<std::chrono::milliseconds>(kForgetEnded).count());
+  using std::chrono::milliseconds;
+  if (forgotAt != 0 && now - forgotAt < milliseconds(std::chrono::hours(1)).count()) return;
+  ledger.leases().forgetEnded(now - std::chrono::duration_cast<milliseconds>(kForgetEnded).count());
+  forgotAt = now;
 }
 
 // Whether the process of a lease of this host and pid namespace no longer
-// exists: it needs no lease to end.
+// exists: it needs no lease to end. (The host and namespace are read once.)
 bool goneHere(const inv::Lease& lease) {
-  return lease.host == hostName() && lease.pid_ns == pidNamespace() && lease.pid > 0 &&
+  static const std::string host = hostName(), ns = pidNamespace();
+  return lease.host == host && lease.pid_ns == ns && lease.pid > 0 &&
          ::kill(static_cast<pid_t>(lease.pid), 0) != 0 && errno == ESRCH;
 }
 
@@ -280,7 +284,7 @@ class FileOwnership final : public Ownership {
       lock.unlock();
       auto started = time_->now();
       try {
-        renewRow(*ledger_, record_, *time_, lease_);
+        renewRow(*ledger_, record_, *time_, lease_, forgotAt_);
         renewedAt_ = started.time_since_epoch().count();
         failing = false;
       } catch (const std::exception& e) {
@@ -306,6 +310,7 @@ class FileOwnership final : public Ownership {
   std::unique_ptr<inv::Ledger> ledger_;
   std::chrono::milliseconds lease_{0};
   inv::Lease record_;
+  std::int64_t forgotAt_ = 0;
   std::atomic<TimeSource::Duration::rep> renewedAt_{0};  // steady clock; 0: never
   std::mutex m_;
   std::condition_variable cv_;
@@ -430,7 +435,7 @@ class LeaseOwnership final : public Ownership, public std::enable_shared_from_th
     auto started = config_.time->now();
     {
       std::lock_guard lock(ledgerMutex_);
-      renewRow(*ledger_, record_, *config_.time, lease_);
+      renewRow(*ledger_, record_, *config_.time, lease_, forgotAt_);
     }
     // Renewed after it may have lapsed: the jobs it had may be others' now.
     if (renewed_ && !current()) ++lapses_;
@@ -490,6 +495,7 @@ class LeaseOwnership final : public Ownership, public std::enable_shared_from_th
   std::chrono::milliseconds lease_;
   std::string id_;
   inv::Lease record_;
+  std::int64_t forgotAt_ = 0;  // under ledgerMutex_
   std::atomic<TimeSource::Duration::rep> lastRenewed_{0};
   std::atomic<bool> renewed_{false};
   std::atomic<long> holds_{0};

@@ -101,7 +101,9 @@ TEST_CASE(
   CHECK(
       std::regex_match((*one)["revision"].get<std::string>(), std::regex("[0-9a-f]{12}|unknown")));
   CHECK(!(*one)["host"].get<std::string>().empty());
-  CHECK((*one)["lease_age_s"].get<double>() < 5.0);
+  // Renewed every 5/3 s; a busy machine may delay one renewal, never a minute.
+  CHECK((*one)["lease_age_s"].get<double>() >= 0.0);
+  CHECK((*one)["lease_age_s"].get<double>() < 60.0);
   CHECK((*one)["renewed_at"].is_string());
   CHECK((*one)["lease_expires_at"] > (*one)["renewed_at"]);
   CHECK((*one)["working_on"] ==
