@@ -267,6 +267,16 @@ TEST_CASE("a pager is paged through when paging could not be turned off") {
     std::vector<std::string> restorePort(std::string_view p, const PortState& c) const override {
       return d.restorePort(p, c);
     }
+    std::string showLink(std::string_view p) const override { return d.showLink(p); }
+    LinkReading parseLink(std::string_view o, std::string_view p) const override {
+      return d.parseLink(o, p);
+    }
+    std::string showMacsOn(std::string_view p) const override { return d.showMacsOn(p); }
+    std::string showMacWhere(std::string_view m) const override { return d.showMacWhere(m); }
+    std::string showLldp(std::string_view p) const override { return d.showLldp(p); }
+    std::vector<LldpNeighbor> parseLldp(std::string_view o) const override {
+      return d.parseLldp(o);
+    }
   } forgetful;
   SwitchSim sim(colo::test::Switches{simSwitch("sw", "arista_eos", "Ethernet1-40")});
   Device d("sw", openSsh(options(sim, "sw")), forgetful, 5000ms);
@@ -285,5 +295,54 @@ TEST_CASE("a terminal title escape before a prompt is not part of the prompt") {
     auto d = open(sim, "sw", v.vendor, 2000ms);
     auto port = d.readPort(v.port);
     CHECK(port.lines.empty());
+  }
+}
+
+TEST_CASE("each dialect reads a server plugged into the simulator: link, MACs, LLDP") {
+  struct Case {
+    const char* vendor;
+    const char* ports;
+    const char* port;
+    const char* other;
+  };
+  for (auto c :
+       {Case{"cisco_ios", "GigabitEthernet1/0/1-8", "GigabitEthernet1/0/5", "GigabitEthernet1/0/6"},
+        Case{"arista_eos", "Ethernet1-8", "Ethernet5", "Ethernet6"},
+        Case{"juniper_junos", "ge-0/0/0-7", "ge-0/0/5", "ge-0/0/6"}}) {
+    DYNAMIC_SECTION(c.vendor) {
+      json servers = {{c.port,
+                       {{"macs", {"00:50:56:a3:1b:2c"}},
+                        {"lldp", {{"system_name", "web01.example"}, {"port_id", "eno1"}}},
+                        {"input_errors", 3},
+                        {"errors_per_read", 2}}},
+                      {c.other, {{"macs", {"00:50:56:a3:77:e1"}}, {"link_after_reads", 2}}}};
+      SwitchSim sim(
+          colo::test::Switches{simSwitch("sw", c.vendor, c.ports, {{"servers", servers}})});
+      auto d = open(sim, "sw", c.vendor);
+      const auto& dialect = d.dialect();
+      auto link = dialect.parseLink(d.run(dialect.showLink(c.port)), c.port);
+      CHECK(link.state == LinkReading::State::up);
+      CHECK(link.input_errors == 3u);
+      CHECK(dialect.parseLink(d.run(dialect.showLink(c.port)), c.port).input_errors == 5u);
+      auto macs = dialect.parseMacs(d.run(dialect.showMacsOn(c.port)));
+      REQUIRE(macs.size() == 1);
+      CHECK(macs[0].mac == "00:50:56:a3:1b:2c");
+      CHECK(samePort(macs[0].port, c.port));
+      auto lldp = dialect.parseLldp(d.run(dialect.showLldp(c.port)));
+      REQUIRE(lldp.size() == 1);
+      CHECK(lldp[0].system_name == "web01.example");
+      CHECK(lldp[0].port_id == "eno1");
+      // The other server's link comes up at its second reading; until then
+      // the switch has learned nothing there.
+      CHECK(dialect.parseLink(d.run(dialect.showLink(c.other)), c.other).state ==
+            LinkReading::State::down);
+      CHECK(dialect.parseMacs(d.run(dialect.showMacWhere("00:50:56:a3:77:e1"))).empty());
+      CHECK(dialect.parseLink(d.run(dialect.showLink(c.other)), c.other).state ==
+            LinkReading::State::up);
+      auto where = dialect.parseMacs(d.run(dialect.showMacWhere("00:50:56:a3:77:e1")));
+      REQUIRE(where.size() == 1);
+      CHECK(samePort(where[0].port, c.other));
+      CHECK(dialect.parseLldp(d.run(dialect.showLldp(c.other))).empty());
+    }
   }
 }

@@ -93,6 +93,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)dialect->shownLines(dialect->restorePort(v.port, parsed), v.port);
   });
 
+  // The cabling check's readers: a DriverError or an answer whose every
+  // value is printable (it is stored, logged and shown).
+  auto printable = [](const std::string& what, const std::string& value) {
+    if (drv::text::hasControl(value) || value.find('\n') != std::string::npos || value.size() > 255)
+      colo::fuzz::finding(
+          what + " holds a control character or is too long: " + drv::text::sanitize(value));
+  };
+  step("parseLink", [&] { (void)dialect->parseLink(output, v.port); });
+  for (const auto& m : dialect->parseMacs(output)) {
+    printable("a MAC table's port", m.port);
+    printable("a MAC table's VLAN", m.vlan);
+  }
+  for (const auto& n : dialect->parseLldp(output))
+    for (const auto* f : {&n.system_name, &n.port_id, &n.chassis_id, &n.port_description})
+      printable("an LLDP value", *f);
+
   // The same bytes as a conversation with a switch, at a small output limit
   // so the limit is reached too.
   drv::Device device("sw1", std::make_unique<ScriptedSwitch>(script), *dialect,

@@ -60,6 +60,215 @@ Match resolve(const std::string& word, const std::vector<std::string>& choices, 
 
 }  // namespace
 
+namespace {
+
+// How each vendor's tables name a port: IOS "Gi1/0/5", EOS "Et5", Junos its
+// unit "ge-0/0/5.0".
+std::string tableName(const std::string& vendor, const std::string& port) {
+  if (vendor == "juniper_junos") return port.find('.') == std::string::npos ? port + ".0" : port;
+  for (auto [full, brief] : {std::pair{"GigabitEthernet", "Gi"},
+                             {"TenGigabitEthernet", "Te"},
+                             {"FastEthernet", "Fa"},
+                             {"Ethernet", "Et"},
+                             {"Port-channel", "Po"}})
+    if (port.rfind(full, 0) == 0) return brief + port.substr(std::string(full).size());
+  return port;
+}
+
+std::string dotted(const std::string& mac) {
+  std::string d;
+  for (char c : mac)
+    if (c != ':') d.push_back(c);
+  return d.size() == 12 ? d.substr(0, 4) + "." + d.substr(4, 4) + "." + d.substr(8, 4) : mac;
+}
+
+std::string padded(std::string s, std::size_t width) {
+  if (s.size() < width) s.resize(width, ' ');
+  return s + " ";
+}
+
+// One MAC table row: (mac, port as the table shows it).
+using MacRow = std::pair<std::string, std::string>;
+
+std::string macTable(const Device& d, const std::vector<MacRow>& rows, int vlan) {
+  std::string v = std::to_string(vlan ? vlan : 1);
+  if (d.vendor() == "juniper_junos") {
+    std::string out =
+        "\r\nMAC flags (S - static MAC, D - dynamic MAC, L - locally learned, P - Persistent "
+        "static\r\n           SE - statistics enabled, NM - non configured MAC, R - remote PE "
+        "MAC, O - ovsdb MAC)\r\n\r\n\r\nEthernet switching table : " +
+        std::to_string(rows.size()) + " entries, " + std::to_string(rows.size()) +
+        " learned\r\nRouting instance : default-switch\r\n   Vlan                MAC     "
+        "            MAC         Age    Logical                NH        RTR\r\n   name       "
+        "         address             flags              interface              Index     "
+        "ID\r\n";
+    for (const auto& [mac, port] : rows)
+      out += "   " + padded("v" + v, 19) + padded(mac, 19) + "D             -   " +
+             padded(port, 22) + "0         0\r\n";
+    return out;
+  }
+  bool eos = d.vendor() == "arista_eos";
+  std::string out =
+      "          Mac Address Table\r\n------------------------------------------"
+      "-\r\n\r\nVlan    Mac Address       Type        Ports" +
+      std::string(eos ? "      Moves   Last Move" : "") +
+      "\r\n----    -----------       --------    -----" +
+      std::string(eos ? "      -----   ---------" : "") + "\r\n";
+  for (const auto& [mac, port] : rows)
+    out += padded(std::string(4 - std::min<std::size_t>(4, v.size()), ' ') + v, 7) +
+           padded(dotted(mac), 17) + "DYNAMIC     " +
+           (eos ? padded(port, 10) + "1       0:04:12 ago" : port) + "\r\n";
+  return out + "Total Mac Addresses for this criterion: " + std::to_string(rows.size()) + "\r\n";
+}
+
+std::string showLink(Device& d, const std::string& port) {
+  const Port& cfg = d.running.at(port);
+  auto it = d.plugged.find(port);
+  Plugged* p = it == d.plugged.end() ? nullptr : &it->second;
+  if (p) ++p->reads;
+  bool up = cfg.enabled && p && p->up();
+  std::uint64_t errors = p ? p->input_errors : 0;
+  if (p) p->input_errors += p->errors_per_read;
+  if (d.vendor() == "juniper_junos")
+    return "Physical interface: " + port + ", " +
+           (cfg.enabled ? "Enabled" : "Administratively down") + ", Physical link is " +
+           (up ? "Up" : "Down") +
+           "\r\n  Interface index: 654, SNMP ifIndex: 521\r\n  Link-level type: Ethernet, MTU: "
+           "1514, Speed: 1000mbps\r\n  Input errors:\r\n    Errors: " +
+           std::to_string(errors) + ", Drops: 0, Framing errors: " + std::to_string(errors) +
+           ", Runts: 0, Policed discards: 0, L3 incompletes: 0,\r\n  Output errors:\r\n    "
+           "Carrier transitions: 1, Errors: 0, Drops: 0, Collisions: 0\r\n";
+  std::string state = !cfg.enabled ? "administratively down, line protocol is down (disabled)"
+                      : up         ? "up, line protocol is up (connected)"
+                                   : "down, line protocol is down (notconnect)";
+  return port + " is " + state +
+         "\r\n  Hardware is Gigabit Ethernet, address is 70e4.2271.0a05\r\n  MTU 1500 bytes, BW "
+         "1000000 Kbit/sec\r\n     18213 packets input, 2231945 bytes, 0 no buffer\r\n     " +
+         std::to_string(errors) + " input errors, " + std::to_string(errors) +
+         " CRC, 0 frame, 0 overrun, 0 ignored\r\n     0 output errors, 0 collisions, 1 "
+         "interface resets\r\n";
+}
+
+std::string showLldp(Device& d, const std::string& port) {
+  auto it = d.plugged.find(port);
+  bool any =
+      it != d.plugged.end() && it->second.lldp && it->second.up() && d.running.at(port).enabled;
+  const std::string& vendor = d.vendor();
+  if (vendor == "juniper_junos") {
+    if (!any) return "";
+    const auto& p = it->second;
+    return "LLDP Neighbor Information:\r\nLocal Information:\r\nIndex: 7 Time to live: 120 "
+           "Age: 17 secs\r\nLocal Interface    : " +
+           port +
+           "\r\nParent Interface   : -\r\nLocal Port ID      : 517\r\nAgeout Count       : "
+           "0\r\n\r\nNeighbour Information:\r\nChassis type       : Mac address\r\nChassis "
+           "ID         : " +
+           p.chassis_id +
+           "\r\nPort type          : Mac address\r\nPort ID            : " + p.port_id +
+           "\r\nPort description   : " + p.port_description + "\r\n" +
+           (p.system_name.empty() ? "" : "System name        : " + p.system_name + "\r\n") +
+           "\r\nSystem Description : Debian GNU/Linux 12\r\n";
+  }
+  if (vendor == "arista_eos") {
+    std::string out =
+        "Interface " + port + " detected " + (any ? "1" : "0") + " LLDP neighbors:\r\n";
+    if (!any) return out;
+    const auto& p = it->second;
+    out += "\r\n  Neighbor " + dotted(p.chassis_id) + "/\"" + p.port_id +
+           "\", age 14 seconds\r\n  Discovered 0:01:11 ago; Last changed 0:01:11 ago\r\n  - "
+           "Chassis ID type: MAC address (4)\r\n    Chassis ID     : " +
+           dotted(p.chassis_id) +
+           "\r\n  - Port ID type: Interface name (5)\r\n    Port ID     : \"" + p.port_id +
+           "\"\r\n  - Time To Live: 120 seconds\r\n  - Port Description: \"" + p.port_description +
+           "\"\r\n";
+    if (!p.system_name.empty()) out += "  - System Name: \"" + p.system_name + "\"\r\n";
+    return out +
+           "  - IEEE802.1/IEEE802.3 Link Aggregation\r\n    Link Aggregation Status: Capable, "
+           "Disabled (0x01)\r\n    Port ID                : 0\r\n";
+  }
+  if (!any) return "\r\nTotal entries displayed: 0\r\n\r\n";
+  const auto& p = it->second;
+  return "------------------------------------------------\r\nLocal Intf: " +
+         tableName(vendor, port) + "\r\nChassis id: " + dotted(p.chassis_id) +
+         "\r\nPort id: " + p.port_id + "\r\nPort Description: " + p.port_description + "\r\n" +
+         (p.system_name.empty() ? "System Name - not advertised\r\n"
+                                : "System Name: " + p.system_name + "\r\n") +
+         "\r\nSystem Description:\r\nDebian GNU/Linux 12\r\n\r\nTime remaining: 104 "
+         "seconds\r\nSystem Capabilities: B,W,R,S\r\nEnabled Capabilities: R\r\nManagement "
+         "Addresses - not advertised\r\n\r\n\r\nTotal entries displayed: 1\r\n\r\n";
+}
+
+// Where each learned MAC is: the port (or its aggregate) of a server whose
+// link is up.
+std::vector<MacRow> learned(const Device& d, const std::string& onlyPort, const std::string& mac) {
+  std::vector<MacRow> rows;
+  for (const auto& [port, p] : d.plugged) {
+    if (!p.up() || !d.running.at(port).enabled) continue;
+    std::string shown = tableName(d.vendor(), p.aggregate.empty() ? port : p.aggregate);
+    if (!onlyPort.empty() && (port != onlyPort || !p.aggregate.empty())) continue;
+    for (const auto& m : p.macs)
+      if (mac.empty() || m == mac) rows.emplace_back(m, shown);
+  }
+  return rows;
+}
+
+std::string canonical(std::string mac) {
+  std::string digits;
+  for (char c : mac)
+    if (std::isxdigit(static_cast<unsigned char>(c)))
+      digits.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  if (digits.size() != 12) return mac;
+  std::string out;
+  for (std::size_t i = 0; i < 12; i += 2) out += (i ? ":" : "") + digits.substr(i, 2);
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> observe(Device& d, const std::vector<std::string>& w) {
+  bool junos = d.vendor() == "juniper_junos";
+  auto unknown = [&](const std::string& port) -> std::string {
+    return junos ? "error: device " + port + " not found\r\n"
+                 : "% Invalid input detected at '^' marker.\r\n";
+  };
+  if (w.size() >= 3 && w[0] == "show" && w[1] == "interfaces" &&
+      (junos ? w.size() == 4 && w[3] == "extensive" : w.size() == 3)) {
+    if (!d.hasPort(w[2])) return unknown(w[2]);
+    return showLink(d, w[2]);
+  }
+  if (!junos && w.size() == 5 && w[1] == "mac" && w[2] == "address-table") {
+    if (w[3] == "interface") {
+      if (!d.hasPort(w[4])) return unknown(w[4]);
+      return macTable(d, learned(d, w[4], ""), d.running.at(w[4]).vlan);
+    }
+    if (w[3] == "address") return macTable(d, learned(d, "", canonical(w[4])), 0);
+  }
+  if (junos && w.size() == 5 && w[1] == "ethernet-switching" && w[2] == "table" &&
+      w[3] == "interface") {
+    if (!d.hasPort(w[4])) return unknown(w[4]);
+    return macTable(d, learned(d, w[4], ""), d.running.at(w[4]).vlan);
+  }
+  if (junos && w.size() == 6 && w[1] == "ethernet-switching" && w[2] == "table" && w[3] == "|" &&
+      w[4] == "match") {
+    // "| match" keeps the matching lines only.
+    std::string all = macTable(d, learned(d, "", canonical(w[5])), 0), out;
+    std::size_t start = 0;
+    for (std::size_t i; (i = all.find("\r\n", start)) != std::string::npos; start = i + 2)
+      if (all.substr(start, i - start).find(w[5]) != std::string::npos)
+        out += all.substr(start, i + 2 - start);
+    return out;
+  }
+  if (!junos && w.size() == 5 && w[1] == "lldp" && w[2] == "neighbors" && w[4] == "detail") {
+    if (!d.hasPort(w[3])) return unknown(w[3]);
+    return showLldp(d, w[3]);
+  }
+  if (junos && w.size() == 5 && w[1] == "lldp" && w[2] == "neighbors" && w[3] == "interface") {
+    if (!d.hasPort(w[4])) return unknown(w[4]);
+    return showLldp(d, w[4]);
+  }
+  return std::nullopt;
+}
+
 Device::Device(std::string name, std::string vendor, std::vector<std::string> ports, Faults f,
                std::string stateFile)
     : faults(f),
@@ -246,6 +455,7 @@ class IosSession : public Session {
           return w.size() < 3 ? incomplete() : invalid();
         }
         if (cmd == "show") {
+          if (auto o = observe(d_, w)) return *o;
           if (w.size() >= 2 && std::string("running-config").rfind(w[1], 0) == 0) {
             if (w.size() == 2) {
               std::string all;
@@ -449,6 +659,8 @@ class JunosSession : public Session {
       closing_ = true;
       return "";
     }
+    if (w[0] == "show")
+      if (auto o = observe(d_, w)) return *o;
     if (w.size() >= 3 && w[0] == "show" && w[1] == "configuration" && w[2] == "interfaces") {
       if (w.size() < 4) return "";
       if (!d_.hasPort(w[3])) return "";

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,21 @@ struct Port {
 };
 
 using PortTable = std::map<std::string, Port>;
+
+// A server plugged into a port, as the cabling check sees it: the link, the
+// MACs the switch learns there, what it announces over LLDP, the port's
+// input error counter (the config's "servers", keyed by port).
+struct Plugged {
+  bool link = true;               // false: a cable without a server behind it (or one off)
+  int link_after_reads = 0;       // the link comes up at this many reads of it
+  std::vector<std::string> macs;  // "00:50:56:a3:1b:2c"
+  bool lldp = false;              // whether it sends LLDP
+  std::string system_name, port_id, chassis_id, port_description;
+  std::string aggregate;  // its MACs are learned on this aggregate ("Po1", "ae1")
+  std::uint64_t input_errors = 0, errors_per_read = 0;
+  int reads = 0;  // reads of the link so far
+  bool up() const { return link && reads >= link_after_reads; }
+};
 
 // Faults a test can ask for. A fault with times > 0 fires that many times,
 // then stops; times == 0 means always.
@@ -74,6 +90,7 @@ class Device {
   // Everything below is called with the lock held.
   std::mutex mutex;
   PortTable running, saved, candidate;  // candidate: Junos only
+  std::map<std::string, Plugged> plugged;
   std::size_t commandCount = 0;
   void logCommand(const std::string& line);  // appends to the command log
   int sessions = 0, saves = 0, commits = 0;
@@ -112,6 +129,11 @@ class Session {
   // True while a pager waits for a single key (not a line).
   virtual bool awaitingKey() const { return false; }
 };
+
+// The answer to a read-only command about what is plugged in (link, MAC
+// table, LLDP) in the device's vendor's format; nullopt when `words` is none
+// of those commands.
+std::optional<std::string> observe(Device& device, const std::vector<std::string>& words);
 
 std::unique_ptr<Session> openSession(Device& device, const std::string& user,
                                      const std::string& enablePassword);

@@ -8,7 +8,7 @@
 // "vendor", "port" (0 = any free), "ports" (a range), "username", "password",
 // "enable_password", "auth_methods" (["password", "keyboard-interactive"]),
 // "authorized_key" ("ssh-ed25519 AAAA..."), "initial" (ports configured at
-// start), "host_key"
+// start), "servers" (what is plugged into ports: link, MACs, LLDP), "host_key"
 // (a file; made when missing), "faults": {"refuse_auth", "drop_after_commands",
 // "drop_times", "reject": {"match", "times"}, "ignore": {...}, "hang": {...},
 // "hang_after": {...} (applied, then no answer), "long_line": {...} (a 50,000-byte
@@ -340,6 +340,28 @@ int main(int argc, char** argv) {
                             pj.value("enabled", true),
                             pj.value("extra", std::vector<std::string>{})};
           dev->running[port] = dev->saved[port] = dev->candidate[port] = p;
+        }
+      // Servers plugged in: {"PORT": {"link", "link_after_reads", "macs",
+      // "lldp": {"system_name", "port_id", "chassis_id", "port_description"},
+      // "aggregate", "input_errors", "errors_per_read"}}.
+      if (sj.contains("servers"))
+        for (const auto& [port, pj] : sj["servers"].items()) {
+          switchsim::Plugged p;
+          p.link = pj.value("link", true);
+          p.link_after_reads = pj.value("link_after_reads", 0);
+          p.macs = pj.value("macs", std::vector<std::string>{});
+          if (pj.contains("lldp")) {
+            const auto& l = pj["lldp"];
+            p.lldp = true;
+            p.system_name = l.value("system_name", "");
+            p.port_id = l.value("port_id", "eno1");
+            p.chassis_id = l.value("chassis_id", p.macs.empty() ? "02:00:00:00:00:01" : p.macs[0]);
+            p.port_description = l.value("port_description", "eno1");
+          }
+          p.aggregate = pj.value("aggregate", "");
+          p.input_errors = pj.value("input_errors", std::uint64_t{0});
+          p.errors_per_read = pj.value("errors_per_read", std::uint64_t{0});
+          dev->plugged[port] = p;
         }
       dev->dump();
     }

@@ -4,6 +4,7 @@
 
 #include "../text.h"
 #include "colo/drivers/error.h"
+#include "colo/encoding/mac.h"
 
 namespace colo::drivers::dialects {
 
@@ -152,6 +153,89 @@ std::vector<std::string> IosLike::restorePort(std::string_view port,
   // already made it so.
   cmds.push_back("exit");
   return cmds;
+}
+
+LinkReading IosLike::parseLink(std::string_view output, std::string_view port) const {
+  // "GigabitEthernet1/0/5 is administratively down, line protocol is down
+  // (disabled)"; "(err-disabled)" when the switch shut it itself.
+  static const std::regex kState(
+      R"(^(\S+) is ([a-z ]+), line protocol is ([a-z]+)( \(([A-Za-z-]+)\))?\s*$)");
+  static const std::regex kErrors(R"(^\s*(\d+) input errors\b)");
+  std::optional<LinkReading> found;
+  std::optional<std::uint64_t> errors;
+  std::istringstream in{std::string(output)};
+  for (std::string line; std::getline(in, line);) {
+    while (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.size() > text::kWindow) continue;
+    std::smatch m;
+    if (!found && std::regex_match(line, m, kState) && samePort(m[1].str(), port)) {
+      LinkReading r;
+      std::string admin = m[2], protocol = m[3], note = m[5];
+      r.said = note.empty() ? admin : note;
+      if (admin == "administratively down" || note == "disabled")
+        r.state = LinkReading::State::disabled;
+      else if (note == "err-disabled")
+        r.state = LinkReading::State::err_disabled;
+      else if (admin == "up" && protocol == "up")
+        r.state = LinkReading::State::up;
+      else
+        r.state = LinkReading::State::down;
+      found = r;
+    } else if (found && !errors && std::regex_search(line, m, kErrors)) {
+      errors = std::stoull(m[1].str().substr(0, 18));
+    }
+  }
+  if (!found)
+    throw DriverError(DriverErrorKind::protocol, "the output of '" + showLink(port) +
+                                                     "' has no line '" + std::string(port) +
+                                                     " is up|down, line protocol is ...'");
+  found->input_errors = errors;
+  return *found;
+}
+
+std::string IosLike::showMacWhere(std::string_view mac) const {
+  return "show mac address-table address " + encoding::dottedMac(mac);
+}
+
+namespace {
+
+// "Key: value" -> value, trimmed and unquoted (EOS quotes strings).
+std::string valueAfter(const std::string& line, std::size_t colon) {
+  auto v = line.substr(colon + 1);
+  auto b = v.find_first_not_of(' ');
+  if (b == std::string::npos) return "";
+  v = v.substr(b);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\r')) v.pop_back();
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  return printable(v);
+}
+
+}  // namespace
+
+std::vector<LldpNeighbor> IosLike::parseLldp(std::string_view output) const {
+  // A neighbour's block starts at "Chassis id:" (after "Local Intf:").
+  std::vector<LldpNeighbor> out;
+  std::istringstream in{std::string(output)};
+  for (std::string line; std::getline(in, line);) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    auto field = [&](std::string_view key) {
+      return line.rfind(key, 0) == 0 && line.size() > key.size() && line[key.size()] == ':';
+    };
+    if (field("Chassis id")) {
+      out.emplace_back();
+      out.back().chassis_id = valueAfter(line, 10);
+    } else if (out.empty()) {
+      continue;
+    } else if (field("Port id")) {
+      out.back().port_id = valueAfter(line, 7);
+    } else if (field("Port Description")) {
+      out.back().port_description = valueAfter(line, 16);
+    } else if (field("System Name")) {
+      out.back().system_name = valueAfter(line, 11);
+    }
+    // "System Name - not advertised": the name stays empty.
+  }
+  return out;
 }
 
 }  // namespace colo::drivers::dialects

@@ -33,6 +33,23 @@ class IosLike : public Dialect {
   std::vector<std::string> restorePort(std::string_view port,
                                        const PortState& captured) const override;
 
+  // "show interfaces PORT" reads alike on both: "PORT is up, line protocol
+  // is up (connected)" and "N input errors, ...".
+  std::string showLink(std::string_view port) const override {
+    return "show interfaces " + std::string(port);
+  }
+  LinkReading parseLink(std::string_view output, std::string_view port) const override;
+  std::string showMacsOn(std::string_view port) const override {
+    return "show mac address-table interface " + std::string(port);
+  }
+  std::string showMacWhere(std::string_view mac) const override;
+  std::string showLldp(std::string_view port) const override {
+    return "show lldp neighbors " + std::string(port) + " detail";
+  }
+  // IOS's detail blocks ("Chassis id:", "Port id:", "System Name:", or
+  // "System Name - not advertised"); EOS overrides.
+  std::vector<LldpNeighbor> parseLldp(std::string_view output) const override;
+
  protected:
   // The mode a port is in when the configuration does not say.
   virtual std::string defaultMode() const { return ""; }

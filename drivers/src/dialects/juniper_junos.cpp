@@ -110,6 +110,100 @@ class JuniperJunos final : public Dialect {
     cmds.insert(cmds.end(), captured.lines.begin(), captured.lines.end());
     return cmds;
   }
+
+  std::string showLink(std::string_view port) const override {
+    return "show interfaces " + std::string(port) + " extensive";
+  }
+  // "Physical interface: ge-0/0/5, Enabled, Physical link is Up" (or
+  // "Administratively down"), and under "Input errors:" the line "Errors:
+  // N, Drops: N, Framing errors: N, ...".
+  LinkReading parseLink(std::string_view output, std::string_view port) const override {
+    static const std::regex kState(
+        R"(^Physical interface: (\S+), (Enabled|Administratively down), Physical link is (Up|Down)\b.*)");
+    static const std::regex kErrors(R"(^\s*Errors: (\d+),)");
+    static const std::regex kInline(R"(^\s*Input errors: (\d+)\s*$)");
+    std::optional<LinkReading> found;
+    std::optional<std::uint64_t> errors;
+    bool inInputErrors = false;
+    std::istringstream in{std::string(output)};
+    for (std::string line; std::getline(in, line);) {
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+      if (line.size() > text::kWindow) continue;
+      std::smatch m;
+      if (!found) {
+        if (std::regex_match(line, m, kState) && samePort(m[1].str(), port)) {
+          LinkReading r;
+          r.said = m[3];
+          r.state = m[2] == "Administratively down" ? LinkReading::State::disabled
+                    : m[3] == "Up"                  ? LinkReading::State::up
+                                                    : LinkReading::State::down;
+          found = r;
+        }
+        continue;
+      }
+      if (errors) continue;
+      if (std::regex_match(line, m, kInline)) {
+        errors = std::stoull(m[1].str().substr(0, 18));
+      } else if (line.find("Input errors:") != std::string::npos) {
+        inInputErrors = true;
+      } else if (inInputErrors && std::regex_search(line, m, kErrors)) {
+        errors = std::stoull(m[1].str().substr(0, 18));
+      }
+    }
+    if (!found)
+      throw DriverError(DriverErrorKind::protocol,
+                        "the output of '" + showLink(port) +
+                            "' has no line 'Physical interface: " + std::string(port) +
+                            ", Enabled|Administratively down, Physical link is ...'");
+    found->input_errors = errors;
+    return *found;
+  }
+  std::string showMacsOn(std::string_view port) const override {
+    return "show ethernet-switching table interface " + std::string(port);
+  }
+  std::string showMacWhere(std::string_view mac) const override {
+    return "show ethernet-switching table | match " + std::string(mac);
+  }
+  std::string showLldp(std::string_view port) const override {
+    return "show lldp neighbors interface " + std::string(port);
+  }
+  // Per neighbour, after "Neighbour Information:": "Chassis ID : ...",
+  // "Port ID : ...", "Port description : ...", "System name : ...". The
+  // "Local Port ID" above it is the switch's own.
+  std::vector<LldpNeighbor> parseLldp(std::string_view output) const override {
+    std::vector<LldpNeighbor> out;
+    bool neighbour = false;
+    std::istringstream in{std::string(output)};
+    for (std::string line; std::getline(in, line);) {
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+      if (line.rfind("Neighbour Information", 0) == 0 ||
+          line.rfind("Neighbor Information", 0) == 0) {
+        out.emplace_back();
+        neighbour = true;
+        continue;
+      }
+      if (line.rfind("Local Information", 0) == 0 || line.rfind("LLDP Neighbor", 0) == 0) {
+        neighbour = false;
+        continue;
+      }
+      auto colon = line.find(':');
+      if (!neighbour || colon == std::string::npos) continue;
+      std::string key = line.substr(0, colon);
+      while (!key.empty() && key.back() == ' ') key.pop_back();
+      auto v = line.substr(colon + 1);
+      auto b = v.find_first_not_of(' ');
+      v = printable(b == std::string::npos ? "" : v.substr(b));
+      if (key == "Chassis ID")
+        out.back().chassis_id = v;
+      else if (key == "Port ID")
+        out.back().port_id = v;
+      else if (key == "Port description")
+        out.back().port_description = v;
+      else if (key == "System name")
+        out.back().system_name = v;
+    }
+    return out;
+  }
 };
 
 const Dialect& juniperJunos() {

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "colo/drivers/observe.h"
+
 namespace colo::drivers {
 
 // One access port as the device shows it.
@@ -78,6 +80,22 @@ class Dialect {
   // Configuration-mode commands that put `port` back exactly as captured.
   virtual std::vector<std::string> restorePort(std::string_view port,
                                                const PortState& captured) const = 0;
+
+  // Observation, for the cabling check (observe.h). Each command is
+  // read-only; each reader throws DriverError(protocol) naming what it
+  // missed when the output is not the answer it expects.
+  // The port's link and its input error counter.
+  virtual std::string showLink(std::string_view port) const = 0;
+  virtual LinkReading parseLink(std::string_view output, std::string_view port) const = 0;
+  // The MAC addresses learned on `port`, and where `mac` (canonical) is
+  // learned on the whole switch; both read by parseMacs().
+  virtual std::string showMacsOn(std::string_view port) const = 0;
+  virtual std::string showMacWhere(std::string_view mac) const = 0;
+  // Every row of a MAC address table in `output` that holds a MAC.
+  virtual std::vector<MacEntry> parseMacs(std::string_view output) const;
+  // The LLDP neighbours on `port` (none when the server sends no LLDP).
+  virtual std::string showLldp(std::string_view port) const = 0;
+  virtual std::vector<LldpNeighbor> parseLldp(std::string_view output) const = 0;
 };
 
 // The dialect of a vendor name ("cisco_ios", ...), or nullptr.
