@@ -1,6 +1,7 @@
 #include "colo/inventory/request.h"
 
 #include "colo/encoding/encoding.h"
+#include "colo/encoding/mac.h"
 #include "colo/inventory/yaml_reader.h"
 
 #include <yaml-cpp/yaml.h>
@@ -247,7 +248,7 @@ Request readRequest(const json& doc, Problems& problems) {
         problems.add("callback_url", "must be an http:// or https:// URL without spaces");
     }
     if (const json* servers = top.array("servers", true, 1, kMaxServers)) {
-      std::set<std::string> hostnames;
+      std::set<std::string> hostnames, macs;
       for (std::size_t i = 0; i < servers->size(); ++i) {
         std::string path = "servers[" + std::to_string(i) + "]";
         ObjectReader sr((*servers)[i], path, problems);
@@ -282,6 +283,15 @@ Request readRequest(const json& doc, Problems& problems) {
                 }
                 nic.pools.push_back(name);
               }
+            }
+            if (auto v = nr.text("mac", false, 17)) {
+              if (auto mac = encoding::canonicalMac(*v); !mac)
+                problems.add(npath + ".mac",
+                             "must be a MAC address such as 00:50:56:a3:1b:2c or 0050.56a3.1b2c");
+              else if (!macs.insert(*mac).second)
+                problems.add(npath + ".mac", *mac + " is given to two NICs of this request");
+              else
+                nic.mac = *mac;
             }
             s.nics.push_back(std::move(nic));
           }

@@ -387,6 +387,8 @@ TEST_CASE("an older ledger is migrated in place, keeping what it holds", "[sqlit
   // Schema 9's tables: the agents' rows and the console's sessions.
   CHECK(l.leases().all().empty());
   CHECK(l.consoleSessions().count() == 0);
+  // Schema 10's: cabling checks.
+  CHECK(l.cablingChecks().forRequest("REQ-2026-0142").empty());
   // The lifecycle now holds for the migrated rows too.
   CHECK_THROWS_WITH(l.write([&] {
     l.requests().transition("REQ-2026-0142", Status::reserved, Status::completed,
@@ -450,6 +452,71 @@ TEST_CASE("the agents table: renewals, the work each process holds, and rows gon
   CHECK_FALSE(ledger.leases().find(gone.owner));
   CHECK_FALSE(ledger.leases().switchHolder("tor-1"));
   CHECK(ledger.leases().all().size() == 1);
+}
+
+TEST_CASE("cabling checks: one pending per request, taken once, orphans taken again", "[ledger]") {
+  TempDir dir;
+  Ledger ledger(colo::test::ledgerState(dir), Ledger::Open::create);
+  auto req = request("REQ-C", {{"a", 2, 300, false, {{"pub-v4"}}}});
+  ledger.write([&] { ledger.requests().insert(req, Status::planning, {"test", "test", "", ""}); });
+  auto& checks = ledger.cablingChecks();
+  auto [first, fresh] = checks.queue("REQ-C", "api:sik", 1000);
+  CHECK(fresh);
+  // Asked again while pending: the same check.
+  CHECK(checks.queue("REQ-C", "cli:alice", 1100) == std::pair{first, false});
+  auto alive = [](const std::string& owner) { return owner == "agent:one#1"; };
+  auto taken = checks.take("agent:one#1", 1200, alive);
+  REQUIRE(taken);
+  CHECK(taken->id == first);
+  CHECK(taken->state == "running");
+  CHECK(taken->requested_by == "api:sik");
+  CHECK(taken->started_at == 1200);
+  // Nobody else takes it while its owner lives; nor does its owner twice.
+  CHECK_FALSE(checks.take("agent:two#2", 1300, alive));
+  CHECK_FALSE(checks.takeId(first, "agent:two#2", 1300));
+  // Its owner died: another takes it over.
+  auto none = [](const std::string&) { return false; };
+  auto adopted = checks.take("agent:two#2", 1400, none);
+  REQUIRE(adopted);
+  CHECK(adopted->owner == "agent:two#2");
+  // Only the owner ends it, with the step-log entry.
+  bool ended = true;
+  ledger.write(
+      [&] { ended = checks.finish(first, "agent:one#1", true, true, "[]", "", 1500, "x", "x"); });
+  CHECK_FALSE(ended);
+  ledger.write([&] {
+    ended = checks.finish(first, "agent:two#2", true, false, R"([{"verdict":"no_link"}])", "", 1600,
+                          "agent:worker-1", "cabling checked: 1 NIC, 0 ok");
+  });
+  CHECK(ended);
+  auto done = checks.find(first);
+  REQUIRE(done);
+  CHECK(done->state == "done");
+  CHECK_FALSE(done->ok);
+  CHECK(done->finished_at == 1600);
+  CHECK(done->result == R"([{"verdict":"no_link"}])");
+  CHECK(done->owner.empty());
+  auto events = ledger.requests().events("REQ-C");
+  CHECK(events.back().kind == "checked");
+  CHECK(events.back().detail == "cabling checked: 1 NIC, 0 ok");
+  // A new ask once it ended is a new check; newest first.
+  auto [second, again] = checks.queue("REQ-C", "cli:alice", 1700);
+  CHECK(again);
+  CHECK(second > first);
+  auto taken2 = checks.takeId(second, "cli:alice#3", 1800);
+  REQUIRE(taken2);
+  ledger.write([&] {
+    checks.finish(second, "cli:alice#3", false, false, "", "switch a: connection refused", 1900,
+                  "cli:alice", "cabling check failed");
+  });
+  auto list = checks.forRequest("REQ-C");
+  REQUIRE(list.size() == 2);
+  CHECK(list[0].id == second);
+  CHECK(list[0].state == "failed");
+  CHECK(list[0].error == "switch a: connection refused");
+  CHECK(list[1].id == first);
+  CHECK(checks.forRequest("REQ-C", 1).size() == 1);
+  CHECK_FALSE(checks.take("agent:one#1", 2000, alive));
 }
 
 TEST_CASE("statuses change only along the lifecycle table, as a compare-and-set", "[ledger]") {

@@ -256,3 +256,33 @@ TEST_CASE("a request file shows a repeated key where it is given the second time
               ":8:6: servers[0].units: appears twice in this object; a key is given once");
   }
 }
+
+TEST_CASE("a NIC may name its MAC address, in any usual form, kept canonical") {
+  auto r = parseRequestJson(with(R"({"pools": ["colo-private-v4"]})",
+                                 R"({"pools": ["colo-private-v4"], "mac": "0050.56A3.1B2C"})"));
+  CHECK(r.servers[0].nics[0].mac.empty());
+  CHECK(r.servers[0].nics[1].mac == "00:50:56:a3:1b:2c");
+  CHECK(errorOf(with(R"({"pools": ["colo-private-v4"]})",
+                     R"({"pools": ["colo-private-v4"], "mac": "00:50:56:a3:1b"})")) ==
+        "invalid request: servers[0].nics[1].mac: must be a MAC address such as "
+        "00:50:56:a3:1b:2c or 0050.56a3.1b2c");
+  CHECK(errorOf(with(
+            R"({"pools": ["colo-public-v4", "colo-public-v6"]}, {"pools": ["colo-private-v4"]})",
+            R"({"pools": ["colo-public-v4"], "mac": "00-50-56-a3-1b-2c"}, )"
+            R"({"pools": ["colo-private-v4"], "mac": "00:50:56:A3:1B:2C"})")) ==
+        "invalid request: servers[0].nics[1].mac: 00:50:56:a3:1b:2c is given to two NICs of this "
+        "request");
+  // YAML reads a MAC as text, quoted or not.
+  auto y = parseRequestYaml(R"(id: REQ-2026-0142
+letter_number: 027/142/APTIKA/2026
+tenant: {code: BAPPEDA, name: Badan Perencanaan Pembangunan Daerah}
+received_at: "2026-11-23T08:30:00+07:00"
+servers:
+  - hostname: bappeda-web01
+    units: 2
+    power_watts: 450
+    nics:
+      - {pools: [colo-public-v4], mac: 00:50:56:a3:1b:2c}
+)");
+  CHECK(y.servers[0].nics[0].mac == "00:50:56:a3:1b:2c");
+}

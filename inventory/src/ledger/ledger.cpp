@@ -87,6 +87,7 @@ Ledger::Ledger(const std::string& location, Open mode, Clock clock, std::string 
       letters_(*c_),
       leases_(*c_),
       consoleSessions_(*c_),
+      cablingChecks_(*c_),
       feed_(*c_) {
   c_->clock = clock ? std::move(clock) : systemClock();
   if (isPostgresUri(location))

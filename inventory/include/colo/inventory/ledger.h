@@ -6,8 +6,8 @@
 // A Ledger is one connection; each concern is a small class on it, found by
 // name: requests() (requests and their lifecycle), claims(), jobs() (the
 // job queue and captures), outbox(), letters(), leases() (leases and switch
-// locks), consoleSessions() and feed() (what /metrics follows). One connection is used by one
-// thread at a time.
+// locks), consoleSessions(), cablingChecks() and feed() (what /metrics follows). One connection is
+// used by one thread at a time.
 //
 // On SQLite writers take turns (BEGIN IMMEDIATE); on PostgreSQL they run at
 // once, and a claim locks the racks, switches and pools it touches, in one
@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "colo/inventory/ledger/cabling_checks.h"
 #include "colo/inventory/ledger/claims.h"
 #include "colo/inventory/ledger/console_sessions.h"
 #include "colo/inventory/ledger/feed.h"
@@ -38,7 +39,7 @@ bool isPostgresUri(std::string_view location);
 
 class Ledger {
  public:
-  static constexpr int kSchemaVersion = 9;  // ledger::kSchemaVersion
+  static constexpr int kSchemaVersion = 10;  // ledger::kSchemaVersion
 
   enum class Open {
     create,      // `colo init` (and the agent): create the file when missing
@@ -65,6 +66,7 @@ class Ledger {
   LetterBook& letters() { return letters_; }
   Leases& leases() { return leases_; }
   ConsoleSessions& consoleSessions() { return consoleSessions_; }
+  CablingChecks& cablingChecks() { return cablingChecks_; }
   MetricsFeed& feed() { return feed_; }
 
   // The location it was opened with: a path or a URI (never with a password).
@@ -110,6 +112,7 @@ class Ledger {
   LetterBook letters_;
   Leases leases_;
   ConsoleSessions consoleSessions_;
+  CablingChecks cablingChecks_;
   MetricsFeed feed_;
 };
 

@@ -14,6 +14,9 @@ namespace colo::inventory {
 
 struct NicRequest {
   std::vector<std::string> pools;  // one address from each; they share a VLAN
+  // The NIC's MAC address when the request names it (canonical:
+  // "00:50:56:a3:1b:2c"), for the cabling check (design.md §17); "" if not.
+  std::string mac;
 };
 
 struct ServerRequest {

@@ -283,10 +283,32 @@ CREATE INDEX console_sessions_by_token ON console_sessions(token_sha256, last_us
 )sql");
 }
 
+// 10: cabling checks (as SQLite's 10).
+std::string schema10() {
+  return withCollation(R"sql(
+CREATE TABLE cabling_checks (
+  check_id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  request_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  owner TEXT NOT NULL DEFAULT '',
+  requested_at BIGINT NOT NULL,
+  started_at BIGINT NOT NULL DEFAULT 0,
+  finished_at BIGINT NOT NULL DEFAULT 0,
+  ok BIGINT NOT NULL DEFAULT 0,
+  result TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX cabling_checks_by_request ON cabling_checks(request_id, check_id);
+CREATE INDEX cabling_checks_pending ON cabling_checks(state, check_id) WHERE state IN ('queued', 'running');
+CREATE UNIQUE INDEX cabling_checks_one_pending ON cabling_checks(request_id) WHERE state IN ('queued', 'running');
+)sql");
+}
+
 }  // namespace
 
 std::vector<Step> migrations() {
-  return {{6, schema6()}, {7, schema7()}, {8, schema8()}, {9, schema9()}};
+  return {{6, schema6()}, {7, schema7()}, {8, schema8()}, {9, schema9()}, {10, schema10()}};
 }
 
 }  // namespace colo::inventory::ledger::postgres

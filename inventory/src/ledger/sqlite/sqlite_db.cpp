@@ -383,6 +383,27 @@ CREATE TABLE console_sessions (
 CREATE INDEX console_sessions_by_token ON console_sessions(token_sha256, last_used_at);
 )sql";
 
+// 10: cabling checks (design.md §17), asked for, run by whichever process
+// takes them, their results kept with the request; one pending per request.
+const char* const kCablingMigration = R"sql(
+CREATE TABLE cabling_checks (
+  check_id INTEGER PRIMARY KEY,
+  request_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  owner TEXT NOT NULL DEFAULT '',
+  requested_at INTEGER NOT NULL,
+  started_at INTEGER NOT NULL DEFAULT 0,
+  finished_at INTEGER NOT NULL DEFAULT 0,
+  ok INTEGER NOT NULL DEFAULT 0,
+  result TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX cabling_checks_by_request ON cabling_checks(request_id, check_id);
+CREATE INDEX cabling_checks_pending ON cabling_checks(state, check_id) WHERE state IN ('queued', 'running');
+CREATE UNIQUE INDEX cabling_checks_one_pending ON cabling_checks(request_id) WHERE state IN ('queued', 'running');
+)sql";
+
 std::vector<std::string> migrations() {
   std::vector<std::string> out(std::begin(kStaticMigrations), std::end(kStaticMigrations));
   out.push_back(lifecycleMigration());
@@ -392,6 +413,7 @@ std::vector<std::string> migrations() {
   out.push_back(kSeveralAgentsMigration);
   out.push_back(kReasonsMigration);
   out.push_back(kAgentsShownMigration);
+  out.push_back(kCablingMigration);
   return out;
 }
 
@@ -620,7 +642,7 @@ class SqliteDb : public Db {
         checkIdentity(now, path_);
         found_ = now.version;
         auto steps = migrations();
-        static_assert(std::size(kStaticMigrations) + 7 == kSchemaVersion);
+        static_assert(std::size(kStaticMigrations) + 8 == kSchemaVersion);
         for (auto v = now.version; v < kSchemaVersion; ++v)
           exec(steps[static_cast<std::size_t>(v)].c_str());
         if (now.version > 0) {
@@ -825,6 +847,7 @@ LedgerInspection inspectLedger(const std::string& path) {
   count("events", "events");
   count("letters", "letters");
   count("console sessions", "console_sessions");
+  count("cabling checks", "cabling_checks");
   return out;
 }
 
