@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <iostream>
 #include <regex>
 #include <set>
@@ -167,6 +168,36 @@ int runCli(int argc, char** argv) {
       [&](CommandContext& s) { return cmdRetry(s, arg); })
       ->add_option("REQUEST_ID", arg, "request id")
       ->required();
+  bool watch = false;
+  std::string every = "5s", within = "30m";
+  auto* check =
+      sub("check",
+          "the cabling check of a completed request: per NIC its switch port's link, MACs and LLDP "
+          "neighbour, and whether its server is plugged in there (exit 0 when every NIC is ok); "
+          "read-only",
+          [&](CommandContext& s) {
+            auto seconds = [](const std::string& flag, const std::string& v, int most) {
+              int n = 0, unit = 0;
+              char u = v.empty() ? 0 : v.back();
+              unit = u == 's' ? 1 : u == 'm' ? 60 : 0;
+              auto [end, ec] = std::from_chars(v.data(), v.data() + v.size() - (unit ? 1 : 0), n);
+              if (!unit || ec != std::errc() || end != v.data() + v.size() - 1 || n < 1 ||
+                  n * unit > most)
+                throw inv::Error(inv::ErrorKind::invalid_input,
+                                 flag + " " + v +
+                                     ": give seconds or minutes, such as 5s or 10m, up to " +
+                                     std::to_string(most / 60) + "m");
+              return n * unit;
+            };
+            return cmdCheck(s, arg, watch, seconds("--interval", every, 600),
+                            seconds("--timeout", within, 24 * 3600));
+          });
+  check->add_option("REQUEST_ID", arg, "request id")->required();
+  check->add_flag("--watch", watch,
+                  "check again every --interval until every NIC is ok or --timeout, printing "
+                  "what changed (for the technician at the rack)");
+  check->add_option("--interval", every, "between checks with --watch (default 5s)");
+  check->add_option("--timeout", within, "how long --watch goes on (default 30m)");
   bool forget = false;
   std::string reason;
   auto* rel = sub("release", "unconfigure the ports, then free everything a request holds",

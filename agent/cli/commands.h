@@ -30,6 +30,11 @@ int cmdPlan(CommandContext& s, const std::string& file);
 int cmdReserve(CommandContext& s, const std::string& file);
 int cmdProvision(CommandContext& s, const std::string& file, bool dryRun);
 int cmdRetry(CommandContext& s, const std::string& id);
+// `colo check ID`: the cabling check (design.md §17) of a completed
+// request's NICs, recorded with the request; exit 0 when every NIC is ok,
+// 1 otherwise. With `watch`, checks again every `intervalS` until every NIC
+// is ok or `timeoutS` passed, printing what changed; the last is recorded.
+int cmdCheck(CommandContext& s, const std::string& id, bool watch, int intervalS, int timeoutS);
 int cmdRelease(CommandContext& s, const std::string& id);
 // `colo release --forget-switches --reason TEXT ID` (design.md §7).
 int cmdForgetSwitches(CommandContext& s, const std::string& id, const std::string& reason);

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/output.h"
@@ -12,7 +13,9 @@
 #include "colo/inventory/allocator.h"
 #include "core/url.h"
 #include "core/views.h"
+#include "engine/cabling.h"
 #include "engine/switch_work.h"
+#include "jobs/cabling_job.h"
 #include "ui/letter.h"
 
 namespace colo::agent {
@@ -419,6 +422,9 @@ int cmdRequest(CommandContext& s, const std::string& id) {
     out["request"] = json::parse(rec->body, nullptr, false);
     out["events"] = json::array();
     for (const auto& e : events) out["events"].push_back(eventJson(e));
+    out["checks"] = json::array();
+    for (const auto& c : ledger.cablingChecks().forRequest(id))
+      out["checks"].push_back(checkJson(c));
     print(out);
     return 0;
   }
@@ -444,7 +450,132 @@ int cmdRequest(CommandContext& s, const std::string& id) {
            e.detail});
   }
   std::cout << "steps:\n" << t.str();
+  auto checks = ledger.cablingChecks().forRequest(id, 5);
+  if (!checks.empty()) {
+    Table c({"CHECK", "ASKED", "BY", "STATE", "OUTCOME"});
+    for (const auto& k : checks) {
+      std::string outcome = k.state == "failed" ? k.error : "";
+      if (k.state == "done") {
+        auto parsed = json::parse(k.result, nullptr, false);
+        outcome = parsed.is_discarded() ? "" : cablingSummary(cablingFromJson(parsed));
+      }
+      c.row({std::to_string(k.id),
+             inv::localText(inv::isoUtcMs(k.requested_at), s.sla().zone(), true, true),
+             k.requested_by, k.state, outcome});
+    }
+    std::cout << "cabling checks (newest first; `colo check " << id << "` for the NICs):\n"
+              << c.str();
+  }
   return 0;
+}
+
+namespace {
+
+std::string lldpText(const NicCabling& n) {
+  if (!n.lldp) return "-";
+  std::string name = n.lldp->system_name.empty() ? "(no name)" : n.lldp->system_name;
+  return n.lldp->port_id.empty() ? name : name + " (" + n.lldp->port_id + ")";
+}
+
+std::string macsText(const NicCabling& n) {
+  if (n.macs.empty()) return "-";
+  std::string out = n.macs.front();
+  if (n.macs.size() > 1) out += " +" + std::to_string(n.macs.size() - 1);
+  return out;
+}
+
+std::string nicName(const NicCabling& n) {
+  return n.hostname + " nic" + std::to_string(n.nic) + " (" + n.switch_name + " " + n.port + ")";
+}
+
+void printCabling(CommandContext& s, const CheckRun& run) {
+  const auto& r = run.report;
+  if (s.options().json) {
+    json out = cablingJson(r);
+    out["check_id"] = run.check.id;
+    out["checked_at"] = inv::isoUtcMs(run.check.finished_at);
+    out["ok"] = r.ok();
+    print(out);
+    return;
+  }
+  std::cout << "cabling of " << r.request_id << ", checked "
+            << inv::localText(inv::isoUtcMs(run.check.finished_at), s.sla().zone(), true, true)
+            << " (check " << run.check.id << "): " << cablingSummary(r) << "\n";
+  Table t({"SERVER", "NIC", "SWITCH", "PORT", "VERDICT", "LINK", "ERRORS", "MACS", "LLDP"});
+  for (const auto& n : r.nics)
+    t.row({n.hostname, std::to_string(n.nic), n.switch_name, n.port, n.verdict,
+           n.link.empty() ? "?" : n.link, n.input_errors ? std::to_string(*n.input_errors) : "-",
+           macsText(n), lldpText(n)});
+  std::cout << t.str();
+  for (const auto& n : r.nics)
+    if (n.verdict != "ok") std::cout << nicName(n) << ": " << n.verdict << ": " << n.detail << "\n";
+}
+
+}  // namespace
+
+int cmdCheck(CommandContext& s, const std::string& id, bool watch, int intervalS, int timeoutS) {
+  auto& ledger = s.ledger();
+  auto rec = ledger.requests().find(id);
+  if (!rec) throw inv::Error(inv::ErrorKind::not_found, "request " + id + " is not in the ledger");
+  if (auto why = checkRefusal(*rec); !why.empty()) throw inv::Error(inv::ErrorKind::conflict, why);
+  InterruptGuard guard;
+  CliJobs jobs(s);
+  auto interrupted = [] { return InterruptGuard::interrupted(); };
+  if (watch) {
+    // Read until every NIC is ok, or the time is up; say what changed.
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(timeoutS);
+    std::map<std::pair<std::string, int>, NicCabling> last;
+    std::map<std::pair<std::string, int>, std::uint64_t> firstErrors;
+    bool quiet = s.options().json;
+    while (true) {
+      auto report = checkCabling(s.inventory(), *rec, *jobs.opener, interrupted);
+      for (const auto& n : report.nics) {
+        auto key = std::pair{n.hostname, n.nic};
+        std::string grew;
+        if (n.input_errors) {
+          auto [it, fresh] = firstErrors.emplace(key, *n.input_errors);
+          if (!fresh && *n.input_errors > it->second)
+            grew = "; input errors grew by " + std::to_string(*n.input_errors - it->second) +
+                   " since the watch began (a bad cable, optic or port?)";
+        }
+        auto seen = last.find(key);
+        bool changed = seen == last.end() || seen->second.verdict != n.verdict ||
+                       seen->second.link != n.link ||
+                       (n.input_errors && seen->second.input_errors != n.input_errors);
+        if (changed && !quiet)
+          std::cout << inv::localText(inv::isoUtcMs(s.config().time->wallMs()), s.sla().zone(),
+                                      true, true)
+                    << " " << nicName(n) << ": " << n.verdict << ", link "
+                    << (n.link.empty() ? "?" : n.link) << ": " << n.detail << grew << "\n"
+                    << std::flush;
+        last[key] = n;
+      }
+      if (report.ok() || interrupted() || std::chrono::steady_clock::now() >= until) break;
+      auto next = std::chrono::steady_clock::now() + std::chrono::seconds(intervalS);
+      while (std::chrono::steady_clock::now() < next && !interrupted())
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (interrupted()) break;
+    }
+  }
+  // The check that counts, recorded: taken at once by this process.
+  auto actor = CommandContext::actor();
+  auto [checkId, fresh] = ledger.cablingChecks().queue(id, "cli:" + actor, ledger.nowMs());
+  auto taken = ledger.cablingChecks().takeId(checkId, jobs.owner->id(), ledger.nowMs());
+  if (!taken) {
+    auto other = ledger.cablingChecks().find(checkId);
+    throw inv::Error(inv::ErrorKind::conflict,
+                     "a cabling check of " + id + " is already running (check " +
+                         std::to_string(checkId) + (other ? " by " + other->owner : "") +
+                         "); its result shows in `colo request " + id + "`");
+  }
+  (void)fresh;
+  auto run = runCheck(ledger, s.inventory(), *jobs.opener, *taken, jobs.owner->id(), "cli:" + actor,
+                      interrupted);
+  if (run.check.state == "failed")
+    throw OperationFailed{"cabling check of " + id + " failed: " + run.check.error};
+  if (!s.options().json && watch) std::cout << "\n";
+  printCabling(s, run);
+  return run.report.ok() ? 0 : 1;
 }
 
 }  // namespace colo::agent

@@ -91,6 +91,29 @@ std::optional<inv::OutboxEntry> releaseFailedCallbackFor(const inv::RequestRecor
   return callbackOf(r, req, "release_failed", sla, now, publicUrl);
 }
 
+std::optional<inv::OutboxEntry> checkedCallbackFor(const inv::RequestRecord& r,
+                                                   std::int64_t checkId, const json& report,
+                                                   bool ok, std::int64_t now) {
+  auto req = json::parse(r.body);
+  if (!req.contains("callback_url")) return std::nullopt;
+  json body = {{"type", "request.checked"},
+               {"request_id", r.id},
+               {"letter_number", r.letter_number},
+               {"tenant", req["tenant"]},
+               {"event", "checked"},
+               {"check_id", checkId},
+               {"ok", ok},
+               {"checked_at", inv::isoUtcMs(now)},
+               {"nics", report.value("nics", json::array())}};
+  return inv::OutboxEntry{r.id + "-checked-" + std::to_string(checkId),
+                          r.id,
+                          req["callback_url"],
+                          body.dump(),
+                          "checked",
+                          0,
+                          now};
+}
+
 // Delivers completion callbacks from the ledger's outbox.
 class Deliverer::Impl {
  public:

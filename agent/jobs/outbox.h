@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "colo/inventory/ledger.h"
 #include "core/live_config.h"
 #include "core/sla.h"
@@ -30,6 +32,14 @@ std::optional<inventory::OutboxEntry> releaseFailedCallbackFor(const inventory::
                                                                const SlaCalendar& sla,
                                                                std::int64_t nowMs,
                                                                const std::string& publicUrl);
+
+// request.checked for a cabling check that ran (design.md §17), when the
+// request names a callback_url: the check's id, whether every NIC is ok,
+// and each NIC's verdict. Once per check.
+std::optional<inventory::OutboxEntry> checkedCallbackFor(const inventory::RequestRecord& r,
+                                                         std::int64_t checkId,
+                                                         const nlohmann::json& report, bool ok,
+                                                         std::int64_t nowMs);
 
 // The HMAC key of a callback secret, as Standard Webhooks libraries read it:
 // a "whsec_" secret is the base64-decoded rest, any other its own bytes.

@@ -1,6 +1,7 @@
 #include "jobs/workers.h"
 
 #include <unistd.h>
+#include "jobs/cabling_job.h"
 
 #include <algorithm>
 #include <atomic>
@@ -15,6 +16,7 @@
 #include "colo/inventory/error.h"
 #include "core/log.h"
 #include "engine/switch_access.h"
+#include "jobs/cabling_job.h"
 #include "jobs/provision.h"
 #include "jobs/status_writer.h"
 
@@ -102,6 +104,7 @@ class Workers::Impl {
                   {"error", e.what()}});
         provisioner.reset();  // start afresh after a pause
       }
+      if (!job && provisioner && runCheck(*ledger, *opener, actor)) continue;
       if (!job) {
         std::unique_lock lock(m_);
         // Woken by the API; the timeout also picks up work queued by others.
@@ -115,6 +118,41 @@ class Workers::Impl {
       leaseLost = s_.ownership->watch();
       run(*job, *provisioner, *ledger);
     }
+  }
+
+  // A queued cabling check (or one whose process died), run to its end;
+  // false when there is none. Checks wait behind provisioning: they only
+  // read, and a worker takes one when it has no job.
+  bool runCheck(inv::Ledger& ledger, SwitchOpener& opener, const std::string& actor) {
+    if (!s_.ownership->current()) return false;
+    std::optional<inv::CablingCheck> taken;
+    try {
+      taken = ledger.cablingChecks().take(
+          s_.ownership->id(), ledger.nowMs(),
+          [this](const std::string& o) { return s_.ownership->alive(o); });
+    } catch (const std::exception& e) {
+      logEvent({{"level", "error"}, {"event", "cabling.take"}, {"error", e.what()}});
+      return false;
+    }
+    if (!taken) return false;
+    try {
+      auto run = agent::runCheck(ledger, *s_.inventory, opener, *taken, s_.ownership->id(), actor,
+                                 [this] { return stopping_.load(); });
+      bool done = run.check.state == "done";
+      logEvent({{"level", done && run.check.ok ? "info" : "warn"},
+                {"event", done ? "cabling.checked" : "cabling.failed"},
+                {"request_id", taken->request_id},
+                {"check_id", taken->id},
+                {"detail", done ? cablingSummary(run.report) : run.check.error}});
+    } catch (const std::exception& e) {
+      // Left running under this owner: taken again once it is gone.
+      logEvent({{"level", "error"},
+                {"event", "cabling.error"},
+                {"request_id", taken->request_id},
+                {"error", e.what()}});
+    }
+    if (s_.callbackQueued) s_.callbackQueued();
+    return true;
   }
 
   // The next job: one adopted earlier, a queued one, or an orphan.

@@ -24,6 +24,8 @@ inline const std::string kSiteToken = "colo_lifecycle_token_for_tests_only";
 struct SiteOptions {
   nlohmann::json faultsA = nlohmann::json::object(), faultsB = nlohmann::json::object();
   nlohmann::json initialA = nlohmann::json::object(), initialB = nlohmann::json::object();
+  // What is plugged into each switch's ports (switchsim's "servers").
+  nlohmann::json serversA = nlohmann::json::object(), serversB = nlohmann::json::object();
   // (rack, switch) pairs; each rack has room for one 2U server.
   std::vector<std::pair<std::string, std::string>> racks = {{"ra", "a"}, {"rb", "b"}};
   std::string playbooks = COLO_SOURCE_DIR "/playbooks";
@@ -70,11 +72,11 @@ struct TwoSwitchSite {
       : state(o.state.empty() ? ledgerState(dir, "var/colo.db") : o.state) {
     setenv("COLO_TEST_SW_PASSWORD", "s3cret-pw", 1);
     setenv("COLO_TEST_CB_SECRET", "callback-secret", 1);
-    sim = std::make_unique<SwitchSim>(
-        Switches{simSwitch("a", "cisco_ios", "GigabitEthernet1/0/1-4",
-                           {{"faults", o.faultsA}, {"initial", o.initialA}}),
-                 simSwitch("b", "arista_eos", "Ethernet1-4",
-                           {{"faults", o.faultsB}, {"initial", o.initialB}})});
+    sim = std::make_unique<SwitchSim>(Switches{
+        simSwitch("a", "cisco_ios", "GigabitEthernet1/0/1-4",
+                  {{"faults", o.faultsA}, {"initial", o.initialA}, {"servers", o.serversA}}),
+        simSwitch("b", "arista_eos", "Ethernet1-4",
+                  {{"faults", o.faultsB}, {"initial", o.initialB}, {"servers", o.serversB}})});
     std::string racks;
     for (const auto& [rack, sw] : o.racks)
       racks += "  - {name: " + rack +

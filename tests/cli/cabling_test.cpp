@@ -1,0 +1,154 @@
+// The cabling check (docs/design.md §17) end to end: the real binary, the
+// SSH simulator playing servers plugged into ports, a real ledger.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "../support/two_switch_site.h"
+
+using colo::test::SiteOptions;
+using colo::test::TwoSwitchSite;
+using nlohmann::json;
+
+namespace {
+
+// web0 on switch a (IOS), web1 on switch b (EOS), two NICs each; the NICs
+// name their MACs where `macs` says.
+std::string request(const std::string& id, const std::vector<std::string>& macs) {
+  auto nic = [&](std::size_t i) {
+    std::string mac = i < macs.size() && !macs[i].empty() ? R"(, "mac": ")" + macs[i] + "\"" : "";
+    return R"({"pools": ["pub-v4"])" + mac + "}";
+  };
+  auto server = [&](const std::string& host, std::size_t first) {
+    return R"({"hostname": ")" + host +
+           R"(", "units": 2, "power_watts": 300, "redundant_power": true, "nics": [)" + nic(first) +
+           ", " + nic(first + 1) + "]}";
+  };
+  return R"({"id": ")" + id +
+         R"(", "letter_number": "1/T/2026", "tenant": {"code": "BAPPEDA", "name": "Bappeda"},
+      "received_at": "2026-11-23T08:30:00+07:00", "servers": [)" +
+         server("web0", 0) + ", " + server("web1", 2) + "]}";
+}
+
+json lldp(const std::string& name) {
+  return {{"system_name", name}, {"port_id", "eno1"}};
+}
+
+}  // namespace
+
+TEST_CASE("colo check says which NICs are plugged in right and what is wrong with the others") {
+  SiteOptions o;
+  // web0 nic0: announces itself over LLDP (its FQDN). web0 nic1: its cable
+  // went into the free port next door. web1 nic0: link, but no LLDP and no
+  // MAC to go by. web1 nic1: nothing plugged in.
+  o.serversA = {{"GigabitEthernet1/0/1", {{"lldp", lldp("web0.dinkes.example")}}},
+                {"GigabitEthernet1/0/3", {{"macs", {"00:50:56:a3:00:02"}}}}};
+  o.serversB = {{"Ethernet1", {{"macs", {"00:50:56:a3:00:03"}}, {"input_errors", 12}}}};
+  TwoSwitchSite site(o);
+  auto file = site.dir.write("REQ-C.json", request("REQ-C", {"", "0050.56a3.0002"}));
+  REQUIRE(site.colo({"provision", file}).exit_code == 0);
+  auto before = site.sim->state("a")["commands"].size();
+
+  auto r = site.colo({"check", "REQ-C", "--json"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  auto j = json::parse(r.out);
+  CHECK(j["request_id"] == "REQ-C");
+  CHECK(j["ok"] == false);
+  REQUIRE(j["nics"].size() == 4);
+  auto nic = [&](const std::string& host, int n) {
+    for (const auto& x : j["nics"])
+      if (x["hostname"] == host && x["nic"] == n) return x;
+    FAIL("no NIC " << host << " " << n);
+    return json();
+  };
+  auto w00 = nic("web0", 0);
+  CHECK(w00["verdict"] == "ok");
+  CHECK(w00["switch"] == "a");
+  CHECK(w00["port"] == "GigabitEthernet1/0/1");
+  CHECK(w00["link"] == "up");
+  CHECK(w00["lldp"]["system_name"] == "web0.dinkes.example");
+  CHECK(w00["lldp"]["port_id"] == "eno1");
+  auto w01 = nic("web0", 1);
+  CHECK(w01["verdict"] == "wrong_server");
+  CHECK(w01["link"] == "down");
+  CHECK(w01["expected_mac"] == "00:50:56:a3:00:02");
+  CHECK(w01["found_on"] == "Gi1/0/3");
+  CHECK_THAT(w01["detail"].get<std::string>(), Catch::Contains("is learned on Gi1/0/3"));
+  auto w10 = nic("web1", 0);
+  CHECK(w10["verdict"] == "unverified");
+  CHECK(w10["macs"] == json::array({"00:50:56:a3:00:03"}));
+  CHECK(w10["lldp"].is_null());
+  CHECK(w10["input_errors"] == 12);
+  CHECK_THAT(w10["detail"].get<std::string>(), Catch::Contains("lldpd"));
+  auto w11 = nic("web1", 1);
+  CHECK(w11["verdict"] == "no_link");
+  CHECK(w11["macs"] == json::array());
+
+  // Read-only: only show commands went to the switch, and nothing changed.
+  auto st = site.sim->state("a");
+  auto sent = st["commands"];
+  REQUIRE(sent.size() > before);
+  for (std::size_t i = before; i < sent.size(); ++i) {
+    auto c = sent[i].get<std::string>();
+    INFO(c);
+    CHECK((c.rfind("show ", 0) == 0 || c.rfind("terminal ", 0) == 0 || c == "exit"));
+  }
+  CHECK(st["running"] == st["saved"]);
+
+  // Kept with the request: its step log, its checks, newest first.
+  auto req = json::parse(site.colo({"request", "REQ-C", "--json"}).out);
+  REQUIRE(req["checks"].size() == 1);
+  CHECK(req["checks"][0]["state"] == "done");
+  CHECK(req["checks"][0]["ok"] == false);
+  CHECK(req["checks"][0]["nics"].size() == 4);
+  CHECK(req["events"].back()["kind"] == "checked");
+  CHECK(req["events"].back()["detail"] ==
+        "cabling checked: 4 NICs: 1 ok, 1 no_link, 1 wrong_server, 1 unverified");
+
+  // The table for people, with what to do for each NIC not ok.
+  auto text = site.colo({"check", "REQ-C"});
+  CHECK(text.exit_code == 1);
+  CHECK_THAT(text.out, Catch::Contains("VERDICT"));
+  CHECK_THAT(text.out, Catch::Contains("web0 nic1 (a GigabitEthernet1/0/2): wrong_server"));
+  CHECK_THAT(text.out, Catch::Contains("web1 nic1 (b Ethernet2): no_link"));
+  CHECK(json::parse(site.colo({"request", "REQ-C", "--json"}).out)["checks"].size() == 2);
+}
+
+TEST_CASE("colo check refuses what cannot be checked, saying why") {
+  TwoSwitchSite site;
+  auto missing = site.colo({"check", "REQ-NONE"});
+  CHECK(missing.exit_code == 1);
+  CHECK_THAT(missing.err, Catch::Contains("REQ-NONE is not in the ledger"));
+  REQUIRE(site.colo({"reserve", site.requestFile("REQ-R")}).exit_code == 0);
+  auto reserved = site.colo({"check", "REQ-R"});
+  CHECK(reserved.exit_code == 1);
+  CHECK_THAT(reserved.err, Catch::Contains("only a completed request's cabling can be checked"));
+  auto badInterval = site.colo({"check", "REQ-R", "--watch", "--interval", "5x"});
+  CHECK(badInterval.exit_code == 2);
+  CHECK_THAT(badInterval.err, Catch::Contains("--interval 5x: give seconds or minutes"));
+}
+
+TEST_CASE("colo check --watch follows the technician plugging a cable in") {
+  SiteOptions o;
+  o.serversA = {{"GigabitEthernet1/0/1", {{"lldp", lldp("web0")}}},
+                {"GigabitEthernet1/0/2", {{"macs", {"00:50:56:a3:00:02"}}}}};
+  // web1 nic0's link comes up at the third reading; its errors grow.
+  o.serversB = {
+      {"Ethernet1", {{"lldp", lldp("web1")}, {"link_after_reads", 3}, {"errors_per_read", 4}}},
+      {"Ethernet2", {{"lldp", lldp("web1")}}}};
+  TwoSwitchSite site(o);
+  auto file = site.dir.write("REQ-W.json", request("REQ-W", {"", "00:50:56:a3:00:02"}));
+  REQUIRE(site.colo({"provision", file}).exit_code == 0);
+  auto r = site.colo({"check", "REQ-W", "--watch", "--interval", "1s", "--timeout", "2m"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("web1 nic0 (b Ethernet1): no_link, link down"));
+  CHECK_THAT(r.out, Catch::Contains("web1 nic0 (b Ethernet1): ok, link up"));
+  CHECK_THAT(r.out, Catch::Contains("input errors grew by"));
+  CHECK_THAT(r.out, Catch::Contains("4 NICs: 4 ok"));
+  // Only the last check is recorded.
+  auto req = json::parse(site.colo({"request", "REQ-W", "--json"}).out);
+  REQUIRE(req["checks"].size() == 1);
+  CHECK(req["checks"][0]["ok"] == true);
+}
