@@ -6,6 +6,7 @@
 
 #include "colo/inventory/error.h"
 #include "core/log.h"
+#include "jobs/cabling_job.h"
 #include "jobs/status_writer.h"
 
 namespace colo::agent {
@@ -139,6 +140,40 @@ RedeliverAnswer askRedeliver(const ApiContext& ctx, const std::string& id,
             {"delivery", out.delivery->delivery_id},
             {"caller", asker.caller}});
   if (ctx.callbackQueued) ctx.callbackQueued();
+  return out;
+}
+
+CheckAnswer askCheck(const ApiContext& ctx, const std::string& id, const Asker& asker) {
+  CheckAnswer out;
+  if (auto refused = refusingWork(ctx, "no check was queued")) {
+    static_cast<ActionAnswer&>(out) = *refused;
+    return out;
+  }
+  {
+    std::lock_guard lock(*ctx.ledgerMutex);
+    auto& ledger = *ctx.ledger;
+    auto rec = ledger.requests().find(id);
+    if (!rec) {
+      out.http = 404;
+      out.detail = "request " + id + " does not exist";
+      return out;
+    }
+    out.status = std::string(inv::name(rec->status));
+    if (auto why = checkRefusal(*rec); !why.empty()) {
+      out.http = 409;
+      out.detail = why;
+      return out;
+    }
+    auto [checkId, fresh] = ledger.cablingChecks().queue(id, asker.actor, ledger.nowMs());
+    out.queued = fresh;
+    out.check = ledger.cablingChecks().find(checkId);
+  }
+  logEvent({{"level", "info"},
+            {"event", "cabling.asked"},
+            {"request_id", id},
+            {"check_id", out.check ? out.check->id : 0},
+            {"caller", asker.caller}});
+  if (ctx.wakeWorkers) ctx.wakeWorkers();
   return out;
 }
 

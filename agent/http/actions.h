@@ -65,4 +65,12 @@ struct RedeliverAnswer : ActionAnswer {
 RedeliverAnswer askRedeliver(const ApiContext& context, const std::string& id,
                              const std::string& delivery_id, const Asker& asker);
 
+// A cabling check of a completed request (design.md §17), queued for a
+// worker: `check` is the new one, or the one already pending.
+struct CheckAnswer : ActionAnswer {
+  std::optional<inventory::CablingCheck> check;
+  bool queued = false;  // false: one was pending already
+};
+CheckAnswer askCheck(const ApiContext& context, const std::string& id, const Asker& asker);
+
 }  // namespace colo::agent

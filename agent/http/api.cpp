@@ -16,6 +16,7 @@
 #include "colo/inventory/occupancy.h"
 #include "colo/inventory/request.h"
 #include "colo/inventory/time.h"
+#include "core/cabling.h"
 #include "core/log.h"
 #include "core/url.h"
 #include "core/views.h"
@@ -47,6 +48,7 @@ const std::vector<Route>& routes() {
       {"POST", "/v1/requests/{id}/release", Role::technician, &Api::releaseRequest},
       {"POST", "/v1/requests/{id}/retry", Role::technician, &Api::retryRequest},
       {"POST", "/v1/requests/{id}/redeliver", Role::technician, &Api::redeliver},
+      {"POST", "/v1/requests/{id}/check", Role::technician, &Api::checkCabling},
       {"GET", "/v1/requests/{id}/letter", Role::requester, &Api::letter},
       {"GET", "/v1/racks", Role::requester, &Api::listRacks},
       {"GET", "/v1/racks/{name}", Role::requester, &Api::getRack},
@@ -725,6 +727,9 @@ void Api::getRequest(Call& call) {
   j["deliveries"] = json::array();
   for (const auto& d : ledger.outbox().deliveries(call.param))
     j["deliveries"].push_back(deliveryJson(d));
+  j["checks"] = json::array();
+  for (const auto& c : ledger.cablingChecks().forRequest(call.param))
+    j["checks"].push_back(checkJson(c));
   call.reply(ok(200, j));
 }
 
@@ -791,6 +796,22 @@ void Api::retryRequest(Call& call) {
   auto out = askRetry(ctx_, call.param, askerOf(call));
   if (!out.done()) return call.reply(refused(out));
   call.reply(ok(202, {{"id", call.param}, {"status", "planning"}, {"attempt", out.attempt}}));
+}
+
+// A cabling check, run by a worker (design.md §17); its result shows in
+// GET /v1/requests/{id} under `checks`. No body.
+void Api::checkCabling(Call& call) {
+  if (!call.request.body.empty()) {
+    nlohmann::json body;
+    if (auto bad = smallBody(call.request.body, "a cabling check", {}, body))
+      return call.reply(problem(400, "Bad Request", *bad));
+  }
+  auto out = askCheck(ctx_, call.param, askerOf(call));
+  if (!out.done()) return call.reply(refused(out));
+  auto res =
+      ok(202, {{"id", call.param}, {"queued", out.queued}, {"check", checkJson(*out.check)}});
+  res.headers["Location"] = "/v1/requests/" + call.param;
+  call.reply(std::move(res));
 }
 
 void Api::redeliver(Call& call) {

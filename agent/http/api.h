@@ -83,6 +83,7 @@ class Api {
   void retryRequest(Call& call);
   void forgetSwitches(Call& call, const std::string& reason);
   void redeliver(Call& call);
+  void checkCabling(Call& call);
   void letter(Call& call);
   void listRacks(Call& call);
   void getRack(Call& call);

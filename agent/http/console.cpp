@@ -302,7 +302,7 @@ HttpResponse Console::handle(const HttpRequest& req) {
     // A request's actions: release (or forget its switches), retry,
     // deliver a callback again (design.md §11).
     if (seg.size() == 4 && seg[1] == "requests" &&
-        (seg[3] == "release" || seg[3] == "retry" || seg[3] == "redeliver")) {
+        (seg[3] == "release" || seg[3] == "retry" || seg[3] == "redeliver" || seg[3] == "check")) {
       const std::string& id = seg[2];
       {
         std::lock_guard lock(*ctx_.ledgerMutex);
@@ -324,6 +324,9 @@ HttpResponse Console::handle(const HttpRequest& req) {
       } else if (seg[3] == "retry") {
         out = askRetry(ctx_, id, asker);
         done = "retrying";
+      } else if (seg[3] == "check") {
+        out = askCheck(ctx_, id, asker);
+        done = "checking";
       } else {
         if (field("delivery_id").empty())
           return html(400, ui::errorPage(&viewer, 400, "which delivery? (delivery_id is empty)"));
@@ -529,6 +532,7 @@ HttpResponse Console::handle(const HttpRequest& req) {
     detail.events = ctx_.ledger->requests().events(id);
     detail.callbacks = ctx_.ledger->outbox().deliveries(id);
     detail.holds = ctx_.ledger->claims().holds(id);
+    detail.checks = ctx_.ledger->cablingChecks().forRequest(id, 5);
     if (r->status == inv::Status::released && detail.holds) {
       // Its switches were forgotten: the ports it still holds are to clean.
       detail.ports_to_clean = ctx_.ledger->claims().portsOf(id);
@@ -544,6 +548,9 @@ HttpResponse Console::handle(const HttpRequest& req) {
                : done->second == "forgotten"
                    ? "Released without touching the switches: its units, power and addresses are "
                      "free; clean the ports below by hand."
+               : done->second == "checking"
+                   ? "Cabling check asked for: a worker reads each NIC's switch port; reload for "
+                     "the result."
                : done->second == "retrying"
                    ? "Trying again: a worker plans it afresh from the request as received."
                : done->second == "redelivered"

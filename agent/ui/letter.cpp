@@ -5,6 +5,7 @@
 
 #include "colo/inventory/error.h"
 #include "colo/inventory/request.h"
+#include "core/cabling.h"
 #include "ui/elevation.h"
 
 namespace colo::agent {
@@ -102,11 +103,13 @@ std::string confirmationLetter(inv::Ledger& ledger, const LetterConfig& config,
   auto number = ledger.letters().issue(
       r.id, year, [&](int seq, int y) { return letterNumber(config.number_pattern, seq, y); });
   Sla sla = calendar.evaluate(epochOf(r.received_at).value_or(now), epochOf(r.completed_at), now);
-  return letterHtml(config, r, number, sla, zone);
+  return letterHtml(config, r, number, sla, zone,
+                    verifiedAt(ledger.cablingChecks().forRequest(r.id, 100)));
 }
 
 std::string letterHtml(const LetterConfig& c, const inv::RequestRecord& r,
-                       const inv::LetterRecord& number, const Sla& sla, const inv::TimeZone& zone) {
+                       const inv::LetterRecord& number, const Sla& sla, const inv::TimeZone& zone,
+                       const std::map<std::string, std::int64_t>& cablingVerified) {
   const auto& plan = *r.allocation;
   std::string dept = tenantName(r);
   std::string issued = tanggal(localDate(number.issued_at, zone));
@@ -128,7 +131,14 @@ std::string letterHtml(const LetterConfig& c, const inv::RequestRecord& r,
                    (a.gateway ? " gateway " + h(a.gateway->str()) : std::string());
       network += "</div>";
     }
-    rows += "<tr><td>" + std::to_string(++n) + "</td><td>" + h(s.hostname) + "</td><td>" +
+    // Whether colo saw the server plugged into its ports (colo check).
+    auto verified = cablingVerified.find(s.hostname);
+    std::string cabling = verified == cablingVerified.end()
+                              ? "<br><span class=\"cabling\">Kabel belum diverifikasi</span>"
+                              : "<br><span class=\"cabling\">Kabel terverifikasi " +
+                                    tanggal(localDate(inv::isoUtcMs(verified->second), zone)) +
+                                    "</span>";
+    rows += "<tr><td>" + std::to_string(++n) + "</td><td>" + h(s.hostname) + cabling + "</td><td>" +
             h(s.rack) + " " + units(s) + " (" + std::to_string(s.height) + "U)</td><td>" +
             std::to_string(s.power_watts) + " W<br>" + feeds +
             (s.redundant_power ? " (redundan)" : "") + "</td><td>" + network + "</td></tr>\n";
@@ -159,6 +169,7 @@ table.alloc { border-collapse: collapse; width: 100%; font-size: 9.5pt; margin: 
 table.alloc th, table.alloc td { border: 1px solid #000; padding: 3px 5px; vertical-align: top; text-align: left; }
 table.alloc th { background: #eee; }
 .ip { font-family: "DejaVu Sans Mono", monospace; font-size: 9pt; }
+.cabling { font-size: 9pt; }
 .sign { margin-top: 18px; margin-left: 55%; }
 .sign .space { height: 56px; }
 .blank { display: inline-block; min-width: 55mm; border-bottom: 1px dotted #000; }

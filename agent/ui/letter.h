@@ -3,6 +3,7 @@
 // HTML. `GET /v1/requests/{id}/letter` and `colo letter ID` serve it.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "colo/inventory/ledger.h"
@@ -30,8 +31,11 @@ std::string confirmationLetter(inventory::Ledger& ledger, const LetterConfig& co
                                std::int64_t now);
 
 // The letter of a completed request. `r.allocation` must be set.
+// `cablingVerified`: when each server's cabling was last verified (epoch
+// ms, design.md §17); a server not in it is stated as not yet verified.
 std::string letterHtml(const LetterConfig& config, const inventory::RequestRecord& r,
                        const inventory::LetterRecord& number, const Sla& sla,
-                       const inventory::TimeZone& zone);
+                       const inventory::TimeZone& zone,
+                       const std::map<std::string, std::int64_t>& cablingVerified = {});
 
 }  // namespace colo::agent

@@ -8,6 +8,7 @@
 #include "colo/encoding/encoding.h"
 #include "colo/inventory/request.h"
 #include "colo/inventory/usage.h"
+#include "core/cabling.h"
 #include "core/views.h"
 #include "ui/elevation.h"
 
@@ -798,7 +799,46 @@ std::string requestPage(const Viewer& viewer, const RequestDetail& d, const inv:
     b += "<form method=\"post\" action=\"" + base + "/retry\">" + csrfField(viewer) +
          "<button id=\"retry\">Try again (attempt " + num(r.attempt + 1) +
          ") from the request as received</button></form>";
+  // The cabling check (design.md §17): read-only, run by a worker.
+  if (viewer.may_release && r.status == inv::Status::completed)
+    b += "<form method=\"post\" action=\"" + base + "/check\">" + csrfField(viewer) +
+         "<button id=\"check\">Check cabling</button></form>";
   b += "</div>";
+  if (!d.checks.empty()) {
+    const auto& c = d.checks.front();
+    b += "<h2 id=\"cabling\">Cabling</h2>";
+    if (c.state == "queued" || c.state == "running") {
+      b += "<p class=\"muted\" id=\"check-pending\">Check " + num(c.id) + " " + h(c.state) +
+           ", asked by " + h(c.requested_by) + " at " +
+           h(localTime(inv::isoUtcMs(c.requested_at), zone)) + "; reload for its result.</p>";
+    } else if (c.state == "failed") {
+      b += "<p class=\"error\" id=\"check-failed\">Check " + num(c.id) +
+           " could not run: " + h(c.error) + "</p>";
+    } else {
+      auto parsed = nlohmann::json::parse(c.result, nullptr, false);
+      auto report = parsed.is_discarded() ? CablingReport{} : cablingFromJson(parsed);
+      b += "<p id=\"check-summary\">Checked " + h(localTime(inv::isoUtcMs(c.finished_at), zone)) +
+           " by " + h(c.requested_by) + ": " + h(cablingSummary(report)) + ".</p>";
+      b += "<div class=\"scroll\"><table id=\"checks\"><thead><tr><th>Server</th><th>NIC</th>"
+           "<th>Switch port</th><th>Verdict</th><th>Link</th><th class=\"num\">Input "
+           "errors</th><th>MACs</th><th>LLDP</th><th>Detail</th></tr></thead><tbody>";
+      for (const auto& n : report.nics) {
+        std::string lldp = !n.lldp                       ? "\u2013"
+                           : n.lldp->system_name.empty() ? "(no name) " + n.lldp->port_id
+                                                         : n.lldp->system_name;
+        std::string macs;
+        for (const auto& m : n.macs) macs += (macs.empty() ? "" : " ") + m;
+        b += "<tr><td>" + h(n.hostname) + "</td><td>" + num(n.nic) + "</td><td>" +
+             h(n.switch_name + " " + n.port) + "</td><td class=\"" +
+             (n.verdict == "ok" ? "ok" : "late") + "\">" + h(n.verdict) + "</td><td>" +
+             h(n.link.empty() ? "?" : n.link) + "</td><td class=\"num\">" +
+             (n.input_errors ? num(static_cast<long long>(*n.input_errors)) : "\u2013") +
+             "</td><td><small>" + h(macs.empty() ? "\u2013" : macs) + "</small></td><td>" +
+             h(lldp) + "</td><td><small>" + h(n.detail) + "</small></td></tr>";
+      }
+      b += "</tbody></table></div>";
+    }
+  }
   if (!d.ports_to_clean.empty()) {
     b += "<h2 id=\"to-clean\">Ports to clean by hand</h2><p>Released without touching the "
          "switches: these ports may still carry the request's configuration. They stay held, so "

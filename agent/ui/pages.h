@@ -101,6 +101,7 @@ struct RequestDetail {
   // switches were forgotten), with the commands colo would have sent.
   std::vector<inventory::Claims::Port> ports_to_clean;
   SwitchCommands clean_commands;
+  std::vector<inventory::CablingCheck> checks;  // its cabling checks, newest first
 };
 // `notice`: one line shown above the request (after a release, say).
 std::string requestPage(const Viewer& viewer, const RequestDetail& detail,

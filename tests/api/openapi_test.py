@@ -223,6 +223,8 @@ class ContractTest(unittest.TestCase):
         poll(lambda: SITE.api("/v1/requests/REQ-OA-RETRY")["attempt"] == 2 and
              SITE.api("/v1/requests/REQ-OA-RETRY")["status"] == "failed", "the second attempt failed")
         call("POST", "/v1/requests/{id}/retry", "/v1/requests/REQ-NOPE/retry", "tech-budi", expect=404)
+        # A failed request's cabling is not checked.
+        call("POST", "/v1/requests/{id}/check", "/v1/requests/REQ-OA-RETRY/check", "tech-budi", expect=409)
 
     def test_a_release_that_forgets_the_switches(self):
         req = example("bappeda-web.json")
@@ -324,6 +326,24 @@ class ContractTest(unittest.TestCase):
             return [d["state"] for d in json.loads(text)["deliveries"]]
         poll(lambda: states() == ["delivered"] * 3, "three deliveries, each delivered")
         self.assertEqual(states(), ["delivered"] * 3)
+
+    def test_a_cabling_check(self):
+        req = example("dispendik-lms.json")
+        req.pop("callback_url", None)
+        req["id"] = "REQ-OA-CHECK"
+        call("POST", "/v1/requests", "/v1/requests", "sikd-dinkes", req, expect=202)
+        self.assertEqual(SITE.wait("REQ-OA-CHECK")["status"], "completed")
+        # Queued, run by a worker, shown under checks.
+        path = "/v1/requests/REQ-OA-CHECK/check"
+        call("POST", "/v1/requests/{id}/check", path, "sikd-dinkes", expect=403)
+        _, _, text = call("POST", "/v1/requests/{id}/check", path, "tech-budi", expect=202)
+        self.assertEqual(json.loads(text)["id"], "REQ-OA-CHECK")
+        call("POST", "/v1/requests/{id}/check", "/v1/requests/REQ-NOPE/check", "tech-budi", expect=404)
+        call("POST", "/v1/requests/{id}/check", path, "tech-budi", {"x": 1}, expect=400)
+        poll(lambda: [c["state"] for c in SITE.api("/v1/requests/REQ-OA-CHECK")["checks"]][:1] == ["done"],
+             "the cabling check ran")
+        _, _, text = call("GET", "/v1/requests/{id}", "/v1/requests/REQ-OA-CHECK", "tech-budi", expect=200)
+        self.assertTrue(json.loads(text)["checks"][0]["nics"])
 
     def test_a_request_without_a_callback_cannot_be_redelivered(self):
         req = example("dispendik-lms.json")

@@ -14,7 +14,8 @@ namespace {
 
 // web0 on switch a (IOS), web1 on switch b (EOS), two NICs each; the NICs
 // name their MACs where `macs` says.
-std::string request(const std::string& id, const std::vector<std::string>& macs) {
+std::string request(const std::string& id, const std::vector<std::string>& macs,
+                    const std::string& callback = "") {
   auto nic = [&](std::size_t i) {
     std::string mac = i < macs.size() && !macs[i].empty() ? R"(, "mac": ")" + macs[i] + "\"" : "";
     return R"({"pools": ["pub-v4"])" + mac + "}";
@@ -26,8 +27,9 @@ std::string request(const std::string& id, const std::vector<std::string>& macs)
   };
   return R"({"id": ")" + id +
          R"(", "letter_number": "1/T/2026", "tenant": {"code": "BAPPEDA", "name": "Bappeda"},
-      "received_at": "2026-11-23T08:30:00+07:00", "servers": [)" +
-         server("web0", 0) + ", " + server("web1", 2) + "]}";
+      "received_at": "2026-11-23T08:30:00+07:00", )" +
+         (callback.empty() ? "" : R"("callback_url": ")" + callback + R"(", )") +
+         R"("servers": [)" + server("web0", 0) + ", " + server("web1", 2) + "]}";
 }
 
 json lldp(const std::string& name) {
@@ -113,6 +115,9 @@ TEST_CASE("colo check says which NICs are plugged in right and what is wrong wit
   CHECK_THAT(text.out, Catch::Contains("web0 nic1 (a GigabitEthernet1/0/2): wrong_server"));
   CHECK_THAT(text.out, Catch::Contains("web1 nic1 (b Ethernet2): no_link"));
   CHECK(json::parse(site.colo({"request", "REQ-C", "--json"}).out)["checks"].size() == 2);
+  // The letter states the cabling as not verified for a server not all ok.
+  CHECK_THAT(site.colo({"letter", "REQ-C"}).out,
+             Catch::Contains("web1<br><span class=\"cabling\">Kabel belum diverifikasi</span>"));
 }
 
 TEST_CASE("colo check refuses what cannot be checked, saying why") {
@@ -151,4 +156,57 @@ TEST_CASE("colo check --watch follows the technician plugging a cable in") {
   auto req = json::parse(site.colo({"request", "REQ-W", "--json"}).out);
   REQUIRE(req["checks"].size() == 1);
   CHECK(req["checks"][0]["ok"] == true);
+}
+
+TEST_CASE("POST /v1/requests/{id}/check: a worker checks, GET shows it, a callback tells") {
+  SiteOptions o;
+  o.serversA = {{"GigabitEthernet1/0/1", {{"lldp", lldp("web0")}}},
+                {"GigabitEthernet1/0/2", {{"lldp", lldp("web0")}}}};
+  o.serversB = {{"Ethernet1", {{"lldp", lldp("web1")}}}, {"Ethernet2", {{"lldp", lldp("web1")}}}};
+  TwoSwitchSite site(o);
+  auto file = site.dir.write("REQ-A.json", request("REQ-A", {}, "http://127.0.0.1:1/cb"));
+  REQUIRE(site.colo({"provision", file}).exit_code == 0);
+  site.startAgent();
+  std::string base = "http://127.0.0.1:" + std::to_string(site.agent->port());
+  auto curl = [&](const std::string& token, const std::string& method, const std::string& path) {
+    auto r = colo::test::run({"/usr/bin/curl", "-s", "-w", "\n%{http_code}", "-X", method, "-H",
+                              "Authorization: Bearer " + token, base + path},
+                             site.dir);
+    auto nl = r.out.rfind('\n');
+    return std::pair{std::atoi(r.out.c_str() + nl + 1), r.out.substr(0, nl)};
+  };
+  // A requester may not; a technician may; a second ask while one is
+  // pending is the same check.
+  CHECK(curl(colo::test::kSiteToken, "POST", "/v1/requests/REQ-A/check").first == 403);
+  auto [code, body] = curl(colo::test::kSiteTechToken, "POST", "/v1/requests/REQ-A/check");
+  INFO(body);
+  REQUIRE(code == 202);
+  auto asked = json::parse(body);
+  CHECK(asked["id"] == "REQ-A");
+  auto id = asked["check"]["id"];
+  CHECK(curl(colo::test::kSiteTechToken, "POST", "/v1/requests/REQ-NONE/check").first == 404);
+  json got;
+  REQUIRE(TwoSwitchSite::eventually([&] {
+    auto [c, b] = curl(colo::test::kSiteTechToken, "GET", "/v1/requests/REQ-A");
+    got = json::parse(b);
+    return c == 200 && !got["checks"].empty() && got["checks"][0]["state"] == "done";
+  }));
+  auto check = got["checks"][0];
+  CHECK(check["id"] == id);
+  CHECK(check["ok"] == true);
+  CHECK(check["requested_by"] == "api:sik-tech");
+  REQUIRE(check["nics"].size() == 4);
+  for (const auto& n : check["nics"]) CHECK(n["verdict"] == "ok");
+  CHECK(got["steps"].back()["kind"] == "checked");
+  // request.checked waits in the outbox for the request system.
+  auto cb = site.sql("SELECT body FROM outbox WHERE event = 'checked'");
+  REQUIRE_FALSE(cb.empty());
+  auto sent = json::parse(cb);
+  CHECK(sent["type"] == "request.checked");
+  CHECK(sent["check_id"] == id);
+  CHECK(sent["ok"] == true);
+  CHECK(sent["nics"].size() == 4);
+  // The letter says when each server's cabling was verified.
+  auto letter = site.colo({"letter", "REQ-A"});
+  CHECK_THAT(letter.out, Catch::Contains("web0<br><span class=\"cabling\">Kabel terverifikasi "));
 }

@@ -20,6 +20,7 @@
 namespace colo::test {
 
 inline const std::string kSiteToken = "colo_lifecycle_token_for_tests_only";
+inline const std::string kSiteTechToken = "colo_technician_token_for_tests_only";
 
 struct SiteOptions {
   nlohmann::json faultsA = nlohmann::json::object(), faultsB = nlohmann::json::object();
@@ -96,8 +97,10 @@ struct TwoSwitchSite {
             "vlans: [{id: 120, name: pub}]\nip_pools:\n  - {name: pub-v4, prefix: 192.0.2.0/24, "
             "gateway: 192.0.2.1, vlan: 120}\n");
     std::string knownHosts = o.knownHosts ? sim->knownHosts() : dir.write("empty_known_hosts", "");
-    auto hash =
-        run({"/bin/sh", "-c", "printf %s '" + kSiteToken + "' | sha256sum"}, dir).out.substr(0, 64);
+    auto sha = [&](const std::string& token) {
+      return run({"/bin/sh", "-c", "printf %s '" + token + "' | sha256sum"}, dir).out.substr(0, 64);
+    };
+    auto hash = sha(kSiteToken);
     config = dir.write(
         "colo.yaml",
         "inventory: inventory.yaml\nstate: " + state + "\nplaybooks: " + o.playbooks +
@@ -105,6 +108,7 @@ struct TwoSwitchSite {
             "\ncredentials:\n  lab: {username: colo, password_env: " + o.passwordEnv +
             "}\nlisten: 127.0.0.1:0\nworkers: " + std::to_string(o.workers) +
             "\ntokens:\n  - {name: request-system, role: requester, sha256: \"" + hash +
+            "\"}\n  - {name: sik-tech, role: technician, sha256: \"" + sha(kSiteTechToken) +
             "\"}\n"
             "callback: {secret_env: COLO_TEST_CB_SECRET, retry_base_ms: 100, max_attempts: 50, "
             "timeout_s: " +

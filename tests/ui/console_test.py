@@ -28,7 +28,7 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
-from site_under_test import DEADLINE_S, Site, example, http, tanggal  # noqa: E402
+from site_under_test import DEADLINE_S, Site, example, http, poll, tanggal  # noqa: E402
 
 ARGS = None
 SITE = None
@@ -400,6 +400,22 @@ class ConsoleTest(unittest.TestCase):
         for fact in facts:
             self.assertIn(fact, text)
         self.assertRegex(text, r"\d+/COLO/DISKOMINFO/\d{4}")
+
+    def test_a_technician_checks_the_cabling_from_the_console(self):
+        rid = SITE.fresh_id
+        self.login("tech-budi")
+        self.go("/ui/requests/" + rid)
+        self.submit(self.d.find_element(By.ID, "check"))
+        self.assertIn("done=checking", self.d.current_url)
+        self.assertIn("Cabling check asked for", self.d.find_element(By.ID, "notice").text)
+        poll(lambda: [c["state"] for c in SITE.api("/v1/requests/" + rid)["checks"]][:1] == ["done"],
+             "the cabling check ran")
+        self.go("/ui/requests/" + rid)
+        rows = self.css("#checks tbody tr")
+        nics = SITE.api("/v1/requests/" + rid)["checks"][0]["nics"]
+        self.assertEqual(len(rows), len(nics))
+        self.assertIn("NIC", self.d.find_element(By.ID, "check-summary").text)
+        self.shot("console-cabling", 1400, 1000)
 
     def test_a_technician_releases_from_the_console_after_saying_what_it_will_do(self):
         rid = SITE.release_id
