@@ -58,7 +58,7 @@ TEST_CASE("a MAC sent as LLDP port id or chassis id is compared with the expecte
   CHECK_THAT(v.detail, Catch::Contains("advertises no system name"));
 }
 
-TEST_CASE("the expected MAC learned on the port is ok; learned elsewhere names where") {
+TEST_CASE("the expected MAC learned on the port is ok, learned elsewhere it names where") {
   auto seen = link(LinkReading::State::up);
   seen.macs = {MacEntry{"00:50:56:a3:1b:2c", "120", "Gi1/0/5"}};
   auto v = judge(nic("00:50:56:a3:1b:2c"), seen);
@@ -86,7 +86,7 @@ TEST_CASE("the expected MAC learned on the port is ok; learned elsewhere names w
   CHECK_THAT(v.detail, Catch::Contains("300 s"));
 }
 
-TEST_CASE("LLDP naming another server is wrong_server; no LLDP is never") {
+TEST_CASE("LLDP naming another server is wrong_server, no LLDP never is") {
   auto seen = link(LinkReading::State::up);
   seen.lldp = {LldpNeighbor{"db02", "eno1", "0050.56a3.9999", ""}};
   auto v = judge(nic(), seen);
