@@ -168,6 +168,19 @@ int runCli(int argc, char** argv) {
       [&](CommandContext& s) { return cmdRetry(s, arg); })
       ->add_option("REQUEST_ID", arg, "request id")
       ->required();
+  std::vector<std::string> reconcileSwitches;
+  bool applyIntent = false;
+  auto* reconcile = sub(
+      "reconcile",
+      "compare every port colo holds with colo's configuration for it, every free port with the "
+      "unused state, and what is saved with what runs; print each difference as a diff (exit 1 "
+      "when there is any); --apply puts colo's configuration back on colo's ports",
+      [&](CommandContext& s) { return cmdReconcile(s, reconcileSwitches, applyIntent); });
+  reconcile->add_option("SWITCH", reconcileSwitches, "only these switches (default: every one)");
+  reconcile->add_flag("--apply", applyIntent,
+                      "put colo's configuration back on colo's ports that differ and save those "
+                      "not saved (capture, apply, verify, save; restored on failure); a free "
+                      "port someone configured is never touched");
   bool watch = false;
   std::string every = "5s", within = "30m";
   auto* check =

@@ -11,6 +11,12 @@ namespace colo::agent {
 
 // inventory_commands.cpp
 int cmdValidate(CommandContext& s, bool online);
+// `colo reconcile [SWITCH...] [--apply]` (design.md §18): every port colo
+// holds against colo's configuration for it, every free port against the
+// unused state, and colo's saved configuration; exit 1 when anything
+// differs. `apply` puts colo's intent back on colo's ports, then compares
+// again.
+int cmdReconcile(CommandContext& s, const std::vector<std::string>& switches, bool apply);
 int cmdInit(CommandContext& s);
 int cmdRacks(CommandContext& s);
 int cmdRack(CommandContext& s, const std::string& name, bool svg);

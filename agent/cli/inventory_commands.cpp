@@ -15,6 +15,7 @@
 #include "colo/inventory/usage.h"
 #include "core/views.h"
 #include "engine/drift.h"
+#include "engine/reconcile.h"
 #include "ui/elevation.h"
 
 namespace colo::agent {
@@ -444,6 +445,97 @@ int cmdForecast(CommandContext& s, const std::string& window) {
     std::cout << "\n" << tenants.str();
   }
   return 0;
+}
+
+namespace {
+
+json reconcileJson(const ReconcileReport& report) {
+  json switches = json::array();
+  for (const auto& sw : report.switches) {
+    json ports = json::array();
+    for (const auto& p : sw.ports)
+      ports.push_back({{"switch", p.switch_name},
+                       {"port", p.port},
+                       {"kind", p.kind},
+                       {"request_id", p.request_id.empty() ? json(nullptr) : json(p.request_id)},
+                       {"hostname", p.hostname.empty() ? json(nullptr) : json(p.hostname)},
+                       {"nic", p.nic < 0 ? json(nullptr) : json(p.nic)},
+                       {"intent", p.intent},
+                       {"running", p.running},
+                       {"saved", p.kind == "unsaved" ? json(p.saved) : json(nullptr)},
+                       {"differences", p.differences},
+                       {"diff", p.diff()}});
+    switches.push_back({{"switch", sw.switch_name},
+                        {"error", sw.error.empty() ? json(nullptr) : json(sw.error)},
+                        {"ports_read", sw.ports_read},
+                        {"ports", ports}});
+  }
+  return {{"clean", report.clean()},
+          {"changed", report.count("changed")},
+          {"foreign", report.count("foreign")},
+          {"unsaved", report.count("unsaved")},
+          {"switches", switches}};
+}
+
+void printReconcile(const ReconcileReport& report) {
+  int read = 0;
+  for (const auto& sw : report.switches) {
+    read += sw.ports_read;
+    if (!sw.error.empty())
+      std::cout << "switch " << sw.switch_name << ": not read: " << sw.error << "\n";
+    for (const auto& p : sw.ports) {
+      std::cout << p.switch_name << " " << p.port << ": " << p.kind;
+      if (!p.request_id.empty())
+        std::cout << " (" << p.request_id << " " << p.hostname << " nic" << p.nic << ")";
+      std::cout << "\n";
+      for (const auto& d : p.differences) std::cout << "  " << d << "\n";
+      std::istringstream diff(p.diff());
+      for (std::string line; std::getline(diff, line);) std::cout << "    " << line << "\n";
+    }
+  }
+  if (report.clean())
+    std::cout << "every port as colo intends (" << read << " ports on " << report.switches.size()
+              << " switches)\n";
+  else
+    std::cout << report.count("changed") << " changed, " << report.count("foreign") << " foreign, "
+              << report.count("unsaved") << " unsaved (" << read << " ports on "
+              << report.switches.size() << " switches read)\n";
+}
+
+}  // namespace
+
+int cmdReconcile(CommandContext& s, const std::vector<std::string>& switches, bool apply) {
+  auto& inventory = s.inventory();
+  auto& ledger = s.ledger();
+  const auto& playbooks = s.playbooks();
+  InterruptGuard guard;
+  auto owner = makeOwnership(s.config(), "cli");
+  auto opener = sshOpener(s.config(), owner);
+  auto interrupted = [] { return InterruptGuard::interrupted(); };
+  auto report = compareIntent(inventory, ledger, playbooks, *opener, switches, interrupted);
+  if (!apply) {
+    if (s.options().json)
+      print(reconcileJson(report));
+    else
+      printReconcile(report);
+    return report.clean() ? 0 : 1;
+  }
+  auto applied = applyIntent(inventory, ledger, playbooks, *opener, report, CommandContext::actor(),
+                             interrupted);
+  auto after = compareIntent(inventory, ledger, playbooks, *opener, switches, interrupted);
+  if (s.options().json) {
+    json out = reconcileJson(after);
+    out["before"] = reconcileJson(report);
+    out["applied"] = {{"fixed", applied.fixed}, {"failed", applied.failed}};
+    print(out);
+  } else {
+    printReconcile(report);
+    for (const auto& f : applied.fixed) std::cout << "put back: " << f << "\n";
+    for (const auto& f : applied.failed) std::cout << "NOT put back: " << f << "\n";
+    std::cout << "after:\n";
+    printReconcile(after);
+  }
+  return after.clean() && applied.failed.empty() ? 0 : 1;
 }
 
 }  // namespace colo::agent

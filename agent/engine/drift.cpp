@@ -12,20 +12,23 @@ namespace colo::agent {
 
 namespace inv = colo::inventory;
 
-namespace {
-
-enum class Held {
-  colos,     // a completed request's: colo's configuration must be there
-  either,    // a request in progress, failed or reserved: colo's, or unused
-  to_clean,  // a released request's (its switches forgotten): to clean by hand
-};
-
-struct HeldPort {
-  PortChange change;
-  Held kind;
-};
-
-}  // namespace
+std::map<std::pair<std::string, std::string>, HeldPort> heldPorts(inv::Ledger& ledger,
+                                                                  const Playbooks& pb) {
+  std::map<std::pair<std::string, std::string>, HeldPort> held;
+  std::map<std::string, std::set<std::pair<std::string, std::string>>> claimed;  // by request
+  for (const auto& c : ledger.claims().all().ports)
+    claimed[c.request_id].insert({c.switch_name, c.port});
+  for (const auto& [id, ports] : claimed) {
+    auto r = ledger.requests().find(id);
+    if (!r || !r->allocation) continue;
+    Held kind = r->status == inv::Status::completed  ? Held::colos
+                : r->status == inv::Status::released ? Held::to_clean
+                                                     : Held::either;
+    for (auto& c : portChanges(*r->allocation, r->tenant_code, pb))
+      if (ports.count({c.switch_name, c.port})) held[{c.switch_name, c.port}] = {c, kind};
+  }
+  return held;
+}
 
 std::vector<std::string> freeForgottenPortsGone(const inv::Inventory& inventory,
                                                 inv::Ledger& ledger) {
@@ -51,19 +54,7 @@ std::vector<std::string> freeForgottenPortsGone(const inv::Inventory& inventory,
 DriftReport switchDrift(const inv::Inventory& inventory, inv::Ledger& ledger, const Playbooks& pb,
                         SwitchOpener& opener) {
   // (switch, port) -> the change colo made there, and what must be there now.
-  std::map<std::pair<std::string, std::string>, HeldPort> held;
-  std::map<std::string, std::set<std::pair<std::string, std::string>>> claimed;  // by request
-  for (const auto& c : ledger.claims().all().ports)
-    claimed[c.request_id].insert({c.switch_name, c.port});
-  for (const auto& [id, ports] : claimed) {
-    auto r = ledger.requests().find(id);
-    if (!r || !r->allocation) continue;
-    Held kind = r->status == inv::Status::completed  ? Held::colos
-                : r->status == inv::Status::released ? Held::to_clean
-                                                     : Held::either;
-    for (auto& c : portChanges(*r->allocation, r->tenant_code, pb))
-      if (ports.count({c.switch_name, c.port})) held[{c.switch_name, c.port}] = {c, kind};
-  }
+  auto held = heldPorts(ledger, pb);
   // Ports to clean found unused, freed below (one writer, this thread).
   std::mutex cleanMutex;
   std::vector<std::pair<PortChange, std::string>> clean;

@@ -4,6 +4,7 @@
 // it.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -11,8 +12,25 @@
 #include "colo/inventory/model.h"
 #include "engine/playbook.h"
 #include "engine/switch_access.h"
+#include "engine/switch_work.h"
 
 namespace colo::agent {
+
+enum class Held {
+  colos,     // a completed request's: colo's configuration must be there
+  either,    // a request in progress, failed or reserved: colo's, or unused
+  to_clean,  // a released request's (its switches forgotten): to clean by hand
+};
+
+struct HeldPort {
+  PortChange change;
+  Held kind;
+};
+
+// Every port the ledger holds, by (switch, port): the change colo made (or
+// makes) there for its request, and what must be there now.
+std::map<std::pair<std::string, std::string>, HeldPort> heldPorts(inventory::Ledger& ledger,
+                                                                  const Playbooks& playbooks);
 
 struct DriftReport {
   // Every difference found, for people ("switch tor-r01 port Gi1/0/5 is

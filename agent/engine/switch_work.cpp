@@ -263,6 +263,24 @@ bool portIsColos(const inventory::Switch& sw, const Playbooks& pb, const PortCha
   return mismatch(renderExpect(t.configure, PortAction::configure, change.values), state).empty();
 }
 
+std::vector<std::string> intentDifferences(const inventory::Switch& sw, const Playbooks& pb,
+                                           const drivers::Dialect& dialect,
+                                           const PortChange& change,
+                                           const drivers::PortState& state,
+                                           std::vector<std::string>& intent) {
+  const auto& t = vendorTemplates(pb, sw.vendor).configure;
+  auto commands = drivers::renderTemplate("configure_port", t.commands, change.values);
+  intent = dialect.shownLines(commands, change.port);
+  std::vector<std::string> out;
+  if (auto diff = mismatch(renderExpect(t, PortAction::configure, change.values), state);
+      !diff.empty())
+    out.push_back(diff);
+  for (const auto& line : state.lines)
+    if (std::find(intent.begin(), intent.end(), line) == intent.end())
+      out.push_back("it shows '" + line + "', which colo's configuration does not set");
+  return out;
+}
+
 std::optional<std::string> notColosToChange(const inventory::Switch& sw, const Playbooks& pb,
                                             const PortChange& change,
                                             const drivers::PortState& state) {
@@ -313,6 +331,7 @@ void applyPortChanges(const inventory::Inventory& inv, const Playbooks& pb, Swit
   for (const auto& w : work) names.push_back(w.sw->name);
   stopIfInterrupted();
   auto locks = opener.lock(names, stopSessions);
+  if (options.held) options.held();
 
   // Phase 1, every switch: capture each port and check it is colo's to
   // change. Nothing is changed anywhere until every port passed.
@@ -332,8 +351,9 @@ void applyPortChanges(const inventory::Inventory& inv, const Playbooks& pb, Swit
       } else {
         p.captured = dev.readPort(p.change->port);
       }
-      if (auto why = notColosToChange(*w.sw, pb, *p.change, p.captured))
-        throw DriverError(DriverErrorKind::foreign_port, *why);
+      if (!options.reclaim.count({w.sw->name, p.change->port}))
+        if (auto why = notColosToChange(*w.sw, pb, *p.change, p.captured))
+          throw DriverError(DriverErrorKind::foreign_port, *why);
       sink.captured(w.sw->name, p.change->port, p.captured.lines);
       sink.step(w.sw->name, "capture",
                 p.change->port + ": " + (earlier ? "as captured before the interruption, " : "") +

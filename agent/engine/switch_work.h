@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -71,6 +72,16 @@ bool portUnused(const inventory::Switch& sw, const Playbooks& playbooks,
 // Exactly what colo's configure template puts there for `change`.
 bool portIsColos(const inventory::Switch& sw, const Playbooks& playbooks, const PortChange& change,
                  const drivers::PortState& state);
+// How a port colo holds differs from what its configure template puts there
+// for `change` (colo reconcile, design.md §18): each field that differs and
+// each line the template does not set, for people; empty when the port is
+// exactly colo's. `intent` is set to the lines the template shows there.
+std::vector<std::string> intentDifferences(const inventory::Switch& sw, const Playbooks& playbooks,
+                                           const drivers::Dialect& dialect,
+                                           const PortChange& change,
+                                           const drivers::PortState& state,
+                                           std::vector<std::string>& intent);
+
 // What a port shows, in a few words: "up, description 'x', mode access, vlan 120".
 std::string describePort(const drivers::PortState& state);
 
@@ -128,6 +139,14 @@ struct SwitchWorkOptions {
   // The process is stopping: no new command is sent, nothing is restored
   // (JobAbandoned); the next start continues the job.
   std::function<bool()> abandon;
+  // Ports colo holds whose configuration drifted from colo's (colo
+  // reconcile --apply): changed whatever they show, which is what a failure
+  // puts back.
+  std::set<std::pair<std::string, std::string>> reclaim;
+  // Called once every switch is held, before anything is read: throws to
+  // give up with nothing sent (what a caller decided before holding them
+  // may no longer stand).
+  std::function<void()> held;
 };
 
 // Runs the change. Throws ChangeFailed after restoring.

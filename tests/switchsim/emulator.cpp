@@ -409,8 +409,8 @@ class IosSession : public Session {
     return arista_ ? "Copy completed successfully.\r\n" : "Building configuration...\r\n[OK]\r\n";
   }
 
-  std::string showInterface(const std::string& port) {
-    const Port& p = d_.running.at(port);
+  // The indented lines of a port's stanza.
+  std::string stanza(const Port& p) const {
     std::string body;
     std::string ind = arista_ ? "   " : " ";
     if (!p.description.empty()) body += ind + "description " + p.description + "\r\n";
@@ -420,10 +420,20 @@ class IosSession : public Session {
       body += ind + "switchport mode " + p.mode + "\r\n";
     if (!p.enabled) body += ind + "shutdown\r\n";
     for (const auto& x : p.extra) body += ind + x + "\r\n";
+    return body;
+  }
+
+  std::string showInterface(const std::string& port) {
+    std::string body = stanza(d_.running.at(port));
     if (arista_) return "interface " + port + "\r\n" + body;
     std::string cfg = "!\r\ninterface " + port + "\r\n" + body + "end\r\n";
     return "Building configuration...\r\n\r\nCurrent configuration : " +
            std::to_string(cfg.size()) + " bytes\r\n" + cfg + "\r\n";
+  }
+
+  // A port's stanza in the saved configuration.
+  std::string savedInterface(const std::string& port) {
+    return "interface " + port + "\r\n" + stanza(d_.saved.at(port));
   }
 
   std::string dispatch(const std::string& line, const std::vector<std::string>& w) {
@@ -456,6 +466,15 @@ class IosSession : public Session {
         }
         if (cmd == "show") {
           if (auto o = observe(d_, w)) return *o;
+          // The saved stanza of one port, as "| section ^interface PORT$" filters it.
+          if (w.size() == 6 && w[1] == "startup-config" && w[2] == "|" && w[3] == "section" &&
+              w[4] == "^interface") {
+            std::string port = w[5];
+            if (port.empty() || port.back() != '$') return "";
+            port.pop_back();
+            if (!d_.hasPort(port)) return "";
+            return savedInterface(port);
+          }
           if (w.size() >= 2 && std::string("running-config").rfind(w[1], 0) == 0) {
             if (w.size() == 2) {
               std::string all;

@@ -155,6 +155,29 @@ std::vector<std::string> IosLike::restorePort(std::string_view port,
   return cmds;
 }
 
+// "interface PORT" and its indented lines; nothing when the saved
+// configuration has no such stanza. Anything else is doubted, as in
+// portLines().
+std::vector<std::string> IosLike::savedPortLines(std::string_view output,
+                                                 std::string_view port) const {
+  const std::string header = "interface " + std::string(port);
+  std::vector<std::string> lines;
+  bool inside = false;
+  std::istringstream in{std::string(output)};
+  for (std::string line; std::getline(in, line);) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (line.empty() || line == "!") continue;
+    if (line == header && !inside && lines.empty()) {
+      inside = true;
+    } else if (inside && line[0] == ' ') {
+      lines.push_back(line.substr(line.find_first_not_of(' ')));
+    } else {
+      throw doubt(line, "in the saved configuration of the port");
+    }
+  }
+  return lines;
+}
+
 LinkReading IosLike::parseLink(std::string_view output, std::string_view port) const {
   // "GigabitEthernet1/0/5 is administratively down, line protocol is down
   // (disabled)"; "(err-disabled)" when the switch shut it itself.

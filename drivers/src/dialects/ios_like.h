@@ -33,6 +33,13 @@ class IosLike : public Dialect {
   std::vector<std::string> restorePort(std::string_view port,
                                        const PortState& captured) const override;
 
+  // "show startup-config | section ^interface PORT$": the port's stanza.
+  std::string showSavedPort(std::string_view port) const override {
+    return "show startup-config | section ^interface " + std::string(port) + "$";
+  }
+  std::vector<std::string> savedPortLines(std::string_view output,
+                                          std::string_view port) const override;
+
   // "show interfaces PORT" reads alike on both: "PORT is up, line protocol
   // is up (connected)" and "N input errors, ...".
   std::string showLink(std::string_view port) const override {

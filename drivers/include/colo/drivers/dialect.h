@@ -81,6 +81,16 @@ class Dialect {
   virtual std::vector<std::string> restorePort(std::string_view port,
                                                const PortState& captured) const = 0;
 
+  // The port's configuration as saved (the startup configuration), to tell
+  // a running change nobody saved: the command, "" where every change is
+  // saved as it takes effect (Junos commits), and its lines in the same
+  // form as portLines() (none when the saved configuration lacks the port).
+  virtual std::string showSavedPort(std::string_view /*port*/) const { return ""; }
+  virtual std::vector<std::string> savedPortLines(std::string_view /*output*/,
+                                                  std::string_view /*port*/) const {
+    return {};
+  }
+
   // Observation, for the cabling check (observe.h). Each command is
   // read-only; each reader throws DriverError(protocol) naming what it
   // missed when the output is not the answer it expects.
