@@ -29,6 +29,7 @@
 #include "http/client.h"
 #include "http/handler_pool.h"
 #include "http/server.h"
+#include "jobs/drift_watch.h"
 #include "jobs/outbox.h"
 #include "jobs/status_writer.h"
 #include "jobs/workers.h"
@@ -333,6 +334,8 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
     stats.record(outcome, seconds);
   };
   Workers workers(setup);
+  // Every switch against colo's intent, every drift.interval_s (design.md §18).
+  DriftWatch drift(live, inventory, playbooks, ownership);
   ApiContext ctx;
   ctx.config = &live;
   ctx.inventory = &inventory;
@@ -344,6 +347,9 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   ctx.wakeWorkers = [&] { workers.wake(); };
   ctx.callbackQueued = [&] { deliverer.wake(); };
   ctx.redelivered = [&](const std::string& url) { deliverer.redelivered(url); };
+  ctx.driftState = [&] { return drift.state(); };
+  ctx.readDrift = [&] { drift.readNow(); };
+  ctx.reconcile = [&](const std::string& actor) { drift.reconcileNow(actor); };
   LedgerMetrics ledgerMetrics(inventory, sla);
   ctx.metrics = [&] {
     std::string out;
@@ -367,7 +373,7 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
         "colo_agent_up " +
         std::string(ownership->current() ? "1" : "0") + "\n" +
         agentMetrics(*live.get(), *ownership, leases);
-    return out + stats.text() + switchLatencyMetrics();
+    return out + stats.text() + switchLatencyMetrics() + drift.metrics();
   };
   // Ready: the workers run, this agent's lease is current, and the ledger
   // answers (asked at most once a second; a PostgreSQL server that went
@@ -581,6 +587,7 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   }));
   workers.start(adopted);
   deliverer.start();
+  drift.start();
   supervisor = std::make_unique<Supervisor>(Supervisor::Tasks{reload, reopenLogFile, alive},
                                             systemd::watchdogInterval());
   logEvent({{"level", "info"},
@@ -600,6 +607,7 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   pool.stop();                    // its requests hold the API and the server's connections
   api.reset();
   logEvent({{"level", "info"}, {"event", "stopping"}, {"message", "finishing running jobs"}});
+  drift.stop();
   workers.stop();
   deliverer.stop();
   logEvent({{"level", "info"}, {"event", "stopped"}});

@@ -559,7 +559,7 @@ int cmdCheck(CommandContext& s, const std::string& id, bool watch, int intervalS
   }
   // The check that counts, recorded: taken at once by this process.
   auto actor = CommandContext::actor();
-  auto [checkId, fresh] = ledger.cablingChecks().queue(id, "cli:" + actor, ledger.nowMs());
+  auto [checkId, fresh] = ledger.cablingChecks().queue(id, actor, ledger.nowMs());
   auto taken = ledger.cablingChecks().takeId(checkId, jobs.owner->id(), ledger.nowMs());
   if (!taken) {
     auto other = ledger.cablingChecks().find(checkId);
@@ -569,8 +569,8 @@ int cmdCheck(CommandContext& s, const std::string& id, bool watch, int intervalS
                          "); its result shows in `colo request " + id + "`");
   }
   (void)fresh;
-  auto run = runCheck(ledger, s.inventory(), *jobs.opener, *taken, jobs.owner->id(), "cli:" + actor,
-                      interrupted);
+  auto run =
+      runCheck(ledger, s.inventory(), *jobs.opener, *taken, jobs.owner->id(), actor, interrupted);
   if (run.check.state == "failed")
     throw OperationFailed{"cabling check of " + id + " failed: " + run.check.error};
   if (!s.options().json && watch) std::cout << "\n";

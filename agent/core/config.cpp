@@ -320,6 +320,11 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
     if (auto v = tf.integer("command_s", false, 1, 3600))
       c.command_timeout_s = static_cast<int>(*v);
   }
+  if (auto d = f.node("drift"); d.IsDefined() && !d.IsNull()) {
+    YamlFields df(d, path, errs, "drift");
+    if (auto v = df.integer("interval_s", false, 0, 7 * 86400))
+      c.drift_interval_s = static_cast<int>(*v);
+  }
   if (auto u = f.node("console"); u.IsDefined() && !u.IsNull()) {
     YamlFields uf(u, path, errs, "console");
     if (auto v = uf.integer("idle_timeout_s", false, 60, 7 * 86400))

@@ -99,6 +99,10 @@ struct Config {
   // The web console's sessions (console: idle_timeout_s, max_age_s,
   // max_sessions): a session ends after this long unused, or this long after
   // login, whichever comes first; beyond max_sessions the oldest ends.
+  // drift.interval_s: how often the agent compares every switch's ports
+  // with colo's intent, read-only, one switch at a time (design.md §18);
+  // 0: never on its own.
+  int drift_interval_s = 3600;
   int console_idle_timeout_s = 30 * 60;
   int console_max_age_s = 12 * 60 * 60;
   int console_max_sessions = 1000;

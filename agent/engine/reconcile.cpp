@@ -13,48 +13,6 @@ namespace colo::agent {
 
 namespace inv = colo::inventory;
 
-namespace {
-
-std::string unquoted(std::string s) {
-  s.erase(std::remove(s.begin(), s.end(), '"'), s.end());
-  return s;
-}
-
-bool holds(const std::vector<std::string>& lines, const std::string& line) {
-  auto want = unquoted(line);
-  return std::any_of(lines.begin(), lines.end(),
-                     [&](const std::string& l) { return unquoted(l) == want; });
-}
-
-}  // namespace
-
-std::string PortDrift::diff() const {
-  const auto& shown = kind == "unsaved" ? saved : running;
-  std::string out = std::string("--- ") + (kind == "foreign" ? "unused" : "intent") + "\n+++ " +
-                    (kind == "unsaved" ? "saved" : "running") + "\n";
-  std::vector<std::string> seen;  // intent lines, once each (Junos shows a description two ways)
-  for (const auto& l : intent) {
-    if (holds(seen, l)) continue;
-    seen.push_back(l);
-    out += (holds(shown, l) ? "  " : "- ") + l + "\n";
-  }
-  for (const auto& l : shown)
-    if (!holds(intent, l)) out += "+ " + l + "\n";
-  return out;
-}
-
-bool ReconcileReport::clean() const {
-  return std::all_of(switches.begin(), switches.end(),
-                     [](const SwitchDrift& s) { return s.error.empty() && s.ports.empty(); });
-}
-
-std::size_t ReconcileReport::count(const std::string& kind) const {
-  std::size_t n = 0;
-  for (const auto& s : switches)
-    for (const auto& p : s.ports) n += p.kind == kind;
-  return n;
-}
-
 ReconcileReport compareIntent(const inv::Inventory& inventory, inv::Ledger& ledger,
                               const Playbooks& pb, SwitchOpener& opener,
                               const std::vector<std::string>& only,
@@ -174,7 +132,9 @@ ReconcileApplied applyIntent(const inv::Inventory& inventory, inv::Ledger& ledge
     for (const auto& p : s.ports)
       if (p.kind == "changed" || p.kind == "unsaved") byRequest[p.request_id].push_back(&p);
   ReconcileApplied out;
-  for (const auto& [id, drifted] : byRequest) {
+  for (const auto& entry : byRequest) {
+    const std::string& id = entry.first;
+    const auto& drifted = entry.second;
     auto rec = ledger.requests().find(id);
     std::set<std::pair<std::string, std::string>> changed, unsaved;
     for (const auto* p : drifted)
@@ -190,7 +150,7 @@ ReconcileApplied applyIntent(const inv::Inventory& inventory, inv::Ledger& ledge
     options.reclaim = changed;
     // Still completed, still holding each port, once its switches are held:
     // a release that ran meanwhile wins, and nothing is sent.
-    options.held = [&, id = id] {
+    options.held = [&] {
       auto now = ledger.requests().find(id);
       if (!now || now->status != inv::Status::completed)
         throw drivers::DriverError(drivers::DriverErrorKind::foreign_port,

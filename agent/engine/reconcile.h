@@ -11,40 +11,11 @@
 
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/model.h"
+#include "core/port_drift.h"
 #include "engine/playbook.h"
 #include "engine/switch_access.h"
 
 namespace colo::agent {
-
-struct PortDrift {
-  std::string switch_name, port;
-  // changed: a port colo holds for a completed request differs from colo's
-  // configuration; foreign: a free port is not unused; unsaved: a port
-  // colo holds is as intended running, but its saved configuration differs.
-  std::string kind;
-  std::string request_id, hostname;  // the holder, for changed and unsaved
-  int nic = -1;
-  std::vector<std::string> intent;       // the lines colo's configuration shows there
-  std::vector<std::string> running;      // what the port shows
-  std::vector<std::string> saved;        // its saved configuration (unsaved only)
-  std::vector<std::string> differences;  // for people: each field or line that differs
-  // "--- intent / +++ running" (or saved), a line per line: ' ', '-', '+'.
-  std::string diff() const;
-};
-
-struct SwitchDrift {
-  std::string switch_name;
-  std::string error;  // why it could not be read ("" when it was)
-  int ports_read = 0;
-  std::vector<PortDrift> ports;
-};
-
-struct ReconcileReport {
-  std::vector<SwitchDrift> switches;
-  // Nothing differs and every switch was read.
-  bool clean() const;
-  std::size_t count(const std::string& kind) const;
-};
 
 // Reads the named switches (every switch when `only` is empty; an unknown
 // name throws Error(invalid_input)), a few at a time, one SSH session each,

@@ -12,6 +12,7 @@
 #include "colo/inventory/model.h"
 #include "core/auth_throttle.h"
 #include "core/live_config.h"
+#include "core/port_drift.h"
 #include "core/sla.h"
 #include "http/types.h"
 
@@ -37,6 +38,11 @@ struct ApiContext {
   // A delivery to `url` was asked for again: its receiver's backoff ends.
   std::function<void(const std::string& url)> redelivered;
   std::function<std::string()> metrics;  // Prometheus text
+  // The drift watch (design.md §18; none: no Drift page): what it found,
+  // a reading now, a reconcile now by an actor ("ui:budi").
+  std::function<DriftState()> driftState;
+  std::function<void()> readDrift;
+  std::function<void(const std::string&)> reconcile;
   // What /readyz checks, each true when it holds (none: ready).
   struct Readiness {
     bool workers = true;   // the job workers run

@@ -299,6 +299,24 @@ HttpResponse Console::handle(const HttpRequest& req) {
           ui::errorPage(
               &viewer, 403,
               "The form's CSRF token does not match this session; reload the page and try again."));
+    // The drift watch: read now, or put colo's configuration back.
+    if (seg.size() == 3 && seg[1] == "drift" && (seg[2] == "read" || seg[2] == "reconcile")) {
+      if (!viewer.may_release)
+        return html(403, ui::errorPage(&viewer, 403,
+                                       "role " + std::string(name(viewer.role)) + " may not " +
+                                           seg[2] + " the switches"));
+      if (!ctx_.driftState) return notFound("this agent has no drift watch");
+      if (seg[2] == "read") {
+        ctx_.readDrift();
+      } else {
+        logEvent({{"level", "info"},
+                  {"event", "drift.reconcile_asked"},
+                  {"caller", viewer.caller},
+                  {"remote", req.remote}});
+        ctx_.reconcile("ui:" + viewer.caller);
+      }
+      return redirect("/ui/drift?done=" + seg[2]);
+    }
     // A request's actions: release (or forget its switches), retry,
     // deliver a callback again (design.md §11).
     if (seg.size() == 4 && seg[1] == "requests" &&
@@ -364,6 +382,20 @@ HttpResponse Console::handle(const HttpRequest& req) {
       forecast = inv::forecast(*v->occupancy, *v->holdings, now, ctx_.sla->zone(), 90);
     return html(200,
                 ui::overviewPage(viewer, *v->occupancy, counts, forecast ? &*forecast : nullptr));
+  }
+  if (seg.size() == 2 && seg[1] == "drift") {
+    if (!viewer.sees_all)
+      return html(403, ui::errorPage(&viewer, 403, "drift is for technicians and administrators"));
+    if (!ctx_.driftState) return notFound("this agent has no drift watch");
+    std::string notice;
+    if (auto done = target.query.find("done"); done != target.query.end())
+      notice = done->second == "read" ? "Reading every switch now, one at a time; reload to see it."
+               : done->second == "reconcile"
+                   ? "Reading every switch, then putting colo's configuration back on colo's "
+                     "ports that differ; reload to see what was done."
+                   : "";
+    return html(200, ui::driftPage(viewer, ctx_.driftState(), ctx_.sla->zone(),
+                                   ctx_.config->get()->drift_interval_s > 0, notice));
   }
   if (seg.size() == 2 && seg[1] == "forecast") {
     if (!viewer.sees_all)

@@ -137,7 +137,8 @@ std::string layout(const std::string& title, const Viewer* viewer, const std::st
     };
     s += "<header class=\"top\"><a class=\"brand\" href=\"/ui/\">colo</a><nav>" +
          item("/ui/", "Racks") + item("/ui/requests", "Requests") + item("/ui/pools", "Pools") +
-         (viewer->sees_all ? item("/ui/forecast", "Forecast") : std::string()) +
+         (viewer->sees_all ? item("/ui/forecast", "Forecast") + item("/ui/drift", "Drift")
+                           : std::string()) +
          "</nav><form class=\"search\" role=\"search\" method=\"get\" action=\"/ui/search\">"
          "<input type=\"search\" name=\"q\" id=\"search\" maxlength=\"200\" "
          "placeholder=\"Hostname, IP address or request\" aria-label=\"Search\"></form>"
@@ -352,6 +353,61 @@ std::vector<Soonest> soonest(const inv::Forecast& f, std::size_t most) {
 }
 
 }  // namespace
+
+std::string driftPage(const Viewer& viewer, const DriftState& st, const inv::TimeZone& zone,
+                      bool scheduled, const std::string& notice) {
+  std::string b = "<h1>Drift</h1>\n";
+  if (!notice.empty()) b += "<p class=\"notice\" id=\"notice\">" + h(notice) + "</p>\n";
+  b += "<p>Every port colo holds for a completed request against colo's configuration for it, "
+       "every free port against the unused state, and what is saved against what runs. ";
+  b += st.read_at > 0 ? "Last read " + h(localTime(inv::isoUtcMs(st.read_at), zone)) + "."
+                      : std::string("Not read yet.");
+  if (!scheduled) b += " The agent reads only when asked (drift.interval_s is 0).";
+  if (st.reading) b += " <b id=\"reading\">Reading now\u2026</b>";
+  b += "</p>\n";
+  if (viewer.may_release) {
+    b += "<div class=\"actions\"><form method=\"post\" action=\"/ui/drift/read\">" +
+         csrfField(viewer) +
+         "<button id=\"read-drift\">Read the switches now</button></form>"
+         "<form method=\"post\" action=\"/ui/drift/reconcile\">" +
+         csrfField(viewer) +
+         "<button id=\"reconcile\" class=\"danger\">Put colo's configuration back</button>"
+         "</form></div>\n<p class=\"muted\">Putting back changes only colo's own ports "
+         "(changed, or not saved), with the same capture, verify, save and restore as "
+         "provisioning; a free port someone configured is never touched.</p>\n";
+  }
+  if (!st.last_reconcile.empty())
+    b += "<p id=\"last-reconcile\">Last put back " +
+         h(localTime(inv::isoUtcMs(st.reconciled_at), zone)) + ": " + h(st.last_reconcile) +
+         "</p>\n";
+  std::size_t differ = 0;
+  for (const auto& sw : st.report.switches) differ += sw.ports.size();
+  if (st.read_at > 0 && differ == 0)
+    b += "<p id=\"drift-clean\" class=\"ok\">Every port as colo intends.</p>\n";
+  for (const auto& sw : st.report.switches) {
+    if (!sw.error.empty())
+      b +=
+          "<p class=\"error\">Switch " + h(sw.switch_name) + " not read: " + h(sw.error) + "</p>\n";
+    if (sw.ports.empty()) continue;
+    b += "<h2>" + h(sw.switch_name) + " <small>" + num(sw.ports_read) +
+         " ports read</small></h2>\n<div class=\"scroll\"><table class=\"drift\"><thead><tr>"
+         "<th>Port</th><th>Kind</th><th>Holder</th><th>What differs</th></tr></thead><tbody>";
+    for (const auto& p : sw.ports) {
+      std::string holder = p.request_id.empty()
+                               ? "\u2013"
+                               : "<a href=\"/ui/requests/" + urlEncode(p.request_id) + "\">" +
+                                     h(p.request_id) + "</a> " + h(p.hostname) + " nic" +
+                                     num(p.nic);
+      std::string what;
+      for (const auto& d : p.differences) what += "<div>" + h(d) + "</div>";
+      b += "<tr data-port=\"" + h(p.port) + "\" data-kind=\"" + h(p.kind) + "\"><td>" + h(p.port) +
+           "</td><td class=\"late\">" + h(p.kind) + "</td><td>" + holder + "</td><td>" + what +
+           "<pre class=\"commands\">" + h(p.diff()) + "</pre></td></tr>";
+    }
+    b += "</tbody></table></div>\n";
+  }
+  return layout("Drift", &viewer, "Drift", b);
+}
 
 std::string forecastPage(const Viewer& viewer, const inv::Forecast& f) {
   std::string b = "<h1>Forecast <small>as of " + h(inv::civilDate(f.as_of)) +

@@ -15,6 +15,7 @@
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/occupancy.h"
 #include "colo/inventory/time.h"
+#include "core/port_drift.h"
 #include "core/roles.h"
 #include "core/sla.h"
 
@@ -53,6 +54,13 @@ std::string overviewPage(const Viewer& viewer, const inventory::Occupancy& occup
 // When racks, feeds, rooms and pools run out (design.md §16), and what each
 // department took.
 std::string forecastPage(const Viewer& viewer, const inventory::Forecast& forecast);
+
+// The drift watch's last reading (design.md §18): per switch each port that
+// differs from colo's intent, as a diff, and for technicians the buttons
+// that read again and that put colo's configuration back. `notice`: one
+// line above it.
+std::string driftPage(const Viewer& viewer, const DriftState& state,
+                      const inventory::TimeZone& zone, bool scheduled, const std::string& notice);
 
 std::string rackPage(const Viewer& viewer, const inventory::Occupancy& occupancy, std::size_t rack);
 

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "../support/two_switch_site.h"
 #include "colo/drivers/device.h"
@@ -134,4 +135,85 @@ TEST_CASE("colo reconcile names an unknown switch") {
   auto r = site.colo({"reconcile", "nosuch"});
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("no switch nosuch in the inventory (it has a, b)"));
+}
+
+namespace {
+
+struct Reply {
+  int status = 0;
+  std::string body;
+};
+
+// curl as a browser would: cookies in `jar`, a form when given.
+Reply browse(TwoSwitchSite& site, const std::string& path, const std::string& jar,
+             const std::string& form = "") {
+  std::vector<std::string> args = {
+      "/usr/bin/curl", "-s", "-m", "10", "-o", site.dir.file("page"), "-w",
+      "%{http_code}",  "-b", jar,  "-c", jar};
+  if (!form.empty()) args.insert(args.end(), {"--data-raw", form});
+  args.push_back("http://127.0.0.1:" + std::to_string(site.agent->port()) + path);
+  auto r = colo::test::run(args, site.dir);
+  return {std::atoi(r.out.c_str()), colo::test::Child::slurp(site.dir.file("page"))};
+}
+
+std::string csrfOf(const std::string& page) {
+  std::smatch m;
+  REQUIRE(std::regex_search(page, m, std::regex(R"re(name="csrf" value="([0-9a-f]+)")re")));
+  return m[1].str();
+}
+
+}  // namespace
+
+TEST_CASE("the agent watches for drift: colo_port_drift, the console's Drift page and its button") {
+  SiteOptions o;
+  o.extraConfig = "drift: {interval_s: 3600}\n";  // not within the test unless asked
+  TwoSwitchSite site(o);
+  REQUIRE(site.colo({"provision", site.requestFile("REQ-D")}).exit_code == 0);
+  auto colos = port(site, "a", "running", "GigabitEthernet1/0/1");
+  byHand(site, "a", "cisco_ios",
+         {"interface GigabitEthernet1/0/1", "switchport access vlan 99", "exit"}, false);
+  site.startAgent();
+  auto jar = site.dir.file("jar");
+  auto form = browse(site, "/ui/login", jar);
+  REQUIRE(
+      browse(site, "/ui/login", jar,
+             "token=" + colo::test::kSiteTechToken + "&csrf=" + csrfOf(form.body) + "&next=/ui/")
+          .status == 303);
+  auto empty = browse(site, "/ui/drift", jar);
+  REQUIRE(empty.status == 200);
+  CHECK_THAT(empty.body, Catch::Contains("Not read yet."));
+  // "Read the switches now".
+  CHECK(browse(site, "/ui/drift/read", jar, "csrf=" + csrfOf(empty.body)).status == 303);
+  auto metrics = [&] {
+    return colo::test::run({"/usr/bin/curl", "-s", "-m", "10",
+                            "http://127.0.0.1:" + std::to_string(site.agent->port()) + "/metrics"},
+                           site.dir)
+        .out;
+  };
+  const std::string line =
+      "colo_port_drift{switch=\"a\",port=\"GigabitEthernet1/0/1\",kind=\"changed\"} 1";
+  REQUIRE(TwoSwitchSite::eventually([&] { return metrics().find(line) != std::string::npos; }));
+  CHECK(metrics().find("colo_drift_switches_unread 0") != std::string::npos);
+
+  // The Drift page shows the diff.
+  auto page = browse(site, "/ui/drift", jar);
+  REQUIRE(page.status == 200);
+  CHECK_THAT(page.body,
+             Catch::Contains("data-port=\"GigabitEthernet1/0/1\" data-kind=\"changed\""));
+  CHECK_THAT(page.body, Catch::Contains("- switchport access vlan 120"));
+  CHECK_THAT(page.body, Catch::Contains("id=\"reconcile\""));
+
+  // Its button: colo's configuration back, running and saved.
+  auto asked = browse(site, "/ui/drift/reconcile", jar, "csrf=" + csrfOf(page.body));
+  CHECK(asked.status == 303);
+  REQUIRE(TwoSwitchSite::eventually([&] {
+    return port(site, "a", "saved", "GigabitEthernet1/0/1") == colos &&
+           port(site, "a", "running", "GigabitEthernet1/0/1") == colos;
+  }));
+  REQUIRE(TwoSwitchSite::eventually([&] { return metrics().find(line) == std::string::npos; }));
+  auto after = browse(site, "/ui/drift", jar);
+  CHECK_THAT(after.body, Catch::Contains("id=\"last-reconcile\""));
+  CHECK_THAT(after.body, Catch::Contains("REQ-D: a GigabitEthernet1/0/1"));
+  // Without the CSRF token, nothing.
+  CHECK(browse(site, "/ui/drift/reconcile", jar, "csrf=00").status == 403);
 }

@@ -71,7 +71,9 @@ std::optional<CablingCheck> CablingChecks::take(
       if (st.text(1) == "queued" || (st.text(2) != owner && !ownerAlive(st.text(2))))
         candidates.emplace_back(st.integer(0), st.text(2));
   }
-  for (const auto& [id, previous] : candidates) {
+  for (const auto& candidate : candidates) {
+    const auto id = candidate.first;
+    const auto& previous = candidate.second;
     std::optional<CablingCheck> got;
     c_.write([&] {
       auto st = c_.sql(std::string("UPDATE cabling_checks SET state = 'running', owner = ?2, "
