@@ -329,8 +329,9 @@ class ContractTest(unittest.TestCase):
 
     def test_a_cabling_check(self):
         req = example("dispendik-lms.json")
-        req.pop("callback_url", None)
+        req["callback_url"] = RECEIVER.url() + "colo-check"
         req["id"] = "REQ-OA-CHECK"
+        before = len(RECEIVER.got)
         call("POST", "/v1/requests", "/v1/requests", "sikd-dinkes", req, expect=202)
         self.assertEqual(SITE.wait("REQ-OA-CHECK")["status"], "completed")
         # Queued, run by a worker, shown under checks.
@@ -344,6 +345,14 @@ class ContractTest(unittest.TestCase):
              "the cabling check ran")
         _, _, text = call("GET", "/v1/requests/{id}", "/v1/requests/REQ-OA-CHECK", "tech-budi", expect=200)
         self.assertTrue(json.loads(text)["checks"][0]["nics"])
+        # request.checked, as the document's callback says: after the completion's.
+        got = RECEIVER.wait_for(before + 2)
+        bodies = [json.loads(b) for _, b in got[before:before + 2]]
+        checked = [b for b in bodies if b["type"] == "request.checked"]
+        self.assertEqual(len(checked), 1)
+        validate(checked[0], operation("POST", "/v1/requests")["callbacks"]["requestChecked"]
+                 ["{$request.body#/callback_url}"]["post"]["requestBody"]["content"]["application/json"]["schema"])
+        self.assertEqual(checked[0]["request_id"], "REQ-OA-CHECK")
 
     def test_a_request_without_a_callback_cannot_be_redelivered(self):
         req = example("dispendik-lms.json")
