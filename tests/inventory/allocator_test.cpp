@@ -460,8 +460,9 @@ TEST_CASE("cabling checks: one pending per request, taken once, orphans taken ag
   auto req = request("REQ-C", {{"a", 2, 300, false, {{"pub-v4"}}}});
   ledger.write([&] { ledger.requests().insert(req, Status::planning, {"test", "test", "", ""}); });
   auto& checks = ledger.cablingChecks();
-  auto [first, fresh] = checks.queue("REQ-C", "api:sik", 1000);
-  CHECK(fresh);
+  auto queued = checks.queue("REQ-C", "api:sik", 1000);
+  const auto first = queued.first;
+  CHECK(queued.second);
   // Asked again while pending: the same check.
   CHECK(checks.queue("REQ-C", "cli:alice", 1100) == std::pair{first, false});
   auto alive = [](const std::string& owner) { return owner == "agent:one#1"; };
@@ -500,8 +501,9 @@ TEST_CASE("cabling checks: one pending per request, taken once, orphans taken ag
   CHECK(events.back().kind == "checked");
   CHECK(events.back().detail == "cabling checked: 1 NIC, 0 ok");
   // A new ask once it ended is a new check; newest first.
-  auto [second, again] = checks.queue("REQ-C", "cli:alice", 1700);
-  CHECK(again);
+  auto queuedAgain = checks.queue("REQ-C", "cli:alice", 1700);
+  const auto second = queuedAgain.first;
+  CHECK(queuedAgain.second);
   CHECK(second > first);
   auto taken2 = checks.takeId(second, "cli:alice#3", 1800);
   REQUIRE(taken2);
