@@ -519,6 +519,17 @@ TEST_CASE("cabling checks: one pending per request, taken once, orphans taken ag
   CHECK(list[1].id == first);
   CHECK(checks.forRequest("REQ-C", 1).size() == 1);
   CHECK_FALSE(checks.take("agent:one#1", 2000, alive));
+  // Many checks running under a live agent never hide one that waits.
+  for (int i = 0; i < 20; ++i) {
+    auto id = "REQ-R" + std::to_string(i);
+    auto r = request(id, {{"a", 2, 300, false, {{"pub-v4"}}}});
+    ledger.write([&] { ledger.requests().insert(r, Status::planning, {"test", "test", "", ""}); });
+    REQUIRE(checks.takeId(checks.queue(id, "api:sik", 2100).first, "agent:one#1", 2100));
+  }
+  auto waiting = checks.queue("REQ-C", "api:sik", 2200).first;
+  auto next = checks.take("agent:three#3", 2300, alive);
+  REQUIRE(next);
+  CHECK(next->id == waiting);
 }
 
 TEST_CASE("statuses change only along the lifecycle table, as a compare-and-set", "[ledger]") {

@@ -62,11 +62,12 @@ std::optional<CablingCheck> CablingChecks::take(
     const std::function<bool(const std::string&)>& ownerAlive) {
   // Candidates first, outside the write: a running check's owner is asked
   // whether it lives (that may read leases) before anything is locked.
+  // Queued ones first: many running checks never hide one waiting.
   std::vector<std::pair<std::int64_t, std::string>> candidates;
   {
     auto st = c_.sql(
         "SELECT check_id, state, owner FROM cabling_checks WHERE state IN ('queued', 'running') "
-        "ORDER BY check_id LIMIT 16");
+        "ORDER BY CASE state WHEN 'queued' THEN 0 ELSE 1 END, check_id LIMIT 16");
     while (st.step())
       if (st.text(1) == "queued" || (st.text(2) != owner && !ownerAlive(st.text(2))))
         candidates.emplace_back(st.integer(0), st.text(2));
