@@ -559,7 +559,7 @@ int cmdCheck(CommandContext& s, const std::string& id, bool watch, int intervalS
   }
   // The check that counts, recorded: taken at once by this process.
   auto actor = CommandContext::actor();
-  auto [checkId, fresh] = ledger.cablingChecks().queue(id, actor, ledger.nowMs());
+  auto checkId = ledger.cablingChecks().queue(id, actor, ledger.nowMs()).first;
   auto taken = ledger.cablingChecks().takeId(checkId, jobs.owner->id(), ledger.nowMs());
   if (!taken) {
     auto other = ledger.cablingChecks().find(checkId);
@@ -568,7 +568,6 @@ int cmdCheck(CommandContext& s, const std::string& id, bool watch, int intervalS
                          std::to_string(checkId) + (other ? " by " + other->owner : "") +
                          "); its result shows in `colo request " + id + "`");
   }
-  (void)fresh;
   auto run =
       runCheck(ledger, s.inventory(), *jobs.opener, *taken, jobs.owner->id(), actor, interrupted);
   if (run.check.state == "failed")

@@ -42,7 +42,7 @@ struct ReconcileReport {
 
 // What the agent's drift watch knows (jobs/drift_watch.h).
 struct DriftState {
-  ReconcileReport report;      // the last reading of each switch read so far
+  ReconcileReport report;      // the last round's reading of every switch
   std::int64_t read_at = 0;    // when the last full round ended (epoch ms), 0 before
   bool reading = false;        // a round or a reconcile is under way
   std::string last_reconcile;  // what the last reconcile did, for people ("" before)

@@ -16,7 +16,7 @@ namespace inv = colo::inventory;
 ReconcileReport compareIntent(const inv::Inventory& inventory, inv::Ledger& ledger,
                               const Playbooks& pb, SwitchOpener& opener,
                               const std::vector<std::string>& only,
-                              const std::function<bool()>& interrupt) {
+                              const std::function<bool()>& interrupt, std::size_t width) {
   std::vector<inv::Switch> switches;
   for (const auto& name : only)
     if (!inventory.switchNamed(name)) {
@@ -96,7 +96,7 @@ ReconcileReport compareIntent(const inv::Inventory& inventory, inv::Ledger& ledg
     return out;
   };
   ReconcileReport report;
-  report.switches = forEachSwitch(switches, read);
+  report.switches = forEachSwitch(switches, read, width);
   return report;
 }
 

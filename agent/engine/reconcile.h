@@ -18,12 +18,12 @@
 namespace colo::agent {
 
 // Reads the named switches (every switch when `only` is empty; an unknown
-// name throws Error(invalid_input)), a few at a time, one SSH session each,
-// without holding them. Read-only.
+// name throws Error(invalid_input)), `width` at a time, one SSH session
+// each, without holding them; what the ledger holds is read once. Read-only.
 ReconcileReport compareIntent(const inventory::Inventory& inventory, inventory::Ledger& ledger,
                               const Playbooks& playbooks, SwitchOpener& opener,
                               const std::vector<std::string>& only = {},
-                              const std::function<bool()>& interrupt = {});
+                              const std::function<bool()>& interrupt = {}, std::size_t width = 8);
 
 // What --apply did: per request whose ports were put back (or saved), a line;
 // and what failed, each saying what was restored.

@@ -107,7 +107,6 @@ class DriftWatch::Impl {
     }
   }
 
-  // One switch at a time; each reading replaces that switch's last.
   void round(const std::string& reconcileBy) {
     try {
       if (!ledger_) ledger_ = openLedger(*config_.get(), inv::Ledger::Open::must_exist);
@@ -116,19 +115,13 @@ class DriftWatch::Impl {
         std::lock_guard lock(m_);
         return stopping_;
       };
-      ReconcileReport whole;
-      for (const auto& sw : inventory_.switches) {
-        if (stopping()) return;
-        auto one = compareIntent(inventory_, *ledger_, playbooks_, *opener_, {sw.name}, stopping);
+      // One switch at a time; the ledger's holdings read once per round.
+      auto whole =
+          compareIntent(inventory_, *ledger_, playbooks_, *opener_, {}, stopping, /*width=*/1);
+      if (stopping()) return;
+      {
         std::lock_guard lock(m_);
-        auto& mine = state_.report.switches;
-        auto it = std::find_if(mine.begin(), mine.end(),
-                               [&](const SwitchDrift& d) { return d.switch_name == sw.name; });
-        if (it == mine.end())
-          mine.push_back(one.switches.front());
-        else
-          *it = one.switches.front();
-        whole.switches.push_back(one.switches.front());
+        state_.report = whole;
       }
       if (!reconcileBy.empty() && !whole.clean()) {
         auto applied =

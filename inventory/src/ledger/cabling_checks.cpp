@@ -72,32 +72,25 @@ std::optional<CablingCheck> CablingChecks::take(
       if (st.text(1) == "queued" || (st.text(2) != owner && !ownerAlive(st.text(2))))
         candidates.emplace_back(st.integer(0), st.text(2));
   }
-  for (const auto& candidate : candidates) {
-    const auto id = candidate.first;
-    const auto& previous = candidate.second;
-    std::optional<CablingCheck> got;
-    c_.write([&] {
-      auto st = c_.sql(std::string("UPDATE cabling_checks SET state = 'running', owner = ?2, "
-                                   "started_at = ?3 WHERE check_id = ?1 AND owner = ?4 AND state "
-                                   "IN ('queued', 'running') RETURNING ") +
-                       kColumns);
-      st.bind(1, id).bind(2, owner).bind(3, now).bind(4, previous);
-      if (st.step()) got = readRow(st);
-    });
-    if (got) return got;
-  }
+  for (const auto& candidate : candidates)
+    if (auto got = claim(candidate.first, owner, now, candidate.second)) return got;
   return std::nullopt;
 }
 
 std::optional<CablingCheck> CablingChecks::takeId(std::int64_t id, std::string_view owner,
                                                   std::int64_t now) {
+  return claim(id, owner, now, "");  // a queued check has no owner
+}
+
+std::optional<CablingCheck> CablingChecks::claim(std::int64_t id, std::string_view owner,
+                                                 std::int64_t now, std::string_view previous) {
   std::optional<CablingCheck> got;
   c_.write([&] {
     auto st = c_.sql(std::string("UPDATE cabling_checks SET state = 'running', owner = ?2, "
-                                 "started_at = ?3 WHERE check_id = ?1 AND state = 'queued' "
-                                 "RETURNING ") +
+                                 "started_at = ?3 WHERE check_id = ?1 AND owner = ?4 AND state "
+                                 "IN ('queued', 'running') RETURNING ") +
                      kColumns);
-    st.bind(1, id).bind(2, owner).bind(3, now);
+    st.bind(1, id).bind(2, owner).bind(3, now).bind(4, previous);
     if (st.step()) got = readRow(st);
   });
   return got;

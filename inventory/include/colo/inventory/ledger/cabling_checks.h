@@ -57,6 +57,9 @@ class CablingChecks {
   std::vector<CablingCheck> forRequest(std::string_view request_id, int limit = 20);
 
  private:
+  // Check `id` for `owner`, if `previous` still owns it (none: queued).
+  std::optional<CablingCheck> claim(std::int64_t id, std::string_view owner, std::int64_t now,
+                                    std::string_view previous);
   ledger::Connection& c_;
 };
 
