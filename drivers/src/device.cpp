@@ -17,14 +17,37 @@ bool blank(std::string_view s) {
   return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
+// Where the echo of `command` ends in `out`: just past its last character,
+// or npos. A device that wraps long lines at its own terminal width (H3C
+// ignores the width colo asks for) breaks the echo with line ends, so they
+// do not count; the echo must start within the first 256 bytes.
+std::size_t echoEnd(const std::string& out, std::string_view command) {
+  if (command.empty()) return std::string::npos;
+  for (std::size_t start = out.find(command.front()); start != std::string::npos && start < 256;
+       start = out.find(command.front(), start + 1)) {
+    std::size_t i = start, k = 0;
+    while (i < out.size() && k < command.size()) {
+      if (out[i] == command[k]) {
+        ++i, ++k;
+      } else if (out[i] == '\r' || out[i] == '\n') {
+        ++i;
+      } else {
+        break;
+      }
+    }
+    if (k == command.size()) return i;
+  }
+  return std::string::npos;
+}
+
 // The output of a command: the echoed command line and the closing prompt
 // line removed, surrounding blank lines trimmed.
 std::string stripEchoAndPrompt(const std::string& raw, std::string_view command) {
   std::string out = raw;
   auto lastNl = out.rfind('\n');
   out = lastNl == std::string::npos ? std::string() : out.substr(0, lastNl);
-  auto echo = command.empty() ? std::string::npos : out.find(command);
-  if (echo != std::string::npos && echo < 256) {
+  auto echo = echoEnd(out, command);
+  if (echo != std::string::npos) {
     auto eol = out.find('\n', echo);
     out = eol == std::string::npos ? std::string() : out.substr(eol + 1);
   }
@@ -43,21 +66,32 @@ Device::Device(std::string name, CliChannelPtr channel, const Dialect& dialect,
       dialect_(dialect),
       timeout_(commandTimeout),
       enablePassword_(std::move(enablePassword)),
-      promptOrMore_("(" + dialect.promptPattern() + ")|(" + dialect.morePattern() + ")"),
       more_(dialect.morePattern()),
       password_(dialect.passwordPattern()),
       outputLimit_(outputLimit) {
   channel_->setOutputLimit(outputLimit);
+  compile(dialect.promptPattern());
+}
+
+void Device::compile(const std::string& prompt) {
+  std::string any = "(" + prompt + ")|(" + dialect_.morePattern() + ")";
+  asks_ = !dialect_.questionPattern().empty();
+  if (asks_) {
+    question_ = std::regex(dialect_.questionPattern());
+    any += "|(" + dialect_.questionPattern() + ")";
+  }
+  promptOrMore_ = std::regex(any);
 }
 
 // One deadline for the whole command, however many pages it takes; a
 // pager that shows an empty page, or the same page again, is not paging
 // through output and ends the command (docs/design.md §8).
-std::string Device::readPrompt() {
+std::string Device::readPrompt(std::string_view command) {
   using Clock = std::chrono::steady_clock;
   auto deadline = Clock::now() + timeout_;
   std::string all, previous;
-  std::size_t pages = 0;
+  std::size_t pages = 0, questions = 0;
+  declined_.clear();
   while (true) {
     auto left =
         pages == 0 ? timeout_
@@ -76,6 +110,20 @@ std::string Device::readPrompt() {
                         e.deviceOutput());
     }
     std::string last = lastLine(page);
+    if (asks_ && !std::regex_search(last, more_) && std::regex_search(last, question_)) {
+      // A question, not a prompt: answered, and the answer's output read
+      // under the same deadline. A device that keeps asking is not
+      // answering.
+      if (++questions > 3)
+        throw DriverError(DriverErrorKind::protocol,
+                          "the switch asked more than 3 questions ('" + last + "')");
+      all += page;
+      ++pages;
+      bool agree = !command.empty() && dialect_.expectsQuestion(command);
+      if (!agree && declined_.empty()) declined_ = last;
+      channel_->sendLine(agree ? dialect_.yes() : dialect_.no());
+      continue;
+    }
     if (!std::regex_search(last, more_)) return all + page;
     page.erase(page.size() - text::lastLine(page).size());
     ++pages;
@@ -99,9 +147,37 @@ std::string Device::readPrompt() {
   }
 }
 
+std::string Device::login() {
+  auto questions = dialect_.loginQuestions();
+  if (questions.empty()) return readPrompt();
+  std::string any = "(" + dialect_.promptPattern() + ")";
+  std::vector<std::regex> each;
+  for (const auto& q : questions) {
+    any += "|(" + q.pattern + ")";
+    each.emplace_back(q.pattern);
+  }
+  std::regex promptOrQuestion(any), prompt(dialect_.promptPattern());
+  std::string all;
+  for (int asked = 0;; ++asked) {
+    all += channel_->readUntil(promptOrQuestion, timeout_);
+    auto last = lastLine(all);
+    if (std::regex_search(last, prompt)) return all;
+    if (asked == 3)
+      throw DriverError(DriverErrorKind::protocol,
+                        "the switch asked more than 3 questions at login ('" + last + "')");
+    for (std::size_t i = 0; i < each.size(); ++i)
+      if (std::regex_search(last, each[i])) {
+        channel_->sendLine(questions[i].answer);
+        break;
+      }
+  }
+}
+
 void Device::open() {
   try {
-    std::string banner = readPrompt();
+    std::string banner = login();
+    if (auto host = dialect_.hostOf(lastLine(banner)); !host.empty())
+      compile(dialect_.hostPromptPattern(host));
     if (dialect_.unprivileged(lastLine(banner))) {
       if (enablePassword_.empty())
         throw DriverError(DriverErrorKind::auth,
@@ -127,9 +203,17 @@ std::string Device::exchange(std::string_view command) {
   transcript_.emplace_back(command);
   auto start = std::chrono::steady_clock::now();
   channel_->sendLine(command);
-  auto out = readPrompt();
+  auto out = readPrompt(command);
   if (timer_)
     timer_(name_, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  if (!declined_.empty()) {
+    auto said = text::sanitize(stripEchoAndPrompt(out, command));
+    throw DriverError(DriverErrorKind::rejected,
+                      "the switch asked '" + declined_ +
+                          "', a question colo does not expect of this command; colo answered '" +
+                          dialect_.no() + "'",
+                      said);
+  }
   return dialect_.trimOutput(stripEchoAndPrompt(out, command));
 }
 
@@ -208,7 +292,11 @@ void Device::configure(const std::vector<std::string>& commands) {
 }
 
 void Device::save() {
-  for (const auto& c : dialect_.save()) run(c);
+  std::string said;
+  for (const auto& c : dialect_.save()) said += run(c) + "\n";
+  if (!dialect_.saveSucceeded(said))
+    throw DriverError(DriverErrorKind::rejected,
+                      "switch " + name_ + ": the save did not report success: " + said, said);
 }
 
 }  // namespace colo::drivers

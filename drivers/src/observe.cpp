@@ -30,10 +30,13 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// "GigabitEthernet1/0/5" -> {"gigabitethernet", "1/0/5"}; a Junos unit 0
-// ("ge-0/0/5.0", as MAC tables show an access port) is the port itself.
+// "GigabitEthernet1/0/5" -> {"gigabitethernet", "1/0/5"}, "10GE1/0/1" ->
+// {"10ge", "1/0/1"}: the kind ends at the last letter (and a dash after
+// it); a Junos unit 0 ("ge-0/0/5.0", as MAC tables show an access port) is
+// the port itself.
 std::pair<std::string, std::string> splitPort(std::string_view port) {
-  std::size_t i = 0;
+  std::size_t i = port.size();
+  while (i > 0 && !std::isalpha(static_cast<unsigned char>(port[i - 1]))) --i;
   while (i < port.size() && !std::isdigit(static_cast<unsigned char>(port[i]))) ++i;
   std::string rest(port.substr(i));
   if (rest.size() > 2 && rest.compare(rest.size() - 2, 2, ".0") == 0) rest.resize(rest.size() - 2);
@@ -55,7 +58,10 @@ bool samePort(std::string_view a, std::string_view b) {
 
 bool isAggregate(std::string_view port) {
   auto kind = splitPort(port).first;
-  return kind == "po" || kind.rfind("port-channel", 0) == 0 || kind == "ae" || kind == "bond";
+  // Cisco and Arista port-channels, Junos ae, Linux bonds, Huawei
+  // Eth-Trunk, H3C Bridge-Aggregation ("BAGG" in its tables).
+  return kind == "po" || kind.rfind("port-channel", 0) == 0 || kind == "ae" || kind == "bond" ||
+         kind == "eth-trunk" || kind == "bridge-aggregation" || kind == "bagg";
 }
 
 std::string printable(std::string_view value) {

@@ -56,4 +56,13 @@ std::string sanitize(std::string_view s) {
   return out;
 }
 
+DriverError doubt(std::string_view line, const char* where) {
+  auto shown = sanitize(line.substr(0, 120));
+  return DriverError(DriverErrorKind::protocol,
+                     "the output holds '" + shown + (line.size() > 120 ? "...'" : "'") + " " +
+                         where +
+                         ", which is not configuration (a log message, a prompt, another "
+                         "session's output?)");
+}
+
 }  // namespace colo::drivers::text

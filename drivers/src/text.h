@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "colo/drivers/error.h"
+
 namespace colo::drivers::text {
 
 // The longest line a prompt or an error marker is looked for in: a longer
@@ -24,5 +26,10 @@ bool anyLineMatches(std::string_view s, const std::regex& re);
 // control characters other than tab and newline.
 std::string sanitize(std::string_view s);
 bool hasControl(std::string_view s);
+
+// The error for a line in a configuration reading that is not configuration
+// (docs/design.md §8): `where` says where it was ("inside the port's
+// configuration").
+DriverError doubt(std::string_view line, const char* where);
 
 }  // namespace colo::drivers::text

@@ -29,14 +29,17 @@ std::size_t trailingDigits(std::string_view s) {
 }  // namespace
 
 bool isInterfaceName(std::string_view name) {
-  if (name.empty() || name.size() > 64 || !std::isalpha(static_cast<unsigned char>(name[0])))
+  // A letter or digit first (Huawei's "10GE1/0/1"), and a letter somewhere.
+  if (name.empty() || name.size() > 64 || !std::isalnum(static_cast<unsigned char>(name[0])))
     return false;
+  bool letter = false;
   for (char c : name) {
+    letter |= std::isalpha(static_cast<unsigned char>(c)) != 0;
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '.' && c != ':' &&
         c != '-')
       return false;
   }
-  return true;
+  return letter;
 }
 
 std::optional<std::vector<std::string>> expandPortRange(std::string_view expr, std::string* why) {
@@ -76,7 +79,8 @@ std::optional<std::vector<std::string>> expandPortRange(std::string_view expr, s
     for (long n = first; n <= last; ++n) {
       std::string name = prefix + std::to_string(n);
       if (!isInterfaceName(name))
-        return fail("'" + name + "' is not a valid interface name (letters, digits and / . : - only)");
+        return fail("'" + name +
+                    "' is not a valid interface name (letters, digits and / . : - only)");
       out.push_back(std::move(name));
     }
   }

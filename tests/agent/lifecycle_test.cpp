@@ -25,27 +25,31 @@ namespace {
 std::string stepOf(const std::vector<std::string>& cmds, std::size_t k) {
   const auto& c = cmds[k - 1];
   bool configuring = false, ended = false;
+  auto configure = [](const std::string& x) {
+    return x == "configure terminal" || x == "system-view";
+  };
   for (std::size_t i = 0; i < k - 1; ++i) {
-    if (cmds[i] == "configure terminal") configuring = true;
-    if (cmds[i] == "end") ended = true;
+    if (configure(cmds[i])) configuring = true;
+    if (cmds[i] == "end" || cmds[i] == "return") ended = true;
   }
-  if (c == "write memory") return "save";
-  if (c == "configure terminal") return "after capture";
+  if (c == "write memory" || c == "save" || c == "save force") return "save";
+  if (configure(c)) return "after capture";
   if (ended) return "verify";
   if (configuring) return "apply";
-  return c.rfind("show", 0) == 0 ? "capture" : "session setup";
+  return c.rfind("show", 0) == 0 || c.rfind("display", 0) == 0 ? "capture" : "session setup";
 }
 
 // Kill -9 the agent while switch `sw` hangs on its k-th command, restart it,
 // and check the request ended with the ledger and the switches agreeing.
-void sweepAgentKill(const std::string& sw) {
-  auto cmds = commandsOfCleanRun(sw);
+void sweepAgentKill(const std::string& sw, const std::string& vendorA = "cisco_ios",
+                    const std::string& vendorB = "arista_eos") {
+  auto cmds = commandsOfCleanRun(sw, vendorA, vendorB);
   REQUIRE(cmds.size() >= 10);
   int completed = 0, failed = 0;
   for (std::size_t k = 1; k <= cmds.size(); ++k) {
     INFO("switch " << sw << " command " << k << " '" << cmds[k - 1] << "' (" << stepOf(cmds, k)
                    << ")");
-    auto o = withLeftovers();
+    auto o = withLeftovers(vendorA, vendorB);
     (sw == "a" ? o.faultsA : o.faultsB) = {{"hang_at_command", k}};
     TwoSwitchSite site(o);
     auto beforeA = site.ports("a"), beforeB = site.ports("b");
@@ -60,8 +64,9 @@ void sweepAgentKill(const std::string& sw) {
     CHECK(site.disagreements("REQ-S", beforeA, beforeB) == "");
     (site.status("REQ-S") == "completed" ? completed : failed)++;
   }
-  std::cout << "agent kill -9 sweep on switch " << sw << ": " << cmds.size() << " points ("
-            << completed << " completed, " << failed << " failed and restored)\n";
+  std::cout << "agent kill -9 sweep on switch " << sw << " (" << (sw == "a" ? vendorA : vendorB)
+            << "): " << cmds.size() << " points (" << completed << " completed, " << failed
+            << " failed and restored)\n";
 }
 
 }  // namespace
@@ -76,6 +81,13 @@ TEST_CASE(
     "kill -9 of the agent at every command of switch b, then a restart: every request ends, ledger "
     "and switches agree") {
   sweepAgentKill("b");
+}
+
+TEST_CASE(
+    "kill -9 of the agent at every command of a Huawei and an H3C switch, then a restart: every "
+    "request ends, ledger and switches agree") {
+  sweepAgentKill("a", "huawei_vrp", "hp_comware");
+  sweepAgentKill("b", "huawei_vrp", "hp_comware");
 }
 
 TEST_CASE("kill -9 of the agent right after accepting, and after the save went through") {

@@ -2,6 +2,7 @@
 // SSH simulator playing servers plugged into ports, a real ledger.
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "../support/two_switch_site.h"
@@ -118,6 +119,46 @@ TEST_CASE("colo check says which NICs are plugged in right and what is wrong wit
   // The letter states the cabling as not verified for a server not all ok.
   CHECK_THAT(site.colo({"letter", "REQ-C"}).out,
              Catch::Contains("web1<br><span class=\"cabling\">Kabel belum diverifikasi</span>"));
+}
+
+TEST_CASE("colo check on a Huawei and an H3C switch reads their own formats") {
+  // web0 on switch a (VRP): nic0 announces itself, nic1's cable went into
+  // the free port next door (VRP's table says "GE0/0/3"). web1 on switch b
+  // (Comware): nic0 is known by its MAC only, nic1 has nothing plugged in.
+  auto o = colo::test::withLeftovers("huawei_vrp", "hp_comware");
+  o.initialA = o.initialB = json::object();
+  o.serversA = {{"GigabitEthernet0/0/1", {{"lldp", lldp("web0.dinkes.example")}}},
+                {"GigabitEthernet0/0/3", {{"macs", {"52:54:00:a3:00:02"}}}}};
+  o.serversB = {{"GigabitEthernet1/0/1", {{"macs", {"52:54:00:a3:00:03"}}, {"input_errors", 12}}}};
+  TwoSwitchSite site(o);
+  auto file =
+      site.dir.write("REQ-C.json", request("REQ-C", {"", "5254-00a3-0002", "52:54:00:a3:00:03"}));
+  REQUIRE(site.colo({"provision", file}).exit_code == 0);
+  std::map<std::string, std::size_t> sent;
+  for (const char* sw : {"a", "b"}) sent[sw] = site.sim->state(sw)["commands"].size();
+  auto r = site.colo({"check", "REQ-C", "--json"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  auto j = json::parse(r.out);
+  REQUIRE(j["nics"].size() == 4);
+  std::map<std::string, json> by;
+  for (const auto& x : j["nics"])
+    by[x["hostname"].get<std::string>() + "/" + std::to_string(x["nic"].get<int>())] = x;
+  CHECK(by["web0/0"]["verdict"] == "ok");
+  CHECK(by["web0/0"]["port"] == "GigabitEthernet0/0/1");
+  CHECK(by["web0/0"]["lldp"]["system_name"] == "web0.dinkes.example");
+  CHECK(by["web0/1"]["verdict"] == "wrong_server");
+  CHECK(by["web0/1"]["found_on"] == "GigabitEthernet0/0/3");
+  CHECK(by["web1/0"]["verdict"] == "ok");
+  CHECK(by["web1/0"]["input_errors"] == 12);
+  CHECK(by["web1/1"]["verdict"] == "no_link");
+  // Read-only: no configuration command reached either switch.
+  for (const char* sw : {"a", "b"}) {
+    auto commands = site.sim->state(sw)["commands"];
+    CHECK(commands.size() > sent[sw]);
+    for (std::size_t i = sent[sw]; i < commands.size(); ++i)
+      CHECK(commands[i].get<std::string>() != "system-view");
+  }
 }
 
 TEST_CASE("colo check refuses what cannot be checked, saying why") {

@@ -89,6 +89,21 @@ vlans: [{id: 5000, name: v}]
   CHECK(j["errors"][2]["line"] == 9);
 }
 
+TEST_CASE("validate names the vendors colo speaks when a switch's vendor is unknown") {
+  Cli colo;
+  auto bad = colo.dir.write("inv.yaml", R"(site: {name: dc}
+racks:
+  - {name: R01, height: 42, power: {feeds: [{name: A, capacity_watts: 1000}]}, switches: [s1]}
+switches:
+  - {name: s1, vendor: huawei, address: 127.0.0.1, access_ports: "GigabitEthernet0/0/1-4"}
+)");
+  auto r = colo({"--inventory", bad, "validate"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find(bad +
+                   ":5:5: switch 's1': unknown vendor 'huawei' (known: cisco_ios, arista_eos, "
+                   "juniper_junos, huawei_vrp, hp_comware)\n") != std::string::npos);
+}
+
 TEST_CASE("plan shows the allocation and changes nothing") {
   Cli colo;
   auto before = colo.dump();

@@ -19,9 +19,10 @@ namespace {
 
 // The CLI, with switch `sw` hanging on its k-th command, gets `sig`.
 void interruptAt(const std::string& sw, const nlohmann::json& fault, int sig,
-                 const std::string& what) {
+                 const std::string& what, const std::string& vendorA = "cisco_ios",
+                 const std::string& vendorB = "arista_eos") {
   INFO(what);
-  auto o = withLeftovers();
+  auto o = withLeftovers(vendorA, vendorB);
   (sw == "a" ? o.faultsA : o.faultsB) = fault;
   TwoSwitchSite site(o);
   auto beforeA = site.ports("a"), beforeB = site.ports("b");
@@ -45,17 +46,20 @@ void interruptAt(const std::string& sw, const nlohmann::json& fault, int sig,
     CHECK(r.err.find("\n  restored ") != std::string::npos);
 }
 
-void sweep(const std::string& sw, int sig) {
-  auto n = commandsOfCleanRun(sw).size();
+void sweep(const std::string& sw, int sig, const std::string& vendorA = "cisco_ios",
+           const std::string& vendorB = "arista_eos") {
+  auto n = commandsOfCleanRun(sw, vendorA, vendorB).size();
   REQUIRE(n >= 10);
   for (std::size_t k = 1; k <= n; ++k)
-    interruptAt(sw, {{"hang_at_command", k}}, sig,
-                "switch " + sw + " command " + std::to_string(k));
+    interruptAt(sw, {{"hang_at_command", k}}, sig, "switch " + sw + " command " + std::to_string(k),
+                vendorA, vendorB);
   // After the save went through on the switch, unacknowledged: the restore
   // must save again, or the startup configuration keeps colo's lines.
-  interruptAt(sw, {{"hang_after", {{"match", "write memory"}, {"times", 1}}}}, sig, "after save");
-  std::cout << "CLI " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << " sweep on switch " << sw << ": "
-            << n + 1 << " points, each restored\n";
+  const auto& vendor = sw == "a" ? vendorA : vendorB;
+  interruptAt(sw, {{"hang_after", {{"match", colo::test::saveCommand(vendor)}, {"times", 1}}}}, sig,
+              "after save", vendorA, vendorB);
+  std::cout << "CLI " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << " sweep on switch " << sw << " ("
+            << vendor << "): " << n + 1 << " points, each restored\n";
 }
 
 }  // namespace
@@ -65,6 +69,12 @@ TEST_CASE("Ctrl-C at every command of switch a: restored, failed as interrupted,
 }
 TEST_CASE("Ctrl-C at every command of switch b: restored, failed as interrupted, exit 130") {
   sweep("b", SIGINT);
+}
+TEST_CASE("Ctrl-C at every command of a Huawei switch: restored, failed as interrupted, exit 130") {
+  sweep("a", SIGINT, "huawei_vrp", "hp_comware");
+}
+TEST_CASE("SIGTERM at every command of an H3C switch: restored, failed as interrupted, exit 143") {
+  sweep("b", SIGTERM, "huawei_vrp", "hp_comware");
 }
 TEST_CASE("SIGTERM at every command of switch a: restored, failed as interrupted, exit 143") {
   sweep("a", SIGTERM);

@@ -30,7 +30,13 @@ struct VendorPorts {
 const std::vector<VendorPorts> kVendors = {
     {"cisco_ios", "GigabitEthernet1/0/1-8", "GigabitEthernet1/0/"},
     {"arista_eos", "Ethernet1-8", "Ethernet"},
-    {"juniper_junos", "ge-0/0/0-7", "ge-0/0/"}};
+    {"juniper_junos", "ge-0/0/0-7", "ge-0/0/"},
+    {"huawei_vrp", "GigabitEthernet0/0/1-8", "GigabitEthernet0/0/"},
+    {"hp_comware", "Ten-GigabitEthernet1/0/49-56", "Ten-GigabitEthernet1/0/"}};
+
+bool vrpLike(const std::string& vendor) {
+  return vendor == "huawei_vrp" || vendor == "hp_comware";
+}
 
 // A small data center: one rack per simulated switch, 4 free units each.
 struct Site {
@@ -105,7 +111,9 @@ TEST_CASE("provision configures, verifies and saves on each vendor, and release 
     // Piped, not a terminal: a line per step all the same.
     CHECK(r.err.find("provisioning REQ-1: 1 port(s)\n") == 0);
     CHECK(r.err.find("\n  tor  save  configuration saved\n") != std::string::npos);
-    std::string port = v.first + (v.vendor == "juniper_junos" ? "0" : "1");
+    std::string port = v.first + (v.vendor == "juniper_junos" ? "0"
+                                  : v.vendor == "hp_comware"  ? "49"
+                                                              : "1");
     auto st = site.sim->state("tor");
     for (const char* which : {"running", "saved"}) {
       INFO(which);
@@ -128,7 +136,8 @@ TEST_CASE("provision configures, verifies and saves on each vendor, and release 
     REQUIRE(r.exit_code == 0);
     CHECK(r.err.empty());  // --quiet: no progress lines
     st = site.sim->state("tor");
-    CHECK(st["saved"][port]["description"] == "unused");
+    // Huawei's and H3C's unused port has no description at all.
+    CHECK(st["saved"][port]["description"] == (vrpLike(v.vendor) ? "" : "unused"));
     CHECK(st["saved"][port]["enabled"] == false);
     CHECK(st["saved"][port]["vlan"] == 0);
     CHECK(site.sql("SELECT status FROM requests") == "released\n");
@@ -183,11 +192,44 @@ void checkUntouched(Site& site, const std::string& sw, const json& initial) {
 
 }  // namespace
 
+namespace {
+
+// One injected fault on a one-switch site whose port 1 starts as colo
+// leaves a released port, with a leftover VLAN: restore must bring exactly
+// that back, not a blank port.
+void checkFault(const FaultCase& c, const std::string& vendor, const std::string& range,
+                const std::string& port) {
+  INFO(vendor << ": " << c.name);
+  json leftover = {{"description", "unused"}, {"vlan", 99}, {"enabled", false}};
+  if (vendor == "huawei_vrp") leftover["mode"] = "access";  // a VLAN on an access port only
+  Site site(Switches{simSwitch("tor", vendor, range,
+                               {{"faults", c.faults}, {"initial", {{port, leftover}}}})},
+            COLO_SOURCE_DIR "/playbooks", 1);
+  auto before = site.sim->state("tor");
+  auto r = site.colo({"provision", site.request("REQ-1", 1)});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find(c.expect) != std::string::npos);
+  CHECK(r.err.find("\ncolo: provision REQ-1 failed: ") != std::string::npos);
+  if (c.name != "refused authentication")
+    CHECK(r.err.find("every touched port was restored and the reservation released") !=
+          std::string::npos);
+  else  // what to check, by name
+    CHECK(r.err.find("check the username 'colo' and the environment variable "
+                     "COLO_TEST_SW_PASSWORD (credentials 'lab' in the config)") !=
+          std::string::npos);
+  checkUntouched(site, "tor", before);
+  CHECK(site.sql("SELECT status FROM requests") == "failed\n");
+  CHECK(site.sql("SELECT (SELECT count(*) FROM unit_claims) + (SELECT count(*) FROM port_claims) + "
+                 "(SELECT count(*) FROM address_claims) + (SELECT count(*) FROM power_claims)") ==
+        "0\n");
+  CHECK(site.sql("SELECT error FROM requests").find(c.expect) != std::string::npos);
+  CHECK(site.sql("SELECT reason FROM requests") == c.reason + "\n");
+}
+
+}  // namespace
+
 TEST_CASE("every injected fault leaves the switches as they were and the ledger empty") {
-  // Port 1 starts as colo leaves a released port, with a leftover VLAN:
-  // restore must bring exactly that back, not a blank port.
-  json initial = {
-      {"GigabitEthernet1/0/1", {{"description", "unused"}, {"vlan", 99}, {"enabled", false}}}};
   std::vector<FaultCase> cases = {
       {"refused authentication",
        {{"refuse_auth", true}},
@@ -217,32 +259,53 @@ TEST_CASE("every injected fault leaves the switches as they were and the ledger 
        "switch tor: command 'write memory' <- 127.0.0.1:",
        "switch_timeout"},
   };
-  for (const auto& c : cases) {
-    INFO(c.name);
-    Site site(Switches{simSwitch("tor", "cisco_ios", "GigabitEthernet1/0/1-8",
-                                 {{"faults", c.faults}, {"initial", initial}})},
-              COLO_SOURCE_DIR "/playbooks", 1);
-    auto before = site.sim->state("tor");
-    auto r = site.colo({"provision", site.request("REQ-1", 1)});
-    INFO(r.err);
-    CHECK(r.exit_code == 1);
-    CHECK(r.err.find(c.expect) != std::string::npos);
-    CHECK(r.err.find("\ncolo: provision REQ-1 failed: ") != std::string::npos);
-    if (c.name != "refused authentication")
-      CHECK(r.err.find("every touched port was restored and the reservation released") !=
-            std::string::npos);
-    else  // what to check, by name
-      CHECK(r.err.find("check the username 'colo' and the environment variable "
-                       "COLO_TEST_SW_PASSWORD (credentials 'lab' in the config)") !=
-            std::string::npos);
-    checkUntouched(site, "tor", before);
-    CHECK(site.sql("SELECT status FROM requests") == "failed\n");
-    CHECK(
-        site.sql("SELECT (SELECT count(*) FROM unit_claims) + (SELECT count(*) FROM port_claims) + "
-                 "(SELECT count(*) FROM address_claims) + (SELECT count(*) FROM power_claims)") ==
-        "0\n");
-    CHECK(site.sql("SELECT error FROM requests").find(c.expect) != std::string::npos);
-    CHECK(site.sql("SELECT reason FROM requests") == c.reason + "\n");
+  for (const auto& c : cases)
+    checkFault(c, "cisco_ios", "GigabitEthernet1/0/1-8", "GigabitEthernet1/0/1");
+}
+
+TEST_CASE("every injected fault leaves a Huawei or an H3C switch as it was and the ledger empty") {
+  struct Dialect {
+    std::string vendor, range, port, vlanCommand, save, refusal;
+  };
+  for (const auto& d :
+       {Dialect{"huawei_vrp", "GigabitEthernet0/0/1-8", "GigabitEthernet0/0/1", "port default vlan",
+                "save", "Error: Unrecognized command found at '^' position."},
+        Dialect{"hp_comware", "GigabitEthernet1/0/1-8", "GigabitEthernet1/0/1", "port access vlan",
+                "save force", "% Unrecognized command found at '^' position."}}) {
+    std::vector<FaultCase> cases = {
+        {"rejected command",
+         {{"reject", {{"match", d.vlanCommand}, {"times", 1}}}},
+         "switch tor refused '" + d.vlanCommand + " 120': ",
+         "switch_refused"},
+        {"dropped session",
+         {{"drop_after_commands", 4}, {"drop_times", 1}},
+         "closed the connection",
+         "switch_timeout"},
+        {"verification mismatch",
+         {{"ignore", {{"match", d.vlanCommand}, {"times", 1}}}},
+         "switch tor port " + d.port +
+             " does not read back as configured: vlan is '', expected '120'",
+         "verify_failed"},
+        {"hang on save",
+         {{"hang", {{"match", d.save}, {"times", 1}}}},
+         "switch tor: command '" + d.save + "' <- 127.0.0.1:",
+         "switch_timeout"},
+        {"save applied but unanswered",
+         {{"hang_after", {{"match", d.save}, {"times", 1}}}},
+         "switch tor: command '" + d.save + "' <- 127.0.0.1:",
+         "switch_timeout"},
+        {"hang at the capture",
+         {{"hang", {{"match", "display current-configuration"}, {"times", 1}}}},
+         "switch tor: command 'display current-configuration interface " + d.port + "' <- ",
+         "switch_timeout"},
+    };
+    for (const auto& c : cases) checkFault(c, d.vendor, d.range, d.port);
+    // The device's own words for a refusal reach the error.
+    FaultCase refused{"refusal words",
+                      {{"reject", {{"match", d.vlanCommand}, {"times", 1}}}},
+                      d.refusal,
+                      "switch_refused"};
+    checkFault(refused, d.vendor, d.range, d.port);
   }
 }
 
@@ -406,6 +469,7 @@ json foreignPort(const std::string& vendor) {
 }
 
 std::string showCommand(const std::string& vendor) {
+  if (vrpLike(vendor)) return "display current-configuration";
   return vendor == "juniper_junos" ? "show configuration interfaces" : "show running-config";
 }
 
@@ -416,7 +480,9 @@ TEST_CASE(
   for (const auto& v : kVendors) {
     for (const char* fault : {"async_line", "prompt_line", "prompt_pause"}) {
       INFO(v.vendor << ", " << fault);
-      std::string port = v.first + (v.vendor == "juniper_junos" ? "0" : "1");
+      std::string port = v.first + (v.vendor == "juniper_junos" ? "0"
+                                    : v.vendor == "hp_comware"  ? "49"
+                                                                : "1");
       json extra = {{"faults", {{fault, {{"match", showCommand(v.vendor)}, {"times", 1}}}}},
                     {"initial", {{port, foreignPort(v.vendor)}}}};
       Site site(Switches{simSwitch("tor", v.vendor, v.range, extra)});
@@ -441,7 +507,9 @@ TEST_CASE(
 TEST_CASE("a port changed between capture and change is left to whoever changed it") {
   for (const auto& v : kVendors) {
     INFO(v.vendor);
-    std::string port = v.first + (v.vendor == "juniper_junos" ? "0" : "1");
+    std::string port = v.first + (v.vendor == "juniper_junos" ? "0"
+                                  : v.vendor == "hp_comware"  ? "49"
+                                                              : "1");
     // Another administrator, right after colo's capture: colo reads the
     // port again before its first configuration command.
     json extra = {{"faults",
@@ -463,15 +531,18 @@ TEST_CASE("a port changed between capture and change is left to whoever changed 
     CHECK(st["saves"] == 0);
     auto commands = st["commands"];
     CHECK(std::find(commands.begin(), commands.end(),
-                    v.vendor == "juniper_junos" ? "configure private" : "configure terminal") ==
-          commands.end());
+                    v.vendor == "juniper_junos" ? "configure private"
+                    : vrpLike(v.vendor)         ? "system-view"
+                                                : "configure terminal") == commands.end());
   }
 }
 
 TEST_CASE("verify reads the whole port: a line colo did not set fails the job and is restored") {
   for (const auto& v : kVendors) {
     INFO(v.vendor);
-    std::string port = v.first + (v.vendor == "juniper_junos" ? "0" : "1");
+    std::string port = v.first + (v.vendor == "juniper_junos" ? "0"
+                                  : v.vendor == "hp_comware"  ? "49"
+                                                              : "1");
     // "speed 100" appears between apply and verify, next to colo's lines.
     json extra = {{"faults",
                    {{"sneak", {{"match", showCommand(v.vendor)}, {"skip", 2}, {"times", 1}}},

@@ -1,4 +1,4 @@
-// The SSH transport and the three dialects against the switch simulator,
+// The SSH transport and the five dialects against the switch simulator,
 // over real SSH on 127.0.0.1.
 #include <catch2/catch.hpp>
 
@@ -50,6 +50,9 @@ DriverError errorOf(const std::function<void()>& f) {
 struct Vendor {
   std::string vendor, ports, port;
   std::vector<std::string> configure;
+  // Someone else's configuration of the port, left shut down, with a line
+  // colo does not model (empty: the IOS form).
+  std::vector<std::string> old = {};
 };
 
 const std::vector<Vendor> kVendors = {
@@ -70,7 +73,25 @@ const std::vector<Vendor> kVendors = {
       "set interfaces ge-0/0/2 description \"colo BAPPEDA web01 REQ-1\"",
       "set interfaces ge-0/0/2 unit 0 family ethernet-switching interface-mode access",
       "set interfaces ge-0/0/2 unit 0 family ethernet-switching vlan members 120"}},
+    {"huawei_vrp",
+     "GigabitEthernet0/0/1-4",
+     "GigabitEthernet0/0/2",
+     {"interface GigabitEthernet0/0/2", "description colo BAPPEDA web01 REQ-1",
+      "port link-type access", "port default vlan 120", "undo shutdown", "quit"},
+     {"interface GigabitEthernet0/0/2", "description old uplink", "port link-type access",
+      "port default vlan 99", "stp edged-port enable", "shutdown", "quit"}},
+    {"hp_comware",
+     "Ten-GigabitEthernet1/0/49-52",
+     "Ten-GigabitEthernet1/0/50",
+     {"interface Ten-GigabitEthernet1/0/50", "description colo BAPPEDA web01 REQ-1",
+      "port link-type access", "port access vlan 120", "undo shutdown", "quit"},
+     {"interface Ten-GigabitEthernet1/0/50", "description old uplink", "port access vlan 99",
+      "speed 100", "shutdown", "quit"}},
 };
+
+bool vrpLike(const std::string& vendor) {
+  return vendor == "huawei_vrp" || vendor == "hp_comware";
+}
 
 }  // namespace
 
@@ -106,7 +127,8 @@ TEST_CASE("a captured port is restored exactly, including what colo does not mod
     auto d = open(sim, "sw", v.vendor);
     // Someone left the port configured and shut down.
     std::vector<std::string> old =
-        v.vendor == "juniper_junos"
+        !v.old.empty() ? v.old
+        : v.vendor == "juniper_junos"
             ? std::vector<std::string>{"set interfaces " + v.port + " description \"old uplink\"",
                                        "set interfaces " + v.port + " disable",
                                        "set interfaces " + v.port +
@@ -241,9 +263,16 @@ TEST_CASE("a hanging switch times out, a dropped session is reported") {
 TEST_CASE("a pager is paged through when paging could not be turned off") {
   // A dialect that forgets to turn paging off.
   struct Forgetful : Dialect {
-    const Dialect& d = *dialectFor("arista_eos");
+    explicit Forgetful(const char* vendor) : d(*dialectFor(vendor)) {}
+    const Dialect& d;
     std::string_view name() const override { return "forgetful"; }
     std::string promptPattern() const override { return d.promptPattern(); }
+    std::string hostOf(std::string_view l) const override { return d.hostOf(l); }
+    std::string hostPromptPattern(std::string_view h) const override {
+      return d.hostPromptPattern(h);
+    }
+    std::vector<LoginQuestion> loginQuestions() const override { return d.loginQuestions(); }
+    std::string trimOutput(std::string o) const override { return d.trimOutput(std::move(o)); }
     std::string morePattern() const override { return d.morePattern(); }
     bool refused(std::string_view o) const override { return d.refused(o); }
     bool portCommand(std::string_view l, std::string_view p) const override {
@@ -277,21 +306,37 @@ TEST_CASE("a pager is paged through when paging could not be turned off") {
     std::vector<LldpNeighbor> parseLldp(std::string_view o) const override {
       return d.parseLldp(o);
     }
-  } forgetful;
-  SwitchSim sim(colo::test::Switches{simSwitch("sw", "arista_eos", "Ethernet1-40")});
+  };
+  {
+    Forgetful forgetful("arista_eos");
+    SwitchSim sim(colo::test::Switches{simSwitch("sw", "arista_eos", "Ethernet1-40")});
+    Device d("sw", openSsh(options(sim, "sw")), forgetful, 5000ms);
+    d.open();
+    auto out = d.run("show running-config");
+    CHECK(out.find("interface Ethernet1\n") != std::string::npos);
+    CHECK(out.find("interface Ethernet40") != std::string::npos);
+    CHECK(out.find("More") == std::string::npos);
+  }
+  // VRP wipes its "---- More ----" with cursor movements and blanks: no
+  // page of the output starts with them.
+  Forgetful forgetful("huawei_vrp");
+  SwitchSim sim(colo::test::Switches{simSwitch("sw", "huawei_vrp", "GigabitEthernet0/0/1-40")});
   Device d("sw", openSsh(options(sim, "sw")), forgetful, 5000ms);
   d.open();
-  auto out = d.run("show running-config");
-  CHECK(out.find("interface Ethernet1\n") != std::string::npos);
-  CHECK(out.find("interface Ethernet40") != std::string::npos);
+  auto out = d.dialect().trimOutput(d.run("display current-configuration"));
+  CHECK(out.find("interface GigabitEthernet0/0/1\n") != std::string::npos);
+  CHECK(out.find("interface GigabitEthernet0/0/40") != std::string::npos);
   CHECK(out.find("More") == std::string::npos);
+  CHECK(out.find("\ninterface GigabitEthernet0/0/13\n") != std::string::npos);
+  CHECK(out.find("  interface") == std::string::npos);
 }
 
 TEST_CASE("a terminal title escape before a prompt is not part of the prompt") {
   for (const auto& v : kVendors) {
     INFO(v.vendor);
-    SwitchSim sim(colo::test::Switches{
-        simSwitch("sw", v.vendor, v.ports, {{"faults", {{"osc_title", {{"match", "show"}}}}}})});
+    SwitchSim sim(colo::test::Switches{simSwitch(
+        "sw", v.vendor, v.ports,
+        {{"faults", {{"osc_title", {{"match", vrpLike(v.vendor) ? "display" : "show"}}}}}})});
     auto d = open(sim, "sw", v.vendor, 2000ms);
     auto port = d.readPort(v.port);
     CHECK(port.lines.empty());
@@ -308,7 +353,11 @@ TEST_CASE("each dialect reads a server plugged into the simulator: link, MACs, L
   for (auto c :
        {Case{"cisco_ios", "GigabitEthernet1/0/1-8", "GigabitEthernet1/0/5", "GigabitEthernet1/0/6"},
         Case{"arista_eos", "Ethernet1-8", "Ethernet5", "Ethernet6"},
-        Case{"juniper_junos", "ge-0/0/0-7", "ge-0/0/5", "ge-0/0/6"}}) {
+        Case{"juniper_junos", "ge-0/0/0-7", "ge-0/0/5", "ge-0/0/6"},
+        Case{"huawei_vrp", "GigabitEthernet0/0/1-8", "GigabitEthernet0/0/5",
+             "GigabitEthernet0/0/6"},
+        Case{"hp_comware", "GigabitEthernet1/0/1-8", "GigabitEthernet1/0/5",
+             "GigabitEthernet1/0/6"}}) {
     DYNAMIC_SECTION(c.vendor) {
       json servers = {{c.port,
                        {{"macs", {"00:50:56:a3:1b:2c"}},
@@ -343,6 +392,64 @@ TEST_CASE("each dialect reads a server plugged into the simulator: link, MACs, L
       REQUIRE(where.size() == 1);
       CHECK(samePort(where[0].port, c.other));
       CHECK(dialect.parseLldp(d.run(dialect.showLldp(c.other))).empty());
+    }
+  }
+}
+
+TEST_CASE("Huawei and H3C: questions, a version line, wrapped echoes and cursor junk") {
+  SECTION("VRP's save asks, in each of its forms, and colo answers yes") {
+    for (int style : {0, 1, 2}) {
+      INFO(style);
+      SwitchSim sim(colo::test::Switches{simSwitch("sw", "huawei_vrp", "GigabitEthernet0/0/1-4",
+                                                   {{"faults", {{"question_style", style}}}})});
+      auto d = open(sim, "sw", "huawei_vrp");
+      d.configure(kVendors[3].configure);
+      d.save();
+      auto state = sim.state("sw");
+      CHECK(state["saves"] == 1);
+      CHECK(state["saved"]["GigabitEthernet0/0/2"]["vlan"] == 120);
+    }
+  }
+  SECTION("a question colo does not expect is answered no and the command is refused") {
+    SwitchSim sim(colo::test::Switches{simSwitch("sw", "hp_comware", "GigabitEthernet1/0/1-4")});
+    auto d = open(sim, "sw", "hp_comware");
+    // Plain "save" asks; colo's save is "save force", which does not.
+    auto e = errorOf([&] { d.run("save"); });
+    CHECK(e.kind() == DriverErrorKind::rejected);
+    CHECK(std::string(e.what()).find("Are you sure? [Y/N]") != std::string::npos);
+    CHECK(sim.state("sw")["saves"] == 0);
+    CHECK_NOTHROW(d.save());
+    CHECK(sim.state("sw")["saves"] == 1);
+  }
+  SECTION("a write that ends at VRP's version line is not taken for a prompt") {
+    SwitchSim sim(colo::test::Switches{
+        simSwitch("sw", "huawei_vrp", "GigabitEthernet0/0/1-4",
+                  {{"faults", {{"version_pause", {{"match", "current-configuration"}}}}}})});
+    auto d = open(sim, "sw", "huawei_vrp");
+    d.configure(kVendors[3].configure);
+    auto port = d.readPort("GigabitEthernet0/0/2");
+    CHECK(port.vlan == 120);
+    CHECK(port.description == "colo BAPPEDA web01 REQ-1");
+  }
+  SECTION("H3C wraps long echoes at 80 columns; the output is still read") {
+    std::string name = "tor-pontianak-r10-h3c-s5130-48s";
+    SwitchSim sim(
+        colo::test::Switches{simSwitch(name, "hp_comware", "Ten-GigabitEthernet1/0/49-52")});
+    auto d = open(sim, name, "hp_comware");
+    auto cmds = kVendors[4].configure;
+    cmds[1] = "description colo BAPPEDA web01 REQ-2026-0142 nic1 with a long description text";
+    d.configure(cmds);
+    auto port = d.readPort("Ten-GigabitEthernet1/0/50");
+    CHECK(port.description == "colo BAPPEDA web01 REQ-2026-0142 nic1 with a long description text");
+    CHECK(port.lines.size() == 2);  // "port link-mode bridge" is the hardware's, not a line
+  }
+  SECTION("VRP's cursor junk after prompts is not text") {
+    SwitchSim sim(colo::test::Switches{simSwitch("sw", "huawei_vrp", "GigabitEthernet0/0/1-4")});
+    auto d = open(sim, "sw", "huawei_vrp");
+    d.configure(kVendors[3].configure);
+    for (const auto& l : d.readPort("GigabitEthernet0/0/2").lines) {
+      CHECK(l.find('\x1b') == std::string::npos);
+      CHECK(l.back() != ' ');
     }
   }
 }

@@ -5,6 +5,7 @@
 // bytes. Whatever the switch sends, colo may only fail with DriverError,
 // and every line it sends back is one line of printable text (a captured
 // port is replayed on restore).
+#include <iterator>
 #include <regex>
 #include <string>
 #include <string_view>
@@ -63,7 +64,9 @@ struct Vendor {
 };
 constexpr Vendor kVendors[] = {{"cisco_ios", "GigabitEthernet1/0/5"},
                                {"arista_eos", "Ethernet5"},
-                               {"juniper_junos", "ge-0/0/5"}};
+                               {"juniper_junos", "ge-0/0/5"},
+                               {"huawei_vrp", "GigabitEthernet0/0/5"},
+                               {"hp_comware", "Ten-GigabitEthernet1/0/49"}};
 
 template <typename F>
 void step(const char* what, F&& f) {
@@ -74,7 +77,7 @@ void step(const char* what, F&& f) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
-  const Vendor& v = kVendors[data[0] % 3];
+  const Vendor& v = kVendors[data[0] % std::size(kVendors)];
   const drv::Dialect* dialect = drv::dialectFor(v.name);
   auto script = colo::fuzz::bytes(data + 1, size - 1);
 

@@ -37,4 +37,24 @@ TEST_CASE("bad port ranges are refused with a reason") {
   CHECK_FALSE(expandPortRange("", &why));
   CHECK_FALSE(isInterfaceName("Ethernet1\nreload"));
   CHECK(isInterfaceName("xe-0/0/0:1"));
+  CHECK_FALSE(isInterfaceName("1/0/1"));
+  CHECK_FALSE(isInterfaceName("-GE1"));
+}
+
+TEST_CASE("port ranges of Huawei and H3C switches expand in order") {
+  std::string why;
+  auto ce = expandPortRange("10GE1/0/1-4", &why);
+  REQUIRE(ce);
+  CHECK(*ce == std::vector<std::string>{"10GE1/0/1", "10GE1/0/2", "10GE1/0/3", "10GE1/0/4"});
+  auto h3c = expandPortRange("Ten-GigabitEthernet1/0/49-52", &why);
+  REQUIRE(h3c);
+  CHECK(h3c->size() == 4);
+  CHECK(h3c->front() == "Ten-GigabitEthernet1/0/49");
+  auto single = expandPortRange("Ten-GigabitEthernet1/0/49", &why);
+  REQUIRE(single);
+  CHECK(single->size() == 1);
+  auto vrp = expandPortRange("GigabitEthernet0/0/1-24, XGigabitEthernet0/0/1-4", &why);
+  REQUIRE(vrp);
+  CHECK(vrp->size() == 28);
+  CHECK(vrp->back() == "XGigabitEthernet0/0/4");
 }

@@ -22,7 +22,23 @@ namespace colo::test {
 inline const std::string kSiteToken = "colo_lifecycle_token_for_tests_only";
 inline const std::string kSiteTechToken = "colo_technician_token_for_tests_only";
 
+// The four access ports the site's switches offer, per vendor.
+inline std::string sitePorts(const std::string& vendor) {
+  if (vendor == "arista_eos") return "Ethernet1-4";
+  if (vendor == "juniper_junos") return "ge-0/0/1-4";
+  if (vendor == "huawei_vrp") return "GigabitEthernet0/0/1-4";
+  return "GigabitEthernet1/0/1-4";  // cisco_ios, hp_comware
+}
+
+// Port n (1-4) of a site switch of `vendor`.
+inline std::string sitePort(const std::string& vendor, int n) {
+  auto range = sitePorts(vendor);
+  return range.substr(0, range.size() - 3) + std::to_string(n);
+}
+
 struct SiteOptions {
+  // Switch a is a Catalyst and switch b an Arista unless a test says.
+  std::string vendorA = "cisco_ios", vendorB = "arista_eos";
   nlohmann::json faultsA = nlohmann::json::object(), faultsB = nlohmann::json::object();
   nlohmann::json initialA = nlohmann::json::object(), initialB = nlohmann::json::object();
   // What is plugged into each switch's ports (switchsim's "servers").
@@ -68,15 +84,18 @@ struct TwoSwitchSite {
   std::string config;
   std::unique_ptr<Agent> agent;
   int callbackPort = 1;  // nothing listens there: callbacks stay in the outbox
+  std::string vendorA, vendorB;
 
   explicit TwoSwitchSite(const SiteOptions& o = {})
-      : state(o.state.empty() ? ledgerState(dir, "var/colo.db") : o.state) {
+      : state(o.state.empty() ? ledgerState(dir, "var/colo.db") : o.state),
+        vendorA(o.vendorA),
+        vendorB(o.vendorB) {
     setenv("COLO_TEST_SW_PASSWORD", "s3cret-pw", 1);
     setenv("COLO_TEST_CB_SECRET", "callback-secret", 1);
     sim = std::make_unique<SwitchSim>(Switches{
-        simSwitch("a", "cisco_ios", "GigabitEthernet1/0/1-4",
+        simSwitch("a", o.vendorA, sitePorts(o.vendorA),
                   {{"faults", o.faultsA}, {"initial", o.initialA}, {"servers", o.serversA}}),
-        simSwitch("b", "arista_eos", "Ethernet1-4",
+        simSwitch("b", o.vendorB, sitePorts(o.vendorB),
                   {{"faults", o.faultsB}, {"initial", o.initialB}, {"servers", o.serversB}})});
     std::string racks;
     for (const auto& [rack, sw] : o.racks)
@@ -88,12 +107,13 @@ struct TwoSwitchSite {
         "inventory.yaml",
         "site: {name: dc-test, timezone: Asia/Pontianak}\nracks:\n" + racks +
             "switches:\n"
-            "  - {name: a, vendor: cisco_ios, address: 127.0.0.1, port: " +
-            std::to_string(sim->port("a")) +
-            ", credentials: lab, access_ports: \"GigabitEthernet1/0/1-4\"}\n"
-            "  - {name: b, vendor: arista_eos, address: 127.0.0.1, port: " +
-            std::to_string(sim->port("b")) +
-            ", credentials: lab, access_ports: \"Ethernet1-4\"}\n"
+            "  - {name: a, vendor: " +
+            o.vendorA + ", address: 127.0.0.1, port: " + std::to_string(sim->port("a")) +
+            ", credentials: lab, access_ports: \"" + sitePorts(o.vendorA) +
+            "\"}\n  - {name: b, vendor: " + o.vendorB +
+            ", address: 127.0.0.1, port: " + std::to_string(sim->port("b")) +
+            ", credentials: lab, access_ports: \"" + sitePorts(o.vendorB) +
+            "\"}\n"
             "vlans: [{id: 120, name: pub}]\nip_pools:\n  - {name: pub-v4, prefix: 192.0.2.0/24, "
             "gateway: 192.0.2.1, vlan: 120}\n");
     std::string knownHosts = o.knownHosts ? sim->knownHosts() : dir.write("empty_known_hosts", "");
@@ -208,9 +228,9 @@ struct TwoSwitchSite {
     auto nowA = ports("a"), nowB = ports("b");
     if (s == "completed") {
       if (claims != "4 4 4 4\n") out += "completed but claims are " + claims;
-      for (auto [sw, list] : {std::pair{"a", std::vector<std::string>{"GigabitEthernet1/0/1",
-                                                                      "GigabitEthernet1/0/2"}},
-                              std::pair{"b", std::vector<std::string>{"Ethernet1", "Ethernet2"}}}) {
+      for (auto [sw, list] :
+           {std::pair{"a", std::vector<std::string>{sitePort(vendorA, 1), sitePort(vendorA, 2)}},
+            std::pair{"b", std::vector<std::string>{sitePort(vendorB, 1), sitePort(vendorB, 2)}}}) {
         auto now = std::string(sw) == "a" ? nowA : nowB;
         for (const auto& port : list)
           for (const char* which : {"running", "saved"}) {
@@ -243,17 +263,33 @@ struct TwoSwitchSite {
 // Ports that start with something on them that a restore must bring back
 // byte for byte: colo's own "released" state with a leftover VLAN, and a
 // shut port with a VLAN.
-inline SiteOptions withLeftovers() {
+inline SiteOptions withLeftovers(const std::string& vendorA = "cisco_ios",
+                                 const std::string& vendorB = "arista_eos") {
   SiteOptions o;
-  o.initialA = {
-      {"GigabitEthernet1/0/1", {{"description", "unused"}, {"vlan", 99}, {"enabled", false}}}};
-  o.initialB = {{"Ethernet2", {{"description", ""}, {"vlan", 7}, {"enabled", false}}}};
+  o.vendorA = vendorA;
+  o.vendorB = vendorB;
+  auto leftover = [](const std::string& vendor, const char* description, int vlan) {
+    nlohmann::json p = {{"description", description}, {"vlan", vlan}, {"enabled", false}};
+    if (vendor == "huawei_vrp") p["mode"] = "access";  // VRP takes a VLAN on access ports only
+    return p;
+  };
+  o.initialA = {{sitePort(vendorA, 1), leftover(vendorA, "unused", 99)}};
+  o.initialB = {{sitePort(vendorB, 2), leftover(vendorB, "", 7)}};
   return o;
 }
 
+// The command that saves on `vendor`'s switches.
+inline std::string saveCommand(const std::string& vendor) {
+  if (vendor == "huawei_vrp") return "save";
+  if (vendor == "hp_comware") return "save force";
+  return "write memory";
+}
+
 // The commands switch `sw` gets for one whole job, from a run without faults.
-inline std::vector<std::string> commandsOfCleanRun(const std::string& sw) {
-  TwoSwitchSite site(withLeftovers());
+inline std::vector<std::string> commandsOfCleanRun(const std::string& sw,
+                                                   const std::string& vendorA = "cisco_ios",
+                                                   const std::string& vendorB = "arista_eos") {
+  TwoSwitchSite site(withLeftovers(vendorA, vendorB));
   auto r = site.colo({"provision", site.requestFile("REQ-S")});
   if (r.exit_code != 0) throw std::runtime_error("clean run failed: " + r.err);
   return site.sim->state(sw)["commands"].get<std::vector<std::string>>();

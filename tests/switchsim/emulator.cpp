@@ -66,6 +66,13 @@ namespace {
 // unit "ge-0/0/5.0".
 std::string tableName(const std::string& vendor, const std::string& port) {
   if (vendor == "juniper_junos") return port.find('.') == std::string::npos ? port + ".0" : port;
+  // Huawei's tables say "GE0/0/5", "XGE0/0/1"; H3C's the whole name.
+  if (vendor == "hp_comware") return port;
+  if (vendor == "huawei_vrp") {
+    for (auto [full, brief] : {std::pair{"XGigabitEthernet", "XGE"}, {"GigabitEthernet", "GE"}})
+      if (port.rfind(full, 0) == 0) return brief + port.substr(std::string(full).size());
+    return port;
+  }
   for (auto [full, brief] : {std::pair{"GigabitEthernet", "Gi"},
                              {"TenGigabitEthernet", "Te"},
                              {"FastEthernet", "Fa"},
@@ -80,6 +87,14 @@ std::string dotted(const std::string& mac) {
   for (char c : mac)
     if (c != ':') d.push_back(c);
   return d.size() == 12 ? d.substr(0, 4) + "." + d.substr(4, 4) + "." + d.substr(8, 4) : mac;
+}
+
+// Huawei's and H3C's form, "0050-56a3-1b2c".
+std::string dashed(const std::string& mac) {
+  std::string s = dotted(mac);
+  for (auto& c : s)
+    if (c == '.') c = '-';
+  return s;
 }
 
 std::string padded(std::string s, std::size_t width) {
@@ -223,9 +238,132 @@ std::string canonical(std::string mac) {
   return out;
 }
 
+// Huawei VRP and H3C Comware: "display interface", "display mac-address",
+// "display lldp neighbor".
+std::optional<std::string> observeVrp(Device& d, const std::vector<std::string>& w) {
+  bool huawei = d.vendor() == "huawei_vrp";
+  std::string unknown = std::string(20, ' ') + "^\r\n" +
+                        (huawei ? "Error: Wrong parameter found at '^' position.\r\n"
+                                : " % Wrong parameter found at '^' position.\r\n");
+  if (w.empty() || w[0] != "display") return std::nullopt;
+  auto plugged = [&](const std::string& port) -> Plugged* {
+    auto it = d.plugged.find(port);
+    return it == d.plugged.end() ? nullptr : &it->second;
+  };
+  if (w.size() == 3 && w[1] == "interface") {
+    if (!d.hasPort(w[2])) return unknown;
+    const std::string& port = w[2];
+    const Port& cfg = d.running.at(port);
+    Plugged* p = plugged(port);
+    if (p) ++p->reads;
+    bool up = cfg.enabled && p && p->up();
+    std::uint64_t errors = p ? p->input_errors : 0;
+    if (p) p->input_errors += p->errors_per_read;
+    std::string e = std::to_string(errors);
+    if (huawei) {
+      std::string state = !cfg.enabled ? "Administratively DOWN" : up ? "UP" : "DOWN";
+      return port + " current state : " + state +
+             "\r\nLine protocol current state : " + (up ? "UP" : "DOWN") +
+             "\r\nDescription:" + cfg.description +
+             "\r\nSwitch Port, PVID :  " + std::to_string(cfg.vlan ? cfg.vlan : 1) +
+             ", TPID : 8100(Hex), The Maximum Frame Length is 9216\r\nIP Sending Frames' Format "
+             "is PKTFMT_ETHNT_2, Hardware address is 70e4-2271-0a05\r\nLast physical up time   : "
+             "-\r\nPort Mode: COMMON COPPER\r\nSpeed : 1000,  Loopback: NONE\r\nDuplex: FULL,  "
+             "Negotiation: ENABLE\r\n\r\nInput:  18213 packets, 2231945 bytes\r\n  Unicast:    "
+             "              0,  Multicast:                   0\r\n  Broadcast:                0, "
+             " Jumbo:                       0\r\n  Discard:                  0,  Total Error:    "
+             "             " +
+             e +
+             "\r\n\r\nOutput:  9120 packets, 1143610 bytes\r\n  Unicast:                  0,  "
+             "Multicast:                   0\r\n  Discard:                  0,  Total Error:    "
+             "             0\r\n";
+    }
+    std::string state = !cfg.enabled ? "Administratively DOWN" : up ? "UP" : "DOWN";
+    return port + "\r\nCurrent state: " + state +
+           "\r\nLine protocol state: " + (up ? "UP" : "DOWN") +
+           "\r\nIP packet frame type: Ethernet II, hardware address: 70e4-2271-0a05\r\n"
+           "Description: " +
+           cfg.description +
+           "\r\nBandwidth: 1000000 kbps\r\nLast clearing of counters: Never\r\nInput (total):  "
+           "18213 packets, 2231945 bytes\r\nInput:  " +
+           e + " input errors, 0 runts, 0 giants, 0 throttles\r\n        " + e +
+           " CRC, 0 frame, - overruns, 0 aborts\r\nOutput: 0 output errors, - underruns, - "
+           "buffer failures\r\n";
+  }
+  if (w.size() >= 3 && w[1] == "mac-address") {
+    std::vector<MacRow> rows;
+    int vlan = 0;
+    if (w.size() == 4 && w[2] == (huawei ? "dynamic" : "interface")) {
+      if (!d.hasPort(w[3])) return unknown;
+      rows = learned(d, w[3], "");
+      vlan = d.running.at(w[3]).vlan;
+    } else if (w.size() == 3 && w[2].size() == 14 && w[2][4] == '-') {
+      rows = learned(d, "", canonical(w[2]));
+    } else {
+      return unknown;
+    }
+    std::string v = std::to_string(vlan ? vlan : 1), out;
+    std::string rule(79, '-');
+    if (huawei) {
+      out = rule +
+            "\r\nMAC Address    VLAN/VSI/BD                       Learned-From        "
+            "Type\r\n" +
+            rule + "\r\n";
+      for (const auto& [mac, port] : rows)
+        out += padded(dashed(mac), 14) + padded(v + "/-/-", 33) + padded(port, 19) + "dynamic\r\n";
+      return out + "\r\n" + rule + "\r\nTotal items displayed = " + std::to_string(rows.size()) +
+             "\r\n";
+    }
+    out = "MAC ADDR       VLAN ID  STATE          PORT INDEX               AGING TIME(s)\r\n";
+    for (const auto& [mac, port] : rows)
+      out += padded(dashed(mac), 14) + padded(v, 8) + "Learned        " + padded(port, 24) +
+             "AGING\r\n";
+    return out;
+  }
+  bool lldpHuawei =
+      huawei && w.size() == 5 && w[1] == "lldp" && w[2] == "neighbor" && w[3] == "interface";
+  bool lldpH3c = !huawei && w.size() == 6 && w[1] == "lldp" && w[2] == "neighbor-information" &&
+                 w[3] == "interface" && w[5] == "verbose";
+  if (lldpHuawei || lldpH3c) {
+    const std::string& port = w[4];
+    if (!d.hasPort(port)) return unknown;
+    Plugged* p = plugged(port);
+    bool any = p && p->lldp && p->up() && d.running.at(port).enabled;
+    if (huawei) {
+      std::string out = port + " has " + (any ? "1" : "0") + " neighbor(s):\r\n";
+      if (!any) return out;
+      return out + "\r\nNeighbor index :1\r\nChassis type   :MAC address\r\nChassis ID     :" +
+             dashed(p->chassis_id) +
+             "\r\nPort ID type   :Interface name\r\nPort ID        :" + p->port_id +
+             "\r\nPort description    :" +
+             (p->port_description.empty() ? "--" : p->port_description) +
+             "\r\nSystem name         :" + (p->system_name.empty() ? "--" : p->system_name) +
+             "\r\nSystem description  :Debian GNU/Linux 12 (bookworm) Linux 6.1.0-26-amd64\r\n"
+             "System capabilities supported   :bridge router\r\nSystem capabilities enabled     "
+             ":router\r\nManagement address type  :ipv4\r\nExpired time   :104s\r\n\r\nPort "
+             "VLAN ID(PVID)  :0\r\n\r\nLink aggregation supported:No\r\n";
+    }
+    if (!any) return "";
+    return "LLDP neighbor-information of port 1[" + port +
+           "]:\r\nLLDP agent nearest-bridge:\r\n LLDP neighbor index : 1\r\n Update time         "
+           ": 0 days, 0 hours, 1 minutes, 11 seconds\r\n Chassis type        : MAC address\r\n "
+           "Chassis ID          : " +
+           dashed(p->chassis_id) +
+           "\r\n Port ID type        : Interface name\r\n Port ID             : " + p->port_id +
+           "\r\n Time to live        : 120\r\n Port description    : " +
+           (p->port_description.empty() ? "N/A" : p->port_description) +
+           "\r\n System name         : " + (p->system_name.empty() ? "N/A" : p->system_name) +
+           "\r\n System description  : Debian GNU/Linux 12 (bookworm) Linux 6.1.0-26-amd64\r\n"
+           " System capabilities supported : Bridge, Router\r\n System capabilities enabled   "
+           ": Router\r\n";
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::string> observe(Device& d, const std::vector<std::string>& w) {
+  if (d.vendor() == "huawei_vrp" || d.vendor() == "hp_comware") return observeVrp(d, w);
   bool junos = d.vendor() == "juniper_junos";
   auto unknown = [&](const std::string& port) -> std::string {
     return junos ? "error: device " + port + " not found\r\n"
@@ -312,6 +450,23 @@ void Device::dump() const {
 
 namespace {
 
+// Output of more than a screen (24 lines) as a pager shows it: the first
+// screen and the pager's prompt, the rest kept in `pending` for the next
+// key; shorter output as it is, with the prompt.
+std::string firstPage(const std::string& out, const std::string& prompt, const std::string& more,
+                      std::string& pending) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  for (std::size_t i; (i = out.find("\r\n", start)) != std::string::npos; start = i + 2)
+    lines.push_back(out.substr(start, i + 2 - start));
+  if (start < out.size()) lines.push_back(out.substr(start));
+  if (lines.size() <= 24) return out + prompt;
+  std::string first;
+  for (std::size_t i = 0; i < 24; ++i) first += lines[i];
+  for (std::size_t i = 24; i < lines.size(); ++i) pending += lines[i];
+  return first + more;
+}
+
 // Cisco IOS and Arista EOS: the same shape of CLI, different details.
 class IosSession : public Session {
  public:
@@ -320,6 +475,13 @@ class IosSession : public Session {
       : d_(d), enablePassword_(std::move(enablePassword)), arista_(arista) {
     privileged_ = enablePassword_.empty();
   }
+
+  std::string refusal() const override {
+    return arista_ ? "% Invalid input (rejected by policy)\r\n"
+                   : "% Invalid input detected at '^' marker.\r\n\r\n";
+  }
+  std::string promptLike() const override { return d_.name() + "#"; }
+  std::string morePrompt() const override { return " --More-- "; }
 
   std::string greeting() override {
     return std::string(arista_ ? "Arista Networks EOS (simulated)\r\n"
@@ -380,18 +542,7 @@ class IosSession : public Session {
   }
 
   std::string page(const std::string& out) {
-    if (!paging_) return out + prompt();
-    // More than a screen: show 24 lines, then --More--.
-    std::vector<std::string> lines;
-    std::size_t start = 0;
-    for (std::size_t i; (i = out.find("\r\n", start)) != std::string::npos; start = i + 2)
-      lines.push_back(out.substr(start, i + 2 - start));
-    if (start < out.size()) lines.push_back(out.substr(start));
-    if (lines.size() <= 24) return out + prompt();
-    std::string first;
-    for (std::size_t i = 0; i < 24; ++i) first += lines[i];
-    for (std::size_t i = 24; i < lines.size(); ++i) pendingPages_ += lines[i];
-    return first + " --More-- ";
+    return paging_ ? firstPage(out, prompt(), morePrompt(), pendingPages_) : out + prompt();
   }
 
   Reply nextPage() {
@@ -617,6 +768,9 @@ class JunosSession : public Session {
   JunosSession(Device& d, std::string user) : d_(d), user_(std::move(user)) {}
 
   std::string greeting() override { return "--- JUNOS 21.4R3 (simulated)\r\n" + prompt(); }
+  std::string refusal() const override { return "error: command rejected by policy\r\n"; }
+  std::string promptLike() const override { return "colo@" + d_.name() + "> "; }
+  std::string morePrompt() const override { return "---(more)---"; }
 
   Reply input(const std::string& raw) override {
     std::string line = raw;
@@ -769,6 +923,349 @@ class JunosSession : public Session {
   std::string pendingPages_;
 };
 
+// Huawei VRP and H3C Comware: user view "<HOST>", system view "[HOST]",
+// interface view "[HOST-GigabitEthernet0/0/5]", "undo" for "no", questions
+// that wait for Y or N, and a pager until it is turned off.
+class VrpSession : public Session {
+ public:
+  VrpSession(Device& d, bool huawei) : d_(d), huawei_(huawei) {}
+  bool awaitingKey() const override { return !pendingPages_.empty(); }
+
+  std::string greeting() override {
+    if (huawei_) {
+      // A first login offers to change the password; colo must decline.
+      question_ = Question::password;
+      return "\r\nInfo: The max number of VTY users is 10, and the number\r\n      of current VTY "
+             "users on line is 1.\r\n      The current login time is 2026-12-06 10:00:00+07:00."
+             "\r\nThe password needs to be changed. Change now? [Y/N]:";
+    }
+    question_ = Question::banner;
+    return "\r\n*****************************************************************************"
+           "*\r\n* Copyright (c) 2004-2026 New H3C Technologies Co., Ltd. All rights "
+           "reserved.*\r\n* Without the owner's prior written consent,                        "
+           "         *\r\n* no decompiling or reverse-engineering shall be allowed.            "
+           "        *\r\n******************************************************************"
+           "************\r\n\r\nPress Y or ENTER to continue, N to exit.";
+  }
+
+  Reply input(const std::string& raw) override {
+    std::string line = raw;
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.pop_back();
+    if (!pendingPages_.empty()) return nextPage();
+    Reply r;
+    r.echo = false;
+    std::string echo = wrapped(line) + "\r\n";
+    if (question_ != Question::none) {
+      r.text = echo + answer(line);
+      if (closing_) r.close = true;
+      return r;
+    }
+    auto w = words(line);
+    if (w.empty()) {
+      r.text = echo + prompt();
+      return r;
+    }
+    std::string out = dispatch(line, w);
+    if (closing_) return {out, true};
+    r.text = echo + (question_ != Question::none ? out : page(out));
+    return r;
+  }
+
+  std::string refusal() const override { return error("Unrecognized command") + prompt(); }
+  std::string promptLike() const override { return "<" + d_.name() + ">"; }
+  std::string morePrompt() const override { return "  ---- More ----"; }
+
+ private:
+  enum class Mode { user, system, interface };
+  enum class Question { none, password, banner, save, clear, defaults };
+
+  std::string prompt() const {
+    if (mode_ == Mode::user) return "<" + d_.name() + ">";
+    // VRP follows some prompts with a space and a cursor-left.
+    std::string junk = huawei_ ? " \x1b[1D" : "";
+    if (mode_ == Mode::system) return "[" + d_.name() + "]" + junk;
+    return "[" + d_.name() + "-" + interface_ + "]" + junk;
+  }
+
+  // H3C wraps what it echoes at 80 columns, whatever width the client asked.
+  std::string wrapped(const std::string& line) const {
+    if (huawei_) return line;
+    std::size_t width = 80 - std::min<std::size_t>(79, prompt().size());
+    std::string out;
+    for (std::size_t i = 0; i < line.size();) {
+      if (i) out += "\r\n";
+      out += line.substr(i, width);
+      i += width;
+      width = 80;
+    }
+    return out;
+  }
+
+  std::string error(const std::string& what) const {
+    std::string marker = std::string(20, ' ') + "^\r\n";
+    return huawei_ ? marker + "Error: " + what + " found at '^' position.\r\n"
+                   : marker + " % " + what + " found at '^' position.\r\n";
+  }
+  std::string unrecognized() const { return error("Unrecognized command"); }
+  std::string wrong() const { return error("Wrong parameter"); }
+  std::string incomplete() const { return error("Incomplete command"); }
+
+  std::string page(const std::string& out) {
+    return paging_ ? firstPage(out, prompt(), morePrompt(), pendingPages_) : out + prompt();
+  }
+
+  Reply nextPage() {
+    // The pager's prompt is wiped by moving back over it and blanking it.
+    std::string rest = std::move(pendingPages_);
+    pendingPages_.clear();
+    Reply r;
+    r.echo = false;
+    r.text = "\x1b[16D" + std::string(16, ' ') + "\x1b[16D" + rest + prompt();
+    return r;
+  }
+
+  std::string ask() {
+    switch (question_) {
+      case Question::save:
+        if (!huawei_)
+          return "The current configuration will be written to the device. Are you sure? [Y/N]:";
+        if (d_.faults.question_style == 1)
+          return "Warning: The current configuration will be written to the device. Continue? "
+                 "[Y/N]:";
+        if (d_.faults.question_style == 2)
+          return "The current configuration will be written to the device.\r\nAre you sure to "
+                 "continue? (y/n)[n]:";
+        return "The current configuration will be written to the device.\r\nAre you sure to "
+               "continue?[Y/N]";
+      case Question::clear:
+        return "Warning: All configurations of the interface will be cleared, and its state will "
+               "be shutdown. Continue? [Y/N] :";
+      case Question::defaults:
+        return "This command will restore the default settings. Continue? [Y/N]:";
+      default:
+        return "";
+    }
+  }
+
+  std::string answer(const std::string& line) {
+    Question q = question_;
+    bool yes = line == "y" || line == "Y" || line == "yes" || line == "YES";
+    bool no = line == "n" || line == "N" || line == "no" || line == "NO";
+    if (q == Question::banner) {
+      question_ = Question::none;
+      if (no) {
+        closing_ = true;
+        return "";
+      }
+      return prompt();
+    }
+    if (!yes && !no && huawei_) return "Please choose 'YES' or 'NO' first\r\n" + ask();
+    question_ = Question::none;
+    if (q == Question::password) {
+      if (yes) {
+        closing_ = true;  // a password change colo must never start
+        return "Please enter old password:";
+      }
+      return prompt();
+    }
+    if (!yes) return prompt();
+    if (q == Question::save) {
+      d_.saved = d_.running;
+      ++d_.saves;
+      if (d_.faults.question_style == 2)
+        return "It will take several minutes to save configuration file, please wait........."
+               "\r\nConfiguration file had been saved successfully\r\nNote: The configuration "
+               "file will take effect after being activated\r\n" +
+               prompt();
+      return "Now saving the current configuration to the slot 0.\r\nSave the configuration "
+             "successfully.\r\n" +
+             prompt();
+    }
+    if (q == Question::clear) {
+      Port cleared;
+      cleared.enabled = false;
+      d_.running[target_] = cleared;
+      return "Info: Total execute 1 command, 1 successful, 0 failed.\r\n" + prompt();
+    }
+    d_.running[interface_] = Port{};  // defaults
+    return prompt();
+  }
+
+  // A port's lines, as "display current-configuration interface" shows them.
+  std::string stanza(const Port& p) const {
+    std::string body = huawei_ ? "" : " port link-mode bridge\r\n";
+    if (!p.description.empty()) body += " description " + p.description + "\r\n";
+    // H3C leaves its default link type (access) out.
+    if (!p.mode.empty() && (huawei_ || p.mode != "access"))
+      body += " port link-type " + p.mode + "\r\n";
+    if (p.vlan)
+      body += std::string(huawei_ ? " port default vlan " : " port access vlan ") +
+              std::to_string(p.vlan) + "\r\n";
+    for (const auto& x : p.extra) body += " " + x + "\r\n";
+    if (!p.enabled) body += " shutdown\r\n";
+    return body;
+  }
+
+  std::string display(const std::string& line, const std::vector<std::string>& w) {
+    if (auto o = observe(d_, w)) return *o;
+    if (w.size() == 2 && w[1] == "current-configuration") {
+      std::string all = huawei_ ? "[V200R009C00SPC500]\r\n" : "";
+      for (const auto& [name, p] : d_.running) all += "#\r\ninterface " + name + "\r\n" + stanza(p);
+      return all + "#\r\nreturn\r\n";
+    }
+    if (w.size() == 4 && w[1] == "current-configuration" && w[2] == "interface") {
+      if (!d_.hasPort(w[3])) return wrong();
+      return std::string(huawei_ ? "[V200R009C00SPC500]\r\n" : "") + "#\r\ninterface " + w[3] +
+             "\r\n" + stanza(d_.running.at(w[3])) + "#\r\nreturn\r\n";
+    }
+    // "display saved-configuration | begin ^interface PORT$": the port's
+    // stanza and everything after it.
+    if (w.size() == 6 && w[1] == "saved-configuration" && w[2] == "|" && w[3] == "begin" &&
+        w[4] == "^interface") {
+      std::string port = w[5];
+      if (port.empty() || port.back() != '$') return "";
+      port.pop_back();
+      if (!d_.hasPort(port)) return "";
+      return "interface " + port + "\r\n" + stanza(d_.saved.at(port)) +
+             "#\r\ninterface NULL0\r\n#\r\nuser-interface vty 0 4\r\n authentication-mode "
+             "aaa\r\n#\r\nreturn\r\n";
+    }
+    (void)line;
+    return w.size() == 1 ? incomplete() : unrecognized();
+  }
+
+  std::string dispatch(const std::string& line, const std::vector<std::string>& w) {
+    const std::string& cmd = w[0];
+    if (cmd == "display") return display(line, w);
+    if (huawei_ ? line == "save" : (line == "save force" || line == "save")) {
+      if (!huawei_ && line == "save force") {
+        d_.saved = d_.running;
+        ++d_.saves;
+        return "Validating file. Please wait...\r\nSaved the current configuration to mainboard "
+               "device successfully.\r\n";
+      }
+      question_ = Question::save;
+      return ask();
+    }
+    if (cmd == "return") {
+      mode_ = Mode::user;
+      return "";
+    }
+    if (cmd == "quit") {
+      if (mode_ == Mode::user) {
+        closing_ = true;
+        return "";
+      }
+      mode_ = mode_ == Mode::interface ? Mode::system : Mode::user;
+      return "";
+    }
+    if (mode_ == Mode::user) {
+      if (huawei_ && line == "screen-length 0 temporary") {
+        paging_ = false;
+        return "Info: The configuration takes effect on the current user terminal interface "
+               "only.\r\n";
+      }
+      if (!huawei_ && line == "screen-length disable") {
+        paging_ = false;
+        return "";
+      }
+      if (line == "system-view") {
+        mode_ = Mode::system;
+        return huawei_ ? "Enter system view, return user view with Ctrl+Z.\r\n"
+                       : "System View: return to User View with Ctrl+Z.\r\n";
+      }
+      return unrecognized();
+    }
+    if (cmd == "interface") {
+      if (w.size() < 2) return incomplete();
+      if (w.size() > 2 || !d_.hasPort(w[1])) return wrong();
+      interface_ = w[1];
+      mode_ = Mode::interface;
+      return "";
+    }
+    if (huawei_ && w.size() == 4 && w[0] == "clear" && w[1] == "configuration" &&
+        w[2] == "interface") {
+      if (!d_.hasPort(w[3])) return wrong();
+      target_ = w[3];
+      question_ = Question::clear;
+      return ask();
+    }
+    if (mode_ != Mode::interface) return unrecognized();
+    Port& p = d_.running[interface_];
+    if (!huawei_ && line == "default") {
+      question_ = Question::defaults;
+      return ask();
+    }
+    bool undo = cmd == "undo";
+    std::vector<std::string> a(w.begin() + (undo ? 1 : 0), w.end());
+    if (a.empty()) return incomplete();
+    std::string vlanWord = huawei_ ? "default" : "access";
+    if (a[0] == "description") {
+      if (undo) {
+        p.description.clear();
+        return "";
+      }
+      if (a.size() < 2) return incomplete();
+      p.description = rest(line, 1);
+      return "";
+    }
+    if (a[0] == "shutdown" && a.size() == 1) {
+      p.enabled = undo;
+      return "";
+    }
+    if (a[0] == "port" && a.size() >= 2 && a[1] == "link-type") {
+      if (undo) {
+        if (p.vlan)
+          return huawei_ ? "Error: Please renew the default configurations.\r\n"
+                         : " % Please remove the VLAN configuration first.\r\n";
+        p.mode.clear();
+        return "";
+      }
+      if (a.size() != 3) return a.size() < 3 ? incomplete() : wrong();
+      if (a[2] != "access" && a[2] != "trunk" && a[2] != "hybrid") return wrong();
+      if (p.vlan && a[2] != p.mode && !p.mode.empty())
+        return huawei_ ? "Error: Please renew the default configurations.\r\n"
+                       : " % Please remove the VLAN configuration first.\r\n";
+      p.mode = a[2];
+      return "";
+    }
+    if (a[0] == "port" && a.size() >= 3 && a[1] == vlanWord && a[2] == "vlan") {
+      if (undo) {
+        p.vlan = 0;
+        return "";
+      }
+      if (a.size() != 4) return a.size() < 4 ? incomplete() : wrong();
+      int v = std::atoi(a[3].c_str());
+      if (v < 1 || v > 4094 || std::to_string(v) != a[3]) return wrong();
+      // VRP takes an access VLAN only on an access or hybrid port (H3C's
+      // ports are access by default).
+      if (huawei_ && p.mode != "access" && p.mode != "hybrid")
+        return "Error: Please configure the link type of the port to access or hybrid "
+               "first.\r\n";
+      p.vlan = v;
+      return "";
+    }
+    // Lines colo does not model ("stp edged-port enable", "speed 100").
+    if (a[0] == "stp" || a[0] == "speed") {
+      std::string key = a[0] + (a[0] == "stp" && a.size() > 1 ? " " + a[1] : "");
+      std::erase_if(p.extra, [&](const std::string& x) { return x.rfind(key, 0) == 0; });
+      if (!undo) {
+        if (a.size() < 2) return incomplete();
+        p.extra.push_back(rest(line, 0));
+      }
+      return "";
+    }
+    return unrecognized();
+  }
+
+  Device& d_;
+  bool huawei_;
+  Mode mode_ = Mode::user;
+  Question question_ = Question::none;
+  bool paging_ = true, closing_ = false;
+  std::string interface_, target_, pendingPages_;
+};
+
 // Wraps a vendor session with the device lock, the command log, the state
 // dump and fault injection.
 class FaultySession : public Session {
@@ -869,12 +1366,7 @@ class FaultySession : public Session {
       }
       if (!line.empty() && f.reject.active() && line.find(f.reject.match) != std::string::npos) {
         ++f.reject.fired;
-        r.text = d_.vendor() == "juniper_junos"
-                     ? "error: command rejected by policy\r\n" + inner_->input("").text
-                     : (d_.vendor() == "arista_eos"
-                            ? "% Invalid input (rejected by policy)\r\n"
-                            : "% Invalid input detected at '^' marker.\r\n\r\n") +
-                           inner_->input("").text;
+        r.text = inner_->refusal() + inner_->input("").text;
         d_.dump();
         return r;
       }
@@ -895,6 +1387,16 @@ class FaultySession : public Session {
         auto nl = r.text.rfind('\n');
         r.text.insert(nl == std::string::npos ? 0 : nl + 1, "\x1b]0;" + d_.name() + ": colo\x07");
       }
+      if (fires(f.version_pause)) {
+        // The write ends with VRP's "[V200R009C00SPC500]" line (no line end
+        // yet); the rest comes later.
+        auto at = r.text.find("]\r\n", r.text.find("\n[V"));
+        if (at != std::string::npos) {
+          r.later = r.text.substr(at + 1);
+          r.text = r.text.substr(0, at + 1);
+          r.pause_ms = 300;
+        }
+      }
       if (fires(f.prompt_pause)) {
         // The write ends with a prompt-shaped line; the rest comes later.
         auto at = afterPortLine(r.text);
@@ -913,9 +1415,8 @@ class FaultySession : public Session {
   }
 
  private:
-  bool junos() const { return d_.vendor() == "juniper_junos"; }
-  std::string promptLike() const { return junos() ? "colo@" + d_.name() + "> " : d_.name() + "#"; }
-  std::string morePrompt() const { return junos() ? "---(more)---" : " --More-- "; }
+  std::string promptLike() const override { return inner_->promptLike(); }
+  std::string morePrompt() const override { return inner_->morePrompt(); }
 
   // Where the line after the port's first configuration line starts (the
   // "interface" line, or Junos's first "set" line), else the start.
@@ -962,6 +1463,8 @@ std::unique_ptr<Session> openSession(Device& device, const std::string& user,
   std::unique_ptr<Session> inner;
   if (device.vendor() == "juniper_junos")
     inner = std::make_unique<JunosSession>(device, user);
+  else if (device.vendor() == "huawei_vrp" || device.vendor() == "hp_comware")
+    inner = std::make_unique<VrpSession>(device, device.vendor() == "huawei_vrp");
   else
     inner = std::make_unique<IosSession>(device, enablePassword, device.vendor() == "arista_eos");
   return std::make_unique<FaultySession>(device, std::move(inner));

@@ -1,5 +1,6 @@
 // The simulated switch: per-port state of one device and the CLI of its
-// vendor (cisco_ios, arista_eos, juniper_junos), line in, text out. The SSH
+// vendor (cisco_ios, arista_eos, juniper_junos, huawei_vrp, hp_comware),
+// line in, text out. The SSH
 // server (main.cpp) feeds it; tests can also drive it directly.
 #pragma once
 
@@ -71,8 +72,12 @@ struct Faults {
   Fault sneak;         // ... only adds "speed 100" to it
   Fault osc_title;     // a terminal title escape right before the prompt
   std::string intrude_port;
-  Fault endless_pager;      // a pager whose every page is empty
-  Fault tiny_pages;         // a pager with one short line per page, without end
+  Fault endless_pager;  // a pager whose every page is empty
+  Fault tiny_pages;     // a pager with one short line per page, without end
+  Fault version_pause;  // VRP: a write ends at the "[V200R009C00SPC500]" line
+  // VRP's save question: 0 "Are you sure to continue?[Y/N]", 1 "Continue?
+  // [Y/N]:", 2 "(y/n)[n]:".
+  int question_style = 0;
   int hang_at_command = 0;  // the device's k-th command (over all sessions) hangs, once; 0 = never
   int hung = 0;             // how many commands hung so far
   int slow_ms = 0;
@@ -128,6 +133,11 @@ class Session {
   virtual Reply input(const std::string& line) = 0;
   // True while a pager waits for a single key (not a line).
   virtual bool awaitingKey() const { return false; }
+  // The vendor's words for a command refused by policy (before its prompt),
+  // a line shaped like its prompt, and its pager's prompt.
+  virtual std::string refusal() const { return ""; }
+  virtual std::string promptLike() const { return ""; }
+  virtual std::string morePrompt() const { return ""; }
 };
 
 // The answer to a read-only command about what is plugged in (link, MAC

@@ -13,7 +13,14 @@
 // "drop_times", "reject": {"match", "times"}, "ignore": {...}, "hang": {...},
 // "hang_after": {...} (applied, then no answer), "long_line": {...} (a 50,000-byte
 // line first), "flood": {...} (endless output), "hang_at_command": K (the
-// device's K-th command over all sessions hangs, once), "slow_ms"}}]}
+// device's K-th command over all sessions hangs, once), "slow_ms",
+// "version_pause": {...} (VRP: a write ends at its "[V200R009C00SPC500]"
+// line, the rest 300 ms later), "question_style" (VRP's save question: 0
+// "Are you sure to continue?[Y/N]", 1 "Continue? [Y/N]:", 2
+// "(y/n)[n]:")}}]}. Vendors: cisco_ios, arista_eos, juniper_junos,
+// huawei_vrp (asks to change the password at login; decline with N) and
+// hp_comware (a "Press Y or ENTER to continue" banner; echoes wrapped at 80
+// columns).
 //
 // Prints "switchsim: NAME VENDOR 127.0.0.1:PORT" per switch, then "ready".
 // Writes DIR/NAME.json after every command, and the host keys to FILE in
@@ -324,6 +331,8 @@ int main(int argc, char** argv) {
       faults.intrude_port = fj.value("intrude_port", "");
       faults.endless_pager = fault(fj.value("endless_pager", json()));
       faults.tiny_pages = fault(fj.value("tiny_pages", json()));
+      faults.version_pause = fault(fj.value("version_pause", json()));
+      faults.question_style = fj.value("question_style", 0);
       faults.hang_at_command = fj.value("hang_at_command", 0);
       faults.slow_ms = fj.value("slow_ms", 0);
     }

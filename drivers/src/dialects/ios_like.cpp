@@ -43,21 +43,7 @@ std::string IosLike::portCommandsHelp() const {
          "load-interval, channel-group (each also with 'no')";
 }
 
-namespace {
-
-std::string quoted(std::string_view line) {
-  auto shown = text::sanitize(line.substr(0, 120));
-  return "'" + shown + (line.size() > 120 ? "...'" : "'");
-}
-
-DriverError doubt(std::string_view line, const char* where) {
-  return DriverError(DriverErrorKind::protocol,
-                     std::string("the output holds ") + quoted(line) + " " + where +
-                         ", which is not configuration (a log message, a prompt, another "
-                         "session's output?)");
-}
-
-}  // namespace
+using text::doubt;
 
 // The output is "Building configuration...", "Current configuration : N
 // bytes" and "!" lines, then "interface PORT", its indented lines, and

@@ -8,12 +8,15 @@ namespace dialects {
 const Dialect& ciscoIos();
 const Dialect& aristaEos();
 const Dialect& juniperJunos();
+const Dialect& huaweiVrp();
+const Dialect& hpComware();
 }  // namespace dialects
 
 namespace {
 const std::vector<const Dialect*>& all() {
   static const std::vector<const Dialect*> v = {&dialects::ciscoIos(), &dialects::aristaEos(),
-                                                &dialects::juniperJunos()};
+                                                &dialects::juniperJunos(), &dialects::huaweiVrp(),
+                                                &dialects::hpComware()};
   return v;
 }
 }  // namespace

@@ -50,8 +50,13 @@ class Device {
  private:
   std::string exchange(std::string_view command);
   std::string runRaw(std::string_view command);
-  // Reads to the next prompt, paging through any pager on the way.
-  std::string readPrompt();
+  // Reads to the next prompt, paging through any pager and answering any
+  // question on the way (yes only where `command` expects it).
+  std::string readPrompt(std::string_view command = {});
+  // The regular expressions for `prompt` (the device's prompt pattern).
+  void compile(const std::string& prompt);
+  // Answers the questions before the first prompt; returns what was read.
+  std::string login();
   // Throws DriverError(protocol) unless the session is quiet at its prompt.
   void settled();
 
@@ -61,7 +66,9 @@ class Device {
   std::chrono::milliseconds timeout_;
   std::string enablePassword_;
   std::vector<std::string> transcript_;
-  std::regex promptOrMore_, more_, password_;
+  std::regex promptOrMore_, more_, password_, question_;
+  bool asks_ = false;     // the dialect has a question pattern
+  std::string declined_;  // the question the last command was answered no to
   CommandTimer timer_;
   std::size_t outputLimit_;
 };

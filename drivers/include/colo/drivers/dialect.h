@@ -32,8 +32,37 @@ class Dialect {
   virtual std::string promptPattern() const = 0;
   virtual std::string morePattern() const = 0;
   virtual std::string_view moreKey() const { return " "; }
+  // A device whose output may hold a line shaped like a prompt (VRP's
+  // "[V200R009C00SPC500]" version line) names itself in its first prompt:
+  // hostOf() reads that name ("" = not used) and, from then on, only
+  // hostPromptPattern(name) counts as a prompt.
+  virtual std::string hostOf(std::string_view /*promptLine*/) const { return ""; }
+  virtual std::string hostPromptPattern(std::string_view /*host*/) const { return promptPattern(); }
+
+  // Questions. A device may ask before it carries out a command ("Are you
+  // sure to continue?[Y/N]"); questionPattern() is matched against the last
+  // line, like a prompt ("" = this device never asks). colo answers yes()
+  // only where expectsQuestion(command) says the question is part of what
+  // the command does (a save, a port reset); any other question is
+  // answered no() and the command counts as refused.
+  virtual std::string questionPattern() const { return ""; }
+  virtual bool expectsQuestion(std::string_view /*command*/) const { return false; }
+  virtual std::string yes() const { return "y"; }
+  virtual std::string no() const { return "n"; }
+  // What a device may ask before its first prompt, and the line colo
+  // answers (a banner's "Press Y or ENTER to continue", an offer to change
+  // the password now).
+  struct LoginQuestion {
+    std::string pattern, answer;
+  };
+  virtual std::vector<LoginQuestion> loginQuestions() const { return {}; }
+  // Whether the output of the save commands says the configuration was
+  // saved (a device that reports its result in a line after a question).
+  virtual bool saveSucceeded(std::string_view /*output*/) const { return true; }
+
   // A command's output without context lines the device adds before its
-  // prompt (Junos prints "[edit]" in configuration mode).
+  // prompt (Junos prints "[edit]" in configuration mode), and without
+  // terminal noise that is not text (VRP's " ESC[1D").
   virtual std::string trimOutput(std::string output) const { return output; }
   // Whether a command's output says the device refused it.
   virtual bool refused(std::string_view output) const = 0;
