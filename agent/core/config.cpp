@@ -319,6 +319,7 @@ void readConfig(const YAML::Node& root, const std::string& path, Config& c,
     if (auto v = tf.integer("connect_s", false, 1, 600)) c.connect_timeout_s = static_cast<int>(*v);
     if (auto v = tf.integer("command_s", false, 1, 3600))
       c.command_timeout_s = static_cast<int>(*v);
+    if (auto v = tf.integer("save_s", false, 1, 3600)) c.save_timeout_s = static_cast<int>(*v);
   }
   if (auto d = f.node("drift"); d.IsDefined() && !d.IsNull()) {
     YamlFields df(d, path, errs, "drift");

@@ -131,6 +131,9 @@ struct Config {
   int workers = 4;
   int connect_timeout_s = 10;
   int command_timeout_s = 30;
+  // A save may take minutes on a large chassis ("It will take several
+  // minutes to save configuration file"): its own deadline.
+  int save_timeout_s = 120;
   std::size_t command_output_bytes = 4 << 20;  // limits.command_output_bytes
   std::uintmax_t inventory_bytes = inventory::kDefaultInventoryBytes;  // limits.inventory_bytes
   LogSettings log;                                                     // log.{level, format, file}

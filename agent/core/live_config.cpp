@@ -72,8 +72,9 @@ std::vector<std::string> reloadedKeys(const Config& a, const Config& b) {
        a.callback_parallel_per_receiver == b.callback_parallel_per_receiver);
   note("letter", a.letter == b.letter);
   note("log", a.log == b.log);
-  note("timeouts",
-       a.connect_timeout_s == b.connect_timeout_s && a.command_timeout_s == b.command_timeout_s);
+  note("timeouts", a.connect_timeout_s == b.connect_timeout_s &&
+                       a.command_timeout_s == b.command_timeout_s &&
+                       a.save_timeout_s == b.save_timeout_s);
   note("limits.command_output_bytes", a.command_output_bytes == b.command_output_bytes);
   return out;
 }

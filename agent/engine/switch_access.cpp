@@ -242,7 +242,8 @@ class SshOpener final : public SwitchOpener {
     std::sort(names.begin(), names.end());
     names.erase(std::unique(names.begin(), names.end()), names.end());
     // Long enough for another job on the same switch to finish its work.
-    auto wait = std::chrono::seconds(cfg.connect_timeout_s + 8 * cfg.command_timeout_s);
+    auto wait = std::chrono::seconds(cfg.connect_timeout_s + 8 * cfg.command_timeout_s +
+                                     cfg.save_timeout_s);
     SwitchHolds holds;
     for (const auto& n : names) holds.push_back(keeper_->hold(n, wait, interrupt));
     return holds;
@@ -273,6 +274,7 @@ class SshOpener final : public SwitchOpener {
       auto device = std::make_unique<drivers::Device>(
           sw.name, drivers::openSsh(o), *dialect, std::chrono::seconds(cfg.command_timeout_s),
           secrets.enable_password, cfg.command_output_bytes);
+      device->setSaveTimeout(std::chrono::seconds(cfg.save_timeout_s));
       device->setCommandTimer(
           [](const std::string& name, double seconds) { switchLatency().observe(seconds, name); });
       device->open();

@@ -293,7 +293,15 @@ void Device::configure(const std::vector<std::string>& commands) {
 
 void Device::save() {
   std::string said;
-  for (const auto& c : dialect_.save()) said += run(c) + "\n";
+  auto commandTimeout = timeout_;
+  if (saveTimeout_.count() > 0) timeout_ = saveTimeout_;
+  try {
+    for (const auto& c : dialect_.save()) said += run(c) + "\n";
+  } catch (...) {
+    timeout_ = commandTimeout;
+    throw;
+  }
+  timeout_ = commandTimeout;
   if (!dialect_.saveSucceeded(said))
     throw DriverError(DriverErrorKind::rejected,
                       "switch " + name_ + ": the save did not report success: " + said, said);

@@ -309,6 +309,18 @@ TEST_CASE("every injected fault leaves a Huawei or an H3C switch as it was and t
   }
 }
 
+TEST_CASE("a save slower than the command deadline completes under timeouts.save_s") {
+  // command_s 1; VRP's save answers after 1.5 s, well within save_s (120).
+  Site site(Switches{simSwitch(
+                "tor", "huawei_vrp", "GigabitEthernet0/0/1-8",
+                {{"faults", {{"slow_answer", {{"match", "save"}}}, {"slow_answer_ms", 1500}}}})},
+            COLO_SOURCE_DIR "/playbooks", 1);
+  auto r = site.colo({"provision", site.request("REQ-1", 1)});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(site.sim->state("tor")["saves"] == 1);
+}
+
 TEST_CASE("a port that cannot be restored is named, and its reservation kept") {
   // This switch refuses the VLAN command every time, the restore's too.
   json initial = {

@@ -1321,6 +1321,7 @@ class FaultySession : public Session {
           return {morePrompt()};
         }
       slow = f.slow_ms;
+      if (fires(f.slow_answer)) slow += f.slow_answer_ms;
       if (!line.empty()) {
         // What a password prompt receives is not logged, as on a device.
         d_.logCommand(secretNext_ ? std::string("<secret>") : line);

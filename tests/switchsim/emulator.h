@@ -75,6 +75,8 @@ struct Faults {
   Fault endless_pager;  // a pager whose every page is empty
   Fault tiny_pages;     // a pager with one short line per page, without end
   Fault version_pause;  // VRP: a write ends at the "[V200R009C00SPC500]" line
+  Fault slow_answer;    // the answer comes slow_answer_ms late (a save on a big chassis)
+  int slow_answer_ms = 0;
   // VRP's save question: 0 "Are you sure to continue?[Y/N]", 1 "Continue?
   // [Y/N]:", 2 "(y/n)[n]:".
   int question_style = 0;

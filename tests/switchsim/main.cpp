@@ -15,7 +15,8 @@
 // line first), "flood": {...} (endless output), "hang_at_command": K (the
 // device's K-th command over all sessions hangs, once), "slow_ms",
 // "version_pause": {...} (VRP: a write ends at its "[V200R009C00SPC500]"
-// line, the rest 300 ms later), "question_style" (VRP's save question: 0
+// line, the rest 300 ms later), "slow_answer": {...} with "slow_answer_ms"
+// (the answer comes that late), "question_style" (VRP's save question: 0
 // "Are you sure to continue?[Y/N]", 1 "Continue? [Y/N]:", 2
 // "(y/n)[n]:")}}]}. Vendors: cisco_ios, arista_eos, juniper_junos,
 // huawei_vrp (asks to change the password at login; decline with N) and
@@ -332,6 +333,8 @@ int main(int argc, char** argv) {
       faults.endless_pager = fault(fj.value("endless_pager", json()));
       faults.tiny_pages = fault(fj.value("tiny_pages", json()));
       faults.version_pause = fault(fj.value("version_pause", json()));
+      faults.slow_answer = fault(fj.value("slow_answer", json()));
+      faults.slow_answer_ms = fj.value("slow_answer_ms", 0);
       faults.question_style = fj.value("question_style", 0);
       faults.hang_at_command = fj.value("hang_at_command", 0);
       faults.slow_ms = fj.value("slow_ms", 0);

@@ -38,7 +38,11 @@ class Device {
   // Enters configuration mode, sends `commands`, and commits; on a refusal
   // aborts the configuration session before throwing.
   void configure(const std::vector<std::string>& commands);
+  // Persists the configuration under its own deadline (setSaveTimeout;
+  // the command deadline when not set), questions answered; fails unless
+  // the dialect reads success in what it printed.
   void save();
+  void setSaveTimeout(std::chrono::milliseconds timeout) { saveTimeout_ = timeout; }
 
   // Every command sent so far (never a password).
   const std::vector<std::string>& transcript() const { return transcript_; }
@@ -63,7 +67,7 @@ class Device {
   std::string name_;
   CliChannelPtr channel_;
   const Dialect& dialect_;
-  std::chrono::milliseconds timeout_;
+  std::chrono::milliseconds timeout_, saveTimeout_{0};
   std::string enablePassword_;
   std::vector<std::string> transcript_;
   std::regex promptOrMore_, more_, password_, question_;
