@@ -65,4 +65,12 @@ DriverError doubt(std::string_view line, const char* where) {
                          "session's output?)");
 }
 
+DriverError otherName(std::string_view port, std::string_view shown) {
+  return DriverError(DriverErrorKind::protocol,
+                     "the switch writes port '" + sanitize(port) + "' as '" +
+                         sanitize(shown.substr(0, 64)) +
+                         "': write it so in the inventory's access_ports, as the switch's "
+                         "configuration does");
+}
+
 }  // namespace colo::drivers::text

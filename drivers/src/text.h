@@ -32,4 +32,8 @@ bool hasControl(std::string_view s);
 // configuration").
 DriverError doubt(std::string_view line, const char* where);
 
+// The error for a port the switch writes otherwise than the inventory
+// ("GE0/0/5" for "GigabitEthernet0/0/5"): `shown` is the switch's name.
+DriverError otherName(std::string_view port, std::string_view shown);
+
 }  // namespace colo::drivers::text

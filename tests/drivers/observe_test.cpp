@@ -69,6 +69,19 @@ TEST_CASE("MAC addresses are read in every form and kept in one") {
   CHECK(colo::encoding::dottedMac("00:50:56:a3:1b:2c") == "0050.56a3.1b2c");
 }
 
+TEST_CASE("a port the inventory abbreviates is named as the switch writes it") {
+  try {
+    ios().portLines(
+        "Building configuration...\n\ninterface GigabitEthernet1/0/5\n no shutdown\nend\n",
+        "Gi1/0/5");
+    FAIL("read");
+  } catch (const DriverError& e) {
+    CHECK(std::string(e.what()) ==
+          "the switch writes port 'Gi1/0/5' as 'GigabitEthernet1/0/5': write it so in the "
+          "inventory's access_ports, as the switch's configuration does");
+  }
+}
+
 TEST_CASE("port names: abbreviations, Junos units, aggregates") {
   CHECK(samePort("Gi1/0/5", "GigabitEthernet1/0/5"));
   CHECK(samePort("GigabitEthernet1/0/5", "gi1/0/5"));

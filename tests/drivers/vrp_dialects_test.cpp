@@ -148,6 +148,12 @@ TEST_CASE("a VRP port's configuration is read strictly") {
   CHECK(protocolError([&] {
           vrp().portLines("<tor-r09>\n#\nreturn\n", port);
         }).find("'<tor-r09>'") != std::string::npos);
+  // The inventory wrote the short name the switch prints in its tables.
+  CHECK(protocolError([&] {
+          vrp().portLines("#\ninterface GigabitEthernet0/0/5\n#\nreturn\n", "GE0/0/5");
+        }) ==
+        "the switch writes port 'GE0/0/5' as 'GigabitEthernet0/0/5': write it so in the "
+        "inventory's access_ports, as the switch's configuration does");
   CHECK(protocolError([&] {
           vrp().portLines("#\n", port);
         }).find("does not show 'interface GigabitEthernet0/0/5'") != std::string::npos);

@@ -65,6 +65,8 @@ std::vector<std::string> IosLike::portLines(std::string_view output, std::string
           at = At::inside;
         } else if (!(line.empty() || line == "!" || line == "Building configuration..." ||
                      std::regex_match(line, kCurrent))) {
+          if (line.rfind("interface ", 0) == 0 && samePort(line.substr(10), port))
+            throw text::otherName(port, line.substr(10));
           throw doubt(line, "before the port's configuration");
         }
         break;

@@ -111,11 +111,15 @@ std::vector<std::string> VrpLike::portLines(std::string_view output, std::string
     line = rstrip(std::move(line));
     switch (at) {
       case At::before:
-        if (line == header)
+        if (line == header) {
           at = At::inside;
-        else if (!(line.empty() || line == "#" || (line[0] == '!' && line.size() < 200) ||
-                   std::regex_match(line, kVersion)))
+        } else if (!(line.empty() || line == "#" || (line[0] == '!' && line.size() < 200) ||
+                     std::regex_match(line, kVersion))) {
+          if (line.rfind("interface ", 0) == 0 &&
+              (samePort(line.substr(10), port) || line.substr(10) == fullName(port)))
+            throw text::otherName(port, line.substr(10));
           throw text::doubt(line, "before the port's configuration");
+        }
         break;
       case At::inside:
         if (!line.empty() && line[0] == ' ')
