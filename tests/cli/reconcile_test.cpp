@@ -130,6 +130,67 @@ TEST_CASE("colo reconcile shows what differs from colo's intent and puts colo's 
   CHECK(reconciled);
 }
 
+TEST_CASE("colo reconcile on a Huawei and an H3C switch: changed, unsaved, foreign, put back") {
+  auto o = colo::test::withLeftovers("huawei_vrp", "hp_comware");
+  o.initialA = {{"GigabitEthernet0/0/4",
+                 {{"description", "camera-uplink"}, {"mode", "access"}, {"vlan", 99}}}};
+  o.initialB = json::object();
+  TwoSwitchSite site(o);
+  REQUIRE(site.colo({"provision", site.requestFile("REQ-D")}).exit_code == 0);
+  auto clean = site.colo({"--json", "reconcile"});
+  INFO(clean.out << clean.err);
+  auto j = json::parse(clean.out);
+  CHECK(j["changed"] == 0);
+  CHECK(j["unsaved"] == 0);
+  CHECK(j["foreign"] == 1);
+
+  // VRP: web0 nic0's VLAN changed by hand, not saved. Comware: web1 nic1
+  // changed and saved, then changed back without saving.
+  byHand(
+      site, "a", "huawei_vrp",
+      {"interface GigabitEthernet0/0/1", "port default vlan 99", "stp edged-port enable", "quit"},
+      false);
+  byHand(site, "b", "hp_comware", {"interface GigabitEthernet1/0/2", "port access vlan 98", "quit"},
+         true);
+  byHand(site, "b", "hp_comware",
+         {"interface GigabitEthernet1/0/2", "port access vlan 120", "quit"}, false);
+  auto drifted = site.colo({"--json", "reconcile"});
+  INFO(drifted.out << drifted.err);
+  CHECK(drifted.exit_code == 1);
+  j = json::parse(drifted.out);
+  CHECK(j["changed"] == 1);
+  CHECK(j["unsaved"] == 1);
+  std::map<std::string, json> byPort;
+  for (const auto& s : j["switches"])
+    for (const auto& p : s["ports"]) byPort[p["port"]] = p;
+  auto changed = byPort["GigabitEthernet0/0/1"];
+  CHECK(changed["kind"] == "changed");
+  CHECK_THAT(changed["diff"].get<std::string>(), Catch::Contains("- port default vlan 120\n"));
+  CHECK_THAT(changed["diff"].get<std::string>(), Catch::Contains("+ port default vlan 99\n"));
+  CHECK_THAT(changed["diff"].get<std::string>(), Catch::Contains("+ stp edged-port enable\n"));
+  CHECK(byPort["GigabitEthernet1/0/2"]["kind"] == "unsaved");
+  CHECK_THAT(byPort["GigabitEthernet1/0/2"]["diff"].get<std::string>(),
+             Catch::Contains("+ port access vlan 98\n"));
+  CHECK(byPort["GigabitEthernet0/0/4"]["kind"] == "foreign");
+
+  auto applied = site.colo({"--json", "reconcile", "--apply"});
+  INFO(applied.out << applied.err);
+  j = json::parse(applied.out);
+  CHECK(j["applied"]["failed"].empty());
+  REQUIRE(j["applied"]["fixed"].size() == 1);  // one line per request
+  CHECK(j["applied"]["fixed"][0] ==
+        "REQ-D: a GigabitEthernet0/0/1, b GigabitEthernet1/0/2: colo's configuration put back, "
+        "verified, saved");
+  CHECK(j["changed"] == 0);
+  CHECK(j["unsaved"] == 0);
+  for (const char* which : {"running", "saved"}) {
+    CHECK(port(site, "a", which, "GigabitEthernet0/0/1")["vlan"] == 120);
+    CHECK(port(site, "a", which, "GigabitEthernet0/0/1")["extra"].is_null());
+    CHECK(port(site, "b", which, "GigabitEthernet1/0/2")["vlan"] == 120);
+  }
+  CHECK(port(site, "a", "running", "GigabitEthernet0/0/4")["description"] == "camera-uplink");
+}
+
 TEST_CASE("colo reconcile names an unknown switch") {
   TwoSwitchSite site;
   auto r = site.colo({"reconcile", "nosuch"});
