@@ -94,8 +94,9 @@ std::string Device::readPrompt(std::string_view command) {
   declined_.clear();
   while (true) {
     auto left =
-        pages == 0 ? timeout_
-                   : std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        pages + questions == 0
+            ? timeout_
+            : std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     std::string page;
     try {
       if (left.count() <= 0)
@@ -118,7 +119,6 @@ std::string Device::readPrompt(std::string_view command) {
         throw DriverError(DriverErrorKind::protocol,
                           "the switch asked more than 3 questions ('" + last + "')");
       all += page;
-      ++pages;
       bool agree = !command.empty() && dialect_.expectsQuestion(command);
       if (!agree && declined_.empty()) declined_ = last;
       channel_->sendLine(agree ? dialect_.yes() : dialect_.no());
@@ -304,7 +304,9 @@ void Device::save() {
   timeout_ = commandTimeout;
   if (!dialect_.saveSucceeded(said))
     throw DriverError(DriverErrorKind::rejected,
-                      "switch " + name_ + ": the save did not report success: " + said, said);
+                      "switch " + name_ + ": the save did not report success: '" +
+                          said.substr(0, 300) + (said.size() > 300 ? "...'" : "'"),
+                      said);
 }
 
 }  // namespace colo::drivers
