@@ -413,11 +413,11 @@ TEST_CASE("Huawei and H3C: questions, a version line, wrapped echoes and cursor 
   SECTION("a save has its own deadline: VRP warns it may take minutes") {
     SwitchSim sim(colo::test::Switches{
         simSwitch("sw", "huawei_vrp", "GigabitEthernet0/0/1-4",
-                  {{"faults", {{"slow_answer", {{"match", "save"}}}, {"slow_answer_ms", 800}}}})});
-    auto d = open(sim, "sw", "huawei_vrp", 300ms);
+                  {{"faults", {{"slow_answer", {{"match", "save"}}}, {"slow_answer_ms", 3000}}}})});
+    auto d = open(sim, "sw", "huawei_vrp", 1500ms);
     CHECK(errorOf([&] { d.save(); }).kind() == DriverErrorKind::timeout);
-    auto d2 = open(sim, "sw", "huawei_vrp", 300ms);
-    d2.setSaveTimeout(5000ms);
+    auto d2 = open(sim, "sw", "huawei_vrp", 1500ms);
+    d2.setSaveTimeout(20000ms);
     CHECK_NOTHROW(d2.save());
     // The command deadline is back after the save.
     CHECK(errorOf([&] { d2.run("save"); }).kind() == DriverErrorKind::timeout);
