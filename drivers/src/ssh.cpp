@@ -140,17 +140,24 @@ class SshChannel final : public CliChannel {
 
   ~SshChannel() override {
     interrupt_ = nullptr;  // closing is bounded on its own, and must not throw
-    if (channel_) {
-      // Best effort, bounded: a dead peer must not hold us here.
-      auto deadline = Clock::now() + milliseconds(500);
-      while (libssh2_channel_close(channel_) == LIBSSH2_ERROR_EAGAIN && msLeft(deadline) > 0)
-        waitSocket(deadline);
-      libssh2_channel_free(channel_);
-    }
-    if (session_) {
-      libssh2_session_disconnect(session_, "bye");
-      libssh2_session_free(session_);
-    }
+    // A polite close, bounded: a peer that does not answer must not hold us.
+    auto deadline = Clock::now() + milliseconds(500);
+    auto bounded = [&](auto step) {
+      while (step() == LIBSSH2_ERROR_EAGAIN && msLeft(deadline) > 0) waitSocket(deadline);
+    };
+    if (channel_) bounded([&] { return libssh2_channel_close(channel_); });
+    if (session_) bounded([&] { return libssh2_session_disconnect(session_, "bye"); });
+    // libssh2 frees a channel or a session only once the peer has confirmed
+    // the close; in non-blocking mode it returns EAGAIN and frees nothing
+    // while it waits. Cutting the socket ends that wait: every read and
+    // write now fails at once, and libssh2 frees what it holds.
+    if (fd_ >= 0) shutdown(fd_, SHUT_RDWR);
+    auto freed = [](auto step) {
+      for (int i = 0; i < 100 && step() == LIBSSH2_ERROR_EAGAIN; ++i) {
+      }
+    };
+    if (channel_) freed([&] { return libssh2_channel_free(channel_); });
+    if (session_) freed([&] { return libssh2_session_free(session_); });
     if (fd_ >= 0) close(fd_);
   }
 

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <csignal>
+#include <memory>
 
 #include "../support/process.h"
 #include "../support/switchsim.h"
@@ -258,6 +260,26 @@ TEST_CASE("a hanging switch times out, a dropped session is reported") {
   e = errorOf([&] { openSsh(none); });
   CHECK(e.kind() == DriverErrorKind::connect);
   CHECK(std::string(e.what()) == "cannot connect to 127.0.0.1:1: Connection refused");
+}
+
+TEST_CASE("a session to a switch that stopped answering is closed within a deadline and freed") {
+  // The switch's process is stopped: its TCP stack still accepts bytes, but
+  // nothing answers, not even the close of the channel. Closing must not
+  // wait for it, and must not leave libssh2's session behind (the sanitized
+  // run reports a leak if it does).
+  SwitchSim sim(colo::test::Switches{simSwitch("sw", "cisco_ios", "Ethernet1-2")});
+  auto d = std::make_unique<Device>(open(sim, "sw", "cisco_ios", 300ms));
+  REQUIRE(kill(sim.pid(), SIGSTOP) == 0);
+  struct Resume {
+    pid_t pid;
+    ~Resume() { kill(pid, SIGCONT); }
+  } resume{sim.pid()};
+  CHECK(errorOf([&] { d->run("show running-config interface Ethernet1"); }).kind() ==
+        DriverErrorKind::timeout);
+  auto start = std::chrono::steady_clock::now();
+  d.reset();
+  // About half a second of courtesy; the bound is generous for a busy machine.
+  CHECK(std::chrono::steady_clock::now() - start < 10s);
 }
 
 TEST_CASE("a pager is paged through when paging could not be turned off") {
