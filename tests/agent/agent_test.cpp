@@ -95,7 +95,8 @@ struct Site {
             callbackExtra + "allowed_urls: [" + allowedUrls +
             "]}\n"
             "timeouts: {connect_s: 5, command_s: " +
-            std::to_string(commandTimeout) + "}\n" + extra);
+            std::to_string(commandTimeout) + ", save_s: " + std::to_string(commandTimeout) + "}\n" +
+            extra);
     start();
   }
   void start() { agent = std::make_unique<Agent>(config); }

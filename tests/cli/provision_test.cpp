@@ -46,7 +46,7 @@ struct Site {
   std::string state = colo::test::ledgerState(dir, "var/colo.db");
 
   explicit Site(Switches switches, const std::string& playbooks = COLO_SOURCE_DIR "/playbooks",
-                int commandTimeout = 5) {
+                int commandTimeout = 5, int saveTimeout = -1) {
     setenv("COLO_TEST_SW_PASSWORD", "s3cret-pw", 1);
     setenv("COLO_TEST_SW_ENABLE", "en-pw", 1);
     sim = std::make_unique<SwitchSim>(switches);
@@ -67,13 +67,19 @@ struct Site {
                                                 "vlans: [{id: 120, name: pub}]\n"
                                                 "ip_pools:\n  - {name: pub-v4, prefix: "
                                                 "192.0.2.0/24, gateway: 192.0.2.1, vlan: 120}\n");
+    // A save waits timeouts.save_s (120 s by default): the faults that hang
+    // a save wait the command deadline here. 0 keeps the default.
+    std::string saveLimit =
+        saveTimeout == 0
+            ? ""
+            : ", save_s: " + std::to_string(saveTimeout < 0 ? commandTimeout : saveTimeout);
     config = dir.write("colo.yaml",
                        "inventory: inventory.yaml\nstate: " + state + "\nplaybooks: " + playbooks +
                            "\nknown_hosts: " + sim->knownHosts() +
                            "\ncredentials:\n  lab: {username: colo, password_env: "
                            "COLO_TEST_SW_PASSWORD, enable_password_env: COLO_TEST_SW_ENABLE}\n"
                            "timeouts: {connect_s: 5, command_s: " +
-                           std::to_string(commandTimeout) + "}\n");
+                           std::to_string(commandTimeout) + saveLimit + "}\n");
     auto r = colo({"init"});
     if (r.exit_code != 0) throw std::runtime_error("colo init failed: " + r.err);
   }
@@ -314,7 +320,7 @@ TEST_CASE("a save slower than the command deadline completes under timeouts.save
   Site site(Switches{simSwitch(
                 "tor", "huawei_vrp", "GigabitEthernet0/0/1-8",
                 {{"faults", {{"slow_answer", {{"match", "save"}}}, {"slow_answer_ms", 1500}}}})},
-            COLO_SOURCE_DIR "/playbooks", 1);
+            COLO_SOURCE_DIR "/playbooks", 1, 0);
   auto r = site.colo({"provision", site.request("REQ-1", 1)});
   INFO(r.err);
   CHECK(r.exit_code == 0);

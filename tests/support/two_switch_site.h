@@ -135,7 +135,8 @@ struct TwoSwitchSite {
             std::to_string(o.callbackTimeout) + ", allowed_urls: [" + allowedUrls(o.callbackPorts) +
             "]}\n"
             "timeouts: {connect_s: 2, command_s: " +
-            std::to_string(o.commandTimeout) + "}\n" + o.extraConfig);
+            std::to_string(o.commandTimeout) + ", save_s: " + std::to_string(o.commandTimeout) +
+            "}\n" + o.extraConfig);
     auto r = colo({"init"});
     if (r.exit_code != 0) throw std::runtime_error("colo init failed: " + r.err);
   }
