@@ -1,7 +1,8 @@
 // The ledger's backends side by side (design.md §12): reserve latency on SQLite
-// and on PostgreSQL 15, with one process reserving and with two at once (as
-// two agents do), on the 500-rack data center with 20,000 reservations
-// already held. PostgreSQL runs durable (fsync on, as SQLite's synchronous =
+// and on PostgreSQL 15, on a new ledger and on the 500-rack data center with
+// 20,000 reservations already held, with one process reserving and with two
+// at once (as two agents do), and the ratios between them (design.md §5: a
+// reserve costs the same whatever the ledger holds). PostgreSQL runs durable (fsync on, as SQLite's synchronous =
 // FULL) in a throwaway cluster on 127.0.0.1 (scripts/pg-cluster).
 //
 //   build/bench/backends_bench [REQUESTS]   (default 400 reserves per run)
@@ -66,13 +67,13 @@ Run reserveRun(const std::string& state, const inv::Inventory& inventory, int n,
   for (int t = 0; t < processes; ++t)
     threads.emplace_back([&, t] {
       inv::Ledger ledger(state);
-      std::unique_ptr<inv::Occupancy> cache;
+      inv::OccupancyCache cache(inventory);
       for (int i = t; i < n; i += processes) {
         auto id = tag + "-" + std::to_string(i);
         auto r = inv::parseRequestJson(requestJson(id, 1 + i % 4, i % 2 == 0));
         auto a = Clock::now();
         colo::agent::StatusWriter(ledger, benchCalendar(), "http://127.0.0.1:8080")
-            .reserve(inventory, r, "bench", cache);
+            .reserve(r, "bench", cache);
         parts[static_cast<std::size_t>(t)].ms.push_back(
             std::chrono::duration<double, std::milli>(Clock::now() - a).count());
       }
@@ -116,29 +117,48 @@ int main(int argc, char** argv) {
     }
   } stop{cluster, dir};
 
-  std::printf("reserve on each backend: %d racks, %d reservations held, %d reserves a run\n\n",
-              kRacks, kPreReserved, n);
-  std::printf("%-12s %-10s %10s %10s %12s\n", "backend", "reservers", "p50 ms", "p99 ms",
-              "reserves/s");
+  std::printf("reserve on each backend: %d racks, %d reserves a run\n", kRacks, n);
+  std::printf("(empty: a new ledger; 20k: %d reservations held)\n\n", kPreReserved);
+  std::printf("%-12s %-6s %-10s %10s %10s %12s\n", "backend", "held", "reservers", "p50 ms",
+              "p99 ms", "reserves/s");
+  struct Figures {
+    double p99 = 0, rate = 0;
+  };
+  auto show = [&](const std::string& backend, const char* held, int processes, const Run& run) {
+    Figures f{percentile(run.ms, 0.99), static_cast<double>(run.ms.size()) / run.seconds};
+    std::printf("%-12s %-6s %-10d %10.2f %10.2f %12.0f\n", backend.c_str(), held, processes,
+                percentile(run.ms, 0.5), f.p99, f.rate);
+    return f;
+  };
+  std::vector<std::string> ratios;
   for (const std::string backend : {"sqlite", "postgresql"}) {
-    std::string state =
-        backend == "sqlite"
-            ? dir + "/colo.db"
-            : shell(COLO_SOURCE_DIR "/scripts/pg-cluster createdb " + cluster + " bench");
+    auto newLedger = [&](const std::string& name) {
+      return backend == "sqlite"
+                 ? dir + "/" + name + ".db"
+                 : shell(COLO_SOURCE_DIR "/scripts/pg-cluster createdb " + cluster + " " + name);
+    };
+    // The same reserves on a new ledger, then on one holding 20,000.
+    std::string empty = newLedger("empty");
+    { inv::Ledger ledger(empty, inv::Ledger::Open::create); }
+    auto onEmpty = show(backend, "empty", 1, reserveRun(empty, inventory, n, 1, backend + "-e"));
+    std::string state = newLedger("bench");
     auto t0 = Clock::now();
     {
       inv::Ledger ledger(state, inv::Ledger::Open::create);
       fillLedger(ledger, inventory);
     }
-    std::printf("%-12s (setup: %d reservations written in %.1f s)\n", backend.c_str(), kPreReserved,
-                std::chrono::duration<double>(Clock::now() - t0).count());
-    for (int processes : {1, 2}) {
-      auto run =
-          reserveRun(state, inventory, n, processes, backend + "-" + std::to_string(processes));
-      std::printf("%-12s %-10d %10.2f %10.2f %12.0f\n", backend.c_str(), processes,
-                  percentile(run.ms, 0.5), percentile(run.ms, 0.99),
-                  static_cast<double>(run.ms.size()) / run.seconds);
-    }
+    double setup = std::chrono::duration<double>(Clock::now() - t0).count();
+    auto one = show(backend, "20k", 1, reserveRun(state, inventory, n, 1, backend + "-1"));
+    auto two = show(backend, "20k", 2, reserveRun(state, inventory, n, 2, backend + "-2"));
+    char line[300];
+    std::snprintf(line, sizeof line,
+                  "%-12s 20k held / empty: %.2fx the throughput; two reservers / one: %.2fx the "
+                  "throughput, %.2fx the p99   (setup: %d reservations written in %.1f s)",
+                  backend.c_str(), one.rate / onEmpty.rate, two.rate / one.rate, two.p99 / one.p99,
+                  kPreReserved, setup);
+    ratios.push_back(line);
   }
+  std::printf("\nratios, each from this run:\n");
+  for (const auto& r : ratios) std::printf("%s\n", r.c_str());
   return 0;
 }

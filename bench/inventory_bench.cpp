@@ -23,6 +23,7 @@
 #include "bench_site.h"
 #include "colo/inventory/allocator.h"
 #include "colo/inventory/loader.h"
+#include "colo/inventory/occupancy_cache.h"
 #include "jobs/status_writer.h"
 
 namespace inv = colo::inventory;
@@ -38,8 +39,12 @@ const colo::agent::SlaCalendar& benchCalendar() {
   return cal;
 }
 
-double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-double us(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
+double ms(Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+double us(Clock::duration d) {
+  return std::chrono::duration<double, std::micro>(d).count();
+}
 
 double percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
@@ -73,9 +78,10 @@ int main(int argc, char** argv) {
   std::filesystem::remove(dbPath + "-wal");
   std::filesystem::remove(dbPath + "-shm");
 
-  std::printf("colo inventory benchmark: %d racks x %dU, %d switches x 48 ports, %d reserved "
-              "requests, %d requests measured\n",
-              kRacks, kHeight, kRacks, kPreReserved, n);
+  std::printf(
+      "colo inventory benchmark: %d racks x %dU, %d switches x 48 ports, %d reserved "
+      "requests, %d requests measured\n",
+      kRacks, kHeight, kRacks, kPreReserved, n);
   auto t0 = Clock::now();
   writeInventory(invPath);
   {
@@ -123,14 +129,14 @@ int main(int argc, char** argv) {
     }
     std::printf("  next free in %s (%s, %zu held): %s in p50 %.2f us, p99 %.2f us\n", name,
                 pool->prefix.str().c_str(), cache->addressesClaimed(p),
-                inv::IpAddress{*next, pool->prefix.network.v6}.str().c_str(),
-                percentile(t, 0.5), percentile(t, 0.99));
+                inv::IpAddress{*next, pool->prefix.network.v6}.str().c_str(), percentile(t, 0.5),
+                percentile(t, 0.99));
   }
 
   std::vector<inv::Request> requests;
   for (int i = 0; i < n; ++i)
-    requests.push_back(inv::parseRequestJson(
-        requestJson("BENCH-" + std::to_string(i), 1 + i % 4, i % 2 == 0)));
+    requests.push_back(
+        inv::parseRequestJson(requestJson("BENCH-" + std::to_string(i), 1 + i % 4, i % 2 == 0)));
 
   std::vector<double> planMs;
   for (const auto& r : requests) {
@@ -144,10 +150,12 @@ int main(int argc, char** argv) {
               *std::max_element(planMs.begin(), planMs.end()));
 
   std::vector<double> reserveMs;
+  inv::OccupancyCache occupancy(loaded.inventory);
+  ledger.read([&] { occupancy.use(ledger, [](const inv::Occupancy&) {}); });
   for (const auto& r : requests) {
     auto a = Clock::now();
     colo::agent::StatusWriter(ledger, benchCalendar(), "http://127.0.0.1:8080")
-        .reserve(loaded.inventory, r, "bench", cache);
+        .reserve(r, "bench", occupancy);
     reserveMs.push_back(ms(Clock::now() - a));
   }
   std::printf("\nreserve (plan + one SQLite transaction, synchronous=FULL), %d requests:\n", n);

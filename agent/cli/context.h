@@ -19,7 +19,7 @@
 #include "colo/inventory/error.h"
 #include "colo/inventory/loader.h"
 #include "colo/inventory/names.h"
-#include "colo/inventory/occupancy.h"
+#include "colo/inventory/occupancy_cache.h"
 #include "core/config.h"
 #include "core/sla.h"
 #include "engine/playbook.h"
@@ -181,17 +181,23 @@ class CommandContext {
     return *sla_;
   }
 
+  // What is claimed now (one read transaction).
   const inv::Occupancy& occupancy() {
-    if (!occupancy_) {
-      inventory();  // a missing or broken inventory is named before the ledger
+    if (!snapshot_) {
+      auto& cache = occupancyCache();
       auto& l = ledger();
-      occupancy_ =
-          std::make_unique<inv::Occupancy>(inventory(), l.claims().all(), l.claims().generation());
+      l.read([&] { snapshot_ = cache.snapshot(l, -1).occupancy; });
+    }
+    return *snapshot_;
+  }
+
+  inv::OccupancyCache& occupancyCache() {
+    if (!occupancy_) {
+      // A missing or broken inventory is named before the ledger.
+      occupancy_ = std::make_unique<inv::OccupancyCache>(inventory());
     }
     return *occupancy_;
   }
-
-  std::unique_ptr<inv::Occupancy>& occupancyCache() { return occupancy_; }
 
   // Who did it, for the event log: the login running the command.
   static std::string actor() {
@@ -207,7 +213,8 @@ class CommandContext {
   Config config_;
   std::unique_ptr<inv::Inventory> inventory_;
   std::unique_ptr<inv::Ledger> ledger_;
-  std::unique_ptr<inv::Occupancy> occupancy_;
+  std::unique_ptr<inv::OccupancyCache> occupancy_;
+  std::shared_ptr<const inv::Occupancy> snapshot_;
   std::unique_ptr<Playbooks> playbooks_;
   std::unique_ptr<SlaCalendar> sla_;
 };
@@ -226,7 +233,7 @@ struct CliJobs {
         owner(makeOwnership(s.config(), "cli")),
         opener(sshOpener(s.config(), owner)),
         status(ledger, s.sla(), s.config().public_url),
-        provisioner(status, s.inventory(), s.playbooks(), *opener,
+        provisioner(status, s.occupancyCache(), s.playbooks(), *opener,
                     context(owner, !s.options().json && !s.options().quiet)) {
     ledger.setFence(owner->id());
   }

@@ -322,10 +322,24 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
         return Deliverer::PostResult{r.status, r.error};
       });
 
+  // What is claimed, read once now and then followed change by change by
+  // the workers and the views together (design.md §5).
+  inv::OccupancyCache occupancy(inventory);
+  occupancy.setSelfCheck(std::chrono::hours(1), [](const std::string& difference) {
+    logEvent({{"level", "error"},
+              {"event", "occupancy.mismatch"},
+              {"difference", difference},
+              {"message",
+               "the occupancy followed change by change differed from the ledger's "
+               "claims; rebuilt from them"}});
+  });
+  ledger.read([&] { occupancy.use(ledger, [](const inv::Occupancy&) {}); });
+
   JobStats stats;
   WorkerSetup setup;
   setup.config = &live;
   setup.inventory = &inventory;
+  setup.occupancy = &occupancy;
   setup.playbooks = &playbooks;
   setup.sla = &sla;
   setup.ownership = ownership;
@@ -341,6 +355,7 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   ctx.inventory = &inventory;
   ctx.ledger = &ledger;
   ctx.ledgerMutex = &ledgerMutex;
+  ctx.occupancy = &occupancy;
   ctx.sla = &sla;
   ctx.playbooks = &playbooks;
   ctx.now = [&] { return config.time->wallMs() / 1000; };

@@ -32,8 +32,9 @@ int cmdValidate(CommandContext& s, bool online) {
     auto& l = s.ledger();
     cleaned = freeForgottenPortsGone(r.inventory, l);
     inv::Occupancy occ(r.inventory, l.claims().all(), l.claims().generation());
-    ledgerConflicts = occ.conflicts().size();
-    all.insert(all.end(), occ.conflicts().begin(), occ.conflicts().end());
+    auto conflicts = occ.conflicts();
+    ledgerConflicts = conflicts.size();
+    all.insert(all.end(), conflicts.begin(), conflicts.end());
   }
   auto pb = s.loadPlaybooksChecked();
   all.insert(all.end(), pb.errors.begin(), pb.errors.end());

@@ -100,9 +100,8 @@ int cmdPlan(CommandContext& s, const std::string& file) {
 
 int cmdReserve(CommandContext& s, const std::string& file) {
   auto req = loadRequest(s, file);
-  const auto& inventory = s.inventory();
   StatusWriter status(s.ledger(), s.sla(), s.config().public_url);
-  auto result = status.reserve(inventory, req, CommandContext::actor(), s.occupancyCache());
+  auto result = status.reserve(req, CommandContext::actor(), s.occupancyCache());
   if (s.options().json) {
     json out = inv::toJson(result.plan);
     out["already_reserved"] = result.existing;

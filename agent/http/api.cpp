@@ -406,8 +406,12 @@ Api::Api(ApiContext context) : ctx_(std::move(context)) {
   if (!ctx_.ledger) return;
   status_ = std::make_unique<StatusWriter>(*ctx_.ledger, *ctx_.sla, ctx_.config->get()->public_url);
   intake_ = std::make_unique<Intake>(*status_, *ctx_.ledgerMutex);
+  if (!ctx_.occupancy) {
+    ownOccupancy_ = std::make_unique<inv::OccupancyCache>(*ctx_.inventory);
+    ctx_.occupancy = ownOccupancy_.get();
+  }
   views_ = std::make_unique<InventoryViews>(
-      *ctx_.inventory, [cfg = ctx_.config->get(), ledger = ctx_.ledger] {
+      *ctx_.occupancy, [cfg = ctx_.config->get(), ledger = ctx_.ledger] {
         return std::make_unique<inv::Ledger>(ledger->path(), inv::Ledger::Open::must_exist,
                                              cfg->wallClock(), cfg->ledgerPassword());
       });
@@ -550,8 +554,8 @@ void Api::metrics(Call& call) {
   r.content_type = "text/plain; version=0.0.4";
   r.body = ctx_.metrics ? ctx_.metrics() : "";
   auto v = views_->current();
-  r.body +=
-      forecastMetrics(inv::forecast(*v->occupancy, *v->holdings, ctx_.now(), ctx_.sla->zone(), 90));
+  r.body += forecastMetrics(
+      inv::forecast(*v->occupancy, *views_->holdings(), ctx_.now(), ctx_.sla->zone(), 90));
   call.reply(std::move(r));
 }
 
@@ -864,7 +868,7 @@ void Api::getForecast(Call& call) {
     days = *parsed;
   }
   auto v = views_->current();
-  call.reply(ok(200, forecastJson(inv::forecast(*v->occupancy, *v->holdings, ctx_.now(),
+  call.reply(ok(200, forecastJson(inv::forecast(*v->occupancy, *views_->holdings(), ctx_.now(),
                                                 ctx_.sla->zone(), days))));
 }
 

@@ -105,6 +105,7 @@ class Api {
 
   ApiContext ctx_;
   std::unique_ptr<StatusWriter> status_;  // on the shared ledger, under its mutex
+  std::unique_ptr<inventory::OccupancyCache> ownOccupancy_;  // when the context has none
   std::unique_ptr<InventoryViews> views_;
   std::unique_ptr<Intake> intake_;
   std::unique_ptr<Console> console_;

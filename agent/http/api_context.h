@@ -10,6 +10,7 @@
 
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/model.h"
+#include "colo/inventory/occupancy_cache.h"
 #include "core/auth_throttle.h"
 #include "core/live_config.h"
 #include "core/port_drift.h"
@@ -28,6 +29,9 @@ struct ApiContext {
   const inventory::Inventory* inventory = nullptr;
   inventory::Ledger* ledger = nullptr;
   std::mutex* ledgerMutex = nullptr;
+  // The process's occupancy, shared with its workers (none: the API keeps
+  // its own).
+  inventory::OccupancyCache* occupancy = nullptr;
   const SlaCalendar* sla = nullptr;
   // The port templates, for showing what a release will send (none: the
   // console names the ports without their commands).

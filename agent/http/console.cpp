@@ -379,7 +379,7 @@ HttpResponse Console::handle(const HttpRequest& req) {
     auto v = ctx_.views->current();
     std::optional<inv::Forecast> forecast;
     if (viewer.sees_all)
-      forecast = inv::forecast(*v->occupancy, *v->holdings, now, ctx_.sla->zone(), 90);
+      forecast = inv::forecast(*v->occupancy, *ctx_.views->holdings(), now, ctx_.sla->zone(), 90);
     return html(200,
                 ui::overviewPage(viewer, *v->occupancy, counts, forecast ? &*forecast : nullptr));
   }
@@ -406,8 +406,8 @@ HttpResponse Console::handle(const HttpRequest& req) {
     if (!window)
       return html(400, ui::errorPage(&viewer, 400, "window is a number of days from 1 to 3650"));
     auto v = ctx_.views->current();
-    return html(200, ui::forecastPage(viewer, inv::forecast(*v->occupancy, *v->holdings, now,
-                                                            ctx_.sla->zone(), *window)));
+    return html(200, ui::forecastPage(viewer, inv::forecast(*v->occupancy, *ctx_.views->holdings(),
+                                                            now, ctx_.sla->zone(), *window)));
   }
   if (seg[1] == "racks" && (seg.size() == 3 || (seg.size() == 4 && seg[3] == "elevation.svg"))) {
     auto occ = occupancyFor(ctx_, ctx_.views->current()->occupancy, viewer.role, viewer.caller);

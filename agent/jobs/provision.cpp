@@ -59,14 +59,15 @@ bool hasSwitchWork(const inv::Plan& plan) {
 
 }  // namespace
 
-Provisioner::Provisioner(StatusWriter& status, const inv::Inventory& inv,
+Provisioner::Provisioner(StatusWriter& status, inv::OccupancyCache& occupancy,
                          const Playbooks& playbooks, SwitchOpener& opener, JobContext context)
     : status_(status),
       ledger_(status.ledger()),
-      inv_(inv),
+      inv_(occupancy.inventory()),
       playbooks_(playbooks),
       opener_(opener),
-      ctx_(std::move(context)) {}
+      ctx_(std::move(context)),
+      occupancy_(occupancy) {}
 
 void Provisioner::checkPlan(const inv::Plan& plan, const std::string& tenant) {
   auto changes = portChanges(plan, tenant, playbooks_);
@@ -178,7 +179,7 @@ ProvisionOutcome Provisioner::run(const std::string& id) {
     // Planning, every check and the claims commit with the move to
     // configuring, or not at all.
     ledger_.write([&] {
-      claimed = inv::claimNewPlan(ledger_, inv_, req, cache_,
+      claimed = inv::claimNewPlan(ledger_, req, occupancy_,
                                   [&](const inv::Plan& p) { checkPlan(p, req.tenant.code); });
       status_.move(id, Status::planning, Status::configuring,
                    {ctx_.actor, inv::placementSummary(claimed->plan), "", ctx_.owner});
@@ -195,7 +196,7 @@ ProvisionOutcome Provisioner::run(const std::string& id) {
   } catch (const std::exception& e) {
     return fail(id, Status::planning, e.what(), "internal_error");
   }
-  claimed->committed(cache_, req.tenant.code);
+  claimed->committed(occupancy_, req.tenant.code);
   return configure(*ledger_.requests().find(id), req, claimed->plan, false);
 }
 

@@ -11,7 +11,7 @@
 
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/model.h"
-#include "colo/inventory/occupancy.h"
+#include "colo/inventory/occupancy_cache.h"
 #include "colo/inventory/plan.h"
 #include "colo/inventory/request.h"
 #include "engine/playbook.h"
@@ -46,8 +46,9 @@ struct JobContext {
 
 class Provisioner {
  public:
-  Provisioner(StatusWriter& status, const inventory::Inventory& inv, const Playbooks& playbooks,
-              SwitchOpener& opener, JobContext context);
+  // `occupancy` is the process's, shared with its other workers.
+  Provisioner(StatusWriter& status, inventory::OccupancyCache& occupancy,
+              const Playbooks& playbooks, SwitchOpener& opener, JobContext context);
 
   // `colo provision`: stores the request (or takes it where it stands: a
   // reservation, a failed attempt, a job whose process died) and runs it to
@@ -89,7 +90,7 @@ class Provisioner {
   const Playbooks& playbooks_;
   SwitchOpener& opener_;
   JobContext ctx_;
-  std::unique_ptr<inventory::Occupancy> cache_;
+  inventory::OccupancyCache& occupancy_;
 };
 
 }  // namespace colo::agent

@@ -129,9 +129,8 @@ std::optional<inv::Job> StatusWriter::takeJob(const std::string& owner, const st
   return job;
 }
 
-Reservation StatusWriter::reserve(const inv::Inventory& inventory, const inv::Request& req,
-                                  const std::string& actor,
-                                  std::unique_ptr<inv::Occupancy>& cache) {
+Reservation StatusWriter::reserve(const inv::Request& req, const std::string& actor,
+                                  inv::OccupancyCache& cache) {
   Reservation out;
   std::optional<inv::ClaimedPlan> claimed;
   ledger_.write([&] {
@@ -170,7 +169,7 @@ Reservation StatusWriter::reserve(const inv::Inventory& inventory, const inv::Re
     } else {
       accept(req, Status::planning, {actor, "colo reserve", "", ""});
     }
-    claimed = inv::claimNewPlan(ledger_, inventory, req, cache);
+    claimed = inv::claimNewPlan(ledger_, req, cache);
     out.plan = claimed->plan;
     move(req.id, Status::planning, Status::reserved,
          {actor, inv::placementSummary(out.plan), "", ""});

@@ -17,7 +17,7 @@
 
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/lifecycle.h"
-#include "colo/inventory/occupancy.h"
+#include "colo/inventory/occupancy_cache.h"
 #include "colo/inventory/plan.h"
 #include "colo/inventory/request.h"
 #include "core/sla.h"
@@ -116,8 +116,8 @@ class StatusWriter {
   // switch work), in one transaction. The same request id with the same
   // body again returns the existing allocation; another body is
   // Error(conflict); a failed request that holds nothing is planned afresh.
-  Reservation reserve(const inventory::Inventory& inventory, const inventory::Request& request,
-                      const std::string& actor, std::unique_ptr<inventory::Occupancy>& cache);
+  Reservation reserve(const inventory::Request& request, const std::string& actor,
+                      inventory::OccupancyCache& occupancy);
 
   // The release rule: a request may be released once it has ended
   // (completed or failed), or while it is only reserved. A reservation is

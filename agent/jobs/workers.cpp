@@ -27,7 +27,12 @@ using nlohmann::json;
 
 class Workers::Impl {
  public:
-  explicit Impl(WorkerSetup s) : s_(std::move(s)) {}
+  explicit Impl(WorkerSetup s) : s_(std::move(s)) {
+    if (!s_.occupancy) {
+      ownOccupancy_ = std::make_unique<inv::OccupancyCache>(*s_.inventory);
+      s_.occupancy = ownOccupancy_.get();
+    }
+  }
   ~Impl() { stop(); }
 
   void start(std::vector<inv::Job> adopted) {
@@ -94,7 +99,7 @@ class Workers::Impl {
           // the job is left as it stands, for whoever owns it next.
           ctx.shutdown = [this, &leaseLost] { return stopping_.load() || leaseLost(); };
           provisioner =
-              std::make_unique<Provisioner>(*status, *s_.inventory, *s_.playbooks, *opener, ctx);
+              std::make_unique<Provisioner>(*status, *s_.occupancy, *s_.playbooks, *opener, ctx);
         }
         job = next(*status, actor);
       } catch (const std::exception& e) {
@@ -254,6 +259,7 @@ class Workers::Impl {
   }
 
   WorkerSetup s_;
+  std::unique_ptr<inv::OccupancyCache> ownOccupancy_;  // when the setup brings none
   std::mutex m_;
   std::condition_variable cv_;
   std::deque<inv::Job> queue_;

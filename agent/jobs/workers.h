@@ -15,6 +15,7 @@
 
 #include "colo/inventory/ledger.h"
 #include "colo/inventory/model.h"
+#include "colo/inventory/occupancy_cache.h"
 #include "core/live_config.h"
 #include "core/sla.h"
 #include "engine/playbook.h"
@@ -25,6 +26,8 @@ namespace colo::agent {
 struct WorkerSetup {
   const LiveConfig* config = nullptr;  // read anew for each job
   const inventory::Inventory* inventory = nullptr;
+  // The process's, shared by the workers (none: the workers keep their own).
+  inventory::OccupancyCache* occupancy = nullptr;
   const Playbooks* playbooks = nullptr;
   const SlaCalendar* sla = nullptr;
   std::shared_ptr<Ownership> ownership;                       // this agent

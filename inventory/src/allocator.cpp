@@ -354,24 +354,16 @@ Plan allocate(const Occupancy& occ, const Request& req) {
   return plan;
 }
 
-ClaimedPlan claimNewPlan(Ledger& ledger, const Inventory& inv, const Request& req,
-                         std::unique_ptr<Occupancy>& cache,
+ClaimedPlan claimNewPlan(Ledger& ledger, const Request& req, OccupancyCache& cache,
                          const std::function<void(const Plan&)>& check) {
   ClaimedPlan out;
-  out.generation = ledger.claims().generation();
-  if (!cache || cache->generation() != out.generation)
-    cache = std::make_unique<Occupancy>(inv, ledger.claims().all(), out.generation);
-  out.plan = allocate(*cache, req);
+  cache.use(ledger, [&](const Occupancy& occ) {
+    out.generation = occ.generation();
+    out.plan = allocate(occ, req);
+  });
   if (check) check(out.plan);
   out.claimedAt = ledger.claims().claim(out.plan, req.tenant.code, out.generation);
   return out;
-}
-
-void ClaimedPlan::committed(std::unique_ptr<Occupancy>& cache, const std::string& tenant) const {
-  // Nobody else claimed or freed anything in between (PostgreSQL lets other
-  // agents commit meanwhile): the cache plus this plan is the ledger.
-  if (cache && cache->generation() == generation && claimedAt == generation + 1)
-    cache->add(plan, tenant, claimedAt);
 }
 
 std::string placementSummary(const Plan& plan) {

@@ -76,9 +76,13 @@ std::optional<IpPrefix> IpPrefix::parse(std::string_view text, std::string* why)
   return p;
 }
 
-std::string IpPrefix::str() const { return network.str() + "/" + std::to_string(length); }
+std::string IpPrefix::str() const {
+  return network.str() + "/" + std::to_string(length);
+}
 
-u128 IpPrefix::last() const { return network.value | hostMask(network.bits(), length); }
+u128 IpPrefix::last() const {
+  return network.value | hostMask(network.bits(), length);
+}
 
 u128 IpPrefix::size() const {
   u128 m = hostMask(network.bits(), length);
@@ -103,6 +107,17 @@ void IntervalSet::insert(u128 lo, u128 hi) {
     it = ranges_.erase(it);
   }
   ranges_.emplace(lo, hi);
+}
+
+void IntervalSet::erase(u128 v) {
+  auto it = ranges_.upper_bound(v);
+  if (it == ranges_.begin()) return;
+  auto range = std::prev(it);
+  auto [lo, hi] = *range;
+  if (hi < v) return;
+  ranges_.erase(range);
+  if (lo < v) ranges_.emplace(lo, v - 1);
+  if (v < hi) ranges_.emplace(v + 1, hi);
 }
 
 bool IntervalSet::contains(u128 v) const {

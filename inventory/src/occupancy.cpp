@@ -2,12 +2,112 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
+#include <stdexcept>
+#include <tuple>
+#include <unordered_map>
 
 namespace colo::inventory {
 
+// What one request holds, by index, so that freeing it costs what it holds.
+struct Occupancy::Held {
+  struct Power {
+    std::size_t rack, feed;
+    int watts;
+    std::string hostname;
+  };
+  std::vector<std::pair<std::size_t, int>> units;  // (rack, unit)
+  std::vector<Power> power;
+  std::vector<std::pair<std::size_t, std::size_t>> ports;  // (switch, port)
+  std::vector<std::pair<std::size_t, u128>> addresses;     // (pool, address)
+};
+
+struct Occupancy::Index {
+  std::unordered_map<std::string, Held> byRequest;
+};
+
+namespace {
+
+std::string holder(const std::string& request_id, const std::string& hostname) {
+  return "request " + request_id + " (" + hostname + ")";
+}
+
+SourceLocation fileOf(const Inventory& inv) {
+  return {inv.files.empty() ? std::string("inventory") : inv.files.front(), 0, 0};
+}
+
+// What unit `u` of `rack` is without any claim: the last device the
+// inventory puts there, else reserved, else free.
+UnitOccupant baseUnit(const Rack& rack, int u) {
+  UnitOccupant out;
+  if (std::find(rack.reserved_units.begin(), rack.reserved_units.end(), u) !=
+      rack.reserved_units.end())
+    out = {UnitOccupant::Kind::reserved, "", "", ""};
+  for (const auto& d : rack.devices)
+    if (u >= d.position && u <= std::min(d.top(), rack.height))
+      out = {UnitOccupant::Kind::device, d.name, d.tenant, ""};
+  return out;
+}
+
+bool baseAddress(const IpPool& pool, u128 v) {
+  if (pool.gateway && pool.gateway->value == v) return true;
+  for (const auto& r : pool.reserved)
+    if (r.first.value <= v && v <= r.last.value) return true;
+  return false;
+}
+
+bool inUse(const Switch& sw, std::string_view port) {
+  return std::find(sw.in_use.begin(), sw.in_use.end(), port) != sw.in_use.end();
+}
+
+void note(std::vector<std::size_t>* into, std::size_t i) {
+  if (into) into->push_back(i);
+}
+
+void unique(std::vector<std::size_t>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+}  // namespace
+
+Occupancy::Occupancy(const Occupancy& o)
+    : inv_(o.inv_),
+      generation_(o.generation_),
+      racks_(o.racks_),
+      switches_(o.switches_),
+      pools_(o.pools_),
+      portIndex_(o.portIndex_),
+      requestConflicts_(o.requestConflicts_),
+      feedConflicts_(o.feedConflicts_) {}
+
+Occupancy::~Occupancy() = default;
+
+// Copy on write: a snapshot may still share the state.
+Occupancy::RackState& Occupancy::rack(std::size_t r) {
+  if (racks_[r].use_count() > 1) racks_[r] = std::make_shared<RackState>(*racks_[r]);
+  if (touched_) note(&touched_->racks, r);
+  return *racks_[r];
+}
+Occupancy::SwitchState& Occupancy::sw(std::size_t s) {
+  if (switches_[s].use_count() > 1) switches_[s] = std::make_shared<SwitchState>(*switches_[s]);
+  if (touched_) note(&touched_->switches, s);
+  return *switches_[s];
+}
+Occupancy::PoolState& Occupancy::pool(std::size_t p) {
+  if (pools_[p].use_count() > 1) pools_[p] = std::make_shared<PoolState>(*pools_[p]);
+  if (touched_) note(&touched_->pools, p);
+  return *pools_[p];
+}
+Occupancy::Index& Occupancy::index() {
+  if (!index_) throw std::logic_error("Occupancy: a snapshot does not follow the ledger");
+  return *index_;
+}
+
 Occupancy Occupancy::seenBy(const std::function<bool(const std::string&)>& own) const {
   Occupancy out(*this);
-  for (auto& rack : out.racks_) {
+  for (std::size_t r = 0; r < out.racks_.size(); ++r) {
+    auto& rack = out.rack(r);
     // One alias per occupant, shared by its units and its load.
     std::map<std::pair<std::string, std::string>, std::string> alias;
     auto hide = [&](std::string& name, std::string& requestId) {
@@ -26,196 +126,334 @@ Occupancy Occupancy::seenBy(const std::function<bool(const std::string&)>& own) 
     for (auto& l : rack.loads)
       if (l.request_id.empty() || !own(l.request_id)) hide(l.name, l.request_id);
   }
-  for (auto& sw : out.switches_)
-    for (auto& h : sw.holders)
+  for (std::size_t s = 0; s < out.switches_.size(); ++s) {
+    bool foreign = false;
+    for (const auto& h : out.switches_[s]->holders)
+      foreign = foreign || (!h.request_id.empty() && !own(h.request_id));
+    if (!foreign) continue;
+    for (auto& h : out.sw(s).holders)
       if (!h.request_id.empty() && !own(h.request_id)) {
         h.request_id.clear();
         h.hostname.clear();
       }
+  }
   return out;
 }
 
 Occupancy::Occupancy(const Inventory& inv, const Claims& claims, std::int64_t generation)
-    : inv_(inv), generation_(generation) {
-  racks_.resize(inv.racks.size());
-  for (std::size_t r = 0; r < inv.racks.size(); ++r) {
-    const Rack& rack = inv.racks[r];
-    auto& st = racks_[r];
-    st.units.resize(static_cast<std::size_t>(rack.height) + 1);
-    st.drawn.assign(rack.feeds.size(), 0);
-    for (int u : rack.reserved_units)
-      if (u >= 1 && u <= rack.height)
-        st.units[static_cast<std::size_t>(u)] = {UnitOccupant::Kind::reserved, "", "", ""};
+    : inv_(inv), generation_(generation), index_(std::make_unique<Index>()) {
+  racks_.reserve(inv.racks.size());
+  for (const Rack& rack : inv.racks) {
+    auto st = std::make_shared<RackState>();
+    st->units.resize(static_cast<std::size_t>(rack.height) + 1);
+    st->drawn.assign(rack.feeds.size(), 0);
+    for (int u = 1; u <= rack.height; ++u)
+      st->units[static_cast<std::size_t>(u)] = baseUnit(rack, u);
     for (const auto& d : rack.devices) {
-      for (int u = d.position; u <= std::min(d.top(), rack.height); ++u)
-        st.units[static_cast<std::size_t>(u)] = {UnitOccupant::Kind::device, d.name, d.tenant, ""};
       PowerLoad load{d.name, "", d.power_watts, {}};
       for (std::size_t f = 0; f < rack.feeds.size(); ++f)
         if (d.feeds.empty() ||
             std::find(d.feeds.begin(), d.feeds.end(), rack.feeds[f].name) != d.feeds.end()) {
-          st.drawn[f] += d.power_watts;
+          st->drawn[f] += d.power_watts;
           load.feeds.push_back(f);
         }
-      st.loads.push_back(std::move(load));
+      st->loads.push_back(std::move(load));
     }
+    st->deviceDrawn = st->drawn;
+    st->devices = st->loads.size();
+    racks_.push_back(std::move(st));
   }
-  switches_.resize(inv.switches.size());
-  portIndex_.resize(inv.switches.size());
+  auto ports = std::make_shared<std::vector<std::map<std::string, std::size_t, std::less<>>>>(
+      inv.switches.size());
+  switches_.reserve(inv.switches.size());
   for (std::size_t s = 0; s < inv.switches.size(); ++s) {
     const Switch& sw = inv.switches[s];
-    auto& st = switches_[s];
-    st.taken.assign(sw.access_ports.size(), 0);
-    st.holders.resize(sw.access_ports.size());
-    for (std::size_t p = 0; p < sw.access_ports.size(); ++p)
-      portIndex_[s].emplace(sw.access_ports[p], p);
-    for (const auto& port : sw.in_use)
-      if (auto p = portIndex(s, port)) st.taken[*p] = 1;
-    st.free = static_cast<std::size_t>(std::count(st.taken.begin(), st.taken.end(), 0));
+    auto st = std::make_shared<SwitchState>();
+    st->taken.assign(sw.access_ports.size(), 0);
+    st->holders.resize(sw.access_ports.size());
+    for (std::size_t p = 0; p < sw.access_ports.size(); ++p) {
+      (*ports)[s].emplace(sw.access_ports[p], p);
+      st->taken[p] = inUse(sw, sw.access_ports[p]) ? 1 : 0;
+    }
+    st->free = static_cast<std::size_t>(std::count(st->taken.begin(), st->taken.end(), 0));
+    switches_.push_back(std::move(st));
   }
-  pools_.resize(inv.pools.size());
-  for (std::size_t p = 0; p < inv.pools.size(); ++p) {
-    const IpPool& pool = inv.pools[p];
-    if (pool.gateway) pools_[p].taken.insert(pool.gateway->value);
-    for (const auto& r : pool.reserved) pools_[p].taken.insert(r.first.value, r.last.value);
+  portIndex_ = std::move(ports);
+  pools_.reserve(inv.pools.size());
+  for (const IpPool& pool : inv.pools) {
+    auto st = std::make_shared<PoolState>();
+    if (pool.gateway) st->taken.insert(pool.gateway->value);
+    for (const auto& r : pool.reserved) st->taken.insert(r.first.value, r.last.value);
+    pools_.push_back(std::move(st));
   }
   for (const auto& u : claims.units) claimUnit(u);
   for (const auto& p : claims.power) claimPower(p);
   for (const auto& p : claims.ports) claimPort(p);
   for (const auto& a : claims.addresses) claimAddress(a);
+  for (std::size_t r = 0; r < racks_.size(); ++r) checkFeeds(r);
 }
 
 std::optional<std::size_t> Occupancy::portIndex(std::size_t s, std::string_view port) const {
-  auto it = portIndex_[s].find(port);
-  if (it == portIndex_[s].end()) return std::nullopt;
+  const auto& ports = (*portIndex_)[s];
+  auto it = ports.find(port);
+  if (it == ports.end()) return std::nullopt;
   return it->second;
 }
 
-void Occupancy::conflict(const SourceLocation& where, std::string message) {
-  conflicts_.push_back({where, std::move(message)});
+void Occupancy::conflict(const std::string& requestId, const SourceLocation& where,
+                         std::string message) {
+  requestConflicts_[requestId].push_back({where, std::move(message)});
 }
 
-namespace {
-std::string holder(const std::string& request_id, const std::string& hostname) {
-  return "request " + request_id + " (" + hostname + ")";
+Diagnostics Occupancy::conflicts() const {
+  Diagnostics out;
+  for (const auto& [id, d] : requestConflicts_) out.insert(out.end(), d.begin(), d.end());
+  for (const auto& [feed, d] : feedConflicts_) out.push_back(d);
+  return out;
 }
-SourceLocation fileOf(const Inventory& inv) {
-  return {inv.files.empty() ? std::string("inventory") : inv.files.front(), 0, 0};
-}
-}  // namespace
 
 void Occupancy::claimUnit(const Claims::Unit& c) {
-  const Rack* rack = inv_.rack(c.rack);
-  if (!rack) {
-    conflict(fileOf(inv_),
+  const Rack* rk = inv_.rack(c.rack);
+  if (!rk) {
+    conflict(c.request_id, fileOf(inv_),
              "rack '" + c.rack + "' is gone from the inventory, but the ledger holds unit " +
                  std::to_string(c.unit) + " of it for " + holder(c.request_id, c.hostname));
     return;
   }
-  if (c.unit < 1 || c.unit > rack->height) {
-    conflict(rack->where, "rack '" + c.rack + "' is now " + std::to_string(rack->height) +
-                              " units high, but the ledger holds unit " + std::to_string(c.unit) +
-                              " for " + holder(c.request_id, c.hostname));
+  if (c.unit < 1 || c.unit > rk->height) {
+    conflict(c.request_id, rk->where,
+             "rack '" + c.rack + "' is now " + std::to_string(rk->height) +
+                 " units high, but the ledger holds unit " + std::to_string(c.unit) + " for " +
+                 holder(c.request_id, c.hostname));
     return;
   }
-  auto& slot = racks_[rackIndex(*rack)].units[static_cast<std::size_t>(c.unit)];
+  auto r = rackIndex(*rk);
+  auto& slot = rack(r).units[static_cast<std::size_t>(c.unit)];
   if (slot.kind == UnitOccupant::Kind::device) {
-    auto d = std::find_if(rack->devices.begin(), rack->devices.end(),
+    auto d = std::find_if(rk->devices.begin(), rk->devices.end(),
                           [&](const Device& x) { return x.name == slot.name; });
-    conflict(d != rack->devices.end() ? d->where : rack->where,
+    conflict(c.request_id, d != rk->devices.end() ? d->where : rk->where,
              "device '" + slot.name + "' occupies unit " + std::to_string(c.unit) + " of rack '" +
                  c.rack + "', which colo reserved for " + holder(c.request_id, c.hostname));
   } else if (slot.kind == UnitOccupant::Kind::reserved) {
-    conflict(rack->where, "rack '" + c.rack + "' marks unit " + std::to_string(c.unit) +
-                              " reserved, but colo holds it for " +
-                              holder(c.request_id, c.hostname));
+    conflict(c.request_id, rk->where,
+             "rack '" + c.rack + "' marks unit " + std::to_string(c.unit) +
+                 " reserved, but colo holds it for " + holder(c.request_id, c.hostname));
   }
   slot = {UnitOccupant::Kind::claimed, c.hostname, c.tenant, c.request_id};
+  index().byRequest[c.request_id].units.emplace_back(r, c.unit);
 }
 
 void Occupancy::claimPower(const Claims::Power& c) {
-  const Rack* rack = inv_.rack(c.rack);
-  if (!rack) return;  // reported with its units
-  auto r = rackIndex(*rack);
-  for (std::size_t f = 0; f < rack->feeds.size(); ++f) {
-    if (rack->feeds[f].name != c.feed) continue;
-    int before = racks_[r].drawn[f];
-    racks_[r].drawn[f] += c.watts;
-    auto& loads = racks_[r].loads;
-    auto it = std::find_if(loads.begin(), loads.end(), [&](const PowerLoad& l) {
-      return l.request_id == c.request_id && l.name == c.hostname;
-    });
-    if (it == loads.end()) it = loads.insert(loads.end(), {c.hostname, c.request_id, c.watts, {}});
-    it->feeds.push_back(f);
-    int usable = rack->usableWatts(rack->feeds[f]);
-    if (racks_[r].drawn[f] > usable && before <= usable)
-      conflict(rack->feeds[f].where, "feed '" + c.feed + "' of rack '" + c.rack + "' now carries " +
-                                         std::to_string(racks_[r].drawn[f]) +
-                                         " W with what colo reserved, more than its " +
-                                         std::to_string(usable) + " W usable");
+  const Rack* rk = inv_.rack(c.rack);
+  if (!rk) return;  // reported with its units
+  auto r = rackIndex(*rk);
+  for (std::size_t f = 0; f < rk->feeds.size(); ++f) {
+    if (rk->feeds[f].name != c.feed) continue;
+    auto& st = rack(r);
+    st.drawn[f] += c.watts;
+    // Colo's servers after the devices, by request id and hostname.
+    auto from = st.loads.begin() + static_cast<std::ptrdiff_t>(st.devices);
+    auto it = std::lower_bound(
+        from, st.loads.end(), std::tie(c.request_id, c.hostname),
+        [](const PowerLoad& l, const auto& key) { return std::tie(l.request_id, l.name) < key; });
+    if (it == st.loads.end() || it->request_id != c.request_id || it->name != c.hostname)
+      it = st.loads.insert(it, {c.hostname, c.request_id, c.watts, {}});
+    it->feeds.insert(std::lower_bound(it->feeds.begin(), it->feeds.end(), f), f);
+    index().byRequest[c.request_id].power.push_back({r, f, c.watts, c.hostname});
     return;
   }
-  conflict(rack->where, "rack '" + c.rack + "' has no feed '" + c.feed +
-                            "', but the ledger charges " + std::to_string(c.watts) +
-                            " W to it for " + holder(c.request_id, c.hostname));
+  conflict(c.request_id, rk->where,
+           "rack '" + c.rack + "' has no feed '" + c.feed + "', but the ledger charges " +
+               std::to_string(c.watts) + " W to it for " + holder(c.request_id, c.hostname));
+}
+
+// A feed that colo's claims take past what it can carry (one the devices
+// alone overload is the inventory's own error, reported by validation).
+void Occupancy::checkFeeds(std::size_t r) {
+  const Rack& rk = inv_.racks[r];
+  const auto& st = *racks_[r];
+  for (std::size_t f = 0; f < rk.feeds.size(); ++f) {
+    int usable = rk.usableWatts(rk.feeds[f]);
+    if (st.drawn[f] > usable && st.deviceDrawn[f] <= usable)
+      feedConflicts_[{r, f}] = {rk.feeds[f].where,
+                                "feed '" + rk.feeds[f].name + "' of rack '" + rk.name +
+                                    "' now carries " + std::to_string(st.drawn[f]) +
+                                    " W with what colo reserved, more than its " +
+                                    std::to_string(usable) + " W usable"};
+    else
+      feedConflicts_.erase({r, f});
+  }
 }
 
 void Occupancy::claimPort(const Claims::Port& c) {
-  const Switch* sw = inv_.switchNamed(c.switch_name);
-  if (!sw) {
-    conflict(fileOf(inv_), "switch '" + c.switch_name +
-                               "' is gone from the inventory, but the ledger holds its port " +
-                               c.port + " for " + holder(c.request_id, c.hostname));
+  const Switch* swp = inv_.switchNamed(c.switch_name);
+  if (!swp) {
+    conflict(c.request_id, fileOf(inv_),
+             "switch '" + c.switch_name +
+                 "' is gone from the inventory, but the ledger holds its port " + c.port + " for " +
+                 holder(c.request_id, c.hostname));
     return;
   }
-  auto s = switchIndex(*sw);
+  auto s = switchIndex(*swp);
   auto p = portIndex(s, c.port);
   if (!p) {
-    conflict(sw->where, "switch '" + c.switch_name + "' no longer lists " + c.port +
-                            " in access_ports, but the ledger holds it for " +
-                            holder(c.request_id, c.hostname));
+    conflict(c.request_id, swp->where,
+             "switch '" + c.switch_name + "' no longer lists " + c.port +
+                 " in access_ports, but the ledger holds it for " +
+                 holder(c.request_id, c.hostname));
     return;
   }
-  if (std::find(sw->in_use.begin(), sw->in_use.end(), c.port) != sw->in_use.end())
-    conflict(sw->where, "switch '" + c.switch_name + "' marks " + c.port +
-                            " in_use, but colo holds it for " + holder(c.request_id, c.hostname));
-  if (!switches_[s].taken[*p]) --switches_[s].free;
-  switches_[s].taken[*p] = 1;
-  switches_[s].holders[*p] = c;
+  if (inUse(*swp, c.port))
+    conflict(c.request_id, swp->where,
+             "switch '" + c.switch_name + "' marks " + c.port + " in_use, but colo holds it for " +
+                 holder(c.request_id, c.hostname));
+  auto& st = sw(s);
+  if (!st.taken[*p]) --st.free;
+  st.taken[*p] = 1;
+  st.holders[*p] = c;
+  index().byRequest[c.request_id].ports.emplace_back(s, *p);
 }
 
 void Occupancy::claimAddress(const Claims::Address& c) {
-  const IpPool* pool = inv_.pool(c.pool);
-  if (!pool) {
-    conflict(fileOf(inv_), "ip pool '" + c.pool +
-                               "' is gone from the inventory, but the ledger holds " +
-                               c.address.str() + " of it for " + holder(c.request_id, c.hostname));
+  const IpPool* pl = inv_.pool(c.pool);
+  if (!pl) {
+    conflict(c.request_id, fileOf(inv_),
+             "ip pool '" + c.pool + "' is gone from the inventory, but the ledger holds " +
+                 c.address.str() + " of it for " + holder(c.request_id, c.hostname));
     return;
   }
-  auto p = poolIndex(*pool);
-  if (!pool->prefix.contains(c.address))
-    conflict(pool->where, "ip pool '" + c.pool + "' no longer contains " + c.address.str() +
-                              ", which colo holds for " + holder(c.request_id, c.hostname));
-  else if (pools_[p].taken.contains(c.address.value))
-    conflict(pool->where, "ip pool '" + c.pool + "' now reserves " + c.address.str() +
-                              " (gateway or reserved range), which colo holds for " +
-                              holder(c.request_id, c.hostname));
-  pools_[p].taken.insert(c.address.value);
-  ++pools_[p].claimed;
+  auto p = poolIndex(*pl);
+  if (!pl->prefix.contains(c.address))
+    conflict(c.request_id, pl->where,
+             "ip pool '" + c.pool + "' no longer contains " + c.address.str() +
+                 ", which colo holds for " + holder(c.request_id, c.hostname));
+  else if (pools_[p]->taken.contains(c.address.value))
+    conflict(c.request_id, pl->where,
+             "ip pool '" + c.pool + "' now reserves " + c.address.str() +
+                 " (gateway or reserved range), which colo holds for " +
+                 holder(c.request_id, c.hostname));
+  auto& st = pool(p);
+  st.taken.insert(c.address.value);
+  ++st.claimed;
+  index().byRequest[c.request_id].addresses.emplace_back(p, c.address.value);
 }
 
-void Occupancy::add(const Plan& plan, const std::string& tenant, std::int64_t generation) {
+// Frees everything `requestId` holds here, back to what the inventory says.
+void Occupancy::release(const std::string& requestId) {
+  requestConflicts_.erase(requestId);
+  auto found = index().byRequest.find(requestId);
+  if (found == index().byRequest.end()) return;
+  const Held& held = found->second;
+  for (auto [r, u] : held.units)
+    rack(r).units[static_cast<std::size_t>(u)] = baseUnit(inv_.racks[r], u);
+  for (const auto& pw : held.power) {
+    auto& st = rack(pw.rack);
+    st.drawn[pw.feed] -= pw.watts;
+    auto it = std::find_if(
+        st.loads.begin() + static_cast<std::ptrdiff_t>(st.devices), st.loads.end(),
+        [&](const PowerLoad& l) { return l.request_id == requestId && l.name == pw.hostname; });
+    if (it == st.loads.end()) continue;
+    it->feeds.erase(std::remove(it->feeds.begin(), it->feeds.end(), pw.feed), it->feeds.end());
+    if (it->feeds.empty()) st.loads.erase(it);
+  }
+  for (auto [s, p] : held.ports) {
+    auto& st = sw(s);
+    const auto& name = inv_.switches[s].access_ports[p];
+    bool base = inUse(inv_.switches[s], name);
+    if (st.taken[p] && !base) ++st.free;
+    st.taken[p] = base ? 1 : 0;
+    st.holders[p] = {};
+  }
+  for (auto [p, v] : held.addresses) {
+    auto& st = pool(p);
+    if (!baseAddress(inv_.pools[p], v)) st.taken.erase(v);
+    --st.claimed;
+  }
+  index().byRequest.erase(found);
+}
+
+Occupancy::Touched Occupancy::follow(const std::vector<std::string>& changed, const Claims& now,
+                                     std::int64_t generation) {
+  index();  // a snapshot refuses before changing anything
+  Touched t;
+  touched_ = &t;
+  struct Reset {
+    Touched*& p;
+    ~Reset() { p = nullptr; }
+  } reset{touched_};
+  std::set<std::string, std::less<>> ids(changed.begin(), changed.end());
+  for (const auto& id : ids) release(id);
+  auto mine = [&](const std::string& id) { return ids.count(id) != 0; };
+  for (const auto& u : now.units)
+    if (mine(u.request_id)) claimUnit(u);
+  for (const auto& p : now.power)
+    if (mine(p.request_id)) claimPower(p);
+  for (const auto& p : now.ports)
+    if (mine(p.request_id)) claimPort(p);
+  for (const auto& a : now.addresses)
+    if (mine(a.request_id)) claimAddress(a);
+  unique(t.racks);
+  unique(t.switches);
+  unique(t.pools);
+  for (auto r : t.racks) checkFeeds(r);
+  generation_ = generation;
+  return t;
+}
+
+Occupancy::Touched Occupancy::add(const Plan& plan, const std::string& tenant,
+                                  std::int64_t generation) {
+  Claims claims;
   for (const auto& s : plan.servers) {
     for (int u = s.first_unit; u <= s.last_unit(); ++u)
-      claimUnit({s.rack, u, plan.request_id, s.hostname, tenant});
+      claims.units.push_back({s.rack, u, plan.request_id, s.hostname, tenant});
     for (const auto& f : s.feeds)
-      claimPower({s.rack, f.feed, f.watts, plan.request_id, s.hostname});
+      claims.power.push_back({s.rack, f.feed, f.watts, plan.request_id, s.hostname});
     for (const auto& n : s.nics) {
-      claimPort({n.switch_name, n.port, n.vlan, plan.request_id, s.hostname});
+      claims.ports.push_back({n.switch_name, n.port, n.vlan, plan.request_id, s.hostname});
       for (const auto& a : n.addresses)
-        claimAddress({a.pool, a.address, plan.request_id, s.hostname});
+        claims.addresses.push_back({a.pool, a.address, plan.request_id, s.hostname});
     }
   }
-  generation_ = generation;
+  return follow({plan.request_id}, claims, generation);
+}
+
+std::string Occupancy::difference(const Occupancy& o) const {
+  for (std::size_t r = 0; r < racks_.size(); ++r) {
+    const auto &a = *racks_[r], &b = *o.racks_[r];
+    const auto& name = inv_.racks[r].name;
+    for (std::size_t u = 1; u < a.units.size(); ++u)
+      if (!(a.units[u] == b.units[u]))
+        return "rack " + name + " unit " + std::to_string(u) + ": '" + a.units[u].name + "' (" +
+               a.units[u].request_id + ") against '" + b.units[u].name + "' (" +
+               b.units[u].request_id + ")";
+    if (a.drawn != b.drawn) return "rack " + name + ": the watts drawn differ";
+    if (a.loads != b.loads) return "rack " + name + ": the power loads differ";
+  }
+  for (std::size_t s = 0; s < switches_.size(); ++s) {
+    const auto &a = *switches_[s], &b = *o.switches_[s];
+    const auto& sw = inv_.switches[s];
+    for (std::size_t p = 0; p < a.taken.size(); ++p) {
+      const auto &x = a.holders[p], &y = b.holders[p];
+      if (a.taken[p] != b.taken[p] ||
+          std::tie(x.switch_name, x.port, x.vlan, x.request_id, x.hostname) !=
+              std::tie(y.switch_name, y.port, y.vlan, y.request_id, y.hostname))
+        return "switch " + sw.name + " port " + sw.access_ports[p] + ": held by '" + x.request_id +
+               "' against '" + y.request_id + "'";
+    }
+    if (a.free != b.free) return "switch " + sw.name + ": the count of free ports differs";
+  }
+  for (std::size_t p = 0; p < pools_.size(); ++p)
+    if (!(pools_[p]->taken == o.pools_[p]->taken) || pools_[p]->claimed != o.pools_[p]->claimed)
+      return "ip pool " + inv_.pools[p].name + ": the addresses taken differ";
+  auto texts = [](const Diagnostics& d) {
+    std::vector<std::string> out;
+    for (const auto& x : d) out.push_back(x.str());
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  if (texts(conflicts()) != texts(o.conflicts())) return "the conflicts differ";
+  return "";
 }
 
 }  // namespace colo::inventory

@@ -53,25 +53,26 @@ std::vector<RackUsage> rackUsage(const Occupancy& occ) {
   return out;
 }
 
+PoolUsage poolUsage(const Occupancy& occ, std::size_t p) {
+  const IpPool& pool = occ.inventory().pools[p];
+  PoolUsage u;
+  u.name = pool.name;
+  u.prefix = pool.prefix.str();
+  u.vlan = pool.vlan;
+  u128 lo = pool.firstUsable(), hi = pool.lastUsable();
+  u.usable = hi >= lo ? hi - lo + 1 : 0;
+  u128 taken = occ.addressesTaken(p).countWithin(lo, hi);
+  u.held = occ.addressesClaimed(p);
+  u.excluded = taken >= u.held ? taken - u.held : 0;
+  u.free = u.usable - taken;
+  if (auto next = occ.addressesTaken(p).firstGap(lo, hi))
+    u.next_free = IpAddress{*next, pool.prefix.network.v6};
+  return u;
+}
+
 std::vector<PoolUsage> poolUsage(const Occupancy& occ) {
   std::vector<PoolUsage> out;
-  const auto& pools = occ.inventory().pools;
-  for (std::size_t p = 0; p < pools.size(); ++p) {
-    const IpPool& pool = pools[p];
-    PoolUsage u;
-    u.name = pool.name;
-    u.prefix = pool.prefix.str();
-    u.vlan = pool.vlan;
-    u128 lo = pool.firstUsable(), hi = pool.lastUsable();
-    u.usable = hi >= lo ? hi - lo + 1 : 0;
-    u128 taken = occ.addressesTaken(p).countWithin(lo, hi);
-    u.held = occ.addressesClaimed(p);
-    u.excluded = taken >= u.held ? taken - u.held : 0;
-    u.free = u.usable - taken;
-    if (auto next = occ.addressesTaken(p).firstGap(lo, hi))
-      u.next_free = IpAddress{*next, pool.prefix.network.v6};
-    out.push_back(std::move(u));
-  }
+  for (std::size_t p = 0; p < occ.inventory().pools.size(); ++p) out.push_back(poolUsage(occ, p));
   return out;
 }
 

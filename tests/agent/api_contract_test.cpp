@@ -441,10 +441,9 @@ TEST_CASE("racks and pools are answered while the shared ledger is busy storing 
 TEST_CASE("a pool in detail: free ranges, and who holds each address, a page at a time") {
   Site site;
   colo::agent::StatusWriter status(*site.ledger, site.sla, "http://127.0.0.1:8080");
-  std::unique_ptr<inv::Occupancy> cache;
+  inv::OccupancyCache cache(site.inventory);
   for (const char* id : {"REQ-A", "REQ-B"})
-    status.reserve(site.inventory, colo::test::request(id, {{"h", 1, 100, false, {{"pub-v4"}}}}),
-                   "test", cache);
+    status.reserve(colo::test::request(id, {{"h", 1, 100, false, {{"pub-v4"}}}}), "test", cache);
   auto first = site.call("GET", "/v1/pools/pub-v4?limit=1", kAdmin);
   REQUIRE(first.status == 200);
   auto j = json::parse(first.body);

@@ -274,9 +274,14 @@ TEST_CASE(
       [&] { return site.agent->log().find("\"provision.error\"") != std::string::npos; }));
   // Still serving and still working: another request goes through.
   site.sql("UPDATE requests SET status = 'failed' WHERE id = 'REQ-BAD'");
+  // Freed behind colo's back, but as colo frees (design.md §5): the
+  // generation moves and the change names the request, or the agent's
+  // occupancy would not know.
   site.sql(
       "DELETE FROM unit_claims; DELETE FROM port_claims; DELETE FROM address_claims; DELETE FROM "
-      "power_claims");
+      "power_claims; UPDATE meta SET value = value + 1 WHERE key = 'generation'; INSERT INTO "
+      "claim_changes (generation, request_id) SELECT value, 'REQ-BAD' FROM meta WHERE key = "
+      "'generation'");
   REQUIRE(site.post(site.request("REQ-OK")) == 202);
   REQUIRE(site.waitEnded("REQ-OK"));
   CHECK(site.status("REQ-OK") == "completed");

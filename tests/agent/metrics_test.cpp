@@ -78,10 +78,10 @@ TEST_CASE(
   Site site;
   colo::agent::LedgerMetrics metrics(site.inventory, site.sla);
   matchesFullCount(metrics.text(*site.ledger, site.now), site);
-  std::unique_ptr<inv::Occupancy> cache;
+  colo::inventory::OccupancyCache cache(site.inventory);
   colo::agent::StatusWriter status(*site.ledger, site.sla, "http://127.0.0.1:8080");
-  status.reserve(site.inventory, request("REQ-M1", 2), "test", cache);
-  status.reserve(site.inventory, request("REQ-M2", 1), "test", cache);
+  status.reserve(request("REQ-M1", 2), "test", cache);
+  status.reserve(request("REQ-M2", 1), "test", cache);
   auto text = metrics.text(*site.ledger, site.now);
   CHECK(sample(text, "colo_rack_units{rack=\"R02\",state=\"claimed\"}") +
             sample(text, "colo_rack_units{rack=\"R01\",state=\"claimed\"}") ==

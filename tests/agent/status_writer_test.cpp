@@ -36,11 +36,11 @@ TEST_CASE("reserving is idempotent per request id and release frees everything")
   auto inv = smallInventory();
   Ledger ledger(colo::test::ledgerState(dir), Ledger::Open::create);
   StatusWriter status(ledger, calendar(), "http://127.0.0.1:8080");
-  std::unique_ptr<Occupancy> cache;
+  colo::inventory::OccupancyCache cache(inv);
   auto req = request("REQ-1", {{"a", 2, 300, true, {{"pub-v4"}}}});
-  auto first = status.reserve(inv, req, "test", cache);
+  auto first = status.reserve(req, "test", cache);
   CHECK_FALSE(first.existing);
-  auto again = status.reserve(inv, req, "test", cache);
+  auto again = status.reserve(req, "test", cache);
   CHECK(again.existing);
   CHECK(toJson(again.plan) == toJson(first.plan));
   auto claims = ledger.claims().all();
@@ -51,14 +51,14 @@ TEST_CASE("reserving is idempotent per request id and release frees everything")
 
   // The same id with another body is a conflict, and changes nothing.
   auto other = request("REQ-1", {{"a", 3, 300, true, {{"pub-v4"}}}});
-  CHECK_THROWS_WITH(status.reserve(inv, other, "test", cache),
+  CHECK_THROWS_WITH(status.reserve(other, "test", cache),
                     "request REQ-1 was already received with a different body; a changed "
                     "request needs a new id");
   CHECK(ledger.claims().all().units.size() == 2);
 
   // A second request does not get what the first holds.
   auto second =
-      status.reserve(inv, request("REQ-2", {{"b", 2, 300, true, {{"pub-v4"}}}}), "test", cache);
+      status.reserve(request("REQ-2", {{"b", 2, 300, true, {{"pub-v4"}}}}), "test", cache);
   CHECK(second.plan.servers[0].nics[0].addresses[0].address.str() == "192.0.2.3");
   CHECK(second.plan.servers[0].first_unit != first.plan.servers[0].first_unit);
 
@@ -90,11 +90,11 @@ TEST_CASE("reserving is idempotent per request id and release frees everything")
   CHECK_THROWS_WITH(status.freeAndRelease("REQ-9", Status::releasing, "test"),
                     "request REQ-9 is not in the ledger");
   // A released id is not reused.
-  CHECK_THROWS_WITH(status.reserve(inv, req, "test", cache),
+  CHECK_THROWS_WITH(status.reserve(req, "test", cache),
                     "request REQ-1 is released; it cannot be reserved again (use a new id)");
   // The freed address is the lowest free again.
   auto third =
-      status.reserve(inv, request("REQ-3", {{"c", 1, 100, false, {{"pub-v4"}}}}), "test", cache);
+      status.reserve(request("REQ-3", {{"c", 1, 100, false, {{"pub-v4"}}}}), "test", cache);
   CHECK(third.plan.servers[0].nics[0].addresses[0].address.str() == "192.0.2.2");
 }
 
@@ -144,7 +144,7 @@ TEST_CASE("forgetting the switches: what may be forgotten, and what stays held")
   auto inv = smallInventory();
   Ledger ledger(colo::test::ledgerState(dir), Ledger::Open::create);
   StatusWriter status(ledger, calendar(), "http://127.0.0.1:8080");
-  std::unique_ptr<Occupancy> cache;
+  colo::inventory::OccupancyCache cache(inv);
   bool ownerAlive = true;
   auto alive = [&](const std::string&) { return ownerAlive; };
   auto note = colo::inventory::StepNote{"api:ops", "the switch burned", "", ""};
@@ -159,14 +159,14 @@ TEST_CASE("forgetting the switches: what may be forgotten, and what stays held")
         "request REQ-Q is queued; forget its switches once it has ended (nothing was changed)");
 
   // A reservation: an ordinary release, nothing to clean.
-  status.reserve(inv, request("REQ-R", {{"r", 1, 100, false, {{"pub-v4"}}}}), "test", cache);
+  status.reserve(request("REQ-R", {{"r", 1, 100, false, {{"pub-v4"}}}}), "test", cache);
   asked = status.forgetSwitches("REQ-R", note, alive);
   CHECK(asked.outcome == ForgetAsked::Outcome::released);
   CHECK(asked.ports.empty());
   CHECK_FALSE(ledger.claims().holds("REQ-R"));
 
   // Completed: released, its ports stay held.
-  status.reserve(inv, request("REQ-C", {{"c", 1, 100, false, {{"pub-v4"}}}}), "test", cache);
+  status.reserve(request("REQ-C", {{"c", 1, 100, false, {{"pub-v4"}}}}), "test", cache);
   status.move("REQ-C", Status::reserved, Status::configuring, {"test", "", "", "agent:a#1"});
   status.move("REQ-C", Status::configuring, Status::completed, {"test", "", "", ""});
   // A release a live process works on is left to it.
@@ -192,8 +192,7 @@ TEST_CASE("forgetting the switches: what may be forgotten, and what stays held")
   CHECK(ledger.requests().events("REQ-C").back().detail.find("ports to clean by hand") !=
         std::string::npos);
   // The port is not handed out again; freed once it is clean.
-  auto next =
-      status.reserve(inv, request("REQ-N", {{"n", 1, 100, false, {{"pub-v4"}}}}), "test", cache);
+  auto next = status.reserve(request("REQ-N", {{"n", 1, 100, false, {{"pub-v4"}}}}), "test", cache);
   CHECK(next.plan.servers[0].nics[0].port != held.ports[0].port);
   CHECK(status.forgetSwitches("REQ-C", note, alive).outcome ==
         ForgetAsked::Outcome::already_released);
@@ -219,14 +218,14 @@ TEST_CASE("every ending queues its callback, whichever way the request ends") {
   auto inv = smallInventory();
   Ledger ledger(colo::test::ledgerState(dir), Ledger::Open::create);
   StatusWriter status(ledger, calendar(), "http://127.0.0.1:8080");
-  std::unique_ptr<Occupancy> cache;
+  colo::inventory::OccupancyCache cache(inv);
   auto withCallback = [](Request r) {
     auto body = nlohmann::json::parse(r.canonical);
     body["callback_url"] = "http://127.0.0.1:9000/cb";
     return parseRequestJson(body.dump());
   };
   // Reserved, then released (before: a caller had to remember this one).
-  status.reserve(inv, withCallback(request("REQ-R", {{"r", 1, 100, false, {}}})), "t", cache);
+  status.reserve(withCallback(request("REQ-R", {{"r", 1, 100, false, {}}})), "t", cache);
   REQUIRE(status.askRelease("REQ-R", {"t", "", "", ""}).outcome == ReleaseAsked::Outcome::released);
   // Failed while planning.
   ledger.write([&] {
@@ -253,11 +252,11 @@ TEST_CASE("a failed release is announced once as release_failed, and the ending 
   auto inv = smallInventory();
   Ledger ledger(colo::test::ledgerState(dir), Ledger::Open::create);
   StatusWriter status(ledger, calendar(), "http://127.0.0.1:8080");
-  std::unique_ptr<Occupancy> cache;
+  colo::inventory::OccupancyCache cache(inv);
   auto body =
       nlohmann::json::parse(request("REQ-C", {{"c", 1, 100, false, {{"pub-v4"}}}}).canonical);
   body["callback_url"] = "http://127.0.0.1:9000/cb";
-  status.reserve(inv, parseRequestJson(body.dump()), "t", cache);
+  status.reserve(parseRequestJson(body.dump()), "t", cache);
   status.move("REQ-C", Status::reserved, Status::configuring, {"t", "", "", "agent:a#1"});
   status.move("REQ-C", Status::configuring, Status::completed, {"t", "", "", ""});
   auto rec = ledger.requests().find("REQ-C");

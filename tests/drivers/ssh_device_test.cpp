@@ -270,6 +270,10 @@ TEST_CASE("a session to a switch that stopped answering is closed within a deadl
   SwitchSim sim(colo::test::Switches{simSwitch("sw", "cisco_ios", "Ethernet1-2")});
   auto d = std::make_unique<Device>(open(sim, "sw", "cisco_ios", 300ms));
   REQUIRE(kill(sim.pid(), SIGSTOP) == 0);
+  // kill() returns before the stop takes effect: wait until it has.
+  int status = 0;
+  REQUIRE(waitpid(sim.pid(), &status, WUNTRACED) == sim.pid());
+  REQUIRE(WIFSTOPPED(status));
   struct Resume {
     pid_t pid;
     ~Resume() { kill(pid, SIGCONT); }

@@ -35,12 +35,12 @@ Plan plan(const Inventory& inv, const Request& req, const Claims& claims = {}) {
 // The ledger's side of a reservation (what `colo reserve` does through the
 // jobs' StatusWriter): a new request planned, claimed and reserved in one
 // transaction. What these tests check is the ledger's own promises.
-Plan reserveInLedger(Ledger& ledger, const Inventory& inv, const Request& req,
-                     const std::string& actor, std::unique_ptr<Occupancy>& cache) {
+Plan reserveInLedger(Ledger& ledger, const Request& req, const std::string& actor,
+                     OccupancyCache& cache) {
   std::optional<ClaimedPlan> claimed;
   ledger.write([&] {
     ledger.requests().insert(req, Status::planning, {actor, "reserve", "", ""});
-    claimed = claimNewPlan(ledger, inv, req, cache);
+    claimed = claimNewPlan(ledger, req, cache);
     ledger.requests().transition(req.id, Status::planning, Status::reserved,
                                  {actor, "reserved", "", ""});
   });
@@ -282,13 +282,13 @@ TEST_CASE("the cached occupancy notices another writer", "[ledger]") {
   auto inv = smallInventory();
   auto state = colo::test::ledgerState(dir);
   Ledger a(state, Ledger::Open::create), b(state);
-  std::unique_ptr<Occupancy> cacheA, cacheB;
+  OccupancyCache cacheA(inv), cacheB(inv);
   auto first =
-      reserveInLedger(a, inv, request("REQ-1", {{"a", 1, 100, false, {{"pub-v4"}}}}), "a", cacheA);
+      reserveInLedger(a, request("REQ-1", {{"a", 1, 100, false, {{"pub-v4"}}}}), "a", cacheA);
   auto second =
-      reserveInLedger(b, inv, request("REQ-2", {{"b", 1, 100, false, {{"pub-v4"}}}}), "b", cacheB);
+      reserveInLedger(b, request("REQ-2", {{"b", 1, 100, false, {{"pub-v4"}}}}), "b", cacheB);
   auto third =
-      reserveInLedger(a, inv, request("REQ-3", {{"c", 1, 100, false, {{"pub-v4"}}}}), "a", cacheA);
+      reserveInLedger(a, request("REQ-3", {{"c", 1, 100, false, {{"pub-v4"}}}}), "a", cacheA);
   CHECK(first.servers[0].nics[0].addresses[0].address.str() == "192.0.2.2");
   CHECK(second.servers[0].nics[0].addresses[0].address.str() == "192.0.2.3");
   CHECK(third.servers[0].nics[0].addresses[0].address.str() == "192.0.2.4");
@@ -537,8 +537,8 @@ TEST_CASE("statuses change only along the lifecycle table, as a compare-and-set"
   auto inv = smallInventory();
   auto db = colo::test::ledgerState(dir);
   Ledger l(db, Ledger::Open::create);
-  std::unique_ptr<Occupancy> cache;
-  reserveInLedger(l, inv, request("REQ-1", {{"a", 2, 300, false, {{"pub-v4"}}}}), "test", cache);
+  OccupancyCache cache(inv);
+  reserveInLedger(l, request("REQ-1", {{"a", 2, 300, false, {{"pub-v4"}}}}), "test", cache);
   // Expected status wrong: refused, nothing overwritten.
   CHECK_THROWS_WITH(
       l.write([&] {
@@ -671,12 +671,11 @@ TEST_CASE("connections reserving at once hand out nothing twice and never fail f
   for (int t = 0; t < kThreads; ++t)
     threads.emplace_back([&, t] {
       Ledger l(state);
-      std::unique_ptr<Occupancy> cache;
+      OccupancyCache cache(inv);
       for (int i = 0; i < kEach; ++i) {
         auto id = "REQ-" + std::to_string(t) + "-" + std::to_string(i);
         try {
-          reserveInLedger(l, inv, request(id, {{"h" + id, 1, 500, true, {{"pub-v4"}}}}), "t",
-                          cache);
+          reserveInLedger(l, request(id, {{"h" + id, 1, 500, true, {{"pub-v4"}}}}), "t", cache);
           ++won;
         } catch (const Error& e) {
           if (e.kind() == ErrorKind::exhausted) {

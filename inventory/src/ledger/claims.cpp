@@ -20,32 +20,37 @@ Claims::Address readAddressClaim(Statement& st, const std::string& path) {
     throw Error(ErrorKind::storage, "ledger " + path + ": unreadable address '" + st.text(1) + "'");
   return {st.text(0), *addr, st.text(2), st.text(3)};
 }
+
+// The four claim tables, each as a query and a row reader; `where` narrows
+// every query alike (to one request: "WHERE request_id = ?1").
+void readClaims(ledger::Connection& c, const std::string& where,
+                const std::function<void(Statement&)>& bind, Claims& into) {
+  auto read = [&](const char* columns, const char* table, auto&& row) {
+    auto st = c.sql(std::string("SELECT ") + columns + " FROM " + table + where);
+    bind(st);
+    while (st.step()) row(st);
+  };
+  read("rack, unit, request_id, hostname, tenant", "unit_claims", [&](Statement& st) {
+    into.units.push_back(
+        {st.text(0), static_cast<int>(st.integer(1)), st.text(2), st.text(3), st.text(4)});
+  });
+  read("rack, feed, watts, request_id, hostname", "power_claims", [&](Statement& st) {
+    into.power.push_back(
+        {st.text(0), st.text(1), static_cast<int>(st.integer(2)), st.text(3), st.text(4)});
+  });
+  read("pool, address, request_id, hostname", "address_claims",
+       [&](Statement& st) { into.addresses.push_back(readAddressClaim(st, c.path())); });
+  read("switch, port, vlan, request_id, hostname", "port_claims", [&](Statement& st) {
+    into.ports.push_back(
+        {st.text(0), st.text(1), static_cast<int>(st.integer(2)), st.text(3), st.text(4)});
+  });
+}
 }  // namespace
 
 Claims ClaimBook::all() {
   Claims c;
-  {
-    auto st = c_.sql("SELECT rack, unit, request_id, hostname, tenant FROM unit_claims");
-    while (st.step())
-      c.units.push_back(
-          {st.text(0), static_cast<int>(st.integer(1)), st.text(2), st.text(3), st.text(4)});
-  }
-  {
-    auto st = c_.sql("SELECT rack, feed, watts, request_id, hostname FROM power_claims");
-    while (st.step())
-      c.power.push_back(
-          {st.text(0), st.text(1), static_cast<int>(st.integer(2)), st.text(3), st.text(4)});
-  }
-  {
-    auto st = c_.sql("SELECT pool, address, request_id, hostname FROM address_claims");
-    while (st.step()) c.addresses.push_back(readAddressClaim(st, c_.path()));
-  }
-  {
-    auto st = c_.sql("SELECT switch, port, vlan, request_id, hostname FROM port_claims");
-    while (st.step())
-      c.ports.push_back(
-          {st.text(0), st.text(1), static_cast<int>(st.integer(2)), st.text(3), st.text(4)});
-  }
+  readClaims(
+      c_, "", [](Statement&) {}, c);
   return c;
 }
 
@@ -176,7 +181,7 @@ std::int64_t ClaimBook::claim(const Plan& plan, std::string_view tenant, std::in
       .bind(2, toJson(plan).dump())
       .bind(3, c_.now())
       .run();
-  return c_.bumpGeneration();
+  return changed(plan.request_id);
 }
 
 void ClaimBook::unclaim(std::string_view request_id) {
@@ -185,7 +190,7 @@ void ClaimBook::unclaim(std::string_view request_id) {
     c_.sql(std::string("DELETE FROM ") + table + " WHERE request_id = ?1")
         .bind(1, request_id)
         .run();
-  c_.bumpGeneration();
+  changed(request_id);
 }
 
 void ClaimBook::unclaimAllButPorts(std::string_view request_id) {
@@ -194,7 +199,7 @@ void ClaimBook::unclaimAllButPorts(std::string_view request_id) {
     c_.sql(std::string("DELETE FROM ") + table + " WHERE request_id = ?1")
         .bind(1, request_id)
         .run();
-  c_.bumpGeneration();
+  changed(request_id);
 }
 
 bool ClaimBook::unclaimPort(std::string_view request_id, std::string_view switchName,
@@ -205,12 +210,49 @@ bool ClaimBook::unclaimPort(std::string_view request_id, std::string_view switch
                   .bind(2, switchName)
                   .bind(3, port)
                   .run() > 0;
-  if (gone) c_.bumpGeneration();
+  if (gone) changed(request_id);
   return gone;
 }
 
 std::int64_t ClaimBook::generation() {
   return c_.generation();
+}
+
+std::int64_t ClaimBook::changed(std::string_view request_id) {
+  auto generation = c_.bumpGeneration();
+  c_.sql("INSERT INTO claim_changes (generation, request_id) VALUES (?1, ?2)")
+      .bind(1, generation)
+      .bind(2, request_id)
+      .run();
+  // The oldest changes go, a thousand at a time.
+  if (generation % 1000 == 0)
+    c_.sql("DELETE FROM claim_changes WHERE generation <= ?1")
+        .bind(1, generation - kChangesKept)
+        .run();
+  return generation;
+}
+
+std::optional<std::vector<std::string>> ClaimBook::changedSince(std::int64_t after,
+                                                                std::int64_t upTo) {
+  std::vector<std::string> out;
+  if (upTo <= after) return out;
+  // Every generation has its row: the first one missing means pruned.
+  auto first = c_.sql("SELECT 1 FROM claim_changes WHERE generation = ?1");
+  first.bind(1, after + 1);
+  if (!first.step()) return std::nullopt;
+  auto st = c_.sql(
+      "SELECT DISTINCT request_id FROM claim_changes WHERE generation > ?1 AND generation <= ?2");
+  st.bind(1, after).bind(2, upTo);
+  while (st.step()) out.push_back(st.text(0));
+  return out;
+}
+
+Claims ClaimBook::of(const std::vector<std::string>& requestIds) {
+  Claims c;
+  for (const auto& id : requestIds)
+    readClaims(
+        c_, " WHERE request_id = ?1", [&](Statement& st) { st.bind(1, id); }, c);
+  return c;
 }
 
 }  // namespace colo::inventory

@@ -134,6 +134,6 @@ std::unique_ptr<Db> openSqlite(const std::string& path, bool create,
 std::unique_ptr<Db> openPostgres(const std::string& uri, const std::string& password, bool create);
 
 // The schema version both backends migrate to (Ledger::kSchemaVersion).
-constexpr std::int64_t kSchemaVersion = 10;
+constexpr std::int64_t kSchemaVersion = 11;
 
 }  // namespace colo::inventory::ledger

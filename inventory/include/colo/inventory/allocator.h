@@ -8,6 +8,7 @@
 
 #include "colo/inventory/lifecycle.h"
 #include "colo/inventory/occupancy.h"
+#include "colo/inventory/occupancy_cache.h"
 #include "colo/inventory/plan.h"
 #include "colo/inventory/request.h"
 
@@ -23,16 +24,16 @@ struct ClaimedPlan {
   Plan plan;
   std::int64_t generation = 0;  // the ledger's generation the plan was made from
   std::int64_t claimedAt = 0;   // the ledger's generation after the claim
-  // After the transaction committed: lets the cache follow without a rebuild.
-  void committed(std::unique_ptr<Occupancy>& cache, const std::string& tenant) const;
+  // After the transaction committed: lets the cache follow without reading.
+  void committed(OccupancyCache& cache, const std::string& tenant) const {
+    cache.committed(plan, tenant, generation, claimedAt);
+  }
 };
 
-// Inside Ledger::write: plans `request` against what the ledger holds now and
-// claims it. `check` sees the plan first and may throw to refuse it (nothing
-// is claimed then). `cache` holds the occupancy between calls and is rebuilt
-// when another writer changed the ledger.
-ClaimedPlan claimNewPlan(Ledger& ledger, const Inventory& inventory, const Request& request,
-                         std::unique_ptr<Occupancy>& cache,
+// Inside Ledger::write: plans `request` against what the ledger holds now
+// (the cache follows it first) and claims it. `check` sees the plan first
+// and may throw to refuse it (nothing is claimed then).
+ClaimedPlan claimNewPlan(Ledger& ledger, const Request& request, OccupancyCache& cache,
                          const std::function<void(const Plan&)>& check = {});
 
 // "web01 in R01 U10-11; ...": where a plan puts the servers, for step logs.

@@ -60,6 +60,8 @@ class IntervalSet {
  public:
   void insert(u128 lo, u128 hi);
   void insert(u128 v) { insert(v, v); }
+  // Removes one value (a no-op when it is not in the set).
+  void erase(u128 v);
   bool contains(u128 v) const;
   // Lowest value in [lo, hi] that is not in the set.
   std::optional<u128> firstGap(u128 lo, u128 hi) const;
@@ -68,6 +70,7 @@ class IntervalSet {
   // The first `limit` runs of [lo, hi] not in the set, in order.
   std::vector<std::pair<u128, u128>> gaps(u128 lo, u128 hi, std::size_t limit) const;
   std::size_t ranges() const { return ranges_.size(); }
+  bool operator==(const IntervalSet&) const = default;
 
  private:
   std::map<u128, u128> ranges_;  // start -> end (inclusive)

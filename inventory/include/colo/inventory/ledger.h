@@ -39,7 +39,7 @@ bool isPostgresUri(std::string_view location);
 
 class Ledger {
  public:
-  static constexpr int kSchemaVersion = 10;  // ledger::kSchemaVersion
+  static constexpr int kSchemaVersion = 11;  // ledger::kSchemaVersion
 
   enum class Open {
     create,      // `colo init` (and the agent): create the file when missing

@@ -60,6 +60,7 @@ struct PoolUsage {
 
 RackUsage rackUsage(const Occupancy& occupancy, std::size_t rack);
 std::vector<RackUsage> rackUsage(const Occupancy& occupancy);
+PoolUsage poolUsage(const Occupancy& occupancy, std::size_t pool);
 std::vector<PoolUsage> poolUsage(const Occupancy& occupancy);
 
 }  // namespace colo::inventory

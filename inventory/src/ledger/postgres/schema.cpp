@@ -305,10 +305,21 @@ CREATE UNIQUE INDEX cabling_checks_one_pending ON cabling_checks(request_id) WHE
 )sql");
 }
 
+// 11: whose claims each generation changed (as SQLite's 11).
+std::string schema11() {
+  return withCollation(R"sql(
+CREATE TABLE claim_changes (
+  generation BIGINT PRIMARY KEY,
+  request_id TEXT NOT NULL
+);
+)sql");
+}
+
 }  // namespace
 
 std::vector<Step> migrations() {
-  return {{6, schema6()}, {7, schema7()}, {8, schema8()}, {9, schema9()}, {10, schema10()}};
+  return {{6, schema6()}, {7, schema7()},   {8, schema8()},
+          {9, schema9()}, {10, schema10()}, {11, schema11()}};
 }
 
 }  // namespace colo::inventory::ledger::postgres

@@ -404,6 +404,15 @@ CREATE INDEX cabling_checks_pending ON cabling_checks(state, check_id) WHERE sta
 CREATE UNIQUE INDEX cabling_checks_one_pending ON cabling_checks(request_id) WHERE state IN ('queued', 'running');
 )sql";
 
+// 11: whose claims each generation changed, so that a process holding the
+// occupancy at generation g reads only what changed since (design.md §5).
+const char* const kClaimChangesMigration = R"sql(
+CREATE TABLE claim_changes (
+  generation INTEGER PRIMARY KEY,
+  request_id TEXT NOT NULL
+) STRICT;
+)sql";
+
 std::vector<std::string> migrations() {
   std::vector<std::string> out(std::begin(kStaticMigrations), std::end(kStaticMigrations));
   out.push_back(lifecycleMigration());
@@ -414,6 +423,7 @@ std::vector<std::string> migrations() {
   out.push_back(kReasonsMigration);
   out.push_back(kAgentsShownMigration);
   out.push_back(kCablingMigration);
+  out.push_back(kClaimChangesMigration);
   return out;
 }
 
@@ -642,7 +652,7 @@ class SqliteDb : public Db {
         checkIdentity(now, path_);
         found_ = now.version;
         auto steps = migrations();
-        static_assert(std::size(kStaticMigrations) + 8 == kSchemaVersion);
+        static_assert(std::size(kStaticMigrations) + 9 == kSchemaVersion);
         for (auto v = now.version; v < kSchemaVersion; ++v)
           exec(steps[static_cast<std::size_t>(v)].c_str());
         if (now.version > 0) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,13 @@ class ClaimBook {
   // Increases with every change to what is claimed; lets a cache of claims
   // know it is stale.
   std::int64_t generation();
+  // The requests whose claims changed after generation `after` up to
+  // `upTo`, each once; nullopt when the ledger no longer keeps changes that
+  // old (it keeps the last kChangesKept): such a reader reads all() again.
+  std::optional<std::vector<std::string>> changedSince(std::int64_t after, std::int64_t upTo);
+  // What `requestIds` hold now, as stored.
+  Claims of(const std::vector<std::string>& requestIds);
+  static constexpr std::int64_t kChangesKept = 100000;
 
   // The following run inside Ledger::write.
   // Claims everything in `plan`, first locking its racks, switches and pools
@@ -80,6 +88,9 @@ class ClaimBook {
   bool unclaimPort(std::string_view request_id, std::string_view switchName, std::string_view port);
 
  private:
+  // Bumps the generation, noting whose claims changed; returns the new one.
+  std::int64_t changed(std::string_view request_id);
+
   ledger::Connection& c_;
 };
 
