@@ -2,8 +2,8 @@
 // and on PostgreSQL 15, on a new ledger and on the 500-rack data center with
 // 20,000 reservations already held, with one process reserving and with two
 // at once (as two agents do), and the ratios between them (design.md §5: a
-// reserve costs the same whatever the ledger holds). PostgreSQL runs durable (fsync on, as SQLite's synchronous =
-// FULL) in a throwaway cluster on 127.0.0.1 (scripts/pg-cluster).
+// reserve costs the same whatever the ledger holds). PostgreSQL runs durable (fsync on, as SQLite's
+// synchronous = FULL) in a throwaway cluster on 127.0.0.1 (scripts/pg-cluster).
 //
 //   build/bench/backends_bench [REQUESTS]   (default 400 reserves per run)
 //   build/bench/backends_bench --write-inventory PATH   (the inventory only)
@@ -55,19 +55,34 @@ std::string shell(const std::string& cmd) {
 struct Run {
   std::vector<double> ms;
   double seconds = 0;
+  double startMs = 0;  // the slowest process's start: its occupancy read from every claim
 };
 
 // `processes` reservers at once, each with its own connection and cache,
-// together `n` requests (1 to 4 units, every other one redundant).
+// together `n` requests (1 to 4 units, every other one redundant). Each
+// first reads the occupancy, as an agent does when it starts (timed apart);
+// then all reserve together.
 Run reserveRun(const std::string& state, const inv::Inventory& inventory, int n, int processes,
                const std::string& tag) {
   std::vector<Run> parts(static_cast<std::size_t>(processes));
+  std::vector<std::unique_ptr<inv::Ledger>> ledgers;
+  std::vector<std::unique_ptr<inv::OccupancyCache>> caches;
+  Run out;
+  for (int t = 0; t < processes; ++t) {
+    auto a = Clock::now();
+    ledgers.push_back(std::make_unique<inv::Ledger>(state));
+    caches.push_back(std::make_unique<inv::OccupancyCache>(inventory));
+    auto& l = *ledgers.back();
+    l.read([&] { caches.back()->use(l, [](const inv::Occupancy&) {}); });
+    out.startMs =
+        std::max(out.startMs, std::chrono::duration<double, std::milli>(Clock::now() - a).count());
+  }
   auto start = Clock::now();
   std::vector<std::thread> threads;
   for (int t = 0; t < processes; ++t)
     threads.emplace_back([&, t] {
-      inv::Ledger ledger(state);
-      inv::OccupancyCache cache(inventory);
+      auto& ledger = *ledgers[static_cast<std::size_t>(t)];
+      auto& cache = *caches[static_cast<std::size_t>(t)];
       for (int i = t; i < n; i += processes) {
         auto id = tag + "-" + std::to_string(i);
         auto r = inv::parseRequestJson(requestJson(id, 1 + i % 4, i % 2 == 0));
@@ -79,7 +94,6 @@ Run reserveRun(const std::string& state, const inv::Inventory& inventory, int n,
       }
     });
   for (auto& th : threads) th.join();
-  Run out;
   out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   for (auto& p : parts) out.ms.insert(out.ms.end(), p.ms.begin(), p.ms.end());
   return out;
@@ -119,15 +133,15 @@ int main(int argc, char** argv) {
 
   std::printf("reserve on each backend: %d racks, %d reserves a run\n", kRacks, n);
   std::printf("(empty: a new ledger; 20k: %d reservations held)\n\n", kPreReserved);
-  std::printf("%-12s %-6s %-10s %10s %10s %12s\n", "backend", "held", "reservers", "p50 ms",
-              "p99 ms", "reserves/s");
+  std::printf("%-12s %-6s %-10s %10s %10s %12s %10s\n", "backend", "held", "reservers", "p50 ms",
+              "p99 ms", "reserves/s", "start ms");
   struct Figures {
     double p99 = 0, rate = 0;
   };
   auto show = [&](const std::string& backend, const char* held, int processes, const Run& run) {
     Figures f{percentile(run.ms, 0.99), static_cast<double>(run.ms.size()) / run.seconds};
-    std::printf("%-12s %-6s %-10d %10.2f %10.2f %12.0f\n", backend.c_str(), held, processes,
-                percentile(run.ms, 0.5), f.p99, f.rate);
+    std::printf("%-12s %-6s %-10d %10.2f %10.2f %12.0f %10.0f\n", backend.c_str(), held, processes,
+                percentile(run.ms, 0.5), f.p99, f.rate, run.startMs);
     return f;
   };
   std::vector<std::string> ratios;
