@@ -452,38 +452,63 @@ HttpResponse Console::handle(const HttpRequest& req) {
     auto page = pageNumber(target.query);
     if (!page) return html(400, ui::errorPage(&viewer, 400, "page must be a number"));
     filter.page = *page;
-    std::vector<ui::RequestRow> rows;
-    std::set<std::string> tenants;
+    // The viewer's that match, newest first. Status and tenant are SQL; late
+    // and ended-late need each request's due date, so those lists (and the
+    // CSV, which is all of them) are read whole. A plain list reads its page
+    // and the open requests (the only ones that can be late).
+    inv::RequestQuery query = mine;
+    if (filter.status) query.statuses = {*filter.status};
+    if (!filter.tenant.empty()) query.tenant_codes = {filter.tenant};
+    query.newest_first = true;
+    ui::RequestPage list;
+    std::vector<ui::RequestRow> all;
+    std::vector<std::string> tenants;
+    auto row = [&](inv::RequestRecord& r) {
+      ui::RequestRow out{std::move(r), std::nullopt};
+      out.sla = slaOf(out.record, *ctx_.sla, now);
+      return out;
+    };
     {
       std::lock_guard lock(*ctx_.ledgerMutex);
-      // All of the viewer's: the tenant filter offers every tenant among them.
-      ctx_.ledger->requests().scan(mine, [&](inv::RequestRecord& r) {
-        tenants.insert(r.tenant_code);
-        ui::RequestRow row{std::move(r), std::nullopt};
-        row.sla = slaOf(row.record, *ctx_.sla, now);
-        if (filter.matches(row)) rows.push_back(std::move(row));
-        return true;
-      });
+      tenants = ctx_.ledger->requests().tenants(mine);
+      if (csv || filter.late || filter.missed) {
+        ctx_.ledger->requests().scan(query, [&](inv::RequestRecord& r) {
+          auto one = row(r);
+          if (filter.matches(one)) all.push_back(std::move(one));
+          return true;
+        });
+      } else {
+        list.total = static_cast<std::size_t>(ctx_.ledger->requests().count(query));
+        inv::RequestQuery open = query;
+        open.statuses.clear();
+        for (auto s : inv::allStatuses())
+          if (!inv::ended(s) && (!filter.status || s == *filter.status)) open.statuses.push_back(s);
+        if (!open.statuses.empty())
+          ctx_.ledger->requests().scan(open, [&](inv::RequestRecord& r) {
+            list.late += row(r).late();
+            return true;
+          });
+        query.limit = static_cast<std::int64_t>(ui::kRowsPerPage);
+        query.offset = static_cast<std::int64_t>((ui::pageWithin(filter.page, list.total) - 1) *
+                                                 ui::kRowsPerPage);
+        ctx_.ledger->requests().scan(query, [&](inv::RequestRecord& r) {
+          list.rows.push_back(row(r));
+          return true;
+        });
+      }
     }
-    // Newest first, by when they were received (each time read once).
-    std::vector<std::pair<std::int64_t, std::size_t>> order(rows.size());
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      auto t = inv::parseRfc3339(rows[i].record.received_at);
-      order[i] = {t ? t->epoch_seconds : 0, i};
-    }
-    std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
-      return a.first != b.first ? a.first > b.first
-                                : rows[a.second].record.id > rows[b.second].record.id;
-    });
-    std::vector<ui::RequestRow> sorted;
-    sorted.reserve(rows.size());
-    for (const auto& o : order) sorted.push_back(std::move(rows[o.second]));
-    rows = std::move(sorted);
     if (csv)
-      return download(ui::requestsCsv(rows, zone),
+      return download(ui::requestsCsv(all, zone),
                       "colo-requests-" + inv::localText(now, zone, false).substr(0, 10) + ".csv");
-    return html(200,
-                ui::requestsPage(viewer, rows, filter, {tenants.begin(), tenants.end()}, zone));
+    if (filter.late || filter.missed) {
+      list.total = all.size();
+      list.late = static_cast<std::size_t>(
+          std::count_if(all.begin(), all.end(), [](const auto& r) { return r.late(); }));
+      auto from = (ui::pageWithin(filter.page, all.size()) - 1) * ui::kRowsPerPage;
+      for (auto i = from; i < std::min(all.size(), from + ui::kRowsPerPage); ++i)
+        list.rows.push_back(std::move(all[i]));
+    }
+    return html(200, ui::requestsPage(viewer, list, filter, tenants, zone));
   }
   if (seg.size() == 2 && seg[1] == "search") {
     std::string q = target.query.count("q") ? target.query.at("q") : "";

@@ -737,9 +737,13 @@ bool RequestFilter::matches(const RequestRow& row) const {
   return (!late || row.late()) && (!missed || row.missed());
 }
 
-std::string requestsPage(const Viewer& viewer, const std::vector<RequestRow>& rows,
-                         const RequestFilter& filter, const std::vector<std::string>& tenants,
-                         const inv::TimeZone& zone) {
+std::size_t pageWithin(std::size_t page, std::size_t total) {
+  std::size_t pages = std::max<std::size_t>(1, (total + kRowsPerPage - 1) / kRowsPerPage);
+  return std::clamp<std::size_t>(page, 1, pages);
+}
+
+std::string requestsPage(const Viewer& viewer, const RequestPage& list, const RequestFilter& filter,
+                         const std::vector<std::string>& tenants, const inv::TimeZone& zone) {
   std::string b =
       "<h1>Requests</h1>\n<form class=\"filters\" method=\"get\" action=\"/ui/requests\">"
       "<label>Status<select name=\"status\"><option value=\"\">any</option>";
@@ -757,12 +761,12 @@ std::string requestsPage(const Viewer& viewer, const std::vector<RequestRow>& ro
        "> late only</label><label class=\"check\"><input type=\"checkbox\" name=\"missed\" "
        "value=\"1\"" +
        (filter.missed ? " checked" : "") + "> ended late</label><button>Filter</button></form>\n";
-  std::size_t late = static_cast<std::size_t>(
-      std::count_if(rows.begin(), rows.end(), [](const auto& r) { return r.late(); }));
-  std::size_t pages = std::max<std::size_t>(1, (rows.size() + kRowsPerPage - 1) / kRowsPerPage);
-  std::size_t page = std::clamp<std::size_t>(filter.page, 1, pages);
-  b += "<p id=\"count\">" + num(static_cast<long long>(rows.size())) +
-       (rows.size() == 1 ? " request" : " requests") +
+  const auto& rows = list.rows;
+  std::size_t total = list.total, late = list.late;
+  std::size_t pages = std::max<std::size_t>(1, (total + kRowsPerPage - 1) / kRowsPerPage);
+  std::size_t page = pageWithin(filter.page, total);
+  b += "<p id=\"count\">" + num(static_cast<long long>(total)) +
+       (total == 1 ? " request" : " requests") +
        (late ? ", <span class=\"late\">" + num(static_cast<long long>(late)) + " late</span>"
              : std::string()) +
        (pages > 1 ? " \u00b7 page " + num(static_cast<long long>(page)) + " of " +
@@ -777,9 +781,7 @@ std::string requestsPage(const Viewer& viewer, const std::vector<RequestRow>& ro
            (html.empty() ? "" : std::string(" data-label=\"") + label + "\"") + ">" + html +
            "</td>";
   };
-  for (std::size_t i = (page - 1) * kRowsPerPage; i < std::min(rows.size(), page * kRowsPerPage);
-       ++i) {
-    const auto& row = rows[i];
+  for (const auto& row : rows) {
     const auto& r = row.record;
     std::string sla = slaText(row);
     std::string slaHtml = sla.empty()    ? ""
@@ -803,8 +805,8 @@ std::string requestsPage(const Viewer& viewer, const std::vector<RequestRow>& ro
       (filter.missed ? "&amp;missed=1" : "");
   b += pager("/ui/requests?" + query + "&amp;page=", page, pages, "");
   b += "<p><a class=\"button\" id=\"csv\" href=\"/ui/requests.csv?" + query +
-       "\" download>Download these " + num(static_cast<long long>(rows.size())) +
-       (rows.size() == 1 ? " request" : " requests") + " as CSV</a></p>";
+       "\" download>Download these " + num(static_cast<long long>(total)) +
+       (total == 1 ? " request" : " requests") + " as CSV</a></p>";
   return layout("Requests", &viewer, "Requests", b);
 }
 

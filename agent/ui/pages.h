@@ -90,12 +90,17 @@ struct RequestFilter {
 
 constexpr std::size_t kRowsPerPage = 100;
 
-// `rows`: the viewer's requests that match `filter`, newest first (all of
-// them: the page cuts its own); `tenants`: every tenant code the viewer may
-// filter by.
-std::string requestsPage(const Viewer& viewer, const std::vector<RequestRow>& rows,
-                         const RequestFilter& filter, const std::vector<std::string>& tenants,
-                         const inventory::TimeZone& zone);
+// One page of the viewer's requests that match `filter`, newest first.
+struct RequestPage {
+  std::vector<RequestRow> rows;  // this page's (filter.page, at most kRowsPerPage)
+  std::size_t total = 0;         // how many match
+  std::size_t late = 0;          // how many of those are late
+};
+// The page `filter.page` names, clamped to 1..the last page.
+std::size_t pageWithin(std::size_t page, std::size_t total);
+// `tenants`: every tenant code the viewer may filter by.
+std::string requestsPage(const Viewer& viewer, const RequestPage& rows, const RequestFilter& filter,
+                         const std::vector<std::string>& tenants, const inventory::TimeZone& zone);
 
 // What each switch receives, in order, by switch name.
 using SwitchCommands = std::map<std::string, std::vector<std::string>>;

@@ -731,3 +731,40 @@ TEST_CASE("the change feed sees a transaction that commits after a later one", "
   reader.feed().changesSince(cursor, [&](const std::string& id) { seen.insert(id); });
   CHECK(seen.count("REQ-EARLY") == 1);
 }
+
+TEST_CASE("the request list pages in the ledger: newest first, a page at a time, its tenants",
+          "[ledger]") {
+  TempDir dir;
+  Ledger l(colo::test::ledgerState(dir), Ledger::Open::create);
+  l.write([&] {
+    for (int i = 0; i < 7; ++i) {
+      auto r = request("REQ-" + std::to_string(i), {{"h", 1, 100}});
+      if (i % 3 == 0) r.tenant.code = "DINKES";
+      l.requests().insert(r, Status::planning, {"t", "", "", ""});
+      if (i == 5)
+        l.requests().transition(r.id, Status::planning, Status::failed, {"t", "", "", ""});
+    }
+  });
+  auto ids = [&](const RequestQuery& q) {
+    std::vector<std::string> out;
+    l.requests().scan(q, [&](RequestRecord& r) {
+      out.push_back(r.id);
+      return true;
+    });
+    return out;
+  };
+  RequestQuery q;
+  q.newest_first = true;
+  q.limit = 3;
+  CHECK(ids(q) == std::vector<std::string>{"REQ-6", "REQ-5", "REQ-4"});
+  q.offset = 6;
+  CHECK(ids(q) == std::vector<std::string>{"REQ-0"});
+  q.offset = 0;
+  q.tenant_codes = {"dinkes"};
+  CHECK(ids(q) == std::vector<std::string>{"REQ-6", "REQ-3", "REQ-0"});
+  CHECK(l.requests().count(q) == 3);  // the page does not count
+  CHECK(l.requests().tenants({}) == std::vector<std::string>{"BAPPEDA", "DINKES"});
+  RequestQuery failed;
+  failed.statuses = {Status::failed};
+  CHECK(l.requests().tenants(failed) == std::vector<std::string>{"BAPPEDA"});
+}

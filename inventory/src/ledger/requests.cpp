@@ -1,5 +1,6 @@
 #include "colo/inventory/ledger/requests.h"
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 
@@ -116,9 +117,16 @@ void RequestBook::scan(const RequestQuery& q, const std::function<bool(RequestRe
       "SELECT id, '', '', tenant_code, letter_number, status, received_at, created_at, "
       "updated_at, error, NULL, submitted_by, completed_at, attempt, owner, release_from, "
       "reason, release_reason, release_error FROM requests" +
-      c_.dialect().requestsSummaryIndex + where.where + " ORDER BY created_at, id");
+      c_.dialect().requestsSummaryIndex + where.where +
+      (q.newest_first ? " ORDER BY created_at DESC, id DESC" : " ORDER BY created_at, id") +
+      (q.limit > 0 ? " LIMIT CAST(? AS BIGINT) OFFSET CAST(? AS BIGINT)" : ""));
   for (std::size_t i = 0; i < where.params.size(); ++i)
     st.bind(static_cast<int>(i + 1), where.params[i]);
+  if (q.limit > 0) {
+    auto n = static_cast<int>(where.params.size());
+    st.bind(n + 1, std::to_string(q.limit))
+        .bind(n + 2, std::to_string(std::max<std::int64_t>(0, q.offset)));
+  }
   while (st.step()) {
     auto r = readRequest(st, c_.path());
     if (!visit(r)) return;
@@ -132,6 +140,17 @@ std::int64_t RequestBook::count(const RequestQuery& q) {
   for (std::size_t i = 0; i < where.params.size(); ++i)
     st.bind(static_cast<int>(i + 1), where.params[i]);
   return st.step() ? st.integer(0) : 0;
+}
+
+std::vector<std::string> RequestBook::tenants(const RequestQuery& q) {
+  auto where = querySql(q, false);
+  auto st = c_.sql("SELECT DISTINCT tenant_code FROM requests" + c_.dialect().requestsSummaryIndex +
+                   where.where + " ORDER BY tenant_code");
+  for (std::size_t i = 0; i < where.params.size(); ++i)
+    st.bind(static_cast<int>(i + 1), where.params[i]);
+  std::vector<std::string> out;
+  while (st.step()) out.push_back(st.text(0));
+  return out;
 }
 
 std::vector<std::string> RequestBook::citingLetter(std::string_view tenant_code,

@@ -79,6 +79,10 @@ struct RequestQuery {
   // Keyset: only requests after this one in the order they came into the
   // ledger (created_at, then id); empty for the first page.
   std::string after_created_at, after_id;
+  // The newest first instead; and a page of them: `limit` (0: all) after
+  // skipping `offset`.
+  bool newest_first = false;
+  std::int64_t offset = 0, limit = 0;
 };
 
 class RequestBook {
@@ -92,8 +96,10 @@ class RequestBook {
   // without `fingerprint`, `body` and `allocation` (left empty), read from
   // the requests_summary index alone.
   void scan(const RequestQuery& query, const std::function<bool(RequestRecord&)>& visit);
-  // How many match (the keyset position ignored).
+  // How many match (the keyset position and the page ignored).
   std::int64_t count(const RequestQuery& query);
+  // The tenant codes among the matching requests, each once, in order.
+  std::vector<std::string> tenants(const RequestQuery& query);
   // The other requests of `tenant_code` that cite the department letter
   // `letter_number` (a letter is one request: a second use is a mistake, or
   // a resubmission under a new id), oldest first, at most 10.
