@@ -141,6 +141,14 @@ Occupancy Occupancy::seenBy(const std::function<bool(const std::string&)>& own) 
 }
 
 Occupancy::Occupancy(const Inventory& inv, const Claims& claims, std::int64_t generation)
+    : Occupancy(inv, generation, ClaimRows{[&](ClaimSink& sink) {
+                  for (const auto& u : claims.units) sink.unit(u);
+                  for (const auto& p : claims.power) sink.power(p);
+                  for (const auto& p : claims.ports) sink.port(p);
+                  for (const auto& a : claims.addresses) sink.address(a);
+                }}) {}
+
+Occupancy::Occupancy(const Inventory& inv, std::int64_t generation, const ClaimRows& rows)
     : inv_(inv), generation_(generation), index_(std::make_unique<Index>()) {
   racks_.reserve(inv.racks.size());
   for (const Rack& rack : inv.racks) {
@@ -186,10 +194,15 @@ Occupancy::Occupancy(const Inventory& inv, const Claims& claims, std::int64_t ge
     for (const auto& r : pool.reserved) st->taken.insert(r.first.value, r.last.value);
     pools_.push_back(std::move(st));
   }
-  for (const auto& u : claims.units) claimUnit(u);
-  for (const auto& p : claims.power) claimPower(p);
-  for (const auto& p : claims.ports) claimPort(p);
-  for (const auto& a : claims.addresses) claimAddress(a);
+  struct Sink : ClaimSink {
+    Occupancy& o;
+    explicit Sink(Occupancy& occ) : o(occ) {}
+    void unit(const Claims::Unit& c) override { o.claimUnit(c); }
+    void power(const Claims::Power& c) override { o.claimPower(c); }
+    void port(const Claims::Port& c) override { o.claimPort(c); }
+    void address(const Claims::Address& c) override { o.claimAddress(c); }
+  } sink(*this);
+  rows.feed(sink);
   for (std::size_t r = 0; r < racks_.size(); ++r) checkFeeds(r);
 }
 

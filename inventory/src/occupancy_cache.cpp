@@ -29,7 +29,8 @@ OccupancyCache::OccupancyCache(const Inventory& inventory) : inv_(inventory) {}
 OccupancyCache::~OccupancyCache() = default;
 
 void OccupancyCache::rebuild(Ledger& ledger, std::int64_t generation) {
-  occ_ = std::make_unique<Occupancy>(inv_, ledger.claims().all(), generation);
+  occ_ = std::make_unique<Occupancy>(
+      inv_, generation, Occupancy::ClaimRows{[&](ClaimSink& sink) { ledger.claims().each(sink); }});
   ++stats_.builds;
   recent_.clear();
   knownSince_ = generation;
@@ -73,7 +74,8 @@ void OccupancyCache::update(Ledger& ledger) {
 void OccupancyCache::selfCheck(Ledger& ledger, std::int64_t generation) {
   // On PostgreSQL a write transaction sees each commit as it lands: compare
   // only when nothing changed while both were read.
-  Occupancy full(inv_, ledger.claims().all(), generation);
+  Occupancy full(inv_, generation,
+                 Occupancy::ClaimRows{[&](ClaimSink& sink) { ledger.claims().each(sink); }});
   if (ledger.claims().generation() != generation) return;
   ++stats_.checks;
   auto difference = occ_->difference(full);

@@ -24,34 +24,44 @@ Claims::Address readAddressClaim(Statement& st, const std::string& path) {
 // The four claim tables, each as a query and a row reader; `where` narrows
 // every query alike (to one request: "WHERE request_id = ?1").
 void readClaims(ledger::Connection& c, const std::string& where,
-                const std::function<void(Statement&)>& bind, Claims& into) {
+                const std::function<void(Statement&)>& bind, ClaimSink& into) {
   auto read = [&](const char* columns, const char* table, auto&& row) {
     auto st = c.sql(std::string("SELECT ") + columns + " FROM " + table + where);
     bind(st);
     while (st.step()) row(st);
   };
   read("rack, unit, request_id, hostname, tenant", "unit_claims", [&](Statement& st) {
-    into.units.push_back(
-        {st.text(0), static_cast<int>(st.integer(1)), st.text(2), st.text(3), st.text(4)});
+    into.unit({st.text(0), static_cast<int>(st.integer(1)), st.text(2), st.text(3), st.text(4)});
   });
   read("rack, feed, watts, request_id, hostname", "power_claims", [&](Statement& st) {
-    into.power.push_back(
-        {st.text(0), st.text(1), static_cast<int>(st.integer(2)), st.text(3), st.text(4)});
+    into.power({st.text(0), st.text(1), static_cast<int>(st.integer(2)), st.text(3), st.text(4)});
+  });
+  read("switch, port, vlan, request_id, hostname", "port_claims", [&](Statement& st) {
+    into.port({st.text(0), st.text(1), static_cast<int>(st.integer(2)), st.text(3), st.text(4)});
   });
   read("pool, address, request_id, hostname", "address_claims",
-       [&](Statement& st) { into.addresses.push_back(readAddressClaim(st, c.path())); });
-  read("switch, port, vlan, request_id, hostname", "port_claims", [&](Statement& st) {
-    into.ports.push_back(
-        {st.text(0), st.text(1), static_cast<int>(st.integer(2)), st.text(3), st.text(4)});
-  });
+       [&](Statement& st) { into.address(readAddressClaim(st, c.path())); });
 }
+
+// Keeps what it is given.
+struct Collect : ClaimSink {
+  Claims claims;
+  void unit(const Claims::Unit& c) override { claims.units.push_back(c); }
+  void power(const Claims::Power& c) override { claims.power.push_back(c); }
+  void port(const Claims::Port& c) override { claims.ports.push_back(c); }
+  void address(const Claims::Address& c) override { claims.addresses.push_back(c); }
+};
 }  // namespace
 
 Claims ClaimBook::all() {
-  Claims c;
+  Collect c;
+  each(c);
+  return std::move(c.claims);
+}
+
+void ClaimBook::each(ClaimSink& sink) {
   readClaims(
-      c_, "", [](Statement&) {}, c);
-  return c;
+      c_, "", [](Statement&) {}, sink);
 }
 
 std::vector<Claims::Address> ClaimBook::inPool(std::string_view pool) {
@@ -248,11 +258,11 @@ std::optional<std::vector<std::string>> ClaimBook::changedSince(std::int64_t aft
 }
 
 Claims ClaimBook::of(const std::vector<std::string>& requestIds) {
-  Claims c;
+  Collect c;
   for (const auto& id : requestIds)
     readClaims(
         c_, " WHERE request_id = ?1", [&](Statement& st) { st.bind(1, id); }, c);
-  return c;
+  return std::move(c.claims);
 }
 
 }  // namespace colo::inventory

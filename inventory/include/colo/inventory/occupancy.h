@@ -43,6 +43,12 @@ class Occupancy {
  public:
   // `inventory` must outlive this object.
   Occupancy(const Inventory& inventory, const Claims& claims, std::int64_t generation);
+  // The same from claims given one at a time: `rows.feed` passes each to
+  // the sink it is given (ClaimBook::each), so that they are never all held.
+  struct ClaimRows {
+    std::function<void(ClaimSink&)> feed;
+  };
+  Occupancy(const Inventory& inventory, std::int64_t generation, const ClaimRows& rows);
   // A copy is a snapshot: it shares what it has not changed with the
   // original (copying costs the number of racks, switches and pools), and it
   // cannot follow the ledger (follow() and add() throw std::logic_error).

@@ -47,11 +47,25 @@ struct Claims {
   std::vector<Port> ports;
 };
 
+// Takes claims one at a time (ClaimBook::each): units, then power, ports
+// and addresses.
+class ClaimSink {
+ public:
+  virtual ~ClaimSink() = default;
+  virtual void unit(const Claims::Unit& c) = 0;
+  virtual void power(const Claims::Power& c) = 0;
+  virtual void port(const Claims::Port& c) = 0;
+  virtual void address(const Claims::Address& c) = 0;
+};
+
 class ClaimBook {
  public:
   explicit ClaimBook(ledger::Connection& c) : c_(c) {}
 
   Claims all();
+  // The same, one claim at a time, none kept: what a process builds its
+  // occupancy from when it starts (design.md §5).
+  void each(ClaimSink& sink);
   // The addresses requests hold in `pool`, in no particular order.
   std::vector<Claims::Address> inPool(std::string_view pool);
   // Whether the request still holds anything (units, power, ports, addresses).
