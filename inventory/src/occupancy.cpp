@@ -64,12 +64,21 @@ void note(std::vector<std::size_t>* into, std::size_t i) {
   if (into) into->push_back(i);
 }
 
-void unique(std::vector<std::size_t>& v) {
-  std::sort(v.begin(), v.end());
-  v.erase(std::unique(v.begin(), v.end()), v.end());
+}  // namespace
+
+void Occupancy::Touched::normalize() {
+  for (auto* v : {&racks, &switches, &pools}) {
+    std::sort(v->begin(), v->end());
+    v->erase(std::unique(v->begin(), v->end()), v->end());
+  }
 }
 
-}  // namespace
+void Occupancy::Touched::merge(const Touched& other) {
+  racks.insert(racks.end(), other.racks.begin(), other.racks.end());
+  switches.insert(switches.end(), other.switches.begin(), other.switches.end());
+  pools.insert(pools.end(), other.pools.begin(), other.pools.end());
+  normalize();
+}
 
 Occupancy::Occupancy(const Occupancy& o)
     : inv_(o.inv_),
@@ -406,9 +415,7 @@ Occupancy::Touched Occupancy::follow(const std::vector<std::string>& changed, co
     if (mine(p.request_id)) claimPort(p);
   for (const auto& a : now.addresses)
     if (mine(a.request_id)) claimAddress(a);
-  unique(t.racks);
-  unique(t.switches);
-  unique(t.pools);
+  t.normalize();
   for (auto r : t.racks) checkFeeds(r);
   generation_ = generation;
   return t;

@@ -1,116 +1,127 @@
 #include "colo/inventory/occupancy_cache.h"
 
-#include <algorithm>
 #include <stdexcept>
 
 #include "colo/inventory/ledger.h"
 
 namespace colo::inventory {
 
-namespace {
-
-constexpr std::size_t kStepsKept = 512;
-
-#ifdef NDEBUG
-constexpr bool kCheckEveryChange = false;
-#else
-constexpr bool kCheckEveryChange = true;
-#endif
-
-void merge(std::vector<std::size_t>& into, const std::vector<std::size_t>& more) {
-  into.insert(into.end(), more.begin(), more.end());
-  std::sort(into.begin(), into.end());
-  into.erase(std::unique(into.begin(), into.end()), into.end());
-}
-
-}  // namespace
-
-OccupancyCache::OccupancyCache(const Inventory& inventory) : inv_(inventory) {}
+OccupancyCache::OccupancyCache(const Inventory& inventory) : OccupancyCache(inventory, Options{}) {}
+OccupancyCache::OccupancyCache(const Inventory& inventory, Options options)
+    : inv_(inventory), options_(options) {}
 OccupancyCache::~OccupancyCache() = default;
 
 void OccupancyCache::rebuild(Ledger& ledger, std::int64_t generation) {
   occ_ = std::make_unique<Occupancy>(
       inv_, generation, Occupancy::ClaimRows{[&](ClaimSink& sink) { ledger.claims().each(sink); }});
+  shared_.reset();
   ++stats_.builds;
   recent_.clear();
   knownSince_ = generation;
 }
 
 void OccupancyCache::remember(std::int64_t from, std::int64_t to, Occupancy::Touched touched) {
+  shared_.reset();
   recent_.push_back({from, to, std::move(touched)});
-  while (recent_.size() > kStepsKept) {
+  while (recent_.size() > options_.stepsKept) {
     knownSince_ = recent_.front().to;
     recent_.pop_front();
   }
 }
 
-void OccupancyCache::update(Ledger& ledger) {
+std::shared_ptr<const Occupancy> OccupancyCache::shared() {
+  if (!shared_) shared_ = std::make_shared<const Occupancy>(*occ_);
+  return shared_;
+}
+
+bool OccupancyCache::update(Ledger& ledger) {
   auto generation = ledger.claims().generation();
   if (!occ_) {
     rebuild(ledger, generation);
-    return;
+    return false;
   }
   auto from = occ_->generation();
   // A reader whose snapshot is older than what another thread followed to
   // uses the newer occupancy; a claim planned on it is checked against the
   // ledger's generation anyway (ClaimBook::claim).
-  if (generation <= from) return;
+  if (generation <= from) return false;
   auto changed = ledger.claims().changedSince(from, generation);
   if (!changed) {
     rebuild(ledger, generation);
-    return;
+    return false;
   }
   auto touched = occ_->follow(*changed, ledger.claims().of(*changed), generation);
   ++stats_.follows;
   stats_.requestsRead += static_cast<std::int64_t>(changed->size());
   remember(from, generation, std::move(touched));
   auto now = std::chrono::steady_clock::now();
-  if (kCheckEveryChange || now - lastCheck_ >= checkEvery_) {
-    lastCheck_ = now;
-    selfCheck(ledger, generation);
-  }
+  if (!options_.checkEveryChange && now - lastCheck_ < checkEvery_) return false;
+  lastCheck_ = now;
+  return true;
 }
 
-void OccupancyCache::selfCheck(Ledger& ledger, std::int64_t generation) {
+void OccupancyCache::selfCheck(Ledger& ledger, const std::shared_ptr<const Occupancy>& followed) {
+  auto generation = followed->generation();
   // On PostgreSQL a write transaction sees each commit as it lands: compare
   // only when nothing changed while both were read.
-  Occupancy full(inv_, generation,
-                 Occupancy::ClaimRows{[&](ClaimSink& sink) { ledger.claims().each(sink); }});
+  auto full = std::make_unique<Occupancy>(
+      inv_, generation, Occupancy::ClaimRows{[&](ClaimSink& sink) { ledger.claims().each(sink); }});
   if (ledger.claims().generation() != generation) return;
-  ++stats_.checks;
-  auto difference = occ_->difference(full);
-  if (difference.empty()) return;
-  ++stats_.mismatches;
-  rebuild(ledger, generation);
-  if (kCheckEveryChange)
+  auto difference = followed->difference(*full);
+  std::function<void(const std::string&)> report;
+  {
+    std::lock_guard lock(m_);
+    ++stats_.checks;
+    if (difference.empty()) return;
+    ++stats_.mismatches;
+    // Repaired: the rebuilt occupancy replaces the followed one, or, when
+    // another thread followed further from the wrong one meanwhile, the next
+    // reader builds anew.
+    if (occ_ && occ_->generation() == generation) {
+      occ_ = std::move(full);
+      shared_.reset();
+      recent_.clear();
+      knownSince_ = generation;
+      ++stats_.builds;
+    } else {
+      occ_.reset();
+    }
+    report = onMismatch_;
+  }
+  if (options_.throwOnMismatch)
     throw std::logic_error("occupancy followed to generation " + std::to_string(generation) +
                            " differs from the ledger's claims: " + difference);
-  if (onMismatch_) onMismatch_(difference);
+  if (report) report(difference);
 }
 
 void OccupancyCache::use(Ledger& ledger, const std::function<void(const Occupancy&)>& use) {
-  std::lock_guard lock(m_);
-  update(ledger);
-  use(*occ_);
+  std::shared_ptr<const Occupancy> check;
+  {
+    std::lock_guard lock(m_);
+    if (update(ledger)) check = shared();
+    use(*occ_);
+  }
+  if (check) selfCheck(ledger, check);
 }
 
 OccupancyCache::Snapshot OccupancyCache::snapshot(Ledger& ledger, std::int64_t since) {
-  std::lock_guard lock(m_);
-  update(ledger);
   Snapshot out;
-  out.occupancy = std::make_shared<const Occupancy>(*occ_);
-  if (since == occ_->generation()) {
-    out.touched = Occupancy::Touched{};
-  } else if (since >= knownSince_ && since < occ_->generation()) {
-    Occupancy::Touched t;
-    for (const auto& step : recent_)
-      if (step.to > since) {
-        merge(t.racks, step.touched.racks);
-        merge(t.switches, step.touched.switches);
-        merge(t.pools, step.touched.pools);
-      }
-    out.touched = std::move(t);
+  bool check = false;
+  {
+    std::lock_guard lock(m_);
+    check = update(ledger);
+    out.occupancy = shared();
+    auto now = occ_->generation();
+    if (since == now) {
+      out.touched = Occupancy::Touched{};
+    } else if (since >= knownSince_ && since < now) {
+      Occupancy::Touched t;
+      for (const auto& step : recent_)
+        if (step.to > since) t.merge(step.touched);
+      out.touched = std::move(t);
+    }
   }
+  if (check) selfCheck(ledger, out.occupancy);
   return out;
 }
 

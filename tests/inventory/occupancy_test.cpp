@@ -4,6 +4,7 @@
 // reads only the requests that changed.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <optional>
 #include <random>
 #include <string>
@@ -225,4 +226,68 @@ TEST_CASE("a rack's loads are its devices, then colo's servers by request and ho
   std::vector<std::string> names;
   for (const auto& l : occ.loads(1)) names.push_back(l.name + ":" + std::to_string(l.feeds.size()));
   CHECK(names == std::vector<std::string>{"dinkes-db01:2", "a:1", "z:2", "b:1"});
+}
+
+TEST_CASE("the ledger keeps the last changes, and a reader behind them reads every claim",
+          "[ledger]") {
+  TwoProcesses site;
+  auto &a = site.a, &b = site.b;
+  auto &cacheA = site.cacheA, &cacheB = site.cacheB;
+  a.claims().keepChanges(10);
+  REQUIRE(reserve(a, cacheA, request("REQ-0", {{"h", 1, 100, false, {}}})));
+  b.read([&] { cacheB.use(b, [](const Occupancy&) {}); });
+  for (int i = 1; i < 13; ++i) {  // 24 changes
+    auto id = "REQ-" + std::to_string(i);
+    REQUIRE(reserve(a, cacheA, request(id, {{"h", 1, 100, false, {}}})));
+    a.write([&] { a.claims().unclaim(id); });
+  }
+  std::int64_t now = 0;
+  a.read([&] {
+    now = a.claims().generation();
+    CHECK_FALSE(a.claims().changedSince(0, now));
+    auto last = a.claims().changedSince(now - 6, now);  // three requests, each claimed and freed
+    REQUIRE(last);
+    CHECK(last->size() == 3);
+  });
+  auto kept =
+      std::stoi(colo::test::ledgerSql(site.state, "SELECT count(*) FROM claim_changes", site.dir));
+  CHECK(kept >= 10);
+  CHECK(kept < 20);
+  CHECK(differenceFromLedger(b, cacheB) == "");
+  CHECK(cacheB.stats().builds == 2);
+  CHECK(cacheB.stats().follows == 0);
+}
+
+TEST_CASE("a self-check repairs an occupancy that differs from the ledger, and reports it",
+          "[ledger]") {
+  TwoProcesses site;
+  auto &a = site.a, &b = site.b;
+  OccupancyCache::Options options;
+  options.checkEveryChange = true;
+  SECTION("an agent logs it and carries on with the rebuilt occupancy") {
+    options.throwOnMismatch = false;
+  }
+  SECTION("a build with assertions throws") {
+    options.throwOnMismatch = true;
+  }
+  OccupancyCache cacheB(site.inv, options);
+  std::vector<std::string> reported;
+  cacheB.setSelfCheck(std::chrono::seconds(3600),
+                      [&](const std::string& difference) { reported.push_back(difference); });
+  REQUIRE(reserve(a, site.cacheA, request("REQ-1", {{"h", 1, 100, false, {}}})));
+  b.read([&] { cacheB.use(b, [](const Occupancy&) {}); });
+  // Behind every process's back: a claim is gone and no change says so.
+  colo::test::ledgerSql(site.state, "DELETE FROM unit_claims WHERE request_id = 'REQ-1'", site.dir);
+  REQUIRE(reserve(a, site.cacheA, request("REQ-2", {{"h", 1, 100, false, {}}})));
+  auto follow = [&] { b.read([&] { cacheB.use(b, [](const Occupancy&) {}); }); };
+  if (options.throwOnMismatch) {
+    CHECK_THROWS_AS(follow(), std::logic_error);
+  } else {
+    follow();
+    REQUIRE(reported.size() == 1);
+    CHECK(reported[0].find("REQ-1") != std::string::npos);
+  }
+  CHECK(cacheB.stats().mismatches == 1);
+  CHECK(cacheB.stats().builds == 2);
+  CHECK(differenceFromLedger(b, cacheB) == "");
 }

@@ -102,6 +102,9 @@ class Occupancy {
   struct Touched {
     std::vector<std::size_t> racks, switches, pools;
     bool empty() const { return racks.empty() && switches.empty() && pools.empty(); }
+    // Adds what `other` touched; each list stays sorted, each index once.
+    void merge(const Touched& other);
+    void normalize();
   };
   // Brings this occupancy to `generation`: `changed` are the requests whose
   // claims changed since generation(), and `now` what they hold now (claims

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -23,13 +24,27 @@ class Ledger;
 
 class OccupancyCache {
  public:
+  struct Options {
+#ifdef NDEBUG
+    bool checkEveryChange = false, throwOnMismatch = false;
+#else
+    // Builds with assertions (the sanitized tests) compare after every
+    // change, and a difference throws std::logic_error: a test must see it.
+    bool checkEveryChange = true, throwOnMismatch = true;
+#endif
+    // How many changes snapshot() can tell the touched racks and pools of.
+    std::size_t stepsKept = 512;
+  };
   // `inventory` must outlive this object.
   explicit OccupancyCache(const Inventory& inventory);
+  OccupancyCache(const Inventory& inventory, Options options);
   ~OccupancyCache();
   OccupancyCache(const OccupancyCache&) = delete;
   OccupancyCache& operator=(const OccupancyCache&) = delete;
 
-  const Inventory& inventory() const { return inv_; }
+  const Inventory& inventory() const {
+    return inv_;
+  }
 
   // Inside a transaction of `ledger`: brings the occupancy up to the
   // generation that transaction sees, then calls `use` with it under this
@@ -52,11 +67,11 @@ class OccupancyCache {
   void committed(const Plan& plan, const std::string& tenant, std::int64_t generation,
                  std::int64_t claimedAt);
 
-  // The self-check: every `every` (and, in builds with assertions, after
-  // every change), the followed occupancy is compared with one built from
-  // every claim; a difference is repaired (the rebuilt one is kept) and
-  // reported to `onMismatch` (builds with assertions throw
-  // std::logic_error instead: a test must see it).
+  // The self-check: every `every` (and after every change when
+  // Options::checkEveryChange), the followed occupancy is compared with one
+  // built from every claim, outside this cache's lock; a difference is
+  // repaired (the rebuilt one is kept) and reported to `onMismatch` (or
+  // thrown, when Options::throwOnMismatch).
   void setSelfCheck(std::chrono::seconds every,
                     std::function<void(const std::string& difference)> onMismatch);
 
@@ -69,14 +84,20 @@ class OccupancyCache {
   Stats stats() const;
 
  private:
-  void update(Ledger& ledger);
+  // Under the lock; true when a self-check is due.
+  bool update(Ledger& ledger);
   void rebuild(Ledger& ledger, std::int64_t generation);
   void remember(std::int64_t from, std::int64_t to, Occupancy::Touched touched);
-  void selfCheck(Ledger& ledger, std::int64_t generation);
+  std::shared_ptr<const Occupancy> shared();
+  // Without the lock.
+  void selfCheck(Ledger& ledger, const std::shared_ptr<const Occupancy>& followed);
 
   const Inventory& inv_;
+  const Options options_;
   mutable std::mutex m_;
   std::unique_ptr<Occupancy> occ_;
+  // A copy of occ_ for readers, made on the first snapshot after a change.
+  std::shared_ptr<const Occupancy> shared_;
   // What the last changes touched: (from, to, touched), oldest first.
   struct Step {
     std::int64_t from, to;

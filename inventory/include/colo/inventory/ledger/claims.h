@@ -85,6 +85,8 @@ class ClaimBook {
   // What `requestIds` hold now, as stored.
   Claims of(const std::vector<std::string>& requestIds);
   static constexpr std::int64_t kChangesKept = 100000;
+  // How many changes this connection's writes keep (tests: a few).
+  void keepChanges(std::int64_t kept) { changesKept_ = kept < 1 ? 1 : kept; }
 
   // The following run inside Ledger::write.
   // Claims everything in `plan`, first locking its racks, switches and pools
@@ -106,6 +108,7 @@ class ClaimBook {
   std::int64_t changed(std::string_view request_id);
 
   ledger::Connection& c_;
+  std::int64_t changesKept_ = kChangesKept;
 };
 
 }  // namespace colo::inventory
