@@ -8,12 +8,20 @@
 // 2. One port on each of 50 simulated switches at once, against one port on
 //    one switch: the same engine as `colo provision`, one session per switch.
 //
-// Usage: switch_bench [--runs N]   (default 7; medians are reported)
+// 3. Against its floor, at 0, 20 and 100 ms per command line: colo's whole
+//    workflow for N = 1, 8, 24, 48 ports on one IOS switch, against one
+//    OpenSSH session piping the same configuration lines (no capture, no
+//    read-back, no waiting), with colo's round trips per job (the times it
+//    waited for an answer).
+//
+// Usage: switch_bench [--runs N] [--floor-runs N] [--delays 0,20,100]
+//        (defaults 7, 3 and 0,20,100; medians are reported)
 // Everything it connects to is on 127.0.0.1. Prints figures; asserts nothing.
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -21,6 +29,7 @@
 #include <iterator>
 #include <map>
 #include <mutex>
+#include <sstream>
 
 #include "../tests/support/process.h"
 #include "../tests/support/switchsim.h"
@@ -77,6 +86,31 @@ double medianMs(int runs, F&& f) {
   return median(t);
 }
 
+// Counts the round trips of every session it opens (Device::roundTrips).
+class CountingOpener final : public agent::SwitchOpener {
+ public:
+  explicit CountingOpener(agent::SwitchOpener& inner) : inner_(inner) {}
+  void preflight(const colo::inventory::Switch& sw) override { inner_.preflight(sw); }
+  agent::SwitchHolds lock(std::vector<std::string> names, std::function<bool()> interrupt) override {
+    return inner_.lock(std::move(names), std::move(interrupt));
+  }
+  std::unique_ptr<agent::SwitchSession> open(const colo::inventory::Switch& sw,
+                                             std::function<bool()> interrupt) override {
+    return std::make_unique<Session>(inner_.open(sw, std::move(interrupt)), trips);
+  }
+  std::atomic<std::size_t> trips{0};
+
+ private:
+  struct Session final : agent::SwitchSession {
+    Session(std::unique_ptr<agent::SwitchSession> s, std::atomic<std::size_t>& n) : inner(std::move(s)), count(n) {}
+    ~Session() override { count += inner->device().roundTrips(); }
+    drivers::Device& device() override { return inner->device(); }
+    std::unique_ptr<agent::SwitchSession> inner;
+    std::atomic<std::size_t>& count;
+  };
+  agent::SwitchOpener& inner_;
+};
+
 struct NoSteps final : agent::StepSink {
   void step(const std::string&, const std::string&, const std::string&) override {}
 };
@@ -95,9 +129,18 @@ struct PhaseTimes final : agent::StepSink {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int runs = 7;
-  for (int i = 1; i + 1 < argc; i += 2)
-    if (std::string(argv[i]) == "--runs") runs = std::stoi(argv[i + 1]);
+  int runs = 7, floorRuns = 3;
+  std::vector<int> delays = {0, 20, 100};
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--runs") runs = std::stoi(argv[i + 1]);
+    if (a == "--floor-runs") floorRuns = std::stoi(argv[i + 1]);
+    if (a == "--delays") {
+      delays.clear();
+      std::istringstream in(argv[i + 1]);
+      for (std::string d; std::getline(in, d, ',');) delays.push_back(std::stoi(d));
+    }
+  }
 
   TempDir dir;
   if (std::system(("ssh-keygen -q -t ed25519 -N '' -f " + dir.file("id") + " >/dev/null").c_str()) != 0) {
@@ -235,5 +278,55 @@ int main(int argc, char** argv) {
   slowInv.index();
   opener = agent::sshOpener(cfg, agent::fileOwnership(dir.file("locks"), "bench"));
   fanout(slowSim, slowInv, "simulated switches taking 20 ms per command (latency-bound, like real switches)");
+
+  // 3. The whole workflow against its floor, per command delay and port count.
+  std::printf("\ncolo's workflow (capture, read again, apply, verify, save) against the floor, one IOS switch:\n");
+  std::printf("  floor: one OpenSSH session piping terminal length 0, configure terminal, the port lines, end,\n"
+              "  write memory (no capture, no read-back, no waiting); medians of %d runs\n\n", floorRuns);
+  std::printf("  %-9s %-6s %-6s %10s %10s %7s %12s\n", "delay", "ports", "lines", "floor ms", "colo ms", "ratio",
+              "round trips");
+  for (int delay : delays) {
+    auto sw = simSwitch("big", "cisco_ios", "GigabitEthernet1/0/1-48", {{"authorized_key", pub}});
+    if (delay > 0) sw["faults"] = {{"slow_ms", delay}};
+    SwitchSim one(Switches{sw});
+    colo::inventory::Inventory oneInv;
+    colo::inventory::Switch s;
+    s.name = "big";
+    s.vendor = "cisco_ios";
+    s.address = "127.0.0.1";
+    s.port = one.port("big");
+    s.credentials = "lab";
+    oneInv.switches.push_back(s);
+    oneInv.index();
+    agent::Config oneCfg = cfg;
+    oneCfg.known_hosts = one.knownHosts();
+    auto inner = agent::sshOpener(oneCfg, agent::fileOwnership(dir.file("locks"), "bench"));
+    CountingOpener counting(*inner);
+    for (int n : {1, 8, 24, 48}) {
+      std::vector<agent::PortChange> ports(big.begin(), big.begin() + n);
+      auto floorLines = agent::commandsBySwitch(oneInv, pb.playbooks, ports, agent::PortAction::configure)["big"];
+      {
+        std::ofstream f(dir.file("floor.txt"));
+        f << "terminal length 0\n";
+        for (const auto& l : floorLines) f << l << "\n";
+        f << "exit\n";
+      }
+      std::string floorCmd = "ssh -tt -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=" +
+                             one.knownHosts() + " -i " + dir.file("id") + " -p " + std::to_string(one.port("big")) +
+                             " colo@127.0.0.1 < " + dir.file("floor.txt") + " > /dev/null 2>&1";
+      double fl = medianMs(floorRuns, [&] {
+        if (std::system(floorCmd.c_str()) != 0) std::fprintf(stderr, "warning: ssh floor run failed\n");
+      });
+      counting.trips = 0;
+      double co = medianMs(floorRuns, [&] {
+        agent::applyPortChanges(oneInv, pb.playbooks, counting, steps, ports, agent::PortAction::configure);
+      });
+      char label[16];
+      std::snprintf(label, sizeof label, "%d ms", delay);
+      std::printf("  %-9s %-6d %-6zu %10.1f %10.1f %6.2fx %12zu\n", label, n, floorLines.size(), fl, co, co / fl,
+                  counting.trips.load() / static_cast<std::size_t>(floorRuns));
+      std::fflush(stdout);
+    }
+  }
   return 0;
 }

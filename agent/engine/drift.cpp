@@ -65,9 +65,14 @@ DriftReport switchDrift(const inv::Inventory& inventory, inv::Ledger& ledger, co
       auto session = opener.open(sw);
       auto& dev = session->device();
       std::set<std::string> inUse(sw.in_use.begin(), sw.in_use.end());
-      for (const auto& port : sw.access_ports) {
-        if (inUse.count(port)) continue;
-        auto state = dev.readPort(port);
+      std::vector<std::string> ports;
+      for (const auto& port : sw.access_ports)
+        if (!inUse.count(port)) ports.push_back(port);
+      // One reading for every port (Device::readPorts).
+      auto states = dev.readPorts(ports);
+      for (std::size_t i = 0; i < ports.size(); ++i) {
+        const auto& port = ports[i];
+        const auto& state = states[i];
         auto it = held.find({sw.name, port});
         if (it == held.end()) {
           drivers::TemplateValues v = {{"port", port}, {"vlan", "0"},    {"description", ""},

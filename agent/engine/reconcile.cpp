@@ -38,10 +38,15 @@ ReconcileReport compareIntent(const inv::Inventory& inventory, inv::Ledger& ledg
       auto& dev = session->device();
       const auto& dialect = dev.dialect();
       std::set<std::string> inUse(sw.in_use.begin(), sw.in_use.end());
-      for (const auto& port : sw.access_ports) {
-        if (inUse.count(port)) continue;
-        auto state = dev.readPort(port);
-        ++out.ports_read;
+      std::vector<std::string> ports;
+      for (const auto& port : sw.access_ports)
+        if (!inUse.count(port)) ports.push_back(port);
+      // One reading for every port (Device::readPorts).
+      auto states = dev.readPorts(ports);
+      out.ports_read += static_cast<int>(ports.size());
+      for (std::size_t i = 0; i < ports.size(); ++i) {
+        const auto& port = ports[i];
+        const auto& state = states[i];
         auto it = held.find({sw.name, port});
         if (it == held.end()) {
           drivers::TemplateValues v = {{"port", port}, {"vlan", "0"},    {"description", ""},

@@ -92,6 +92,15 @@ struct SwitchWork {
   std::string_view reason;     // the error's reason (kReasons)
 };
 
+// The ports of `w` to read from the switch: all but those captured before
+// an interruption (options.prior).
+std::vector<std::string> portsToRead(const SwitchWork& w, const PriorCaptures& prior) {
+  std::vector<std::string> ports;
+  for (const auto& p : w.ports)
+    if (!prior.count({w.sw->name, p.change->port})) ports.push_back(p.change->port);
+  return ports;
+}
+
 // Runs `f` on every switch at once and waits for all; a switch's failure is
 // kept in its `error`, never thrown past here.
 template <typename F>
@@ -161,9 +170,12 @@ void restore(std::vector<SwitchWork>& work, SwitchOpener& opener, StepSink& sink
         cmds.insert(cmds.end(), r.begin(), r.end());
       }
       dev.configure(cmds);
-      for (const auto& p : w.ports) {
-        auto now = dev.readPort(p.change->port);
-        if (now.lines != p.captured.lines)
+      std::vector<std::string> ports;
+      for (const auto& p : w.ports) ports.push_back(p.change->port);
+      auto readBack = dev.readPorts(ports);
+      for (std::size_t i = 0; i < w.ports.size(); ++i) {
+        const auto& p = w.ports[i];
+        if (readBack[i].lines != p.captured.lines)
           throw DriverError(DriverErrorKind::verify,
                             "port " + p.change->port + " does not read back as captured");
       }
@@ -352,8 +364,11 @@ void applyPortChanges(const inventory::Inventory& inv, const Playbooks& pb, Swit
     sink.step(w.sw->name, "connect", w.sw->address + ":" + std::to_string(w.sw->port));
     w.session = opener.open(*w.sw, stopSessions);
     auto& dev = w.session->device();
+    // Every port is read with one command (Device::readPorts) ...
+    auto read = dev.readPorts(portsToRead(w, options.prior));
+    std::size_t next = 0;
     for (auto& p : w.ports) {
-      // A port captured earlier in this attempt (by a run that was
+      // ... but a port captured earlier in this attempt (by a run that was
       // interrupted) keeps that capture: what it shows now may be half our
       // own doing.
       bool earlier = false;
@@ -361,7 +376,7 @@ void applyPortChanges(const inventory::Inventory& inv, const Playbooks& pb, Swit
         p.captured = dev.dialect().parsePort(it->second);
         earlier = true;
       } else {
-        p.captured = dev.readPort(p.change->port);
+        p.captured = std::move(read[next++]);
       }
       if (!options.reclaim.count({w.sw->name, p.change->port}))
         if (auto why = notColosToChange(*w.sw, pb, *p.change, p.captured))
@@ -383,9 +398,11 @@ void applyPortChanges(const inventory::Inventory& inv, const Playbooks& pb, Swit
       // the capture (another administrator at work) stops the job with
       // nothing sent (docs/design.md §8). A port captured before an
       // interruption may already carry our change: it is not compared.
+      auto reread = dev.readPorts(portsToRead(w, options.prior));
+      std::size_t next = 0;
       for (const auto& p : w.ports) {
         if (options.prior.count({w.sw->name, p.change->port})) continue;
-        auto now = dev.readPort(p.change->port);
+        const auto& now = reread[next++];
         if (now.lines != p.captured.lines)
           throw DriverError(DriverErrorKind::foreign_port,
                             "switch " + w.sw->name + " port " + p.change->port +
@@ -403,8 +420,12 @@ void applyPortChanges(const inventory::Inventory& inv, const Playbooks& pb, Swit
       if (pb.has("verify")) {
         // The whole port block: the expected fields, and no line the
         // template does not set.
-        for (const auto& p : w.ports) {
-          auto got = dev.readPort(p.change->port);
+        std::vector<std::string> ports;
+        for (const auto& p : w.ports) ports.push_back(p.change->port);
+        auto readBack = dev.readPorts(ports);
+        for (std::size_t i = 0; i < w.ports.size(); ++i) {
+          const auto& p = w.ports[i];
+          const auto& got = readBack[i];
           auto diff = mismatch(p.expect, got);
           auto shown = dev.dialect().shownLines(p.commands, p.change->port);
           for (const auto& line : got.lines)

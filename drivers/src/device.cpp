@@ -74,6 +74,7 @@ Device::Device(std::string name, CliChannelPtr channel, const Dialect& dialect,
 }
 
 void Device::compile(const std::string& prompt) {
+  prompt_ = std::regex(prompt);
   std::string any = "(" + prompt + ")|(" + dialect_.morePattern() + ")";
   asks_ = !dialect_.questionPattern().empty();
   if (asks_) {
@@ -201,6 +202,7 @@ std::string Device::exchange(std::string_view command) {
   if (channel_->interrupted())
     throw DriverError(DriverErrorKind::interrupted, "interrupted before sending it");
   transcript_.emplace_back(command);
+  ++roundTrips_;
   auto start = std::chrono::steady_clock::now();
   channel_->sendLine(command);
   auto out = readPrompt(command);
@@ -250,6 +252,10 @@ PortState Device::readPort(std::string_view port) {
                           "; colo does not trust this reading and changes nothing on the port",
                       text::sanitize(output.substr(0, 2000)));
   }
+  return parsed(where, std::move(lines));
+}
+
+PortState Device::parsed(const std::string& where, std::vector<std::string> lines) const {
   // What colo would replay on a restore must be plain text.
   for (const auto& l : lines)
     if (text::hasControl(l))
@@ -260,12 +266,45 @@ PortState Device::readPort(std::string_view port) {
   return dialect_.parsePort(lines);
 }
 
+std::vector<PortState> Device::readPorts(const std::vector<std::string>& ports) {
+  std::vector<PortState> out;
+  auto show = dialect_.showPorts(ports);
+  if (ports.size() < 2 || show.empty()) {
+    for (const auto& p : ports) out.push_back(readPort(p));
+    return out;
+  }
+  auto output = runRaw(show);
+  std::vector<std::vector<std::string>> lines;
+  try {
+    lines = dialect_.portsLines(output, ports);
+    if (lines.size() != ports.size())
+      throw DriverError(DriverErrorKind::protocol, "the dialect read " +
+                                                       std::to_string(lines.size()) + " of " +
+                                                       std::to_string(ports.size()) + " ports");
+    settled();
+  } catch (const DriverError& e) {
+    if (e.kind() != DriverErrorKind::protocol) throw;
+    std::string named;
+    for (std::size_t i = 0; i < ports.size() && i < 8; ++i) named += (i ? ", " : "") + ports[i];
+    if (ports.size() > 8) named += " and " + std::to_string(ports.size() - 8) + " more";
+    throw DriverError(DriverErrorKind::protocol,
+                      "switch " + name_ + ": cannot read the configuration of ports " + named +
+                          " ('" + show + "'): " + e.what() +
+                          "; colo does not trust this reading and changes nothing on them",
+                      text::sanitize(output.substr(0, 2000)));
+  }
+  for (std::size_t i = 0; i < ports.size(); ++i)
+    out.push_back(parsed("switch " + name_ + " port " + ports[i], std::move(lines[i])));
+  return out;
+}
+
 // An empty line must bring back nothing but the prompt: output still
 // arriving means the last answer ended at a prompt-shaped line inside it.
 void Device::settled() {
   if (channel_->interrupted())
     throw DriverError(DriverErrorKind::interrupted, "interrupted before sending it");
   channel_->sendLine("");
+  ++roundTrips_;
   auto rest = dialect_.trimOutput(stripEchoAndPrompt(readPrompt(), ""));
   if (!blank(rest))
     throw DriverError(DriverErrorKind::protocol, "more output arrived after its prompt ('" +
@@ -273,10 +312,148 @@ void Device::settled() {
                                                      "'): the answer held a prompt-shaped line");
 }
 
+// How long a prefix of `line` is a prompt (with the space after it), 0 when
+// none is: with lines typed ahead, each line's echo follows the prompt on
+// the prompt's own line.
+std::size_t Device::promptPrefix(std::string_view line) const {
+  for (std::size_t j = 1; j <= line.size() && j <= text::kWindow; ++j) {
+    char c = line[j - 1];
+    if (c != '>' && c != '#' && c != ']') continue;
+    std::string head(line.substr(0, j));
+    if (!std::regex_search(head, prompt_)) continue;
+    return j < line.size() && line[j] == ' ' ? j + 1 : j;
+  }
+  return 0;
+}
+
+void Device::typeAhead(const std::vector<std::string>& lines) {
+  if (lines.empty()) return;
+  if (channel_->interrupted())
+    throw DriverError(DriverErrorKind::interrupted, "interrupted before sending it");
+  using Clock = std::chrono::steady_clock;
+  auto start = Clock::now();
+  std::string batch;
+  for (const auto& l : lines) {
+    transcript_.push_back(l);
+    batch += l + "\n";
+  }
+  ++roundTrips_;
+  channel_->send(batch);
+  auto tail = [](const std::string& s) {
+    return text::sanitize(s.substr(s.size() > 600 ? s.size() - 600 : 0));
+  };
+  // The answers: echo 1 and output 1, then for each later line a prompt
+  // with that line's echo on the same line and its output, and a last
+  // prompt alone. Each answer has a command's deadline.
+  std::string all;
+  std::vector<std::size_t> starts;  // where each line's echo starts in `all`
+  std::size_t prompts = 0;
+  auto deadline = start + timeout_;
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0)
+      throw DriverError(DriverErrorKind::timeout,
+                        "answered " + std::to_string(prompts) + " of " +
+                            std::to_string(lines.size()) +
+                            " configuration lines sent at once, then nothing for " +
+                            std::to_string(timeout_.count()) + " ms",
+                        tail(all));
+    all += text::sanitize(channel_->readUntil(promptOrMore_, left));
+    if (all.size() > outputLimit_)
+      throw DriverError(DriverErrorKind::protocol,
+                        "more than " + std::to_string(outputLimit_) +
+                            " bytes of output (limits.command_output_bytes)");
+    starts.assign(1, 0);
+    std::size_t seen = 0;
+    bool bare = false;  // the last prompt stands alone at the end
+    for (std::size_t at = 0; at < all.size();) {
+      auto nl = all.find('\n', at);
+      auto line = std::string_view(all).substr(at, nl == std::string::npos ? nl : nl - at);
+      if (auto p = promptPrefix(line); p > 0) {
+        ++seen;
+        if (p < line.size())
+          starts.push_back(at + p);
+        else
+          bare = nl == std::string::npos;
+      }
+      if (nl == std::string::npos) break;
+      at = nl + 1;
+    }
+    // Every line's echo seen, and a prompt after the last one's answer (a
+    // device may print a bare prompt more: it counts as progress only).
+    if (bare && starts.size() >= lines.size()) break;
+    if (seen > prompts) {
+      prompts = seen;
+      deadline = Clock::now() + timeout_;
+    }
+    auto last = lastLine(all);
+    if (!bare && (std::regex_search(last, more_) || (asks_ && std::regex_search(last, question_))))
+      throw DriverError(DriverErrorKind::protocol,
+                        "the switch asked '" + last + "' among configuration lines sent at once",
+                        tail(all));
+  }
+  if (timer_) timer_(name_, std::chrono::duration<double>(Clock::now() - start).count());
+  if (starts.size() != lines.size())
+    throw DriverError(DriverErrorKind::protocol,
+                      "the switch answered " + std::to_string(lines.size()) +
+                          " configuration lines sent at once with " +
+                          std::to_string(starts.size()) + " echoes",
+                      text::sanitize(all.substr(0, 2000)));
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    auto end = i + 1 < lines.size() ? all.rfind('\n', starts[i + 1]) : all.rfind('\n');
+    if (end == std::string::npos || end < starts[i]) end = starts[i];
+    // The answer as one command's: its echo, its output and a prompt line
+    // (which stripEchoAndPrompt takes off).
+    auto answer = all.substr(starts[i], end - starts[i]) + "\n#";
+    if (echoEnd(answer, lines[i]) == std::string::npos)
+      throw DriverError(DriverErrorKind::protocol,
+                        "the answers to configuration lines sent at once do not follow them: no "
+                        "echo of '" +
+                            lines[i] + "' where its answer belongs",
+                        text::sanitize(answer.substr(0, 600)));
+    auto out = dialect_.trimOutput(stripEchoAndPrompt(answer, lines[i]));
+    if (dialect_.refused(out))
+      throw DriverError(DriverErrorKind::rejected,
+                        "switch " + name_ + " refused '" + lines[i] + "': " + text::sanitize(out),
+                        text::sanitize(out));
+  }
+}
+
 void Device::configure(const std::vector<std::string>& commands) {
   for (const auto& c : dialect_.enterConfig()) run(c);
   try {
-    for (const auto& c : commands) run(c);
+    auto typed = [&](const std::vector<std::string>& batch) {
+      try {
+        typeAhead(batch);
+      } catch (const DriverError& e) {
+        if (e.kind() == DriverErrorKind::rejected) throw;
+        throw e.within("switch " + name_ + ": " + std::to_string(batch.size()) +
+                       " configuration lines sent at once, from '" + batch.front() + "'");
+      }
+    };
+    if (dialect_.typesAhead()) {
+      // In one write each, up to a line that may ask a question, which goes
+      // on its own.
+      std::vector<std::string> batch;
+      std::size_t bytes = 0;
+      for (const auto& c : commands) {
+        bool alone = asks_ && dialect_.expectsQuestion(c);
+        if (alone || bytes + c.size() > kTypeAheadBytes) {
+          typed(batch);
+          batch.clear();
+          bytes = 0;
+        }
+        if (alone) {
+          run(c);
+          continue;
+        }
+        batch.push_back(c);
+        bytes += c.size() + 1;
+      }
+      typed(batch);
+    } else {
+      for (const auto& c : commands) run(c);
+    }
     for (const auto& c : dialect_.commitConfig()) run(c);
   } catch (const DriverError& e) {
     // Leave configuration mode without keeping what was not yet in effect,

@@ -73,4 +73,57 @@ DriverError otherName(std::string_view port, std::string_view shown) {
                          "configuration does");
 }
 
+Stanzas stanzas(std::string_view output, const std::function<bool(const std::string&)>& framing,
+                std::string_view closing) {
+  Stanzas out;
+  std::vector<std::string>* inside = nullptr;
+  bool closed = false;
+  std::size_t at = 0;
+  while (at < output.size()) {
+    auto nl = output.find('\n', at);
+    std::string line(output.substr(at, nl == std::string_view::npos ? nl : nl - at));
+    at = nl == std::string_view::npos ? output.size() : nl + 1;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (closed) {
+      if (!line.empty()) throw doubt(line, "after the listing's closing line");
+    } else if (!line.empty() && line[0] == ' ') {
+      if (!inside) throw doubt(line, "outside any interface's configuration");
+      inside->push_back(line.substr(line.find_first_not_of(' ')));
+    } else if (line.rfind("interface ", 0) == 0 && line.size() > 10 &&
+               line.find(' ', 10) == std::string::npos) {
+      auto [it, added] = out.try_emplace(line.substr(10));
+      if (!added) throw doubt(line, "a second time in the listing");
+      inside = &it->second;
+    } else if (!closing.empty() && line == closing) {
+      closed = true;
+    } else if (line.empty() || framing(line)) {
+      inside = nullptr;
+    } else {
+      throw doubt(line, inside ? "inside an interface's configuration" : "between interfaces");
+    }
+  }
+  if (!closing.empty() && !closed)
+    throw DriverError(DriverErrorKind::protocol,
+                      "the listing stops before the '" + std::string(closing) +
+                          "' line that closes it (cut off at a prompt-shaped line?)");
+  return out;
+}
+
+std::vector<std::vector<std::string>> stanzasOf(
+    const Stanzas& found, const std::vector<std::string>& ports,
+    const std::function<bool(std::string_view port, std::string_view name)>& sameAs) {
+  std::vector<std::vector<std::string>> out;
+  for (const auto& port : ports) {
+    if (auto it = found.find(port); it != found.end()) {
+      out.push_back(it->second);
+      continue;
+    }
+    for (const auto& [name, lines] : found)
+      if (sameAs(port, name)) throw otherName(port, name);
+    throw DriverError(DriverErrorKind::protocol,
+                      "the listing does not show 'interface " + sanitize(port) + "'");
+  }
+  return out;
+}
+
 }  // namespace colo::drivers::text

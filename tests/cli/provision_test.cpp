@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 
 #include "../support/ledger_state.h"
 #include "../support/process.h"
@@ -89,12 +90,13 @@ struct Site {
     return colo::test::run(args, dir);
   }
 
-  std::string request(const std::string& id, int servers, const std::string& hostname = "web") {
-    std::string s;
+  std::string request(const std::string& id, int servers, const std::string& hostname = "web",
+                      int nics = 1) {
+    std::string s, n;
+    for (int i = 0; i < nics; ++i) n += std::string(i ? "," : "") + R"({"pools": ["pub-v4"]})";
     for (int i = 0; i < servers; ++i)
-      s +=
-          std::string(i ? "," : "") + R"({"hostname": ")" + hostname + std::to_string(i) +
-          R"(", "units": 4, "power_watts": 300, "redundant_power": true, "nics": [{"pools": ["pub-v4"]}]})";
+      s += std::string(i ? "," : "") + R"({"hostname": ")" + hostname + std::to_string(i) +
+           R"(", "units": 4, "power_watts": 300, "redundant_power": true, "nics": [)" + n + "]}";
     return dir.write(id + ".json", R"({"id": ")" + id + R"(", "letter_number": "1/T/2026",
       "tenant": {"code": "BAPPEDA", "name": "Bappeda"}, "received_at": "2026-11-23T08:30:00+07:00",
       "servers": [)" + s + "]}");
@@ -148,6 +150,34 @@ TEST_CASE("provision configures, verifies and saves on each vendor, and release 
     CHECK(st["saved"][port]["vlan"] == 0);
     CHECK(site.sql("SELECT status FROM requests") == "released\n");
     CHECK(site.sql("SELECT count(*) FROM port_claims") == "0\n");
+  }
+}
+
+TEST_CASE("a job reads each switch three times, however many of its ports it changes") {
+  // design.md §8, "Round trips": the capture, the read right before the
+  // change and verify each read every port of the job with one listing.
+  for (const auto& v : kVendors) {
+    INFO(v.vendor);
+    std::map<int, std::vector<std::string>> reads;
+    for (int nics : {1, 3}) {
+      json extra = v.vendor == "cisco_ios" ? json{{"enable_password", "en-pw"}} : json::object();
+      Site site(Switches{simSwitch("tor", v.vendor, v.range, extra)});
+      auto r = site.colo({"provision", site.request("REQ-1", 1, "web", nics)});
+      INFO(r.err);
+      REQUIRE(r.exit_code == 0);
+      CHECK(r.err.find(std::to_string(nics) + " port(s)") != std::string::npos);
+      auto st = site.sim->state("tor");
+      for (const auto& c : st["commands"]) {
+        std::string command = c;
+        if (command.rfind("show ", 0) == 0 || command.rfind("display ", 0) == 0)
+          reads[nics].push_back(command);
+      }
+    }
+    CHECK(reads[1].size() == 3);
+    CHECK(reads[3].size() == 3);
+    // One port alone is read with the single-port command, three with the
+    // listing of every port.
+    CHECK(reads[1] != reads[3]);
   }
 }
 
@@ -496,29 +526,34 @@ std::string showCommand(const std::string& vendor) {
 TEST_CASE(
     "a capture with a log message or a prompt-shaped line in it fails, and the port is kept") {
   for (const auto& v : kVendors) {
-    for (const char* fault : {"async_line", "prompt_line", "prompt_pause"}) {
-      INFO(v.vendor << ", " << fault);
-      std::string port = v.first + (v.vendor == "juniper_junos" ? "0"
-                                    : v.vendor == "hp_comware"  ? "49"
-                                                                : "1");
-      json extra = {{"faults", {{fault, {{"match", showCommand(v.vendor)}, {"times", 1}}}}},
-                    {"initial", {{port, foreignPort(v.vendor)}}}};
-      Site site(Switches{simSwitch("tor", v.vendor, v.range, extra)});
-      auto before = site.sim->state("tor");
-      auto r = site.colo({"provision", site.request("REQ-1", 1)});
-      INFO(r.err);
-      CHECK(r.exit_code == 1);
-      CHECK(r.err.find("switch tor port " + port + ": cannot read its configuration") !=
-            std::string::npos);
-      CHECK(r.err.find("no switch was changed") != std::string::npos);
-      checkUntouched(site, "tor", before);
-      CHECK(site.sql("SELECT status FROM requests") == "failed\n");
-      // Log messages are turned off in colo's IOS sessions to begin with.
-      if (v.vendor == "cisco_ios") {
-        auto commands = site.sim->state("tor")["commands"];
-        CHECK(std::find(commands.begin(), commands.end(), "terminal no monitor") != commands.end());
+    // One port is read alone; two with the listing of every port
+    // (design.md §8, "Round trips").
+    for (int nics : {1, 2})
+      for (const char* fault : {"async_line", "prompt_line", "prompt_pause"}) {
+        INFO(v.vendor << ", " << fault << ", " << nics << " port(s)");
+        std::string port = v.first + (v.vendor == "juniper_junos" ? "0"
+                                      : v.vendor == "hp_comware"  ? "49"
+                                                                  : "1");
+        json extra = {{"faults", {{fault, {{"match", showCommand(v.vendor)}, {"times", 1}}}}},
+                      {"initial", {{port, foreignPort(v.vendor)}}}};
+        Site site(Switches{simSwitch("tor", v.vendor, v.range, extra)});
+        auto before = site.sim->state("tor");
+        auto r = site.colo({"provision", site.request("REQ-1", 1, "web", nics)});
+        INFO(r.err);
+        CHECK(r.exit_code == 1);
+        CHECK(r.err.find(nics == 1 ? "switch tor port " + port + ": cannot read its configuration"
+                                   : "switch tor: cannot read the configuration of ports " +
+                                         port) != std::string::npos);
+        CHECK(r.err.find("no switch was changed") != std::string::npos);
+        checkUntouched(site, "tor", before);
+        CHECK(site.sql("SELECT status FROM requests") == "failed\n");
+        // Log messages are turned off in colo's IOS sessions to begin with.
+        if (v.vendor == "cisco_ios") {
+          auto commands = site.sim->state("tor")["commands"];
+          CHECK(std::find(commands.begin(), commands.end(), "terminal no monitor") !=
+                commands.end());
+        }
       }
-    }
   }
 }
 

@@ -11,11 +11,13 @@
 #include <functional>
 #include <regex>
 
+#include "../support/driver_errors.h"
 #include "colo/drivers/dialect.h"
 #include "colo/drivers/error.h"
 #include "colo/encoding/mac.h"
 
 using namespace colo::drivers;
+using colo::test::protocolError;
 
 namespace {
 
@@ -24,17 +26,6 @@ const Dialect& vrp() {
 }
 const Dialect& h3c() {
   return *dialectFor("hp_comware");
-}
-
-std::string protocolError(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const DriverError& e) {
-    CHECK(e.kind() == DriverErrorKind::protocol);
-    return e.what();
-  }
-  FAIL("no DriverError");
-  return "";
 }
 
 }  // namespace

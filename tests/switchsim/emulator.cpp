@@ -626,6 +626,14 @@ class IosSession : public Session {
             if (!d_.hasPort(port)) return "";
             return savedInterface(port);
           }
+          // Every interface's stanza, as "| section ^interface" filters them.
+          if (w.size() == 5 && std::string("running-config").rfind(w[1], 0) == 0 && w[2] == "|" &&
+              w[3] == "section" && w[4] == "^interface") {
+            std::string all;
+            for (const auto& [name, p] : d_.running)
+              all += "interface " + name + "\r\n" + stanza(p);
+            return all;
+          }
           if (w.size() >= 2 && std::string("running-config").rfind(w[1], 0) == 0) {
             if (w.size() == 2) {
               std::string all;
@@ -836,6 +844,11 @@ class JunosSession : public Session {
       if (auto o = observe(d_, w)) return *o;
     if (w.size() >= 3 && w[0] == "show" && w[1] == "configuration" && w[2] == "interfaces") {
       if (w.size() < 4) return "";
+      if (w.size() == 6 && w[3] == "|" && w[4] == "display" && w[5] == "set") {
+        std::string all;
+        for (const auto& [name, p] : d_.running) all += setLines(name, p);
+        return all;
+      }
       if (!d_.hasPort(w[3])) return "";
       return setLines(w[3], d_.running.at(w[3]));
     }
@@ -1108,7 +1121,9 @@ class VrpSession : public Session {
 
   std::string display(const std::string& line, const std::vector<std::string>& w) {
     if (auto o = observe(d_, w)) return *o;
-    if (w.size() == 2 && w[1] == "current-configuration") {
+    // The whole configuration (here, only the interfaces) or every interface.
+    if ((w.size() == 2 || (w.size() == 3 && w[2] == "interface")) &&
+        w[1] == "current-configuration") {
       std::string all = huawei_ ? "[V200R009C00SPC500]\r\n" : "";
       for (const auto& [name, p] : d_.running) all += "#\r\ninterface " + name + "\r\n" + stanza(p);
       return all + "#\r\nreturn\r\n";
@@ -1377,6 +1392,9 @@ class FaultySession : public Session {
       if (!line.empty() && f.ignore.active() && line.find(f.ignore.match) != std::string::npos) {
         ++f.ignore.fired;
         r = inner_->input("");  // just the prompt: accepted, not applied
+        // A device that echoes itself (VRP, Comware) echoed the empty line:
+        // it echoes what was typed.
+        if (!r.echo && r.text.rfind("\r\n", 0) == 0) r.text = line + r.text;
       } else {
         r = inner_->input(line);
       }

@@ -97,6 +97,17 @@ std::vector<std::string> IosLike::portLines(std::string_view output, std::string
   return lines;
 }
 
+std::vector<std::vector<std::string>> IosLike::portsLines(
+    std::string_view output, const std::vector<std::string>& ports) const {
+  static const std::regex kCurrent(R"(Current configuration ?: ?\d+ bytes)");
+  auto framing = [](const std::string& line) {
+    return line == "!" || line == "Building configuration..." || std::regex_match(line, kCurrent);
+  };
+  return text::stanzasOf(
+      text::stanzas(output, framing, ""), ports,
+      [](std::string_view port, std::string_view name) { return samePort(name, port); });
+}
+
 std::vector<std::string> IosLike::shownLines(const std::vector<std::string>& commands,
                                              std::string_view port) const {
   // What the template sets inside "interface PORT" ... "exit": "no ..."

@@ -30,6 +30,13 @@ class IosLike : public Dialect {
   std::vector<std::string> shownLines(const std::vector<std::string>& commands,
                                       std::string_view port) const override;
   PortState parsePort(const std::vector<std::string>& lines) const override;
+  // Every interface's stanza, and nothing else (both IOS and EOS list every
+  // interface, configured or not).
+  std::string showPorts(const std::vector<std::string>& /*ports*/) const override {
+    return "show running-config | section ^interface";
+  }
+  std::vector<std::vector<std::string>> portsLines(
+      std::string_view output, const std::vector<std::string>& ports) const override;
   std::vector<std::string> restorePort(std::string_view port,
                                        const PortState& captured) const override;
 

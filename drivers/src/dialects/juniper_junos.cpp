@@ -1,5 +1,6 @@
 // Juniper Junos (EX series, ELS). Changes go into a private candidate and take
 // effect, persistently, on commit; configuration is read as "set" lines.
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -67,6 +68,34 @@ class JuniperJunos final : public Dialect {
                               "' line (a log message, a prompt, another session's output?)");
     }
     return lines;
+  }
+  // Every interface's "set" lines; a port nobody configured has none, as
+  // in portLines().
+  std::string showPorts(const std::vector<std::string>& /*ports*/) const override {
+    return "show configuration interfaces | display set";
+  }
+  std::vector<std::vector<std::string>> portsLines(
+      std::string_view output, const std::vector<std::string>& ports) const override {
+    static const std::regex kRole(R"(\{(master|backup|linecard|primary)(:\d+)?\})");
+    std::map<std::string, std::vector<std::string>, std::less<>> byPort;
+    for (const auto& p : ports) byPort[p];
+    std::istringstream in{std::string(output)};
+    for (std::string line; std::getline(in, line);) {
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+      if (line.empty() || std::regex_match(line, kRole)) continue;
+      if (line.rfind("set interfaces ", 0) != 0)
+        throw DriverError(DriverErrorKind::protocol,
+                          "the output holds '" + text::sanitize(line.substr(0, 120)) +
+                              "', which is not a 'set interfaces' line (a log message, a "
+                              "prompt, another session's output?)");
+      auto end = line.find(' ', 15);
+      if (end == std::string::npos) continue;
+      if (auto it = byPort.find(std::string_view(line).substr(15, end - 15)); it != byPort.end())
+        it->second.push_back(line);
+    }
+    std::vector<std::vector<std::string>> out;
+    for (const auto& p : ports) out.push_back(byPort[p]);
+    return out;
   }
   std::vector<std::string> shownLines(const std::vector<std::string>& commands,
                                       std::string_view port) const override {

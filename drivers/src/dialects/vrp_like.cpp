@@ -151,6 +151,19 @@ std::vector<std::string> VrpLike::portLines(std::string_view output, std::string
   return lines;
 }
 
+std::vector<std::vector<std::string>> VrpLike::portsLines(
+    std::string_view output, const std::vector<std::string>& ports) const {
+  static const std::regex kVersion(R"(\[V\d{3}R\d{3}C\w{1,24}\])");
+  auto framing = [](const std::string& line) {
+    return line == "#" || (line[0] == '!' && line.size() < 200) || std::regex_match(line, kVersion);
+  };
+  return text::stanzasOf(text::stanzas(output, framing, "return"), ports,
+                         [this](std::string_view port, std::string_view name) {
+                           return samePort(name, port) || name == fullName(port) ||
+                                  fullName(name) == port;
+                         });
+}
+
 std::vector<std::string> VrpLike::shownLines(const std::vector<std::string>& commands,
                                              std::string_view port) const {
   // What the template sets inside "interface PORT" ... "quit": "undo ..."

@@ -39,6 +39,12 @@ class VrpLike : public Dialect {
     return "display current-configuration interface " + std::string(port);
   }
   std::vector<std::string> portLines(std::string_view output, std::string_view port) const override;
+  // Every interface's stanza, between "#" lines, closed by "return".
+  std::string showPorts(const std::vector<std::string>& /*ports*/) const override {
+    return "display current-configuration interface";
+  }
+  std::vector<std::vector<std::string>> portsLines(
+      std::string_view output, const std::vector<std::string>& ports) const override;
   std::vector<std::string> shownLines(const std::vector<std::string>& commands,
                                       std::string_view port) const override;
   PortState parsePort(const std::vector<std::string>& lines) const override;

@@ -35,8 +35,16 @@ class Device {
   // output follows the prompt; (rejected) when it holds control characters,
   // since colo would replay it on a restore.
   PortState readPort(std::string_view port);
+  // The configuration of each of `ports`, in that order, as strictly as
+  // readPort: with one command for them all where the dialect has one
+  // (Dialect::showPorts), so that a job's reading costs one round trip per
+  // switch, not one per port.
+  std::vector<PortState> readPorts(const std::vector<std::string>& ports);
   // Enters configuration mode, sends `commands`, and commits; on a refusal
-  // aborts the configuration session before throwing.
+  // aborts the configuration session before throwing. Where the dialect
+  // allows it (Dialect::typesAhead), the lines go in one write, not one
+  // round trip each; a refusal still names the exact line, found by its
+  // echo.
   void configure(const std::vector<std::string>& commands);
   // Persists the configuration under its own deadline (setSaveTimeout;
   // the command deadline when not set), questions answered; fails unless
@@ -46,6 +54,9 @@ class Device {
 
   // Every command sent so far (never a password).
   const std::vector<std::string>& transcript() const { return transcript_; }
+  // How many times this session sent something and waited for the answer:
+  // what a job pays the switch's latency for.
+  std::size_t roundTrips() const { return roundTrips_; }
 
   // Told how long each command took, from sending it to its prompt.
   using CommandTimer = std::function<void(const std::string& switchName, double seconds)>;
@@ -63,6 +74,13 @@ class Device {
   std::string login();
   // Throws DriverError(protocol) unless the session is quiet at its prompt.
   void settled();
+  // Sends `lines` at once and reads each one's answer (configure()).
+  void typeAhead(const std::vector<std::string>& lines);
+  std::size_t promptPrefix(std::string_view line) const;
+  // The most typed ahead in one write.
+  static constexpr std::size_t kTypeAheadBytes = 64 * 1024;
+  // The lines of a reading, checked as a restore source, parsed.
+  PortState parsed(const std::string& where, std::vector<std::string> lines) const;
 
   std::string name_;
   CliChannelPtr channel_;
@@ -70,11 +88,12 @@ class Device {
   std::chrono::milliseconds timeout_, saveTimeout_{0};
   std::string enablePassword_;
   std::vector<std::string> transcript_;
-  std::regex promptOrMore_, more_, password_, question_;
+  std::regex prompt_, promptOrMore_, more_, password_, question_;
   bool asks_ = false;     // the dialect has a question pattern
   std::string declined_;  // the question the last command was answered no to
   CommandTimer timer_;
   std::size_t outputLimit_;
+  std::size_t roundTrips_ = 0;
 };
 
 }  // namespace colo::drivers

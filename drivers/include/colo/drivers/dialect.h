@@ -75,6 +75,11 @@ class Dialect {
 
   // Commands that make the session non-interactive (paging off).
   virtual std::vector<std::string> sessionSetup() const = 0;
+  // Whether configuration lines may be sent without waiting for each
+  // prompt (typed ahead, as a paste): the device then echoes each line at
+  // its prompt in order, and colo matches each answer to its line by the
+  // echo. A line that expectsQuestion() is still sent on its own.
+  virtual bool typesAhead() const { return true; }
   virtual std::vector<std::string> enterConfig() const = 0;
   // Leave configuration mode making the changes take effect (Junos commits).
   virtual std::vector<std::string> commitConfig() const = 0;
@@ -100,6 +105,17 @@ class Dialect {
   // saying which line; a capture is never shortened by what it cannot read.
   virtual std::vector<std::string> portLines(std::string_view output,
                                              std::string_view port) const = 0;
+  // One command that shows the configuration of every port in `ports` (and
+  // maybe of others), so that a job reads a switch once rather than once
+  // per port; "" when the dialect reads port by port. portsLines() finds
+  // each port's lines in its output, as strictly as portLines(), in the
+  // order of `ports`: a port the output does not show is an error (on
+  // dialects whose single-port reading would show it), never "no lines".
+  virtual std::string showPorts(const std::vector<std::string>& /*ports*/) const { return ""; }
+  virtual std::vector<std::vector<std::string>> portsLines(
+      std::string_view /*output*/, const std::vector<std::string>& /*ports*/) const {
+    return {};
+  }
   // The lines `port` shows once `commands` (a rendered template) ran on it:
   // what verify accepts beyond nothing. A line the port shows that is not
   // here was put there by someone else.
