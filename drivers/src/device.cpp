@@ -346,8 +346,8 @@ void Device::typeAhead(const std::vector<std::string>& lines) {
   // with that line's echo on the same line and its output, and a last
   // prompt alone. Each answer has a command's deadline.
   std::string all;
-  std::vector<std::size_t> starts;  // where each line's echo starts in `all`
-  std::size_t prompts = 0;
+  std::vector<std::size_t> starts = {0};  // where each line's echo starts in `all`
+  std::size_t prompts = 0, promptLines = 0, scanned = 0;
   auto deadline = start + timeout_;
   while (true) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -363,22 +363,19 @@ void Device::typeAhead(const std::vector<std::string>& lines) {
       throw DriverError(DriverErrorKind::protocol,
                         "more than " + std::to_string(outputLimit_) +
                             " bytes of output (limits.command_output_bytes)");
-    starts.assign(1, 0);
-    std::size_t seen = 0;
-    bool bare = false;  // the last prompt stands alone at the end
-    for (std::size_t at = 0; at < all.size();) {
-      auto nl = all.find('\n', at);
-      auto line = std::string_view(all).substr(at, nl == std::string::npos ? nl : nl - at);
+    // Complete lines are read once; the last, still open, each time.
+    for (auto nl = all.find('\n', scanned); nl != std::string::npos;
+         scanned = nl + 1, nl = all.find('\n', scanned)) {
+      auto line = std::string_view(all).substr(scanned, nl - scanned);
       if (auto p = promptPrefix(line); p > 0) {
-        ++seen;
-        if (p < line.size())
-          starts.push_back(at + p);
-        else
-          bare = nl == std::string::npos;
+        ++promptLines;
+        if (p < line.size()) starts.push_back(scanned + p);
       }
-      if (nl == std::string::npos) break;
-      at = nl + 1;
     }
+    auto rest = std::string_view(all).substr(scanned);
+    auto p = promptPrefix(rest);
+    bool bare = p > 0 && p >= rest.size();  // the last prompt stands alone at the end
+    std::size_t seen = promptLines + (p > 0 ? 1 : 0);
     // Every line's echo seen, and a prompt after the last one's answer (a
     // device may print a bare prompt more: it counts as progress only).
     if (bare && starts.size() >= lines.size()) break;

@@ -230,6 +230,9 @@ void serve(ssh_session s, const SwitchConfig* cfg, switchsim::Device* dev) {
         }
         line.clear();
         if (reply.close) {
+          // A logout ends the shell as a device's does: with status 0 (an
+          // OpenSSH client reports 255 without one).
+          ssh_channel_request_send_exit_status(chan, 0);
           ssh_channel_send_eof(chan);
           done = true;
         }
