@@ -207,7 +207,8 @@ class SshSession final : public SwitchSession {
 // Command latency per switch, for /metrics; process-wide, like the switches.
 Histogram& switchLatency() {
   static Histogram h("colo_switch_command_seconds",
-                     "Time from sending a command to the switch's prompt.",
+                     "Time from sending a command to the switch's prompt (configuration lines "
+                     "typed ahead: each its share of the batch).",
                      {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5}, "switch");
   return h;
 }

@@ -389,7 +389,12 @@ void Device::typeAhead(const std::vector<std::string>& lines) {
                         "the switch asked '" + last + "' among configuration lines sent at once",
                         tail(all));
   }
-  if (timer_) timer_(name_, std::chrono::duration<double>(Clock::now() - start).count());
+  // Each line's share of the batch: what one command took, on average.
+  if (timer_) {
+    auto each = std::chrono::duration<double>(Clock::now() - start).count() /
+                static_cast<double>(lines.size());
+    for (std::size_t i = 0; i < lines.size(); ++i) timer_(name_, each);
+  }
   if (starts.size() != lines.size())
     throw DriverError(DriverErrorKind::protocol,
                       "the switch answered " + std::to_string(lines.size()) +

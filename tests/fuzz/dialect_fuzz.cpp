@@ -24,12 +24,18 @@ class ScriptedSwitch : public drv::CliChannel {
  public:
   explicit ScriptedSwitch(std::string_view script) : script_(script) {}
 
+  // One write may hold several lines (configuration typed ahead): each is
+  // checked; the commands themselves are checked for line ends where they
+  // are made (restorePort, below).
   void send(std::string_view bytes) override {
-    std::string_view line = bytes;
-    if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
-    if (line.find('\n') != std::string_view::npos || drv::text::hasControl(line))
-      colo::fuzz::finding("colo sent a control character or a second line to the switch: " +
-                          drv::text::sanitize(line));
+    while (!bytes.empty()) {
+      auto nl = bytes.find('\n');
+      auto line = bytes.substr(0, nl);
+      if (drv::text::hasControl(line))
+        colo::fuzz::finding("colo sent a control character to the switch: " +
+                            drv::text::sanitize(line));
+      bytes.remove_prefix(nl == std::string_view::npos ? bytes.size() : nl + 1);
+    }
   }
 
   // As SshChannel: carriage returns dropped, the prompt looked for on the
@@ -96,6 +102,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)dialect->shownLines(dialect->restorePort(v.port, parsed), v.port);
   });
 
+  // The listing of every port (a job's reading of a switch), the same way.
+  step("portsLines", [&] {
+    const std::vector<std::string> ports = {v.port, "ge-0/0/6", "Ethernet6"};
+    for (const auto& lines : dialect->portsLines(output, ports)) {
+      auto parsed = dialect->parsePort(lines);
+      for (const auto& l : dialect->restorePort(v.port, parsed))
+        if (l.find('\n') != std::string::npos || drv::text::hasControl(l))
+          colo::fuzz::finding("a restore command holds a control character: " +
+                              drv::text::sanitize(l));
+    }
+  });
+
   // The cabling check's readers: a DriverError or an answer whose every
   // value is printable (it is stored, logged and shown).
   auto printable = [](const std::string& what, const std::string& value) {
@@ -124,6 +142,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     captured = device.readPort(v.port);
     read = true;
   });
+  step("readPorts", [&] { (void)device.readPorts({v.port, v.port}); });
   if (read) step("configure", [&] { device.configure(dialect->restorePort(v.port, captured)); });
   step("save", [&] { device.save(); });
   return 0;

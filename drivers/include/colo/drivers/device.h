@@ -58,7 +58,8 @@ class Device {
   // what a job pays the switch's latency for.
   std::size_t roundTrips() const { return roundTrips_; }
 
-  // Told how long each command took, from sending it to its prompt.
+  // Told how long each command took, from sending it to its prompt (lines
+  // typed ahead: each its share of the batch's time).
   using CommandTimer = std::function<void(const std::string& switchName, double seconds)>;
   void setCommandTimer(CommandTimer timer) { timer_ = std::move(timer); }
 
