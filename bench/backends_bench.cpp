@@ -2,11 +2,17 @@
 // and on PostgreSQL 15, on a new ledger and on the 500-rack data center with
 // 20,000 reservations already held, with one process reserving and with two
 // at once (as two agents do), and the ratios between them (design.md §5: a
-// reserve costs the same whatever the ledger holds). PostgreSQL runs durable (fsync on, as SQLite's
-// synchronous = FULL) in a throwaway cluster on 127.0.0.1 (scripts/pg-cluster).
+// reserve costs the same whatever the ledger holds; §6: two writers take
+// turns). PostgreSQL runs durable (fsync on, as SQLite's synchronous = FULL)
+// in a throwaway cluster on 127.0.0.1 (scripts/pg-cluster). Each round
+// reserves in fresh copies of one filled ledger; the ratios are taken within
+// a round, and their median and range over the rounds are printed (a shared
+// machine's noise moves single runs by a third).
 //
-//   build/bench/backends_bench [REQUESTS]   (default 400 reserves per run)
+//   build/bench/backends_bench [REQUESTS] [--rounds R] [--backend sqlite|postgresql]
+//                         (default 400 reserves per run, 3 rounds, both backends)
 //   build/bench/backends_bench --write-inventory PATH   (the inventory only)
+//   build/bench/backends_bench --write-ledger STATE     (a new ledger, 20,000 held)
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,9 +25,8 @@
 #include <vector>
 
 #include "bench_site.h"
-#include "colo/inventory/allocator.h"
 #include "colo/inventory/loader.h"
-#include "jobs/status_writer.h"
+#include "reserve_run.h"
 
 namespace inv = colo::inventory;
 using namespace colo::bench;
@@ -29,85 +34,43 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// `colo reserve`'s path is the jobs' StatusWriter, which needs the site's
-// calendar for the callbacks of endings (a reservation has none).
-const colo::agent::SlaCalendar& benchCalendar() {
-  static const colo::agent::SlaCalendar cal(colo::inventory::TimeZone::named("Asia/Pontianak"), {});
-  return cal;
-}
-
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
-}
-
-std::string shell(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[512];
-  while (fgets(buf, sizeof buf, p)) out += buf;
-  if (pclose(p) != 0) throw std::runtime_error("failed: " + cmd);
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  return out;
-}
-
-struct Run {
-  std::vector<double> ms;
-  double seconds = 0;
-  double startMs = 0;  // the slowest process's start: its occupancy read from every claim
-};
-
-// `processes` reservers at once, each with its own connection and cache,
-// together `n` requests (1 to 4 units, every other one redundant). Each
-// first reads the occupancy, as an agent does when it starts (timed apart);
-// then all reserve together.
-Run reserveRun(const std::string& state, const inv::Inventory& inventory, int n, int processes,
-               const std::string& tag) {
-  std::vector<Run> parts(static_cast<std::size_t>(processes));
-  std::vector<std::unique_ptr<inv::Ledger>> ledgers;
-  std::vector<std::unique_ptr<inv::OccupancyCache>> caches;
-  Run out;
-  for (int t = 0; t < processes; ++t) {
-    auto a = Clock::now();
-    ledgers.push_back(std::make_unique<inv::Ledger>(state));
-    caches.push_back(std::make_unique<inv::OccupancyCache>(inventory));
-    auto& l = *ledgers.back();
-    l.read([&] { caches.back()->use(l, [](const inv::Occupancy&) {}); });
-    out.startMs =
-        std::max(out.startMs, std::chrono::duration<double, std::milli>(Clock::now() - a).count());
-  }
-  auto start = Clock::now();
-  std::vector<std::thread> threads;
-  for (int t = 0; t < processes; ++t)
-    threads.emplace_back([&, t] {
-      auto& ledger = *ledgers[static_cast<std::size_t>(t)];
-      auto& cache = *caches[static_cast<std::size_t>(t)];
-      for (int i = t; i < n; i += processes) {
-        auto id = tag + "-" + std::to_string(i);
-        auto r = inv::parseRequestJson(requestJson(id, 1 + i % 4, i % 2 == 0));
-        auto a = Clock::now();
-        colo::agent::StatusWriter(ledger, benchCalendar(), "http://127.0.0.1:8080")
-            .reserve(r, "bench", cache);
-        parts[static_cast<std::size_t>(t)].ms.push_back(
-            std::chrono::duration<double, std::milli>(Clock::now() - a).count());
-      }
-    });
-  for (auto& th : threads) th.join();
-  out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  for (auto& p : parts) out.ms.insert(out.ms.end(), p.ms.begin(), p.ms.end());
-  return out;
-}
+double median(std::vector<double> v) { return percentile(std::move(v), 0.5); }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  // For bench/acceptance_bench: the same 500-rack inventory, written out.
+  // For bench/acceptance_bench and bench/completion_bench: the same
+  // 500-rack inventory written out, or a new ledger (a SQLite path or a
+  // PostgreSQL URI) holding the 20,000 reservations.
   if (argc == 3 && std::string(argv[1]) == "--write-inventory") {
     writeInventory(argv[2]);
     return 0;
   }
-  int n = argc > 1 ? std::atoi(argv[1]) : 400;
+  if (argc == 3 && std::string(argv[1]) == "--write-ledger") {
+    char name[] = "/tmp/colo-inventory-XXXXXX";
+    int fd = mkstemp(name);
+    if (fd < 0) return 1;
+    close(fd);
+    writeInventory(name);
+    auto loaded = inv::loadInventory(name);
+    std::filesystem::remove(name);
+    if (!loaded.ok()) return 1;
+    inv::Ledger ledger(argv[2], inv::Ledger::Open::create);
+    fillLedger(ledger, loaded.inventory);
+    return 0;
+  }
+  int n = 400, rounds = 3;
+  std::vector<std::string> backends{"sqlite", "postgresql"};
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--backend" && i + 1 < argc) {
+      backends = {argv[++i]};
+    } else if (!runArg(i, argc, argv, n, rounds)) {
+      std::fprintf(stderr,
+                   "usage: backends_bench [REQUESTS] [--rounds R] [--backend sqlite|postgresql]\n");
+      return 2;
+    }
+  }
   std::string tmpl = (std::filesystem::temp_directory_path() / "colo-backends-XXXXXX").string();
   std::string dir = mkdtemp(tmpl.data());
   std::filesystem::permissions(dir, std::filesystem::perms::owner_all |
@@ -131,48 +94,76 @@ int main(int argc, char** argv) {
     }
   } stop{cluster, dir};
 
-  std::printf("reserve on each backend: %d racks, %d reserves a run\n", kRacks, n);
-  std::printf("(empty: a new ledger; 20k: %d reservations held)\n\n", kPreReserved);
-  std::printf("%-12s %-6s %-10s %10s %10s %12s %10s\n", "backend", "held", "reservers", "p50 ms",
-              "p99 ms", "reserves/s", "start ms");
+  std::printf("reserve on each backend: %d racks, %d reserves a run, %d rounds\n", kRacks, n,
+              rounds);
+  std::printf("(empty: a new ledger; 20k: a fresh copy of one with %d reservations held)\n\n",
+              kPreReserved);
+  std::printf("%-12s %-6s %-6s %-10s %10s %10s %12s %10s %8s\n", "backend", "round", "held",
+              "reservers", "p50 ms", "p99 ms", "reserves/s", "start ms", "log MB");
   struct Figures {
     double p99 = 0, rate = 0;
   };
-  auto show = [&](const std::string& backend, const char* held, int processes, const Run& run) {
+  auto show = [&](const std::string& backend, int round, const char* held, int processes,
+                  const Run& run) {
     Figures f{percentile(run.ms, 0.99), static_cast<double>(run.ms.size()) / run.seconds};
-    std::printf("%-12s %-6s %-10d %10.2f %10.2f %12.0f %10.0f\n", backend.c_str(), held, processes,
-                percentile(run.ms, 0.5), f.p99, f.rate, run.startMs);
+    char log[16] = "-";
+    if (run.logMb >= 0) std::snprintf(log, sizeof log, "%.1f", run.logMb);
+    std::printf("%-12s %-6d %-6s %-10d %10.2f %10.2f %12.0f %10.0f %8s\n", backend.c_str(), round,
+                held, processes, percentile(run.ms, 0.5), f.p99, f.rate, run.startMs, log);
+    std::fflush(stdout);
     return f;
   };
   std::vector<std::string> ratios;
-  for (const std::string backend : {"sqlite", "postgresql"}) {
-    auto newLedger = [&](const std::string& name) {
-      return backend == "sqlite"
-                 ? dir + "/" + name + ".db"
-                 : shell(COLO_SOURCE_DIR "/scripts/pg-cluster createdb " + cluster + " " + name);
+  for (const std::string& backend : backends) {
+    auto sqlite = backend == "sqlite";
+    auto newLedger = [&](const std::string& name, const std::string& from = "") {
+      if (!sqlite)
+        return shell(COLO_SOURCE_DIR "/scripts/pg-cluster createdb " + cluster + " " + name + " " +
+                     from);
+      auto path = dir + "/" + name + ".db";
+      if (!from.empty()) std::filesystem::copy_file(dir + "/" + from + ".db", path);
+      return path;
     };
-    // The same reserves on a new ledger, then on one holding 20,000.
-    std::string empty = newLedger("empty");
-    { inv::Ledger ledger(empty, inv::Ledger::Open::create); }
-    auto onEmpty = show(backend, "empty", 1, reserveRun(empty, inventory, n, 1, backend + "-e"));
-    std::string state = newLedger("bench");
+    // The 20,000 reservations, written once; each round reserves in fresh
+    // copies of that ledger, so that every round starts from the same.
+    std::string filled = newLedger("filled");
     auto t0 = Clock::now();
     {
-      inv::Ledger ledger(state, inv::Ledger::Open::create);
+      inv::Ledger ledger(filled, inv::Ledger::Open::create);
       fillLedger(ledger, inventory);
-    }
+    }  // closed: the copies are of a whole file (SQLite) or an idle template (PostgreSQL)
     double setup = std::chrono::duration<double>(Clock::now() - t0).count();
-    auto one = show(backend, "20k", 1, reserveRun(state, inventory, n, 1, backend + "-1"));
-    auto two = show(backend, "20k", 2, reserveRun(state, inventory, n, 2, backend + "-2"));
-    char line[300];
-    std::snprintf(line, sizeof line,
-                  "%-12s 20k held / empty: %.2fx the throughput; two reservers / one: %.2fx the "
-                  "throughput, %.2fx the p99   (setup: %d reservations written in %.1f s)",
-                  backend.c_str(), one.rate / onEmpty.rate, two.rate / one.rate, two.p99 / one.p99,
-                  kPreReserved, setup);
+    std::vector<double> heldRate, twoRate, twoP99;
+    for (int round = 1; round <= rounds; ++round) {
+      auto tag = backend + "-" + std::to_string(round);
+      std::string empty = newLedger("empty_" + std::to_string(round));
+      { inv::Ledger ledger(empty, inv::Ledger::Open::create); }
+      auto onEmpty = show(backend, round, "empty", 1, reserveRun(empty, inventory, n, 1, tag + "e"));
+      auto one = show(backend, round, "20k", 1,
+                      reserveRun(newLedger("one_" + std::to_string(round), "filled"), inventory,
+                                 n, 1, tag + "o"));
+      auto two = show(backend, round, "20k", 2,
+                      reserveRun(newLedger("two_" + std::to_string(round), "filled"), inventory,
+                                 n, 2, tag + "t"));
+      heldRate.push_back(one.rate / onEmpty.rate);
+      twoRate.push_back(two.rate / one.rate);
+      twoP99.push_back(two.p99 / one.p99);
+    }
+    auto range = [](const std::vector<double>& v) {
+      char b[64];
+      std::snprintf(b, sizeof b, "%.2fx (%.2f-%.2f)", median(v),
+                    *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end()));
+      return std::string(b);
+    };
+    ratios.push_back(backend + ", 20k held / empty, the throughput: " + range(heldRate));
+    ratios.push_back(backend + ", two reservers / one, the throughput: " + range(twoRate));
+    ratios.push_back(backend + ", two reservers / one, the p99: " + range(twoP99));
+    char line[160];
+    std::snprintf(line, sizeof line, "%s, setup: %d reservations written in %.1f s",
+                  backend.c_str(), kPreReserved, setup);
     ratios.push_back(line);
   }
-  std::printf("\nratios, each from this run:\n");
+  std::printf("\nratios, each within a round (median, and the range over the rounds):\n");
   for (const auto& r : ratios) std::printf("%s\n", r.c_str());
   return 0;
 }

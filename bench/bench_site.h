@@ -1,9 +1,11 @@
 // The data center the benchmarks measure: 500 racks (48U, A/B feeds), 500
 // switches of 48 ports, pools far over 200,000 addresses (an IPv4 /8, an
 // IPv6 /64, ordinary /24s), and 20,000 requests already reserved in a real
-// SQLite ledger. Used by inventory_bench and ui_bench.
+// SQLite ledger. Used by inventory_bench, ui_bench and backends_bench;
+// history_bench builds it ten times larger (5,000 racks, 200,000 held).
 #pragma once
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -27,10 +29,10 @@ inline std::string rackName(int r) {
   return b;
 }
 
-inline void writeInventory(const std::string& path) {
+inline void writeInventory(const std::string& path, int racks = kRacks) {
   std::ofstream o(path);
   o << "site: {name: dc-bench, timezone: Asia/Pontianak}\nracks:\n";
-  for (int r = 0; r < kRacks; ++r) {
+  for (int r = 0; r < racks; ++r) {
     auto n = rackName(r);
     o << "  - name: " << n << "\n    room: room-" << r / 100 << "\n    height: " << kHeight
       << "\n    power:\n      feeds:\n        - {name: " << n
@@ -40,7 +42,7 @@ inline void writeInventory(const std::string& path) {
       << ", position: " << kHeight << ", power_watts: 200}\n";
   }
   o << "switches:\n";
-  for (int r = 0; r < kRacks; ++r) {
+  for (int r = 0; r < racks; ++r) {
     static const char* vendors[] = {"cisco_ios", "arista_eos", "juniper_junos"};
     static const char* ports[] = {"GigabitEthernet1/0/1-48", "Ethernet1-48", "ge-0/0/0-47"};
     o << "  - {name: tor-" << rackName(r) << ", vendor: " << vendors[r % 3]
@@ -65,11 +67,13 @@ inline std::string requestJson(const std::string& id, int units, bool redundant)
          (redundant ? "true" : "false") + R"(, "nics": [{"pools": ["big-v4", "big-v6"]}]}]})";
 }
 
-// Request i, written straight into the ledger (inside a write): one unit,
-// one port and 5 addresses in each of the big pools, 40 to a rack (units
-// 2..41) for the first 20,000, above them for later ones.
-inline void placeRequest(inv::Ledger& ledger, const inv::Inventory& inventory, int i) {
-  int r = i % kRacks, slot = i / kRacks;
+// Request i, written straight into the ledger (inside a write) and
+// completed: one unit, one port and 5 addresses in each of the big pools, 40
+// to a rack (units 2..41) for the first 40 per rack, above them for later
+// ones.
+inline void placeRequest(inv::Ledger& ledger, const inv::Inventory& inventory, int i,
+                         int racks = kRacks) {
+  int r = i % racks, slot = i / racks;
   auto id = "PRE-" + std::to_string(i);
   auto req = inv::parseRequestJson(requestJson(id, 1, true));
   inv::Plan plan;
@@ -95,14 +99,24 @@ inline void placeRequest(inv::Ledger& ledger, const inv::Inventory& inventory, i
   plan.servers.push_back(std::move(s));
   ledger.requests().insert(req, inv::Status::planning, {"bench", "bench site", "", ""});
   ledger.claims().claim(plan, "BENCH");
+  // Installed and done, as most of a ledger's history is: an agent started
+  // on it finds no work in progress to take over.
+  using S = inv::Status;
+  ledger.requests().transition(id, S::planning, S::reserved, {"bench", "reserved", "", ""});
+  ledger.requests().transition(id, S::reserved, S::configuring, {"bench", "configuring", "", ""});
+  ledger.requests().transition(id, S::configuring, S::completed, {"bench", "completed", "", ""});
 }
 
 // The 20,000 reservations, in one transaction (the first 100,000 addresses
-// of each big pool: a worst case for a scanning allocator).
-inline void fillLedger(inv::Ledger& ledger, const inv::Inventory& inventory) {
-  ledger.write([&] {
-    for (int i = 0; i < kPreReserved; ++i) placeRequest(ledger, inventory, i);
-  });
+// of each big pool: a worst case for a scanning allocator); or reservations
+// [from, to) of a site of `racks`, 20,000 to a transaction.
+inline void fillLedger(inv::Ledger& ledger, const inv::Inventory& inventory, int from = 0,
+                       int to = kPreReserved, int racks = kRacks) {
+  for (int start = from; start < to; start += 20000)
+    ledger.write([&] {
+      for (int i = start; i < std::min(to, start + 20000); ++i)
+        placeRequest(ledger, inventory, i, racks);
+    });
 }
 
 }  // namespace colo::bench

@@ -1,5 +1,6 @@
 #include "cli/daemon.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -311,9 +312,19 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
          {"previous_owner", j.previous_owner},
          {"message", "its process stopped; continuing it from this attempt's stored captures"}});
 
-  // Every ended request's callback is in the outbox (again: idempotent by
-  // delivery id), so a crash between the end and the enqueue loses nothing.
-  StatusWriter(ledger, sla, config.public_url).queueEndingCallbacks();
+  // Every ending queues its callback in its own transaction; a ledger from a
+  // colo that did not is checked once, at the first start on it (design.md
+  // §10), never again: a start costs the same whatever the history.
+  {
+    auto began = std::chrono::steady_clock::now();
+    if (StatusWriter(ledger, sla, config.public_url).queueEndingCallbacks())
+      logEvent({{"level", "info"},
+                {"event", "callbacks.checked"},
+                {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - began)
+                           .count()},
+                {"message", "every ended request's callback is queued (checked once per ledger)"}});
+  }
   Deliverer deliverer(
       live, [&live](const std::string& url, const std::map<std::string, std::string>& headers,
                     const std::string& body, std::chrono::milliseconds timeout,
@@ -605,6 +616,10 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   drift.start();
   supervisor = std::make_unique<Supervisor>(Supervisor::Tasks{reload, reopenLogFile, alive},
                                             systemd::watchdogInterval());
+  // What the start read and let go (the inventory's YAML tree, the rows of
+  // every claim) goes back to the system rather than staying as free heap:
+  // 245 MB resident instead of 300 with 200,000 held (history_bench).
+  malloc_trim(0);
   logEvent({{"level", "info"},
             {"event", "listening"},
             {"address", opt.host + ":" + std::to_string(server.port())},

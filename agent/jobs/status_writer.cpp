@@ -316,11 +316,26 @@ void StatusWriter::freeAndRelease(const std::string& id, Status from, const std:
   });
 }
 
-void StatusWriter::queueEndingCallbacks() {
-  // A request back from a failed release announced its ending before that
-  // release's attempt (whose number it now has): not again.
-  for (const auto& r : ledger_.requests().all())
-    if (inv::ended(r.status) && r.release_reason.empty()) announce(r);
+bool StatusWriter::queueEndingCallbacks() {
+  // Every ending queues its callback in its own transaction (move()), so
+  // this reads the ledger's history once, never at every start.
+  if (ledger_.outbox().endingsChecked()) return false;
+  ledger_.write([&] {
+    if (ledger_.outbox().endingsChecked()) return;  // another agent, meanwhile
+    // A request back from a failed release announced its ending before that
+    // release's attempt (whose number it now has): not again. The ids
+    // first, then each whole request: one statement at a time.
+    inv::RequestQuery ended;
+    ended.statuses = {Status::completed, Status::failed, Status::released};
+    std::vector<std::string> ids;
+    ledger_.requests().scan(ended, [&](inv::RequestRecord& r) {
+      if (r.release_reason.empty()) ids.push_back(std::move(r.id));
+      return true;
+    });
+    for (const auto& id : ids) announce(id);
+    ledger_.outbox().markEndingsChecked();
+  });
+  return true;
 }
 
 void StatusWriter::announceReleaseFailed(const std::string& id) {

@@ -147,9 +147,11 @@ class StatusWriter {
   // its ports are unconfigured) to released.
   void freeAndRelease(const std::string& id, inventory::Status from, const std::string& actor);
 
-  // Queues again the callback of each ended request's ending (idempotent by
-  // delivery id): a crash between an ending and its callback loses nothing.
-  void queueEndingCallbacks();
+  // Once per ledger, at an agent's first start on it: queues the callback
+  // of each ended request's ending (idempotent by delivery id), for a
+  // ledger a colo wrote that queued endings apart from them. Since then each
+  // ending queues its own in its transaction. True when it read them now.
+  bool queueEndingCallbacks();
 
  private:
   // Queues the callback of the status `id` ended in, if it asks for one.

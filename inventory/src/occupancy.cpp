@@ -10,20 +10,52 @@
 namespace colo::inventory {
 
 // What one request holds, by index, so that freeing it costs what it holds.
+// Kept for every request that holds anything (200,000 of them in a large
+// ledger), so it is kept small: indices, not names, and a request's
+// addresses as runs (its NICs' addresses are mostly consecutive).
 struct Occupancy::Held {
   struct Power {
     std::size_t rack, feed;
     int watts;
     std::string hostname;
   };
+  struct Addresses {
+    u128 first;
+    std::uint32_t pool, count;  // first .. first + count - 1
+  };
   std::vector<std::pair<std::size_t, int>> units;  // (rack, unit)
   std::vector<Power> power;
   std::vector<std::pair<std::size_t, std::size_t>> ports;  // (switch, port)
-  std::vector<std::pair<std::size_t, u128>> addresses;     // (pool, address)
+  std::vector<Addresses> addresses;
+
+  void addAddress(std::size_t pool, u128 a) {
+    for (auto& run : addresses)
+      if (run.pool == pool && run.first + run.count == a) {
+        ++run.count;
+        return;
+      }
+    addresses.push_back({a, static_cast<std::uint32_t>(pool), 1});
+  }
 };
 
 struct Occupancy::Index {
   std::unordered_map<std::string, Held> byRequest;
+  // The request of the last lookup: a request's claim rows come one after
+  // another, so most rows skip the hash (a node's address never moves).
+  const std::string* lastId = nullptr;
+  Held* last = nullptr;
+
+  Held& of(const std::string& requestId) {
+    if (last && *lastId == requestId) return *last;
+    auto it = byRequest.try_emplace(requestId).first;
+    lastId = &it->first;
+    last = &it->second;
+    return *last;
+  }
+  void erase(std::unordered_map<std::string, Held>::iterator it) {
+    if (last == &it->second) last = nullptr;
+    byRequest.erase(it);
+  }
 };
 
 namespace {
@@ -263,7 +295,7 @@ void Occupancy::claimUnit(const Claims::Unit& c) {
                  " reserved, but colo holds it for " + holder(c.request_id, c.hostname));
   }
   slot = {UnitOccupant::Kind::claimed, c.hostname, c.tenant, c.request_id};
-  index().byRequest[c.request_id].units.emplace_back(r, c.unit);
+  index().of(c.request_id).units.emplace_back(r, c.unit);
 }
 
 void Occupancy::claimPower(const Claims::Power& c) {
@@ -282,7 +314,7 @@ void Occupancy::claimPower(const Claims::Power& c) {
     if (it == st.loads.end() || it->request_id != c.request_id || it->name != c.hostname)
       it = st.loads.insert(it, {c.hostname, c.request_id, c.watts, {}});
     it->feeds.insert(std::lower_bound(it->feeds.begin(), it->feeds.end(), f), f);
-    index().byRequest[c.request_id].power.push_back({r, f, c.watts, c.hostname});
+    index().of(c.request_id).power.push_back({r, f, c.watts, c.hostname});
     return;
   }
   conflict(c.request_id, rk->where,
@@ -333,8 +365,8 @@ void Occupancy::claimPort(const Claims::Port& c) {
   auto& st = sw(s);
   if (!st.taken[*p]) --st.free;
   st.taken[*p] = 1;
-  st.holders[*p] = c;
-  index().byRequest[c.request_id].ports.emplace_back(s, *p);
+  st.holders[*p] = {c.request_id, c.hostname, c.vlan};
+  index().of(c.request_id).ports.emplace_back(s, *p);
 }
 
 void Occupancy::claimAddress(const Claims::Address& c) {
@@ -358,7 +390,7 @@ void Occupancy::claimAddress(const Claims::Address& c) {
   auto& st = pool(p);
   st.taken.insert(c.address.value);
   ++st.claimed;
-  index().byRequest[c.request_id].addresses.emplace_back(p, c.address.value);
+  index().of(c.request_id).addAddress(p, c.address.value);
 }
 
 // Frees everything `requestId` holds here, back to what the inventory says.
@@ -387,12 +419,13 @@ void Occupancy::release(const std::string& requestId) {
     st.taken[p] = base ? 1 : 0;
     st.holders[p] = {};
   }
-  for (auto [p, v] : held.addresses) {
-    auto& st = pool(p);
-    if (!baseAddress(inv_.pools[p], v)) st.taken.erase(v);
-    --st.claimed;
+  for (const auto& run : held.addresses) {
+    auto& st = pool(run.pool);
+    for (std::uint32_t i = 0; i < run.count; ++i)
+      if (!baseAddress(inv_.pools[run.pool], run.first + i)) st.taken.erase(run.first + i);
+    st.claimed -= run.count;
   }
-  index().byRequest.erase(found);
+  index().erase(found);
 }
 
 Occupancy::Touched Occupancy::follow(const std::vector<std::string>& changed, const Claims& now,
@@ -455,9 +488,7 @@ std::string Occupancy::difference(const Occupancy& o) const {
     const auto& sw = inv_.switches[s];
     for (std::size_t p = 0; p < a.taken.size(); ++p) {
       const auto &x = a.holders[p], &y = b.holders[p];
-      if (a.taken[p] != b.taken[p] ||
-          std::tie(x.switch_name, x.port, x.vlan, x.request_id, x.hostname) !=
-              std::tie(y.switch_name, y.port, y.vlan, y.request_id, y.hostname))
+      if (a.taken[p] != b.taken[p] || x != y)
         return "switch " + sw.name + " port " + sw.access_ports[p] + ": held by '" + x.request_id +
                "' against '" + y.request_id + "'";
     }

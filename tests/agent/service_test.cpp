@@ -338,6 +338,7 @@ TEST_CASE(
     CHECK(site.colo({"backup", "--to", copy}).exit_code == 2);
     CHECK(!std::filesystem::exists(copy + ".part"));
     CHECK(!std::filesystem::exists(copy + "-wal"));
+    CHECK(!std::filesystem::exists(copy + "-turns"));
     CHECK((std::filesystem::status(copy).permissions() & std::filesystem::perms::others_read) ==
           std::filesystem::perms::none);
   }

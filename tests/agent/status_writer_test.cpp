@@ -247,6 +247,31 @@ TEST_CASE("every ending queues its callback, whichever way the request ends") {
   CHECK(events("REQ-F").size() == 1);
 }
 
+TEST_CASE("a start checks the endings' callbacks once per ledger, never again") {
+  TempDir dir;
+  auto inv = smallInventory();
+  auto state = colo::test::ledgerState(dir);
+  Ledger ledger(state, Ledger::Open::create);
+  StatusWriter status(ledger, calendar(), "http://127.0.0.1:8080");
+  colo::inventory::OccupancyCache cache(inv);
+  auto body = nlohmann::json::parse(request("REQ-R", {{"r", 1, 100, false, {}}}).canonical);
+  body["callback_url"] = "http://127.0.0.1:9000/cb";
+  status.reserve(parseRequestJson(body.dump()), "t", cache);
+  REQUIRE(status.askRelease("REQ-R", {"t", "", "", ""}).outcome == ReleaseAsked::Outcome::released);
+  REQUIRE(ledger.outbox().deliveries("REQ-R").size() == 1);
+  // A ledger from a colo that queued endings apart from them, and crashed
+  // in between: the ending's callback is missing.
+  colo::test::ledgerSql(state, "DELETE FROM outbox", dir);
+  REQUIRE(ledger.outbox().deliveries("REQ-R").empty());
+  CHECK(status.queueEndingCallbacks());  // the first start on it
+  CHECK(ledger.outbox().deliveries("REQ-R").size() == 1);
+  // Later starts do not read the history again.
+  colo::test::ledgerSql(state, "DELETE FROM outbox", dir);
+  CHECK_FALSE(status.queueEndingCallbacks());
+  CHECK_FALSE(StatusWriter(ledger, calendar(), "http://127.0.0.1:8080").queueEndingCallbacks());
+  CHECK(ledger.outbox().deliveries("REQ-R").empty());
+}
+
 TEST_CASE("a failed release is announced once as release_failed, and the ending stays") {
   TempDir dir;
   auto inv = smallInventory();

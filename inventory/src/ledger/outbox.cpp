@@ -26,6 +26,22 @@ void Outbox::enqueue(const OutboxEntry& e) {
   });
 }
 
+bool Outbox::endingsChecked() {
+  bool out = false;
+  c_.read([&] {
+    auto st = c_.sql("SELECT value FROM meta WHERE key = 'endings_checked'");
+    out = st.step();
+  });
+  return out;
+}
+
+void Outbox::markEndingsChecked() {
+  c_.write([&] {
+    c_.sql("INSERT INTO meta (key, value) VALUES ('endings_checked', 1) ON CONFLICT DO NOTHING")
+        .run();
+  });
+}
+
 namespace {
 
 // Due, undelivered, not given up, and nobody is sending it (at ?1).

@@ -30,6 +30,13 @@ struct UnitOccupant {
   bool operator==(const UnitOccupant&) const = default;
 };
 
+// Who holds an access port (the switch and port are where it is kept).
+struct PortHolder {
+  std::string request_id, hostname;
+  int vlan = 0;
+  bool operator==(const PortHolder&) const = default;
+};
+
 // What one installed device or colo server draws, and from which feeds.
 struct PowerLoad {
   std::string name;
@@ -70,7 +77,7 @@ class Occupancy {
   bool portTaken(std::size_t s, std::size_t p) const { return switches_[s]->taken[p] != 0; }
   // Who holds access port `p` of switch `s` (its request_id, hostname and
   // VLAN); nullptr when no request does.
-  const Claims::Port* portHolder(std::size_t s, std::size_t p) const {
+  const PortHolder* portHolder(std::size_t s, std::size_t p) const {
     const auto& h = switches_[s]->holders[p];
     return h.request_id.empty() ? nullptr : &h;
   }
@@ -135,7 +142,7 @@ class Occupancy {
   };
   struct SwitchState {
     std::vector<std::uint8_t> taken;
-    std::vector<Claims::Port> holders;  // per access port
+    std::vector<PortHolder> holders;  // per access port
     std::size_t free = 0;
   };
   struct PoolState {

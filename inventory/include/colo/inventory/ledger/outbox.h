@@ -46,6 +46,11 @@ class Outbox {
 
   // Ignores a delivery id seen before (inside Ledger::write or on its own).
   void enqueue(const OutboxEntry& entry);
+  // Whether every ended request's callback was checked for once, at a
+  // start (a ledger of a colo that queued endings apart from them); since
+  // then every ending queues its own in its transaction.
+  bool endingsChecked();
+  void markEndingsChecked();
   // Takes up to `limit` due deliveries nobody else is sending, for `sender`
   // until `takenUntil` (ms): several agents never send one at the same
   // time, and one whose sender died is taken again after that.
