@@ -107,14 +107,15 @@ inline void placeRequest(inv::Ledger& ledger, const inv::Inventory& inventory, i
   ledger.requests().transition(id, S::configuring, S::completed, {"bench", "completed", "", ""});
 }
 
-// The 20,000 reservations, in one transaction (the first 100,000 addresses
-// of each big pool: a worst case for a scanning allocator); or reservations
-// [from, to) of a site of `racks`, 20,000 to a transaction.
+// The 20,000 reservations (the first 100,000 addresses of each big pool: a
+// worst case for a scanning allocator); or reservations [from, to) of a site
+// of `racks`. 1,000 to a transaction: PostgreSQL slows down with every
+// update of one row (the generation, the tallies) in one transaction.
 inline void fillLedger(inv::Ledger& ledger, const inv::Inventory& inventory, int from = 0,
                        int to = kPreReserved, int racks = kRacks) {
-  for (int start = from; start < to; start += 20000)
+  for (int start = from; start < to; start += 1000)
     ledger.write([&] {
-      for (int i = start; i < std::min(to, start + 20000); ++i)
+      for (int i = start; i < std::min(to, start + 1000); ++i)
         placeRequest(ledger, inventory, i, racks);
     });
 }
