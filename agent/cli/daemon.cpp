@@ -317,9 +317,10 @@ int runAgent(const Config& config, const inv::Inventory& inventory, const Playbo
   // §10), never again: a start costs the same whatever the history.
   {
     auto began = std::chrono::steady_clock::now();
-    if (StatusWriter(ledger, sla, config.public_url).queueEndingCallbacks())
+    if (auto read = StatusWriter(ledger, sla, config.public_url).queueEndingCallbacks())
       logEvent({{"level", "info"},
                 {"event", "callbacks.checked"},
+                {"requests", read},
                 {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::steady_clock::now() - began)
                            .count()},

@@ -316,11 +316,13 @@ void StatusWriter::freeAndRelease(const std::string& id, Status from, const std:
   });
 }
 
-bool StatusWriter::queueEndingCallbacks() {
+std::size_t StatusWriter::queueEndingCallbacks() {
   // Every ending queues its callback in its own transaction (move()), so
   // this reads the ledger's history once, never at every start.
-  if (ledger_.outbox().endingsChecked()) return false;
+  if (ledger_.outbox().endingsChecked()) return 0;
+  std::size_t read = 0;
   ledger_.write([&] {
+    read = 0;
     if (ledger_.outbox().endingsChecked()) return;  // another agent, meanwhile
     // A request back from a failed release announced its ending before that
     // release's attempt (whose number it now has): not again. The ids
@@ -333,9 +335,10 @@ bool StatusWriter::queueEndingCallbacks() {
       return true;
     });
     for (const auto& id : ids) announce(id);
+    read = ids.size();
     ledger_.outbox().markEndingsChecked();
   });
-  return true;
+  return read;
 }
 
 void StatusWriter::announceReleaseFailed(const std::string& id) {

@@ -150,8 +150,9 @@ class StatusWriter {
   // Once per ledger, at an agent's first start on it: queues the callback
   // of each ended request's ending (idempotent by delivery id), for a
   // ledger a colo wrote that queued endings apart from them. Since then each
-  // ending queues its own in its transaction. True when it read them now.
-  bool queueEndingCallbacks();
+  // ending queues its own in its transaction. How many ended requests it
+  // read (0 once they were checked).
+  std::size_t queueEndingCallbacks();
 
  private:
   // Queues the callback of the status `id` ended in, if it asks for one.
