@@ -12,8 +12,8 @@ std::string SourceLocation::str() const {
 bool isSafeName(std::string_view s) {
   if (s.empty() || s.size() > 63) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
   });
 }
 
@@ -29,23 +29,26 @@ u128 IpPool::lastUsable() const {
 
 namespace {
 template <typename T>
-const T* find(const std::vector<T>& items,
-              const std::map<std::string, std::size_t, std::less<>>& idx, std::string_view name) {
+const T* find(const std::vector<T>& items, const NameIndex& idx, std::string_view name) {
   auto it = idx.find(name);
   return it == idx.end() ? nullptr : &items[it->second];
 }
 template <typename T>
-void build(const std::vector<T>& items, std::map<std::string, std::size_t, std::less<>>& idx) {
+void build(const std::vector<T>& items, NameIndex& idx) {
   idx.clear();
   for (std::size_t i = 0; i < items.size(); ++i) idx.emplace(items[i].name, i);  // first wins
 }
 }  // namespace
 
-const Rack* Inventory::rack(std::string_view n) const { return find(racks, rackIndex_, n); }
+const Rack* Inventory::rack(std::string_view n) const {
+  return find(racks, rackIndex_, n);
+}
 const Switch* Inventory::switchNamed(std::string_view n) const {
   return find(switches, switchIndex_, n);
 }
-const IpPool* Inventory::pool(std::string_view n) const { return find(pools, poolIndex_, n); }
+const IpPool* Inventory::pool(std::string_view n) const {
+  return find(pools, poolIndex_, n);
+}
 const Vlan* Inventory::vlan(int id) const {
   auto it = std::find_if(vlans.begin(), vlans.end(), [id](const Vlan& v) { return v.id == id; });
   return it == vlans.end() ? nullptr : &*it;

@@ -13,7 +13,8 @@ OccupancyCache::~OccupancyCache() = default;
 
 void OccupancyCache::rebuild(Ledger& ledger, std::int64_t generation) {
   occ_ = std::make_unique<Occupancy>(
-      inv_, generation, Occupancy::ClaimRows{[&](ClaimSink& sink) { ledger.claims().each(sink); }});
+      inv_, generation,
+      Occupancy::ClaimRows{[&](ClaimSink& sink) { ledger.claims().each(sink); }, true});
   shared_.reset();
   ++stats_.builds;
   recent_.clear();

@@ -84,9 +84,12 @@ std::optional<YAML::Node> parseYamlFile(const std::string& path, Diagnostics& di
   }
   try {
     auto root = YAML::Load(text);
-    // An alias bomb: a few lines that expand to billions of nodes.
+    // An alias bomb: a few lines that expand to billions of nodes. Without
+    // an anchor ('&') there is no alias, and the nodes are bounded by the
+    // bytes read (themselves bounded): the walk, 70 ms for a 5,000-rack
+    // inventory, is skipped.
     std::size_t limit = std::max<std::size_t>(10000, text.size());
-    if (!withinExpansion(root, limit)) {
+    if (text.find('&') != std::string::npos && !withinExpansion(root, limit)) {
       diags.push_back({{path, 0, 0},
                        "the YAML expands to more than " + std::to_string(limit) +
                            " nodes (aliases used as a multiplier?); refused"});

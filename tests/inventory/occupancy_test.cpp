@@ -215,6 +215,74 @@ TEST_CASE("freeing a claim gives back what the inventory says, conflicts and all
   CHECK_THROWS_AS(copy.follow({"REQ-1"}, claims, 3), std::logic_error);
 }
 
+namespace {
+
+// Many claims whose tables list the requests in different orders: each
+// table's order is its own (a request freed and claimed again moves to the
+// end of one and not another), and some requests have no row in a table.
+Claims manyClaims(int requests) {
+  Claims claims;
+  auto v6 = IpAddress::parse("2001:db8:1::100")->value;
+  for (int i = 0; i < requests; ++i) {
+    auto id = "REQ-" + std::to_string(i), host = "h" + std::to_string(i);
+    if (i < 8) claims.units.push_back({"R03", i + 1, id, host, "BAPPEDA"});
+    for (int a = 0; a < 10; ++a)
+      claims.addresses.push_back(
+          {"pub-v6", IpAddress{v6 + static_cast<u128>(i * 10 + a), true}, id, host});
+  }
+  for (int i = requests - 1; i >= 0; i -= 3)
+    claims.power.push_back(
+        {"R01", "R01-A", 1, "REQ-" + std::to_string(i), "h" + std::to_string(i)});
+  claims.ports.push_back({"tor-r01", "Ethernet2", 120, "REQ-5", "h5"});
+  return claims;
+}
+
+std::vector<std::string> idsOf(int requests) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < requests; ++i) ids.push_back("REQ-" + std::to_string(i));
+  return ids;
+}
+}  // namespace
+
+TEST_CASE("an occupancy built while its rows are read on another thread is the same") {
+  auto inv = smallInventory();
+  const int n = 1000;  // 10,000 address rows: several of the reader's batches
+  auto claims = manyClaims(n);
+  auto feed = [&](ClaimSink& sink) {
+    for (const auto& u : claims.units) sink.unit(u);
+    for (const auto& p : claims.power) sink.power(p);
+    for (const auto& p : claims.ports) sink.port(p);
+    for (const auto& a : claims.addresses) sink.address(a);
+  };
+  Occupancy inline_(inv, claims, 1);
+  Occupancy apart(inv, 1, Occupancy::ClaimRows{feed, true});
+  CHECK(apart.difference(inline_) == "");
+  CHECK(apart.addressesTaken(1).contains(IpAddress::parse("2001:db8:1::100")->value + 9999));
+  CHECK(apart.units(2)[8].request_id == "REQ-7");
+  // What each request holds was kept whatever order its rows came in:
+  // freeing them all gives back the inventory's own state.
+  Occupancy empty(inv, {}, 2);
+  apart.follow(idsOf(n), {}, 2);
+  inline_.follow(idsOf(n), {}, 2);
+  CHECK(apart.difference(empty) == "");
+  CHECK(inline_.difference(empty) == "");
+}
+
+TEST_CASE("a read that fails on the reader's thread fails the build, with its error") {
+  auto inv = smallInventory();
+  auto claims = manyClaims(1000);
+  int given = 0;
+  auto feed = [&](ClaimSink& sink) {
+    for (const auto& a : claims.addresses) {
+      if (++given == 9000) throw Error(ErrorKind::storage, "ledger x.db: disk I/O error");
+      sink.address(a);
+    }
+  };
+  REQUIRE_THROWS_WITH(Occupancy(inv, 1, Occupancy::ClaimRows{feed, true}),
+                      "ledger x.db: disk I/O error");
+  CHECK(given == 9000);
+}
+
 TEST_CASE("a rack's loads are its devices, then colo's servers by request and hostname") {
   auto inv = smallInventory();
   Claims claims;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "colo/inventory/ip.h"
@@ -105,6 +106,17 @@ enum class Placement {
   pack,     // the smallest free run that fits
 };
 
+// Names to positions, looked up by string_view without a copy: a hash,
+// since a start looks up a rack, switch or pool for each of hundreds of
+// thousands of claims (design.md §5).
+struct NameHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+};
+using NameIndex = std::unordered_map<std::string, std::size_t, NameHash, std::equal_to<>>;
+
 struct Inventory {
   Site site;
   Placement placement = Placement::balance;  // the config's placement.policy
@@ -122,7 +134,7 @@ struct Inventory {
   void index();
 
  private:
-  std::map<std::string, std::size_t, std::less<>> rackIndex_, switchIndex_, poolIndex_;
+  NameIndex rackIndex_, switchIndex_, poolIndex_;
 };
 
 }  // namespace colo::inventory

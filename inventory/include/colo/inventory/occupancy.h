@@ -52,8 +52,13 @@ class Occupancy {
   Occupancy(const Inventory& inventory, const Claims& claims, std::int64_t generation);
   // The same from claims given one at a time: `rows.feed` passes each to
   // the sink it is given (ClaimBook::each), so that they are never all held.
+  // With `apart`, the rows are read on a second thread while this one
+  // applies them (a start at 200,000 requests reads 2.8 million rows), a
+  // few thousand at a time; `feed` must then not need the calling thread
+  // (a ledger connection may be used from any one thread at a time).
   struct ClaimRows {
     std::function<void(ClaimSink&)> feed;
+    bool apart = false;
   };
   Occupancy(const Inventory& inventory, std::int64_t generation, const ClaimRows& rows);
   // A copy is a snapshot: it shares what it has not changed with the
@@ -170,7 +175,7 @@ class Occupancy {
   std::vector<std::shared_ptr<RackState>> racks_;
   std::vector<std::shared_ptr<SwitchState>> switches_;
   std::vector<std::shared_ptr<PoolState>> pools_;
-  std::shared_ptr<const std::vector<std::map<std::string, std::size_t, std::less<>>>> portIndex_;
+  std::shared_ptr<const std::vector<NameIndex>> portIndex_;
   // What each request holds; only the original has it.
   std::unique_ptr<Index> index_;
   std::map<std::string, Diagnostics, std::less<>> requestConflicts_;
