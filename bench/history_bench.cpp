@@ -69,13 +69,18 @@ AgentStart startAgent(const std::string& dir, const std::string& state, const st
   auto cfg = dir + "/" + name + ".yaml", log = dir + "/" + name + ".log";
   std::ofstream(cfg) << "inventory: " << dir << "/inventory.yaml\nstate: " << state
                      << "\nplaybooks: " << COLO_SOURCE_DIR << "/playbooks\nknown_hosts: " << dir
-                     << "/known_hosts\ncredentials:\n  lab: {username: colo, password_env: "
+                     << "/known_hosts\naccept_new_host_keys: true\ncredentials:\n  lab: {username: "
+                        "colo, password_env: "
                         "COLO_BENCH_UNUSED}\nlisten: 127.0.0.1:0\nworkers: 1\ndrift: "
                         "{interval_s: 0}\ntokens:\n  - {name: bench, role: admin, sha256: \""
                      << hash << "\"}\n";
-  // Never contacted, but an agent that could not work a switch logs it.
+  // Never contacted, but an agent that could not work a switch logs it (5,000
+  // lines at each start without the password and accept_new_host_keys).
   setenv("COLO_BENCH_UNUSED", "unused", 1);
   AgentStart out;
+  // Emptied here, not only in the child: the loop below must not read the
+  // previous start's "listening" before the child truncates the file.
+  std::ofstream(log, std::ios::trunc).close();
   auto t0 = Clock::now();
   pid_t pid = fork();
   if (pid == 0) {

@@ -77,6 +77,30 @@ struct Occupancy::Index {
     }
     return *last;
   }
+  // The last rack, switch and pools found by name, and the last port's
+  // place: consecutive rows mostly name the same ones (a request's two
+  // feeds; its addresses, alternating between a v4 and a v6 pool; the same
+  // port of the next rack's switch, as racks fill in turn).
+  const Rack* lastRack = nullptr;
+  const Switch* lastSwitch = nullptr;
+  const IpPool* lastPools[2] = {nullptr, nullptr};
+  std::size_t lastPort = 0;
+
+  const Rack* rack(const Inventory& inv, const std::string& name) {
+    if (!lastRack || lastRack->name != name) lastRack = inv.rack(name);
+    return lastRack;
+  }
+  const Switch* switchNamed(const Inventory& inv, const std::string& name) {
+    if (!lastSwitch || lastSwitch->name != name) lastSwitch = inv.switchNamed(name);
+    return lastSwitch;
+  }
+  const IpPool* pool(const Inventory& inv, const std::string& name) {
+    for (const auto* p : lastPools)
+      if (p && p->name == name) return p;
+    lastPools[1] = lastPools[0];
+    return lastPools[0] = inv.pool(name);
+  }
+
   // The first row of the next table.
   void rewind() {
     next = 0;
@@ -433,7 +457,7 @@ Diagnostics Occupancy::conflicts() const {
 }
 
 void Occupancy::claimUnit(const Claims::Unit& c) {
-  const Rack* rk = inv_.rack(c.rack);
+  const Rack* rk = index().rack(inv_, c.rack);
   if (!rk) {
     conflict(c.request_id, fileOf(inv_),
              "rack '" + c.rack + "' is gone from the inventory, but the ledger holds unit " +
@@ -465,7 +489,7 @@ void Occupancy::claimUnit(const Claims::Unit& c) {
 }
 
 void Occupancy::claimPower(const Claims::Power& c) {
-  const Rack* rk = inv_.rack(c.rack);
+  const Rack* rk = index().rack(inv_, c.rack);
   if (!rk) return;  // reported with its units
   auto r = rackIndex(*rk);
   for (std::size_t f = 0; f < rk->feeds.size(); ++f) {
@@ -507,7 +531,7 @@ void Occupancy::checkFeeds(std::size_t r) {
 }
 
 void Occupancy::claimPort(const Claims::Port& c) {
-  const Switch* swp = inv_.switchNamed(c.switch_name);
+  const Switch* swp = index().switchNamed(inv_, c.switch_name);
   if (!swp) {
     conflict(c.request_id, fileOf(inv_),
              "switch '" + c.switch_name +
@@ -516,7 +540,10 @@ void Occupancy::claimPort(const Claims::Port& c) {
     return;
   }
   auto s = switchIndex(*swp);
-  auto p = portIndex(s, c.port);
+  auto& guess = index().lastPort;
+  auto p = guess < swp->access_ports.size() && swp->access_ports[guess] == c.port
+               ? std::optional<std::size_t>(guess)
+               : portIndex(s, c.port);
   if (!p) {
     conflict(c.request_id, swp->where,
              "switch '" + c.switch_name + "' no longer lists " + c.port +
@@ -524,6 +551,7 @@ void Occupancy::claimPort(const Claims::Port& c) {
                  holder(c.request_id, c.hostname));
     return;
   }
+  guess = *p;
   if (inUse(*swp, c.port))
     conflict(c.request_id, swp->where,
              "switch '" + c.switch_name + "' marks " + c.port + " in_use, but colo holds it for " +
@@ -536,7 +564,7 @@ void Occupancy::claimPort(const Claims::Port& c) {
 }
 
 void Occupancy::claimAddress(const Claims::Address& c) {
-  const IpPool* pl = inv_.pool(c.pool);
+  const IpPool* pl = index().pool(inv_, c.pool);
   if (!pl) {
     conflict(c.request_id, fileOf(inv_),
              "ip pool '" + c.pool + "' is gone from the inventory, but the ledger holds " +
