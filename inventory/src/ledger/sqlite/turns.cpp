@@ -45,10 +45,6 @@ void futexWakeAll(std::atomic<std::uint32_t>& word) {
           0);
 }
 
-}  // namespace
-
-namespace {
-
 // The file is opened at the first write, perhaps long after the ledger: a
 // relative path is taken as it meant when the ledger was opened.
 std::string absolute(const std::string& path) {
