@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 
 #include "colo/inventory/error.h"
@@ -259,7 +260,9 @@ bool better(Placement policy, const Attempt& a, const std::string& aName, const 
 
 }  // namespace
 
-Plan allocate(const Occupancy& occ, const Request& req) {
+namespace {
+// allocate(), or with `only`, allocateWithin().
+std::optional<Plan> place(const Occupancy& occ, const Request& req, const std::vector<bool>* only) {
   checkRequestAgainst(req, occ.inventory());
   const Inventory& inv = occ.inventory();
   Workspace ws(occ);
@@ -283,8 +286,9 @@ Plan allocate(const Occupancy& occ, const Request& req) {
     std::optional<Attempt> best;
     std::size_t bestRack = 0;
     for (bool belowWarning : {true, false}) {
-      if (!belowWarning && (best || firstRound)) break;
+      if (!belowWarning && (best || firstRound || only)) break;
       for (std::size_t r = 0; r < inv.racks.size(); ++r) {
+        if (only && (r >= only->size() || !(*only)[r])) continue;
         auto a = tryRack(ws, r, req, remaining, firstRound, belowWarning);
         if (a && (!best ||
                   better(inv.placement, *a, inv.racks[r].name, *best, inv.racks[bestRack].name))) {
@@ -297,6 +301,7 @@ Plan allocate(const Occupancy& occ, const Request& req) {
       firstRound = false;
       continue;
     }
+    if (!best && only) return std::nullopt;
     if (!best) nothingFits(ws, req.servers[remaining.front()]);
     for (auto [si, p] : best->ports) ws.takePort(si, p);
     ws.commitRack(bestRack, std::move(best->view));
@@ -353,16 +358,51 @@ Plan allocate(const Occupancy& occ, const Request& req) {
   }
   return plan;
 }
+}  // namespace
+
+Plan allocate(const Occupancy& occ, const Request& req) {
+  return *place(occ, req, nullptr);
+}
+
+std::optional<Plan> allocateWithin(const Occupancy& occ, const Request& req,
+                                   const std::vector<bool>& racks) {
+  return place(occ, req, &racks);
+}
 
 ClaimedPlan claimNewPlan(Ledger& ledger, const Request& req, OccupancyCache& cache,
                          const std::function<void(const Plan&)>& check) {
   ClaimedPlan out;
-  cache.use(ledger, [&](const Occupancy& occ) {
-    out.generation = occ.generation();
-    out.plan = allocate(occ, req);
-  });
-  if (check) check(out.plan);
-  out.claimedAt = ledger.claims().claim(out.plan, req.tenant.code, out.generation);
+  ClaimBook& book = ledger.claims();
+  ClaimBook::Locks held;
+  // Planned from what the ledger holds (the cache follows it first), then
+  // the racks, switches and pools the plan takes are locked. A plan stands
+  // when nothing was claimed or freed in between, or when it was made after
+  // everything it takes was locked: nobody else can claim there meanwhile.
+  // Otherwise it is made again, keeping the locks (design.md §6, "Claims
+  // made at once").
+  for (out.plans = 1;; ++out.plans) {
+    cache.use(ledger, [&](const Occupancy& occ) {
+      out.generation = occ.generation();
+      // Overtaken while it waited for its racks: it claims there if the
+      // request still fits below every feed's warning level, rather than
+      // reaching for racks others may be claiming in (and starting over).
+      if (out.plans > 1) {
+        std::vector<bool> racks;
+        for (const auto& rack : occ.inventory().racks) racks.push_back(held.holdsRack(rack.name));
+        auto within = allocateWithin(occ, req, racks);
+        if (within && held.cover(*within)) {
+          out.plan = std::move(*within);
+          return;
+        }
+      }
+      out.plan = allocate(occ, req);
+    });
+    if (check) check(out.plan);
+    if (held.cover(out.plan)) break;
+    book.lock(out.plan, held);
+    if (book.generation() == out.generation) break;
+  }
+  out.claimedAt = book.claimLocked(out.plan, req.tenant.code);
   return out;
 }
 

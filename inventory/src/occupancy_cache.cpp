@@ -43,17 +43,17 @@ bool OccupancyCache::update(Ledger& ledger) {
   }
   auto from = occ_->generation();
   // A reader whose snapshot is older than what another thread followed to
-  // uses the newer occupancy; a claim planned on it is checked against the
-  // ledger's generation anyway (ClaimBook::claim).
+  // uses the newer occupancy (a write transaction on PostgreSQL sees each
+  // commit as it lands; claimNewPlan checks what it planned under locks).
   if (generation <= from) return false;
-  auto changed = ledger.claims().changedSince(from, generation);
+  auto changed = ledger.claims().changesAfter(from, generation);
   if (!changed) {
     rebuild(ledger, generation);
     return false;
   }
-  auto touched = occ_->follow(*changed, ledger.claims().of(*changed), generation);
+  auto touched = occ_->follow(changed->requests, changed->claims, generation);
   ++stats_.follows;
-  stats_.requestsRead += static_cast<std::int64_t>(changed->size());
+  stats_.requestsRead += static_cast<std::int64_t>(changed->requests.size());
   remember(from, generation, std::move(touched));
   auto now = std::chrono::steady_clock::now();
   if (!options_.checkEveryChange && now - lastCheck_ < checkEvery_) return false;

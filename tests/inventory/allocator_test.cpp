@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -103,6 +104,24 @@ TEST_CASE("no feed is driven to its warning level while another rack takes the s
     auto second = allocate(occ, request("REQ-2", {{"app", 4, 500}}));
     CHECK(second.servers[0].rack == "R01");
   }
+}
+
+TEST_CASE("placed within some racks: only there, and only below every feed's warning level") {
+  auto inv = smallInventory();
+  Occupancy occ(inv, {}, 0);
+  std::vector<bool> onlyR03 = {false, false, true};
+  auto small =
+      allocateWithin(occ, request("REQ-1", {{"app", 2, 300, false, {{"pub-v4"}}}}), onlyR03);
+  REQUIRE(small);
+  CHECK(small->servers[0].rack == "R03");
+  CHECK(small->servers[0].nics[0].switch_name == "tor-r03");
+  // 850 W would put R03's one feed at 85%: not there, though R01 takes it.
+  auto hungry = request("REQ-2", {{"db", 1, 850}});
+  CHECK_FALSE(allocateWithin(occ, hungry, onlyR03));
+  CHECK(allocate(occ, hungry).servers[0].rack != "R03");
+  // Nothing marked, nothing fits; the marks follow the inventory's racks.
+  CHECK_FALSE(allocateWithin(occ, request("REQ-3", {{"x", 1, 10}}), {false, false, false}));
+  CHECK(allocateWithin(occ, request("REQ-4", {{"x", 1, 10}}), {true})->servers[0].rack == "R01");
 }
 
 TEST_CASE("a request's servers share a rack, unless that would drive a feed to its warning level") {
@@ -710,6 +729,148 @@ TEST_CASE("connections reserving at once hand out nothing twice and never fail f
     for (const auto& f : rack.feeds) CHECK(f.drawn_watts <= f.usable_watts);
   CHECK_THROWS_AS(allocate(occ, request("REQ-LAST", {{"last", 1, 500, true, {{"pub-v4"}}}})),
                   Error);
+}
+
+namespace {
+// A request reserved on its own connection and thread, the way a worker
+// does (reserveInLedger), whose planning stops at the first plan until
+// let go: the test changes the ledger between its plan and its locks.
+struct HeldReserve {
+  Ledger ledger;
+  OccupancyCache cache;
+  Request req;
+  std::promise<Plan> firstPlan;
+  std::promise<void> go;
+  std::promise<void> secondRun;
+  int runs = 0;
+  std::optional<ClaimedPlan> claimed;
+  std::string error;
+  std::thread thread;
+
+  HeldReserve(const std::string& state, const Inventory& inv, Request r)
+      : ledger(state), cache(inv), req(std::move(r)) {
+    thread = std::thread([this] {
+      try {
+        ledger.write([&] {
+          ++runs;
+          ledger.requests().insert(req, Status::planning, {"t", "reserve", "", ""});
+          bool firstCheck = true;
+          claimed = claimNewPlan(ledger, req, cache, [&](const Plan& p) {
+            if (!firstCheck) return;
+            firstCheck = false;
+            if (runs == 1) {
+              firstPlan.set_value(p);
+              go.get_future().wait();
+            } else if (runs == 2) {
+              secondRun.set_value();
+            }
+          });
+          ledger.requests().transition(req.id, Status::planning, Status::reserved,
+                                       {"t", "reserved", "", ""});
+        });
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+    });
+  }
+  ~HeldReserve() {
+    try {
+      go.set_value();  // a test that failed before letting it go
+    } catch (const std::future_error&) {
+    }
+    if (thread.joinable()) thread.join();
+  }
+};
+
+// Claims `plan` (under `id`) on `ledger` inside its open write transaction.
+void claimByHand(Ledger& ledger, const std::string& id, Plan plan) {
+  plan.request_id = id;
+  ledger.requests().insert(request(id, {{"hand-" + id, 1, 100}}), Status::planning,
+                           {"t", "by hand", "", ""});
+  ledger.claims().claim(plan, "BAPPEDA");
+}
+}  // namespace
+
+TEST_CASE("a plan overtaken before its locks is made again under them, in the same transaction",
+          "[postgres]") {
+  TempDir dir;
+  auto inv = smallInventory();
+  auto state = colo::test::ledgerState(dir);
+  Ledger other(state, Ledger::Open::create);
+  HeldReserve b(state, inv, request("REQ-B", {{"b1", 1, 100, false, {{"pub-v4"}}}}));
+  // Another writer claims exactly what B planned, and commits, while B has
+  // planned and not yet locked.
+  auto planned = b.firstPlan.get_future().get();
+  other.write([&] { claimByHand(other, "REQ-A", planned); });
+  b.go.set_value();
+  b.thread.join();
+  REQUIRE(b.error.empty());
+  // Planned again inside its one transaction: nothing rolled back.
+  CHECK(b.runs == 1);
+  CHECK(b.claimed->plans == 2);
+  const auto& was = planned.servers.at(0);
+  const auto& is = b.claimed->plan.servers.at(0);
+  CHECK(!(is.rack == was.rack && is.first_unit == was.first_unit));
+  CHECK(is.nics.at(0).addresses.at(0).address != was.nics.at(0).addresses.at(0).address);
+  CHECK(!(is.nics.at(0).switch_name == was.nics.at(0).switch_name &&
+          is.nics.at(0).port == was.nics.at(0).port));
+  Occupancy occ(inv, other.claims().all(), 0);
+  CHECK(occ.conflicts().empty());
+}
+
+TEST_CASE("a writer holding locks takes no more by waiting: it starts over instead", "[postgres]") {
+  TempDir dir;
+  auto inv = smallInventory();
+  auto state = colo::test::ledgerState(dir);
+  Ledger filler(state, Ledger::Open::create), holder(state);
+  HeldReserve b(state, inv, request("REQ-B", {{"b1", 1, 100}}));
+  auto planned = b.firstPlan.get_future().get();
+  const auto& first = planned.servers.at(0);
+  // Another writer holds the two other racks locked, as one about to claim
+  // there...
+  holder.write([&] {
+    Plan elsewhere;
+    for (const auto& rack : inv.racks) {
+      if (rack.name == first.rack) continue;
+      ServerPlacement s;
+      s.hostname = "held-" + rack.name;
+      s.rack = rack.name;
+      s.height = 1;
+      s.first_unit = rack.name == "R01" ? 2 : 1;
+      elsewhere.servers.push_back(s);
+    }
+    ClaimBook::Locks locks;
+    holder.claims().lock(elsewhere, locks);
+    // ...while a third takes every watt left in B's rack, and commits.
+    filler.write([&] {
+      ServerPlacement full = first;
+      full.hostname = "full";
+      full.feeds.clear();
+      const Rack& rack = *inv.rack(first.rack);
+      Occupancy occ(inv, filler.claims().all(), 0);
+      auto r = static_cast<std::size_t>(&rack - inv.racks.data());
+      for (std::size_t f = 0; f < rack.feeds.size(); ++f)
+        full.feeds.push_back({rack.feeds[f].name,
+                              rack.usableWatts(rack.feeds[f]) - static_cast<int>(occ.drawn(r, f))});
+      claimByHand(filler, "REQ-FULL", Plan{"", {full}});
+    });
+    // B, holding its rack, needs one of the held ones: it does not wait for
+    // it there (two such writers could wait for each other) but rolls back
+    // and plans again from the start.
+    b.go.set_value();
+    // (A deadline only so that a writer waiting here fails the test rather
+    // than hanging it; nothing is timed.)
+    REQUIRE(b.secondRun.get_future().wait_for(std::chrono::seconds(60)) ==
+            std::future_status::ready);
+  });
+  b.thread.join();
+  REQUIRE(b.error.empty());
+  CHECK(b.runs == 2);
+  CHECK(b.claimed->plan.servers.at(0).rack != first.rack);
+  Occupancy occ(inv, filler.claims().all(), 0);
+  CHECK(occ.conflicts().empty());
+  for (const auto& rack : rackUsage(occ))
+    for (const auto& f : rack.feeds) CHECK(f.drawn_watts <= f.usable_watts);
 }
 
 TEST_CASE("the change feed sees a transaction that commits after a later one", "[postgres]") {

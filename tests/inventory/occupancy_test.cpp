@@ -312,10 +312,27 @@ TEST_CASE("the ledger keeps the last changes, and a reader behind them reads eve
   std::int64_t now = 0;
   a.read([&] {
     now = a.claims().generation();
-    CHECK_FALSE(a.claims().changedSince(0, now));
-    auto last = a.claims().changedSince(now - 6, now);  // three requests, each claimed and freed
+    CHECK_FALSE(a.claims().changesAfter(0, now));
+    auto last = a.claims().changesAfter(now - 6, now);  // three requests, each claimed and freed
     REQUIRE(last);
-    CHECK(last->size() == 3);
+    CHECK(last->requests.size() == 3);
+    CHECK(last->claims.units.empty());
+  });
+  // The last one claimed again: what it holds comes with the change.
+  auto id = "REQ-12";
+  a.write([&] {
+    a.claims().claim(
+        Plan{id, {ServerPlacement{"h", "R01", 5, 1, 100, false, {{"R01-A", 100}}, {}}}}, "BAPPEDA");
+  });
+  a.read([&] {
+    auto again = a.claims().changesAfter(now, now + 1);
+    REQUIRE(again);
+    CHECK(again->requests == std::vector<std::string>{id});
+    REQUIRE(again->claims.units.size() == 1);
+    CHECK(again->claims.units[0].rack == "R01");
+    CHECK(again->claims.units[0].unit == 5);
+    REQUIRE(again->claims.power.size() == 1);
+    CHECK(again->claims.power[0].watts == 100);
   });
   auto kept =
       std::stoi(colo::test::ledgerSql(site.state, "SELECT count(*) FROM claim_changes", site.dir));

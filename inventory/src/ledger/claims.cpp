@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "colo/inventory/plan.h"
@@ -95,12 +96,9 @@ std::vector<Claims::Port> ClaimBook::portsOf(std::string_view request_id) {
   return out;
 }
 
-std::int64_t ClaimBook::claim(const Plan& plan, std::string_view tenant, std::int64_t basedOn) {
-  c_.requireWrite("claim");
-  // Every rack, switch and pool the plan touches, locked in one global order
-  // until the transaction ends: whoever else claims in them waits, and
-  // nobody waits in a circle. Then, if anything was claimed or freed since
-  // the plan was made, it is made again from what is held now.
+namespace {
+// The lock keys of what a plan takes, sorted, each once.
+std::vector<std::string> lockKeys(const Plan& plan) {
   std::vector<std::string> keys;
   for (const auto& s : plan.servers) {
     keys.push_back("rack:" + s.rack);
@@ -109,11 +107,51 @@ std::int64_t ClaimBook::claim(const Plan& plan, std::string_view tenant, std::in
       for (const auto& a : n.addresses) keys.push_back("pool:" + a.pool);
     }
   }
-  c_.db->lock(std::move(keys));
-  if (basedOn >= 0 && c_.generation() != basedOn)
-    throw ledger::Retry("reserve " + plan.request_id +
-                        ": the claims changed while it was planned; planning again");
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
+}
+}  // namespace
 
+bool ClaimBook::Locks::cover(const Plan& plan) const {
+  auto keys = lockKeys(plan);
+  return std::includes(keys_.begin(), keys_.end(), keys.begin(), keys.end());
+}
+
+bool ClaimBook::Locks::holdsRack(std::string_view rack) const {
+  return std::binary_search(keys_.begin(), keys_.end(), "rack:" + std::string(rack));
+}
+
+void ClaimBook::lock(const Plan& plan, Locks& held) {
+  c_.requireWrite("lock");
+  // Every rack, switch and pool the plan takes, locked until the
+  // transaction ends: whoever else claims in them waits. Only a writer
+  // holding nothing waits, and in one global order: nobody waits in a circle.
+  std::vector<std::string> missing;
+  auto keys = lockKeys(plan);
+  std::set_difference(keys.begin(), keys.end(), held.keys_.begin(), held.keys_.end(),
+                      std::back_inserter(missing));
+  if (missing.empty()) return;
+  if (held.keys_.empty()) {
+    c_.db->lock(missing);
+  } else if (++held.rounds_ > 3 || !c_.db->tryLock(missing)) {
+    throw ledger::Retry("reserve " + plan.request_id +
+                        ": what it takes is being claimed by another writer; planning again");
+  }
+  std::vector<std::string> all;
+  std::merge(held.keys_.begin(), held.keys_.end(), missing.begin(), missing.end(),
+             std::back_inserter(all));
+  held.keys_ = std::move(all);
+}
+
+std::int64_t ClaimBook::claim(const Plan& plan, std::string_view tenant) {
+  Locks held;
+  lock(plan, held);
+  return claimLocked(plan, tenant);
+}
+
+std::int64_t ClaimBook::claimLocked(const Plan& plan, std::string_view tenant) {
+  c_.requireWrite("claim");
   auto units = c_.sql(
       "INSERT INTO unit_claims (rack, unit, request_id, hostname, tenant) VALUES (?1,?2,?3,?4,?5) "
       "ON CONFLICT DO NOTHING");
@@ -243,43 +281,63 @@ std::int64_t ClaimBook::changed(std::string_view request_id) {
   return generation;
 }
 
-std::optional<std::vector<std::string>> ClaimBook::changedSince(std::int64_t after,
-                                                                std::int64_t upTo) {
-  std::vector<std::string> out;
+std::optional<ClaimBook::Changes> ClaimBook::changesAfter(std::int64_t after, std::int64_t upTo) {
+  Changes out;
   if (upTo <= after) return out;
-  // Every generation has its row: the first one missing means pruned.
-  auto first = c_.sql("SELECT 1 FROM claim_changes WHERE generation = ?1");
-  first.bind(1, after + 1);
-  if (!first.step()) return std::nullopt;
-  auto st = c_.sql(
-      "SELECT DISTINCT request_id FROM claim_changes WHERE generation > ?1 AND generation <= ?2");
-  st.bind(1, after).bind(2, upTo);
-  while (st.step()) out.push_back(st.text(0));
-  return out;
-}
-
-Claims ClaimBook::of(const std::vector<std::string>& requestIds) {
-  // A batch of ids per statement, always the same text (a short batch
-  // repeats its first id), so that a follow after a busy minute reads each
-  // claim table a few times rather than once per request.
-  constexpr std::size_t kBatch = 32;
-  static const std::string where = [] {
-    std::string w = " WHERE request_id IN (";
-    for (std::size_t i = 1; i <= kBatch; ++i) w += (i > 1 ? ",?" : "?") + std::to_string(i);
-    return w + ")";
+  // One statement, so one round trip and, on PostgreSQL, one snapshot: the
+  // changes (kind 0), then what the changed requests hold now (1 units,
+  // 2 power, 3 ports, 4 addresses).
+  static const std::string text = [] {
+    const std::string changed =
+        " WHERE request_id IN (SELECT request_id FROM claim_changes WHERE generation > ?1 AND "
+        "generation <= ?2)";
+    return "SELECT 0, '', '', generation, request_id, '', '' FROM claim_changes WHERE "
+           "generation > ?1 AND generation <= ?2"
+           " UNION ALL SELECT 1, rack, '', unit, request_id, hostname, tenant FROM unit_claims" +
+           changed +
+           " UNION ALL SELECT 2, rack, feed, watts, request_id, hostname, '' FROM power_claims" +
+           changed +
+           " UNION ALL SELECT 3, switch, port, vlan, request_id, hostname, '' FROM port_claims" +
+           changed +
+           " UNION ALL SELECT 4, pool, address, 0, request_id, hostname, '' FROM address_claims" +
+           changed;
   }();
-  Collect c;
-  for (std::size_t from = 0; from < requestIds.size(); from += kBatch) {
-    auto to = std::min(requestIds.size(), from + kBatch);
-    readClaims(
-        c_, where,
-        [&](Statement& st) {
-          for (std::size_t i = 0; i < kBatch; ++i)
-            st.bind(static_cast<int>(i + 1), requestIds[from + i < to ? from + i : from]);
-        },
-        c);
+  auto st = c_.sql(text);
+  st.bind(1, after).bind(2, upTo);
+  std::int64_t generations = 0;
+  while (st.step()) {
+    switch (st.integer(0)) {
+      case 0:
+        ++generations;
+        out.requests.push_back(st.text(4));
+        break;
+      case 1:
+        out.claims.units.push_back(
+            {st.text(1), static_cast<int>(st.integer(3)), st.text(4), st.text(5), st.text(6)});
+        break;
+      case 2:
+        out.claims.power.push_back(
+            {st.text(1), st.text(2), static_cast<int>(st.integer(3)), st.text(4), st.text(5)});
+        break;
+      case 3:
+        out.claims.ports.push_back(
+            {st.text(1), st.text(2), static_cast<int>(st.integer(3)), st.text(4), st.text(5)});
+        break;
+      default: {
+        auto addr = IpAddress::parse(st.text(2));
+        if (!addr)
+          throw Error(ErrorKind::storage,
+                      "ledger " + c_.path() + ": unreadable address '" + st.text(2) + "'");
+        out.claims.addresses.push_back({st.text(1), *addr, st.text(4), st.text(5)});
+      }
+    }
   }
-  return std::move(c.claims);
+  // Every generation has its row (the changes are pruned oldest first): one
+  // missing means pruned.
+  if (generations != upTo - after) return std::nullopt;
+  std::sort(out.requests.begin(), out.requests.end());
+  out.requests.erase(std::unique(out.requests.begin(), out.requests.end()), out.requests.end());
+  return out;
 }
 
 }  // namespace colo::inventory

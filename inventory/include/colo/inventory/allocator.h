@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "colo/inventory/lifecycle.h"
 #include "colo/inventory/occupancy.h"
@@ -18,12 +20,17 @@ namespace colo::inventory {
 // Error(exhausted) naming what ran out and the closest candidate, or
 // Error(invalid_input) for a request the inventory cannot mean.
 Plan allocate(const Occupancy& occupancy, const Request& request);
+// The same in the racks marked in `racks` (by index in the inventory),
+// every feed staying below its warning level: nothing when they cannot.
+std::optional<Plan> allocateWithin(const Occupancy& occupancy, const Request& request,
+                                   const std::vector<bool>& racks);
 
 // A plan claimed inside a ledger transaction.
 struct ClaimedPlan {
   Plan plan;
   std::int64_t generation = 0;  // the ledger's generation the plan was made from
   std::int64_t claimedAt = 0;   // the ledger's generation after the claim
+  int plans = 0;                // how many times it was planned in the transaction
   // After the transaction committed: lets the cache follow without reading.
   void committed(OccupancyCache& cache, const std::string& tenant) const {
     cache.committed(plan, tenant, generation, claimedAt);

@@ -74,6 +74,15 @@ std::int64_t lockNumber(std::string_view key) {
   return static_cast<std::int64_t>(h);
 }
 
+// The keys' lock numbers in the one global order, each once.
+std::vector<std::int64_t> lockNumbers(const std::vector<std::string>& keys) {
+  std::vector<std::int64_t> numbers;
+  for (const auto& k : keys) numbers.push_back(lockNumber(k));
+  std::sort(numbers.begin(), numbers.end());
+  numbers.erase(std::unique(numbers.begin(), numbers.end()), numbers.end());
+  return numbers;
+}
+
 // libpq's messages span lines ("...failed: Connection refused\n\tIs the
 // server running..."): one line, for a terminal and a JSON log alike.
 std::string oneLine(std::string_view text) {
@@ -197,11 +206,16 @@ class PgDb : public Db {
     if (PQstatus(conn_) == CONNECTION_OK) PQclear(PQexec(conn_, "ROLLBACK"));
   }
   void lock(std::vector<std::string> keys) override {
-    std::vector<std::int64_t> numbers;
-    for (const auto& k : keys) numbers.push_back(lockNumber(k));
-    std::sort(numbers.begin(), numbers.end());
-    numbers.erase(std::unique(numbers.begin(), numbers.end()), numbers.end());
-    for (auto n : numbers) sql("SELECT pg_advisory_xact_lock(CAST(?1 AS BIGINT))").bind(1, n).run();
+    for (auto n : lockNumbers(keys))
+      sql("SELECT pg_advisory_xact_lock(CAST(?1 AS BIGINT))").bind(1, n).run();
+  }
+  bool tryLock(std::vector<std::string> keys) override {
+    for (auto n : lockNumbers(keys)) {
+      auto st = sql("SELECT pg_try_advisory_xact_lock(CAST(?1 AS BIGINT))");
+      st.bind(1, n);
+      if (!st.step() || st.text(0) != "t") return false;
+    }
+    return true;
   }
   int retries() const override { return 12; }
 

@@ -79,23 +79,49 @@ class ClaimBook {
   // know it is stale.
   std::int64_t generation();
   // The requests whose claims changed after generation `after` up to
-  // `upTo`, each once; nullopt when the ledger no longer keeps changes that
-  // old (it keeps the last kChangesKept): such a reader reads all() again.
-  std::optional<std::vector<std::string>> changedSince(std::int64_t after, std::int64_t upTo);
-  // What `requestIds` hold now, as stored.
-  Claims of(const std::vector<std::string>& requestIds);
+  // `upTo`, each once, and what they hold now, read in one statement (a
+  // process following another's claims reads this once a change);
+  // nullopt when the ledger no longer keeps changes that old (it keeps the
+  // last kChangesKept): such a reader reads all() again.
+  struct Changes {
+    std::vector<std::string> requests;
+    Claims claims;  // of those requests
+  };
+  std::optional<Changes> changesAfter(std::int64_t after, std::int64_t upTo);
   static constexpr std::int64_t kChangesKept = 100000;
   // How many changes this connection's writes keep (tests: a few).
   void keepChanges(std::int64_t kept) { changesKept_ = kept < 1 ? 1 : kept; }
 
   // The following run inside Ledger::write.
-  // Claims everything in `plan`, first locking its racks, switches and pools
-  // (in one global order, on PostgreSQL). `basedOn` is the generation the
-  // plan was made from (-1: unchecked): when the claims changed since, the
-  // transaction runs again. A unit, port or address already held makes it
-  // throw Error(conflict) naming the thing and its holder. Returns the
-  // generation after the claim.
-  std::int64_t claim(const Plan& plan, std::string_view tenant, std::int64_t basedOn = -1);
+
+  // The racks, switches and pools one write transaction has locked for its
+  // claims; they stay locked until it ends (design.md §6, "Claims made at
+  // once").
+  class Locks {
+   public:
+    // Whether everything `plan` takes is among them.
+    bool cover(const Plan& plan) const;
+    bool holdsRack(std::string_view rack) const;
+
+   private:
+    friend class ClaimBook;
+    std::vector<std::string> keys_;  // sorted
+    int rounds_ = 0;
+  };
+  // Locks what `plan` takes that `held` does not hold yet (on PostgreSQL;
+  // SQLite's writers exclude each other). Holding nothing, it waits for
+  // them, in one global order; holding some, it takes only what is free at
+  // once, as waiting then could wait in a circle. When something is not
+  // free, or after a few rounds, it throws ledger::Retry: the transaction
+  // runs again from the start after a pause.
+  void lock(const Plan& plan, Locks& held);
+  // Claims everything in `plan`, whose racks, switches and pools the caller
+  // holds locked (lock) and which was planned from what is held now. A
+  // unit, port or address already held makes it throw Error(conflict)
+  // naming the thing and its holder. Returns the generation after the claim.
+  std::int64_t claimLocked(const Plan& plan, std::string_view tenant);
+  // lock, then claimLocked: for a plan the caller vouches for.
+  std::int64_t claim(const Plan& plan, std::string_view tenant);
   // Frees everything `request_id` holds; its recorded allocation stays.
   void unclaim(std::string_view request_id);
   // Frees what `request_id` holds except its switch ports (see portsOf).
