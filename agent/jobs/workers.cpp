@@ -45,9 +45,15 @@ class Workers::Impl {
   void wake() {
     {
       std::lock_guard lock(m_);
-      ++wakes_;
+      // Each kept wake is a look at the queue that may find nothing (a
+      // burst of 300 POSTs left 300 of them, each a read and a write).
+      if (wakes_ < std::max(1, s_.config->get()->workers)) ++wakes_;
     }
     cv_.notify_one();
+  }
+  int pendingWakes() {
+    std::lock_guard lock(m_);
+    return wakes_;
   }
 
   void stop() {
@@ -277,6 +283,9 @@ void Workers::start(std::vector<inv::Job> adopted) {
 }
 void Workers::wake() {
   impl_->wake();
+}
+int Workers::pendingWakes() const {
+  return impl_->pendingWakes();
 }
 void Workers::stop() {
   impl_->stop();

@@ -44,7 +44,11 @@ class Workers {
   ~Workers();
   // `adopted`: jobs this process took over at start-up.
   void start(std::vector<inventory::Job> adopted);
-  void wake();  // a request was queued or a release asked for
+  // A request was queued or a release asked for: an idle worker looks for
+  // work. Wakes while every worker is busy are not all kept: a worker looks
+  // again whenever it finishes a job, so at most one a worker is pending.
+  void wake();
+  int pendingWakes() const;
   // Running jobs stop sending commands and are left as they stand, for the
   // next start to continue (as after a crash); then joins. Bounded: within
   // about 100 ms of the switches' sessions noticing.

@@ -92,6 +92,23 @@ TEST_CASE("a worker adopts an orphaned job at its next orphan scan, when the clo
   workers.stop();
 }
 
+TEST_CASE("wakes while the workers are busy are kept up to one a worker") {
+  TempDir dir;
+  auto time = std::make_shared<ManualTime>(kStart);
+  Config config = configAt(dir, time);
+  config.workers = 2;
+  auto inventory = colo::test::smallInventory();
+  colo::agent::WorkerSetup setup;
+  colo::agent::LiveConfig live(config);
+  setup.config = &live;
+  setup.inventory = &inventory;
+  colo::agent::Workers workers(setup);
+  // Not started: nobody takes the wakes. A burst of 300 requests leaves
+  // two looks at the queue to make, not 300.
+  for (int i = 0; i < 300; ++i) workers.wake();
+  CHECK(workers.pendingWakes() == 2);
+}
+
 TEST_CASE("a failed callback is tried again once its backoff has passed, not before") {
   TempDir dir;
   auto time = std::make_shared<ManualTime>(kStart);
