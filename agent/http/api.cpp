@@ -723,18 +723,26 @@ void Api::listRequests(Call& call) {
 void Api::getRequest(Call& call) {
   std::lock_guard lock(*ctx_.ledgerMutex);
   auto& ledger = *ctx_.ledger;
-  auto r = visibleRequest(ledger, call);
-  if (!r) return call.reply(problem(404, "Not Found", "request " + call.param + " does not exist"));
-  json j = requestStatusJson(*r, *ctx_.sla, ctx_.now());
-  j["steps"] = json::array();
-  for (const auto& e : ledger.requests().events(call.param)) j["steps"].push_back(eventJson(e));
-  j["deliveries"] = json::array();
-  for (const auto& d : ledger.outbox().deliveries(call.param))
-    j["deliveries"].push_back(deliveryJson(d));
-  j["checks"] = json::array();
-  for (const auto& c : ledger.cablingChecks().forRequest(call.param))
-    j["checks"].push_back(checkJson(c));
-  call.reply(ok(200, j));
+  // One read transaction: the status, steps, deliveries and checks of one
+  // moment (a check is done and its step written in one commit; read
+  // apart, a check could show done before its step).
+  std::optional<json> j;
+  ledger.read([&] {
+    auto r = visibleRequest(ledger, call);
+    if (!r) return;
+    j = requestStatusJson(*r, *ctx_.sla, ctx_.now());
+    (*j)["steps"] = json::array();
+    for (const auto& e : ledger.requests().events(call.param))
+      (*j)["steps"].push_back(eventJson(e));
+    (*j)["deliveries"] = json::array();
+    for (const auto& d : ledger.outbox().deliveries(call.param))
+      (*j)["deliveries"].push_back(deliveryJson(d));
+    (*j)["checks"] = json::array();
+    for (const auto& c : ledger.cablingChecks().forRequest(call.param))
+      (*j)["checks"].push_back(checkJson(c));
+  });
+  if (!j) return call.reply(problem(404, "Not Found", "request " + call.param + " does not exist"));
+  call.reply(ok(200, *j));
 }
 
 void Api::letter(Call& call) {

@@ -586,13 +586,17 @@ HttpResponse Console::handle(const HttpRequest& req) {
     }
     ui::RequestDetail detail;
     detail.row = {*r, slaOf(*r, *ctx_.sla, now)};
-    detail.events = ctx_.ledger->requests().events(id);
-    detail.callbacks = ctx_.ledger->outbox().deliveries(id);
-    detail.holds = ctx_.ledger->claims().holds(id);
-    detail.checks = ctx_.ledger->cablingChecks().forRequest(id, 5);
+    // Steps, callbacks, claims and checks of one moment.
+    ctx_.ledger->read([&] {
+      detail.events = ctx_.ledger->requests().events(id);
+      detail.callbacks = ctx_.ledger->outbox().deliveries(id);
+      detail.holds = ctx_.ledger->claims().holds(id);
+      detail.checks = ctx_.ledger->cablingChecks().forRequest(id, 5);
+      if (r->status == inv::Status::released && detail.holds)
+        detail.ports_to_clean = ctx_.ledger->claims().portsOf(id);
+    });
     if (r->status == inv::Status::released && detail.holds) {
       // Its switches were forgotten: the ports it still holds are to clean.
-      detail.ports_to_clean = ctx_.ledger->claims().portsOf(id);
       std::string note;
       detail.clean_commands = cleanCommands(ctx_, *r, detail.ports_to_clean, note);
     }
