@@ -16,11 +16,16 @@ using ledger::Statement;
 using ledger::statusOf;
 
 namespace {
-Claims::Address readAddressClaim(Statement& st, const std::string& path) {
-  auto addr = IpAddress::parse(st.text(1));
+IpAddress readAddress(const std::string& text, const std::string& path) {
+  auto addr = IpAddress::parse(text);
   if (!addr)
-    throw Error(ErrorKind::storage, "ledger " + path + ": unreadable address '" + st.text(1) + "'");
-  return {st.text(0), *addr, st.text(2), st.text(3)};
+    throw Error(ErrorKind::storage, "ledger " + path + ": unreadable address '" + text + "'");
+  return *addr;
+}
+
+// An address claim from its columns: pool, address, request, hostname.
+Claims::Address readAddressClaim(Statement& st, const std::string& path) {
+  return {st.text(0), readAddress(st.text(1), path), st.text(2), st.text(3)};
 }
 
 // The four claim tables, each as a query and a row reader; `where` narrows
@@ -287,20 +292,19 @@ std::optional<ClaimBook::Changes> ClaimBook::changesAfter(std::int64_t after, st
   // One statement, so one round trip and, on PostgreSQL, one snapshot: the
   // changes (kind 0), then what the changed requests hold now (1 units,
   // 2 power, 3 ports, 4 addresses).
+  // The changes are read once (a CTE named twice is computed once).
   static const std::string text = [] {
-    const std::string changed =
-        " WHERE request_id IN (SELECT request_id FROM claim_changes WHERE generation > ?1 AND "
-        "generation <= ?2)";
-    return "SELECT 0, '', '', generation, request_id, '', '' FROM claim_changes WHERE "
-           "generation > ?1 AND generation <= ?2"
+    const std::string ofChanged = " WHERE request_id IN (SELECT request_id FROM changed)";
+    return "WITH changed AS (SELECT generation, request_id FROM claim_changes WHERE generation > "
+           "?1 AND generation <= ?2) SELECT 0, '', '', generation, request_id, '', '' FROM changed"
            " UNION ALL SELECT 1, rack, '', unit, request_id, hostname, tenant FROM unit_claims" +
-           changed +
+           ofChanged +
            " UNION ALL SELECT 2, rack, feed, watts, request_id, hostname, '' FROM power_claims" +
-           changed +
+           ofChanged +
            " UNION ALL SELECT 3, switch, port, vlan, request_id, hostname, '' FROM port_claims" +
-           changed +
+           ofChanged +
            " UNION ALL SELECT 4, pool, address, 0, request_id, hostname, '' FROM address_claims" +
-           changed;
+           ofChanged;
   }();
   auto st = c_.sql(text);
   st.bind(1, after).bind(2, upTo);
@@ -323,13 +327,9 @@ std::optional<ClaimBook::Changes> ClaimBook::changesAfter(std::int64_t after, st
         out.claims.ports.push_back(
             {st.text(1), st.text(2), static_cast<int>(st.integer(3)), st.text(4), st.text(5)});
         break;
-      default: {
-        auto addr = IpAddress::parse(st.text(2));
-        if (!addr)
-          throw Error(ErrorKind::storage,
-                      "ledger " + c_.path() + ": unreadable address '" + st.text(2) + "'");
-        out.claims.addresses.push_back({st.text(1), *addr, st.text(4), st.text(5)});
-      }
+      default:
+        out.claims.addresses.push_back(
+            {st.text(1), readAddress(st.text(2), c_.path()), st.text(4), st.text(5)});
     }
   }
   // Every generation has its row (the changes are pruned oldest first): one
