@@ -369,6 +369,29 @@ std::optional<Plan> allocateWithin(const Occupancy& occ, const Request& req,
   return place(occ, req, &racks);
 }
 
+namespace {
+// Where a claim holding `held` plans (design.md §6, "Claims made at once"):
+// first only in the racks it holds, when it was overtaken while it waited
+// for them; then around the racks and switches it found others claiming
+// in; both only where every feed stays below its warning level. Otherwise
+// anywhere.
+Plan planFor(const Occupancy& occ, const Request& req, const ClaimBook::Locks& held) {
+  const auto& racks = occ.inventory().racks;
+  std::vector<bool> within;
+  if (held.holdsAnyRack()) {
+    for (const auto& rack : racks) within.push_back(held.holdsRack(rack.name));
+    auto plan = allocateWithin(occ, req, within);
+    if (plan && held.cover(*plan)) return std::move(*plan);
+  }
+  if (held.avoidsAny()) {
+    within.clear();
+    for (const auto& rack : racks) within.push_back(!held.avoids(rack.name, rack.switches));
+    if (auto plan = allocateWithin(occ, req, within)) return std::move(*plan);
+  }
+  return allocate(occ, req);
+}
+}  // namespace
+
 ClaimedPlan claimNewPlan(Ledger& ledger, const Request& req, OccupancyCache& cache,
                          const std::function<void(const Plan&)>& check) {
   ClaimedPlan out;
@@ -378,29 +401,17 @@ ClaimedPlan claimNewPlan(Ledger& ledger, const Request& req, OccupancyCache& cac
   // the racks, switches and pools the plan takes are locked. A plan stands
   // when nothing was claimed or freed in between, or when it was made after
   // everything it takes was locked: nobody else can claim there meanwhile.
-  // Otherwise it is made again, keeping the locks (design.md §6, "Claims
-  // made at once").
+  // Otherwise it is made again, keeping the locks; so it is when a rack or
+  // switch it takes is being claimed in by another writer (design.md §6,
+  // "Claims made at once").
   for (out.plans = 1;; ++out.plans) {
     cache.use(ledger, [&](const Occupancy& occ) {
       out.generation = occ.generation();
-      // Overtaken while it waited for its racks: it claims there if the
-      // request still fits below every feed's warning level, rather than
-      // reaching for racks others may be claiming in (and starting over).
-      if (out.plans > 1) {
-        std::vector<bool> racks;
-        for (const auto& rack : occ.inventory().racks) racks.push_back(held.holdsRack(rack.name));
-        auto within = allocateWithin(occ, req, racks);
-        if (within && held.cover(*within)) {
-          out.plan = std::move(*within);
-          return;
-        }
-      }
-      out.plan = allocate(occ, req);
+      out.plan = planFor(occ, req, held);
     });
     if (check) check(out.plan);
     if (held.cover(out.plan)) break;
-    book.lock(out.plan, held);
-    if (book.generation() == out.generation) break;
+    if (book.lock(out.plan, held) && book.generation() == out.generation) break;
   }
   out.claimedAt = book.claimLocked(out.plan, req.tenant.code);
   return out;

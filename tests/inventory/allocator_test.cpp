@@ -742,6 +742,7 @@ struct HeldReserve {
   std::promise<Plan> firstPlan;
   std::promise<void> go;
   std::promise<void> secondRun;
+  std::promise<void> done;
   int runs = 0;
   std::optional<ClaimedPlan> claimed;
   std::string error;
@@ -771,6 +772,7 @@ struct HeldReserve {
       } catch (const std::exception& e) {
         error = e.what();
       }
+      done.set_value();
     });
   }
   ~HeldReserve() {
@@ -871,6 +873,43 @@ TEST_CASE("a writer holding locks takes no more by waiting: it starts over inste
   CHECK(occ.conflicts().empty());
   for (const auto& rack : rackUsage(occ))
     for (const auto& f : rack.feeds) CHECK(f.drawn_watts <= f.usable_watts);
+}
+
+TEST_CASE("a rack another writer is claiming in is planned around, not waited for", "[postgres]") {
+  TempDir dir;
+  auto inv = smallInventory();
+  auto state = colo::test::ledgerState(dir);
+  Ledger holder(state, Ledger::Open::create);
+  HeldReserve b(state, inv, request("REQ-B", {{"b1", 1, 100}}));
+  auto planned = b.firstPlan.get_future().get();
+  const auto& first = planned.servers.at(0);
+  holder.write([&] {
+    // Another writer holds the rack B planned in, as one about to claim
+    // there would, and does not end its transaction until B has ended its.
+    Plan there;
+    ServerPlacement s;
+    s.hostname = "held";
+    s.rack = first.rack;
+    s.height = 1;
+    s.first_unit = first.first_unit;
+    there.servers.push_back(s);
+    ClaimBook::Locks locks;
+    REQUIRE(holder.claims().lock(there, locks));
+    b.go.set_value();
+    // (A deadline only so that a writer waiting for the rack fails the test
+    // rather than hanging it; nothing is timed.)
+    REQUIRE(b.done.get_future().wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+  });
+  b.thread.join();
+  REQUIRE(b.error.empty());
+  // Planned again in the same transaction, in another rack.
+  CHECK(b.runs == 1);
+  CHECK(b.claimed->plans == 2);
+  CHECK(b.claimed->plan.servers.at(0).rack != first.rack);
+  auto claims = holder.claims().all();
+  REQUIRE(claims.units.size() == 1);
+  CHECK(claims.units[0].request_id == "REQ-B");
+  CHECK(claims.units[0].rack == b.claimed->plan.servers.at(0).rack);
 }
 
 TEST_CASE("the change feed sees a transaction that commits after a later one", "[postgres]") {

@@ -127,31 +127,65 @@ bool ClaimBook::Locks::holdsRack(std::string_view rack) const {
   return std::binary_search(keys_.begin(), keys_.end(), "rack:" + std::string(rack));
 }
 
-void ClaimBook::lock(const Plan& plan, Locks& held) {
+bool ClaimBook::Locks::holdsAnyRack() const {
+  return std::any_of(keys_.begin(), keys_.end(),
+                     [](const auto& k) { return k.starts_with("rack:"); });
+}
+
+bool ClaimBook::Locks::avoids(std::string_view rack,
+                              const std::vector<std::string>& switches) const {
+  auto busy = [&](const std::string& key) {
+    return std::find(busy_.begin(), busy_.end(), key) != busy_.end();
+  };
+  if (busy("rack:" + std::string(rack))) return true;
+  return std::any_of(switches.begin(), switches.end(),
+                     [&](const auto& s) { return busy("switch:" + s); });
+}
+
+namespace {
+constexpr std::size_t kPlannedAround = 3;  // busy racks and switches, per claim
+constexpr int kRoundsHolding = 6;          // locking rounds while holding some
+}  // namespace
+
+bool ClaimBook::lock(const Plan& plan, Locks& held) {
   c_.requireWrite("lock");
   // Every rack, switch and pool the plan takes, locked until the
-  // transaction ends: whoever else claims in them waits. Only a writer
-  // holding nothing waits, and in one global order: nobody waits in a circle.
+  // transaction ends: whoever else claims in them waits or plans around
+  // them. Only a writer holding nothing waits, and in one global order:
+  // nobody waits in a circle.
   std::vector<std::string> missing;
   auto keys = lockKeys(plan);
   std::set_difference(keys.begin(), keys.end(), held.keys_.begin(), held.keys_.end(),
                       std::back_inserter(missing));
-  if (missing.empty()) return;
-  if (held.keys_.empty()) {
-    c_.db->lock(missing);
-  } else if (++held.rounds_ > 3 || !c_.db->tryLock(missing)) {
-    throw ledger::Retry("reserve " + plan.request_id +
-                        ": what it takes is being claimed by another writer; planning again");
+  if (missing.empty()) return true;
+  auto retry = [&] {
+    return ledger::Retry("reserve " + plan.request_id +
+                         ": what it takes is being claimed by another writer; planning again");
+  };
+  if (!held.keys_.empty() && ++held.rounds_ > kRoundsHolding) throw retry();
+  auto hold = [&](const std::string& key) {
+    held.keys_.insert(std::lower_bound(held.keys_.begin(), held.keys_.end(), key), key);
+  };
+  // What is free at once, taken without waiting (in any order: nobody waits).
+  std::size_t taken = 0;
+  for (; taken < missing.size() && c_.db->tryLock(missing[taken]); ++taken) hold(missing[taken]);
+  if (taken == missing.size()) return true;
+  const std::string& busy = missing[taken];
+  bool met = std::find(held.busy_.begin(), held.busy_.end(), busy) != held.busy_.end();
+  if (!met && held.busy_.size() < kPlannedAround &&
+      (busy.starts_with("rack:") || busy.starts_with("switch:"))) {
+    held.busy_.push_back(busy);
+    return false;
   }
-  std::vector<std::string> all;
-  std::merge(held.keys_.begin(), held.keys_.end(), missing.begin(), missing.end(),
-             std::back_inserter(all));
-  held.keys_ = std::move(all);
+  if (!held.keys_.empty()) throw retry();
+  c_.db->lock(missing);
+  held.keys_ = std::move(keys);
+  return true;
 }
 
 std::int64_t ClaimBook::claim(const Plan& plan, std::string_view tenant) {
-  Locks held;
-  lock(plan, held);
+  c_.requireWrite("claim");
+  c_.db->lock(lockKeys(plan));  // holding nothing: it waits, in the global order
   return claimLocked(plan, tenant);
 }
 

@@ -115,10 +115,10 @@ class Db {
   // each other and never deadlock. A backend whose writers already exclude
   // each other does nothing.
   virtual void lock(std::vector<std::string> keys) = 0;
-  // The same without waiting: false when another transaction holds one of
-  // the keys (those taken stay taken until the transaction ends). A writer
-  // that holds locks must not wait for more: two such could wait in a circle.
-  virtual bool tryLock(std::vector<std::string> keys) = 0;
+  // One key without waiting: false when another transaction holds it;
+  // taken, it stays taken until the transaction ends. A writer that holds
+  // locks must not wait for more: two such could wait in a circle.
+  virtual bool tryLock(const std::string& key) = 0;
   // How many times a write transaction that met Retry runs again, at most.
   virtual int retries() const = 0;
   // Empty while the database answering is the one opened; otherwise why it

@@ -209,13 +209,10 @@ class PgDb : public Db {
     for (auto n : lockNumbers(keys))
       sql("SELECT pg_advisory_xact_lock(CAST(?1 AS BIGINT))").bind(1, n).run();
   }
-  bool tryLock(std::vector<std::string> keys) override {
-    for (auto n : lockNumbers(keys)) {
-      auto st = sql("SELECT pg_try_advisory_xact_lock(CAST(?1 AS BIGINT))");
-      st.bind(1, n);
-      if (!st.step() || st.text(0) != "t") return false;
-    }
-    return true;
+  bool tryLock(const std::string& key) override {
+    auto st = sql("SELECT pg_try_advisory_xact_lock(CAST(?1 AS BIGINT))");
+    st.bind(1, lockNumber(key));
+    return st.step() && st.text(0) == "t";
   }
   int retries() const override { return 12; }
 

@@ -593,7 +593,7 @@ class SqliteDb : public Db {
     givenBack();
   }
   void lock(std::vector<std::string>) override {}  // BEGIN IMMEDIATE: one writer at a time
-  bool tryLock(std::vector<std::string>) override { return true; }
+  bool tryLock(const std::string&) override { return true; }
   int retries() const override { return 0; }
 
  private:

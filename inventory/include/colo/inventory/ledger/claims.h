@@ -96,31 +96,42 @@ class ClaimBook {
 
   // The racks, switches and pools one write transaction has locked for its
   // claims; they stay locked until it ends (design.md §6, "Claims made at
-  // once").
+  // once"). Also the racks and switches it found another writer claiming
+  // in, which it plans around.
   class Locks {
    public:
     // Whether everything `plan` takes is among them.
     bool cover(const Plan& plan) const;
     bool holdsRack(std::string_view rack) const;
+    bool holdsAnyRack() const;
+    // Whether another writer was found holding the rack or one of its
+    // switches.
+    bool avoids(std::string_view rack, const std::vector<std::string>& switches) const;
+    bool avoidsAny() const { return !busy_.empty(); }
 
    private:
     friend class ClaimBook;
     std::vector<std::string> keys_;  // sorted
+    std::vector<std::string> busy_;  // keys another writer held, in the order met
     int rounds_ = 0;
   };
   // Locks what `plan` takes that `held` does not hold yet (on PostgreSQL;
-  // SQLite's writers exclude each other). Holding nothing, it waits for
-  // them, in one global order; holding some, it takes only what is free at
-  // once, as waiting then could wait in a circle. When something is not
-  // free, or after a few rounds, it throws ledger::Retry: the transaction
-  // runs again from the start after a pause.
-  void lock(const Plan& plan, Locks& held);
+  // SQLite's writers exclude each other). It takes at once whatever is free.
+  // A rack or switch another writer holds, it notes in `held` and returns
+  // false: the caller plans around it (up to three of them). Anything else
+  // not free (a pool, a rack planned on again), it waits for if it holds
+  // nothing, in one global order; holding some, it must not wait (two such
+  // could wait in a circle) and throws ledger::Retry, as it does after a few
+  // rounds: the transaction runs again from the start after a pause. True
+  // when everything `plan` takes is held.
+  bool lock(const Plan& plan, Locks& held);
   // Claims everything in `plan`, whose racks, switches and pools the caller
   // holds locked (lock) and which was planned from what is held now. A
   // unit, port or address already held makes it throw Error(conflict)
   // naming the thing and its holder. Returns the generation after the claim.
   std::int64_t claimLocked(const Plan& plan, std::string_view tenant);
-  // lock, then claimLocked: for a plan the caller vouches for.
+  // Waits for everything `plan` takes, then claimLocked: for a plan the
+  // caller vouches for, in a write that holds no locks yet.
   std::int64_t claim(const Plan& plan, std::string_view tenant);
   // Frees everything `request_id` holds; its recorded allocation stays.
   void unclaim(std::string_view request_id);
