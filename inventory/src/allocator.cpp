@@ -376,16 +376,23 @@ namespace {
 // in; both only where every feed stays below its warning level. Otherwise
 // anywhere.
 Plan planFor(const Occupancy& occ, const Request& req, const ClaimBook::Locks& held) {
-  const auto& racks = occ.inventory().racks;
-  std::vector<bool> within;
-  if (held.holdsAnyRack()) {
-    for (const auto& rack : racks) within.push_back(held.holdsRack(rack.name));
+  const Inventory& inv = occ.inventory();
+  auto index = [&](const Rack* rack) { return static_cast<std::size_t>(rack - inv.racks.data()); };
+  if (auto racks = held.held("rack"); !racks.empty()) {
+    std::vector<bool> within(inv.racks.size(), false);
+    for (auto name : racks)
+      if (const Rack* rack = inv.rack(name)) within[index(rack)] = true;
     auto plan = allocateWithin(occ, req, within);
     if (plan && held.cover(*plan)) return std::move(*plan);
   }
-  if (held.avoidsAny()) {
-    within.clear();
-    for (const auto& rack : racks) within.push_back(!held.avoids(rack.name, rack.switches));
+  auto racks = held.busy("rack"), switches = held.busy("switch");
+  if (!racks.empty() || !switches.empty()) {
+    std::vector<bool> within(inv.racks.size(), true);
+    for (auto name : racks)
+      if (const Rack* rack = inv.rack(name)) within[index(rack)] = false;
+    for (std::size_t r = 0; r < inv.racks.size() && !switches.empty(); ++r)
+      for (const auto& sw : inv.racks[r].switches)
+        if (std::find(switches.begin(), switches.end(), sw) != switches.end()) within[r] = false;
     if (auto plan = allocateWithin(occ, req, within)) return std::move(*plan);
   }
   return allocate(occ, req);

@@ -875,41 +875,52 @@ TEST_CASE("a writer holding locks takes no more by waiting: it starts over inste
     for (const auto& f : rack.feeds) CHECK(f.drawn_watts <= f.usable_watts);
 }
 
-TEST_CASE("a rack another writer is claiming in is planned around, not waited for", "[postgres]") {
+TEST_CASE("a rack or switch another writer is claiming in is planned around, not waited for",
+          "[postgres]") {
+  bool bySwitch = GENERATE(false, true);
+  CAPTURE(bySwitch);
   TempDir dir;
   auto inv = smallInventory();
   auto state = colo::test::ledgerState(dir);
   Ledger holder(state, Ledger::Open::create);
-  HeldReserve b(state, inv, request("REQ-B", {{"b1", 1, 100}}));
+  HeldReserve b(state, inv, request("REQ-B", {{"b1", 1, 100, false, {{"pub-v4"}}}}));
   auto planned = b.firstPlan.get_future().get();
   const auto& first = planned.servers.at(0);
   holder.write([&] {
-    // Another writer holds the rack B planned in, as one about to claim
-    // there would, and does not end its transaction until B has ended its.
+    // Another writer holds the rack B planned in, or that rack's switch, as
+    // one about to claim there would, and does not end its transaction
+    // until B has ended its.
     Plan there;
     ServerPlacement s;
     s.hostname = "held";
     s.rack = first.rack;
     s.height = 1;
     s.first_unit = first.first_unit;
+    if (bySwitch) {
+      // Only the switch: a server elsewhere with a NIC on it.
+      s.rack = first.rack == "R01" ? "R02" : "R01";
+      s.nics.push_back({0, first.nics.at(0).switch_name, "Gi1/0/48", 10, {}});
+    }
     there.servers.push_back(s);
     ClaimBook::Locks locks;
     REQUIRE(holder.claims().lock(there, locks));
     b.go.set_value();
-    // (A deadline only so that a writer waiting for the rack fails the test
+    // (A deadline only so that a writer waiting for the lock fails the test
     // rather than hanging it; nothing is timed.)
     REQUIRE(b.done.get_future().wait_for(std::chrono::seconds(60)) == std::future_status::ready);
   });
   b.thread.join();
   REQUIRE(b.error.empty());
-  // Planned again in the same transaction, in another rack.
+  // Planned again in the same transaction, in another rack on another switch.
   CHECK(b.runs == 1);
   CHECK(b.claimed->plans == 2);
-  CHECK(b.claimed->plan.servers.at(0).rack != first.rack);
+  const auto& is = b.claimed->plan.servers.at(0);
+  CHECK(is.rack != first.rack);
+  CHECK(is.nics.at(0).switch_name != first.nics.at(0).switch_name);
   auto claims = holder.claims().all();
   REQUIRE(claims.units.size() == 1);
   CHECK(claims.units[0].request_id == "REQ-B");
-  CHECK(claims.units[0].rack == b.claimed->plan.servers.at(0).rack);
+  CHECK(claims.units[0].rack == is.rack);
 }
 
 TEST_CASE("the change feed sees a transaction that commits after a later one", "[postgres]") {

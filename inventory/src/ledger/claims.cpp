@@ -123,23 +123,13 @@ bool ClaimBook::Locks::cover(const Plan& plan) const {
   return std::includes(keys_.begin(), keys_.end(), keys.begin(), keys.end());
 }
 
-bool ClaimBook::Locks::holdsRack(std::string_view rack) const {
-  return std::binary_search(keys_.begin(), keys_.end(), "rack:" + std::string(rack));
-}
-
-bool ClaimBook::Locks::holdsAnyRack() const {
-  return std::any_of(keys_.begin(), keys_.end(),
-                     [](const auto& k) { return k.starts_with("rack:"); });
-}
-
-bool ClaimBook::Locks::avoids(std::string_view rack,
-                              const std::vector<std::string>& switches) const {
-  auto busy = [&](const std::string& key) {
-    return std::find(busy_.begin(), busy_.end(), key) != busy_.end();
-  };
-  if (busy("rack:" + std::string(rack))) return true;
-  return std::any_of(switches.begin(), switches.end(),
-                     [&](const auto& s) { return busy("switch:" + s); });
+std::vector<std::string_view> ClaimBook::Locks::names(const std::vector<std::string>& keys,
+                                                      std::string_view kind) {
+  std::vector<std::string_view> out;
+  for (std::string_view k : keys)
+    if (k.size() > kind.size() && k.starts_with(kind) && k[kind.size()] == ':')
+      out.push_back(k.substr(kind.size() + 1));
+  return out;
 }
 
 namespace {

@@ -102,15 +102,15 @@ class ClaimBook {
    public:
     // Whether everything `plan` takes is among them.
     bool cover(const Plan& plan) const;
-    bool holdsRack(std::string_view rack) const;
-    bool holdsAnyRack() const;
-    // Whether another writer was found holding the rack or one of its
-    // switches.
-    bool avoids(std::string_view rack, const std::vector<std::string>& switches) const;
-    bool avoidsAny() const { return !busy_.empty(); }
+    // The names of the racks (`kind` "rack") or switches ("switch") among
+    // them; those another writer was found holding.
+    std::vector<std::string_view> held(std::string_view kind) const { return names(keys_, kind); }
+    std::vector<std::string_view> busy(std::string_view kind) const { return names(busy_, kind); }
 
    private:
     friend class ClaimBook;
+    static std::vector<std::string_view> names(const std::vector<std::string>& keys,
+                                               std::string_view kind);
     std::vector<std::string> keys_;  // sorted
     std::vector<std::string> busy_;  // keys another writer held, in the order met
     int rounds_ = 0;
