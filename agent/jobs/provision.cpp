@@ -196,7 +196,7 @@ ProvisionOutcome Provisioner::run(const std::string& id) {
   } catch (const std::exception& e) {
     return fail(id, Status::planning, e.what(), "internal_error");
   }
-  claimed->committed(occupancy_, req.tenant.code);
+  claimed->committed(ledger_, occupancy_, req.tenant.code);
   return configure(*ledger_.requests().find(id), req, claimed->plan, false);
 }
 

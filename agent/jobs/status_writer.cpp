@@ -174,7 +174,7 @@ Reservation StatusWriter::reserve(const inv::Request& req, const std::string& ac
     move(req.id, Status::planning, Status::reserved,
          {actor, inv::placementSummary(out.plan), "", ""});
   });
-  if (claimed) claimed->committed(cache, req.tenant.code);
+  if (claimed) claimed->committed(ledger_, cache, req.tenant.code);
   return out;
 }
 

@@ -45,20 +45,36 @@ bool OccupancyCache::update(Ledger& ledger) {
   // A reader whose snapshot is older than what another thread followed to
   // uses the newer occupancy (a write transaction on PostgreSQL sees each
   // commit as it lands; claimNewPlan checks what it planned under locks).
-  if (generation <= from) return false;
-  auto changed = ledger.claims().changesAfter(from, generation);
-  if (!changed) {
-    rebuild(ledger, generation);
-    return false;
+  bool followed = false;
+  if (generation > from) {
+    auto changed = ledger.claims().changesAfter(from, generation);
+    if (!changed) {
+      rebuild(ledger, generation);
+      return false;
+    }
+    auto touched = occ_->follow(changed->requests, changed->claims, generation);
+    ++stats_.follows;
+    stats_.requestsRead += static_cast<std::int64_t>(changed->requests.size());
+    remember(from, generation, std::move(touched));
+    followed = true;
   }
-  auto touched = occ_->follow(changed->requests, changed->claims, generation);
-  ++stats_.follows;
-  stats_.requestsRead += static_cast<std::int64_t>(changed->requests.size());
-  remember(from, generation, std::move(touched));
+  if (options_.checkEveryChange) return followed;
+  // The periodic check reads every claim: never inside a write, whose locks
+  // (on SQLite, the one write lock) others wait for meanwhile. It stays due
+  // until a read (checkIfDue, after a claim's commit; a view).
   auto now = std::chrono::steady_clock::now();
-  if (!options_.checkEveryChange && now - lastCheck_ < checkEvery_) return false;
+  if (ledger.writing() || now - lastCheck_ < checkEvery_) return false;
   lastCheck_ = now;
   return true;
+}
+
+void OccupancyCache::checkIfDue(Ledger& ledger) {
+  {
+    std::lock_guard lock(m_);
+    if (options_.checkEveryChange || std::chrono::steady_clock::now() - lastCheck_ < checkEvery_)
+      return;
+  }
+  ledger.read([&] { use(ledger, [](const Occupancy&) {}); });
 }
 
 void OccupancyCache::selfCheck(Ledger& ledger, const std::shared_ptr<const Occupancy>& followed) {

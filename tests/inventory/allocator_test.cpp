@@ -45,7 +45,7 @@ Plan reserveInLedger(Ledger& ledger, const Request& req, const std::string& acto
     ledger.requests().transition(req.id, Status::planning, Status::reserved,
                                  {actor, "reserved", "", ""});
   });
-  claimed->committed(cache, req.tenant.code);
+  claimed->committed(ledger, cache, req.tenant.code);
   return claimed->plan;
 }
 

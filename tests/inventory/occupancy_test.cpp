@@ -39,7 +39,7 @@ std::optional<Plan> reserve(Ledger& ledger, OccupancyCache& cache, const Request
     if (e.kind() != ErrorKind::exhausted) throw;
     return std::nullopt;
   }
-  claimed->committed(cache, req.tenant.code);
+  claimed->committed(ledger, cache, req.tenant.code);
   return claimed->plan;
 }
 
@@ -341,6 +341,35 @@ TEST_CASE("the ledger keeps the last changes, and a reader behind them reads eve
   CHECK(differenceFromLedger(b, cacheB) == "");
   CHECK(cacheB.stats().builds == 2);
   CHECK(cacheB.stats().follows == 0);
+}
+
+TEST_CASE("a self-check due during a claim's write waits for its commit", "[ledger]") {
+  // The check reads every claim: inside the write, others would wait for
+  // its locks (on SQLite, the one write lock) all that time.
+  TwoProcesses site;
+  auto &a = site.a, &b = site.b;
+  OccupancyCache::Options options;
+  options.checkEveryChange = false;
+  OccupancyCache cacheB(site.inv, options);
+  cacheB.setSelfCheck(std::chrono::seconds(0), [](const std::string&) {});
+  b.read([&] { cacheB.use(b, [](const Occupancy&) {}); });  // built: nothing to check
+  REQUIRE(cacheB.stats().checks == 0);
+  // Another process claims: B's next claim follows that change in its write.
+  REQUIRE(reserve(a, site.cacheA, request("REQ-A", {{"a1", 1, 100, false, {}}})));
+  auto req = request("REQ-B", {{"b1", 1, 100, false, {}}});
+  std::optional<ClaimedPlan> claimed;
+  std::int64_t checksInWrite = -1;
+  b.write([&] {
+    b.requests().insert(req, Status::planning, {"t", "reserve", "", ""});
+    claimed = claimNewPlan(b, req, cacheB);
+    checksInWrite = cacheB.stats().checks;
+  });
+  CHECK(cacheB.stats().follows == 1);
+  CHECK(checksInWrite == 0);
+  // After the commit, outside any transaction, it runs.
+  claimed->committed(b, cacheB, req.tenant.code);
+  CHECK(cacheB.stats().checks == 1);
+  CHECK(cacheB.stats().mismatches == 0);
 }
 
 TEST_CASE("a self-check repairs an occupancy that differs from the ledger, and reports it",

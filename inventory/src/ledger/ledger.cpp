@@ -122,5 +122,8 @@ void Ledger::write(const std::function<void()>& work) {
 void Ledger::read(const std::function<void()>& work) {
   c_->read(work);
 }
+bool Ledger::writing() const {
+  return c_->inWrite;
+}
 
 }  // namespace colo::inventory

@@ -31,9 +31,12 @@ struct ClaimedPlan {
   std::int64_t generation = 0;  // the ledger's generation the plan was made from
   std::int64_t claimedAt = 0;   // the ledger's generation after the claim
   int plans = 0;                // how many times it was planned in the transaction
-  // After the transaction committed: lets the cache follow without reading.
-  void committed(OccupancyCache& cache, const std::string& tenant) const {
+  // After the transaction committed, outside any transaction: lets the
+  // cache follow without reading, then runs its self-check if one is due
+  // (never run inside the claim's write).
+  void committed(Ledger& ledger, OccupancyCache& cache, const std::string& tenant) const {
     cache.committed(plan, tenant, generation, claimedAt);
+    cache.checkIfDue(ledger);
   }
 };
 

@@ -102,6 +102,8 @@ class Ledger {
   // Runs `work` in one read transaction: everything it reads is one
   // snapshot, whatever other connections commit meanwhile.
   void read(const std::function<void()>& work);
+  // Whether this connection is inside a write transaction now.
+  bool writing() const;
 
  private:
   std::unique_ptr<ledger::Connection> c_;

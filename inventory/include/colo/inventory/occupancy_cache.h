@@ -72,8 +72,13 @@ class OccupancyCache {
   // built from every claim, outside this cache's lock; a difference is
   // repaired (the rebuilt one is kept) and reported to `onMismatch` (or
   // thrown, when Options::throwOnMismatch).
+  // A write transaction never runs it (it reads every claim while others
+  // wait for the write's locks): a check due then waits for the next read,
+  // or for checkIfDue, which runs it in a read of its own when due (outside
+  // any transaction).
   void setSelfCheck(std::chrono::seconds every,
                     std::function<void(const std::string& difference)> onMismatch);
+  void checkIfDue(Ledger& ledger);
 
   struct Stats {
     std::int64_t builds = 0;        // from every claim
