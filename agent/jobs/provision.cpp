@@ -177,10 +177,13 @@ ProvisionOutcome Provisioner::run(const std::string& id) {
       throw drivers::DriverError(drivers::DriverErrorKind::interrupted,
                                  "interrupted by the operator before reserving");
     // Planning, every check and the claims commit with the move to
-    // configuring, or not at all.
+    // configuring, or not at all; a draft made before the write spares it
+    // the search of every rack (design.md §6).
+    auto draft = inv::draftPlan(occupancy_, req);
     ledger_.write([&] {
-      claimed = inv::claimNewPlan(ledger_, req, occupancy_,
-                                  [&](const inv::Plan& p) { checkPlan(p, req.tenant.code); });
+      claimed = inv::claimNewPlan(
+          ledger_, req, occupancy_, [&](const inv::Plan& p) { checkPlan(p, req.tenant.code); },
+          draft);
       status_.move(id, Status::planning, Status::configuring,
                    {ctx_.actor, inv::placementSummary(claimed->plan), "", ctx_.owner});
     });

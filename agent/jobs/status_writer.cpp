@@ -133,6 +133,8 @@ Reservation StatusWriter::reserve(const inv::Request& req, const std::string& ac
                                   inv::OccupancyCache& cache) {
   Reservation out;
   std::optional<inv::ClaimedPlan> claimed;
+  // Planned before the write, which then only checks it (design.md §6).
+  auto draft = inv::draftPlan(cache, req);
   ledger_.write([&] {
     out = {};  // PostgreSQL may run this again
     claimed.reset();
@@ -169,7 +171,7 @@ Reservation StatusWriter::reserve(const inv::Request& req, const std::string& ac
     } else {
       accept(req, Status::planning, {actor, "colo reserve", "", ""});
     }
-    claimed = inv::claimNewPlan(ledger_, req, cache);
+    claimed = inv::claimNewPlan(ledger_, req, cache, {}, draft);
     out.plan = claimed->plan;
     move(req.id, Status::planning, Status::reserved,
          {actor, inv::placementSummary(out.plan), "", ""});

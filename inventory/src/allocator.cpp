@@ -399,23 +399,45 @@ Plan planFor(const Occupancy& occ, const Request& req, const ClaimBook::Locks& h
 }
 }  // namespace
 
+std::optional<ClaimedPlan> draftPlan(OccupancyCache& cache, const Request& req) {
+  std::optional<ClaimedPlan> out;
+  cache.peek([&](const Occupancy& occ) {
+    try {
+      ClaimedPlan d;
+      d.plan = allocate(occ, req);
+      d.generation = occ.generation();
+      out = std::move(d);
+    } catch (const Error&) {
+      // Said by the write, which plans from what the ledger holds.
+    }
+  });
+  return out;
+}
+
 ClaimedPlan claimNewPlan(Ledger& ledger, const Request& req, OccupancyCache& cache,
-                         const std::function<void(const Plan&)>& check) {
+                         const std::function<void(const Plan&)>& check,
+                         const std::optional<ClaimedPlan>& draft) {
   ClaimedPlan out;
   ClaimBook& book = ledger.claims();
   ClaimBook::Locks held;
-  // Planned from what the ledger holds (the cache follows it first), then
-  // the racks, switches and pools the plan takes are locked. A plan stands
+  // Planned from what the ledger holds (the cache follows it first), or
+  // taken from the draft made before the write, then the racks, switches
+  // and pools the plan takes are locked. A plan stands
   // when nothing was claimed or freed in between, or when it was made after
   // everything it takes was locked: nobody else can claim there meanwhile.
   // Otherwise it is made again, keeping the locks; so it is when a rack or
   // switch it takes is being claimed in by another writer (design.md §6,
   // "Claims made at once").
   for (out.plans = 1;; ++out.plans) {
-    cache.use(ledger, [&](const Occupancy& occ) {
-      out.generation = occ.generation();
-      out.plan = planFor(occ, req, held);
-    });
+    if (out.plans == 1 && draft) {
+      out.plan = draft->plan;
+      out.generation = draft->generation;
+    } else {
+      cache.use(ledger, [&](const Occupancy& occ) {
+        out.generation = occ.generation();
+        out.plan = planFor(occ, req, held);
+      });
+    }
     if (check) check(out.plan);
     if (held.cover(out.plan)) break;
     if (book.lock(out.plan, held) && book.generation() == out.generation) break;

@@ -121,6 +121,11 @@ void OccupancyCache::use(Ledger& ledger, const std::function<void(const Occupanc
   if (check) selfCheck(ledger, check);
 }
 
+void OccupancyCache::peek(const std::function<void(const Occupancy&)>& use) {
+  std::lock_guard lock(m_);
+  if (occ_) use(*occ_);
+}
+
 OccupancyCache::Snapshot OccupancyCache::snapshot(Ledger& ledger, std::int64_t since) {
   Snapshot out;
   bool check = false;

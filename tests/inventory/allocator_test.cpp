@@ -793,6 +793,43 @@ void claimByHand(Ledger& ledger, const std::string& id, Plan plan) {
 }
 }  // namespace
 
+TEST_CASE(
+    "a plan drafted before the write stands when nothing changed, and is made again when "
+    "something did",
+    "[ledger]") {
+  TempDir dir;
+  auto inv = smallInventory();
+  auto state = colo::test::ledgerState(dir);
+  Ledger ledger(state, Ledger::Open::create), other(state);
+  OccupancyCache cache(inv);
+  ledger.read([&] { cache.use(ledger, [](const Occupancy&) {}); });
+  auto req = request("REQ-B", {{"b1", 1, 100, false, {{"pub-v4"}}}});
+  auto draft = draftPlan(cache, req);
+  REQUIRE(draft);
+  bool changed = GENERATE(false, true);
+  CAPTURE(changed);
+  // Another process claims exactly what the draft takes, after it was made.
+  if (changed) other.write([&] { claimByHand(other, "REQ-A", draft->plan); });
+  std::optional<ClaimedPlan> claimed;
+  ledger.write([&] {
+    ledger.requests().insert(req, Status::planning, {"t", "reserve", "", ""});
+    claimed = claimNewPlan(ledger, req, cache, {}, draft);
+  });
+  const auto& was = draft->plan.servers.at(0);
+  const auto& is = claimed->plan.servers.at(0);
+  if (!changed) {
+    CHECK(claimed->plans == 1);
+    CHECK(is.rack == was.rack);
+    CHECK(is.first_unit == was.first_unit);
+  } else {
+    CHECK(claimed->plans == 2);
+    CHECK(!(is.rack == was.rack && is.first_unit == was.first_unit));
+    CHECK(is.nics.at(0).addresses.at(0).address != was.nics.at(0).addresses.at(0).address);
+  }
+  Occupancy occ(inv, ledger.claims().all(), 0);
+  CHECK(occ.conflicts().empty());
+}
+
 TEST_CASE("a plan overtaken before its locks is made again under them, in the same transaction",
           "[postgres]") {
   TempDir dir;

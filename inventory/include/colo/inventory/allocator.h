@@ -44,7 +44,15 @@ struct ClaimedPlan {
 // (the cache follows it first) and claims it. `check` sees the plan first
 // and may throw to refuse it (nothing is claimed then).
 ClaimedPlan claimNewPlan(Ledger& ledger, const Request& request, OccupancyCache& cache,
-                         const std::function<void(const Plan&)>& check = {});
+                         const std::function<void(const Plan&)>& check = {},
+                         const std::optional<ClaimedPlan>& draft = {});
+// Before that write, outside any transaction: `request` planned from the
+// occupancy as last followed (OccupancyCache::peek), for claimNewPlan to
+// start from, so that the write, holding its locks (on SQLite, the one
+// write lock), does not search every rack again when nothing changed, and
+// searches only the racks it locked when something did (design.md §6).
+// Nothing when it does not fit there; the write then plans in full.
+std::optional<ClaimedPlan> draftPlan(OccupancyCache& cache, const Request& request);
 
 // "web01 in R01 U10-11; ...": where a plan puts the servers, for step logs.
 std::string placementSummary(const Plan& plan);

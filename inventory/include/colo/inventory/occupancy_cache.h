@@ -50,6 +50,9 @@ class OccupancyCache {
   // generation that transaction sees, then calls `use` with it under this
   // cache's lock (keep it short: other threads wait).
   void use(Ledger& ledger, const std::function<void(const Occupancy&)>& use);
+  // Outside any transaction: calls `use` with the occupancy as last
+  // followed, which may be behind the ledger (nothing when none was built).
+  void peek(const std::function<void(const Occupancy&)>& use);
 
   // Inside a transaction of `ledger`: a snapshot as of now (see use), which
   // stays as it is while the cache follows, and which racks, switches and
