@@ -421,13 +421,13 @@ ClaimedPlan claimNewPlan(Ledger& ledger, const Request& req, OccupancyCache& cac
   ClaimBook& book = ledger.claims();
   ClaimBook::Locks held;
   // Planned from what the ledger holds (the cache follows it first), or
-  // taken from the draft made before the write, then the racks, switches
-  // and pools the plan takes are locked. A plan stands
-  // when nothing was claimed or freed in between, or when it was made after
-  // everything it takes was locked: nobody else can claim there meanwhile.
-  // Otherwise it is made again, keeping the locks; so it is when a rack or
-  // switch it takes is being claimed in by another writer (design.md §6,
-  // "Claims made at once").
+  // taken from the draft made before the write; then the racks, switches
+  // and pools the plan takes are locked. A plan stands when nothing was
+  // claimed or freed in between, or when it was made after everything it
+  // takes was locked: nobody else can claim there meanwhile. Otherwise it
+  // is made again, keeping the locks; so it is when a rack or switch it
+  // takes is being claimed in by another writer (design.md §6, "Claims
+  // made at once").
   for (out.plans = 1;; ++out.plans) {
     if (out.plans == 1 && draft) {
       out.plan = draft->plan;
