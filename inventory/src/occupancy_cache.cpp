@@ -122,7 +122,7 @@ void OccupancyCache::use(Ledger& ledger, const std::function<void(const Occupanc
 }
 
 void OccupancyCache::peek(const std::function<void(const Occupancy&)>& use) {
-  std::lock_guard lock(m_);
+  std::shared_lock lock(m_);
   if (occ_) use(*occ_);
 }
 

@@ -5,9 +5,11 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <future>
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../support/ledger_state.h"
@@ -341,6 +343,30 @@ TEST_CASE("the ledger keeps the last changes, and a reader behind them reads eve
   CHECK(differenceFromLedger(b, cacheB) == "");
   CHECK(cacheB.stats().builds == 2);
   CHECK(cacheB.stats().follows == 0);
+}
+
+TEST_CASE("drafts peek at the occupancy side by side", "[ledger]") {
+  // Two workers drafting their plans (allocator.h, draftPlan) do not wait
+  // for each other: each one's peek runs while the other's is still inside.
+  TwoProcesses site;
+  site.a.read([&] { site.cacheA.use(site.a, [](const Occupancy&) {}); });
+  std::promise<void> entered, inside;
+  std::future_status second = std::future_status::timeout;
+  std::thread first([&] {
+    site.cacheA.peek([&](const Occupancy&) {
+      entered.set_value();
+      // (A deadline only so that peeks that exclude each other fail the
+      // test rather than hang it; nothing is timed.)
+      second = inside.get_future().wait_for(std::chrono::seconds(60));
+    });
+  });
+  entered.get_future().wait();
+  bool peeked = false;
+  site.cacheA.peek([&](const Occupancy&) { peeked = true; });
+  inside.set_value();
+  first.join();
+  CHECK(peeked);
+  CHECK(second == std::future_status::ready);
 }
 
 TEST_CASE("a self-check due during a claim's write waits for its commit", "[ledger]") {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 
 #include "colo/inventory/occupancy.h"
@@ -52,6 +53,7 @@ class OccupancyCache {
   void use(Ledger& ledger, const std::function<void(const Occupancy&)>& use);
   // Outside any transaction: calls `use` with the occupancy as last
   // followed, which may be behind the ledger (nothing when none was built).
+  // Several threads may peek at once; use() and the rest wait for them.
   void peek(const std::function<void(const Occupancy&)>& use);
 
   // Inside a transaction of `ledger`: a snapshot as of now (see use), which
@@ -102,7 +104,8 @@ class OccupancyCache {
 
   const Inventory& inv_;
   const Options options_;
-  mutable std::mutex m_;
+  // Shared by drafts (peek), which only read occ_; held alone otherwise.
+  mutable std::shared_mutex m_;
   std::unique_ptr<Occupancy> occ_;
   // A copy of occ_ for readers, made on the first snapshot after a change.
   std::shared_ptr<const Occupancy> shared_;
